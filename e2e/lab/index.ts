@@ -1,0 +1,10 @@
+/**
+ * The lab: real Debian machines (real sshd, apt, dpkg) on 127.0.0.N, for tests and for trying
+ * Patchwell by hand. See README.md.
+ */
+export { up, status, down, stopHost, startHost, desiredHosts, MAX_HOSTS } from './lab.js';
+export { labAvailable } from './available.js';
+export { hostProcessIds } from './metrics.js';
+export { memoryOf } from './proc.js';
+export { FIXTURE_PACKAGES, FIXTURE_REPO, latestVersion, type FixturePackage, type FixtureVersion, type Urgency } from './fixture-packages.js';
+export { SCENARIOS, DEFAULT_SCENARIO, isScenario, LabError, type Scenario, type LabHost, type LabUpOptions } from './types.js';

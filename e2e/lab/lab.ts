@@ -1,0 +1,207 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { copyImage, ensureImage, planImage } from './btrfs-image.js';
+import { detachLoops, removeStrayMounts } from './cleanup.js';
+import { ensureCredentials, readCredentials, type Credentials } from './credentials.js';
+import type { Log } from './exec.js';
+import { hostnameOf, hostPaths, writePrep } from './host-files.js';
+import { hostRunning, startHost as startProcess, stopHost as stopProcess } from './host-process.js';
+import { hostIndexes, readPidFile, readRecord, writeRecord, type HostRecord } from './host-record.js';
+import { lowerDirs } from './layers.js';
+import { withLock } from './lock.js';
+import { readMirrors } from './mirror.js';
+import { addressOf, cacheDir, FIRST_INDEX, hostDir, hostsDir, indexOfAddress, LAST_INDEX, stateDir } from './paths.js';
+import { isOurs } from './proc.js';
+import { ensureLayers, makePlan, needsFixtureRepo, topLayer, type Plan } from './recipes.js';
+import { labAvailable } from './available.js';
+import { DEFAULT_SCENARIO, LabError, SCENARIOS, type LabHost, type LabUpOptions, type Scenario } from './types.js';
+import { FIXTURE_REPO } from './fixture-packages.js';
+
+export const MAX_HOSTS = LAST_INDEX - FIRST_INDEX + 1;
+
+function lockFile(): string {
+  return path.join(stateDir(), 'lab.lock');
+}
+
+function requireLab(): void {
+  const a = labAvailable();
+  if (!a.ok) throw new LabError(`the lab cannot run here: ${a.reason}`);
+}
+
+/** Host number → scenario. Scenarios without a count: one host each; with one, they cycle. */
+export function desiredHosts(opts: LabUpOptions): Map<number, Scenario> {
+  const scenarios = opts.scenarios && opts.scenarios.length > 0 ? opts.scenarios : [DEFAULT_SCENARIO];
+  for (const s of scenarios) {
+    if (!(SCENARIOS as readonly string[]).includes(s)) throw new LabError(`unknown scenario ${JSON.stringify(s)}; known: ${SCENARIOS.join(', ')}`);
+  }
+  const count = opts.hosts ?? scenarios.length;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS) {
+    throw new LabError(`hosts must be a whole number from 1 to ${MAX_HOSTS}, got ${String(opts.hosts)}`);
+  }
+  const out = new Map<number, Scenario>();
+  for (let i = 0; i < count; i++) out.set(FIRST_INDEX + i, scenarios[i % scenarios.length] as Scenario);
+  return out;
+}
+
+/** The record with the pid file folded in: a crash between spawn and record write loses nothing. */
+function loadRecord(index: number): HostRecord | null {
+  const rec = readRecord(index);
+  if (!rec) return null;
+  const pid = readPidFile(index);
+  if (pid && (!rec.proc || rec.proc.pid !== pid.pid) && isOurs(pid)) return { ...rec, proc: pid };
+  return rec;
+}
+
+function toLabHost(rec: HostRecord, creds: Credentials | null): LabHost {
+  const pw = creds?.password ?? null;
+  const ed = rec.hostKeyFingerprints['ssh-ed25519'] ?? '';
+  return {
+    index: rec.index,
+    address: addressOf(rec.index),
+    port: 22,
+    hostname: rec.hostname,
+    scenario: rec.scenario,
+    user: 'admin',
+    password: rec.scenario === 'key-only' ? null : pw,
+    sudoPassword: rec.scenario === 'sudo-password' ? pw : null,
+    keyPath: creds?.keyPath ?? '',
+    hostKeyFingerprint: ed,
+    hostKeyFingerprints: { ...rec.hostKeyFingerprints },
+    hostPublicKeys: { ...rec.hostPublicKeys },
+    running: hostRunning(rec),
+  };
+}
+
+/** Stops a host (verified pid) and deletes its directory; works on half-made hosts too. */
+async function destroyHost(index: number, log: Log): Promise<void> {
+  const rec = loadRecord(index);
+  if (rec) await stopProcess(rec, log);
+  else {
+    const pid = readPidFile(index);
+    if (pid && isOurs(pid)) {
+      await stopProcess({ index, hostname: '', scenario: DEFAULT_SCENARIO, lowerDirs: null, imageKey: null, binds: [], hostPublicKeys: {}, hostKeyFingerprints: {}, proc: pid, stopped: false }, log);
+    }
+  }
+  await removeStrayMounts([hostDir(index)], log);
+  await detachLoops([hostDir(index)], log);
+  fs.rmSync(hostDir(index), { recursive: true, force: true });
+}
+
+interface Wanted {
+  lowerDirs: string[] | null;
+  imageKey: string | null;
+  binds: { src: string; dst: string }[];
+}
+
+function wantedFor(plan: Plan, s: Scenario): Wanted {
+  const binds = needsFixtureRepo(s) ? [{ src: plan.repo.dir, dst: FIXTURE_REPO.pathInHost }] : [];
+  if (s === 'btrfs') return { lowerDirs: null, imageKey: planImage(plan.layers.btrfsTools).key, binds };
+  return { lowerDirs: lowerDirs(topLayer(plan, s)), imageKey: null, binds };
+}
+
+function sameHost(rec: HostRecord, s: Scenario, w: Wanted): boolean {
+  return rec.scenario === s && JSON.stringify(rec.lowerDirs) === JSON.stringify(w.lowerDirs) && rec.imageKey === w.imageKey && JSON.stringify(rec.binds) === JSON.stringify(w.binds);
+}
+
+async function createHost(plan: Plan, index: number, s: Scenario, w: Wanted, creds: Credentials): Promise<HostRecord> {
+  fs.mkdirSync(hostDir(index), { recursive: true, mode: 0o755 });
+  const keys = await writePrep(index, s, creds);
+  if (s === 'btrfs') await copyImage(planImage(plan.layers.btrfsTools), hostPaths(index).disk);
+  const rec: HostRecord = {
+    index, hostname: hostnameOf(index, s), scenario: s, ...w,
+    hostPublicKeys: keys.publicKeys, hostKeyFingerprints: keys.fingerprints, proc: null, stopped: false,
+  };
+  writeRecord(rec);
+  return rec;
+}
+
+/** Runs tasks with a small concurrency limit (host starts are cheap; 50 at once only thrash 2 cores). */
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const errors: unknown[] = [];
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      try { await fn(item); } catch (e) { errors.push(e); }
+    }
+  }));
+  if (errors.length > 0) throw errors[0];
+}
+
+export async function up(opts: LabUpOptions = {}): Promise<LabHost[]> {
+  requireLab();
+  const log: Log = opts.onLog ?? (() => {});
+  const desired = desiredHosts(opts);
+  return withLock(lockFile(), 'lab', async () => {
+    fs.mkdirSync(hostsDir(), { recursive: true });
+    const creds = await ensureCredentials();
+    const plan = await makePlan(readMirrors(), opts.refresh === true, log);
+    const scenarios = [...new Set(desired.values())];
+    await ensureLayers(plan, scenarios, log);
+    if (scenarios.includes('btrfs')) await ensureImage(planImage(plan.layers.btrfsTools), plan.layers.btrfsTools, log);
+
+    // Reconcile: remove what is not wanted or differs, keep what matches, create the rest.
+    for (const index of hostIndexes()) {
+      const rec = loadRecord(index);
+      const s = desired.get(index);
+      if (rec && s && sameHost(rec, s, wantedFor(plan, s))) continue;
+      log(`removing host ${addressOf(index)}${rec ? ` (${rec.scenario})` : ''}`);
+      await destroyHost(index, log);
+    }
+    const toStart: HostRecord[] = [];
+    for (const [index, s] of desired) {
+      const existing = loadRecord(index);
+      const rec = existing ?? await createHost(plan, index, s, wantedFor(plan, s), creds);
+      if (!hostRunning(rec)) toStart.push(rec);
+    }
+    await pool(toStart, 8, async (rec) => { await startProcess(rec, log); });
+    return listHosts();
+  }, 60 * 60_000, log);
+}
+
+function listHosts(): LabHost[] {
+  const creds = readCredentials();
+  return hostIndexes().map(loadRecord).filter((r): r is HostRecord => r !== null).map((r) => toLabHost(r, creds));
+}
+
+export async function status(): Promise<LabHost[]> {
+  return listHosts();
+}
+
+export async function down(opts: { onLog?: Log } = {}): Promise<void> {
+  requireLab();
+  const log: Log = opts.onLog ?? (() => {});
+  await withLock(lockFile(), 'lab', async () => {
+    for (const index of hostIndexes().reverse()) {
+      log(`removing host ${addressOf(index)}`);
+      await destroyHost(index, log);
+    }
+    await removeStrayMounts([stateDir(), cacheDir()], log);
+    await detachLoops([stateDir(), cacheDir()], log);
+    fs.rmSync(hostsDir(), { recursive: true, force: true });
+  }, 10 * 60_000, log);
+}
+
+function findRecord(address: string): HostRecord {
+  const index = indexOfAddress(address);
+  const rec = loadRecord(index);
+  if (!rec) throw new LabError(`no lab host at ${address}; run \`npm run lab -- status\` to list them`);
+  return rec;
+}
+
+export async function stopHost(address: string, opts: { onLog?: Log } = {}): Promise<void> {
+  requireLab();
+  const log: Log = opts.onLog ?? (() => {});
+  await withLock(lockFile(), 'lab', async () => {
+    const rec = findRecord(address);
+    writeRecord({ ...(await stopProcess(rec, log)), stopped: true });
+  }, 10 * 60_000, log);
+}
+
+export async function startHost(address: string, opts: { onLog?: Log } = {}): Promise<void> {
+  requireLab();
+  const log: Log = opts.onLog ?? (() => {});
+  await withLock(lockFile(), 'lab', async () => {
+    const rec = findRecord(address);
+    await startProcess({ ...rec, stopped: false }, log);
+  }, 10 * 60_000, log);
+}

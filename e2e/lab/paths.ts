@@ -1,0 +1,53 @@
+import os from 'node:os';
+import path from 'node:path';
+import { LabError } from './types.js';
+
+/** Marker put on every process command line the lab starts, checked before any kill. */
+export const PROCESS_MARKER = 'patchwell-lab-host';
+
+/** First loopback host number: 127.0.0.1-10 stay free for the app and other services. */
+export const FIRST_INDEX = 11;
+export const LAST_INDEX = 254;
+
+// The lab deletes directories under these roots, so refuse roots where a typo would hurt.
+const FORBIDDEN_ROOTS = new Set(['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/var', '/var/tmp', '/work']);
+
+function checkedRoot(value: string, envName: string): string {
+  if (!path.isAbsolute(value)) throw new LabError(`${envName} must be an absolute path, got ${JSON.stringify(value)}`);
+  const resolved = path.resolve(value);
+  if (FORBIDDEN_ROOTS.has(resolved)) throw new LabError(`${envName}=${resolved} is a system directory; point it at a folder of its own`);
+  if (/[\s'"\\$`:,]/.test(resolved)) throw new LabError(`${envName}=${JSON.stringify(resolved)} must not contain spaces, quotes, colons or commas (they break mount options)`);
+  return resolved;
+}
+
+/** Per-lab state: host layers, logs, credentials, the state file. */
+export function stateDir(): string {
+  return checkedRoot(process.env.PATCHWELL_LAB_DIR ?? '/var/tmp/patchwell-lab', 'PATCHWELL_LAB_DIR');
+}
+
+/** Shared build cache: base root, layers, images, the fixture repository, downloaded .debs. */
+export function cacheDir(): string {
+  return checkedRoot(process.env.PATCHWELL_LAB_CACHE ?? path.join(os.homedir(), '.cache', 'patchwell-lab'), 'PATCHWELL_LAB_CACHE');
+}
+
+export function hostsDir(): string {
+  return path.join(stateDir(), 'hosts');
+}
+
+export function hostDir(index: number): string {
+  return path.join(hostsDir(), String(index));
+}
+
+export function addressOf(index: number): string {
+  return `127.0.0.${index}`;
+}
+
+/** Parses `127.0.0.N` (N within the lab's range) and nothing else. */
+export function indexOfAddress(address: string): number {
+  const m = /^127\.0\.0\.(\d{1,3})$/.exec(address);
+  const n = m ? Number(m[1]) : NaN;
+  if (!m || !Number.isInteger(n) || n < FIRST_INDEX || n > LAST_INDEX || String(n) !== m[1]) {
+    throw new LabError(`not a lab address: ${JSON.stringify(address)} (expected 127.0.0.${FIRST_INDEX}-${LAST_INDEX})`);
+  }
+  return n;
+}

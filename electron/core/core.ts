@@ -1,0 +1,72 @@
+/**
+ * The engine: plain Node, never imports 'electron'. Electron's utility process and the headless host both
+ * create one and relay calls and events to their renderers.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { EventEnvelope } from '../../shared/contract';
+import { dispatch, type DispatchOptions } from './api';
+import { closeDatabase, openDatabase } from './db/open';
+import { EventBus } from './event-bus';
+import { JobRunner } from './jobs/job-runner';
+import { markInterrupted } from './jobs/job-queries';
+import type { CoreServices } from './services';
+
+declare const __PATCHWELL_VERSION__: string | undefined;
+
+export interface CoreOptions {
+  dataDir: string;
+  runtime: 'electron' | 'browser';
+  checkResults?: boolean;
+  throttleMs?: number;
+}
+
+export interface Core {
+  call(name: unknown, arg: unknown): Promise<unknown>;
+  subscribe(fn: (e: EventEnvelope) => void): () => void;
+  readonly services: CoreServices;
+  /** Jobs interrupted by the previous process's death, found at start-up. */
+  readonly interruptedJobIds: readonly number[];
+  close(): Promise<void>;
+}
+
+/** The data folder: PATCHWELL_HOME, else the platform's per-user application data folder. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PATCHWELL_HOME) return path.resolve(env.PATCHWELL_HOME);
+  const home = os.homedir();
+  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Patchwell');
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Patchwell');
+  return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'Patchwell');
+}
+
+export function createCore(options: CoreOptions): Core {
+  // Owner-only: the folder will hold the credential vault and the inventory of every machine.
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const db = openDatabase(path.join(options.dataDir, 'patchwell.db'));
+  const interruptedJobIds = markInterrupted(db);
+  const events = new EventBus();
+  const jobs = new JobRunner(db, events, options.throttleMs);
+  const services: CoreServices = {
+    db,
+    events,
+    jobs,
+    dataDir: options.dataDir,
+    version: typeof __PATCHWELL_VERSION__ === 'string' ? __PATCHWELL_VERSION__ : '0.0.0-dev',
+    runtime: options.runtime,
+  };
+  const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
+  let closed = false;
+  return {
+    services,
+    interruptedJobIds,
+    call: (name, arg) => dispatch(services, name, arg, dispatchOptions),
+    subscribe: (fn) => events.subscribe(fn),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await jobs.stopAll();
+      closeDatabase(db);
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * The ordered list of schema migrations. A migration's position is its version: append, never reorder or
+ * edit a shipped one (shipped changes are additive).
+ */
+import { sql as foundation } from './0001-foundation';
+
+export interface Migration {
+  /** user_version after this migration. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [{ version: 1, name: '0001-foundation', sql: foundation }];
+
+/** The schema version this build of the app understands. */
+export const latestVersion = migrations.length;
+
+// Checked at import so a mis-numbered list fails every test rather than a user's start-up.
+migrations.forEach((m, i) => {
+  if (m.version !== i + 1) throw new Error(`Migration ${m.name} is numbered ${m.version}, expected ${i + 1}`);
+});

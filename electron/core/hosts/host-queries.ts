@@ -1,0 +1,141 @@
+/** Queries on the hosts table. Values are always bound; column names come from the allowlist below. */
+import type { Criticality, Host, HostInput, OsFamily } from '../../../shared/contract';
+import type { Db } from '../db/open';
+
+interface HostRow {
+  id: number;
+  address: string;
+  hostname: string | null;
+  display_name: string | null;
+  os_family: OsFamily;
+  os_name: string | null;
+  os_version: string | null;
+  kernel: string | null;
+  tags: string;
+  criticality: Criticality;
+  ssh_port: number;
+  credential_id: number | null;
+  ssh_host_key: string | null;
+  open_ports: string;
+  reachability: Host['reachability'];
+  source: Host['source'];
+  notes: string;
+  first_seen: number | null;
+  last_seen: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export function rowToHost(r: HostRow): Host {
+  return {
+    id: r.id,
+    address: r.address,
+    hostname: r.hostname,
+    displayName: r.display_name,
+    osFamily: r.os_family,
+    osName: r.os_name,
+    osVersion: r.os_version,
+    kernel: r.kernel,
+    tags: JSON.parse(r.tags) as string[],
+    criticality: r.criticality,
+    sshPort: r.ssh_port,
+    credentialId: r.credential_id,
+    sshHostKey: r.ssh_host_key,
+    openPorts: JSON.parse(r.open_ports) as number[],
+    reachability: r.reachability,
+    source: r.source,
+    notes: r.notes,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function listHosts(db: Db): Host[] {
+  return (db.prepare('SELECT * FROM hosts ORDER BY address COLLATE NOCASE').all() as HostRow[]).map(rowToHost);
+}
+
+export function getHost(db: Db, id: number): Host | undefined {
+  const row = db.prepare('SELECT * FROM hosts WHERE id = ?').get(id) as HostRow | undefined;
+  return row && rowToHost(row);
+}
+
+export function findHostByAddress(db: Db, address: string): Host | undefined {
+  const row = db.prepare('SELECT * FROM hosts WHERE address = ? COLLATE NOCASE').get(address) as HostRow | undefined;
+  return row && rowToHost(row);
+}
+
+export function insertHost(
+  db: Db,
+  input: HostInput & { source?: Host['source']; openPorts?: number[]; reachability?: Host['reachability'] },
+  now = Date.now(),
+): Host {
+  const info = db
+    .prepare(
+      `INSERT INTO hosts (address, hostname, display_name, os_family, tags, criticality, ssh_port, notes, source,
+                          open_ports, reachability, first_seen, last_seen, created_at, updated_at)
+       VALUES (@address, @hostname, @displayName, @osFamily, @tags, @criticality, @sshPort, @notes, @source,
+               @openPorts, @reachability, @seen, @seen, @now, @now)`,
+    )
+    .run({
+      address: input.address,
+      hostname: input.hostname ?? null,
+      displayName: input.displayName ?? null,
+      osFamily: input.osFamily ?? 'unknown',
+      tags: JSON.stringify(input.tags ?? []),
+      criticality: input.criticality ?? 'normal',
+      sshPort: input.sshPort ?? 22,
+      notes: input.notes ?? '',
+      source: input.source ?? 'manual',
+      openPorts: JSON.stringify(input.openPorts ?? []),
+      reachability: input.reachability ?? 'unknown',
+      seen: input.reachability === 'up' ? now : null,
+      now,
+    });
+  return getHost(db, Number(info.lastInsertRowid))!;
+}
+
+/** Maps an editable field to its column; anything not listed here cannot be written by an update. */
+const editableColumns = {
+  address: 'address',
+  hostname: 'hostname',
+  displayName: 'display_name',
+  osFamily: 'os_family',
+  tags: 'tags',
+  criticality: 'criticality',
+  sshPort: 'ssh_port',
+  notes: 'notes',
+} as const satisfies Record<keyof HostInput, string>;
+
+export function updateHost(db: Db, id: number, patch: Partial<HostInput>, now = Date.now()): Host | undefined {
+  const sets: string[] = [];
+  const values: Record<string, unknown> = { id, now };
+  for (const [key, column] of Object.entries(editableColumns) as [keyof HostInput, string][]) {
+    if (!(key in patch) || patch[key] === undefined) continue;
+    sets.push(`${column} = @${key}`);
+    const value = patch[key];
+    values[key] = key === 'tags' ? JSON.stringify(value) : (value ?? null);
+  }
+  if (sets.length > 0) db.prepare(`UPDATE hosts SET ${sets.join(', ')}, updated_at = @now WHERE id = @id`).run(values);
+  return getHost(db, id);
+}
+
+/** Records what a reachability check or scan saw. */
+export function recordReachability(db: Db, id: number, up: boolean, openPorts: number[] | null, now = Date.now()): void {
+  db.prepare(
+    `UPDATE hosts SET reachability = @state,
+       last_seen = CASE WHEN @up THEN @now ELSE last_seen END,
+       first_seen = COALESCE(first_seen, CASE WHEN @up THEN @now END),
+       open_ports = COALESCE(@ports, open_ports),
+       updated_at = @now
+     WHERE id = @id`,
+  ).run({ id, up: up ? 1 : 0, state: up ? 'up' : 'down', now, ports: openPorts ? JSON.stringify(openPorts) : null });
+}
+
+export function deleteHosts(db: Db, ids: readonly number[]): number {
+  const del = db.prepare('DELETE FROM hosts WHERE id = ?');
+  let n = 0;
+  for (const id of ids) n += del.run(id).changes;
+  return n;
+}

@@ -1,0 +1,97 @@
+/**
+ * Electron's main process, kept thin: lifecycle, the window, the app:// protocol, security handlers, and
+ * the relay to the core, which runs in a utility process.
+ */
+import { app, BrowserWindow, ipcMain, Menu, net, protocol } from 'electron';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { IPC_CALL, IPC_EVENT, type BridgeResult } from '../../shared/contract/bridge';
+import { contentSecurityPolicy } from '../host/csp';
+import { startCoreProcess, type CoreProcess } from './core-process';
+import { installSecurityHandlers, isTrustedSender } from './security';
+import { APP_ORIGIN, appUrlToRelativePath } from './trusted-url';
+
+protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+const rendererDir = path.join(__dirname, '../renderer');
+let core: CoreProcess | null = null;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'Patchwell',
+    show: false,
+    webPreferences: {
+      preload: path.join(__dirname, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webviewTag: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  return win;
+}
+
+void app.whenReady().then(() => {
+  installSecurityHandlers();
+  protocol.handle('app', async (request) => {
+    const rel = appUrlToRelativePath(request.url);
+    if (!rel) return new Response('Not found', { status: 404 });
+    const response = await net.fetch(pathToFileURL(path.join(rendererDir, rel)).toString());
+    const headers = new Headers(response.headers);
+    headers.set('Content-Security-Policy', contentSecurityPolicy());
+    return new Response(response.body, { status: response.status, headers });
+  });
+
+  core = startCoreProcess(process.env.PATCHWELL_HOME ?? app.getPath('userData'));
+  core.onEvent((name, payload) => {
+    for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IPC_EVENT, name, payload);
+  });
+  ipcMain.handle(IPC_CALL, (event, name: unknown, arg: unknown): Promise<BridgeResult> => {
+    if (!isTrustedSender(event)) {
+      return Promise.resolve({ ok: false, error: { name: 'Forbidden', message: 'Untrusted sender', code: 'bad-request' } });
+    }
+    if (typeof name !== 'string') {
+      return Promise.resolve({ ok: false, error: { name: 'BadRequest', message: 'Call name must be a string', code: 'bad-request' } });
+    }
+    return core!.call(name, arg);
+  });
+
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      { role: 'fileMenu' },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+    ]),
+  );
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+let quitting = false;
+app.on('before-quit', (e) => {
+  if (quitting || !core) return;
+  e.preventDefault();
+  quitting = true;
+  void core.stop().finally(() => app.quit());
+});

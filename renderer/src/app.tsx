@@ -1,0 +1,104 @@
+import { useEffect } from 'react';
+import { on, onConnectionState } from './services/client';
+import { useHostsStore } from './stores/hosts-store';
+import { useJobsStore } from './stores/jobs-store';
+import { useUiStore, type Page } from './stores/ui-store';
+import { JobsTray } from './components/jobs-tray';
+import { Toasts } from './components/toasts';
+import { DashboardPage } from './pages/dashboard';
+import { MachinesPage } from './pages/machines';
+import { PatchesPage } from './pages/patches';
+import { DeploymentsPage } from './pages/deployments';
+import { ReportsPage } from './pages/reports';
+import { SettingsPage } from './pages/settings';
+
+const NAV: { page: Page; label: string }[] = [
+  { page: 'dashboard', label: 'Dashboard' },
+  { page: 'machines', label: 'Machines' },
+  { page: 'patches', label: 'Patches' },
+  { page: 'deployments', label: 'Deployments' },
+  { page: 'reports', label: 'Reports' },
+  { page: 'settings', label: 'Settings' },
+];
+
+function useTheme(): void {
+  const theme = useUiStore((s) => s.theme);
+  useEffect(() => {
+    const media = window.matchMedia('(prefers-color-scheme: dark)');
+    const apply = (): void => {
+      const dark = theme === 'dark' || (theme === 'system' && media.matches);
+      document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+    };
+    apply();
+    media.addEventListener('change', apply);
+    return () => media.removeEventListener('change', apply);
+  }, [theme]);
+}
+
+/** Wires push events into the stores once for the whole app. */
+function useLiveData(): void {
+  useEffect(() => {
+    const hosts = useHostsStore.getState();
+    const jobs = useJobsStore.getState();
+    void hosts.load();
+    void jobs.load().catch(() => undefined);
+    const offs = [
+      onConnectionState((c) => {
+        useUiStore.getState().setConnection(c);
+        // After a reconnect the host may have restarted: refetch everything.
+        if (c === 'open') {
+          void useHostsStore.getState().load();
+          void useJobsStore.getState().load().catch(() => undefined);
+        }
+      }),
+      on('inventory/changed', () => void useHostsStore.getState().load()),
+      on('job/updated', ({ job, targets }) => useJobsStore.getState().applyUpdate(job, targets)),
+      on('job/log', ({ lines }) => useJobsStore.getState().appendLog(lines)),
+    ];
+    return () => offs.forEach((off) => off());
+  }, []);
+}
+
+export function App() {
+  useTheme();
+  useLiveData();
+  const page = useUiStore((s) => s.page);
+  const go = useUiStore((s) => s.go);
+  const connection = useUiStore((s) => s.connection);
+  return (
+    <div className="shell">
+      <nav className="sidebar" aria-label="Main">
+        <div className="brand">Patchwell</div>
+        <ul>
+          {NAV.map((n) => (
+            <li key={n.page}>
+              <button
+                type="button"
+                className={page === n.page ? 'nav-item active' : 'nav-item'}
+                aria-current={page === n.page ? 'page' : undefined}
+                onClick={() => go(n.page)}
+              >
+                {n.label}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="content">
+        {connection === 'closed' && (
+          <div className="banner error" role="alert">
+            Lost the connection to the Patchwell core. Reconnecting… Work in progress continues on the core.
+          </div>
+        )}
+        {page === 'dashboard' && <DashboardPage />}
+        {page === 'machines' && <MachinesPage />}
+        {page === 'patches' && <PatchesPage />}
+        {page === 'deployments' && <DeploymentsPage />}
+        {page === 'reports' && <ReportsPage />}
+        {page === 'settings' && <SettingsPage />}
+      </main>
+      <JobsTray />
+      <Toasts />
+    </div>
+  );
+}

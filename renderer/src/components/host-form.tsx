@@ -1,0 +1,130 @@
+import { useState, type FormEvent } from 'react';
+import { AppError, type Criticality, type Host, type HostInput, type OsFamily } from '../../../shared/contract';
+
+interface Props {
+  initial?: Host;
+  onSubmit(input: HostInput): Promise<void>;
+  onCancel(): void;
+}
+
+function Field(props: { id: string; label: string; error: string | undefined; hint?: string; children: React.ReactNode }) {
+  return (
+    <div className={props.error ? 'field has-error' : 'field'}>
+      <label htmlFor={props.id}>{props.label}</label>
+      {props.children}
+      {props.hint && !props.error && <div className="hint">{props.hint}</div>}
+      {props.error && (
+        <div className="field-error" id={`${props.id}-error`} role="alert">
+          {props.error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Add or edit a machine by hand. Validation happens in the core; its per-field messages show here. */
+export function HostForm({ initial, onSubmit, onCancel }: Props) {
+  const [address, setAddress] = useState(initial?.address ?? '');
+  const [displayName, setDisplayName] = useState(initial?.displayName ?? '');
+  const [osFamily, setOsFamily] = useState<OsFamily>(initial?.osFamily ?? 'unknown');
+  const [tags, setTags] = useState((initial?.tags ?? []).join(', '));
+  const [criticality, setCriticality] = useState<Criticality>(initial?.criticality ?? 'normal');
+  const [sshPort, setSshPort] = useState(String(initial?.sshPort ?? 22));
+  const [notes, setNotes] = useState(initial?.notes ?? '');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    const tagList = tags
+      .split(/[,\s]+/)
+      .map((t) => t.trim())
+      .filter(Boolean);
+    const port = Number(sshPort);
+    try {
+      await onSubmit({
+        address: address.trim(),
+        displayName: displayName.trim() || null,
+        osFamily,
+        tags: tagList,
+        criticality,
+        sshPort: Number.isFinite(port) ? port : -1,
+        notes,
+      });
+    } catch (err) {
+      if (err instanceof AppError && err.fields) {
+        // Tag errors arrive as "tags.2": show them on the tags field.
+        const mapped: Record<string, string> = {};
+        for (const [k, v] of Object.entries(err.fields)) mapped[k.split('.')[0]!] ??= v;
+        setErrors(mapped);
+      } else {
+        setErrors({ _: err instanceof Error ? err.message : String(err) });
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+      <Field id="host-address" label="Address" error={errors.address} hint="IPv4 address or host name, e.g. 192.168.1.20 or nas.office.lan">
+        <input
+          id="host-address"
+          autoFocus
+          value={address}
+          onChange={(e) => setAddress(e.target.value)}
+          aria-invalid={!!errors.address}
+          aria-describedby={errors.address ? 'host-address-error' : undefined}
+          required
+        />
+      </Field>
+      <Field id="host-name" label="Name (optional)" error={errors.displayName}>
+        <input id="host-name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+      </Field>
+      <div className="row">
+        <Field id="host-os" label="Operating system" error={errors.osFamily}>
+          <select id="host-os" value={osFamily} onChange={(e) => setOsFamily(e.target.value as OsFamily)}>
+            <option value="unknown">Not known yet</option>
+            <option value="linux">Linux</option>
+            <option value="windows">Windows</option>
+            <option value="macos">macOS</option>
+            <option value="bsd">BSD</option>
+            <option value="network-device">Network device</option>
+          </select>
+        </Field>
+        <Field id="host-criticality" label="How critical" error={errors.criticality}>
+          <select id="host-criticality" value={criticality} onChange={(e) => setCriticality(e.target.value as Criticality)}>
+            <option value="low">Low</option>
+            <option value="normal">Normal</option>
+            <option value="high">High</option>
+            <option value="critical">Critical</option>
+          </select>
+        </Field>
+        <Field id="host-port" label="SSH port" error={errors.sshPort}>
+          <input id="host-port" inputMode="numeric" value={sshPort} onChange={(e) => setSshPort(e.target.value)} />
+        </Field>
+      </div>
+      <Field id="host-tags" label="Tags" error={errors.tags} hint="Comma-separated, e.g. servers, canary">
+        <input id="host-tags" value={tags} onChange={(e) => setTags(e.target.value)} />
+      </Field>
+      <Field id="host-notes" label="Notes" error={errors.notes}>
+        <textarea id="host-notes" rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />
+      </Field>
+      {errors._ && (
+        <div className="field-error" role="alert">
+          {errors._}
+        </div>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy}>
+          {initial ? 'Save' : 'Add machine'}
+        </button>
+      </div>
+    </form>
+  );
+}

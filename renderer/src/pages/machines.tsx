@@ -1,0 +1,217 @@
+import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { Host, HostInput } from '../../../shared/contract';
+import { Dialog } from '../components/dialog';
+import { EmptyState } from '../components/empty-state';
+import { HostForm } from '../components/host-form';
+import { ago, OS_LABEL, REACHABILITY_LABEL } from '../format';
+import { hostsService } from '../services/hosts-service';
+import { hostsSelectors, useHostsStore } from '../stores/hosts-store';
+import { useJobsStore } from '../stores/jobs-store';
+import { useUiStore } from '../stores/ui-store';
+
+function HostDetail({ host, onEdit }: { host: Host; onEdit: () => void }) {
+  const close = useHostsStore((s) => s.openDetail);
+  return (
+    <section className="detail" aria-label={`Details of ${hostsSelectors.label(host)}`}>
+      <header>
+        <h2>{hostsSelectors.label(host)}</h2>
+        <button type="button" onClick={onEdit}>
+          Edit
+        </button>
+        <button type="button" aria-label="Close details" onClick={() => close(null)}>
+          ×
+        </button>
+      </header>
+      <dl>
+        <dt>Address</dt>
+        <dd>{host.address}</dd>
+        <dt>Host name</dt>
+        <dd>{host.hostname ?? '—'}</dd>
+        <dt>Operating system</dt>
+        <dd>{[OS_LABEL[host.osFamily], host.osName, host.osVersion].filter(Boolean).join(' · ')}</dd>
+        <dt>Kernel</dt>
+        <dd>{host.kernel ?? '—'}</dd>
+        <dt>State</dt>
+        <dd>
+          {REACHABILITY_LABEL[host.reachability]} (last seen {ago(host.lastSeen)})
+        </dd>
+        <dt>Open ports</dt>
+        <dd>{host.openPorts.length ? host.openPorts.join(', ') : '—'}</dd>
+        <dt>SSH</dt>
+        <dd>
+          port {host.sshPort}; host key {host.sshHostKey ?? 'not pinned yet (pinned on first connection)'}
+        </dd>
+        <dt>Tags</dt>
+        <dd>{host.tags.length ? host.tags.join(', ') : '—'}</dd>
+        <dt>Criticality</dt>
+        <dd>{host.criticality}</dd>
+        <dt>Added</dt>
+        <dd>
+          {new Date(host.createdAt).toLocaleString()} ({host.source === 'manual' ? 'by hand' : 'by a network scan'})
+        </dd>
+        {host.notes && (
+          <>
+            <dt>Notes</dt>
+            <dd className="notes">{host.notes}</dd>
+          </>
+        )}
+      </dl>
+    </section>
+  );
+}
+
+export function MachinesPage() {
+  const { hosts, loaded, loadError, selectedIds, detailId } = useHostsStore(
+    useShallow((s) => ({ hosts: s.hosts, loaded: s.loaded, loadError: s.loadError, selectedIds: s.selectedIds, detailId: s.detailId })),
+  );
+  const detail = useHostsStore((s) => hostsSelectors.byId(s, s.detailId));
+  const { create, update, remove, setSelected, toggleSelected, openDetail, load } = useHostsStore.getState();
+  const toast = useUiStore((s) => s.toast);
+  const setTrayOpen = useJobsStore((s) => s.setTrayOpen);
+  const [editing, setEditing] = useState<Host | 'new' | null>(null);
+  const [confirmRemove, setConfirmRemove] = useState(false);
+
+  const submit = async (input: HostInput): Promise<void> => {
+    if (editing === 'new') {
+      const h = await create(input);
+      toast('info', `Added ${hostsSelectors.label(h)}`);
+    } else if (editing) {
+      await update(editing.id, input);
+      toast('info', 'Saved');
+    }
+    setEditing(null);
+  };
+
+  const check = async (): Promise<void> => {
+    try {
+      await hostsService.check(selectedIds.length ? selectedIds : undefined);
+      setTrayOpen(true);
+    } catch (err) {
+      toast('error', err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const allSelected = hosts.length > 0 && selectedIds.length === hosts.length;
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <h1>Machines</h1>
+        <div className="toolbar">
+          <button type="button" className="primary" onClick={() => setEditing('new')}>
+            Add machine
+          </button>
+          <button type="button" disabled={hosts.length === 0} onClick={() => void check()}>
+            {selectedIds.length ? `Check ${selectedIds.length} selected` : 'Check all'}
+          </button>
+          <button type="button" className="danger" disabled={selectedIds.length === 0} onClick={() => setConfirmRemove(true)}>
+            Remove
+          </button>
+        </div>
+      </header>
+      {loadError && (
+        <div className="banner error" role="alert">
+          Could not load the inventory: {loadError}{' '}
+          <button type="button" className="link" onClick={() => void load()}>
+            Try again
+          </button>
+        </div>
+      )}
+      {loaded && hosts.length === 0 && !loadError && (
+        <EmptyState
+          title="No machines yet"
+          action={
+            <button type="button" className="primary" onClick={() => setEditing('new')}>
+              Add your first machine
+            </button>
+          }
+        >
+          Add the office's computers and servers by address. Patchwell then checks which answer, and (once a credential is
+          set) which updates each one is missing.
+        </EmptyState>
+      )}
+      {hosts.length > 0 && (
+        <div className="split">
+          <table className="grid" aria-label="Machines">
+            <thead>
+              <tr>
+                <th>
+                  <input
+                    type="checkbox"
+                    aria-label="Select all machines"
+                    checked={allSelected}
+                    onChange={() => setSelected(allSelected ? [] : hosts.map((h) => h.id))}
+                  />
+                </th>
+                <th>Name</th>
+                <th>Address</th>
+                <th>OS</th>
+                <th>State</th>
+                <th>Last seen</th>
+                <th>Tags</th>
+                <th>Criticality</th>
+              </tr>
+            </thead>
+            <tbody>
+              {hosts.map((h) => (
+                <tr key={h.id} className={detailId === h.id ? 'selected' : undefined} data-host-id={h.id}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${hostsSelectors.label(h)}`}
+                      checked={selectedIds.includes(h.id)}
+                      onChange={() => toggleSelected(h.id)}
+                    />
+                  </td>
+                  <td>
+                    <button type="button" className="link" onClick={() => openDetail(h.id)}>
+                      {hostsSelectors.label(h)}
+                    </button>
+                  </td>
+                  <td>{h.address}</td>
+                  <td>{OS_LABEL[h.osFamily]}</td>
+                  <td>
+                    <span className={`badge reach-${h.reachability}`}>{REACHABILITY_LABEL[h.reachability]}</span>
+                  </td>
+                  <td>{ago(h.lastSeen)}</td>
+                  <td>{h.tags.join(', ')}</td>
+                  <td>{h.criticality}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {detail && <HostDetail host={detail} onEdit={() => setEditing(detail)} />}
+        </div>
+      )}
+      <Dialog title={editing === 'new' ? 'Add a machine' : 'Edit machine'} open={editing !== null} onClose={() => setEditing(null)}>
+        {editing !== null && (
+          <HostForm initial={editing === 'new' ? undefined : editing} onSubmit={submit} onCancel={() => setEditing(null)} />
+        )}
+      </Dialog>
+      <Dialog title="Remove machines" open={confirmRemove} onClose={() => setConfirmRemove(false)}>
+        <p>
+          Remove {selectedIds.length} machine{selectedIds.length === 1 ? '' : 's'} from the inventory? Their history stays in the
+          audit log. Nothing is changed on the machines themselves.
+        </p>
+        <div className="actions">
+          <button type="button" onClick={() => setConfirmRemove(false)}>
+            Keep
+          </button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => {
+              void remove(selectedIds)
+                .then(() => toast('info', 'Removed'))
+                .catch((e: unknown) => toast('error', String(e)))
+                .finally(() => setConfirmRemove(false));
+            }}
+          >
+            Remove
+          </button>
+        </div>
+      </Dialog>
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import { useEffect, useState } from 'react';
+import type { CallResult } from '../../../shared/contract';
+import { appService } from '../services/hosts-service';
+import { useUiStore, type Theme } from '../stores/ui-store';
+
+export function SettingsPage() {
+  const theme = useUiStore((s) => s.theme);
+  const setTheme = useUiStore((s) => s.setTheme);
+  const [info, setInfo] = useState<CallResult<'app/info'> | null>(null);
+  useEffect(() => {
+    void appService.info().then(setInfo, () => setInfo(null));
+  }, []);
+  return (
+    <div className="page">
+      <header className="page-head">
+        <h1>Settings</h1>
+      </header>
+      <section className="form">
+        <div className="field">
+          <label htmlFor="theme">Theme</label>
+          <select id="theme" value={theme} onChange={(e) => setTheme(e.target.value as Theme)}>
+            <option value="system">Follow the system</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </div>
+      </section>
+      {info && (
+        <section aria-label="About">
+          <h2>About</h2>
+          <dl>
+            <dt>Version</dt>
+            <dd>{info.version}</dd>
+            <dt>Data folder</dt>
+            <dd>
+              <code>{info.dataDir}</code>
+            </dd>
+            <dt>Database schema</dt>
+            <dd>{info.schemaVersion}</dd>
+            <dt>Running in</dt>
+            <dd>{info.runtime === 'electron' ? 'the desktop app' : 'a browser, through the headless host'}</dd>
+          </dl>
+        </section>
+      )}
+    </div>
+  );
+}

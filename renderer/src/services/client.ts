@@ -1,0 +1,144 @@
+/**
+ * The one client for the core, typed from the contract. It uses the preload's bridge inside Electron and a
+ * WebSocket to the headless host in a browser; callers cannot tell which.
+ */
+import {
+  AppError,
+  fromWireError,
+  isEventName,
+  serverMessage,
+  type BridgeResult,
+  type CallArg,
+  type CallName,
+  type CallResult,
+  type EventName,
+  type EventPayload,
+  type PatchwellBridge,
+} from '../../../shared/contract';
+
+type Listener = (name: string, payload: unknown) => void;
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+interface Transport {
+  invoke(name: string, arg: unknown): Promise<BridgeResult>;
+  onEvent(listener: Listener): () => void;
+  onState(listener: (s: ConnectionState) => void): () => void;
+}
+
+function preloadTransport(bridge: PatchwellBridge): Transport {
+  return { invoke: bridge.invoke, onEvent: bridge.onEvent, onState: (fn) => (fn('open'), () => undefined) };
+}
+
+/** A WebSocket transport that reconnects with backoff and fails in-flight calls when the link drops. */
+export function webSocketTransport(url: string): Transport {
+  let ws: WebSocket | null = null;
+  let state: ConnectionState = 'connecting';
+  let nextId = 1;
+  let retry = 0;
+  const pending = new Map<number, (r: BridgeResult) => void>();
+  const queue: string[] = [];
+  const eventListeners = new Set<Listener>();
+  const stateListeners = new Set<(s: ConnectionState) => void>();
+
+  const setState = (s: ConnectionState): void => {
+    state = s;
+    for (const fn of stateListeners) fn(s);
+  };
+
+  const connect = (): void => {
+    setState('connecting');
+    ws = new WebSocket(url);
+    ws.onopen = () => {
+      retry = 0;
+      setState('open');
+      for (const text of queue.splice(0)) ws!.send(text);
+    };
+    ws.onmessage = (e: MessageEvent<string>) => {
+      let data: unknown;
+      try {
+        data = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      const msg = serverMessage.safeParse(data);
+      if (!msg.success) return;
+      if (msg.data.type === 'event') {
+        for (const fn of eventListeners) fn(msg.data.name, msg.data.payload);
+        return;
+      }
+      const resolve = pending.get(msg.data.id);
+      pending.delete(msg.data.id);
+      resolve?.(msg.data.ok ? { ok: true, value: msg.data.value } : { ok: false, error: msg.data.error });
+    };
+    ws.onclose = () => {
+      for (const resolve of pending.values()) {
+        resolve({ ok: false, error: { name: 'Disconnected', message: 'Lost the connection to Patchwell', code: 'unavailable' } });
+      }
+      pending.clear();
+      setState('closed');
+      retry = Math.min(retry + 1, 6);
+      setTimeout(connect, 250 * 2 ** retry);
+    };
+  };
+  connect();
+
+  return {
+    invoke(name, arg) {
+      const id = nextId++;
+      const text = JSON.stringify({ type: 'call', id, name, arg });
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        if (state === 'open' && ws) ws.send(text);
+        else queue.push(text);
+      });
+    },
+    onEvent(fn) {
+      eventListeners.add(fn);
+      return () => eventListeners.delete(fn);
+    },
+    onState(fn) {
+      stateListeners.add(fn);
+      fn(state);
+      return () => stateListeners.delete(fn);
+    },
+  };
+}
+
+let transport: Transport | null = null;
+
+function getTransport(): Transport {
+  if (transport) return transport;
+  const bridge = (window as unknown as { patchwell?: PatchwellBridge }).patchwell;
+  transport = bridge
+    ? preloadTransport(bridge)
+    : webSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  return transport;
+}
+
+/** For tests: swap the transport. */
+export function setTransport(t: Transport | null): void {
+  transport = t;
+}
+
+/** Calls the core. Rejects with an {@link AppError} carrying the core's code and field messages. */
+export async function invoke<K extends CallName>(
+  name: K,
+  ...arg: CallArg<K> extends undefined ? [] : [CallArg<K>]
+): Promise<CallResult<K>> {
+  const result = await getTransport().invoke(name, arg[0]);
+  if (!result.ok) throw fromWireError(result.error);
+  return result.value as CallResult<K>;
+}
+
+/** Subscribes to one push event; returns the unsubscribe function. */
+export function on<K extends EventName>(name: K, fn: (payload: EventPayload<K>) => void): () => void {
+  return getTransport().onEvent((n, payload) => {
+    if (n === name && isEventName(n)) fn(payload as EventPayload<K>);
+  });
+}
+
+export function onConnectionState(fn: (s: ConnectionState) => void): () => void {
+  return getTransport().onState(fn);
+}
+
+export { AppError };

@@ -1,0 +1,6 @@
+export * from './calls';
+export * from './domain';
+export * from './errors';
+export * from './events';
+export * from './wire';
+export * from './bridge';
