@@ -3,6 +3,7 @@
  * progress is counts, written and pushed at most every `throttleMs` per job, while state and step changes
  * are written at once so a crash loses none of them.
  */
+import { setMaxListeners } from 'node:events';
 import type { Job, JobKind, JobLogLine, JobTarget, LogLevel, RemoteFailure } from '../../../shared/contract';
 import { AppError } from '../../../shared/contract';
 import type { Db } from '../db/open';
@@ -69,6 +70,8 @@ export class JobRunner {
       pendingLog: [],
       done: Promise.resolve(),
     };
+    // Every probe or command of a job listens for its abort; hundreds at once are expected, not a leak.
+    setMaxListeners(0, entry.controller.signal);
     this.live.set(id, entry);
     entry.done = this.run(entry, handler);
     return id;

@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError, type Host, type JobDetail } from '../../shared/contract';
+import { createCore, type Core } from './core';
+
+let core: Core | null = null;
+
+function newCore(): Core {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-core-'));
+  core = createCore({ dataDir, runtime: 'browser', checkResults: true, throttleMs: 20 });
+  return core;
+}
+
+afterEach(async () => {
+  await core?.close();
+  core = null;
+});
+
+async function rejection(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('core dispatch', () => {
+  it('rejects unknown call names, including hostile ones', async () => {
+    const c = newCore();
+    for (const name of ['hosts/drop', '__proto__', 'constructor', 'toString', 42, null, { name: 'hosts/list' }]) {
+      expect((await rejection(c.call(name, undefined))).code).toBe('unknown-call');
+    }
+  });
+
+  it('parses every argument: wrong shapes get field messages and change nothing', async () => {
+    const c = newCore();
+    const err = await rejection(c.call('hosts/create', { address: 'not an address!', tags: ['ok', 'bad tag'], sshPort: 0 }));
+    expect(err.code).toBe('bad-request');
+    expect(err.fields).toMatchObject({ address: expect.any(String), 'tags.1': expect.any(String), sshPort: 'Port 1–65535' });
+    expect((await rejection(c.call('hosts/create', 'x'))).code).toBe('bad-request');
+    expect((await rejection(c.call('hosts/get', { id: -1 }))).code).toBe('bad-request');
+    expect(await c.call('hosts/list', undefined)).toEqual([]);
+  });
+
+  it('adds, edits and removes machines, each change audited', async () => {
+    const c = newCore();
+    const h = (await c.call('hosts/create', { address: '127.0.0.9', tags: ['servers'], criticality: 'high' })) as Host;
+    expect(h).toMatchObject({ address: '127.0.0.9', tags: ['servers'], criticality: 'high', source: 'manual', reachability: 'unknown' });
+    const dup = await rejection(c.call('hosts/create', { address: '127.0.0.9' }));
+    expect(dup.code).toBe('conflict');
+    expect(dup.fields).toHaveProperty('address');
+    const edited = (await c.call('hosts/update', { id: h.id, patch: { displayName: 'File server', tags: [] } })) as Host;
+    expect(edited).toMatchObject({ displayName: 'File server', tags: [], criticality: 'high' });
+    await c.call('hosts/remove', { ids: [h.id] });
+    expect(await c.call('hosts/list', undefined)).toEqual([]);
+    const audit = (await c.call('audit/list', {})) as { action: string }[];
+    expect(audit.map((a) => a.action)).toEqual(['host.remove', 'host.update', 'host.create']);
+    expect(await c.call('audit/verify', undefined)).toMatchObject({ ok: true, rows: 3 });
+  });
+
+  it('checks reachability as a job against real sockets on loopback', async () => {
+    const c = newCore();
+    const server = net.createServer((s) => s.destroy());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const up = (await c.call('hosts/create', { address: '127.0.0.1', sshPort: port })) as Host;
+      // Nothing listens on 127.0.0.254's management ports: the kernel refuses every connection.
+      const down = (await c.call('hosts/create', { address: '127.0.0.254', sshPort: port })) as Host;
+      const events: string[] = [];
+      c.subscribe((e) => events.push(e.name));
+      const { jobId } = (await c.call('hosts/check', {})) as { jobId: number };
+      await c.services.jobs.idle();
+      const job = (await c.call('jobs/get', { id: jobId })) as JobDetail;
+      expect(job).toMatchObject({ state: 'succeeded', current: 2, total: 2, summary: '1 of 2 machines answering' });
+      const hosts = (await c.call('hosts/list', undefined)) as Host[];
+      expect(hosts.find((h) => h.id === up.id)).toMatchObject({ reachability: 'up', openPorts: [port] });
+      expect(hosts.find((h) => h.id === down.id)).toMatchObject({ reachability: 'down', lastSeen: null });
+      expect(events).toContain('job/updated');
+      expect(events).toContain('inventory/changed');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses to start a check with no machines', async () => {
+    const c = newCore();
+    expect((await rejection(c.call('hosts/check', {}))).message).toMatch(/add one first/);
+  });
+});
