@@ -2,9 +2,10 @@
  * Playwright fixtures: each test gets its own data folder and its own headless host process, started from
  * the built app exactly as `npm run serve` starts it, and a Chromium page opened on the printed URL.
  */
-import { test as base, chromium, type Browser, type Page } from '@playwright/test';
+import { _electron as electron, expect, test as base, chromium, type Browser, type ElectronApplication, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,13 +68,80 @@ export class HostProcess {
   }
 }
 
+/** Where the Electron binary is, or why there is none (its download cannot run on every machine). */
+export function electronBinary(): { path: string } | { missing: string } {
+  try {
+    const require = createRequire(import.meta.url);
+    const p = require('electron') as unknown;
+    if (typeof p === 'string' && fs.existsSync(p)) return { path: p };
+    return { missing: 'the electron package has no binary' };
+  } catch (err) {
+    return { missing: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
+  }
+}
+
+/** One running copy of the app, in a browser against the headless host or as the Electron app. */
+export interface AppSession {
+  readonly runtime: 'chromium' | 'electron';
+  page: Page;
+  /** Stops the app the way a restart or (with SIGKILL) a crash would, starts it again, returns the new page. */
+  restart(signal?: NodeJS.Signals): Promise<Page>;
+  close(): Promise<void>;
+}
+
+async function chromiumSession(browser: Browser, host: HostProcess): Promise<AppSession> {
+  const context = await browser.newContext();
+  const session: AppSession = {
+    runtime: 'chromium',
+    page: await context.newPage(),
+    async restart(signal) {
+      await host.stop(signal);
+      await expect(session.page.getByRole('alert').filter({ hasText: 'Lost the connection' })).toBeVisible();
+      await session.page.goto(await host.start());
+      return session.page;
+    },
+    close: () => context.close(),
+  };
+  await session.page.goto(host.url);
+  return session;
+}
+
+async function electronSession(binary: string, dataDir: string): Promise<AppSession> {
+  const launch = async (): Promise<ElectronApplication> =>
+    electron.launch({
+      executablePath: binary,
+      // Chromium's sandbox refuses to start as root; CI runs as root.
+      args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), ROOT],
+      env: { ...process.env, PATCHWELL_HOME: dataDir } as Record<string, string>,
+    });
+  let app = await launch();
+  const session: AppSession = {
+    runtime: 'electron',
+    page: await app.firstWindow(),
+    async restart(signal) {
+      if (signal === 'SIGKILL') app.process().kill('SIGKILL');
+      else await app.close();
+      app = await launch();
+      session.page = await app.firstWindow();
+      return session.page;
+    },
+    close: () => app.close(),
+  };
+  return session;
+}
+
 interface Fixtures {
+  runtime: 'chromium' | 'electron';
   dataDir: string;
   host: HostProcess;
+  session: AppSession;
   app: Page;
 }
 
+let reportedMissingElectron = false;
+
 export const test = base.extend<Fixtures, { browser: Browser }>({
+  runtime: ['chromium', { option: true }],
   browser: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
@@ -95,16 +163,30 @@ export const test = base.extend<Fixtures, { browser: Browser }>({
     await use(host);
     await host.stop();
   },
-  app: async ({ browser, host }, use) => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
+  session: async ({ runtime, browser, dataDir, host }, use, testInfo) => {
+    let session: AppSession;
+    if (runtime === 'electron') {
+      const bin = electronBinary();
+      if ('missing' in bin) {
+        if (!reportedMissingElectron) console.log(`[electron] skipped: no Electron binary (${bin.missing})`);
+        reportedMissingElectron = true;
+        testInfo.skip(true, 'skipped: no Electron binary');
+        return;
+      }
+      await host.stop(); // the desktop app runs its own core
+      session = await electronSession(bin.path, dataDir);
+    } else {
+      session = await chromiumSession(browser, host);
+    }
     const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(host.url);
-    await use(page);
-    await context.close();
+    session.page.on('pageerror', (e) => errors.push(e.message));
+    await use(session);
+    await session.close();
     if (errors.length) throw new Error(`The page threw: ${errors.join('; ')}`);
+  },
+  app: async ({ session }, use) => {
+    await use(session.page);
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };
