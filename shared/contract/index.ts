@@ -4,3 +4,4 @@ export * from './errors';
 export * from './events';
 export * from './wire';
 export * from './bridge';
+export * from './credentials';

@@ -3,6 +3,7 @@
  * edit a shipped one (shipped changes are additive).
  */
 import { sql as foundation } from './0001-foundation';
+import { sql as vaultAndAssessment } from './0002-vault-and-assessment';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -11,7 +12,10 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: '0001-foundation', sql: foundation }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: '0001-foundation', sql: foundation },
+  { version: 2, name: '0002-vault-and-assessment', sql: vaultAndAssessment },
+];
 
 /** The schema version this build of the app understands. */
 export const latestVersion = migrations.length;

@@ -1,0 +1,61 @@
+/**
+ * What a platform module may do on a machine. Transports (SSH, WinRM) implement it; platform modules only
+ * ever pass argv arrays or constant scripts, so no command line is built from untrusted text.
+ */
+
+export interface ExecResult {
+  /** Exit code, or null when the command was killed by a signal or timed out. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** True when the command exceeded its timeout and was abandoned. */
+  timedOut: boolean;
+}
+
+export interface ExecOptions {
+  /** Run as root through sudo (`-n` when passwordless; the password goes on stdin, never in argv or env). */
+  sudo?: boolean;
+  /** Data for the command's standard input. */
+  stdin?: string;
+  /** Abandon the command after this long (default set by the transport). */
+  timeoutMs?: number;
+  /** Extra environment for the command, names from a fixed allowlist (LC_ALL, DEBIAN_FRONTEND, …). */
+  env?: Readonly<Record<'LC_ALL' | 'LANG' | 'DEBIAN_FRONTEND' | 'APT_LISTCHANGES_FRONTEND' | 'NEEDRESTART_MODE', string>>;
+}
+
+export interface Remote {
+  /** The address, for messages. */
+  readonly label: string;
+  /**
+   * Runs one program with arguments. Each argument is quoted for a POSIX shell by the transport; callers
+   * still validate package names and versions before passing them (see validate.ts).
+   */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Runs a constant script from our own code with `sh -s`, passing `args` as positional parameters
+   * ($1, $2…), never by pasting them into the script text.
+   */
+  script(text: string, args?: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+}
+
+/** A failed remote command, with what the user needs to act on it. */
+export class RemoteCommandError extends Error {
+  constructor(
+    readonly command: string,
+    readonly result: ExecResult,
+    message?: string,
+  ) {
+    super(message ?? `${command} failed${result.timedOut ? ' (timed out)' : ` with exit code ${result.code}`}`);
+    this.name = 'RemoteCommandError';
+  }
+
+  /** The last lines of standard error, bounded. */
+  get stderrTail(): string {
+    return tail(this.result.stderr, 20, 4000);
+  }
+}
+
+export function tail(text: string, lines: number, maxChars: number): string {
+  const t = text.split('\n').slice(-lines).join('\n');
+  return t.length > maxChars ? t.slice(-maxChars) : t;
+}

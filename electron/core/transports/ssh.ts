@@ -1,0 +1,219 @@
+/**
+ * SSH transport: one connection per machine per job, commands multiplexed on it as channels. Host keys are
+ * trusted on first use and pinned; a changed key refuses the connection. sudo gets its password on stdin
+ * (never argv or env), with -k so a cached sudo timestamp can never leave the password line for the
+ * command to read.
+ */
+import { createHash } from 'node:crypto';
+import { NodeSSH } from 'node-ssh';
+import type { Client, ClientChannel } from 'ssh2';
+import { RemoteCommandError, type ExecOptions, type ExecResult, type Remote } from '../platforms/remote';
+import type { Secrets } from '../vault/vault';
+import { commandLine } from './shell-quote';
+
+/** Host key algorithms in a fixed order, so a server always presents the same key and the pin holds. */
+const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+const MAX_OUTPUT = 32 * 1024 * 1024;
+
+export type SshErrorKind = 'host-key-changed' | 'auth-failed' | 'unreachable' | 'timeout' | 'protocol';
+
+export class SshConnectError extends Error {
+  constructor(
+    readonly kind: SshErrorKind,
+    message: string,
+    /** The fingerprint the server presented, for a changed key. */
+    readonly presentedKey: string | null = null,
+  ) {
+    super(message);
+    this.name = 'SshConnectError';
+  }
+}
+
+export class SudoError extends Error {
+  constructor(
+    readonly kind: 'needs-password' | 'wrong-password' | 'not-allowed' | 'no-sudo',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SudoError';
+  }
+}
+
+/** OpenSSH's fingerprint format: "SHA256:" and the unpadded base64 of the key blob's SHA-256. */
+export function fingerprintOf(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+export interface SshTarget {
+  address: string;
+  port: number;
+  /** The pinned fingerprint, or null on first contact. */
+  pinnedKey: string | null;
+}
+
+export interface SshOptions {
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  /** Called once with the fingerprint on first contact, so the caller can pin it. */
+  onFirstKey?: (fingerprint: string) => void;
+}
+
+export class SshSession implements Remote {
+  readonly label: string;
+
+  constructor(
+    private readonly ssh: NodeSSH,
+    private readonly client: Client,
+    private readonly secrets: Secrets,
+    readonly hostKey: string,
+    private readonly commandTimeoutMs: number,
+    address: string,
+  ) {
+    this.label = address;
+  }
+
+  exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return this.run(argv, options.stdin ?? '', options);
+  }
+
+  script(text: string, args: readonly string[] = [], options: ExecOptions = {}): Promise<ExecResult> {
+    // The script travels on stdin; its arguments are positional parameters, quoted like any argv.
+    return this.run(['sh', '-s', '--', ...args], text, options);
+  }
+
+  /** Runs and throws {@link RemoteCommandError} on a non-zero exit, {@link SudoError} on a sudo refusal. */
+  async check(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const result = await this.exec(argv, options);
+    if (result.code !== 0) throw new RemoteCommandError(commandLine(argv), result);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.ssh.dispose();
+  }
+
+  private async run(argv: readonly string[], stdin: string, options: ExecOptions): Promise<ExecResult> {
+    const envArgs = options.env ? ['env', ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`)] : [];
+    let full = [...envArgs, ...argv];
+    let input = stdin;
+    if (options.sudo) {
+      if (this.secrets.sudoPassword) {
+        full = ['sudo', '-k', '-S', '-p', '', '--', ...full];
+        input = `${this.secrets.sudoPassword}\n${stdin}`;
+      } else {
+        full = ['sudo', '-n', '--', ...full];
+      }
+    }
+    const result = await execChannel(this.client, commandLine(full), input, options.timeoutMs ?? this.commandTimeoutMs);
+    if (options.sudo && result.code !== 0) checkSudo(result, this.label);
+    return result;
+  }
+}
+
+/** Turns sudo's own refusals into errors that say what to do; other failures are the command's. */
+function checkSudo(result: ExecResult, label: string): void {
+  const err = result.stderr;
+  if (/sudo: (a password is required|a terminal is required)/.test(err)) {
+    throw new SudoError('needs-password', `sudo on ${label} asks for a password: add the sudo password to this machine's credential`);
+  }
+  if (/sudo: \d+ incorrect password attempts?|Sorry, try again/.test(err)) {
+    throw new SudoError('wrong-password', `sudo on ${label} refused the sudo password in the credential`);
+  }
+  if (/is not in the sudoers file|is not allowed to (run|execute)|may not run sudo/.test(err)) {
+    throw new SudoError('not-allowed', `The user may not use sudo on ${label}: tasks that need root (refreshing package lists, installing) cannot run there`);
+  }
+  if (/sudo: (command )?not found|sudo: No such file/.test(err) || result.code === 127) {
+    throw new SudoError('no-sudo', `sudo is not installed on ${label}`);
+  }
+}
+
+function execChannel(client: Client, command: string, stdin: string, timeoutMs: number): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (err, stream: ClientChannel) => {
+      if (err) return reject(err);
+      const out: Buffer[] = [];
+      const errOut: Buffer[] = [];
+      let outLen = 0;
+      let errLen = 0;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        // OpenSSH ignores most signal requests; closing the channel hangs up the command's session.
+        stream.signal('KILL');
+        stream.close();
+      }, timeoutMs);
+      stream.on('data', (d: Buffer) => {
+        if (outLen < MAX_OUTPUT) out.push(d);
+        outLen += d.length;
+      });
+      stream.stderr.on('data', (d: Buffer) => {
+        if (errLen < MAX_OUTPUT) errOut.push(d);
+        errLen += d.length;
+      });
+      stream.on('close', (code: number | null) => {
+        clearTimeout(timer);
+        resolve({
+          code: timedOut ? null : (code ?? null),
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(errOut).toString('utf8'),
+          timedOut,
+        });
+      });
+      stream.on('error', () => undefined);
+      stream.end(stdin);
+    });
+  });
+}
+
+export async function connectSsh(target: SshTarget, secrets: Secrets, options: SshOptions = {}): Promise<SshSession> {
+  const ssh = new NodeSSH();
+  let presented: string | null = null;
+  try {
+    await ssh.connect({
+      host: target.address,
+      port: target.port,
+      username: secrets.username,
+      ...(secrets.password ? { password: secrets.password } : {}),
+      ...(secrets.privateKey ? { privateKey: secrets.privateKey } : {}),
+      ...(secrets.passphrase ? { passphrase: secrets.passphrase } : {}),
+      tryKeyboard: false,
+      readyTimeout: options.connectTimeoutMs ?? 10_000,
+      keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
+      keepaliveCountMax: 3,
+      algorithms: { serverHostKey: HOST_KEY_ALGORITHMS as never },
+      hostVerifier: (key: Buffer) => {
+        presented = fingerprintOf(key);
+        return target.pinnedKey === null || target.pinnedKey === presented;
+      },
+    });
+  } catch (err) {
+    ssh.dispose();
+    throw classifyConnectError(err, target, presented);
+  }
+  if (target.pinnedKey === null && presented) options.onFirstKey?.(presented);
+  return new SshSession(ssh, ssh.connection!, secrets, presented ?? '', options.commandTimeoutMs ?? 10 * 60_000, target.address);
+}
+
+function classifyConnectError(err: unknown, target: SshTarget, presented: string | null): SshConnectError {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string }).code;
+  const where = `${target.address}:${target.port}`;
+  if (target.pinnedKey !== null && presented !== null && presented !== target.pinnedKey) {
+    return new SshConnectError(
+      'host-key-changed',
+      `The SSH host key of ${where} changed (pinned ${target.pinnedKey}, now ${presented}). Patchwell refused to connect: ` +
+        'this is what a machine-in-the-middle looks like. If the machine was reinstalled, accept the new key on its page.',
+      presented,
+    );
+  }
+  if (/All configured authentication methods failed/i.test(message)) {
+    return new SshConnectError('auth-failed', `${where} refused the credential's login (user name, password or key)`);
+  }
+  if (/Timed out while waiting for handshake/i.test(message)) return new SshConnectError('timeout', `${where} did not answer SSH in time`);
+  if (code === 'ECONNREFUSED') return new SshConnectError('unreachable', `${where} refused the connection: is sshd running?`);
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new SshConnectError('unreachable', `${where} cannot be reached (${code})`);
+  }
+  return new SshConnectError('protocol', `SSH to ${where} failed: ${message}`);
+}
