@@ -39,6 +39,8 @@ function baseScript(m: Mirrors): string {
     "sed -i 's/^session\\s\\+required\\s\\+pam_loginuid.so/session optional pam_loginuid.so/' /etc/pam.d/sshd",
     `cat > /etc/ssh/sshd_config.d/10-pw-lab.conf <<'PW_EOF'\n${SSHD_COMMON}PW_EOF`,
     'mkdir -p /var/lib/pw-lab /srv/pw-fixture-repo',
+    '# Installed systems have it (systemd makes it); mount, df and snapper read it.',
+    '[ -e /etc/mtab ] || ln -s ../proc/self/mounts /etc/mtab',
     '# Package lists in the base: a stale host shows its pending updates without a first apt-get update.',
     'apt-get update',
     'rm -f /var/cache/apt/*.bin',

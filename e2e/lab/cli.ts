@@ -1,5 +1,5 @@
 /** `npm run lab -- <command>`: bring the lab up, show it, take it down. See README.md. */
-import { down, labAvailable, startHost, status, stopHost, up, isScenario, LabError, SCENARIOS, MAX_HOSTS, type LabHost, type Scenario } from './index.js';
+import { down, pruneCache, labAvailable, startHost, status, stopHost, up, isScenario, LabError, SCENARIOS, MAX_HOSTS, type LabHost, type Scenario } from './index.js';
 
 const USAGE = `usage: npm run lab -- <command>
 
@@ -11,6 +11,8 @@ const USAGE = `usage: npm run lab -- <command>
   down                  stop every host, remove their layers and mounts (the cache stays)
   stop-host ADDRESS     stop one host (a machine going away)
   start-host ADDRESS    start it again, same disk and keys
+  prune                 delete cache entries no recipe or host uses any more
+  available             say whether the lab can run on this machine
 
 scenarios: ${SCENARIOS.join(', ')}`;
 
@@ -95,6 +97,12 @@ async function main(argv: string[]): Promise<number> {
     case 'start-host':
       await startHost(onlyAddress(cmd, args), { onLog: log });
       return 0;
+    case 'prune': {
+      if (args.length > 0) throw new UsageError(`prune takes no arguments, got ${JSON.stringify(args.join(' '))}`);
+      const removed = await pruneCache({ onLog: log });
+      log(`removed ${removed.length} cache entr${removed.length === 1 ? 'y' : 'ies'}`);
+      return 0;
+    }
     case 'available': {
       const a = labAvailable();
       process.stdout.write(a.ok ? 'the lab can run here\n' : `the lab cannot run here: ${a.reason}\n`);

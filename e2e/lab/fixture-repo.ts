@@ -12,6 +12,8 @@ import { cacheDir } from './paths.js';
 const EPOCH = 1704067200; // 2024-01-01T00:00:00Z
 const RELEASE_DATE = 'Mon, 01 Jan 2024 00:00:00 UTC';
 const MAINTAINER = 'Patchwell Lab <lab@patchwell.invalid>';
+/** Bump when the way packages or the index are built changes (keys must not depend on the runner's transpiled code). */
+const REPO_FORMAT = 1;
 const KEY_UID = 'Patchwell Lab Fixture Signing <fixture@lab.patchwell.invalid>';
 
 export interface FixtureRepo {
@@ -111,7 +113,7 @@ async function stopAgent(): Promise<void> {
 /** Builds (once per fixture definition and key) the signed flat apt repository of the fixture packages. */
 export async function ensureFixtureRepo(log: Log): Promise<FixtureRepo> {
   const fpr = await ensureSigningKey(log);
-  const key = hashOf(['fixture-repo', FIXTURE_PACKAGES, FIXTURE_REPO, fpr, changelogFor.toString(), MAINTAINER]);
+  const key = hashOf(['fixture-repo', REPO_FORMAT, FIXTURE_PACKAGES, FIXTURE_REPO, fpr, MAINTAINER, EPOCH, RELEASE_DATE]);
   const dir = path.join(cacheDir(), `fixture-repo-${key}`);
   await buildOnce(dir, `fixture apt repository (${key})`, log, async (tmp) => {
     const pool = path.join(tmp, 'pool');

@@ -82,7 +82,7 @@ export async function startHost(rec: HostRecord, log: Log): Promise<HostRecord> 
     if (banner?.startsWith('SSH-')) break;
     if (!isOurs(id)) throw new LabError(`host ${address} (${rec.scenario}) exited while starting:\n${logTail(rec.index)}`);
     if (Date.now() > deadline) {
-      await killVerified(id);
+      await killVerified(id, 5000, 'SIGKILL');
       throw new LabError(`host ${address} (${rec.scenario}) did not answer ssh within 60 s:\n${logTail(rec.index)}`);
     }
     await sleep(100);
@@ -98,7 +98,9 @@ export async function stopHost(rec: HostRecord, log: Log): Promise<HostRecord> {
   for (const id of ids) {
     if (isOurs(id)) {
       log(`stopping host ${addressOf(rec.index)} (pid ${id.pid}: ${(readCmdline(id.pid) ?? []).slice(0, 1).join(' ')})`);
-      await killVerified(id);
+      // unshare blocks SIGTERM while it waits for its child, so SIGKILL it: --kill-child then
+      // kills the namespace's PID 1, which takes every process and mount of the host with it.
+      await killVerified(id, 5000, 'SIGKILL');
     }
   }
   if (!rec.lowerDirs) await detachLoops([hostPaths(rec.index).dir], log);

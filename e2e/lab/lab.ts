@@ -205,3 +205,39 @@ export async function startHost(address: string, opts: { onLog?: Log } = {}): Pr
     await startProcess({ ...rec, stopped: false }, log);
   }, 10 * 60_000, log);
 }
+
+/**
+ * Deletes cache entries no current recipe and no existing host uses (old bases after a recipe
+ * change, old upgraded generations). Downloaded .debs are kept: they make rebuilds fast.
+ */
+export async function pruneCache(opts: { onLog?: Log } = {}): Promise<string[]> {
+  requireLab();
+  const log: Log = opts.onLog ?? (() => {});
+  return withLock(lockFile(), 'lab', async () => {
+    const plan = await makePlan(readMirrors(), false, log);
+    const keep = new Set<string>([path.dirname(plan.base.dir), plan.repo.dir, path.dirname(planImage(plan.layers.btrfsTools).file)]);
+    for (const l of Object.values(plan.layers)) keep.add(path.dirname(l.dir));
+    for (const index of hostIndexes()) {
+      const rec = loadRecord(index);
+      for (const d of rec?.lowerDirs ?? []) keep.add(path.dirname(d));
+      for (const b of rec?.binds ?? []) keep.add(b.src);
+      if (rec?.imageKey) keep.add(path.join(cacheDir(), 'images', `btrfs-${rec.imageKey}`));
+    }
+    const candidates: string[] = [];
+    for (const sub of ['layers', 'images']) {
+      const dir = path.join(cacheDir(), sub);
+      if (fs.existsSync(dir)) for (const n of fs.readdirSync(dir)) candidates.push(path.join(dir, n));
+    }
+    for (const n of fs.readdirSync(cacheDir())) if (n.startsWith('fixture-repo-')) candidates.push(path.join(cacheDir(), n));
+    const removed = candidates.filter((c) => !keep.has(c));
+    // Builds hold the build lock; a `.tmp` entry may be one in progress in another process.
+    await withLock(path.join(cacheDir(), 'build.lock'), 'build', async () => {
+      await removeStrayMounts(removed, log);
+      for (const c of removed) {
+        log(`removing cache entry ${c}`);
+        fs.rmSync(c, { recursive: true, force: true });
+      }
+    }, 60 * 60_000, log);
+    return removed;
+  }, 60 * 60_000, log);
+}

@@ -5,7 +5,7 @@ export interface ProcIdentity {
   pid: number;
   /** Field 22 of /proc/PID/stat: clock ticks after boot; a recycled pid gets a different one. */
   startTime: string;
-  /** A string that must appear in the process's command line. */
+  /** An argument that must appear, whole, in the process's command line. */
   marker: string;
 }
 
@@ -45,11 +45,12 @@ export function identify(pid: number, marker: string): ProcIdentity | null {
   return startTime ? { pid, startTime, marker } : null;
 }
 
-/** True only if the pid is still the very process recorded (same start time, marker in its command line). */
+/** True only if the pid is still the very process recorded (same start time, marker among its arguments). */
 export function isOurs(id: ProcIdentity): boolean {
   if (readStartTime(id.pid) !== id.startTime) return false;
   const cmd = readCmdline(id.pid);
-  return cmd !== null && cmd.some((arg) => arg.includes(id.marker));
+  // Whole-argument match: the marker of host 11 must not match host 110's.
+  return cmd !== null && cmd.some((arg) => arg === id.marker);
 }
 
 /** The process and all its descendants (the host's sshd and sessions), for memory figures. */
@@ -88,12 +89,12 @@ export function memoryOf(pid: number): { rssKiB: number; pssKiB: number } {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Stops a process the lab started: SIGTERM, then SIGKILL after the grace time.
+ * Stops a process the lab started: `first` (SIGTERM), then SIGKILL after the grace time.
  * Does nothing unless the identity still matches, so a recycled pid is never hit.
  */
-export async function killVerified(id: ProcIdentity, graceMs = 5000): Promise<void> {
+export async function killVerified(id: ProcIdentity, graceMs = 5000, first: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!isOurs(id)) return;
-  try { process.kill(id.pid, 'SIGTERM'); } catch { return; }
+  try { process.kill(id.pid, first); } catch { return; }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (readStartTime(id.pid) !== id.startTime) return;
