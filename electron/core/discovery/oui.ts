@@ -29,7 +29,7 @@ export function normaliseMac(text: string): string | null {
 export function parseOuiText(text: string): Map<string, string> {
   const map = new Map<string, string>();
   for (const line of text.split('\n')) {
-    const m = /^([0-9A-Fa-f]{6})\s+(.+)$/.exec(line) ?? /^([0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2})\s+\(hex\)\s+(.+)$/.exec(line);
+    const m = /^([0-9A-Fa-f]{6})\s+(?:\(base 16\)\s+)?(.+)$/.exec(line) ?? /^([0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2})\s+\(hex\)\s+(.+)$/.exec(line);
     if (m) map.set((m[1] as string).replace(/-/g, '').toLowerCase(), (m[2] as string).trim().slice(0, 120));
   }
   return map;

@@ -3,6 +3,7 @@
  * and hand each finished host to the caller as it completes (the job layer writes it to SQLite).
  */
 import dns from 'node:dns';
+import { setMaxListeners } from 'node:events';
 import type { Fingerprint } from './fingerprint';
 import { readNeighbours, type Neighbour } from './neighbour';
 import { lookupMac } from './oui';
@@ -44,7 +45,12 @@ export interface ScanOptions {
   /** Read the kernel neighbour table for MACs (no traffic). Default on. */
   neighbours?: boolean;
   resolveTimeoutMs?: number;
+  /** Host-name resolution; default dns.lookup (getaddrinfo: /etc/hosts, then DNS), IPv4 only. */
+  resolve?: (hostname: string) => Promise<string[]>;
 }
+
+const systemResolve = async (name: string): Promise<string[]> =>
+  (await dns.promises.lookup(name, { family: 4, all: true })).map((a) => a.address);
 
 /** One responsive host. */
 export interface HostResult {
@@ -87,7 +93,7 @@ export interface ScanSummary {
   sweep: SweepSummary;
 }
 
-async function resolveNames(plan: TargetPlan, timeoutMs: number): Promise<{ extra: Map<number, string[]>; unresolved: ScanSummary['unresolved'] }> {
+async function resolveNames(plan: TargetPlan, timeoutMs: number, resolve: (name: string) => Promise<string[]>): Promise<{ extra: Map<number, string[]>; unresolved: ScanSummary['unresolved'] }> {
   const extra = new Map<number, string[]>();
   const unresolved: ScanSummary['unresolved'] = [];
   await Promise.all(plan.hostnames.map(async (name) => {
@@ -95,10 +101,10 @@ async function resolveNames(plan: TargetPlan, timeoutMs: number): Promise<{ extr
     try {
       // getaddrinfo cannot be cancelled; on timeout we stop waiting and let it finish in the background.
       const addrs = await Promise.race([
-        dns.promises.lookup(name, { family: 4, all: true }),
+        resolve(name),
         new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timed out')), timeoutMs); }),
       ]);
-      for (const { address } of addrs) {
+      for (const address of addrs) {
         const n = ipv4ToInt(address);
         if (n === null || rangesContain(plan.excludedRanges, n)) continue;
         extra.set(n, [...(extra.get(n) ?? []), name]);
@@ -144,8 +150,14 @@ function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
   };
 }
 
-export async function runScan(plan: TargetPlan, options: ScanOptions, hooks: ScanHooks, signal: AbortSignal): Promise<ScanSummary> {
+export async function runScan(plan: TargetPlan, options: ScanOptions, hooks: ScanHooks, outer: AbortSignal): Promise<ScanSummary> {
   const started = performance.now();
+  // One listener on the caller's signal; every probe listens on our own, which may have hundreds.
+  const inner = new AbortController();
+  const signal = inner.signal;
+  setMaxListeners(0, signal);
+  const relay = (): void => inner.abort();
+  if (outer.aborted) inner.abort(); else outer.addEventListener('abort', relay, { once: true });
   const svc: ServicePorts = { ...DEFAULT_SERVICE_PORTS, ...options.servicePorts };
   const fpTimeout = options.fingerprintTimeoutMs ?? 3000;
   const policy = options.alivePolicy ?? 'open-port';
@@ -159,7 +171,7 @@ export async function runScan(plan: TargetPlan, options: ScanOptions, hooks: Sca
   report();
 
   const { extra, unresolved } = plan.hostnames.length
-    ? await resolveNames(plan, options.resolveTimeoutMs ?? 3000)
+    ? await resolveNames(plan, options.resolveTimeoutMs ?? 3000, options.resolve ?? systemResolve)
     : { extra: new Map<number, string[]>(), unresolved: [] };
   const extras = [...extra.keys()].filter((n) => !rangesContain(plan.ranges, n)).sort((a, b) => a - b);
   const source = addressSource(plan, extras);
@@ -218,7 +230,9 @@ export async function runScan(plan: TargetPlan, options: ScanOptions, hooks: Sca
           }));
         }
       }
-      if (options.rdns !== false) {
+      // Loopback names live in /etc/hosts, not DNS: asking a resolver about 127.x would only send a query
+      // off the machine for nothing.
+      if (options.rdns !== false && !host.startsWith('127.')) {
         const servers = typeof options.rdns === 'object' ? options.rdns.servers : undefined;
         jobs.push(reverseLookup(host, { timeoutMs: Math.min(fpTimeout, 2000), signal, servers }).then((r) => {
           if (r.names.length) {
@@ -276,6 +290,7 @@ export async function runScan(plan: TargetPlan, options: ScanOptions, hooks: Sca
   report();
   await Promise.all(pending);
   phase = 'done';
+  outer.removeEventListener('abort', relay);
   report();
   const status = signal.aborted ? 'cancelled' : sweepSummary.status;
   return {
