@@ -10,6 +10,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['electron/**/*.test.ts', 'shared/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.lab.test.ts', '**/node_modules/**'],
         },
       },
       {
@@ -26,7 +27,8 @@ export default defineConfig({
           // Real machines: slow to bring up, so long timeouts and one file at a time.
           name: 'lab',
           environment: 'node',
-          include: ['e2e/lab/**/*.test.ts'],
+          // The lab itself first, then every test that uses its machines (*.lab.test.ts).
+          include: ['e2e/lab/**/*.test.ts', 'electron/**/*.lab.test.ts'],
           testTimeout: 900_000,
           hookTimeout: 900_000,
           fileParallelism: false,

@@ -11,6 +11,10 @@ import { closeDatabase, openDatabase } from './db/open';
 import { EventBus } from './event-bus';
 import { JobRunner } from './jobs/job-runner';
 import { markInterrupted } from './jobs/job-queries';
+import { markScansInterrupted } from './discovery/discovery-queries';
+import type { ScanOptions } from './discovery/scan';
+import { ConnectionManager } from './transports/connections';
+import { Vault } from './vault/vault';
 import type { CoreServices } from './services';
 
 declare const __PATCHWELL_VERSION__: string | undefined;
@@ -20,6 +24,11 @@ export interface CoreOptions {
   runtime: 'electron' | 'browser';
   checkResults?: boolean;
   throttleMs?: number;
+  /** The vault's master key, when the desktop app unwrapped it from the system keychain. */
+  vaultKey?: Buffer;
+  /** Global cap on concurrent SSH connections. */
+  maxConnections?: number;
+  scanOverrides?: Partial<ScanOptions>;
 }
 
 export interface Core {
@@ -45,12 +54,17 @@ export function createCore(options: CoreOptions): Core {
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(path.join(options.dataDir, 'patchwell.db'));
   const interruptedJobIds = markInterrupted(db);
+  markScansInterrupted(db);
   const events = new EventBus();
   const jobs = new JobRunner(db, events, options.throttleMs);
+  const vault = new Vault(db, options.dataDir, options.vaultKey);
   const services: CoreServices = {
     db,
     events,
     jobs,
+    vault,
+    connections: new ConnectionManager(db, vault, events, options.maxConnections ?? 16),
+    scanOverrides: options.scanOverrides,
     dataDir: options.dataDir,
     version: typeof __PATCHWELL_VERSION__ === 'string' ? __PATCHWELL_VERSION__ : '0.0.0-dev',
     runtime: options.runtime,

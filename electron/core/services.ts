@@ -1,13 +1,20 @@
 import type { Db } from './db/open';
+import type { ScanOptions } from './discovery/scan';
 import type { EventBus } from './event-bus';
 import type { JobRunner } from './jobs/job-runner';
+import type { ConnectionManager } from './transports/connections';
+import type { Vault } from './vault/vault';
 
 /** What every handler can reach. Built once by `createCore`. */
 export interface CoreServices {
   db: Db;
   events: EventBus;
   jobs: JobRunner;
+  vault: Vault;
+  connections: ConnectionManager;
   dataDir: string;
   version: string;
   runtime: 'electron' | 'browser';
+  /** Test and benchmark overrides of the scan defaults (e.g. no reverse DNS). */
+  scanOverrides?: Partial<ScanOptions>;
 }

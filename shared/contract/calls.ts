@@ -12,6 +12,8 @@ import {
   jobDetail,
   jobLogLine,
 } from './domain';
+import { credential, credentialInput, vaultStatus } from './credentials';
+import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput } from './discovery';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -44,6 +46,42 @@ export const calls = {
     result: z.array(jobLogLine),
   },
   'jobs/cancel': { arg: id, result: ok },
+  /** Subnets to offer in the scan dialog: the /24 of each network interface. */
+  'discovery/suggest': { arg: z.undefined(), result: z.array(subnetSuggestion) },
+  /** Checks a target list without sending anything: counts, per-token errors, whether to confirm. */
+  'discovery/check': { arg: targetInput.extend({ extraPorts: z.array(z.number().int()).max(64).optional() }), result: targetCheck },
+  'discovery/start': { arg: scanStart, result: z.object({ jobId: z.number().int().positive() }) },
+  'discovery/scans': { arg: z.object({ limit: z.number().int().min(1).max(200).optional() }), result: z.array(scan) },
+  'discovery/results': {
+    arg: z.object({ scanId: z.number().int().positive().optional(), jobId: z.number().int().positive().optional() }),
+    result: z.object({ scan: scan.nullable(), results: z.array(scanResult) }),
+  },
+  /** Adds machines a scan found to the inventory. */
+  'discovery/add': {
+    arg: z.object({
+      scanId: z.number().int().positive(),
+      addresses: z.array(z.string().max(64)).min(1).max(65_536),
+      tags: z.array(z.string()).max(20).optional(),
+    }),
+    result: z.object({ added: z.array(z.number().int().positive()) }),
+  },
+  'vault/status': { arg: z.undefined(), result: vaultStatus },
+  'vault/unlock': { arg: z.object({ passphrase: z.string().min(1).max(1024) }), result: ok },
+  'vault/set-passphrase': {
+    arg: z.object({ passphrase: z.string().min(12, 'Use at least 12 characters').max(1024) }),
+    result: ok,
+  },
+  'credentials/list': { arg: z.undefined(), result: z.array(credential) },
+  'credentials/create': { arg: credentialInput, result: credential },
+  'credentials/update': { arg: z.object({ id: z.number().int().positive(), input: credentialInput }), result: credential },
+  'credentials/remove': { arg: id, result: ok },
+  /** Sets (or clears, with null) the credential of the given machines. */
+  'hosts/set-credential': {
+    arg: z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000), credentialId: z.number().int().positive().nullable() }),
+    result: ok,
+  },
+  /** Accepts the new SSH host key a machine presented (after a reinstall). */
+  'hosts/accept-host-key': { arg: id, result: host },
   'audit/list': {
     arg: z.object({
       limit: z.number().int().min(1).max(1000).optional(),

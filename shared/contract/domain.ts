@@ -51,6 +51,24 @@ export const address = z
   .min(1, 'An address is required')
   .refine((v) => ipv4Pattern.test(v) || hostName.safeParse(v).success, 'Enter an IPv4 address or a host name');
 
+export const osGuessView = z.object({
+  family: osFamily,
+  distro: z.string().nullable(),
+  version: z.string().nullable(),
+  confidence: z.number().min(0).max(1),
+  reasons: z.array(z.string()),
+});
+export type OsGuessView = z.infer<typeof osGuessView>;
+
+/** One piece of evidence, with where it came from. */
+export const fingerprintView = z.object({
+  source: z.enum(['ssh-banner', 'winrm-http', 'winrm-https', 'smb2', 'rdns', 'neighbour']),
+  port: z.number().int().nullable(),
+  evidence: z.string(),
+  hint: z.string().nullable(),
+});
+export type FingerprintView = z.infer<typeof fingerprintView>;
+
 /** A machine in the inventory. */
 export const host = z.object({
   /** Row id. */
@@ -76,6 +94,26 @@ export const host = z.object({
   credentialId: z.number().int().positive().nullable(),
   /** Pinned SSH host key fingerprint ("SHA256:…"), set on first use. */
   sshHostKey: z.string().nullable(),
+  /** A different key the machine presented, waiting for the user to accept it; connections are refused meanwhile. */
+  pendingHostKey: z.string().nullable(),
+  /** Platform module that manages it, e.g. "debian", once detected. */
+  platform: z.string().nullable(),
+  arch: z.string().nullable(),
+  uptimeSeconds: z.number().int().nullable(),
+  /** Null until assessed. */
+  rebootRequired: z.boolean().nullable(),
+  rebootReasons: z.array(z.string()),
+  /** Package manager health from the last assessment (e.g. dpkg --audit). */
+  health: z.object({ ok: z.boolean(), problems: z.array(z.string()) }).nullable(),
+  lastAssessedAt: epochMs.nullable(),
+  /** What went wrong the last time Patchwell worked on this machine, if it did. */
+  lastError: z.lazy(() => remoteFailure).nullable(),
+  /** MAC address and its vendor, from the neighbour table during a scan. */
+  mac: z.string().nullable(),
+  vendor: z.string().nullable(),
+  /** Evidence from the last scan that saw the machine. */
+  fingerprints: z.array(fingerprintView),
+  osGuess: osGuessView.nullable(),
   /** Open management ports seen by the last scan or check. */
   openPorts: z.array(z.number().int()),
   reachability,

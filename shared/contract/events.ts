@@ -1,12 +1,15 @@
 /** Push events from the core to every connected renderer, declared once with their payload schemas. */
 import { z } from 'zod';
 import { job, jobLogLine, jobTarget } from './domain';
+import { scanResult } from './discovery';
 
 export const events = {
   /** A job changed state or progress (throttled per job). */
   'job/updated': z.object({ job, targets: z.array(jobTarget) }),
   /** New log lines of a job. */
   'job/log': z.object({ lines: z.array(jobLogLine) }),
+  /** A scan saw one more machine (or found a known one missing). */
+  'discovery/host': z.object({ jobId: z.number().int().positive(), result: scanResult }),
   /** The inventory changed: renderers refetch what they show. */
   'inventory/changed': z.object({ hostIds: z.array(z.number().int().positive()), reason: z.string() }),
 } as const;

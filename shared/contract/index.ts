@@ -5,3 +5,4 @@ export * from './events';
 export * from './wire';
 export * from './bridge';
 export * from './credentials';
+export * from './discovery';

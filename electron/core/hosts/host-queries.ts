@@ -24,6 +24,19 @@ interface HostRow {
   last_seen: number | null;
   created_at: number;
   updated_at: number;
+  pending_host_key: string | null;
+  platform: string | null;
+  arch: string | null;
+  uptime_seconds: number | null;
+  reboot_required: number | null;
+  reboot_reasons: string;
+  health: string | null;
+  last_assessed_at: number | null;
+  last_error: string | null;
+  mac: string | null;
+  vendor: string | null;
+  fingerprints: string;
+  os_guess: string | null;
 }
 
 export function rowToHost(r: HostRow): Host {
@@ -49,6 +62,19 @@ export function rowToHost(r: HostRow): Host {
     lastSeen: r.last_seen,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    pendingHostKey: r.pending_host_key,
+    platform: r.platform,
+    arch: r.arch,
+    uptimeSeconds: r.uptime_seconds,
+    rebootRequired: r.reboot_required === null ? null : r.reboot_required === 1,
+    rebootReasons: JSON.parse(r.reboot_reasons) as string[],
+    health: r.health ? (JSON.parse(r.health) as Host['health']) : null,
+    lastAssessedAt: r.last_assessed_at,
+    lastError: r.last_error ? (JSON.parse(r.last_error) as Host['lastError']) : null,
+    mac: r.mac,
+    vendor: r.vendor,
+    fingerprints: JSON.parse(r.fingerprints) as Host['fingerprints'],
+    osGuess: r.os_guess ? (JSON.parse(r.os_guess) as Host['osGuess']) : null,
   };
 }
 
@@ -131,6 +157,23 @@ export function recordReachability(db: Db, id: number, up: boolean, openPorts: n
        updated_at = @now
      WHERE id = @id`,
   ).run({ id, up: up ? 1 : 0, state: up ? 'up' : 'down', now, ports: openPorts ? JSON.stringify(openPorts) : null });
+}
+
+export function pinHostKey(db: Db, id: number, fingerprint: string, now = Date.now()): void {
+  db.prepare('UPDATE hosts SET ssh_host_key = ?, pending_host_key = NULL, updated_at = ? WHERE id = ?').run(fingerprint, now, id);
+}
+
+export function recordPendingHostKey(db: Db, id: number, fingerprint: string, now = Date.now()): void {
+  db.prepare('UPDATE hosts SET pending_host_key = ?, updated_at = ? WHERE id = ?').run(fingerprint, now, id);
+}
+
+export function setHostCredential(db: Db, ids: readonly number[], credentialId: number | null, now = Date.now()): void {
+  const stmt = db.prepare('UPDATE hosts SET credential_id = ?, updated_at = ? WHERE id = ?');
+  for (const id of ids) stmt.run(credentialId, now, id);
+}
+
+export function recordHostError(db: Db, id: number, failure: Host['lastError'], now = Date.now()): void {
+  db.prepare('UPDATE hosts SET last_error = ?, updated_at = ? WHERE id = ?').run(failure ? JSON.stringify(failure) : null, now, id);
 }
 
 export function deleteHosts(db: Db, ids: readonly number[]): number {

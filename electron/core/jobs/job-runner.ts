@@ -24,6 +24,8 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** Sets the overall counts; either may be omitted to keep its value. */
   progress(current: number, total?: number): void;
+  /** Replaces the job's one-line summary while it runs, e.g. "12 found so far". */
+  summary(text: string): void;
   /** Creates or changes one target's row (its state, step, counts or failure). */
   target(target: string, patch: TargetPatch): void;
   log(level: LogLevel, message: string, target?: string | null): void;
@@ -158,6 +160,10 @@ export class JobRunner {
         if (total !== undefined) entry.job.total = total;
         this.schedule(entry);
       },
+      summary: (text) => {
+        entry.job.summary = text;
+        this.schedule(entry);
+      },
       target: (key, patch) => {
         const prev = entry.targets.get(key);
         const next: JobTarget = {
@@ -204,7 +210,7 @@ export class JobRunner {
     entry.lastFlush = Date.now();
     entry.dirty = false;
     const { job } = entry;
-    updateJob(this.db, job.id, { current: job.current, total: job.total });
+    updateJob(this.db, job.id, { current: job.current, total: job.total, summary: job.summary });
     for (const t of entry.targets.values()) upsertTarget(this.db, job.id, t);
     this.events.emit('job/updated', { job: { ...job }, targets: listTargets(this.db, job.id) });
     if (entry.pendingLog.length > 0) {

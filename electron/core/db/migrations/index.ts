@@ -4,6 +4,7 @@
  */
 import { sql as foundation } from './0001-foundation';
 import { sql as vaultAndAssessment } from './0002-vault-and-assessment';
+import { sql as discovery } from './0003-discovery';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -15,6 +16,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: '0001-foundation', sql: foundation },
   { version: 2, name: '0002-vault-and-assessment', sql: vaultAndAssessment },
+  { version: 3, name: '0003-discovery', sql: discovery },
 ];
 
 /** The schema version this build of the app understands. */

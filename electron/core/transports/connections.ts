@@ -1,0 +1,102 @@
+/**
+ * Opens the SSH session for a machine on behalf of a job: finds its credential, respects the global
+ * connection cap, pins a first-seen host key, and records a changed one as an alert the user must clear.
+ */
+import { AppError, type Host } from '../../../shared/contract';
+import { appendAudit } from '../audit/audit-log';
+import type { Db } from '../db/open';
+import type { EventSink } from '../event-bus';
+import { pinHostKey, recordPendingHostKey } from '../hosts/host-queries';
+import type { Vault } from '../vault/vault';
+import { Semaphore } from './semaphore';
+import { connectSsh, SshConnectError, type SshOptions, type SshSession } from './ssh';
+
+export class NoCredentialError extends Error {
+  constructor(host: Host) {
+    super(`No credential applies to ${host.address}: add one in Settings → Credentials, or pick one on the machine's page`);
+    this.name = 'NoCredentialError';
+  }
+}
+
+export class ConnectionManager {
+  private readonly slots: Semaphore;
+
+  constructor(
+    private readonly db: Db,
+    private readonly vault: Vault,
+    private readonly events: EventSink,
+    limit = 16,
+    private readonly sshOptions: SshOptions = {},
+  ) {
+    this.slots = new Semaphore(limit);
+  }
+
+  /** Runs `fn` with an open session to `host`, always closing it and freeing the slot afterwards. */
+  async withSession<T>(host: Host, signal: AbortSignal, fn: (session: SshSession) => Promise<T>): Promise<T> {
+    const credential = this.vault.resolveFor(host);
+    if (!credential) throw new NoCredentialError(host);
+    if (host.pendingHostKey) {
+      throw new SshConnectError(
+        'host-key-changed',
+        `The SSH host key of ${host.address} changed to ${host.pendingHostKey}; accept it on the machine's page if the machine was reinstalled`,
+        host.pendingHostKey,
+      );
+    }
+    const release = await this.slots.acquire(signal);
+    let session: SshSession | null = null;
+    try {
+      const secrets = this.vault.secrets(credential.id);
+      session = await connectSsh({ address: host.address, port: host.sshPort, pinnedKey: host.sshHostKey }, secrets, {
+        ...this.sshOptions,
+        onFirstKey: (fingerprint) => {
+          this.db.transaction(() => {
+            pinHostKey(this.db, host.id, fingerprint);
+            appendAudit(this.db, { actor: 'system', action: 'host-key.pin', targetType: 'host', targetId: host.id, details: { fingerprint, address: host.address } });
+          })();
+          this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key' });
+        },
+      });
+      const onAbort = (): void => void session?.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await fn(session);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    } catch (err) {
+      if (err instanceof SshConnectError && err.kind === 'host-key-changed' && err.presentedKey && !host.pendingHostKey) {
+        this.db.transaction(() => {
+          recordPendingHostKey(this.db, host.id, err.presentedKey!);
+          appendAudit(this.db, {
+            actor: 'system',
+            action: 'host-key.mismatch',
+            targetType: 'host',
+            targetId: host.id,
+            details: { pinned: host.sshHostKey, presented: err.presentedKey },
+          });
+        })();
+        this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key-changed' });
+      }
+      throw err;
+    } finally {
+      await session?.close();
+      release();
+    }
+  }
+
+  /** The user accepts the new key a machine presented: it becomes the pinned key. */
+  acceptPendingKey(host: Host): void {
+    if (!host.pendingHostKey) throw new AppError('bad-request', `${host.address} has no new host key waiting`);
+    this.db.transaction(() => {
+      pinHostKey(this.db, host.id, host.pendingHostKey!);
+      appendAudit(this.db, {
+        actor: 'user',
+        action: 'host-key.accept',
+        targetType: 'host',
+        targetId: host.id,
+        details: { previous: host.sshHostKey, accepted: host.pendingHostKey },
+      });
+    })();
+    this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key' });
+  }
+}
