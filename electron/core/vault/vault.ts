@@ -3,7 +3,7 @@
  * with AES-256-GCM under the master key, bound to their row; only metadata ever leaves the core. The
  * secrets themselves are read only by the transports, at connect time.
  */
-import { utils as ssh2Utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { AppError, type Credential, type CredentialInput } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import { open, seal, type Sealed } from './crypto';
@@ -202,7 +202,7 @@ export class Vault {
 
 /** Parses a private key the way the SSH client will, so a bad key or passphrase is caught when saved. */
 function checkPrivateKey(privateKey: string, passphrase: string | undefined): string {
-  const parsed = ssh2Utils.parseKey(privateKey, passphrase);
+  const parsed = ssh2.utils.parseKey(privateKey, passphrase);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
     const message = encrypted

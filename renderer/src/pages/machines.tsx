@@ -4,6 +4,7 @@ import type { Host, HostInput } from '../../../shared/contract';
 import { Dialog } from '../components/dialog';
 import { EmptyState } from '../components/empty-state';
 import { HostForm } from '../components/host-form';
+import { ScanDialog } from '../components/scan-dialog';
 import { ago, OS_LABEL, REACHABILITY_LABEL } from '../format';
 import { hostsService } from '../services/hosts-service';
 import { hostsSelectors, useHostsStore } from '../stores/hosts-store';
@@ -36,6 +37,39 @@ function HostDetail({ host, onEdit }: { host: Host; onEdit: () => void }) {
         <dd>
           {REACHABILITY_LABEL[host.reachability]} (last seen {ago(host.lastSeen)})
         </dd>
+        {host.mac && (
+          <>
+            <dt>MAC</dt>
+            <dd>
+              {host.mac}
+              {host.vendor ? ` (${host.vendor})` : ''}
+            </dd>
+          </>
+        )}
+        {host.osGuess && host.osGuess.family !== 'unknown' && (
+          <>
+            <dt>Network guess</dt>
+            <dd>
+              {[host.osGuess.distro, host.osGuess.version].filter(Boolean).join(' ') || host.osGuess.family} (
+              {Math.round(host.osGuess.confidence * 100)}% sure)
+            </dd>
+          </>
+        )}
+        {host.fingerprints.length > 0 && (
+          <>
+            <dt>Fingerprints</dt>
+            <dd>
+              <ul className="evidence">
+                {host.fingerprints.map((f, i) => (
+                  <li key={i}>
+                    <strong>{f.source}</strong>
+                    {f.port !== null ? ` :${f.port}` : ''} — <code>{f.evidence}</code>
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
         <dt>Open ports</dt>
         <dd>{host.openPorts.length ? host.openPorts.join(', ') : '—'}</dd>
         <dt>SSH</dt>
@@ -71,6 +105,7 @@ export function MachinesPage() {
   const setTrayOpen = useJobsStore((s) => s.setTrayOpen);
   const [editing, setEditing] = useState<Host | 'new' | null>(null);
   const [confirmRemove, setConfirmRemove] = useState(false);
+  const [scanning, setScanning] = useState(false);
 
   const submit = async (input: HostInput): Promise<void> => {
     if (editing === 'new') {
@@ -99,7 +134,10 @@ export function MachinesPage() {
       <header className="page-head">
         <h1>Machines</h1>
         <div className="toolbar">
-          <button type="button" className="primary" onClick={() => setEditing('new')}>
+          <button type="button" className="primary" onClick={() => setScanning(true)}>
+            Scan network
+          </button>
+          <button type="button" onClick={() => setEditing('new')}>
             Add machine
           </button>
           <button type="button" disabled={hosts.length === 0} onClick={() => void check()}>
@@ -122,12 +160,17 @@ export function MachinesPage() {
         <EmptyState
           title="No machines yet"
           action={
-            <button type="button" className="primary" onClick={() => setEditing('new')}>
-              Add your first machine
-            </button>
+            <>
+              <button type="button" className="primary" onClick={() => setScanning(true)}>
+                Scan the network
+              </button>{' '}
+              <button type="button" onClick={() => setEditing('new')}>
+                Add your first machine
+              </button>
+            </>
           }
         >
-          Add the office's computers and servers by address. Patchwell then checks which answer, and (once a credential is
+          Scan the office network to find its computers and servers, or add one by address. Patchwell then checks which answer, and (once a credential is
           set) which updates each one is missing.
         </EmptyState>
       )}
@@ -189,6 +232,7 @@ export function MachinesPage() {
           <HostForm initial={editing === 'new' ? undefined : editing} onSubmit={submit} onCancel={() => setEditing(null)} />
         )}
       </Dialog>
+      <ScanDialog open={scanning} onClose={() => setScanning(false)} />
       <Dialog title="Remove machines" open={confirmRemove} onClose={() => setConfirmRemove(false)}>
         <p>
           Remove {selectedIds.length} machine{selectedIds.length === 1 ? '' : 's'} from the inventory? Their history stays in the
