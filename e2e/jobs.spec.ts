@@ -1,8 +1,9 @@
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { JobsTray, MachinesPage } from './pages';
 
 /** Records every value the named progress bar shows, so a test can tell it moved and did not just jump. */
-async function recordProgress(page: import('@playwright/test').Page, label: string): Promise<void> {
+async function recordProgress(page: Page, label: string): Promise<void> {
   await page.evaluate((name) => {
     const seen: number[] = [];
     (window as unknown as { __progress: number[] }).__progress = seen;
