@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Host, HostInput } from '../../../shared/contract';
 import { Dialog } from '../components/dialog';
@@ -6,10 +6,79 @@ import { EmptyState } from '../components/empty-state';
 import { HostForm } from '../components/host-form';
 import { ScanDialog } from '../components/scan-dialog';
 import { ago, OS_LABEL, REACHABILITY_LABEL } from '../format';
+import { credentialsService } from '../services/credentials-service';
 import { hostsService } from '../services/hosts-service';
+import { useCredentialsStore } from '../stores/credentials-store';
 import { hostsSelectors, useHostsStore } from '../stores/hosts-store';
 import { useJobsStore } from '../stores/jobs-store';
 import { useUiStore } from '../stores/ui-store';
+
+function HostKeyAlert({ host }: { host: Host }) {
+  const toast = useUiStore((s) => s.toast);
+  const [confirming, setConfirming] = useState(false);
+  if (!host.pendingHostKey) return null;
+  return (
+    <div className="alert-key" role="alert">
+      <strong>The SSH host key of this machine changed.</strong> Patchwell refuses to connect until you decide. This is what an
+      attacker in the middle looks like; it is also what a reinstalled machine looks like.
+      <div>
+        Pinned: <code>{host.sshHostKey}</code>
+        <br />
+        Now presented: <code>{host.pendingHostKey}</code>
+      </div>
+      {confirming ? (
+        <div className="actions">
+          <span>Only accept if you know the machine was reinstalled or its keys regenerated.</span>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Keep refusing
+          </button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() =>
+              void credentialsService.acceptHostKey(host.id).then(
+                () => toast('info', 'New host key accepted and pinned'),
+                (e: unknown) => toast('error', String(e)),
+              )
+            }
+          >
+            Accept the new key
+          </button>
+        </div>
+      ) : (
+        <button type="button" onClick={() => setConfirming(true)}>
+          Accept the new key…
+        </button>
+      )}
+    </div>
+  );
+}
+
+function CredentialPicker({ host }: { host: Host }) {
+  const credentials = useCredentialsStore((s) => s.credentials);
+  const load = useCredentialsStore((s) => s.load);
+  const toast = useUiStore((s) => s.toast);
+  useEffect(() => {
+    void load().catch(() => undefined);
+  }, [load]);
+  return (
+    <select
+      aria-label="Credential"
+      value={host.credentialId ?? ''}
+      onChange={(e) => {
+        const v = e.target.value === '' ? null : Number(e.target.value);
+        void credentialsService.setHostCredential([host.id], v).catch((err: unknown) => toast('error', String(err)));
+      }}
+    >
+      <option value="">Automatic (by tag, else the default)</option>
+      {credentials.map((c) => (
+        <option key={c.id} value={c.id}>
+          {c.name} ({c.username})
+        </option>
+      ))}
+    </select>
+  );
+}
 
 function HostDetail({ host, onEdit }: { host: Host; onEdit: () => void }) {
   const close = useHostsStore((s) => s.openDetail);
@@ -24,6 +93,18 @@ function HostDetail({ host, onEdit }: { host: Host; onEdit: () => void }) {
           ×
         </button>
       </header>
+      <HostKeyAlert host={host} />
+      {host.lastError && (
+        <div className="banner error" role="alert">
+          <strong>Last problem:</strong> {host.lastError.message}
+          {host.lastError.command && (
+            <div>
+              <code>{host.lastError.command}</code> {host.lastError.exitCode !== null ? `(exit ${host.lastError.exitCode})` : ''}
+            </div>
+          )}
+          {host.lastError.stderrTail && <pre>{host.lastError.stderrTail}</pre>}
+        </div>
+      )}
       <dl>
         <dt>Address</dt>
         <dd>{host.address}</dd>
@@ -75,6 +156,10 @@ function HostDetail({ host, onEdit }: { host: Host; onEdit: () => void }) {
         <dt>SSH</dt>
         <dd>
           port {host.sshPort}; host key {host.sshHostKey ?? 'not pinned yet (pinned on first connection)'}
+        </dd>
+        <dt>Credential</dt>
+        <dd>
+          <CredentialPicker host={host} />
         </dd>
         <dt>Tags</dt>
         <dd>{host.tags.length ? host.tags.join(', ') : '—'}</dd>

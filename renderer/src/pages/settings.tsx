@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { CallResult } from '../../../shared/contract';
+import { CredentialsSection } from '../components/credentials-section';
 import { appService } from '../services/hosts-service';
 import { useUiStore, type Theme } from '../stores/ui-store';
 
@@ -25,6 +26,7 @@ export function SettingsPage() {
           </select>
         </div>
       </section>
+      <CredentialsSection />
       {info && (
         <section aria-label="About">
           <h2>About</h2>

@@ -1,0 +1,112 @@
+import { useState, type FormEvent } from 'react';
+import { AppError, type Credential, type CredentialInput } from '../../../shared/contract';
+
+interface Props {
+  initial?: Credential;
+  onSubmit(input: CredentialInput): Promise<void>;
+  onCancel(): void;
+}
+
+/**
+ * Add or edit a credential. Stored secrets are never shown again: on edit, an empty secret field keeps
+ * what is stored, and "remove" clears it.
+ */
+export function CredentialForm({ initial, onSubmit, onCancel }: Props) {
+  const [name, setName] = useState(initial?.name ?? '');
+  const [username, setUsername] = useState(initial?.username ?? '');
+  const [password, setPassword] = useState('');
+  const [privateKey, setPrivateKey] = useState('');
+  const [passphrase, setPassphrase] = useState('');
+  const [sudoPassword, setSudoPassword] = useState('');
+  const [scopeTags, setScopeTags] = useState((initial?.scopeTags ?? []).join(', '));
+  const [appliesToAll, setAppliesToAll] = useState(initial?.appliesToAll ?? false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      await onSubmit({
+        name,
+        username,
+        ...(password ? { password } : {}),
+        ...(privateKey ? { privateKey } : {}),
+        ...(passphrase ? { passphrase } : {}),
+        ...(sudoPassword ? { sudoPassword } : {}),
+        scopeTags: scopeTags.split(/[,\s]+/).filter(Boolean),
+        appliesToAll,
+      });
+    } catch (err) {
+      if (err instanceof AppError && err.fields) {
+        const mapped: Record<string, string> = {};
+        for (const [k, v] of Object.entries(err.fields)) mapped[k.split('.')[0]!] ??= v;
+        setErrors(mapped);
+      } else setErrors({ _: err instanceof Error ? err.message : String(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const keep = (has: boolean | undefined): string | undefined => (initial && has ? 'Stored — leave empty to keep it' : undefined);
+  const field = (id: string, label: string, key: string, control: React.ReactNode, hint?: string) => (
+    <div className={errors[key] ? 'field has-error' : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      {control}
+      {hint && !errors[key] && <div className="hint">{hint}</div>}
+      {errors[key] && (
+        <div className="field-error" role="alert">
+          {errors[key]}
+        </div>
+      )}
+    </div>
+  );
+
+  return (
+    <form className="form" onSubmit={(e) => void submit(e)} noValidate autoComplete="off">
+      {field('cred-name', 'Name', 'name', <input id="cred-name" value={name} onChange={(e) => setName(e.target.value)} />, 'e.g. Linux servers')}
+      {field('cred-user', 'User name', 'username', <input id="cred-user" value={username} onChange={(e) => setUsername(e.target.value)} />)}
+      {field(
+        'cred-password',
+        'SSH password',
+        'password',
+        <input id="cred-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} />,
+        keep(initial?.hasPassword),
+      )}
+      {field(
+        'cred-key',
+        'Private key',
+        'privateKey',
+        <textarea id="cred-key" rows={4} spellCheck={false} value={privateKey} placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" onChange={(e) => setPrivateKey(e.target.value)} />,
+        keep(initial?.hasKey) ?? 'Paste the private key (OpenSSH, PEM or PuTTY format)',
+      )}
+      {field('cred-passphrase', 'Key passphrase', 'passphrase', <input id="cred-passphrase" type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />)}
+      {field(
+        'cred-sudo',
+        'sudo password',
+        'sudoPassword',
+        <input id="cred-sudo" type="password" value={sudoPassword} onChange={(e) => setSudoPassword(e.target.value)} />,
+        keep(initial?.hasSudoPassword) ?? 'Only if sudo asks for one; it is sent on sudo’s standard input, never on a command line',
+      )}
+      {field('cred-tags', 'Use for machines tagged', 'scopeTags', <input id="cred-tags" value={scopeTags} onChange={(e) => setScopeTags(e.target.value)} />, 'Comma-separated tags')}
+      <label className="inline">
+        <input type="checkbox" checked={appliesToAll} onChange={(e) => setAppliesToAll(e.target.checked)} />
+        Use for every machine that has no credential of its own
+      </label>
+      {errors._ && (
+        <div className="field-error" role="alert">
+          {errors._}
+        </div>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy}>
+          {initial ? 'Save credential' : 'Add credential'}
+        </button>
+      </div>
+    </form>
+  );
+}
