@@ -12,12 +12,14 @@ export interface CoreProcess {
   stop(): Promise<void>;
 }
 
-export function startCoreProcess(dataDir: string): CoreProcess {
+export function startCoreProcess(dataDir: string, vaultKey: Buffer | null): CoreProcess {
   const child: UtilityProcess = utilityProcess.fork(path.join(__dirname, '../core/utility.cjs'), [], {
     serviceName: 'Patchwell core',
     env: { ...process.env, PATCHWELL_HOME: dataDir },
     stdio: 'inherit',
   });
+  // The first message carries the vault key, so it never sits in the environment or on a command line.
+  child.postMessage({ type: 'init', vaultKey: vaultKey ? vaultKey.toString('base64') : null });
   let nextId = 1;
   const pending = new Map<number, (r: BridgeResult) => void>();
   const listeners: ((name: string, payload: unknown) => void)[] = [];

@@ -9,6 +9,7 @@ import { IPC_CALL, IPC_EVENT, type BridgeResult } from '../../shared/contract/br
 import { contentSecurityPolicy } from '../host/csp';
 import { startCoreProcess, type CoreProcess } from './core-process';
 import { installSecurityHandlers, isTrustedSender } from './security';
+import { loadVaultKey } from './vault-key';
 import { APP_ORIGIN, appUrlToRelativePath } from './trusted-url';
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
@@ -55,7 +56,8 @@ void app.whenReady().then(() => {
     return new Response(response.body, { status: response.status, headers });
   });
 
-  core = startCoreProcess(process.env.PATCHWELL_HOME ?? app.getPath('userData'));
+  const dataDir = process.env.PATCHWELL_HOME ?? app.getPath('userData');
+  core = startCoreProcess(dataDir, loadVaultKey(dataDir));
   core.onEvent((name, payload) => {
     for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IPC_EVENT, name, payload);
   });
