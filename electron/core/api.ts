@@ -4,6 +4,7 @@
  * parses the argument with the contract's schema, and turns every failure into a wire error.
  */
 import { AppError, type CallName, calls, fieldsFromZod, isCallName } from '../../shared/contract';
+import { assessHandlers } from './handlers/assess';
 import { credentialHandlers } from './handlers/credentials';
 import { discoveryHandlers } from './handlers/discovery';
 import { hostHandlers } from './handlers/hosts';
@@ -12,7 +13,13 @@ import type { HandlerMap } from './handlers/types';
 import type { CoreServices } from './services';
 
 // Typed as the full map: a call declared in the contract without a handler fails the type check.
-const handlers: HandlerMap<CallName> = { ...hostHandlers, ...jobHandlers, ...credentialHandlers, ...discoveryHandlers };
+const handlers: HandlerMap<CallName> = {
+  ...hostHandlers,
+  ...jobHandlers,
+  ...credentialHandlers,
+  ...discoveryHandlers,
+  ...assessHandlers,
+};
 
 export interface DispatchOptions {
   /** Validate results against the contract too (on in tests, where a drift must fail loudly). */

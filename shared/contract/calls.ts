@@ -13,6 +13,7 @@ import {
   jobLogLine,
 } from './domain';
 import { credential, credentialInput, vaultStatus } from './credentials';
+import { appSettings, assessmentView, pendingUpdateView } from './assessment';
 import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput } from './discovery';
 
 const id = z.object({ id: z.number().int().positive() });
@@ -82,6 +83,19 @@ export const calls = {
   },
   /** Accepts the new SSH host key a machine presented (after a reinstall). */
   'hosts/accept-host-key': { arg: id, result: host },
+  /** Starts an assessment job over the given machines (all when omitted). */
+  'assess/start': {
+    arg: z.object({ ids: z.array(z.number().int().positive()).max(10_000).optional(), refresh: z.boolean().optional() }),
+    result: z.object({ jobId: z.number().int().positive() }),
+  },
+  /** Open (not yet installed) updates of one machine, with the CVEs each fixes. */
+  'hosts/updates': { arg: id, result: z.array(pendingUpdateView) },
+  'hosts/assessments': {
+    arg: z.object({ id: z.number().int().positive(), limit: z.number().int().min(1).max(200).optional() }),
+    result: z.array(assessmentView),
+  },
+  'settings/get': { arg: z.undefined(), result: appSettings },
+  'settings/update': { arg: appSettings.partial(), result: appSettings },
   'audit/list': {
     arg: z.object({
       limit: z.number().int().min(1).max(1000).optional(),

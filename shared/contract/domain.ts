@@ -114,6 +114,9 @@ export const host = z.object({
   /** Evidence from the last scan that saw the machine. */
   fingerprints: z.array(fingerprintView),
   osGuess: osGuessView.nullable(),
+  /** Open pending updates, and how many of them are security updates (0 until assessed). */
+  pendingCount: z.number().int().nonnegative(),
+  securityCount: z.number().int().nonnegative(),
   /** Open management ports seen by the last scan or check. */
   openPorts: z.array(z.number().int()),
   reachability,

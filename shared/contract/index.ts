@@ -6,3 +6,4 @@ export * from './wire';
 export * from './bridge';
 export * from './credentials';
 export * from './discovery';
+export * from './assessment';

@@ -81,6 +81,11 @@ describe('openDatabase', () => {
       plan(db, 'SELECT package, candidate_version, count(*) FROM pending_updates WHERE resolved_at IS NULL GROUP BY package, candidate_version'),
     ).toMatch(/pending_updates_open/);
     expect(plan(db, 'SELECT * FROM advisories WHERE cve_id = ?', 'CVE-2024-1')).toMatch(/USING (COVERING )?INDEX advisories_cve/);
+    // The machine list counts each host's open updates.
+    expect(plan(db, 'SELECT count(*) FROM pending_updates u WHERE u.host_id = ? AND u.resolved_at IS NULL', 1)).toMatch(
+      /USING (COVERING )?INDEX pending_updates_host_open/,
+    );
+    expect(plan(db, 'SELECT * FROM changelog_cache WHERE package = ? AND version = ?', 'a', 'b')).toMatch(/USING PRIMARY KEY/);
     closeDatabase(db);
   });
 });

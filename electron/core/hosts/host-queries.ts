@@ -37,6 +37,8 @@ interface HostRow {
   vendor: string | null;
   fingerprints: string;
   os_guess: string | null;
+  pending_count: number;
+  security_count: number;
 }
 
 export function rowToHost(r: HostRow): Host {
@@ -75,20 +77,28 @@ export function rowToHost(r: HostRow): Host {
     vendor: r.vendor,
     fingerprints: JSON.parse(r.fingerprints) as Host['fingerprints'],
     osGuess: r.os_guess ? (JSON.parse(r.os_guess) as Host['osGuess']) : null,
+    pendingCount: r.pending_count,
+    securityCount: r.security_count,
   };
 }
 
+/** The host columns plus its open update counts (served by the partial index on open updates). */
+const SELECT_HOST = `SELECT h.*,
+  (SELECT count(*) FROM pending_updates u WHERE u.host_id = h.id AND u.resolved_at IS NULL) AS pending_count,
+  (SELECT count(*) FROM pending_updates u WHERE u.host_id = h.id AND u.resolved_at IS NULL AND u.is_security = 1) AS security_count
+  FROM hosts h`;
+
 export function listHosts(db: Db): Host[] {
-  return (db.prepare('SELECT * FROM hosts ORDER BY address COLLATE NOCASE').all() as HostRow[]).map(rowToHost);
+  return (db.prepare(`${SELECT_HOST} ORDER BY h.address COLLATE NOCASE`).all() as HostRow[]).map(rowToHost);
 }
 
 export function getHost(db: Db, id: number): Host | undefined {
-  const row = db.prepare('SELECT * FROM hosts WHERE id = ?').get(id) as HostRow | undefined;
+  const row = db.prepare(`${SELECT_HOST} WHERE h.id = ?`).get(id) as HostRow | undefined;
   return row && rowToHost(row);
 }
 
 export function findHostByAddress(db: Db, address: string): Host | undefined {
-  const row = db.prepare('SELECT * FROM hosts WHERE address = ? COLLATE NOCASE').get(address) as HostRow | undefined;
+  const row = db.prepare(`${SELECT_HOST} WHERE h.address = ? COLLATE NOCASE`).get(address) as HostRow | undefined;
   return row && rowToHost(row);
 }
 

@@ -1,8 +1,7 @@
 /**
  * SSH transport: one connection per machine per job, commands multiplexed on it as channels. Host keys are
  * trusted on first use and pinned; a changed key refuses the connection. sudo gets its password on stdin
- * (never argv or env), with -k so a cached sudo timestamp can never leave the password line for the
- * command to read.
+ * (never argv or env), and only when sudo will read it (see `sudoNeeds`).
  */
 import { createHash } from 'node:crypto';
 import { NodeSSH } from 'node-ssh';
@@ -93,12 +92,30 @@ export class SshSession implements Remote {
     this.ssh.dispose();
   }
 
+  private sudoMode: Promise<'nopasswd' | 'password'> | null = null;
+
+  /**
+   * Finds out once per session whether sudo wants a password. The password is sent only when sudo will
+   * certainly read it (-k ignores a cached timestamp): were it sent to a sudo that does not ask, it would
+   * become the first line of the command's input, and a script would run it as a command.
+   */
+  private sudoNeeds(): Promise<'nopasswd' | 'password'> {
+    this.sudoMode ??= (async () => {
+      const probe = await execChannel(this.client, commandLine(['sudo', '-k', '-n', 'true']), '', 30_000);
+      if (probe.code === 0) return 'nopasswd';
+      if (/a password is required|a terminal is required/.test(probe.stderr) && this.secrets.sudoPassword) return 'password';
+      checkSudo(probe, this.label);
+      throw new SudoError('no-sudo', `sudo on ${this.label} failed: ${probe.stderr.trim().slice(0, 200)}`);
+    })();
+    return this.sudoMode;
+  }
+
   private async run(argv: readonly string[], stdin: string, options: ExecOptions): Promise<ExecResult> {
     const envArgs = options.env ? ['env', ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`)] : [];
     let full = [...envArgs, ...argv];
     let input = stdin;
     if (options.sudo) {
-      if (this.secrets.sudoPassword) {
+      if ((await this.sudoNeeds()) === 'password') {
         full = ['sudo', '-k', '-S', '-p', '', '--', ...full];
         input = `${this.secrets.sudoPassword}\n${stdin}`;
       } else {

@@ -4,8 +4,10 @@ import type { Host, HostInput } from '../../../shared/contract';
 import { Dialog } from '../components/dialog';
 import { EmptyState } from '../components/empty-state';
 import { HostForm } from '../components/host-form';
+import { HostUpdates } from '../components/host-updates';
 import { ScanDialog } from '../components/scan-dialog';
 import { ago, OS_LABEL, REACHABILITY_LABEL } from '../format';
+import { assessService } from '../services/assess-service';
 import { credentialsService } from '../services/credentials-service';
 import { hostsService } from '../services/hosts-service';
 import { useCredentialsStore } from '../stores/credentials-store';
@@ -113,7 +115,10 @@ function HostDetail({ host, onEdit }: { host: Host; onEdit: () => void }) {
         <dt>Operating system</dt>
         <dd>{[OS_LABEL[host.osFamily], host.osName, host.osVersion].filter(Boolean).join(' · ')}</dd>
         <dt>Kernel</dt>
-        <dd>{host.kernel ?? '—'}</dd>
+        <dd>
+          {host.kernel ?? '—'}
+          {host.arch ? ` (${host.arch})` : ''}
+        </dd>
         <dt>State</dt>
         <dd>
           {REACHABILITY_LABEL[host.reachability]} (last seen {ago(host.lastSeen)})
@@ -176,6 +181,7 @@ function HostDetail({ host, onEdit }: { host: Host; onEdit: () => void }) {
           </>
         )}
       </dl>
+      <HostUpdates host={host} />
     </section>
   );
 }
@@ -203,6 +209,15 @@ export function MachinesPage() {
     setEditing(null);
   };
 
+  const assess = async (): Promise<void> => {
+    try {
+      await assessService.start(selectedIds.length ? selectedIds : undefined);
+      setTrayOpen(true);
+    } catch (err) {
+      toast('error', err instanceof Error ? err.message : String(err));
+    }
+  };
+
   const check = async (): Promise<void> => {
     try {
       await hostsService.check(selectedIds.length ? selectedIds : undefined);
@@ -224,6 +239,9 @@ export function MachinesPage() {
           </button>
           <button type="button" onClick={() => setEditing('new')}>
             Add machine
+          </button>
+          <button type="button" disabled={hosts.length === 0} onClick={() => void assess()}>
+            {selectedIds.length ? `Assess ${selectedIds.length} selected` : 'Assess all'}
           </button>
           <button type="button" disabled={hosts.length === 0} onClick={() => void check()}>
             {selectedIds.length ? `Check ${selectedIds.length} selected` : 'Check all'}
@@ -277,6 +295,7 @@ export function MachinesPage() {
                 <th>OS</th>
                 <th>State</th>
                 <th>Last seen</th>
+                <th>Updates</th>
                 <th>Tags</th>
                 <th>Criticality</th>
               </tr>
@@ -303,6 +322,18 @@ export function MachinesPage() {
                     <span className={`badge reach-${h.reachability}`}>{REACHABILITY_LABEL[h.reachability]}</span>
                   </td>
                   <td>{ago(h.lastSeen)}</td>
+                  <td>
+                    {h.lastAssessedAt === null ? (
+                      <span className="hint">not assessed</span>
+                    ) : (
+                      <>
+                        {h.pendingCount}
+                        {h.securityCount > 0 && <span className="badge state-failed">{h.securityCount} security</span>}
+                        {h.rebootRequired && <span className="badge">reboot</span>}
+                        {h.lastError && <span className="badge state-failed" title={h.lastError.message}>failed</span>}
+                      </>
+                    )}
+                  </td>
                   <td>{h.tags.join(', ')}</td>
                   <td>{h.criticality}</td>
                 </tr>

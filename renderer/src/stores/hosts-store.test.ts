@@ -39,6 +39,8 @@ function host(id: number, over: Partial<Host> = {}): Host {
     vendor: null,
     fingerprints: [],
     osGuess: null,
+    pendingCount: 0,
+    securityCount: 0,
     ...over,
   };
 }

@@ -42,6 +42,8 @@ CREATE TABLE assessments (
   new_count INTEGER NOT NULL DEFAULT 0,
   fixed_count INTEGER NOT NULL DEFAULT 0,
   facts TEXT NOT NULL DEFAULT 'null' CHECK (json_valid(facts)),
+  -- Non-fatal problems, e.g. "package lists not refreshed: no sudo".
+  warnings TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(warnings)),
   error TEXT CHECK (error IS NULL OR json_valid(error))
 ) STRICT;
 CREATE INDEX assessments_host ON assessments (host_id, id);

@@ -1,0 +1,103 @@
+/**
+ * Assessment as a durable job: for each machine, over one SSH session, detect the platform, then read facts,
+ * installed packages, pending updates (with the CVEs their changelogs name) and package-manager health, and
+ * record them. One machine's failure never stops the others; it is recorded with the failing command.
+ */
+import type { Host } from '../../../shared/contract';
+import type { JobHandler } from '../jobs/job-runner';
+import { mapLimit } from '../net/tcp-connect';
+import { createDebianPlatform, detectPlatform, probeOs } from '../platforms';
+import type { Platform } from '../platforms/platform';
+import type { CoreServices } from '../services';
+import { recordAssessment, recordFailedAssessment } from './assessment-queries';
+import { sqliteChangelogCache } from './changelog-cache';
+import { toFailure } from './failure';
+
+const STEPS = ['connect', 'detect', 'facts', 'packages', 'updates', 'health', 'record'] as const;
+type Step = (typeof STEPS)[number];
+
+export interface AssessOptions {
+  refresh: boolean;
+  concurrency: number;
+}
+
+export function assessJob(s: CoreServices, hosts: readonly Host[], options: AssessOptions): JobHandler {
+  // One Debian module per job, sharing the SQLite changelog cache, so a repeat assessment downloads nothing.
+  const debian = createDebianPlatform({ changelogCache: sqliteChangelogCache(s.db) });
+  const pick = (p: Platform | null): Platform | null => (p?.id === 'debian' ? debian : p);
+
+  return async (ctx) => {
+    let done = 0;
+    let ok = 0;
+    ctx.progress(0, hosts.length);
+    for (const h of hosts) ctx.target(h.address, { hostId: h.id, state: 'pending', total: STEPS.length });
+
+    await mapLimit(
+      hosts,
+      options.concurrency,
+      async (host) => {
+        const key = host.address;
+        const startedAt = Date.now();
+        let step: Step = 'connect';
+        const enter = (next: Step): void => {
+          step = next;
+          ctx.target(key, { state: 'running', step, current: STEPS.indexOf(next) });
+        };
+        try {
+          enter('connect');
+          await s.connections.withSession(host, ctx.signal, async (session) => {
+            enter('detect');
+            const os = await probeOs(session);
+            const platform = pick(detectPlatform(os));
+            if (!platform) throw new Error(`${os.prettyName ?? os.id} is not a platform Patchwell can assess yet`);
+            enter('facts');
+            const facts = await platform.facts(session);
+            enter('packages');
+            const packages = await platform.installedPackages(session);
+            enter('updates');
+            const pending = await platform.pendingUpdates(session, { refresh: options.refresh });
+            for (const w of pending.warnings) ctx.log('warn', w, key);
+            enter('health');
+            const health = await platform.health(session);
+            if (!health.ok) ctx.log('warn', `Package manager unhealthy: ${health.problems.map((p) => p.message).join('; ')}`, key);
+            enter('record');
+            const outcome = recordAssessment(s.db, {
+              hostId: host.id,
+              jobId: ctx.jobId,
+              platform: platform.id,
+              facts,
+              packages,
+              updates: pending.updates,
+              health,
+              warnings: pending.warnings,
+              startedAt,
+            });
+            ctx.log(
+              'info',
+              `${outcome.pending} updates pending (${outcome.security} security); ${outcome.newCount} new, ${outcome.fixedCount} fixed since the last assessment` +
+                (facts.rebootRequired ? '; reboot required' : ''),
+              key,
+            );
+          });
+          ok++;
+          ctx.target(key, { state: 'succeeded', step: 'done', current: STEPS.length });
+        } catch (err) {
+          if (ctx.signal.aborted) return;
+          const failure = toFailure(err, step);
+          recordFailedAssessment(s.db, host.id, ctx.jobId, startedAt, failure);
+          ctx.target(key, { state: 'failed', failure });
+          ctx.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''), key);
+        } finally {
+          ctx.progress(++done);
+        }
+      },
+      ctx.signal,
+    );
+    s.events.emit('inventory/changed', { hostIds: hosts.map((h) => h.id), reason: 'assessed' });
+    const failed = done - ok;
+    return {
+      state: failed === 0 ? 'succeeded' : ok === 0 ? 'failed' : 'partial',
+      summary: `${ok} of ${hosts.length} machines assessed${failed ? `, ${failed} failed` : ''}`,
+    };
+  };
+}

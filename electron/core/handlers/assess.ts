@@ -1,0 +1,39 @@
+import { AppError } from '../../../shared/contract';
+import { assessJob } from '../assess/assess-job';
+import { listAssessments, listOpenUpdates } from '../assess/update-queries';
+import { appendAudit } from '../audit/audit-log';
+import { getHost, listHosts } from '../hosts/host-queries';
+import { getSettings, updateSettings } from '../settings';
+import type { HandlerMap } from './types';
+
+export const assessHandlers: HandlerMap<'assess/start' | 'hosts/updates' | 'hosts/assessments' | 'settings/get' | 'settings/update'> = {
+  'assess/start': ({ ids, refresh }, s) => {
+    const all = listHosts(s.db);
+    const hosts = ids ? all.filter((h) => ids.includes(h.id)) : all;
+    if (hosts.length === 0) throw new AppError('bad-request', 'No machines to assess: add one first');
+    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
+    const settings = getSettings(s.db);
+    const title = hosts.length === 1 ? `Assess ${hosts[0]!.address}` : `Assess ${hosts.length} machines`;
+    const jobId = s.jobs.start(
+      'assess',
+      title,
+      { ids: hosts.map((h) => h.id), refresh: refresh ?? settings.refreshPackageLists },
+      assessJob(s, hosts, { refresh: refresh ?? settings.refreshPackageLists, concurrency: settings.maxConcurrentHosts }),
+    );
+    // Refreshing package lists changes the machine (apt-get update), so it is audited.
+    s.db.transaction(() => appendAudit(s.db, { actor: 'user', action: 'assess.start', targetType: 'job', targetId: jobId, details: { hosts: hosts.map((h) => h.address), refresh: refresh ?? settings.refreshPackageLists } }))();
+    return { jobId };
+  },
+  'hosts/updates': ({ id }, s) => {
+    if (!getHost(s.db, id)) throw new AppError('not-found', `No machine with id ${id}`);
+    return listOpenUpdates(s.db, id);
+  },
+  'hosts/assessments': ({ id, limit }, s) => listAssessments(s.db, id, limit ?? 20),
+  'settings/get': (_arg, s) => getSettings(s.db),
+  'settings/update': (patch, s) =>
+    s.db.transaction(() => {
+      const next = updateSettings(s.db, patch);
+      appendAudit(s.db, { actor: 'user', action: 'settings.update', details: patch });
+      return next;
+    })(),
+};

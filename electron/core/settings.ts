@@ -1,0 +1,23 @@
+/** Application settings kept in the database (UI preferences stay in the renderer). */
+import { appSettings, type AppSettings } from '../../shared/contract';
+import type { Db } from './db/open';
+
+export const DEFAULT_SETTINGS: AppSettings = { refreshPackageLists: true, maxConcurrentHosts: 8 };
+
+export function getSettings(db: Db): AppSettings {
+  const rows = db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
+  const stored: Record<string, unknown> = {};
+  for (const r of rows) stored[r.key] = JSON.parse(r.value) as unknown;
+  // A stored value that no longer fits the schema falls back to its default instead of breaking start-up.
+  const merged = { ...DEFAULT_SETTINGS, ...stored };
+  const parsed = appSettings.safeParse(merged);
+  return parsed.success ? parsed.data : DEFAULT_SETTINGS;
+}
+
+export function updateSettings(db: Db, patch: Partial<AppSettings>, now = Date.now()): AppSettings {
+  const put = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+  db.transaction(() => {
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) put.run(k, JSON.stringify(v), now);
+  })();
+  return getSettings(db);
+}

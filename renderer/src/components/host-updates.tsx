@@ -1,0 +1,108 @@
+import { useEffect, useState } from 'react';
+import type { AssessmentView, Host, PendingUpdateView } from '../../../shared/contract';
+import { ago } from '../format';
+import { assessService } from '../services/assess-service';
+
+function uptime(seconds: number | null): string {
+  if (seconds === null) return '—';
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  return d > 0 ? `${d} d ${h} h` : `${h} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
+
+/** What the last assessment found on one machine: facts, reboot state, health, and each pending update. */
+export function HostUpdates({ host }: { host: Host }) {
+  const [updates, setUpdates] = useState<PendingUpdateView[] | null>(null);
+  const [history, setHistory] = useState<AssessmentView[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    Promise.all([assessService.updates(host.id), assessService.history(host.id)]).then(
+      ([u, h]) => {
+        if (!live) return;
+        setUpdates(u);
+        setHistory(h);
+      },
+      (e: unknown) => live && setError(String(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [host.id, host.lastAssessedAt, host.updatedAt]);
+
+  if (error) return <div className="field-error">{error}</div>;
+  const last = history[0];
+  if (host.lastAssessedAt === null) {
+    return (
+      <p className="hint">
+        Not assessed yet. Select it and press “Assess” to read its installed packages and missing updates over SSH.
+      </p>
+    );
+  }
+  return (
+    <section aria-label="Assessment" className="assessment">
+      <dl>
+        <dt>Last assessed</dt>
+        <dd>{ago(host.lastAssessedAt)}</dd>
+        <dt>Uptime</dt>
+        <dd>{uptime(host.uptimeSeconds)}</dd>
+        <dt>Reboot</dt>
+        <dd>
+          {host.rebootRequired ? <span className="badge state-failed">Reboot required</span> : 'Not required'}
+          {host.rebootReasons.length > 0 && <div className="hint">{host.rebootReasons.join('; ')}</div>}
+        </dd>
+        <dt>Package manager</dt>
+        <dd>
+          {host.health === null ? '—' : host.health.ok ? 'Healthy' : <span className="badge state-failed">Unhealthy</span>}
+          {host.health && !host.health.ok && <div className="hint">{host.health.problems.join('; ')}</div>}
+        </dd>
+        {last && (
+          <>
+            <dt>Since the previous assessment</dt>
+            <dd>
+              {last.newCount} new, {last.fixedCount} fixed
+            </dd>
+          </>
+        )}
+      </dl>
+      {last && last.warnings.length > 0 && (
+        <div className="banner warn" role="status">
+          {last.warnings.map((w) => (
+            <div key={w}>{w}</div>
+          ))}
+        </div>
+      )}
+      <h3>
+        {updates?.length ?? 0} pending update{updates?.length === 1 ? '' : 's'} ({host.securityCount} security)
+      </h3>
+      {updates && updates.length > 0 && (
+        <table className="compact" aria-label="Pending updates">
+          <thead>
+            <tr>
+              <th>Package</th>
+              <th>Installed</th>
+              <th>Update</th>
+              <th>From</th>
+              <th>Urgency</th>
+              <th>CVEs</th>
+            </tr>
+          </thead>
+          <tbody>
+            {updates.map((u) => (
+              <tr key={u.id}>
+                <td>
+                  {u.package} {u.isSecurity && <span className="badge state-failed">security</span>} {u.held && <span className="badge">held</span>}
+                </td>
+                <td>{u.installedVersion ?? 'new'}</td>
+                <td>{u.candidateVersion}</td>
+                <td>{u.source}</td>
+                <td>{u.urgency ?? '—'}</td>
+                <td>{u.cves.length ? u.cves.join(', ') : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
