@@ -126,7 +126,10 @@ export function parseDebianChangelog(text: string, options: ParseChangelogOption
 }
 
 /** Entries whose version is strictly newer than the installed one (all of them when nothing is installed). */
-export function entriesNewerThan(entries: readonly ChangelogEntry[], installedVersion: string | null): ChangelogEntry[] {
+export function entriesNewerThan<T extends Pick<ChangelogEntry, 'version'>>(
+  entries: readonly T[],
+  installedVersion: string | null,
+): T[] {
   if (installedVersion === null) return [...entries];
   return entries.filter((e) => compareDebianVersions(e.version, installedVersion) > 0);
 }
@@ -141,7 +144,7 @@ export interface ChangelogSummary {
 }
 
 /** What a pending update fixes, from the entries newer than the installed version. */
-export function summarizeEntries(entries: readonly ChangelogEntry[]): ChangelogSummary {
+export function summarizeEntries(entries: readonly Pick<ChangelogEntry, 'cves' | 'urgency' | 'date'>[]): ChangelogSummary {
   const cves = new Set<string>();
   let urgency: string | null = null;
   let newest: string | null = null;

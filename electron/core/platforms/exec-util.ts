@@ -67,10 +67,6 @@ export function splitSections(text: string): Map<string, string> {
   return out;
 }
 
-/** Keeps the first `max` items and says how many were dropped, so bounded lists stay honest. */
-export function bounded<T>(items: readonly T[], max: number): T[] {
-  return items.slice(0, max);
-}
 
 export function errorMessage(e: unknown): string {
   if (e instanceof RemoteCommandError) {

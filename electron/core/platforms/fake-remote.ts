@@ -2,6 +2,8 @@
  * A `Remote` that replays recorded outputs, for parser and command-sequence tests. It is not a model of a machine:
  * every exchange a test expects must be listed, and anything else fails loudly with the key it looked for.
  */
+import { readFileSync } from 'node:fs';
+import { splitSections } from './exec-util';
 import type { ExecOptions, ExecResult, Remote } from './remote';
 
 export type Reply = Partial<ExecResult> | ((call: FakeCall) => Partial<ExecResult>);
@@ -54,4 +56,15 @@ export class FakeRemote implements Remote {
     const r = typeof reply === 'function' ? reply(call) : (reply ?? {});
     return Promise.resolve({ code: 0, stdout: '', stderr: '', timedOut: false, ...r });
   }
+}
+
+/** Reads a recorded fixture, dropping its leading "#@" provenance lines. */
+export function fixture(relativePath: string): string {
+  const text = readFileSync(new URL(`./fixtures/${relativePath}`, import.meta.url), 'utf8');
+  return text.split('\n').filter((l) => !l.startsWith('#@')).join('\n');
+}
+
+/** A fixture holding several outputs, each introduced by an "@@name" line. */
+export function fixtureSections(relativePath: string): Map<string, string> {
+  return splitSections(fixture(relativePath));
 }

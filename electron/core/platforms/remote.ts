@@ -20,7 +20,7 @@ export interface ExecOptions {
   /** Abandon the command after this long (default set by the transport). */
   timeoutMs?: number;
   /** Extra environment for the command, names from a fixed allowlist (LC_ALL, DEBIAN_FRONTEND, …). */
-  env?: Readonly<Record<'LC_ALL' | 'LANG' | 'DEBIAN_FRONTEND' | 'APT_LISTCHANGES_FRONTEND' | 'NEEDRESTART_MODE', string>>;
+  env?: Readonly<Partial<Record<'LC_ALL' | 'LANG' | 'DEBIAN_FRONTEND' | 'APT_LISTCHANGES_FRONTEND' | 'NEEDRESTART_MODE', string>>>;
 }
 
 export interface Remote {

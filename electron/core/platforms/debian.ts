@@ -1,0 +1,332 @@
+/**
+ * The Debian/Ubuntu platform: facts, installed packages, pending updates (with each update's suite and the CVEs and
+ * urgency its changelog lists), dpkg health, exact-version install/downgrade, and keeping the .debs a rollback needs.
+ *
+ * Pending updates come from `apt-get -s -o Debug::NoLocking=1 dist-upgrade`, not `apt list --upgradable`: apt's
+ * own docs call `apt`'s output unstable for scripts, while the simulation's "Inst" lines are what apt-get has
+ * printed for two decades, need no root (NoLocking), give installed and candidate version, and name every
+ * origin of the candidate ("Debian-Security:12/stable-security"), which is what "is this a security update" needs.
+ * dist-upgrade rather than upgrade, because that is what we will install: it includes updates needing new deps.
+ */
+import { entriesNewerThan, summarizeEntries } from './debian-changelog';
+import { fetchChangelogs, type ChangelogCache } from './debian-changelog-fetch';
+import {
+  DPKG_QUERY_FORMAT, newestKernelRelease, parseAptCachePolicy, parseAptSimulation, parseDpkgAudit, parseDpkgQuery,
+  parseNameList, parseNeedrestartBatch,
+} from './apt-parse';
+import { errorMessage, run, runScript, splitSections } from './exec-util';
+import { parseOsRelease } from './os-release';
+import type {
+  ExactItem, Facts, Health, InstallResult, InstalledPackage, PackageState, PendingUpdate, PendingUpdatesOptions,
+  PendingUpdatesResult, Platform,
+} from './platform';
+import { tail, type Remote } from './remote';
+import { assertValid, isDebianArch, isDebianPackageName, isDebianVersion } from './validate';
+
+/** One round trip for everything facts need; each section is allowed to be empty (missing file or tool). */
+export const FACTS_SCRIPT = `# patchwell:debian-facts
+LC_ALL=C; export LC_ALL
+echo @@os-release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
+echo @@hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname
+echo @@kernel; uname -r
+echo @@arch; uname -m
+echo @@uptime; cat /proc/uptime 2>/dev/null
+echo @@btime; grep '^btime ' /proc/stat 2>/dev/null
+echo @@reboot-required; if [ -e /var/run/reboot-required ]; then echo yes; fi
+echo @@reboot-required-pkgs; cat /var/run/reboot-required.pkgs 2>/dev/null
+echo @@kernels; dpkg-query -W -f='\${Package}\\t\${Architecture}\\t\${Version}\\t\${db:Status-Abbrev}\\n' 'linux-image-[0-9]*' 'linux-image-unsigned-[0-9]*' 2>/dev/null
+echo @@needrestart; if command -v needrestart >/dev/null 2>&1; then needrestart -b -r l 2>/dev/null; fi
+echo @@end
+`;
+
+/** Builds Facts from the facts script's sections; exported for tests on recorded output. */
+export function parseDebianFacts(output: string): Facts {
+  const s = splitSections(output);
+  const get = (k: string): string => (s.get(k) ?? '').trim();
+  const os = parseOsRelease(get('os-release'));
+  const kernel = get('kernel');
+  const reasons: string[] = [];
+  const pkgs = parseNameList(get('reboot-required-pkgs'));
+  if (get('reboot-required') === 'yes') {
+    reasons.push(pkgs.length ? `/var/run/reboot-required (${pkgs.join(', ')})` : '/var/run/reboot-required');
+  }
+  const newestKernel = newestKernelRelease(parseDpkgQuery(get('kernels')));
+  if (newestKernel && newestKernel !== kernel) reasons.push(`running kernel ${kernel}, newest installed ${newestKernel}`);
+  const nr = parseNeedrestartBatch(get('needrestart'));
+  if (nr.kernelStatus === 2 || nr.kernelStatus === 3) {
+    reasons.push(`needrestart: kernel ${nr.kernelCurrent ?? '?'} → ${nr.kernelExpected ?? '?'} pending`);
+  }
+  if (nr.microcodeStatus === 2) reasons.push('needrestart: CPU microcode update pending');
+  const uptime = Number(get('uptime').split(/\s+/)[0]);
+  const btime = Number(/^btime (\d+)/.exec(get('btime'))?.[1]);
+  const facts: Facts = {
+    hostname: get('hostname'),
+    osName: os.prettyName ?? os.name,
+    osVersion: os.versionId,
+    osId: os.id,
+    osLike: os.idLike,
+    kernel,
+    arch: get('arch'),
+    uptimeSeconds: Number.isFinite(uptime) && get('uptime') !== '' ? uptime : null,
+    rebootRequired: reasons.length > 0,
+    rebootReasons: reasons,
+    runningKernel: kernel,
+  };
+  if (Number.isFinite(btime) && btime > 0) facts.bootTime = new Date(btime * 1000).toISOString();
+  if (newestKernel) facts.newestKernel = newestKernel;
+  if (nr.version !== null) facts.servicesNeedingRestart = nr.services;
+  return facts;
+}
+
+export interface DebianOptions {
+  /** Where changelog summaries are kept between assessments; without one every assessment downloads again. */
+  changelogCache?: ChangelogCache;
+  /** Read CVEs/urgency from candidate changelogs (default true). */
+  changelogs?: boolean;
+}
+
+export interface DebianPlatform extends Platform {
+  /** Makes sure the .debs of the given (currently installed) versions are in /var/cache/apt/archives. */
+  ensureRollbackDebs(remote: Remote, items: readonly (ExactItem & { arch: string })[]): Promise<RollbackDebsResult>;
+}
+
+export interface RollbackDebsResult {
+  present: string[];
+  downloaded: string[];
+  /** Versions no configured repository still offers: a rollback to them needs another source of the .deb. */
+  unavailable: string[];
+}
+
+/**
+ * Root: for each "name:arch=version", keep /var/cache/apt/archives/name_version_arch.deb (epoch ":" → "%3a", as
+ * apt names them); download it there when missing. apt-get may warn that the download ran unsandboxed as root.
+ */
+export const KEEP_DEBS_SCRIPT = `# patchwell:debian-keep-debs
+set -u
+LC_ALL=C; export LC_ALL
+cd /var/cache/apt/archives || exit 70
+for spec in "$@"; do
+  name=\${spec%%=*}; ver=\${spec#*=}; pkg=\${name%%:*}; arch=\${name#*:}
+  f="\${pkg}_$(printf '%s' "$ver" | sed 's/:/%3a/g')_\${arch}.deb"
+  if [ -f "$f" ]; then echo "present $spec"; continue; fi
+  if apt-get download -q "$spec" >/dev/null 2>&1 && [ -f "$f" ]; then echo "downloaded $spec"; else echo "unavailable $spec"; fi
+done
+`;
+
+/** apt's file name for a cached .deb. */
+export function debFileName(name: string, version: string, arch: string): string {
+  return `${name}_${version.replace(/:/g, '%3a')}_${arch}.deb`;
+}
+
+function validateItems(items: readonly ExactItem[]): void {
+  for (const i of items) {
+    assertValid('Debian package name', i.name, isDebianPackageName);
+    assertValid('Debian version', i.version, isDebianVersion);
+    if (i.arch !== undefined) assertValid('Debian architecture', i.arch, isDebianArch);
+  }
+}
+
+function spec(i: ExactItem): string {
+  return `${i.name}${i.arch ? `:${i.arch}` : ''}=${i.version}`;
+}
+
+/** Pulls apt/dpkg error lines and the packages they blame out of an install run. */
+export function parseAptInstallErrors(text: string): { errors: string[]; failedPackages: string[]; notFound: string[] } {
+  const errors: string[] = [];
+  const failed = new Set<string>();
+  const notFound = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (/^(E|W): /.test(line) || /^dpkg: error/.test(line)) errors.push(line.trim());
+    const dp = /^dpkg: error processing (?:package|archive) (\S+)/.exec(line);
+    if (dp?.[1]) failed.add(dp[1].split(':')[0] ?? dp[1]);
+    const nf = /^E: Version '([^']*)' for '([^']*)' was not found/.exec(line) ?? /^E: Unable to locate package (\S+)/.exec(line);
+    if (nf) notFound.add((nf[2] ?? nf[1] ?? '').split(':')[0] ?? '');
+  }
+  return { errors: errors.slice(0, 50), failedPackages: [...failed], notFound: [...notFound].filter(Boolean) };
+}
+
+async function snapshot(remote: Remote, names: readonly string[]): Promise<PackageState[]> {
+  for (const n of names) assertValid('Debian package name', n.split(':')[0] ?? n, isDebianPackageName);
+  if (names.length === 0) return [];
+  // Exit 1 just means some names are not installed: those come back with version null.
+  const r = await run(remote, ['dpkg-query', '-W', `-f=${DPKG_QUERY_FORMAT}`, '--', ...names], { okCodes: [0, 1] });
+  const rows = parseDpkgQuery(r.stdout);
+  return names.map((n) => {
+    const [name = n, arch] = n.split(':');
+    const row = rows.find((x) => x.name === name && (!arch || x.arch === arch));
+    return { name, arch: row?.arch ?? arch ?? null, version: row?.version ?? null };
+  });
+}
+
+async function aptInstall(remote: Remote, items: readonly ExactItem[], downgrade: boolean): Promise<InstallResult> {
+  validateItems(items);
+  const base = ['apt-get', 'install', '-y', '-q', '--no-install-recommends',
+    '-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef'];
+  if (downgrade) base.push('--allow-downgrades');
+  const exec = (targets: string[]) => remote.exec([...base, ...targets], {
+    sudo: true, timeoutMs: 60 * 60_000,
+    env: { LC_ALL: 'C', LANG: 'C', DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' },
+  });
+  let result = await exec(items.map(spec));
+  let parsed = parseAptInstallErrors(`${result.stdout}\n${result.stderr}`);
+  // A rollback target that no repository offers any more can still be installed from apt's cache by path.
+  if (downgrade && result.code !== 0 && parsed.notFound.length > 0) {
+    const targets = items.map((i) => parsed.notFound.includes(i.name) && i.arch
+      ? `/var/cache/apt/archives/${debFileName(i.name, i.version, i.arch)}`
+      : spec(i));
+    result = await exec(targets);
+    parsed = parseAptInstallErrors(`${result.stdout}\n${result.stderr}`);
+  }
+  const after = await snapshot(remote, items.map((i) => (i.arch ? `${i.name}:${i.arch}` : i.name)));
+  const failed = items.flatMap((i) => {
+    const now = after.find((a) => a.name === i.name)?.version ?? null;
+    if (now === i.version) return [];
+    const reason = parsed.notFound.includes(i.name) ? 'version not available'
+      : parsed.failedPackages.includes(i.name) ? 'dpkg failed' : undefined;
+    return [{ name: i.name, requested: i.version, installed: now, ...(reason ? { reason } : {}) }];
+  });
+  return {
+    ok: result.code === 0 && !result.timedOut && failed.length === 0,
+    exitCode: result.code,
+    timedOut: result.timedOut,
+    failed,
+    errors: parsed.errors,
+    after,
+    stdoutTail: tail(result.stdout, 40, 8000),
+    stderrTail: tail(result.stderr, 20, 4000),
+  };
+}
+
+async function pendingUpdates(
+  remote: Remote,
+  options: PendingUpdatesOptions,
+  debianOptions: DebianOptions,
+): Promise<PendingUpdatesResult> {
+  const warnings: string[] = [];
+  if (options.refresh) {
+    try {
+      await run(remote, ['apt-get', 'update', '-q'], { sudo: true, timeoutMs: 15 * 60_000 });
+    } catch (e) {
+      warnings.push(`apt-get update failed, using the package lists already on the host: ${errorMessage(e)}`);
+    }
+  }
+  const sim = parseAptSimulation(
+    (await run(remote, ['apt-get', '-s', '-o', 'Debug::NoLocking=1', 'dist-upgrade'], { timeoutMs: 5 * 60_000 })).stdout,
+  );
+  const held = parseNameList((await run(remote, ['apt-mark', 'showhold'])).stdout);
+
+  const updates: PendingUpdate[] = sim.installs.map((i) => ({
+    name: i.name,
+    arch: i.arch,
+    installedVersion: i.installedVersion,
+    candidateVersion: i.candidateVersion,
+    source: i.origins.map((o) => `${o.label}:${o.version}/${o.archive}`).join(', ') || null,
+    suites: [...new Set(i.origins.map((o) => o.archive))],
+    isSecurity: i.isSecurity,
+    advisories: [],
+    cves: [],
+    severity: null,
+    kind: 'package',
+  }));
+
+  // Held or kept-back packages are missing from the simulation; ask apt-cache what they would get.
+  const blocked = [...new Set([...held, ...sim.keptBack, ...sim.deferred])].filter(isDebianPackageName);
+  if (blocked.length > 0) {
+    try {
+      const policy = parseAptCachePolicy((await run(remote, ['apt-cache', 'policy', '--', ...blocked])).stdout);
+      for (const name of blocked) {
+        const p = policy.get(name);
+        if (!p?.candidate || !p.installed || p.candidate === p.installed) continue;
+        updates.push({
+          name, arch: '', installedVersion: p.installed, candidateVersion: p.candidate, source: p.candidateSuites.join(', ') || null,
+          suites: p.candidateSuites.map((s) => s.split('/')[0] ?? s), isSecurity: p.candidateSuites.some((s) => /-security\//.test(s)),
+          advisories: [], cves: [], severity: null, held: true, kind: 'package',
+        });
+      }
+    } catch (e) {
+      warnings.push(`could not read candidates of held packages: ${errorMessage(e)}`);
+    }
+  }
+  if (sim.removals.length > 0) warnings.push(`the upgrade would remove: ${sim.removals.join(', ')}`);
+
+  if (debianOptions.changelogs !== false && updates.length > 0) {
+    const { infos, warnings: w } = await fetchChangelogs(
+      remote, updates.map((u) => ({ name: u.name, version: u.candidateVersion })), { cache: debianOptions.changelogCache },
+    );
+    warnings.push(...w);
+    for (const u of updates) {
+      const info = infos.get(`${u.name}=${u.candidateVersion}`);
+      if (!info || info.status !== 'ok') continue;
+      const summary = summarizeEntries(entriesNewerThan(info.entries, u.installedVersion));
+      u.cves = summary.cves;
+      u.severity = summary.urgency;
+      if (summary.entryCount > 0) {
+        u.advisories.push({ id: null, cves: summary.cves, severity: summary.urgency, publishedAt: summary.newestDate, origin: 'changelog' });
+      }
+    }
+  }
+  return { updates, held, warnings };
+}
+
+const STATUS_WORDS: Readonly<Record<string, string>> = {
+  U: 'unpacked but not configured',
+  F: 'half-configured',
+  H: 'half-installed',
+  W: 'awaiting trigger processing',
+  t: 'with triggers pending',
+};
+
+/** Packages dpkg left part-way (the cases dpkg --audit reports), from their db:Status-Abbrev. */
+export function unhealthyStates(packages: readonly InstalledPackage[]): string[] {
+  const out: string[] = [];
+  for (const p of packages) {
+    if (!p.state) continue;
+    const status = p.state[1] ?? '';
+    const error = p.state[2] ?? '';
+    if (status !== 'i' && STATUS_WORDS[status]) out.push(`${p.name} ${p.version} is ${STATUS_WORDS[status]}`);
+    else if (error === 'R') out.push(`${p.name} ${p.version} needs to be reinstalled`);
+  }
+  return out;
+}
+
+export function createDebianPlatform(debianOptions: DebianOptions = {}): DebianPlatform {
+  return {
+    id: 'debian',
+    async facts(remote) {
+      return parseDebianFacts((await runScript(remote, 'debian-facts', FACTS_SCRIPT)).stdout);
+    },
+    async installedPackages(remote): Promise<InstalledPackage[]> {
+      return parseDpkgQuery((await run(remote, ['dpkg-query', '-W', `-f=${DPKG_QUERY_FORMAT}`], { timeoutMs: 120_000 })).stdout);
+    },
+    pendingUpdates: (remote, options = {}) => pendingUpdates(remote, options, debianOptions),
+    async health(remote): Promise<Health> {
+      // dpkg --audit checks the database lock, which only root may open on a stock Debian ("unable to check
+      // lock file … Permission denied"). Without sudo, the same status database is read through dpkg-query.
+      try {
+        const audit = await run(remote, ['dpkg', '--audit'], { sudo: true, okCodes: [0, 1] });
+        const problems = parseDpkgAudit(audit.stdout).map((message) => ({ source: 'dpkg --audit', message }));
+        return { ok: problems.length === 0, problems };
+      } catch {
+        const query = await run(remote, ['dpkg-query', '-W', `-f=${DPKG_QUERY_FORMAT}`], { timeoutMs: 120_000 });
+        const problems = unhealthyStates(parseDpkgQuery(query.stdout)).map((message) => ({ source: 'dpkg-query (no sudo)', message }));
+        return { ok: problems.length === 0, problems };
+      }
+    },
+    packageStateSnapshot: snapshot,
+    installExact: (remote, items) => aptInstall(remote, items, false),
+    downgradeExact: (remote, items) => aptInstall(remote, items, true),
+    async ensureRollbackDebs(remote, items) {
+      validateItems(items);
+      const r = await runScript(remote, 'debian-keep-debs', KEEP_DEBS_SCRIPT, items.map(spec), { sudo: true, timeoutMs: 30 * 60_000 });
+      const result: RollbackDebsResult = { present: [], downloaded: [], unavailable: [] };
+      for (const line of r.stdout.split('\n')) {
+        const [status, s] = line.trim().split(' ');
+        if (s && (status === 'present' || status === 'downloaded' || status === 'unavailable')) result[status].push(s);
+      }
+      return result;
+    },
+  };
+}
+
+/** The Debian platform without a changelog cache (tests, one-off use); the app builds one with its cache. */
+export const debian: DebianPlatform = createDebianPlatform();

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { fixture, fixtureSections, FakeRemote } from './fake-remote';
+import { buildRhelUpdates, newestRpmKernel, parseRhelFacts, rhel } from './rhel';
+import {
+  highestSeverity, parseCheckUpdate, parseNeedsRestartingR, parseNevra, parseRpmQa, parseUpdateinfoInfo, parseUpdateinfoList,
+} from './rpm-parse';
+
+describe('rpm -qa (AlmaLinux 9, vuls fixture)', () => {
+  const rows = parseRpmQa(fixture('rhel/rpm-qa.txt'));
+  it('reads name, EVR and arch, ignoring extra fields', () => {
+    expect(rows[0]).toEqual({ name: 'dnf', arch: 'noarch', version: '4.14.0-17.el9.alma.1' });
+    expect(rows[1]).toEqual({ name: 'nginx', arch: 'x86_64', version: '1:1.24.0-4.module_el9.5.0+122+220a1c6b.alma.1' });
+    expect(parseRpmQa('package foo is not installed\n')).toEqual([]);
+  });
+  it('finds the newest kernel as uname -r spells it', () => {
+    expect(newestRpmKernel(fixture('rhel/rpm-qa.txt').split('\n').filter((l) => l.startsWith('kernel ')).join('\n')))
+      .toBe('5.14.0-503.15.1.el9_5.x86_64');
+  });
+});
+
+describe('check-update', () => {
+  it('reads rows (reconstructed ci-dnf-stack output)', () => {
+    expect(parseCheckUpdate(fixture('rhel/check-update.txt'))).toEqual([
+      { name: 'glibc', arch: 'x86_64', evr: '2.28-26.fc29', repo: 'dnf-ci-fedora-updates' },
+      { name: 'glibc-all-langpacks', arch: 'x86_64', evr: '2.28-26.fc29', repo: 'dnf-ci-fedora-updates' },
+      { name: 'glibc-common', arch: 'x86_64', evr: '2.28-26.fc29', repo: 'dnf-ci-fedora-updates' },
+    ]);
+  });
+  it('joins wrapped long names and stops at Obsoleting Packages (layout as yum/dnf print it; constructed)', () => {
+    const text = 'Last metadata expiration check: 0:10:00 ago on Mon 01 Jan 2024.\n\nopenssl-libs.x86_64   1:3.0.7-27.el9   baseos\n' +
+      'a-very-long-package-name-that-wraps.noarch\n                      2.0-1.el9        appstream\nObsoleting Packages\nfoo.noarch 1.0-1 repo\n';
+    expect(parseCheckUpdate(text).map((r) => `${r.name} ${r.evr} ${r.repo}`)).toEqual([
+      'openssl-libs 1:3.0.7-27.el9 baseos', 'a-very-long-package-name-that-wraps 2.0-1.el9 appstream',
+    ]);
+  });
+});
+
+describe('updateinfo', () => {
+  it('reads dnf4 list rows (insights-core Fedora 32 fixture)', () => {
+    const rows = parseUpdateinfoList(fixture('rhel/dnf-updateinfo-list-fedora32.txt'));
+    expect(rows).toHaveLength(12);
+    expect(rows[8]).toMatchObject({ id: 'FEDORA-2020-352b61ce72', type: 'bugfix', nevra: { name: 'iwl1000-firmware', evr: '1:39.31.5.1-115.fc32', arch: 'noarch' } });
+    expect(rows[11]).toMatchObject({ type: 'security', severity: 'Moderate', nevra: { name: 'iwl2000-firmware' } });
+  });
+  it('reads the installed-marker form and dnf4 info blocks (ci-dnf-stack, RHEL docs)', () => {
+    const s = fixtureSections('rhel/dnf4-updateinfo.txt');
+    expect(parseUpdateinfoList(s.get('list') ?? '')).toEqual([{
+      id: 'FEDORA-2018-318f184113', type: 'security', severity: 'Moderate', issued: null,
+      nevra: { name: 'CQRlib', evr: '1.1.2-16.fc29', arch: 'x86_64' },
+    }]);
+    expect(parseUpdateinfoInfo(s.get('info') ?? '')).toEqual([{
+      id: 'FEDORA-2018-318f184000', type: 'bugfix', severity: null, issued: '2019-01-17T00:00:00.000Z', cves: [], rebootSuggested: false,
+    }]);
+    expect(parseUpdateinfoInfo(s.get('rhel-doc-info') ?? '')).toEqual([{
+      id: 'RHSA-2019:0997', type: 'security', severity: null, issued: '2019-05-07T05:41:52.000Z', cves: ['CVE-2019-9636'], rebootSuggested: false,
+    }]);
+  });
+  it('reads dnf5 advisory list and info (ci-dnf-stack)', () => {
+    const s = fixtureSections('rhel/dnf5-advisory.txt');
+    const list = parseUpdateinfoList(s.get('list') ?? '');
+    expect(list).toEqual([
+      { id: 'FEDORA-2018-318f184000', type: 'bugfix', severity: null, issued: '2019-01-17T00:00:00Z', nevra: { name: 'glibc', evr: '2.28-26.fc29', arch: 'x86_64' } },
+      { id: 'FEDORA-2999:002-02', type: 'enhancement', severity: 'Moderate', issued: '2019-01-17T00:00:00Z', nevra: { name: 'flac', evr: '1.3.3-8.fc29', arch: 'x86_64' } },
+    ]);
+    const info = parseUpdateinfoInfo(s.get('info') ?? '');
+    expect(info.map((i) => [i.id, i.type, i.severity])).toEqual([
+      ['FEDORA-2018-318f184000', 'bugfix', null], ['FEDORA-2999:002-02', 'enhancement', 'Moderate'],
+    ]);
+  });
+  it('joins check-update rows with covering advisories', () => {
+    const updates = buildRhelUpdates(
+      [{ name: 'python3', arch: 'x86_64', evr: '3.6.8-2.el8', repo: 'baseos' }, { name: 'kernel', arch: 'x86_64', evr: '4.18.0-80.el8', repo: 'baseos' }],
+      [{ name: 'python3', arch: 'x86_64', version: '3.6.8-1.el8' }, { name: 'kernel', arch: 'x86_64', version: '4.18.0-1.el8' }],
+      [
+        { id: 'RHSA-2019:0997', type: 'security', severity: 'Important', issued: null, nevra: { name: 'python3', evr: '3.6.8-2.el8', arch: 'x86_64' } },
+        { id: 'RHSA-2018:0001', type: 'security', severity: 'Low', issued: null, nevra: { name: 'python3', evr: '3.6.8-1.el8', arch: 'x86_64' } },
+      ],
+      [{ id: 'RHSA-2019:0997', type: 'security', severity: 'Important', issued: '2019-05-07T05:41:52.000Z', cves: ['CVE-2019-9636'], rebootSuggested: false }],
+    );
+    expect(updates[0]).toMatchObject({
+      isSecurity: true, severity: 'Important', cves: ['CVE-2019-9636'], installedVersion: '3.6.8-1.el8',
+      advisories: [{ id: 'RHSA-2019:0997', origin: 'updateinfo', publishedAt: '2019-05-07T05:41:52.000Z' }],
+    });
+    expect(updates[1]).toMatchObject({ isSecurity: false, advisories: [], rebootSuggested: true });
+    expect(highestSeverity(['Low', null, 'Critical', 'Important'])).toBe('Critical');
+    expect(parseNevra('iwl1000-firmware-1:39.31.5.1-115.fc32.noarch')).toEqual({ name: 'iwl1000-firmware', evr: '1:39.31.5.1-115.fc32', arch: 'noarch' });
+  });
+});
+
+describe('facts and needs-restarting', () => {
+  it('reads needs-restarting -r (ci-dnf-stack) and flags the newer kernel', () => {
+    expect(parseNeedsRestartingR(fixture('rhel/needs-restarting-r.txt'))).toEqual(['glibc', 'kernel']);
+    const f = parseRhelFacts([
+      '@@os-release', 'ID="rocky"', 'ID_LIKE="rhel centos fedora"', 'VERSION_ID="9.5"', '@@hostname', 'db1',
+      '@@kernel', '5.14.0-70.13.1.el9_0.x86_64', '@@arch', 'x86_64', '@@uptime', '5.00 1.00',
+      '@@kernels', 'kernel 0 5.14.0 70.13.1.el9_0 x86_64', 'kernel 0 5.14.0 503.15.1.el9_5 x86_64',
+      '@@needs-restarting', fixture('rhel/needs-restarting-r.txt'), '@@needs-restarting-rc', '1', '@@end',
+    ].join('\n'));
+    expect(f.newestKernel).toBe('5.14.0-503.15.1.el9_5.x86_64');
+    expect(f.rebootReasons).toEqual([
+      'running kernel 5.14.0-70.13.1.el9_0.x86_64, newest installed 5.14.0-503.15.1.el9_5.x86_64',
+      'needs-restarting -r: glibc, kernel',
+    ]);
+  });
+});
+
+describe('rhel platform command sequence', () => {
+  it('treats check-update exit 100 as success and joins advisories', async () => {
+    const s = fixtureSections('rhel/dnf4-updateinfo.txt');
+    const host = new FakeRemote()
+      .on(['sh', '-c', 'command -v dnf || command -v yum'], { stdout: '/usr/bin/dnf\n' })
+      .on(['dnf', 'check-update', '-q'], { code: 100, stdout: fixture('rhel/check-update.txt') })
+      .on(['rpm', '-qa', '--qf', '%{NAME} %{EPOCHNUM} %{VERSION} %{RELEASE} %{ARCH}\\n'], { stdout: 'glibc 0 2.28 9.fc29 x86_64\n' })
+      .on(['dnf', 'updateinfo', 'list', '--available', '-q'], { stdout: 'FEDORA-2018-318f184000 bugfix      glibc-2.28-26.fc29.x86_64\n' })
+      .on(['dnf', 'updateinfo', 'info', '--available', '-q'], { stdout: s.get('info') ?? '' })
+      .on(['dnf', 'versionlock', 'list', '-q'], { code: 1, stderr: 'No such command: versionlock.' });
+    const r = await rhel.pendingUpdates(host);
+    expect(r.updates).toHaveLength(3);
+    expect(r.updates[0]).toMatchObject({ name: 'glibc', installedVersion: '2.28-9.fc29', isSecurity: false, advisories: [{ id: 'FEDORA-2018-318f184000', type: 'bugfix' }] });
+  });
+  it('refuses option-like package names', async () => {
+    await expect(rhel.installExact(new FakeRemote(), [{ name: '--setopt=x', version: '1-1' }])).rejects.toThrow(/Refusing/);
+  });
+});
