@@ -77,7 +77,9 @@ export class SshSession implements Remote {
   }
 
   script(text: string, args: readonly string[] = [], options: ExecOptions = {}): Promise<ExecResult> {
-    // The script travels on stdin; its arguments are positional parameters, quoted like any argv.
+    // The script travels on stdin, so it cannot also be given input; its arguments are positional
+    // parameters, quoted like any argv.
+    if (options.stdin !== undefined) return Promise.reject(new Error('A script reads itself from stdin: pass data as arguments'));
     return this.run(['sh', '-s', '--', ...args], text, options);
   }
 
@@ -154,11 +156,25 @@ function execChannel(client: Client, command: string, stdin: string, timeoutMs: 
       let outLen = 0;
       let errLen = 0;
       let timedOut = false;
+      const settle = (code: number | null): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+          code: timedOut ? null : code,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(errOut).toString('utf8'),
+          timedOut,
+        });
+      };
+      let settled = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        // OpenSSH ignores most signal requests; closing the channel hangs up the command's session.
+        // OpenSSH ignores most signal requests and keeps the channel until the command exits, so the command
+        // is abandoned here: we stop waiting, close our end, and report the timeout.
         stream.signal('KILL');
         stream.close();
+        settle(null);
       }, timeoutMs);
       stream.on('data', (d: Buffer) => {
         if (outLen < MAX_OUTPUT) out.push(d);
@@ -168,15 +184,7 @@ function execChannel(client: Client, command: string, stdin: string, timeoutMs: 
         if (errLen < MAX_OUTPUT) errOut.push(d);
         errLen += d.length;
       });
-      stream.on('close', (code: number | null) => {
-        clearTimeout(timer);
-        resolve({
-          code: timedOut ? null : (code ?? null),
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(errOut).toString('utf8'),
-          timedOut,
-        });
-      });
+      stream.on('close', (code: number | null) => settle(code ?? null));
       stream.on('error', () => undefined);
       stream.end(stdin);
     });
