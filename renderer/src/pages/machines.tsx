@@ -278,7 +278,7 @@ export function MachinesPage() {
         </EmptyState>
       )}
       {hosts.length > 0 && (
-        <div className="split">
+        <div className={detail ? 'split' : undefined}>
           <table className="grid" aria-label="Machines">
             <thead>
               <tr>
@@ -324,14 +324,18 @@ export function MachinesPage() {
                   <td>{ago(h.lastSeen)}</td>
                   <td>
                     {h.lastAssessedAt === null ? (
-                      <span className="hint">not assessed</span>
+                      !h.lastError && <span className="hint">not assessed</span>
                     ) : (
                       <>
                         {h.pendingCount}
                         {h.securityCount > 0 && <span className="badge state-failed">{h.securityCount} security</span>}
                         {h.rebootRequired && <span className="badge">reboot</span>}
-                        {h.lastError && <span className="badge state-failed" title={h.lastError.message}>failed</span>}
                       </>
+                    )}
+                    {h.lastError && (
+                      <span className="badge state-failed" title={h.lastError.message}>
+                        failed
+                      </span>
                     )}
                   </td>
                   <td>{h.tags.join(', ')}</td>
