@@ -2,7 +2,7 @@
  * The deterministic packages of the `fixture` scenario. App tests assert against this constant:
  * a fixture host has each package at `installed`, and its apt repository offers every version listed.
  * CVE ids are real; `kevCves` are the ones in CISA's Known Exploited Vulnerabilities catalog
- * (checked against /work/shared/data/kev by lab.test.ts), the rest are not in it.
+ * (checked against the shipped snapshot in resources/kev by lab.test.ts), the rest are not in it.
  */
 export type Urgency = 'low' | 'medium' | 'high';
 
