@@ -14,8 +14,8 @@ import {
   DPKG_QUERY_FORMAT, newestKernelRelease, parseAptCachePolicy, parseAptSimulation, parseDpkgAudit, parseDpkgQuery,
   parseNameList, parseNeedrestartBatch,
 } from './apt-parse';
-import { errorMessage, run, runScript, splitSections } from './exec-util';
-import { parseOsRelease } from './os-release';
+import { errorMessage, run, runScript } from './exec-util';
+import { addRebootReason, parseLinuxFacts } from './linux-facts';
 import type {
   ExactItem, Facts, Health, InstallResult, InstalledPackage, PackageState, PendingUpdate, PendingUpdatesOptions,
   PendingUpdatesResult, Platform,
@@ -41,38 +41,21 @@ echo @@end
 
 /** Builds Facts from the facts script's sections; exported for tests on recorded output. */
 export function parseDebianFacts(output: string): Facts {
-  const s = splitSections(output);
-  const get = (k: string): string => (s.get(k) ?? '').trim();
-  const os = parseOsRelease(get('os-release'));
-  const kernel = get('kernel');
-  const reasons: string[] = [];
+  // The common Linux facts, then what only Debian tells: its reboot flag, its kernels, needrestart.
+  const { facts, sections } = parseLinuxFacts(output);
+  const get = (k: string): string => (sections.get(k) ?? '').trim();
+  const kernel = facts.kernel;
   const pkgs = parseNameList(get('reboot-required-pkgs'));
   if (get('reboot-required') === 'yes') {
-    reasons.push(pkgs.length ? `/var/run/reboot-required (${pkgs.join(', ')})` : '/var/run/reboot-required');
+    addRebootReason(facts, pkgs.length ? `/var/run/reboot-required (${pkgs.join(', ')})` : '/var/run/reboot-required');
   }
   const newestKernel = newestKernelRelease(parseDpkgQuery(get('kernels')));
-  if (newestKernel && newestKernel !== kernel) reasons.push(`running kernel ${kernel}, newest installed ${newestKernel}`);
+  if (newestKernel && newestKernel !== kernel) addRebootReason(facts, `running kernel ${kernel}, newest installed ${newestKernel}`);
   const nr = parseNeedrestartBatch(get('needrestart'));
   if (nr.kernelStatus === 2 || nr.kernelStatus === 3) {
-    reasons.push(`needrestart: kernel ${nr.kernelCurrent ?? '?'} → ${nr.kernelExpected ?? '?'} pending`);
+    addRebootReason(facts, `needrestart: kernel ${nr.kernelCurrent ?? '?'} → ${nr.kernelExpected ?? '?'} pending`);
   }
-  if (nr.microcodeStatus === 2) reasons.push('needrestart: CPU microcode update pending');
-  const uptime = Number(get('uptime').split(/\s+/)[0]);
-  const btime = Number(/^btime (\d+)/.exec(get('btime'))?.[1]);
-  const facts: Facts = {
-    hostname: get('hostname'),
-    osName: os.prettyName ?? os.name,
-    osVersion: os.versionId,
-    osId: os.id,
-    osLike: os.idLike,
-    kernel,
-    arch: get('arch'),
-    uptimeSeconds: Number.isFinite(uptime) && get('uptime') !== '' ? uptime : null,
-    rebootRequired: reasons.length > 0,
-    rebootReasons: reasons,
-    runningKernel: kernel,
-  };
-  if (Number.isFinite(btime) && btime > 0) facts.bootTime = new Date(btime * 1000).toISOString();
+  if (nr.microcodeStatus === 2) addRebootReason(facts, 'needrestart: CPU microcode update pending');
   if (newestKernel) facts.newestKernel = newestKernel;
   if (nr.version !== null) facts.servicesNeedingRestart = nr.services;
   return facts;

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { AppError, type Credential, type CredentialInput } from '../../../shared/contract';
+import { type Credential, type CredentialInput } from '../../../shared/contract';
+import { fieldErrorsOf } from '../form-errors';
 
 interface Props {
   initial?: Credential;
@@ -39,11 +40,7 @@ export function CredentialForm({ initial, onSubmit, onCancel }: Props) {
         appliesToAll,
       });
     } catch (err) {
-      if (err instanceof AppError && err.fields) {
-        const mapped: Record<string, string> = {};
-        for (const [k, v] of Object.entries(err.fields)) mapped[k.split('.')[0]!] ??= v;
-        setErrors(mapped);
-      } else setErrors({ _: err instanceof Error ? err.message : String(err) });
+      setErrors(fieldErrorsOf(err));
     } finally {
       setBusy(false);
     }

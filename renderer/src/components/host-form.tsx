@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { AppError, type Criticality, type Host, type HostInput, type OsFamily } from '../../../shared/contract';
+import { type Criticality, type Host, type HostInput, type OsFamily } from '../../../shared/contract';
+import { fieldErrorsOf } from '../form-errors';
 
 interface Props {
   initial?: Host;
@@ -54,14 +55,7 @@ export function HostForm({ initial, onSubmit, onCancel }: Props) {
         notes,
       });
     } catch (err) {
-      if (err instanceof AppError && err.fields) {
-        // Tag errors arrive as "tags.2": show them on the tags field.
-        const mapped: Record<string, string> = {};
-        for (const [k, v] of Object.entries(err.fields)) mapped[k.split('.')[0]!] ??= v;
-        setErrors(mapped);
-      } else {
-        setErrors({ _: err instanceof Error ? err.message : String(err) });
-      }
+      setErrors(fieldErrorsOf(err));
     } finally {
       setBusy(false);
     }
