@@ -9,6 +9,7 @@ import { credentialHandlers } from './handlers/credentials';
 import { discoveryHandlers } from './handlers/discovery';
 import { hostHandlers } from './handlers/hosts';
 import { jobHandlers } from './handlers/jobs';
+import { patchHandlers } from './handlers/patches';
 import type { HandlerMap } from './handlers/types';
 import type { CoreServices } from './services';
 
@@ -19,6 +20,7 @@ const handlers: HandlerMap<CallName> = {
   ...credentialHandlers,
   ...discoveryHandlers,
   ...assessHandlers,
+  ...patchHandlers,
 };
 
 export interface DispatchOptions {

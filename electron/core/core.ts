@@ -13,6 +13,7 @@ import { JobRunner } from './jobs/job-runner';
 import { markInterrupted } from './jobs/job-queries';
 import { markScansInterrupted } from './discovery/discovery-queries';
 import type { ScanOptions } from './discovery/scan';
+import { ensureBundledKev } from './intel/kev-import';
 import { ConnectionManager } from './transports/connections';
 import { Vault } from './vault/vault';
 import type { CoreServices } from './services';
@@ -29,6 +30,8 @@ export interface CoreOptions {
   /** Global cap on concurrent SSH connections. */
   maxConnections?: number;
   scanOverrides?: Partial<ScanOptions>;
+  /** Folder with bundled data (the KEV snapshot); default: resources/ in the working directory. */
+  resourcesDir?: string;
 }
 
 export interface Core {
@@ -55,6 +58,7 @@ export function createCore(options: CoreOptions): Core {
   const db = openDatabase(path.join(options.dataDir, 'patchwell.db'));
   const interruptedJobIds = markInterrupted(db);
   markScansInterrupted(db);
+  ensureBundledKev(db, options.resourcesDir ?? path.resolve('resources'));
   const events = new EventBus();
   const jobs = new JobRunner(db, events, options.throttleMs);
   const vault = new Vault(db, options.dataDir, options.vaultKey);

@@ -2,6 +2,7 @@
  * Entry of Electron's utility process: the core, off the main thread, talking to main over parentPort.
  * Main relays renderer calls here and our events back; nothing here knows about Electron's APIs.
  */
+import path from 'node:path';
 import { requestMessage, toWireError } from '../../shared/contract';
 import { createCore, defaultDataDir, type Core } from './core';
 
@@ -24,7 +25,7 @@ port.on('message', ({ data }) => {
     const init = data as { type?: string; vaultKey?: string | null };
     if (init?.type !== 'init') return;
     const vaultKey = typeof init.vaultKey === 'string' ? Buffer.from(init.vaultKey, 'base64') : undefined;
-    core = createCore({ dataDir: defaultDataDir(), runtime: 'electron', ...(vaultKey?.length === 32 ? { vaultKey } : {}) });
+    core = createCore({ dataDir: defaultDataDir(), runtime: 'electron', resourcesDir: path.join(__dirname, '../../resources'), ...(vaultKey?.length === 32 ? { vaultKey } : {}) });
     core.subscribe((e) => port.postMessage({ type: 'event', name: e.name, payload: e.payload }));
     return;
   }

@@ -38,11 +38,11 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const dataDir = flags.home ? path.resolve(flags.home) : defaultDataDir();
-  const core = createCore({ dataDir, runtime: 'browser' });
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const core = createCore({ dataDir, runtime: 'browser', resourcesDir: path.resolve(here, '../../resources') });
   if (core.interruptedJobIds.length > 0) {
     console.log(`patchwell: ${core.interruptedJobIds.length} job(s) were interrupted by the last shutdown; see the jobs tray.`);
   }
-  const here = path.dirname(fileURLToPath(import.meta.url));
   const host = await startHost({ core, rendererDir: path.resolve(here, '../renderer'), port: flags.port });
   console.log(`patchwell: data folder ${dataDir}`);
   console.log(`patchwell: open ${host.url}`);

@@ -14,6 +14,7 @@ import {
 } from './domain';
 import { credential, credentialInput, vaultStatus } from './credentials';
 import { appSettings, assessmentView, pendingUpdateView } from './assessment';
+import { feedView, patchRow } from './patches';
 import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput } from './discovery';
 
 const id = z.object({ id: z.number().int().positive() });
@@ -96,6 +97,18 @@ export const calls = {
   },
   'settings/get': { arg: z.undefined(), result: appSettings },
   'settings/update': { arg: appSettings.partial(), result: appSettings },
+  /** Every open update across the fleet, prioritised, with the feeds the scores used. */
+  'patches/list': { arg: z.undefined(), result: z.object({ rows: z.array(patchRow), feeds: z.array(feedView) }) },
+  /** Approves exact versions: each (package, candidate version) on the given machines, or on all that need it. */
+  'patches/approve': {
+    arg: z.object({
+      items: z
+        .array(z.object({ package: z.string().min(1).max(200), candidateVersion: z.string().min(1).max(200), hostIds: z.array(z.number().int().positive()).optional() }))
+        .min(1)
+        .max(100_000),
+    }),
+    result: z.object({ approved: z.number().int().nonnegative() }),
+  },
   'audit/list': {
     arg: z.object({
       limit: z.number().int().min(1).max(1000).optional(),

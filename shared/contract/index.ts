@@ -7,3 +7,4 @@ export * from './bridge';
 export * from './credentials';
 export * from './discovery';
 export * from './assessment';
+export * from './patches';

@@ -5,6 +5,7 @@
 import { sql as foundation } from './0001-foundation';
 import { sql as vaultAndAssessment } from './0002-vault-and-assessment';
 import { sql as discovery } from './0003-discovery';
+import { sql as intel } from './0004-intel-and-approvals';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -17,6 +18,7 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: '0001-foundation', sql: foundation },
   { version: 2, name: '0002-vault-and-assessment', sql: vaultAndAssessment },
   { version: 3, name: '0003-discovery', sql: discovery },
+  { version: 4, name: '0004-intel-and-approvals', sql: intel },
 ];
 
 /** The schema version this build of the app understands. */

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import { expect, test } from './fixtures';
+import { JobsTray, MachinesPage } from './pages';
+import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
+import type { LabHost } from './lab/index';
+
+let lab: LabHost[] = [];
+
+test.beforeAll(async () => {
+  test.setTimeout(LAB_TIMEOUT);
+  if (labEnabled) lab = await standardLab();
+});
+
+test('a lab machine’s missing updates are prioritised with known-exploited CVEs first, and an approval is recorded', async ({ app }) => {
+  test.skip(!labEnabled, 'the lab cannot run here');
+  test.setTimeout(180_000);
+  const fixture = hostOf(lab, 'fixture');
+  await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+  await app.getByRole('button', { name: 'Add credential' }).click();
+  const form = app.getByRole('dialog', { name: 'Add a credential' });
+  await form.getByLabel('Name', { exact: true }).fill('Lab admin');
+  await form.getByLabel('User name').fill('admin');
+  await form.getByLabel('Private key').fill(fs.readFileSync(fixture.keyPath, 'utf8'));
+  await form.getByLabel('Use for every machine that has no credential of its own').check();
+  await form.getByRole('button', { name: 'Add credential' }).click();
+
+  const machines = new MachinesPage(app);
+  await machines.open();
+  await machines.add({ address: fixture.address, name: 'Fixture box' });
+  await app.getByRole('button', { name: 'Assess all' }).click();
+  await expect(new JobsTray(app).job('Assess 127.0.0.13')).toContainText('Done', { timeout: 120_000 });
+
+  await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Patches' }).click();
+  const table = app.getByRole('table', { name: 'Patches' });
+  const rows = table.getByRole('rowgroup').getByRole('row');
+  await expect(rows).toHaveCount(3);
+  // Fixtures a and c fix CVEs on CISA's KEV list; b does not: it must come last.
+  await expect(rows.nth(0)).toContainText('KEV');
+  await expect(rows.nth(1)).toContainText('KEV');
+  await expect(rows.nth(2)).toContainText('pw-fixture-b');
+  await expect(rows.nth(2)).not.toContainText('KEV');
+  await expect(rows.nth(0)).toContainText(/Known Exploited|known exploited/i);
+
+  await rows.nth(0).getByRole('checkbox').check();
+  await app.getByRole('button', { name: /Approve 1 selected/ }).click();
+  await expect(app.getByText('Approved 1 update')).toBeVisible();
+  await expect(rows.nth(0)).toContainText('approved on 1');
+
+  await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Reports' }).click();
+  await app.getByRole('button', { name: 'Verify the audit trail' }).click();
+  await expect(app.getByRole('table', { name: 'Audit trail' })).toContainText('patch.approve');
+  await expect(app.getByRole('status').filter({ hasText: 'Audit trail intact' })).toBeVisible();
+});

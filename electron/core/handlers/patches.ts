@@ -1,0 +1,22 @@
+import { appendAudit } from '../audit/audit-log';
+import { isStale, listFeeds } from '../intel/intel-store';
+import { buildPatchRows } from '../intel/patch-list';
+import { approveUpdates } from '../intel/patch-queries';
+import type { HandlerMap } from './types';
+
+export const patchHandlers: HandlerMap<'patches/list' | 'patches/approve'> = {
+  'patches/list': (_arg, s) => ({
+    rows: buildPatchRows(s.db),
+    feeds: listFeeds(s.db).map((f) => ({ ...f, stale: isStale(f) })),
+  }),
+  // Every approval names the exact versions, per machine, and is audited with them.
+  'patches/approve': ({ items }, s) =>
+    s.db.transaction(() => {
+      const approved = approveUpdates(s.db, items, 'user');
+      for (const a of approved) {
+        appendAudit(s.db, { actor: 'user', action: 'patch.approve', targetType: 'host', targetId: a.hostId, details: { package: a.package, from: a.from, to: a.to } });
+      }
+      if (approved.length) s.events.emit('inventory/changed', { hostIds: [...new Set(approved.map((a) => a.hostId))], reason: 'approved' });
+      return { approved: approved.length };
+    })(),
+};

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { Criticality } from '../../../shared/contract';
+import { normalizeSeverity, scoreUpdate, type UpdateRiskInput } from './risk-score';
+
+const NOW = Date.parse('2026-11-22T00:00:00Z');
+const base = (over: Partial<UpdateRiskInput> = {}): UpdateRiskInput => ({
+  package: 'openssl',
+  cves: [],
+  vendorSeverity: 'medium',
+  isSecurity: true,
+  detectedAt: NOW,
+  machine: { criticality: 'normal', exposed: false, listeningServices: [22] },
+  now: NOW,
+  ...over,
+});
+
+describe('scoreUpdate: worked examples', () => {
+  it('a Log4Shell-like CVE (KEV, ransomware, EPSS 94%) on a critical web server: 100, critical', () => {
+    const r = scoreUpdate(
+      base({
+        package: 'liblog4j2-java',
+        vendorSeverity: 'high',
+        cves: [{ cveId: 'CVE-2021-44228', kev: { dateAdded: '2021-12-10', dueDate: '2021-12-24', ransomware: true }, epss: { score: 0.94, percentile: 0.999 } }],
+        machine: { criticality: 'critical', exposed: false, listeningServices: [22, 443] },
+      }),
+    );
+    // 40 severity + 35 KEV + 10 ransomware + 20 EPSS + 5 exposure = 110, × 1.3 = 143, clamped to 100.
+    expect(r.score).toBe(100);
+    expect(r.band).toBe('critical');
+    expect(r.factors.map((f) => [f.key, f.points])).toEqual([
+      ['severity', 40],
+      ['kev', 35],
+      ['criticality', 33],
+      ['epss', 20],
+      ['ransomware', 10],
+      ['exposure', 5],
+    ]);
+    expect(r.why).toBe("Security update, high urgency; CVE-2021-44228 is on CISA's Known Exploited Vulnerabilities list (added 2021-12-10).");
+  });
+
+  it('a medium Debian urgency with EPSS 0.1% on a normal desktop: 25, medium', () => {
+    const r = scoreUpdate(base({ cves: [{ cveId: 'CVE-2024-0001', epss: { score: 0.001, percentile: 0.2 } }] }));
+    expect(r.score).toBe(25);
+    expect(r.band).toBe('medium');
+    expect(r.factors.find((f) => f.key === 'epss')).toEqual({ key: 'epss', points: 0, text: 'CVE-2024-0001: 0.10% chance of exploitation in 30 days (EPSS, 20th percentile)' });
+  });
+
+  it('a non-security update (tzdata) stays low whatever its urgency', () => {
+    const r = scoreUpdate(base({ package: 'tzdata', isSecurity: false, vendorSeverity: 'high' }));
+    expect(r).toMatchObject({ score: 5, band: 'low', why: 'Not a security update.' });
+  });
+
+  it('the same CVE weighs more on a critical machine than on a low one', () => {
+    const cves = [{ cveId: 'CVE-2024-6387', epss: { score: 0.1, percentile: 0.9 } }];
+    // 40 + 13 = 53: × 0.8 = 42.4 → 42 (medium); × 1.3 = 68.9 → 69 (high).
+    expect(scoreUpdate(base({ vendorSeverity: 'high', cves, machine: { criticality: 'low', exposed: false, listeningServices: [] } }))).toMatchObject({ score: 42, band: 'medium' });
+    expect(scoreUpdate(base({ vendorSeverity: 'high', cves, machine: { criticality: 'critical', exposed: false, listeningServices: [] } }))).toMatchObject({ score: 69, band: 'high' });
+  });
+
+  it('a KEV CVE is never below high, even on a low machine with low urgency', () => {
+    const r = scoreUpdate(base({ vendorSeverity: 'low', cves: [{ cveId: 'CVE-2021-4034', kev: { dateAdded: '2022-06-27', dueDate: null, ransomware: false } }], machine: { criticality: 'low', exposed: false, listeningServices: [] } }));
+    // (10 + 35) × 0.8 = 36, raised to the KEV floor of 70.
+    expect(r).toMatchObject({ score: 70, band: 'high' });
+  });
+
+  it('waiting adds a point a week up to ten; a reboot-only-effective update costs three', () => {
+    expect(scoreUpdate(base({ detectedAt: NOW - 3 * 7 * 86_400_000 })).score).toBe(28);
+    expect(scoreUpdate(base({ detectedAt: NOW - 40 * 7 * 86_400_000 })).score).toBe(35);
+    const k = scoreUpdate(base({ package: 'linux-image-6.1.0-28-amd64', vendorSeverity: 'high' }));
+    expect(k.score).toBe(37);
+    expect(k.factors.find((f) => f.key === 'reboot')?.text).toMatch(/a cost, not a risk/);
+  });
+});
+
+describe('normalizeSeverity', () => {
+  it('puts Debian urgencies and vendor severities on one scale', () => {
+    expect(['low', 'medium', 'high', 'emergency', 'Important', 'Moderate', 'Critical', 'unimportant', null, 'not yet assigned'].map((s) => normalizeSeverity(s).level)).toEqual([
+      1, 2, 3, 4, 3, 2, 4, 1, 0, 0,
+    ]);
+  });
+});
+
+describe('scoreUpdate: monotonic in every risk input, bounded', () => {
+  // A small deterministic generator, so failures reproduce.
+  let seed = 42;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const sevs = ['low', 'medium', 'high', 'critical'];
+  const crits: Criticality[] = ['low', 'normal', 'high', 'critical'];
+  const gen = (): UpdateRiskInput =>
+    base({
+      vendorSeverity: pick(sevs),
+      isSecurity: rand() > 0.2,
+      detectedAt: NOW - Math.floor(rand() * 20) * 7 * 86_400_000,
+      cves: [{ cveId: 'CVE-2024-1000', ...(rand() > 0.7 ? { kev: { dateAdded: '2024-01-01', dueDate: null, ransomware: rand() > 0.5 } } : {}), ...(rand() > 0.3 ? { epss: { score: rand(), percentile: rand() } } : {}) }],
+      machine: { criticality: pick(crits), exposed: rand() > 0.8, listeningServices: rand() > 0.5 ? [443] : [22] },
+    });
+
+  it('raising any single input never lowers the score, and scores stay within 0–100', () => {
+    for (let i = 0; i < 500; i++) {
+      const a = gen();
+      const s = scoreUpdate(a).score;
+      expect(s).toBeGreaterThanOrEqual(0);
+      expect(s).toBeLessThanOrEqual(100);
+      const sevUp = sevs[Math.min(3, sevs.indexOf(a.vendorSeverity!) + 1)]!;
+      const critUp = crits[Math.min(3, crits.indexOf(a.machine.criticality) + 1)]!;
+      const c = a.cves[0]!;
+      const variants: UpdateRiskInput[] = [
+        { ...a, vendorSeverity: sevUp },
+        { ...a, machine: { ...a.machine, criticality: critUp } },
+        { ...a, machine: { ...a.machine, exposed: true } },
+        { ...a, detectedAt: a.detectedAt - 7 * 86_400_000 },
+        { ...a, cves: [{ ...c, kev: { dateAdded: '2024-01-01', dueDate: null, ransomware: c.kev?.ransomware ?? false } }] },
+        { ...a, cves: [{ ...c, epss: { score: Math.min(1, (c.epss?.score ?? 0) + 0.1), percentile: c.epss?.percentile ?? 0.5 } }] },
+      ];
+      for (const v of variants) expect(scoreUpdate(v).score).toBeGreaterThanOrEqual(s);
+    }
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * The explainable risk score of one pending update on one machine (0–100), and its reasons in plain words.
+ *
+ * Formula, so that a user or an auditor can redo it by hand:
+ *   severity   security updates: 5 / 10 / 25 / 40 / 55 points for none-known / low / medium / high / critical
+ *              (Debian urgency, Red Hat or Microsoft severity; "emergency" counts as critical);
+ *              a non-security update gets 5 points whatever its urgency.
+ *   kev        +35 when any of its CVEs is on CISA's Known Exploited Vulnerabilities list,
+ *   ransomware +10 more when CISA says the CVE is used in ransomware campaigns,
+ *   epss       up to +20 from the highest EPSS probability p: 20 × clamp(log10(1000·p) / 3, 0, 1)
+ *              (p = 0.001 → 0, 0.01 → 7, 0.1 → 13, 1 → 20),
+ *   exposure   +5 when the machine listens on a service commonly reached from outside (80, 443, 3389, 445,
+ *              5985, 5986) or is flagged exposed,
+ *   age        +1 per full week the update has been waiting, at most +10,
+ *   × criticality of the machine: low 0.8, normal 1.0, high 1.15, critical 1.3,
+ *   reboot     −3 afterwards when the update needs a reboot to take effect (a cost, not a risk),
+ * rounded and clamped to 0–100; a KEV CVE never scores below 70 (85 with ransomware use).
+ * Bands: critical ≥ 85, high ≥ 60, medium ≥ 25, low below.
+ */
+import type { Criticality } from '../../../shared/contract';
+
+export interface CveIntel {
+  cveId: string;
+  kev?: { dateAdded: string; dueDate: string | null; ransomware: boolean };
+  epss?: { score: number; percentile: number };
+}
+
+export interface UpdateRiskInput {
+  package: string;
+  cves: readonly CveIntel[];
+  /** Debian urgency, or the vendor's severity. */
+  vendorSeverity: string | null;
+  isSecurity: boolean;
+  /** When the update was first seen pending (ms). */
+  detectedAt: number;
+  machine: { criticality: Criticality; exposed: boolean; listeningServices: readonly number[] };
+  now: number;
+}
+
+export type RiskFactorKey = 'severity' | 'kev' | 'ransomware' | 'epss' | 'exposure' | 'age' | 'criticality' | 'reboot';
+
+export interface RiskFactor {
+  key: RiskFactorKey;
+  /** Points added (or, for criticality, the change the multiplier made). */
+  points: number;
+  text: string;
+}
+
+export interface RiskScore {
+  score: number;
+  band: 'critical' | 'high' | 'medium' | 'low';
+  /** Strongest first. */
+  factors: RiskFactor[];
+  why: string;
+}
+
+const LEVELS: readonly { words: readonly string[]; label: string; points: number }[] = [
+  { words: [], label: 'unrated', points: 5 },
+  { words: ['low', 'unimportant', 'negligible'], label: 'low', points: 10 },
+  { words: ['medium', 'moderate'], label: 'medium', points: 25 },
+  { words: ['high', 'important'], label: 'high', points: 40 },
+  { words: ['critical', 'emergency'], label: 'critical', points: 55 },
+];
+
+/** Maps Debian urgencies and vendor severities onto one 0–4 scale. */
+export function normalizeSeverity(s: string | null): { level: number; label: string } {
+  const w = (s ?? '').trim().toLowerCase();
+  const level = LEVELS.findIndex((l) => l.words.includes(w));
+  return level < 0 ? { level: 0, label: 'unrated' } : { level, label: LEVELS[level]!.label };
+}
+
+const EXPOSED_PORTS = [80, 443, 3389, 445, 5985, 5986];
+const MULTIPLIER: Readonly<Record<Criticality, number>> = { low: 0.8, normal: 1.0, high: 1.15, critical: 1.3 };
+/** Packages whose fix only takes effect after a reboot. */
+const REBOOT_PACKAGES = /^(linux-image-|linux-signed-|kernel|libc6$|glibc$|systemd$|dbus$|intel-microcode$|amd64-microcode$)/;
+
+export function bandOf(score: number): RiskScore['band'] {
+  return score >= 85 ? 'critical' : score >= 60 ? 'high' : score >= 25 ? 'medium' : 'low';
+}
+
+export function scoreUpdate(u: UpdateRiskInput): RiskScore {
+  const factors: RiskFactor[] = [];
+  const sev = normalizeSeverity(u.vendorSeverity);
+  const sevPoints = u.isSecurity ? LEVELS[sev.level]!.points : 5;
+  factors.push({
+    key: 'severity',
+    points: sevPoints,
+    text: u.isSecurity ? `security update, ${sev.label} urgency` : 'not a security update',
+  });
+  const kev = u.cves.filter((c) => c.kev);
+  if (kev.length > 0) {
+    const first = kev[0]!;
+    factors.push({ key: 'kev', points: 35, text: `${first.cveId} is on CISA's Known Exploited Vulnerabilities list (added ${first.kev!.dateAdded})${kev.length > 1 ? ` with ${kev.length - 1} more` : ''}` });
+    const ransom = kev.find((c) => c.kev!.ransomware);
+    if (ransom) factors.push({ key: 'ransomware', points: 10, text: `${ransom.cveId} is used in ransomware campaigns` });
+  }
+  const epss = u.cves.reduce<CveIntel | null>((best, c) => (c.epss && (!best?.epss || c.epss.score > best.epss.score) ? c : best), null);
+  if (epss?.epss) {
+    const p = epss.epss.score;
+    const points = Math.round(20 * Math.min(1, Math.max(0, Math.log10(Math.max(p, 1e-9) * 1000) / 3)));
+    factors.push({ key: 'epss', points, text: `${epss.cveId}: ${(p * 100).toFixed(p < 0.01 ? 2 : 1)}% chance of exploitation in 30 days (EPSS, ${Math.round(epss.epss.percentile * 100)}th percentile)` });
+  }
+  const exposedOn = u.machine.listeningServices.filter((p) => EXPOSED_PORTS.includes(p));
+  if (u.machine.exposed || exposedOn.length > 0) {
+    factors.push({ key: 'exposure', points: 5, text: u.machine.exposed ? 'the machine is marked as exposed' : `the machine serves ports ${exposedOn.join(', ')}` });
+  }
+  const weeks = Math.floor(Math.max(0, u.now - u.detectedAt) / (7 * 86_400_000));
+  if (weeks > 0) factors.push({ key: 'age', points: Math.min(10, weeks), text: `waiting for ${weeks} week${weeks === 1 ? '' : 's'}` });
+
+  const raw = factors.reduce((sum, f) => sum + f.points, 0);
+  const mult = MULTIPLIER[u.machine.criticality];
+  let score = raw * mult;
+  if (mult !== 1) {
+    factors.push({ key: 'criticality', points: Math.round(score - raw), text: `${u.machine.criticality} machine (×${mult})` });
+  }
+  if (REBOOT_PACKAGES.test(u.package)) {
+    score -= 3;
+    factors.push({ key: 'reboot', points: -3, text: 'needs a reboot to take effect (a cost, not a risk)' });
+  }
+  score = Math.round(Math.min(100, Math.max(0, score)));
+  if (kev.length > 0) score = Math.max(score, kev.some((c) => c.kev!.ransomware) ? 85 : 70);
+  factors.sort((a, b) => b.points - a.points);
+  const reasons = factors.filter((f) => f.points > 0).slice(0, 2).map((f) => f.text);
+  const why = reasons.length ? `${reasons[0]![0]!.toUpperCase()}${reasons[0]!.slice(1)}${reasons[1] ? `; ${reasons[1]}` : ''}.` : 'Nothing raises its priority.';
+  return { score, band: bandOf(score), factors, why };
+}
