@@ -13,13 +13,18 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
   const cves = cvesByUpdate(db);
   const intel = intelForOpenCves(db);
   const groups = new Map<string, PatchRow>();
+  // The same update on machines alike scores alike: score each distinct case once (a fleet has many
+  // machines per case), which keeps the page fast at tens of thousands of updates.
+  const scored = new Map<string, ReturnType<typeof scoreUpdate>>();
   for (const u of updates) {
     const ids = cves.get(u.id) ?? [];
     const cveIntel: CveIntel[] = ids.map((cveId) => {
       const f = intel.get(cveId);
       return { cveId, ...(f?.kev ? { kev: f.kev } : {}), ...(f?.epss ? { epss: f.epss } : {}) };
     });
-    const risk = scoreUpdate({
+    const weeks = Math.floor(Math.max(0, now - u.detectedAt) / (7 * 86_400_000));
+    const memoKey = `${u.package}\u0000${u.candidateVersion}\u0000${u.criticality}\u0000${u.openPorts.join(',')}\u0000${weeks}\u0000${u.isSecurity}\u0000${u.urgency}\u0000${ids.join(',')}`;
+    const risk = scored.get(memoKey) ?? scoreUpdate({
       package: u.package,
       cves: cveIntel,
       vendorSeverity: u.urgency,
@@ -28,6 +33,7 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
       machine: { criticality: u.criticality, exposed: false, listeningServices: u.openPorts },
       now,
     });
+    scored.set(memoKey, risk);
     const key = `${u.package}\u0000${u.candidateVersion}`;
     const kevCves = cveIntel.filter((c) => c.kev).map((c) => c.cveId);
     const epss = cveIntel.reduce<{ score: number; percentile: number } | null>((best, c) => (c.epss && (!best || c.epss.score > best.score) ? c.epss : best), null);

@@ -28,48 +28,47 @@ export interface CveFacts {
 }
 
 export function listOpenUpdateRows(db: Db): OpenUpdateRow[] {
+  // Machine facts once per machine rather than once per update row.
+  const hosts = new Map<number, { label: string; criticality: Criticality; openPorts: number[]; rebootRequired: boolean }>();
+  for (const h of db
+    .prepare('SELECT id, COALESCE(display_name, hostname, address) AS label, criticality, open_ports, reboot_required FROM hosts')
+    .all() as { id: number; label: string; criticality: Criticality; open_ports: string; reboot_required: number | null }[]) {
+    hosts.set(h.id, { label: h.label, criticality: h.criticality, openPorts: JSON.parse(h.open_ports) as number[], rebootRequired: h.reboot_required === 1 });
+  }
+  const approved = new Set(
+    (db.prepare(`SELECT host_id, package, arch, to_version FROM approvals WHERE state = 'approved'`).all() as { host_id: number; package: string; arch: string; to_version: string }[]).map(
+      (a) => `${a.host_id}\u0000${a.package}\u0000${a.arch}\u0000${a.to_version}`,
+    ),
+  );
   const rows = db
     .prepare(
-      `SELECT u.id, u.host_id, COALESCE(h.display_name, h.hostname, h.address) AS label, h.criticality, h.open_ports,
-              h.reboot_required, u.package, u.arch, u.installed_version, u.candidate_version, u.is_security, u.urgency,
-              u.detected_at,
-              EXISTS (SELECT 1 FROM approvals a WHERE a.host_id = u.host_id AND a.package = u.package AND a.arch = u.arch
-                      AND a.to_version = u.candidate_version AND a.state = 'approved') AS approved
-       FROM pending_updates u JOIN hosts h ON h.id = u.host_id
-       WHERE u.resolved_at IS NULL`,
+      `SELECT id, host_id, package, arch, installed_version, candidate_version, is_security, urgency, detected_at
+       FROM pending_updates WHERE resolved_at IS NULL`,
     )
-    .all() as {
-    id: number;
-    host_id: number;
-    label: string;
-    criticality: Criticality;
-    open_ports: string;
-    reboot_required: number | null;
-    package: string;
-    arch: string;
-    installed_version: string | null;
-    candidate_version: string;
-    is_security: number;
-    urgency: string | null;
-    detected_at: number;
-    approved: number;
-  }[];
-  return rows.map((r) => ({
-    id: r.id,
-    hostId: r.host_id,
-    hostLabel: r.label,
-    criticality: r.criticality,
-    openPorts: JSON.parse(r.open_ports) as number[],
-    rebootRequired: r.reboot_required === 1,
-    package: r.package,
-    arch: r.arch,
-    installedVersion: r.installed_version,
-    candidateVersion: r.candidate_version,
-    isSecurity: r.is_security === 1,
-    urgency: r.urgency,
-    detectedAt: r.detected_at,
-    approved: r.approved === 1,
-  }));
+    .raw()
+    .all() as [number, number, string, string, string | null, string, number, string | null, number][];
+  const out: OpenUpdateRow[] = [];
+  for (const [id, hostId, pkg, arch, installed, candidate, security, urgency, detectedAt] of rows) {
+    const h = hosts.get(hostId);
+    if (!h) continue;
+    out.push({
+      id,
+      hostId,
+      hostLabel: h.label,
+      criticality: h.criticality,
+      openPorts: h.openPorts,
+      rebootRequired: h.rebootRequired,
+      package: pkg,
+      arch,
+      installedVersion: installed,
+      candidateVersion: candidate,
+      isSecurity: security === 1,
+      urgency,
+      detectedAt,
+      approved: approved.has(`${hostId}\u0000${pkg}\u0000${arch}\u0000${candidate}`),
+    });
+  }
+  return out;
 }
 
 /** CVE ids of every open update, keyed by pending update id. */
