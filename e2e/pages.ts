@@ -43,3 +43,16 @@ export class JobsTray {
     if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
   }
 }
+
+/** Settings → Credentials: adds the lab's admin key as the credential every machine uses. */
+export async function addDefaultKeyCredential(page: Page, name: string, privateKey: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Add credential' }).click();
+  const form = page.getByRole('dialog', { name: 'Add a credential' });
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form.getByLabel('User name').fill('admin');
+  await form.getByLabel('Private key').fill(privateKey);
+  await form.getByLabel('Use for every machine that has no credential of its own').check();
+  await form.getByRole('button', { name: 'Add credential' }).click();
+  await expect(page.getByRole('table', { name: 'Credentials list' })).toContainText(name);
+}

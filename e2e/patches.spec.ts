@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { expect, test } from './fixtures';
-import { JobsTray, MachinesPage } from './pages';
+import { addDefaultKeyCredential, JobsTray, MachinesPage } from './pages';
 import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
 import type { LabHost } from './lab/index';
 
@@ -15,14 +15,7 @@ test('a lab machine’s missing updates are prioritised with known-exploited CVE
   test.skip(!labEnabled, 'the lab cannot run here');
   test.setTimeout(180_000);
   const fixture = hostOf(lab, 'fixture');
-  await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
-  await app.getByRole('button', { name: 'Add credential' }).click();
-  const form = app.getByRole('dialog', { name: 'Add a credential' });
-  await form.getByLabel('Name', { exact: true }).fill('Lab admin');
-  await form.getByLabel('User name').fill('admin');
-  await form.getByLabel('Private key').fill(fs.readFileSync(fixture.keyPath, 'utf8'));
-  await form.getByLabel('Use for every machine that has no credential of its own').check();
-  await form.getByRole('button', { name: 'Add credential' }).click();
+  await addDefaultKeyCredential(app, 'Lab admin', fs.readFileSync(fixture.keyPath, 'utf8'));
 
   const machines = new MachinesPage(app);
   await machines.open();

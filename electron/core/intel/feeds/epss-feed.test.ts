@@ -24,7 +24,8 @@ describe('parseEpssCsv', () => {
     ]);
   });
 
-  // 300,000 rows gzipped: ~0.2-0.4 s for gunzip + parse on the 2-core dev box (measured, not asserted).
+  // Benchmark (measured with tsx on the 2-core dev box, not asserted): 300,000 rows, 9.5 MB plain / 2.4 MB
+  // gzipped, parse in ~0.45-0.55 s plain and ~0.5-0.75 s including gunzip.
   it('parses ~300,000 gzipped rows', () => {
     const gz = gzipSync(sample(300_000));
     const res = parseEpssCsv(gz);
