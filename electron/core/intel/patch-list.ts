@@ -28,7 +28,8 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
       package: u.package,
       cves: cveIntel,
       vendorSeverity: u.urgency,
-      isSecurity: u.isSecurity,
+      // An update whose changelog names CVEs fixes vulnerabilities, whichever suite it comes from.
+      isSecurity: u.isSecurity || ids.length > 0,
       detectedAt: u.detectedAt,
       machine: { criticality: u.criticality, exposed: false, listeningServices: u.openPorts },
       now,
