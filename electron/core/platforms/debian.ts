@@ -15,7 +15,7 @@ import {
   parseNameList, parseNeedrestartBatch,
 } from './apt-parse';
 import { errorMessage, run, runScript } from './exec-util';
-import { addRebootReason, parseLinuxFacts } from './linux-facts';
+import { addRebootReason, linuxFactsScript, parseLinuxFacts } from './linux-facts';
 import type {
   ExactItem, Facts, Health, InstallResult, InstalledPackage, PackageState, PendingUpdate, PendingUpdatesOptions,
   PendingUpdatesResult, Platform,
@@ -24,20 +24,13 @@ import { tail, type Remote } from './remote';
 import { assertValid, isDebianArch, isDebianPackageName, isDebianVersion } from './validate';
 
 /** One round trip for everything facts need; each section is allowed to be empty (missing file or tool). */
-export const FACTS_SCRIPT = `# patchwell:debian-facts
-LC_ALL=C; export LC_ALL
-echo @@os-release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
-echo @@hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname
-echo @@kernel; uname -r
-echo @@arch; uname -m
-echo @@uptime; cat /proc/uptime 2>/dev/null
-echo @@btime; grep '^btime ' /proc/stat 2>/dev/null
-echo @@reboot-required; if [ -e /var/run/reboot-required ]; then echo yes; fi
+export const FACTS_SCRIPT = linuxFactsScript(
+  'debian-facts',
+  `echo @@reboot-required; if [ -e /var/run/reboot-required ]; then echo yes; fi
 echo @@reboot-required-pkgs; cat /var/run/reboot-required.pkgs 2>/dev/null
 echo @@kernels; dpkg-query -W -f='\${Package}\\t\${Architecture}\\t\${Version}\\t\${db:Status-Abbrev}\\n' 'linux-image-[0-9]*' 'linux-image-unsigned-[0-9]*' 2>/dev/null
-echo @@needrestart; if command -v needrestart >/dev/null 2>&1; then needrestart -b -r l 2>/dev/null; fi
-echo @@end
-`;
+echo @@needrestart; if command -v needrestart >/dev/null 2>&1; then needrestart -b -r l 2>/dev/null; fi`,
+);
 
 /** Builds Facts from the facts script's sections; exported for tests on recorded output. */
 export function parseDebianFacts(output: string): Facts {

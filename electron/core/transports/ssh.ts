@@ -156,6 +156,7 @@ function execChannel(client: Client, command: string, stdin: string, timeoutMs: 
       let outLen = 0;
       let errLen = 0;
       let timedOut = false;
+      let settled = false;
       const settle = (code: number | null): void => {
         if (settled) return;
         settled = true;
@@ -167,7 +168,6 @@ function execChannel(client: Client, command: string, stdin: string, timeoutMs: 
           timedOut,
         });
       };
-      let settled = false;
       const timer = setTimeout(() => {
         timedOut = true;
         // OpenSSH ignores most signal requests and keeps the channel until the command exits, so the command

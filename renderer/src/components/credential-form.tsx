@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { type Credential, type CredentialInput } from '../../../shared/contract';
 import { fieldErrorsOf } from '../form-errors';
+import { Field } from './field';
 
 interface Props {
   initial?: Credential;
@@ -48,16 +49,9 @@ export function CredentialForm({ initial, onSubmit, onCancel }: Props) {
 
   const keep = (has: boolean | undefined): string | undefined => (initial && has ? 'Stored — leave empty to keep it' : undefined);
   const field = (id: string, label: string, key: string, control: React.ReactNode, hint?: string) => (
-    <div className={errors[key] ? 'field has-error' : 'field'}>
-      <label htmlFor={id}>{label}</label>
+    <Field id={id} label={label} error={errors[key]} hint={hint}>
       {control}
-      {hint && !errors[key] && <div className="hint">{hint}</div>}
-      {errors[key] && (
-        <div className="field-error" role="alert">
-          {errors[key]}
-        </div>
-      )}
-    </div>
+    </Field>
   );
 
   return (

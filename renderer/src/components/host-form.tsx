@@ -1,26 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { type Criticality, type Host, type HostInput, type OsFamily } from '../../../shared/contract';
 import { fieldErrorsOf } from '../form-errors';
+import { Field } from './field';
 
 interface Props {
   initial?: Host;
   onSubmit(input: HostInput): Promise<void>;
   onCancel(): void;
-}
-
-function Field(props: { id: string; label: string; error: string | undefined; hint?: string; children: React.ReactNode }) {
-  return (
-    <div className={props.error ? 'field has-error' : 'field'}>
-      <label htmlFor={props.id}>{props.label}</label>
-      {props.children}
-      {props.hint && !props.error && <div className="hint">{props.hint}</div>}
-      {props.error && (
-        <div className="field-error" id={`${props.id}-error`} role="alert">
-          {props.error}
-        </div>
-      )}
-    </div>
-  );
 }
 
 /** Add or edit a machine by hand. Validation happens in the core; its per-field messages show here. */
