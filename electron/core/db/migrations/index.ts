@@ -6,6 +6,7 @@ import { sql as foundation } from './0001-foundation';
 import { sql as vaultAndAssessment } from './0002-vault-and-assessment';
 import { sql as discovery } from './0003-discovery';
 import { sql as intel } from './0004-intel-and-approvals';
+import { sql as deploy } from './0005-deploy';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -19,6 +20,7 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: '0002-vault-and-assessment', sql: vaultAndAssessment },
   { version: 3, name: '0003-discovery', sql: discovery },
   { version: 4, name: '0004-intel-and-approvals', sql: intel },
+  { version: 5, name: '0005-deploy', sql: deploy },
 ];
 
 /** The schema version this build of the app understands. */
