@@ -1,5 +1,5 @@
 /** `npm run lab -- <command>`: bring the lab up, show it, take it down. See README.md. */
-import { down, pruneCache, labAvailable, startHost, status, stopHost, up, isScenario, LabError, SCENARIOS, MAX_HOSTS, type LabHost, type Scenario } from './index.js';
+import { down, pruneCache, labAvailable, resetHost, startHost, status, stopHost, up, isScenario, LabError, SCENARIOS, MAX_HOSTS, type LabHost, type Scenario } from './index.js';
 
 const USAGE = `usage: npm run lab -- <command>
 
@@ -11,6 +11,7 @@ const USAGE = `usage: npm run lab -- <command>
   down                  stop every host, remove their layers and mounts (the cache stays)
   stop-host ADDRESS     stop one host (a machine going away)
   start-host ADDRESS    start it again, same disk and keys
+  reset-host ADDRESS    put it back to its scenario's first state (fresh disk, new host keys)
   prune                 delete cache entries no recipe or host uses any more
   available             say whether the lab can run on this machine
 
@@ -96,6 +97,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'start-host':
       await startHost(onlyAddress(cmd, args), { onLog: log });
+      return 0;
+    case 'reset-host':
+      await resetHost(onlyAddress(cmd, args), { onLog: log });
       return 0;
     case 'prune': {
       if (args.length > 0) throw new UsageError(`prune takes no arguments, got ${JSON.stringify(args.join(' '))}`);

@@ -2,7 +2,7 @@
  * The lab: real Debian machines (real sshd, apt, dpkg) on 127.0.0.N, for tests and for trying
  * Patchwell by hand. See README.md.
  */
-export { up, status, down, stopHost, startHost, pruneCache, desiredHosts, MAX_HOSTS } from './lab.js';
+export { up, status, down, stopHost, startHost, resetHost, pruneCache, desiredHosts, MAX_HOSTS } from './lab.js';
 export { labAvailable } from './available.js';
 export { hostProcessIds } from './metrics.js';
 export { memoryOf } from './proc.js';

@@ -207,6 +207,25 @@ export async function startHost(address: string, opts: { onLog?: Log } = {}): Pr
 }
 
 /**
+ * Puts one host back to its scenario's first state (a fresh disk layer or image, same address and scenario),
+ * so a test that changed packages leaves the lab as other tests expect it. Its host keys are made anew.
+ */
+export async function resetHost(address: string, opts: { onLog?: Log } = {}): Promise<LabHost> {
+  requireLab();
+  const log: Log = opts.onLog ?? (() => {});
+  return withLock(lockFile(), 'lab', async () => {
+    const rec = findRecord(address);
+    const creds = await ensureCredentials();
+    const plan = await makePlan(readMirrors(), false, log);
+    log(`resetting host ${address} (${rec.scenario})`);
+    await destroyHost(rec.index, log);
+    const fresh = await createHost(plan, rec.index, rec.scenario, wantedFor(plan, rec.scenario), creds);
+    await startProcess(fresh, log);
+    return listHosts().find((h) => h.address === address)!;
+  }, 10 * 60_000, log);
+}
+
+/**
  * Deletes cache entries no current recipe and no existing host uses (old bases after a recipe
  * change, old upgraded generations). Downloaded .debs are kept: they make rebuilds fast.
  */

@@ -6,6 +6,7 @@
 import { AppError, type CallName, calls, fieldsFromZod, isCallName } from '../../shared/contract';
 import { assessHandlers } from './handlers/assess';
 import { credentialHandlers } from './handlers/credentials';
+import { deployHandlers } from './handlers/deploy';
 import { discoveryHandlers } from './handlers/discovery';
 import { hostHandlers } from './handlers/hosts';
 import { jobHandlers } from './handlers/jobs';
@@ -21,6 +22,7 @@ const handlers: HandlerMap<CallName> = {
   ...discoveryHandlers,
   ...assessHandlers,
   ...patchHandlers,
+  ...deployHandlers,
 };
 
 export interface DispatchOptions {

@@ -12,6 +12,7 @@ import { EventBus } from './event-bus';
 import { JobRunner } from './jobs/job-runner';
 import { markInterrupted } from './jobs/job-queries';
 import { markScansInterrupted } from './discovery/discovery-queries';
+import { interruptRunningDeployments } from './deploy/deploy-queries';
 import type { ScanOptions } from './discovery/scan';
 import { ensureBundledKev } from './intel/kev-import';
 import { ConnectionManager } from './transports/connections';
@@ -58,6 +59,7 @@ export function createCore(options: CoreOptions): Core {
   const db = openDatabase(path.join(options.dataDir, 'patchwell.db'));
   const interruptedJobIds = markInterrupted(db);
   markScansInterrupted(db);
+  interruptRunningDeployments(db);
   ensureBundledKev(db, options.resourcesDir ?? path.resolve('resources'));
   const events = new EventBus();
   const jobs = new JobRunner(db, events, options.throttleMs);

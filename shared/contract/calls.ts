@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import {
+  tag,
   auditEntry,
   auditVerifyResult,
   host,
@@ -16,6 +17,9 @@ import { credential, credentialInput, vaultStatus } from './credentials';
 import { appSettings, assessmentView, pendingUpdateView } from './assessment';
 import { feedView, patchRow } from './patches';
 import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput } from './discovery';
+import {
+  deploymentDetail, deploymentSummary, hostDeploySettings, maintenanceWindows, planRequest, planView, snapshotRetention, snapshotView, windowRule,
+} from './deploy';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -109,6 +113,42 @@ export const calls = {
     }),
     result: z.object({ approved: z.number().int().nonnegative() }),
   },
+  /** The plan approved updates would run as: rings, windows, exact versions; nothing is stored or sent. */
+  'deploy/plan': { arg: planRequest, result: planView },
+  /** Builds the plan again from the approvals and runs it. Deploy now (windows skipped) needs confirmed: true. */
+  'deploy/start': {
+    arg: planRequest.extend({ confirmed: z.boolean().optional() }),
+    result: z.object({ deploymentId: z.number().int().positive(), jobId: z.number().int().positive() }),
+  },
+  'deploy/list': { arg: z.object({ limit: z.number().int().min(1).max(500).optional() }), result: z.array(deploymentSummary) },
+  'deploy/get': { arg: id, result: deploymentDetail },
+  /** Stops starting machines; those in flight finish their step. */
+  'deploy/cancel': { arg: id, result: ok },
+  /** After an interruption: resume (repair machines caught mid-change, then go on) or only repair them. */
+  'deploy/resume': {
+    arg: z.object({ id: z.number().int().positive(), mode: z.enum(['resume', 'repair']) }),
+    result: z.object({ jobId: z.number().int().positive() }),
+  },
+  /** Rolls back a deployment's machines (all, or the given ones) from the snapshots taken before the change. */
+  'deploy/rollback': {
+    arg: z.object({ id: z.number().int().positive(), hostIds: z.array(z.number().int().positive()).min(1).max(10_000).optional() }),
+    result: z.object({ deploymentId: z.number().int().positive(), jobId: z.number().int().positive() }),
+  },
+  'deploy/settings': { arg: z.object({ ids: z.array(z.number().int().positive()).max(10_000).optional() }), result: z.array(hostDeploySettings) },
+  'deploy/set-settings': {
+    arg: z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000), patch: hostDeploySettings.omit({ hostId: true }).partial() }),
+    result: ok,
+  },
+  'deploy/windows': { arg: z.undefined(), result: z.array(maintenanceWindows) },
+  /** Replaces the weekly windows of one group (a tag, or '' for every machine without one). */
+  'deploy/set-windows': {
+    arg: z.object({ tag: z.union([z.literal(''), tag]), rules: z.array(windowRule).max(20) }),
+    result: z.array(maintenanceWindows),
+  },
+  'snapshots/list': { arg: z.object({ hostId: z.number().int().positive().optional() }), result: z.array(snapshotView) },
+  'snapshots/retention': { arg: z.undefined(), result: snapshotRetention },
+  /** Saves the retention rule and deletes, on the machines, the snapshots it lets go. */
+  'snapshots/prune': { arg: snapshotRetention, result: z.object({ jobId: z.number().int().positive().nullable(), toDelete: z.number().int().nonnegative() }) },
   'audit/list': {
     arg: z.object({
       limit: z.number().int().min(1).max(1000).optional(),

@@ -12,6 +12,8 @@ export const events = {
   'discovery/host': z.object({ jobId: z.number().int().positive(), result: scanResult }),
   /** The inventory changed: renderers refetch what they show. */
   'inventory/changed': z.object({ hostIds: z.array(z.number().int().positive()), reason: z.string() }),
+  /** A deployment or one of its machines changed state: the Deployments page refetches it. */
+  'deploy/changed': z.object({ deploymentId: z.number().int().positive() }),
 } as const;
 
 export type Events = typeof events;

@@ -8,3 +8,4 @@ export * from './credentials';
 export * from './discovery';
 export * from './assessment';
 export * from './patches';
+export * from './deploy';

@@ -1,0 +1,256 @@
+/**
+ * Runs a deployment as a durable job: ring after ring (canary first), each ring's machines in parallel up to the
+ * concurrency limit, never two machines of one cluster at once, each inside its maintenance window; a ring whose
+ * success rate misses the gate halts the deployment and says why. Cancelling stops new machines from starting
+ * and lets the ones in flight finish their step (killing apt halfway is what breaks machines).
+ */
+import type { Host, HostDeploySettings, PlanHost, PlanItem, PlanView, TargetState } from '../../../shared/contract';
+import type { JobContext, JobHandler, JobOutcome } from '../jobs/job-runner';
+import { getHost } from '../hosts/host-queries';
+import { createDebianPlatform } from '../platforms';
+import type { CoreServices } from '../services';
+import {
+  deploymentItemsFor, getDeploySettings, listWindows, setDeploymentState, targetRow, updateTarget, type TargetPatch,
+} from './deploy-queries';
+import { deployMachine, needsRepair, repairMachine, rollbackMachine, type MachineContext, type MachineOutcome } from './machine-run';
+import { nextWindow, windowsFor } from './window';
+
+export interface DeployJobOptions {
+  mode: 'deploy' | 'resume' | 'repair';
+  /** Test hook: free space a machine needs. */
+  minFreeKb?: number;
+  /** How often a machine waiting for its window looks again (ms). */
+  pollMs?: number;
+  localZone?: string;
+}
+
+const STEP_INDEX: Record<string, number> = { preflight: 1, snapshot: 2, install: 3, verify: 4, reboot: 5, rollback: 5, repair: 4, done: 6 };
+
+function machineContext(
+  s: CoreServices,
+  ctx: JobContext,
+  deploymentId: number,
+  host: Host,
+  settings: HostDeploySettings,
+  items: readonly PlanItem[],
+  platform: ReturnType<typeof createDebianPlatform>,
+  minFreeKb: number | undefined,
+): MachineContext {
+  const key = host.address;
+  return {
+    s,
+    deploymentId,
+    host,
+    settings,
+    items,
+    platform,
+    minFreeKb,
+    report(patch: TargetPatch) {
+      updateTarget(s.db, deploymentId, host.id, patch);
+      const jobState = patch.state === undefined ? undefined
+        : patch.state === 'succeeded' ? 'succeeded'
+          : patch.state === 'running' || patch.state === 'waiting' ? 'running'
+            : patch.state === 'pending' ? 'pending'
+              : patch.state === 'interrupted' ? 'interrupted'
+                : patch.state === 'skipped' ? 'skipped'
+                  : patch.state === 'cancelled' ? 'cancelled' : 'failed';
+      ctx.target(key, {
+        hostId: host.id,
+        ...(jobState ? { state: jobState } : {}),
+        ...(patch.step !== undefined ? { step: patch.state === 'rolled-back' ? 'rolled back' : patch.step, current: STEP_INDEX[patch.step ?? ''] ?? 0 } : {}),
+        ...(patch.failure !== undefined ? { failure: patch.failure } : {}),
+      });
+      if (patch.state === 'rolled-back') ctx.target(key, { step: 'rolled back' });
+      s.events.emit('deploy/changed', { deploymentId });
+    },
+    log: (level, message) => ctx.log(level, message, key),
+  };
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView, options: DeployJobOptions): JobHandler {
+  const platform = createDebianPlatform({ changelogs: false });
+  const localZone = options.localZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const pollMs = options.pollMs ?? 30_000;
+
+  return async (ctx) => {
+    const all = plan.rings.flatMap((r) => r.hosts);
+    const tally: Record<MachineOutcome | 'skipped' | 'cancelled', number> = { succeeded: 0, failed: 0, 'rolled-back': 0, 'rollback-failed': 0, skipped: 0, cancelled: 0 };
+    let done = 0;
+    ctx.progress(0, all.length);
+    for (const h of all) {
+      const row = targetRow(s.db, deploymentId, h.hostId);
+      ctx.target(getHost(s.db, h.hostId)?.address ?? `host:${h.hostId}`, {
+        hostId: h.hostId,
+        state: row && isFinal(row.state) ? (row.state === 'succeeded' ? 'succeeded' : 'failed') : 'pending',
+        total: 6,
+      });
+    }
+    setDeploymentState(s.db, deploymentId, 'running', { started: true, haltedReason: null });
+    s.events.emit('deploy/changed', { deploymentId });
+    let halted: string | null = null;
+
+    for (const ring of plan.rings) {
+      if (halted || ctx.signal.aborted) break;
+      const outcomes = await runRing(ring.hosts);
+      const attempted = outcomes.filter((o) => o !== 'skipped' && o !== 'cancelled').length;
+      const good = outcomes.filter((o) => o === 'succeeded').length;
+      if (attempted > 0 && (good / attempted) * 100 < plan.gatePercent && ring !== plan.rings[plan.rings.length - 1]) {
+        halted = `${ring.label}: ${good} of ${attempted} machines succeeded, below the ${plan.gatePercent}% gate; later rings were not started`;
+        ctx.log('error', `Deployment halted. ${halted}`);
+      }
+    }
+
+    // Whatever did not start (a halt, a cancel) is recorded as such, never left "pending".
+    for (const h of all) {
+      const row = targetRow(s.db, deploymentId, h.hostId);
+      if (row && (row.state === 'pending' || row.state === 'waiting')) {
+        const state: TargetState = ctx.signal.aborted ? 'cancelled' : 'skipped';
+        updateTarget(s.db, deploymentId, h.hostId, { state });
+        tally[state]++;
+      }
+    }
+    const failed = tally.failed + tally['rolled-back'] + tally['rollback-failed'];
+    const finalState = ctx.signal.aborted ? 'cancelled' : halted ? 'halted' : failed === 0 ? 'succeeded' : tally.succeeded > 0 ? 'partial' : 'failed';
+    setDeploymentState(s.db, deploymentId, finalState, { finished: true, haltedReason: halted ?? (ctx.signal.aborted ? 'Cancelled by the user' : null) });
+    s.events.emit('deploy/changed', { deploymentId });
+    s.events.emit('inventory/changed', { hostIds: all.map((h) => h.hostId), reason: 'deployed' });
+    const summary = [
+      `${tally.succeeded} of ${all.length} machines updated`,
+      tally['rolled-back'] ? `${tally['rolled-back']} rolled back` : '',
+      tally['rollback-failed'] ? `${tally['rollback-failed']} need attention (rollback failed)` : '',
+      tally.failed ? `${tally.failed} failed before any change` : '',
+      tally.skipped ? `${tally.skipped} not started` : '',
+      halted ? 'halted by the ring gate' : '',
+    ].filter(Boolean).join(', ');
+    const outcome: JobOutcome = { state: failed === 0 && !halted ? 'succeeded' : tally.succeeded > 0 ? 'partial' : 'failed', summary };
+    return outcome;
+
+    async function runRing(hosts: readonly PlanHost[]): Promise<(MachineOutcome | 'skipped' | 'cancelled')[]> {
+      const settings = getDeploySettings(s.db, hosts.map((h) => h.hostId));
+      const windows = listWindows(s.db);
+      const queue: PlanHost[] = [];
+      const results: (MachineOutcome | 'skipped' | 'cancelled')[] = [];
+      for (const h of hosts) {
+        const row = targetRow(s.db, deploymentId, h.hostId);
+        if (!row || isFinal(row.state)) continue;
+        if (options.mode === 'repair' && !(row.state === 'interrupted' && needsRepair(row.step))) continue;
+        queue.push(h);
+      }
+      const active = new Map<number, Promise<void>>();
+      const busyClusters = new Set<string>();
+      const waitingLogged = new Set<number>();
+
+      while (queue.length > 0 || active.size > 0) {
+        if (ctx.signal.aborted && queue.length > 0) {
+          for (const _h of queue.splice(0)) results.push('cancelled');
+        }
+        let started = false;
+        let soonest = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < queue.length && active.size < plan.concurrency; i++) {
+          const h = queue[i]!;
+          if (h.cluster && busyClusters.has(h.cluster)) continue;
+          const host = getHost(s.db, h.hostId);
+          const set = settings.get(h.hostId);
+          if (!host || !set) {
+            queue.splice(i--, 1);
+            updateTarget(s.db, deploymentId, h.hostId, { state: 'skipped', failure: { command: null, exitCode: null, stderrTail: '', message: 'The machine was removed from the inventory' } });
+            results.push('skipped');
+            continue;
+          }
+          if (!plan.deployNow) {
+            const w = nextWindow(windowsFor(windows, host.tags), set.timezone ?? localZone, Date.now());
+            if (w && w.start > Date.now()) {
+              soonest = Math.min(soonest, w.start);
+              if (!waitingLogged.has(h.hostId)) {
+                waitingLogged.add(h.hostId);
+                updateTarget(s.db, deploymentId, h.hostId, { state: 'waiting' });
+                ctx.target(host.address, { state: 'pending', step: 'waiting for window' });
+                ctx.log('info', `Waiting for its maintenance window at ${new Date(w.start).toISOString()}`, host.address);
+              }
+              continue;
+            }
+          }
+          queue.splice(i--, 1);
+          if (h.cluster) busyClusters.add(h.cluster);
+          const row = targetRow(s.db, deploymentId, h.hostId)!;
+          const items = deploymentItemsFor(s.db, deploymentId, h.hostId);
+          const m = machineContext(s, ctx, deploymentId, host, set, items, platform, options.minFreeKb);
+          const run = (async () => {
+            let outcome: MachineOutcome;
+            if (row.state === 'interrupted' && needsRepair(row.step)) outcome = await repairMachine(m, row.snapshotId);
+            else outcome = await deployMachine(m);
+            results.push(outcome);
+            tally[outcome]++;
+            ctx.progress(++done);
+          })().finally(() => {
+            active.delete(h.hostId);
+            if (h.cluster) busyClusters.delete(h.cluster);
+          });
+          active.set(h.hostId, run);
+          started = true;
+        }
+        if (started) continue;
+        if (active.size > 0) {
+          const wait = Number.isFinite(soonest) ? Math.max(1000, Math.min(pollMs, soonest - Date.now())) : pollMs;
+          await Promise.race([...active.values(), sleep(wait, ctx.signal)]);
+        } else if (queue.length > 0) {
+          ctx.summary(`Waiting for maintenance windows (${queue.length} machines)`);
+          const wait = Number.isFinite(soonest) ? Math.max(1000, Math.min(pollMs, soonest - Date.now())) : pollMs;
+          await sleep(wait, ctx.signal);
+        }
+      }
+      return results;
+    }
+  };
+}
+
+function isFinal(state: TargetState): boolean {
+  return state === 'succeeded' || state === 'failed' || state === 'rolled-back' || state === 'rollback-failed' || state === 'skipped' || state === 'cancelled';
+}
+
+/**
+ * Rolls back machines of a deployment from their snapshots, as a deployment of its own (so it has targets,
+ * a log and an audit trail), and marks the original machines rolled back.
+ */
+export function rollbackJob(s: CoreServices, originalId: number, rollbackId: number, hostIds: readonly number[]): JobHandler {
+  const platform = createDebianPlatform({ changelogs: false });
+  return async (ctx) => {
+    setDeploymentState(s.db, rollbackId, 'running', { started: true });
+    ctx.progress(0, hostIds.length);
+    let ok = 0;
+    let done = 0;
+    for (const hostId of hostIds) {
+      const host = getHost(s.db, hostId);
+      const row = targetRow(s.db, originalId, hostId);
+      const settings = getDeploySettings(s.db, [hostId]).get(hostId);
+      if (!host || !row || !settings) continue;
+      ctx.target(host.address, { hostId, state: 'pending', total: 1 });
+      const items = deploymentItemsFor(s.db, originalId, hostId);
+      const m = machineContext(s, ctx, rollbackId, host, settings, items, platform, undefined);
+      m.report({ state: 'running', step: 'rollback', started: true });
+      if (row.snapshotId === null) {
+        m.log('error', 'No snapshot was taken on this machine (it stopped before any change): nothing to roll back');
+        m.report({ state: 'skipped', finished: true });
+      } else {
+        const original = { ...m, deploymentId: originalId };
+        const success = await rollbackMachine(original, row.snapshotId, 'manual', `Rollback of deployment ${originalId} asked by the user`);
+        m.report({ state: success ? 'succeeded' : 'rollback-failed', step: 'done', finished: true });
+        updateTarget(s.db, originalId, hostId, { state: success ? 'rolled-back' : 'rollback-failed' });
+        if (success) ok++;
+      }
+      ctx.progress(++done);
+    }
+    const state = ok === hostIds.length ? 'succeeded' : ok > 0 ? 'partial' : 'failed';
+    setDeploymentState(s.db, rollbackId, state, { finished: true });
+    s.events.emit('deploy/changed', { deploymentId: originalId });
+    s.events.emit('deploy/changed', { deploymentId: rollbackId });
+    s.events.emit('inventory/changed', { hostIds: [...hostIds], reason: 'rolled-back' });
+    return { state, summary: `${ok} of ${hostIds.length} machines rolled back` };
+  };
+}

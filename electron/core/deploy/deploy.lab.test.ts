@@ -1,0 +1,212 @@
+/**
+ * Deployment and rollback on the lab's real Debian machines, through the core's calls as the app runs them:
+ * exact versions installed, verified, rolled back to the exact previous versions; a btrfs snapshot restoring
+ * files; and faults — a failing health check, a full disk, the SSH connection cut mid-install.
+ * Each machine this file changes is reset to its scenario's first state before and after.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeploymentDetail, Host, JobDetail, PendingUpdateView, PlanView } from '../../../shared/contract';
+import { FIXTURE_PACKAGES, hostProcessIds, resetHost, type LabHost, type Scenario } from '../../../e2e/lab/index';
+import { hostOf, LAB_TIMEOUT, labEnabled, standardLab } from '../../../e2e/lab/test-support';
+import { createCore, type Core } from '../core';
+import { connectSsh } from '../transports/ssh';
+
+let core: Core;
+let lab: LabHost[];
+let privateKey: string;
+const ids = new Map<Scenario, number>();
+const CHANGED: Scenario[] = ['fixture', 'stale', 'btrfs'];
+
+async function sh(s: Scenario, command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const h = hostOf(lab, s);
+  const session = await connectSsh({ address: h.address, port: 22, pinnedKey: h.hostKeyFingerprint }, { username: 'admin', privateKey });
+  try {
+    return await session.exec(['sh', '-c', command], { env: { LC_ALL: 'C' } });
+  } finally {
+    await session.close();
+  }
+}
+
+async function versions(s: Scenario, names: readonly string[]): Promise<Record<string, string>> {
+  const r = await sh(s, `dpkg-query -W -f='\${Package} \${Version}\\n' ${names.join(' ')}`);
+  return Object.fromEntries(r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+}
+
+async function assess(s: Scenario): Promise<void> {
+  const { jobId } = (await core.call('assess/start', { ids: [ids.get(s)!] })) as { jobId: number };
+  await core.services.jobs.idle();
+  expect(((await core.call('jobs/get', { id: jobId })) as JobDetail).state).toBe('succeeded');
+}
+
+const updatesOf = async (s: Scenario): Promise<PendingUpdateView[]> => (await core.call('hosts/updates', { id: ids.get(s)! })) as PendingUpdateView[];
+
+async function approveAll(s: Scenario, only?: (u: PendingUpdateView) => boolean): Promise<PendingUpdateView[]> {
+  const updates = (await updatesOf(s)).filter(only ?? (() => true));
+  expect(updates.length).toBeGreaterThan(0);
+  await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [ids.get(s)!] })) });
+  return updates;
+}
+
+async function deploy(s: Scenario): Promise<DeploymentDetail> {
+  const { deploymentId } = (await core.call('deploy/start', { hostIds: [ids.get(s)!], deployNow: true, confirmed: true })) as { deploymentId: number };
+  await core.services.jobs.idle();
+  return (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+}
+
+async function rollback(deploymentId: number): Promise<DeploymentDetail> {
+  const { deploymentId: rid } = (await core.call('deploy/rollback', { id: deploymentId })) as { deploymentId: number };
+  await core.services.jobs.idle();
+  expect(((await core.call('deploy/get', { id: rid })) as DeploymentDetail).state).toBe('succeeded');
+  return (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+}
+
+const fixtureNames = FIXTURE_PACKAGES.map((p) => p.name);
+const fixtureInstalled = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.installed]));
+
+describe.skipIf(!labEnabled)('deployment on the lab', () => {
+  beforeAll(async () => {
+    lab = await standardLab();
+    for (const s of CHANGED) await resetHost(hostOf(lab, s).address);
+    lab = await standardLab();
+    const any = hostOf(lab, 'fixture');
+    privateKey = fs.readFileSync(any.keyPath, 'utf8');
+    core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-deploy-')), runtime: 'browser', checkResults: true });
+    await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, sudoPassword: any.password!, appliesToAll: true });
+    for (const s of CHANGED) {
+      const created = (await core.call('hosts/create', { address: hostOf(lab, s).address, tags: ['lab'] })) as Host;
+      ids.set(s, created.id);
+    }
+  }, LAB_TIMEOUT);
+
+  afterAll(async () => {
+    await core?.close();
+    if (lab) for (const s of CHANGED) await resetHost(hostOf(lab, s).address);
+  }, LAB_TIMEOUT);
+
+  it('deploys exactly the approved fixture versions, verifies them, and rolls back to the exact previous versions', async () => {
+    await assess('fixture');
+    const approved = await approveAll('fixture');
+    const plan = (await core.call('deploy/plan', { hostIds: [ids.get('fixture')!], deployNow: true })) as PlanView;
+    expect(plan.rings).toHaveLength(1);
+    expect(plan.rings[0]!.hosts[0]!.items.map((i) => `${i.package}=${i.toVersion}`).sort()).toEqual(approved.map((u) => `${u.package}=${u.candidateVersion}`).sort());
+
+    const d = await deploy('fixture');
+    expect(d.state).toBe('succeeded');
+    const t = d.targets[0]!;
+    expect(t).toMatchObject({ state: 'succeeded', step: 'done', failure: null });
+    expect(t.snapshot).toMatchObject({ provider: 'package', state: 'ready' });
+    expect(t.snapshot!.packageCount).toBeGreaterThan(50);
+    expect(await versions('fixture', fixtureNames)).toEqual(Object.fromEntries(approved.map((u) => [u.package, u.candidateVersion])));
+    expect((await sh('fixture', 'cat /usr/share/pw-fixture-a/NEW-IN-1.1')).stdout).toBe('added in 1.1-1\n');
+    expect(await updatesOf('fixture')).toEqual([]);
+    expect(t.items.every((i) => i.state === 'installed' && i.resultVersion === i.toVersion)).toBe(true);
+    // The old .debs were kept on the machine, so the rollback needs no repository.
+    expect((await sh('fixture', 'ls /var/cache/apt/archives/')).stdout).toContain('pw-fixture-a_1.0-1_');
+
+    const after = await rollback(d.id);
+    expect(after.targets[0]!.state).toBe('rolled-back');
+    expect(await versions('fixture', fixtureNames)).toEqual(fixtureInstalled);
+    expect((await sh('fixture', 'test -e /usr/share/pw-fixture-a/NEW-IN-1.1; echo $?')).stdout.trim()).toBe('1');
+    expect((await sh('fixture', 'sudo dpkg --audit')).stdout).toBe('');
+    expect((await updatesOf('fixture')).map((u) => u.package).sort()).toEqual([...fixtureNames].sort());
+    const actions = ((await core.call('audit/list', { limit: 1000 })) as { action: string }[]).map((a) => a.action);
+    expect(actions).toEqual(expect.arrayContaining(['deploy.start', 'deploy.snapshot', 'deploy.install', 'deploy.rollback-start', 'deploy.rollback']));
+    expect((await core.call('audit/verify', undefined)) as { ok: boolean }).toMatchObject({ ok: true });
+  }, 600_000);
+
+  it('a failing health check rolls the machine back by itself, and says why', async () => {
+    await approveAll('fixture');
+    await core.call('deploy/set-settings', { ids: [ids.get('fixture')!], patch: { healthCheck: { kind: 'command', command: 'test -e /etc/pw-not-there' } } });
+    const d = await deploy('fixture');
+    await core.call('deploy/set-settings', { ids: [ids.get('fixture')!], patch: { healthCheck: null } });
+    expect(d.state).toBe('failed');
+    expect(d.targets[0]).toMatchObject({ state: 'rolled-back' });
+    expect(d.targets[0]!.failure?.message).toMatch(/Health check failed \(exit 1\): test -e \/etc\/pw-not-there/);
+    expect(await versions('fixture', fixtureNames)).toEqual(fixtureInstalled);
+  }, 600_000);
+
+  it('the SSH connection cut mid-install ends with the machine rolled back and dpkg healthy', async () => {
+    await approveAll('fixture');
+    const hostId = ids.get('fixture')!;
+    const { deploymentId } = (await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true })) as { deploymentId: number };
+    const address = hostOf(lab, 'fixture').address;
+    let cut = 0;
+    for (let i = 0; i < 3000 && cut === 0; i++) {
+      const step = (core.services.db.prepare('SELECT step FROM deployment_targets WHERE deployment_id = ?').get(deploymentId) as { step: string | null }).step;
+      if (step === 'install') {
+        // Kill the per-connection sshd processes of this lab machine: the session dies as a cable pull would.
+        for (const pid of hostProcessIds().get(address) ?? []) {
+          const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          if (/^sshd: admin/.test(cmd)) {
+            process.kill(pid, 'SIGKILL');
+            cut++;
+          }
+        }
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(cut).toBeGreaterThan(0);
+    await core.services.jobs.idle();
+    const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+    expect(d.targets[0]!.state).toBe('rolled-back');
+    expect(await versions('fixture', fixtureNames)).toEqual(fixtureInstalled);
+    expect((await sh('fixture', 'sudo dpkg --audit')).stdout).toBe('');
+  }, 600_000);
+
+  it('installs real Debian security updates on the stale machine and rolls them back to the exact versions', async () => {
+    await assess('stale');
+    const approved = await approveAll('stale', (u) => u.isSecurity);
+    const names = approved.map((u) => u.package);
+    const before = await versions('stale', names);
+    const d = await deploy('stale');
+    expect(d.targets[0]!.failure).toBeNull();
+    expect(d.state).toBe('succeeded');
+    expect(await versions('stale', names)).toEqual(Object.fromEntries(approved.map((u) => [u.package, u.candidateVersion])));
+    await rollback(d.id);
+    expect(await versions('stale', names)).toEqual(before);
+    expect((await sh('stale', 'sudo dpkg --audit')).stdout).toBe('');
+  }, 900_000);
+
+  it('on btrfs, the snapshot rollback restores the files the update changed', async () => {
+    // Make a real pending update: tzdata back to the version in bookworm main; bookworm-security has a newer one.
+    const older = (await sh('btrfs', "apt-cache madison tzdata | awk -F'|' '/bookworm\\/main/ {gsub(/ /, \"\", $2); print $2; exit}'")).stdout.trim();
+    expect(older).toMatch(/^\d{4}[a-z]-/);
+    const down = await sh('btrfs', `sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades tzdata=${older}`);
+    expect(down.code).toBe(0);
+    await assess('btrfs');
+    const [tz] = await approveAll('btrfs', (u) => u.package === 'tzdata');
+    const probe = "find /usr/share/zoneinfo -type f -newer /var/lib/dpkg/info/tzdata.list -o -type f -name 'Berlin' | head -1";
+    const file = '/usr/share/zoneinfo/Europe/Berlin';
+    const sum = async (): Promise<string> => (await sh('btrfs', `md5sum ${file}; cat /usr/share/zoneinfo/tzdata.zi | head -1`)).stdout;
+    expect(probe).toBeTruthy();
+    const beforeSum = await sum();
+    const d = await deploy('btrfs');
+    expect(d.targets[0]!.failure).toBeNull();
+    expect(d.targets[0]!.snapshot).toMatchObject({ provider: 'btrfs' });
+    expect(await versions('btrfs', ['tzdata'])).toEqual({ tzdata: tz!.candidateVersion });
+    expect(await sum()).not.toBe(beforeSum);
+    const after = await rollback(d.id);
+    expect(after.targets[0]!.state).toBe('rolled-back');
+    expect(await versions('btrfs', ['tzdata'])).toEqual({ tzdata: older });
+    expect(await sum()).toBe(beforeSum);
+  }, 900_000);
+
+  it('a full disk stops the machine at preflight, before any change', async () => {
+    await approveAll('btrfs', (u) => u.package === 'tzdata');
+    const free = Number((await sh('btrfs', "df -Pk / | awk 'NR==2 {print $4}'")).stdout.trim());
+    expect(free).toBeGreaterThan(0);
+    // fallocate reserves space without writing it: the disk is really full, the sparse image stays small.
+    const fill = await sh('btrfs', `sudo fallocate -l ${Math.max(1, free - 100 * 1024)}K /var/tmp/pw-fill`);
+    expect(fill.code).toBe(0);
+    try {
+      const d = await deploy('btrfs');
+      expect(d.targets[0]).toMatchObject({ state: 'failed', step: 'preflight', snapshot: null });
+      expect(d.targets[0]!.failure?.message).toMatch(/Disk nearly full: \d+ MB free on \//);
+    } finally {
+      await sh('btrfs', 'sudo rm -f /var/tmp/pw-fill');
+    }
+  }, 600_000);
+});

@@ -1,0 +1,191 @@
+/**
+ * What a deployment checks on a machine before and after a change: free disk, a package manager nobody
+ * else is using, the file system (for the snapshot provider), the services that run — one round trip each,
+ * constant scripts, parsed here and tested on recorded output.
+ */
+import type { HealthCheck } from '../../../shared/contract';
+import { runScript, splitSections } from '../platforms/exec-util';
+import { RemoteCommandError, type Remote } from '../platforms/remote';
+
+export const PREFLIGHT_SCRIPT = `# patchwell:deploy-preflight
+set -u
+LC_ALL=C; export LC_ALL
+echo @@df; df -Pk / /var 2>/dev/null
+echo @@busy
+for p in /proc/[0-9]*; do
+  c=$(cat "$p/comm" 2>/dev/null) || continue
+  case "$c" in apt|apt-get|aptitude|dpkg|unattended-upgr|packagekitd|synaptic) echo "\${p#/proc/} $c";; esac
+done
+echo @@fstype; stat -f -c %T / 2>/dev/null
+echo @@snapper; if command -v snapper >/dev/null 2>&1; then echo yes; fi
+echo @@root-source; (findmnt -n -o SOURCE / 2>/dev/null || awk '$2 == "/" {print $1}' /proc/mounts) | tail -n 1
+echo @@lvm; if command -v lvs >/dev/null 2>&1; then echo yes; fi
+echo @@zfs; if command -v zfs >/dev/null 2>&1; then echo yes; fi
+`;
+
+/**
+ * The services that run: systemd's running service units where systemd is PID 1, else the names of the
+ * daemons (children of PID 1, and PID 1 itself) — what "the services that ran before still run" compares.
+ */
+export const SERVICES_SCRIPT = `# patchwell:deploy-services
+set -u
+LC_ALL=C; export LC_ALL
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  echo @@systemd
+  systemctl list-units --type=service --state=running --no-legend --plain 2>/dev/null | awk '{print $1}'
+else
+  echo @@daemons
+  for p in /proc/[0-9]*; do
+    pid=\${p#/proc/}
+    ppid=$(awk '/^PPid:/ {print $2}' "$p/status" 2>/dev/null) || continue
+    if [ "$pid" = 1 ] || [ "$ppid" = 1 ]; then cat "$p/comm" 2>/dev/null; fi
+  done
+fi
+`;
+
+/** Root: waits (up to $1 seconds) until no apt/dpkg process runs, then repairs dpkg if it was interrupted. */
+export const SETTLE_SCRIPT = `# patchwell:deploy-settle
+set -u
+LC_ALL=C; export LC_ALL
+DEBIAN_FRONTEND=noninteractive; export DEBIAN_FRONTEND
+limit=$1; waited=0
+busy() {
+  for p in /proc/[0-9]*; do
+    c=$(cat "$p/comm" 2>/dev/null) || continue
+    case "$c" in apt|apt-get|aptitude|dpkg|unattended-upgr) return 0;; esac
+  done
+  return 1
+}
+while busy; do
+  if [ "$waited" -ge "$limit" ]; then echo "@@busy"; exit 75; fi
+  sleep 2; waited=$((waited + 2))
+done
+echo "@@waited $waited"
+if [ -n "$(dpkg --audit 2>/dev/null)" ]; then
+  echo "@@repair"
+  dpkg --configure -a --force-confold --force-confdef 2>&1 | tail -n 20
+fi
+echo "@@audit"
+dpkg --audit 2>&1 | head -n 20
+`;
+
+export interface DiskFree {
+  mount: string;
+  availableKb: number;
+}
+
+export interface Preflight {
+  disks: DiskFree[];
+  busy: { pid: number; name: string }[];
+  fsType: string;
+  snapper: boolean;
+  rootSource: string;
+  lvm: boolean;
+  zfs: boolean;
+}
+
+export function parsePreflight(output: string): Preflight {
+  const sections = splitSections(output);
+  const get = (k: string): string => (sections.get(k) ?? '').trim();
+  const disks: DiskFree[] = [];
+  for (const line of get('df').split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 6) continue;
+    const avail = Number(cols[3]);
+    const mount = cols.slice(5).join(' ');
+    if (Number.isFinite(avail) && !disks.some((d) => d.mount === mount)) disks.push({ mount, availableKb: avail });
+  }
+  const busy = get('busy')
+    .split('\n')
+    .map((l) => l.trim().split(' '))
+    .filter((p) => p.length === 2 && /^\d+$/.test(p[0]!))
+    .map(([pid, name]) => ({ pid: Number(pid), name: name! }));
+  return {
+    disks,
+    busy,
+    fsType: get('fstype').split('\n')[0] ?? '',
+    snapper: get('snapper') === 'yes',
+    rootSource: get('root-source'),
+    lvm: get('lvm') === 'yes',
+    zfs: get('zfs') === 'yes',
+  };
+}
+
+/** Free space a deployment wants on / and /var: downloads, unpacking and the kept rollback .debs. */
+export const MIN_FREE_KB = 300 * 1024;
+
+/** Problems that stop a machine before anything is changed; empty when it may go ahead. */
+export function preflightProblems(p: Preflight, minFreeKb = MIN_FREE_KB): string[] {
+  const problems: string[] = [];
+  for (const d of p.disks) {
+    if (d.availableKb < minFreeKb) {
+      problems.push(`Disk nearly full: ${Math.round(d.availableKb / 1024)} MB free on ${d.mount}, ${Math.round(minFreeKb / 1024)} MB needed`);
+    }
+  }
+  if (p.disks.length === 0) problems.push('Could not read free disk space (df printed nothing)');
+  if (p.busy.length > 0) {
+    problems.push(`The package manager is in use: ${p.busy.map((b) => `${b.name} (pid ${b.pid})`).join(', ')}; try again when it has finished`);
+  }
+  return problems;
+}
+
+export async function preflight(remote: Remote): Promise<Preflight> {
+  return parsePreflight((await runScript(remote, 'deploy-preflight', PREFLIGHT_SCRIPT, [], { timeoutMs: 60_000 })).stdout);
+}
+
+export function parseServices(output: string): string[] {
+  const sections = splitSections(output);
+  const list = sections.get('systemd') ?? sections.get('daemons') ?? '';
+  return [...new Set(list.split('\n').map((l) => l.trim()).filter((l) => /^[\w@.:-]+$/.test(l)))].sort();
+}
+
+export async function runningServices(remote: Remote): Promise<string[]> {
+  return parseServices((await runScript(remote, 'deploy-services', SERVICES_SCRIPT, [], { timeoutMs: 60_000 })).stdout);
+}
+
+export interface SettleResult {
+  waitedSeconds: number;
+  repaired: boolean;
+  /** dpkg --audit after any repair: empty when the package database is healthy. */
+  audit: string;
+  repairOutput: string;
+}
+
+/** Waits for a running apt/dpkg to finish (a cut connection leaves it running) and repairs dpkg if needed. */
+export async function settlePackageManager(remote: Remote, limitSeconds = 600): Promise<SettleResult> {
+  const r = await runScript(remote, 'deploy-settle', SETTLE_SCRIPT, [String(limitSeconds)], {
+    sudo: true,
+    timeoutMs: (limitSeconds + 900) * 1000,
+    okCodes: [0, 75],
+  });
+  if (r.code === 75) throw new RemoteCommandError('script deploy-settle', r, `apt or dpkg was still running after ${limitSeconds} s`);
+  const waited = /^@@waited (\d+)$/m.exec(r.stdout);
+  const sections = splitSections(r.stdout.replace(/^@@waited \d+$/m, ''));
+  return {
+    waitedSeconds: waited ? Number(waited[1]) : 0,
+    repaired: sections.has('repair'),
+    repairOutput: (sections.get('repair') ?? '').trim(),
+    audit: (sections.get('audit') ?? '').trim(),
+  };
+}
+
+/** Runs the machine's health check; resolves with a problem description, or null when healthy. */
+export async function runHealthCheck(remote: Remote, check: HealthCheck, fetchImpl: typeof fetch = fetch): Promise<string | null> {
+  if (check.kind === 'command') {
+    // The user wrote this command for their own machine: it is run as given, through sh -c, as the login user.
+    const r = await remote.exec(['sh', '-c', check.command], { timeoutMs: 120_000 });
+    if (r.timedOut) return `Health check timed out after 120 s: ${check.command}`;
+    if (r.code !== 0) {
+      const tail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ');
+      return `Health check failed (exit ${r.code}): ${check.command}${tail ? ` — ${tail}` : ''}`;
+    }
+    return null;
+  }
+  try {
+    const res = await fetchImpl(check.url, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
+    await res.body?.cancel();
+    return res.status < 400 ? null : `Health check ${check.url} answered HTTP ${res.status}`;
+  } catch (e) {
+    return `Health check ${check.url} did not answer: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}

@@ -1,0 +1,229 @@
+import { AppError, type PlanView, type SnapshotRetention } from '../../../shared/contract';
+import { appendAudit } from '../audit/audit-log';
+import {
+  approvedItems, createDeployment, getDeployment, getDeploySettings, listDeployments, listSnapshots, listWindows,
+  setDeploySettings, setDeploymentJob, setDeploymentState, setSnapshotState, setWindows, snapshotsToPrune,
+} from '../deploy/deploy-queries';
+import { deployJob, rollbackJob } from '../deploy/deploy-job';
+import { buildPlan, hostLabel } from '../deploy/plan';
+import { isTimeZone } from '../deploy/window';
+import type { Db } from '../db/open';
+import { getHost, listHosts } from '../hosts/host-queries';
+import type { CoreServices } from '../services';
+import { deleteFsSnapshot } from '../snapshots/providers';
+import type { HandlerMap, ParsedArg } from './types';
+
+type DeployCalls =
+  | 'deploy/plan' | 'deploy/start' | 'deploy/list' | 'deploy/get' | 'deploy/cancel' | 'deploy/resume' | 'deploy/rollback'
+  | 'deploy/settings' | 'deploy/set-settings' | 'deploy/windows' | 'deploy/set-windows'
+  | 'snapshots/list' | 'snapshots/retention' | 'snapshots/prune';
+
+/** What policy forbids per machine; filled in by the policy module when it is present. */
+export type BlockedLookup = (db: Db, hostId: number) => ReadonlyMap<string, string>;
+let blockedLookup: BlockedLookup | null = null;
+export function setBlockedLookup(fn: BlockedLookup): void {
+  blockedLookup = fn;
+}
+
+function plan(s: CoreServices, req: ParsedArg<'deploy/plan'>): PlanView {
+  return buildPlan({
+    hosts: listHosts(s.db),
+    settings: getDeploySettings(s.db),
+    approvals: approvedItems(s.db, req.hostIds),
+    windows: listWindows(s.db),
+    ...(blockedLookup ? { blocked: (id: number) => blockedLookup!(s.db, id) } : {}),
+    ...(req.hostIds ? { hostIds: req.hostIds } : {}),
+    concurrency: req.concurrency,
+    gatePercent: req.gatePercent,
+    deployNow: req.deployNow,
+    now: Date.now(),
+    localZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  });
+}
+
+function busyHosts(s: CoreServices): Set<number> {
+  const busy = new Set<number>();
+  for (const d of listDeployments(s.db, 50)) {
+    if (d.state !== 'running' || d.jobId === null || !s.jobs.isRunning(d.jobId)) continue;
+    for (const t of getDeployment(s.db, d.id)?.targets ?? []) busy.add(t.hostId);
+  }
+  return busy;
+}
+
+const RETENTION_KEY = 'snapshotRetention';
+const DEFAULT_RETENTION: SnapshotRetention = { keepPerHost: 5, maxAgeDays: 90 };
+
+function getRetention(s: CoreServices): SnapshotRetention {
+  const row = s.db.prepare('SELECT value FROM settings WHERE key = ?').get(RETENTION_KEY) as { value: string } | undefined;
+  return row ? { ...DEFAULT_RETENTION, ...(JSON.parse(row.value) as Partial<SnapshotRetention>) } : DEFAULT_RETENTION;
+}
+
+export const deployHandlers: HandlerMap<DeployCalls> = {
+  'deploy/plan': (req, s) => plan(s, req),
+
+  'deploy/start': (req, s) => {
+    if (req.deployNow && !req.confirmed) {
+      throw new AppError('bad-request', 'Deploy now skips the maintenance windows: confirm it first');
+    }
+    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
+    const p = plan(s, req);
+    const hosts = p.rings.flatMap((r) => r.hosts);
+    if (hosts.length === 0) {
+      throw new AppError('bad-request', p.skipped[0] ? `Nothing to deploy: ${p.skipped[0].label}: ${p.skipped[0].reason}` : 'Nothing to deploy: approve updates on the Patches page first');
+    }
+    const busy = busyHosts(s);
+    const clash = hosts.find((h) => busy.has(h.hostId));
+    if (clash) throw new AppError('conflict', `${clash.label} is in a deployment that is still running; wait for it or cancel it`);
+    const title = req.title || `${p.totalItems} update${p.totalItems === 1 ? '' : 's'} on ${hosts.length} machine${hosts.length === 1 ? '' : 's'}`;
+    const deploymentId = s.db.transaction(() => {
+      const id = createDeployment(s.db, { title, plan: p, createdBy: 'user', state: 'scheduled' });
+      appendAudit(s.db, {
+        actor: 'user',
+        action: 'deploy.start',
+        targetType: 'deployment',
+        targetId: id,
+        details: {
+          deployNow: p.deployNow,
+          gatePercent: p.gatePercent,
+          concurrency: p.concurrency,
+          rings: p.rings.map((r) => ({ ring: r.ring, hosts: r.hosts.map((h) => ({ hostId: h.hostId, items: h.items.map((i) => `${i.package} ${i.fromVersion ?? '-'} → ${i.toVersion}`) })) })),
+        },
+      });
+      return id;
+    })();
+    const jobId = s.jobs.start('deploy', `Deploy: ${title}`, { deploymentId }, deployJob(s, deploymentId, p, { mode: 'deploy' }));
+    setDeploymentJob(s.db, deploymentId, jobId);
+    s.events.emit('deploy/changed', { deploymentId });
+    return { deploymentId, jobId };
+  },
+
+  'deploy/list': ({ limit }, s) => listDeployments(s.db, limit ?? 100),
+
+  'deploy/get': ({ id }, s) => {
+    const d = getDeployment(s.db, id);
+    if (!d) throw new AppError('not-found', `No deployment ${id}`);
+    return d;
+  },
+
+  'deploy/cancel': ({ id }, s) => {
+    const d = getDeployment(s.db, id);
+    if (!d) throw new AppError('not-found', `No deployment ${id}`);
+    if (d.jobId !== null && s.jobs.isRunning(d.jobId)) {
+      s.jobs.cancel(d.jobId);
+      appendAudit(s.db, { actor: 'user', action: 'deploy.cancel', targetType: 'deployment', targetId: id });
+    } else if (d.state === 'scheduled' || d.state === 'interrupted') {
+      s.db.transaction(() => {
+        s.db.prepare(`UPDATE deployment_targets SET state = 'cancelled' WHERE deployment_id = ? AND state IN ('pending','waiting')`).run(id);
+        setDeploymentState(s.db, id, 'cancelled', { finished: true, haltedReason: 'Cancelled by the user' });
+        appendAudit(s.db, { actor: 'user', action: 'deploy.cancel', targetType: 'deployment', targetId: id });
+      })();
+      s.events.emit('deploy/changed', { deploymentId: id });
+    }
+    return { ok: true as const };
+  },
+
+  'deploy/resume': ({ id, mode }, s) => {
+    const d = getDeployment(s.db, id);
+    if (!d || !d.plan) throw new AppError('not-found', `No deployment ${id}`);
+    if (d.jobId !== null && s.jobs.isRunning(d.jobId)) throw new AppError('conflict', 'This deployment is still running');
+    if (d.state !== 'interrupted' && d.state !== 'cancelled' && d.state !== 'halted') {
+      throw new AppError('bad-request', `A ${d.state} deployment cannot be resumed`);
+    }
+    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
+    if (mode === 'resume') {
+      // Machines a cancel or a halt left unstarted go back in the queue.
+      s.db.prepare(`UPDATE deployment_targets SET state = 'pending' WHERE deployment_id = ? AND state IN ('cancelled','skipped','waiting')`).run(id);
+    }
+    appendAudit(s.db, { actor: 'user', action: `deploy.${mode}`, targetType: 'deployment', targetId: id });
+    const jobId = s.jobs.start('deploy', `${mode === 'resume' ? 'Resume' : 'Repair'}: ${d.title}`, { deploymentId: id, mode }, deployJob(s, id, d.plan, { mode }));
+    setDeploymentJob(s.db, id, jobId);
+    return { jobId };
+  },
+
+  'deploy/rollback': ({ id, hostIds }, s) => {
+    const d = getDeployment(s.db, id);
+    if (!d) throw new AppError('not-found', `No deployment ${id}`);
+    if (d.jobId !== null && s.jobs.isRunning(d.jobId)) throw new AppError('conflict', 'This deployment is still running: cancel it first, then roll back');
+    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
+    const candidates = d.targets.filter((t) => (!hostIds || hostIds.includes(t.hostId)) && t.snapshot !== null && t.state !== 'rolled-back');
+    if (candidates.length === 0) throw new AppError('bad-request', 'Nothing to roll back: no machine of this deployment has a snapshot that was not restored already');
+    const rollbackPlan: PlanView = {
+      rings: [{ ring: 0, label: 'Rollback', hosts: candidates.map((t) => ({
+        hostId: t.hostId, label: t.label, ring: 0, cluster: null, window: null, windowText: 'now', snapshotProvider: 'auto', allowReboot: false,
+        items: t.items.map((i) => ({ package: i.package, arch: i.arch, fromVersion: i.toVersion, toVersion: i.fromVersion ?? '(removed)', approvalId: 0 })),
+      })) }],
+      skipped: [], warnings: [], concurrency: 1, gatePercent: 0, deployNow: true, totalItems: candidates.reduce((n, t) => n + t.items.length, 0),
+    };
+    const title = `Roll back deployment ${id} on ${candidates.length} machine${candidates.length === 1 ? '' : 's'}`;
+    const rollbackId = s.db.transaction(() => {
+      const rid = createDeployment(s.db, { title, plan: rollbackPlan, createdBy: 'user', state: 'scheduled', rollbackOf: id });
+      appendAudit(s.db, { actor: 'user', action: 'deploy.rollback-start', targetType: 'deployment', targetId: id, details: { rollbackDeploymentId: rid, hosts: candidates.map((c) => c.hostId) } });
+      return rid;
+    })();
+    const jobId = s.jobs.start('rollback', title, { deploymentId: id, rollbackId }, rollbackJob(s, id, rollbackId, candidates.map((c) => c.hostId)));
+    setDeploymentJob(s.db, rollbackId, jobId);
+    return { deploymentId: rollbackId, jobId };
+  },
+
+  'deploy/settings': ({ ids }, s) => [...getDeploySettings(s.db, ids).values()],
+
+  'deploy/set-settings': ({ ids, patch }, s) => {
+    for (const id of ids) if (!getHost(s.db, id)) throw new AppError('not-found', `No machine with id ${id}`);
+    if (patch.timezone && !isTimeZone(patch.timezone)) throw new AppError('bad-request', `Unknown time zone ${patch.timezone}`, { timezone: 'Use an IANA zone such as Europe/Berlin' });
+    s.db.transaction(() => {
+      setDeploySettings(s.db, ids, patch);
+      appendAudit(s.db, { actor: 'user', action: 'deploy.settings', targetType: 'host', targetId: ids.join(','), details: patch });
+    })();
+    s.events.emit('inventory/changed', { hostIds: ids, reason: 'deploy-settings' });
+    return { ok: true as const };
+  },
+
+  'deploy/windows': (_arg, s) => listWindows(s.db),
+
+  'deploy/set-windows': ({ tag, rules }, s) => {
+    s.db.transaction(() => {
+      setWindows(s.db, tag, rules);
+      appendAudit(s.db, { actor: 'user', action: 'deploy.windows', targetType: 'tag', targetId: tag || '(all)', details: { rules } });
+    })();
+    return listWindows(s.db);
+  },
+
+  'snapshots/list': ({ hostId }, s) => listSnapshots(s.db, hostId),
+
+  'snapshots/retention': (_arg, s) => getRetention(s),
+
+  'snapshots/prune': (retention, s) => {
+    s.db
+      .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      .run(RETENTION_KEY, JSON.stringify(retention), Date.now());
+    const doomed = snapshotsToPrune(s.db, retention.keepPerHost, retention.maxAgeDays);
+    appendAudit(s.db, { actor: 'user', action: 'snapshots.prune', details: { retention, snapshots: doomed.map((d) => d.id) } });
+    if (doomed.length === 0) return { jobId: null, toDelete: 0 };
+    const jobId = s.jobs.start('rollback', `Prune ${doomed.length} snapshot${doomed.length === 1 ? '' : 's'}`, { snapshots: doomed.map((d) => d.id) }, async (ctx) => {
+      let ok = 0;
+      ctx.progress(0, doomed.length);
+      for (const [i, snap] of doomed.entries()) {
+        const host = getHost(s.db, snap.hostId);
+        const key = `snapshot:${snap.id}`;
+        ctx.target(key, { hostId: snap.hostId, state: 'running' });
+        try {
+          if (snap.provider !== 'package' && host) {
+            await s.connections.withSession(host, ctx.signal, (remote) => deleteFsSnapshot(remote, snap.provider, snap.ref));
+          }
+          setSnapshotState(s.db, snap.id, 'deleted');
+          appendAudit(s.db, { actor: 'system', action: 'snapshot.delete', targetType: 'host', targetId: snap.hostId, details: { snapshotId: snap.id, provider: snap.provider, ref: snap.ref } });
+          ctx.target(key, { state: 'succeeded' });
+          ok++;
+        } catch (e) {
+          ctx.target(key, { state: 'failed', failure: { command: null, exitCode: null, stderrTail: '', message: e instanceof Error ? e.message : String(e) } });
+          ctx.log('error', `Could not delete snapshot ${snap.ref} on ${host ? hostLabel(host) : snap.hostId}: ${e instanceof Error ? e.message : String(e)}`, key);
+        }
+        ctx.progress(i + 1);
+      }
+      return { state: ok === doomed.length ? 'succeeded' : ok > 0 ? 'partial' : 'failed', summary: `${ok} of ${doomed.length} snapshots deleted` };
+    });
+    return { jobId, toDelete: doomed.length };
+  },
+};
+
+
