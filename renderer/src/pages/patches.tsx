@@ -54,10 +54,12 @@ export function PatchesPage() {
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 });
 
+  // Once per mount: `actions` is a new object after every store change, so it must not be a dependency
+  // (it was, and each load re-ran the effect: an endless refetch loop).
   useEffect(() => {
-    void actions.load();
+    void usePatchesStore.getState().load();
     return on('inventory/changed', () => void usePatchesStore.getState().load());
-  }, [actions]);
+  }, []);
 
   const totalSize = virtual.getTotalSize();
   useEffect(() => {
@@ -68,7 +70,7 @@ export function PatchesPage() {
   const approve = async (): Promise<void> => {
     try {
       const n = await actions.approveSelected();
-      toast('info', `Approved ${n} update${n === 1 ? '' : 's'} (exact versions, per machine)`);
+      toast('info', `Approved ${n} update${n === 1 ? '' : 's'} (exact versions, per machine). Deploy them from the Deployments page.`);
     } catch (err) {
       toast('error', err instanceof Error ? err.message : String(err));
     }
