@@ -96,7 +96,7 @@ async function chromiumSession(browser: Browser, host: HostProcess): Promise<App
     page: await context.newPage(),
     async restart(signal) {
       await host.stop(signal);
-      await expect(session.page.getByRole('alert').filter({ hasText: 'Lost the connection' })).toBeVisible();
+      await expect(session.page.getByRole('alert').filter({ hasText: 'Lost the connection to the Patchwell core' })).toBeVisible();
       await session.page.goto(await host.start());
       return session.page;
     },

@@ -75,7 +75,7 @@ export async function deployMachine(m: MachineContext): Promise<MachineOutcome> 
       const todo = m.items.filter((i) => current.find((c) => c.name === i.package)?.version !== i.toVersion);
       if (problems.length > 0) throw new StepError(`Preflight stopped this machine before any change: ${problems[0]}`, problems.join('\n'));
       const services = await runningServices(remote);
-      m.log('info', `Preflight passed: ${pf.disks.map((d) => `${Math.round(d.availableKb / 1024)} MB free on ${d.mount}`).join(', ')}; package manager idle; ${services.length} services running`);
+      m.log('info', `Preflight passed: ${pf.disks.map((d) => `${Math.round(d.availableKb / 1024)} MB free on ${d.mount}`).join(', ')}; package manager idle; ${services.length} service${services.length === 1 ? '' : 's'} running`);
       if (todo.length < m.items.length) m.log('info', `${m.items.length - todo.length} of the approved versions are installed already`);
 
       enter('snapshot');
@@ -135,7 +135,7 @@ export async function deployMachine(m: MachineContext): Promise<MachineOutcome> 
         if (problem) throw new StepError(problem);
         m.log('info', 'Health check passed');
       }
-      m.log('info', `Verified: approved versions installed; ${services.length} services still running`);
+      m.log('info', `Verified: approved versions installed; ${services.length} service${services.length === 1 ? '' : 's'} still running`);
 
       const facts = await m.platform.facts(remote);
       const bootId = (await runScript(remote, 'boot-id', BOOT_ID_SCRIPT)).stdout.split('\n')[0]?.trim() ?? '';

@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { addDefaultKeyCredential, JobsTray, MachinesPage } from './pages';
+import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
+import { FIXTURE_PACKAGES, resetHost, type LabHost } from './lab/index';
+
+let lab: LabHost[] = [];
+
+/** Versions on the lab machine itself, read over plain ssh: what really is installed, not what the app says. */
+function installed(h: LabHost): Record<string, string> {
+  const out = execFileSync('ssh', [
+    '-i', h.keyPath, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
+    `admin@${h.address}`, 'dpkg-query', '-W', "-f='${Package} ${Version}\\n'", ...FIXTURE_PACKAGES.map((p) => p.name),
+  ], { encoding: 'utf8' });
+  return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+}
+const original = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.installed]));
+const newest = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.versions.at(-1)!.version]));
+
+async function nav(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name }).click();
+}
+
+/** Adds the fixture machine, assesses it and approves all its updates from the Patches page. */
+async function approveFixtureUpdates(app: Page, fixture: LabHost): Promise<void> {
+  await addDefaultKeyCredential(app, 'Lab admin', fs.readFileSync(fixture.keyPath, 'utf8'));
+  const machines = new MachinesPage(app);
+  await machines.open();
+  await machines.add({ address: fixture.address, name: 'Fixture box' });
+  await app.getByRole('button', { name: 'Assess all' }).click();
+  await expect(new JobsTray(app).job(`Assess ${fixture.address}`)).toContainText('Done', { timeout: 120_000 });
+  await nav(app, 'Patches');
+  await app.getByRole('button', { name: /Select all 3/ }).click();
+  await app.getByRole('button', { name: /Approve 3 selected/ }).click();
+  await expect(app.getByText(/Approved 3 updates.*Deploy them from the Deployments page/)).toBeVisible();
+}
+
+test.describe('deployments on the lab', () => {
+  test.beforeAll(async () => {
+    test.setTimeout(LAB_TIMEOUT);
+    if (!labEnabled) return;
+    lab = await standardLab();
+    await resetHost(hostOf(lab, 'fixture').address);
+    lab = await standardLab();
+  });
+  test.afterEach(async () => {
+    if (labEnabled && lab.length) {
+      await resetHost(hostOf(lab, 'fixture').address);
+      lab = await standardLab();
+    }
+  });
+
+  test('approve in Patches, deploy now, watch each step, and roll back with one click', async ({ app }) => {
+    test.skip(!labEnabled, 'the lab cannot run here');
+    test.setTimeout(240_000);
+    const fixture = hostOf(lab, 'fixture');
+    await approveFixtureUpdates(app, fixture);
+
+    await nav(app, 'Deployments');
+    const plan = app.getByRole('region', { name: 'Deployment plan' });
+    await expect(plan).toContainText('Ready: 3 approved updates on 1 machine');
+    for (const p of FIXTURE_PACKAGES) await expect(plan.getByRole('table', { name: 'Plan' })).toContainText(`${p.name} ${p.installed} → ${newest[p.name]}`);
+    await plan.getByRole('button', { name: 'Deploy now' }).click();
+    await app.getByRole('dialog', { name: 'Deploy now?' }).getByRole('button', { name: 'Deploy now' }).click();
+
+    const detail = app.getByRole('region', { name: /^Deployment \d+$/ });
+    const row = detail.getByRole('table', { name: 'Machines in this deployment' }).getByRole('row').filter({ hasText: 'Fixture box' });
+    // Progress is visible while it runs (the log fills in step by step), then the machine is updated.
+    await expect(detail.getByRole('list', { name: 'Deployment log' })).toContainText('Preflight passed', { timeout: 60_000 });
+    await expect(row).toContainText('updated', { timeout: 120_000 });
+    await expect(detail.locator('header .badge')).toHaveText('succeeded');
+    await expect(detail.getByRole('list', { name: 'Deployment log' })).toContainText('Snapshot taken');
+    await expect(detail.getByRole('list', { name: 'Deployment log' })).toContainText('Verified: approved versions installed');
+    await expect(row).toContainText('package, ');
+    expect(installed(fixture)).toEqual(newest);
+
+    await detail.getByRole('button', { name: 'Roll back deployment' }).click();
+    await app.getByRole('dialog', { name: 'Roll back?' }).getByRole('button', { name: 'Roll back' }).click();
+    const rollback = app.getByRole('region', { name: /^Deployment \d+$/ });
+    await expect(rollback).toContainText('Rolls back deployment');
+    await expect(rollback.locator('header .badge')).toHaveText('succeeded', { timeout: 120_000 });
+    expect(installed(fixture)).toEqual(original);
+    const history = app.getByRole('table', { name: 'Deployment history' });
+    await expect(history.getByRole('row').filter({ hasText: '3 updates on 1 machine' })).toContainText('1 rolled back');
+  });
+
+  test('killed mid-deployment, the app shows where the machine stopped and resumes it to a verified end', async ({ app, session, runtime }) => {
+    test.skip(!labEnabled, 'the lab cannot run here');
+    test.skip(runtime === 'electron', 'kills the headless host process');
+    test.setTimeout(240_000);
+    const fixture = hostOf(lab, 'fixture');
+    await approveFixtureUpdates(app, fixture);
+    await nav(app, 'Deployments');
+    // A slow health check holds the machine in "verifying" long enough to kill the app there.
+    await app.getByText('Machines: rings, clusters, snapshots, reboots, health checks').click();
+    const check = app.getByLabel('Health check of Fixture box');
+    await check.fill('sleep 20');
+    await check.blur();
+    await app.getByRole('region', { name: 'Deployment plan' }).getByRole('button', { name: 'Deploy now' }).click();
+    await app.getByRole('dialog', { name: 'Deploy now?' }).getByRole('button', { name: 'Deploy now' }).click();
+    const detail = app.getByRole('region', { name: /^Deployment \d+$/ });
+    await expect(detail.getByRole('table', { name: 'Machines in this deployment' })).toContainText('verifying', { timeout: 90_000 });
+
+    const page = await session.restart('SIGKILL');
+    await nav(page, 'Deployments');
+    const banner = page.getByRole('alert').filter({ hasText: /Deployment \d+ needs you: it was interrupted/ });
+    await expect(banner).toBeVisible();
+    await banner.getByRole('button', { name: 'Open' }).click();
+    const again = page.getByRole('region', { name: /^Deployment \d+$/ });
+    await expect(again.getByRole('table', { name: 'Machines in this deployment' })).toContainText('stopped while verifying');
+    await again.getByRole('button', { name: 'Resume' }).click();
+    await expect(again.locator('header .badge')).toHaveText('succeeded', { timeout: 120_000 });
+    await expect(again.getByRole('list', { name: 'Deployment log' })).toContainText('Repaired and verified');
+    expect(installed(fixture)).toEqual(newest);
+  });
+});
