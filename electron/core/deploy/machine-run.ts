@@ -4,6 +4,7 @@
  * where each machine stopped. A failed install or verification rolls the machine back from its snapshot, in a
  * fresh SSH session (the failure may have been the connection itself), and checks the rollback.
  */
+import { setMaxListeners } from 'node:events';
 import type { Host, HostDeploySettings, PlanItem, RemoteFailure } from '../../../shared/contract';
 import { toFailure } from '../assess/failure';
 import { appendAudit } from '../audit/audit-log';
@@ -45,6 +46,8 @@ export class StepError extends Error {
 
 // A deployment is never cut short by closing its sessions: a cancel stops new machines, not apt mid-run.
 const NEVER = new AbortController().signal;
+// Every session of every machine in flight listens on it: dozens at once are expected, not a leak.
+setMaxListeners(0, NEVER);
 
 function failureOf(err: unknown, step: string): RemoteFailure {
   const f = toFailure(err, step);
@@ -59,32 +62,39 @@ export async function deployMachine(m: MachineContext): Promise<MachineOutcome> 
   let step: TargetPatch['step'] = 'preflight';
   let snapshotId: number | null = null;
   let changed = false;
+  const timings: string[] = [];
+  let stepStarted = Date.now();
   const enter = (next: NonNullable<TargetPatch['step']>): void => {
+    timings.push(`${step} ${((Date.now() - stepStarted) / 1000).toFixed(1)} s`);
+    stepStarted = Date.now();
     step = next;
     m.report({ state: 'running', step });
   };
+  const began = Date.now();
   m.report({ state: 'running', step: 'preflight', started: true, failure: null });
   try {
     const outcome = await m.s.connections.withSession(m.host, NEVER, async (remote) => {
-      enter('preflight');
-      const pf = await preflight(remote);
+      // One round of commands multiplexed on the session: these machines may be slow, and the office has many.
+      const [pf, health, installed, services] = await Promise.all([
+        preflight(remote),
+        m.platform.health(remote),
+        m.platform.installedPackages(remote),
+        runningServices(remote),
+      ]);
       const problems = preflightProblems(pf, m.minFreeKb);
-      const health = await m.platform.health(remote);
       if (!health.ok) problems.push(`The package database is not healthy: ${health.problems.map((p) => p.message).join('; ')} (Repair runs dpkg --configure -a)`);
-      const current = await m.platform.packageStateSnapshot(remote, m.items.map((i) => (i.arch ? `${i.package}:${i.arch}` : i.package)));
+      const current = installed.filter((p) => m.items.some((i) => i.package === p.name && (!i.arch || i.arch === p.arch)));
       const todo = m.items.filter((i) => current.find((c) => c.name === i.package)?.version !== i.toVersion);
       if (problems.length > 0) throw new StepError(`Preflight stopped this machine before any change: ${problems[0]}`, problems.join('\n'));
-      const services = await runningServices(remote);
       m.log('info', `Preflight passed: ${pf.disks.map((d) => `${Math.round(d.availableKb / 1024)} MB free on ${d.mount}`).join(', ')}; package manager idle; ${services.length} service${services.length === 1 ? '' : 's'} running`);
       if (todo.length < m.items.length) m.log('info', `${m.items.length - todo.length} of the approved versions are installed already`);
 
       enter('snapshot');
       const choice = chooseProvider(m.settings.snapshotProvider, pf);
-      const installed = await m.platform.installedPackages(remote);
       const kept = todo.length
         ? await m.platform.ensureRollbackDebs(
             remote,
-            current.filter((c) => c.version !== null && todo.some((t) => t.package === c.name)).map((c) => ({ name: c.name, version: c.version!, arch: c.arch ?? 'all' })),
+            current.filter((c) => todo.some((t) => t.package === c.name)).map((c) => ({ name: c.name, version: c.version, arch: c.arch })),
           )
         : { present: [], downloaded: [], unavailable: [] };
       const fs = await takeFsSnapshot(remote, choice.provider, pf, m.deploymentId);
@@ -102,7 +112,7 @@ export async function deployMachine(m: MachineContext): Promise<MachineOutcome> 
       changed = true;
       const specs = todo.map((i) => ({ name: i.package, version: i.toVersion, ...(i.arch ? { arch: i.arch } : {}) }));
       const result = specs.length ? await m.platform.installExact(remote, specs) : null;
-      const after = result?.after ?? current;
+      const after: { name: string; version: string | null }[] = result?.after ?? current;
       setItemResults(
         m.s.db,
         m.deploymentId,
@@ -127,7 +137,12 @@ export async function deployMachine(m: MachineContext): Promise<MachineOutcome> 
       m.log('info', specs.length ? `Installed ${specs.map((x) => `${x.name} ${x.version}`).join(', ')}` : 'Nothing left to install');
 
       enter('verify');
-      const nowServices = await runningServices(remote);
+      const [nowServices, facts, finalPackages, bootId] = await Promise.all([
+        runningServices(remote),
+        m.platform.facts(remote),
+        m.platform.installedPackages(remote),
+        m.settings.allowReboot ? runScript(remote, 'boot-id', BOOT_ID_SCRIPT).then((r) => r.stdout.split('\n')[0]?.trim() ?? '') : Promise.resolve(''),
+      ]);
       const gone = services.filter((x) => !nowServices.includes(x));
       if (gone.length) throw new StepError(`Services that ran before the update no longer run: ${gone.join(', ')}`);
       if (m.settings.healthCheck) {
@@ -136,29 +151,27 @@ export async function deployMachine(m: MachineContext): Promise<MachineOutcome> 
         m.log('info', 'Health check passed');
       }
       m.log('info', `Verified: approved versions installed; ${services.length} service${services.length === 1 ? '' : 's'} still running`);
-
-      const facts = await m.platform.facts(remote);
-      const bootId = (await runScript(remote, 'boot-id', BOOT_ID_SCRIPT)).stdout.split('\n')[0]?.trim() ?? '';
-      return { facts, bootId };
+      return { facts, bootId, finalPackages };
     });
-    let facts = outcome.facts;
+    let { facts, finalPackages } = outcome;
     if (facts.rebootRequired) {
       if (m.settings.allowReboot) {
         enter('reboot');
         await rebootAndWait(m, outcome.bootId, facts.newestKernel ?? null);
+        [facts, finalPackages] = await m.s.connections.withSession(m.host, NEVER, (remote) =>
+          Promise.all([m.platform.facts(remote), m.platform.installedPackages(remote)]),
+        );
       } else {
         m.log('warn', `A reboot is needed (${facts.rebootReasons.join('; ')}) and is not allowed on this machine: reboot it in its next window`);
       }
     }
-    const finalPackages = await m.s.connections.withSession(m.host, NEVER, async (remote) => {
-      if (step === 'reboot') facts = await m.platform.facts(remote);
-      return m.platform.installedPackages(remote);
-    });
     m.s.db.transaction(() => {
       recordPackageChange(m.s.db, m.host.id, finalPackages);
       markApprovalsDeployed(m.s.db, m.items.map((i) => i.approvalId).filter((id) => id > 0));
       m.s.db.prepare('UPDATE hosts SET reboot_required = ?, reboot_reasons = ? WHERE id = ?').run(facts.rebootRequired ? 1 : 0, JSON.stringify(facts.rebootReasons), m.host.id);
     })();
+    enter('done');
+    m.log('info', `Done in ${((Date.now() - began) / 1000).toFixed(1)} s (${timings.join(', ')})`);
     m.report({ state: 'succeeded', step: 'done', finished: true });
     return 'succeeded';
   } catch (err) {

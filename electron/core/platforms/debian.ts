@@ -81,11 +81,23 @@ export const KEEP_DEBS_SCRIPT = `# patchwell:debian-keep-debs
 set -u
 LC_ALL=C; export LC_ALL
 cd /var/cache/apt/archives || exit 70
+file_of() {
+  name=\${1%%=*}; ver=\${1#*=}; pkg=\${name%%:*}; arch=\${name#*:}
+  printf '%s_%s_%s.deb' "$pkg" "$(printf '%s' "$ver" | sed 's/:/%3a/g')" "$arch"
+}
+missing=
 for spec in "$@"; do
-  name=\${spec%%=*}; ver=\${spec#*=}; pkg=\${name%%:*}; arch=\${name#*:}
-  f="\${pkg}_$(printf '%s' "$ver" | sed 's/:/%3a/g')_\${arch}.deb"
-  if [ -f "$f" ]; then echo "present $spec"; continue; fi
-  if apt-get download -q "$spec" >/dev/null 2>&1 && [ -f "$f" ]; then echo "downloaded $spec"; else echo "unavailable $spec"; fi
+  if [ -f "$(file_of "$spec")" ]; then echo "present $spec"; else missing="$missing $spec"; fi
+done
+[ -z "$missing" ] && exit 0
+# One apt-get for all of them (each run loads apt's cache: on a slow machine that is most of the cost);
+# if one version is gone from every repository that run fails as a whole, so then one at a time.
+# shellcheck disable=SC2086
+if ! apt-get download -q $missing >/dev/null 2>&1; then
+  for spec in $missing; do apt-get download -q "$spec" >/dev/null 2>&1 || true; done
+fi
+for spec in $missing; do
+  if [ -f "$(file_of "$spec")" ]; then echo "downloaded $spec"; else echo "unavailable $spec"; fi
 done
 `;
 
