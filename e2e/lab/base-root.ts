@@ -7,7 +7,11 @@ import { runInNamespace } from './namespace.js';
 import { cacheDir } from './paths.js';
 
 export const SUITE = 'bookworm';
-export const BASE_PACKAGES = ['openssh-server', 'sudo'] as const;
+/**
+ * python3-apt: most office Debian machines have Python, and Ansible's apt module (the deployment benchmark's
+ * peer, and the scale-out test) needs it on the managed machine. Patchwell itself needs none of it.
+ */
+export const BASE_PACKAGES = ['openssh-server', 'sudo', 'python3-apt'] as const;
 /** uid of the lab's `admin` user in every host; prepared files are chowned to it from outside. */
 export const ADMIN_UID = 1000;
 

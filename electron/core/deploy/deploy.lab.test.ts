@@ -19,6 +19,8 @@ let lab: LabHost[];
 let privateKey: string;
 const ids = new Map<Scenario, number>();
 const CHANGED: Scenario[] = ['fixture', 'stale', 'btrfs'];
+/** Machines this file only reads (a deployment to them stops at preflight, before any change). */
+const READ_ONLY: Scenario[] = ['broken-dpkg'];
 
 async function sh(s: Scenario, command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const h = hostOf(lab, s);
@@ -75,7 +77,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     privateKey = fs.readFileSync(any.keyPath, 'utf8');
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-deploy-')), runtime: 'browser', checkResults: true });
     await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, sudoPassword: any.password!, appliesToAll: true });
-    for (const s of CHANGED) {
+    for (const s of [...CHANGED, ...READ_ONLY]) {
       const created = (await core.call('hosts/create', { address: hostOf(lab, s).address, tags: ['lab'] })) as Host;
       ids.set(s, created.id);
     }
@@ -152,6 +154,8 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     await core.services.jobs.idle();
     const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
     expect(d.targets[0]!.state).toBe('rolled-back');
+    // The cut is what failed the step that was running (the install, or the verify right after it).
+    expect(d.targets[0]!.failure?.message).toMatch(/^(install|verify): /);
     expect(await versions('fixture', fixtureNames)).toEqual(fixtureInstalled);
     expect((await sh('fixture', 'sudo dpkg --audit')).stdout).toBe('');
   }, 600_000);
@@ -209,4 +213,51 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
       await sh('btrfs', 'sudo rm -f /var/tmp/pw-fill');
     }
   }, 600_000);
+
+  it('a canary that fails halts the deployment: the next ring is not started, and the plan says why', async () => {
+    // The broken-dpkg machine fails preflight (dpkg is unhealthy) before any change; as the canary it must stop the rest.
+    await assess('broken-dpkg');
+    await approveAll('broken-dpkg');
+    await approveAll('fixture');
+    await core.call('deploy/set-settings', { ids: [ids.get('broken-dpkg')!], patch: { ring: 0 } });
+    await core.call('deploy/set-settings', { ids: [ids.get('fixture')!], patch: { ring: 1 } });
+    const { deploymentId } = (await core.call('deploy/start', {
+      hostIds: [ids.get('broken-dpkg')!, ids.get('fixture')!], deployNow: true, confirmed: true,
+    })) as { deploymentId: number };
+    await core.services.jobs.idle();
+    const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+    expect(d.state).toBe('halted');
+    expect(d.haltedReason).toBe('Canary: 0 of 1 machines succeeded, below the 100% gate; later rings were not started');
+    const byHost = new Map(d.targets.map((t) => [t.hostId, t]));
+    expect(byHost.get(ids.get('broken-dpkg')!)).toMatchObject({ state: 'failed', step: 'preflight', snapshot: null });
+    expect(byHost.get(ids.get('broken-dpkg')!)!.failure?.message).toMatch(/package database is not healthy.*pw-fixture-a/);
+    expect(byHost.get(ids.get('fixture')!)).toMatchObject({ state: 'skipped', step: null });
+    expect(await versions('fixture', fixtureNames)).toEqual(fixtureInstalled);
+  }, 600_000);
+
+  it('outside its maintenance window a machine waits, and a cancel ends the wait without touching it', async () => {
+    const fixtureId = ids.get('fixture')!;
+    // A window that opened an hour from now, today: never open during this test.
+    const soon = new Date(Date.now() + 3600_000);
+    const start = `${String(soon.getUTCHours()).padStart(2, '0')}:${String(soon.getUTCMinutes()).padStart(2, '0')}`;
+    await core.call('deploy/set-settings', { ids: [fixtureId], patch: { timezone: 'UTC' } });
+    await core.call('deploy/set-windows', { tag: 'lab', rules: [{ days: [soon.getUTCDay()], start, minutes: 30 }] });
+    try {
+      const { deploymentId } = (await core.call('deploy/start', { hostIds: [fixtureId] })) as { deploymentId: number };
+      let state = '';
+      for (let i = 0; i < 200 && state !== 'waiting'; i++) {
+        state = ((await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail).targets[0]!.state;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(state).toBe('waiting');
+      await core.call('deploy/cancel', { id: deploymentId });
+      await core.services.jobs.idle();
+      const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+      expect(d.state).toBe('cancelled');
+      expect(d.targets[0]).toMatchObject({ state: 'cancelled', snapshot: null });
+    } finally {
+      await core.call('deploy/set-windows', { tag: 'lab', rules: [] });
+    }
+    expect(await versions('fixture', fixtureNames)).toEqual(fixtureInstalled);
+  }, 300_000);
 });

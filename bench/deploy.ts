@@ -1,0 +1,141 @@
+/**
+ * bench/deploy: the same pending updates (the three fixture updates) installed on N lab machines
+ * (default 20) by Patchwell — preflight + snapshot + exact-version install + verify, 20 at once — and by
+ * Ansible (Debian's ansible-core; the apt module; forks = N), side by side; and the bare apt-get time of
+ * each machine (plain `sudo apt-get install pkg=ver…` over ssh, all at once) as the floor.
+ * Prints each run's wall time, the medians, Patchwell/Ansible, and Patchwell's overhead over the slowest
+ * machine's bare apt-get time. Every run starts from freshly reset machines (not timed).
+ *
+ * Needs root, the lab, and ansible-playbook (apt-get install ansible-core).
+ * Run: npx tsx bench/deploy.ts [--hosts 20] [--rounds 2]
+ * Leaves the standard lab (one host per scenario) up again at the end.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { DeploymentDetail, Host, PendingUpdateView } from '../shared/contract';
+import { createCore } from '../electron/core/core';
+import { FIXTURE_PACKAGES, resetHost, SCENARIOS, up, type LabHost } from '../e2e/lab/index';
+
+const run = promisify(execFile);
+const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const N = arg('--hosts', 20);
+const ROUNDS = arg('--rounds', 2);
+const targets = FIXTURE_PACKAGES.map((p) => `${p.name}=${p.versions.at(-1)!.version}`);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+const SSH_OPTS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
+
+async function resetAll(hosts: LabHost[]): Promise<LabHost[]> {
+  for (const h of hosts) await resetHost(h.address);
+  return up({ hosts: N, scenarios: ['fixture'] });
+}
+
+async function checkInstalled(hosts: LabHost[]): Promise<void> {
+  for (const h of hosts) {
+    const r = await run('ssh', ['-i', h.keyPath, ...SSH_OPTS, `admin@${h.address}`, 'dpkg-query', '-W', "-f='${Package}=${Version} '", ...FIXTURE_PACKAGES.map((p) => p.name)]);
+    const got = r.stdout.trim().split(' ').sort();
+    if (JSON.stringify(got) !== JSON.stringify([...targets].sort())) throw new Error(`${h.address} has ${got.join(' ')}, expected ${targets.join(' ')}`);
+  }
+}
+
+async function bare(hosts: LabHost[]): Promise<number[]> {
+  return Promise.all(
+    hosts.map(async (h) => {
+      const t = performance.now();
+      await run('ssh', ['-i', h.keyPath, ...SSH_OPTS, `admin@${h.address}`, 'sudo', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...targets]);
+      return performance.now() - t;
+    }),
+  );
+}
+
+async function patchwell(hosts: LabHost[]): Promise<number> {
+  const core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-deploy-')), runtime: 'browser', maxConnections: N * 2 });
+  try {
+    const key = fs.readFileSync(hosts[0]!.keyPath, 'utf8');
+    await core.call('credentials/create', { name: 'lab', username: 'admin', privateKey: key, appliesToAll: true });
+    for (const h of hosts) await core.call('hosts/create', { address: h.address });
+    await core.call('settings/update', { maxConcurrentHosts: N, refreshPackageLists: false });
+    await core.call('assess/start', {});
+    await core.services.jobs.idle();
+    for (const h of (await core.call('hosts/list', undefined)) as Host[]) {
+      const updates = (await core.call('hosts/updates', { id: h.id })) as PendingUpdateView[];
+      await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [h.id] })) });
+    }
+    // One ring, all at once: the benchmark compares install throughput, not the canary's wait.
+    const all = (await core.call('hosts/list', undefined)) as Host[];
+    await core.call('deploy/set-settings', { ids: all.map((h) => h.id), patch: { ring: 0 } });
+    const t = performance.now();
+    const { deploymentId } = (await core.call('deploy/start', { deployNow: true, confirmed: true, concurrency: N })) as { deploymentId: number };
+    await core.services.jobs.idle();
+    const ms = performance.now() - t;
+    const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+    const bad = d.targets.filter((x) => x.state !== 'succeeded');
+    if (bad.length) throw new Error(`Patchwell: ${bad.length} machines did not succeed: ${bad.map((b) => `${b.label} ${b.failure?.message}`).join('; ')}`);
+    return ms;
+  } finally {
+    await core.close();
+  }
+}
+
+async function ansible(hosts: LabHost[]): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-ansible-'));
+  const inventory = path.join(dir, 'inventory.ini');
+  fs.writeFileSync(
+    inventory,
+    `[lab]\n${hosts.map((h) => `${h.address} ansible_user=admin ansible_ssh_private_key_file=${h.keyPath} ansible_python_interpreter=/usr/bin/python3`).join('\n')}\n`,
+  );
+  const playbook = path.join(dir, 'deploy.yml');
+  fs.writeFileSync(
+    playbook,
+    `- hosts: lab\n  gather_facts: false\n  become: true\n  tasks:\n    - name: install the exact versions\n      ansible.builtin.apt:\n        name:\n${targets.map((t) => `          - "${t}"`).join('\n')}\n        state: present\n        install_recommends: false\n`,
+  );
+  const t = performance.now();
+  await run('ansible-playbook', ['-i', inventory, '-f', String(N), playbook], {
+    env: { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_SSH_ARGS: SSH_OPTS.join(' '), ANSIBLE_NOCOLOR: '1' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return performance.now() - t;
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/deploy: ${N} lab machines (fixture scenario), ${targets.join(' ')}`);
+  let hosts = await up({ hosts: N, scenarios: ['fixture'] });
+  const pw: number[] = [];
+  const an: number[] = [];
+  const floor: number[] = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    hosts = await resetAll(hosts);
+    const b = await bare(hosts);
+    await checkInstalled(hosts);
+    floor.push(Math.max(...b));
+    console.log(`round ${r}: bare apt-get slowest machine ${sec(Math.max(...b))} (fastest ${sec(Math.min(...b))})`);
+
+    hosts = await resetAll(hosts);
+    pw.push(await patchwell(hosts));
+    await checkInstalled(hosts);
+    console.log(`round ${r}: Patchwell (preflight + snapshot + install + verify) ${sec(pw.at(-1)!)}`);
+
+    hosts = await resetAll(hosts);
+    an.push(await ansible(hosts));
+    await checkInstalled(hosts);
+    console.log(`round ${r}: Ansible apt module, forks=${N} ${sec(an.at(-1)!)}`);
+  }
+  const p = median(pw);
+  const a = median(an);
+  const f = median(floor);
+  console.log(`median: Patchwell ${sec(p)}, Ansible ${sec(a)}, ratio Patchwell/Ansible ${(p / a).toFixed(2)} (target ≤ 0.50)`);
+  console.log(`median: slowest bare apt-get ${sec(f)}; Patchwell overhead over it ${(((p - f) / f) * 100).toFixed(0)}% (target < 10%)`);
+  await up({ scenarios: [...SCENARIOS] });
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
