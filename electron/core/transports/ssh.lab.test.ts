@@ -1,7 +1,7 @@
 /** The SSH transport against real sshd: quoting of hostile arguments, scripts, sudo, timeouts and host keys. */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabHost } from '../../../e2e/lab/index';
+import { hostProcessIds, type LabHost } from '../../../e2e/lab/index';
 import { hostOf, LAB_TIMEOUT, labEnabled, standardLab } from '../../../e2e/lab/test-support';
 import { connectSsh, SshConnectError, SudoError, type SshSession } from './ssh';
 
@@ -99,5 +99,30 @@ describe.skipIf(!labEnabled)('SSH transport on the lab', () => {
     const err = await connectSsh({ address: '127.0.0.250', port: 22, pinnedKey: null }, { username: 'admin', password }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SshConnectError);
     expect((err as SshConnectError).kind).toBe('unreachable');
+  });
+
+  it('a connection killed on the machine fails the command in flight, and no error escapes the process', async () => {
+    const h = hostOf(lab, 'current');
+    const s = await session(h);
+    const escaped: unknown[] = [];
+    const onUncaught = (e: unknown): void => void escaped.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const running = s.exec(['sleep', '30']);
+      await new Promise((r) => setTimeout(r, 300));
+      // Kill this machine's per-connection sshd processes: the TCP connection is reset under us.
+      for (const pid of hostProcessIds().get(h.address) ?? []) {
+        if (/^sshd: admin/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) process.kill(pid, 'SIGKILL');
+      }
+      // Keep talking to the dead peer, as a deployment does: the kernel answers with a reset.
+      const more = await Promise.allSettled(Array.from({ length: 5 }, () => s.exec(['true'])));
+      const r = await running;
+      expect(r.code).toBeNull();
+      expect(more.every((m) => m.status === 'rejected' || m.value.code !== 0)).toBe(true);
+      await new Promise((r2) => setTimeout(r2, 500));
+      expect(escaped).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
   });
 });

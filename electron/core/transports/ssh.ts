@@ -216,6 +216,10 @@ export async function connectSsh(target: SshTarget, secrets: Secrets, options: S
     ssh.dispose();
     throw classifyConnectError(err, target, presented);
   }
+  // node-ssh listens for errors only while connecting. A connection that breaks later (the machine reboots, a
+  // cable is pulled, sshd is killed) emits 'error' on the client, which without a listener would throw out of
+  // the event loop and take the whole core down. The commands in flight see their channels close and fail.
+  ssh.connection!.on('error', () => undefined);
   if (target.pinnedKey === null && presented) options.onFirstKey?.(presented);
   return new SshSession(ssh, ssh.connection!, secrets, presented ?? '', options.commandTimeoutMs ?? 10 * 60_000, target.address);
 }
