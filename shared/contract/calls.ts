@@ -20,6 +20,7 @@ import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput
 import {
   deploymentDetail, deploymentSummary, hostDeploySettings, maintenanceWindows, planRequest, planView, snapshotRetention, snapshotView, windowRule,
 } from './deploy';
+import { reportFile, reportInfo, reportPeriod } from './reports';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -149,6 +150,17 @@ export const calls = {
   'snapshots/retention': { arg: z.undefined(), result: snapshotRetention },
   /** Saves the retention rule and deletes, on the machines, the snapshots it lets go. */
   'snapshots/prune': { arg: snapshotRetention, result: z.object({ jobId: z.number().int().positive().nullable(), toDelete: z.number().int().nonnegative() }) },
+  /** Writes a report for the period (HTML, PDF, CSV, JSON) as a job. */
+  'reports/generate': {
+    arg: z.object({ period: reportPeriod, title: z.string().trim().min(1).max(120).optional() }),
+    result: z.object({ jobId: z.number().int().positive() }),
+  },
+  'reports/list': { arg: z.undefined(), result: z.array(reportInfo) },
+  /** One file of a report, for download (base64, up to 64 MB). */
+  'reports/file': {
+    arg: z.object({ id: z.string().regex(/^\d{8}-\d{6}-[0-9a-f]{6}$/), name: z.string().regex(/^[a-z]+\.(html|pdf|csv|json)$/) }),
+    result: reportFile,
+  },
   'audit/list': {
     arg: z.object({
       limit: z.number().int().min(1).max(1000).optional(),

@@ -9,3 +9,4 @@ export * from './discovery';
 export * from './assessment';
 export * from './patches';
 export * from './deploy';
+export * from './reports';

@@ -1,7 +1,132 @@
-import { useState } from 'react';
-import type { AuditEntry, AuditVerifyResult } from '../../../shared/contract';
+import { useEffect, useState } from 'react';
+import type { AuditEntry, AuditVerifyResult, ReportInfo } from '../../../shared/contract';
+import { ago } from '../format';
+import { on } from '../services/client';
 import { appService } from '../services/hosts-service';
+import { reportsService, saveFile } from '../services/reports-service';
 import { useUiStore } from '../stores/ui-store';
+
+const DAY = 86_400_000;
+const dateInput = (t: number): string => new Date(t).toISOString().slice(0, 10);
+const PRESETS: { label: string; days: number }[] = [
+  { label: 'Last 30 days', days: 30 },
+  { label: 'Last 90 days', days: 90 },
+  { label: 'Last 12 months', days: 365 },
+];
+const FILE_LABEL: Record<string, string> = {
+  'report.pdf': 'PDF', 'report.html': 'HTML', 'data.json': 'JSON', 'machines.csv': 'Machines CSV', 'findings.csv': 'Findings CSV',
+  'deployments.csv': 'Deployments CSV', 'audit.csv': 'Audit CSV',
+};
+
+/** Generate a report for a period and download it in the format asked for. */
+function ReportsSection() {
+  const toast = useUiStore((s) => s.toast);
+  const [from, setFrom] = useState(() => dateInput(Date.now() - 30 * DAY));
+  const [to, setTo] = useState(() => dateInput(Date.now()));
+  const [reports, setReports] = useState<ReportInfo[] | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const load = (): void => void reportsService.list().then(setReports).catch(() => undefined);
+    load();
+    return on('job/updated', ({ job }) => {
+      if (job.kind === 'report' && job.state !== 'running' && job.state !== 'queued') {
+        setBusy(false);
+        load();
+      }
+    });
+  }, []);
+
+  const generate = async (): Promise<void> => {
+    const start = Date.parse(`${from}T00:00:00Z`);
+    const end = Date.parse(`${to}T23:59:59Z`);
+    if (!Number.isFinite(start) || !Number.isFinite(end) || start >= end) {
+      toast('error', 'Pick a period whose end comes after its start');
+      return;
+    }
+    setBusy(true);
+    try {
+      await reportsService.generate(start, end);
+      toast('info', 'Writing the report: it appears below when ready');
+    } catch (e) {
+      setBusy(false);
+      toast('error', e instanceof Error ? e.message : String(e));
+    }
+  };
+  const download = async (r: ReportInfo, name: string): Promise<void> => {
+    try {
+      const f = await reportsService.file(r.id, name);
+      saveFile(`patchwell-${r.id}-${f.name}`, f.mime, f.base64);
+    } catch (e) {
+      toast('error', e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  return (
+    <section className="section" aria-label="Compliance reports">
+      <h2>Compliance reports</h2>
+      <p className="hint">
+        For your boss, an auditor or an insurer: compliance, known-exploited exposure, time to remediate, each machine, deployments with their
+        approvals, rollbacks and the audit trail — written offline as PDF, HTML, CSV and JSON, each stating the hash of its data and the head of the
+        audit chain.
+      </p>
+      <div className="filters">
+        <label className="inline">
+          From <input aria-label="Report from" type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label className="inline">
+          to <input aria-label="Report to" type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+        </label>
+        {PRESETS.map((p) => (
+          <button key={p.label} type="button" className="small" onClick={() => { setFrom(dateInput(Date.now() - p.days * DAY)); setTo(dateInput(Date.now())); }}>
+            {p.label}
+          </button>
+        ))}
+        <button type="button" className="primary" disabled={busy} onClick={() => void generate()}>
+          {busy ? 'Writing…' : 'Generate report'}
+        </button>
+      </div>
+      {reports && reports.length === 0 && <p className="hint">No reports yet.</p>}
+      {reports && reports.length > 0 && (
+        <table className="grid" aria-label="Reports">
+          <thead>
+            <tr>
+              <th>Period</th>
+              <th>Written</th>
+              <th>Compliance</th>
+              <th>Evidence</th>
+              <th>Download</th>
+            </tr>
+          </thead>
+          <tbody>
+            {reports.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  {dateInput(r.period.from)} – {dateInput(r.period.to)}
+                </td>
+                <td>{ago(r.generatedAt)}</td>
+                <td>{r.compliancePct === null ? 'n/a' : `${r.compliancePct}%`} of {r.machines} machines</td>
+                <td className="hint">
+                  data {r.dataHash.slice(0, 12)}… · audit head {r.auditHead.slice(0, 12)}…{r.auditOk ? '' : ' (chain BROKEN)'}
+                  {r.pdfError && <div className="failure">No PDF: {r.pdfError}</div>}
+                </td>
+                <td>
+                  {r.files
+                    .filter((f) => FILE_LABEL[f.name])
+                    .map((f) => (
+                      <button key={f.name} type="button" className="small" onClick={() => void download(r, f.name)}>
+                        {FILE_LABEL[f.name]}
+                      </button>
+                    ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
 
 export function ReportsPage() {
   const [verify, setVerify] = useState<AuditVerifyResult | null>(null);
@@ -26,6 +151,8 @@ export function ReportsPage() {
           </button>
         </div>
       </header>
+      <ReportsSection />
+      <h2 className="section">Audit trail</h2>
       <p className="hint">
         Every change Patchwell makes is recorded in an append-only audit trail in which each entry seals the one before it.
         Verify it to prove nothing was altered.

@@ -1,0 +1,21 @@
+/** Reports calls: generate one for a period, list them, fetch a file for download. */
+import { invoke } from './client';
+
+export const reportsService = {
+  generate: (from: number, to: number, title?: string) => invoke('reports/generate', { period: { from, to }, ...(title ? { title } : {}) }),
+  list: () => invoke('reports/list'),
+  file: (id: string, name: string) => invoke('reports/file', { id, name }),
+};
+
+/** Hands a file to the browser as a download (no navigation: the CSP and the app forbid it). */
+export function saveFile(name: string, mime: string, base64: string): void {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
