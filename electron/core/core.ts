@@ -13,6 +13,7 @@ import { JobRunner } from './jobs/job-runner';
 import { markInterrupted } from './jobs/job-queries';
 import { markScansInterrupted } from './discovery/discovery-queries';
 import { interruptRunningDeployments } from './deploy/deploy-queries';
+import { startScheduler } from './reports/schedules';
 import type { ScanOptions } from './discovery/scan';
 import { ensureBundledKev } from './intel/kev-import';
 import { ConnectionManager } from './transports/connections';
@@ -33,6 +34,8 @@ export interface CoreOptions {
   scanOverrides?: Partial<ScanOptions>;
   /** Folder with bundled data (the KEV snapshot); default: resources/ in the working directory. */
   resourcesDir?: string;
+  /** Run scheduled reports when due (default true). */
+  scheduler?: boolean;
 }
 
 export interface Core {
@@ -76,6 +79,7 @@ export function createCore(options: CoreOptions): Core {
     runtime: options.runtime,
   };
   const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
+  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);
   let closed = false;
   return {
     services,
@@ -85,6 +89,7 @@ export function createCore(options: CoreOptions): Core {
     async close() {
       if (closed) return;
       closed = true;
+      stopScheduler();
       await jobs.stopAll();
       closeDatabase(db);
     },

@@ -20,7 +20,7 @@ import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput
 import {
   deploymentDetail, deploymentSummary, hostDeploySettings, maintenanceWindows, planRequest, planView, snapshotRetention, snapshotView, windowRule,
 } from './deploy';
-import { reportFile, reportInfo, reportPeriod } from './reports';
+import { reportFile, reportInfo, reportPeriod, reportSchedule } from './reports';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -161,6 +161,13 @@ export const calls = {
     arg: z.object({ id: z.string().regex(/^\d{8}-\d{6}-[0-9a-f]{6}$/), name: z.string().regex(/^[a-z]+\.(html|pdf|csv|json)$/) }),
     result: reportFile,
   },
+  'reports/schedules': { arg: z.undefined(), result: z.array(reportSchedule) },
+  /** Adds a recurring report written to a folder (checked: absolute, exists, writable). */
+  'reports/add-schedule': {
+    arg: z.object({ every: z.enum(['daily', 'weekly', 'monthly']), folder: z.string().trim().min(1).max(1000) }),
+    result: z.array(reportSchedule),
+  },
+  'reports/remove-schedule': { arg: z.object({ id: z.string().max(40) }), result: z.array(reportSchedule) },
   'audit/list': {
     arg: z.object({
       limit: z.number().int().min(1).max(1000).optional(),

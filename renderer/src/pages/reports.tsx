@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { AuditEntry, AuditVerifyResult, ReportInfo } from '../../../shared/contract';
+import type { AuditEntry, AuditVerifyResult, ReportInfo, ReportSchedule } from '../../../shared/contract';
 import { ago } from '../format';
 import { on } from '../services/client';
 import { appService } from '../services/hosts-service';
@@ -17,6 +17,51 @@ const FILE_LABEL: Record<string, string> = {
   'report.pdf': 'PDF', 'report.html': 'HTML', 'data.json': 'JSON', 'machines.csv': 'Machines CSV', 'findings.csv': 'Findings CSV',
   'deployments.csv': 'Deployments CSV', 'audit.csv': 'Audit CSV',
 };
+
+/** Recurring reports written to a folder, e.g. a shared drive the boss reads. */
+function Schedules() {
+  const toast = useUiStore((s) => s.toast);
+  const [list, setList] = useState<ReportSchedule[]>([]);
+  const [every, setEvery] = useState<ReportSchedule['every']>('monthly');
+  const [folder, setFolder] = useState('');
+  useEffect(() => {
+    void reportsService.schedules().then(setList).catch(() => undefined);
+  }, []);
+  const act = async (fn: () => Promise<ReportSchedule[]>): Promise<void> => {
+    try {
+      setList(await fn());
+    } catch (e) {
+      toast('error', e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <div className="schedules">
+      <h3>Scheduled reports</h3>
+      {list.length === 0 && <p className="hint">None: add one to have a report written to a folder every day, week or month, without opening Patchwell's pages.</p>}
+      <ul>
+        {list.map((s) => (
+          <li key={s.id}>
+            {s.every} to <code>{s.folder}</code> — last written {s.lastRunAt ? ago(s.lastRunAt) : 'never'}{' '}
+            <button type="button" className="small" onClick={() => void act(() => reportsService.removeSchedule(s.id))}>
+              Remove
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="filters">
+        <select aria-label="Schedule" value={every} onChange={(e) => setEvery(e.target.value as ReportSchedule['every'])}>
+          <option value="daily">Daily</option>
+          <option value="weekly">Weekly</option>
+          <option value="monthly">Monthly</option>
+        </select>
+        <input aria-label="Report folder" placeholder="Folder, e.g. /srv/share/reports" value={folder} onChange={(e) => setFolder(e.target.value)} />
+        <button type="button" className="small" disabled={!folder.trim()} onClick={() => void act(() => reportsService.addSchedule(every, folder.trim()))}>
+          Add schedule
+        </button>
+      </div>
+    </div>
+  );
+}
 
 /** Generate a report for a period and download it in the format asked for. */
 function ReportsSection() {
@@ -87,6 +132,7 @@ function ReportsSection() {
         </button>
       </div>
       {reports && reports.length === 0 && <p className="hint">No reports yet.</p>}
+      <Schedules />
       {reports && reports.length > 0 && (
         <table className="grid" aria-label="Reports">
           <thead>
