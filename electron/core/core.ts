@@ -14,6 +14,7 @@ import { markInterrupted } from './jobs/job-queries';
 import { markScansInterrupted } from './discovery/discovery-queries';
 import { interruptRunningDeployments } from './deploy/deploy-queries';
 import { startScheduler } from './reports/schedules';
+import type { PdfPrinter } from './reports/pdf';
 import type { ScanOptions } from './discovery/scan';
 import { ensureBundledKev } from './intel/kev-import';
 import { ConnectionManager } from './transports/connections';
@@ -36,6 +37,8 @@ export interface CoreOptions {
   resourcesDir?: string;
   /** Run scheduled reports when due (default true). */
   scheduler?: boolean;
+  /** Prints reports to PDF (the app passes Electron's); default: the system Chromium when there is one. */
+  pdfPrinter?: PdfPrinter;
 }
 
 export interface Core {
@@ -77,6 +80,7 @@ export function createCore(options: CoreOptions): Core {
     dataDir: options.dataDir,
     version: typeof __PATCHWELL_VERSION__ === 'string' ? __PATCHWELL_VERSION__ : '0.0.0-dev',
     runtime: options.runtime,
+    ...(options.pdfPrinter ? { pdfPrinter: options.pdfPrinter } : {}),
   };
   const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
   const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);

@@ -4,6 +4,7 @@ import type { EventBus } from './event-bus';
 import type { JobRunner } from './jobs/job-runner';
 import type { ConnectionManager } from './transports/connections';
 import type { Vault } from './vault/vault';
+import type { PdfPrinter } from './reports/pdf';
 
 /** What every handler can reach. Built once by `createCore`. */
 export interface CoreServices {
@@ -15,6 +16,8 @@ export interface CoreServices {
   dataDir: string;
   version: string;
   runtime: 'electron' | 'browser';
+  /** Prints report HTML to PDF; absent: the system Chromium is looked for at each report. */
+  pdfPrinter?: PdfPrinter;
   /** Test and benchmark overrides of the scan defaults (e.g. no reverse DNS). */
   scanOverrides?: Partial<ScanOptions>;
 }

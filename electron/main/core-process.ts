@@ -5,6 +5,7 @@
 import { utilityProcess, type UtilityProcess } from 'electron';
 import path from 'node:path';
 import { responseMessage, eventMessage, type BridgeResult } from '../../shared/contract';
+import { printReportPdf } from './print-pdf';
 
 export interface CoreProcess {
   call(name: string, arg: unknown): Promise<BridgeResult>;
@@ -25,6 +26,16 @@ export function startCoreProcess(dataDir: string, vaultKey: Buffer | null): Core
   const listeners: ((name: string, payload: unknown) => void)[] = [];
 
   child.on('message', (data: unknown) => {
+    // The core asks main to print a report with Electron's Chromium (it cannot itself: utility process).
+    const print = data as { type?: unknown; id?: unknown; htmlFile?: unknown; pdfFile?: unknown };
+    if (print?.type === 'print-pdf' && typeof print.id === 'number' && typeof print.htmlFile === 'string' && typeof print.pdfFile === 'string') {
+      const id = print.id;
+      printReportPdf(dataDir, print.htmlFile, print.pdfFile).then(
+        () => child.postMessage({ type: 'print-pdf-result', id, ok: true }),
+        (e: unknown) => child.postMessage({ type: 'print-pdf-result', id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+      );
+      return;
+    }
     const res = responseMessage.safeParse(data);
     if (res.success) {
       const resolve = pending.get(res.data.id);

@@ -17,7 +17,7 @@ export const reportHandlers: HandlerMap<'reports/generate' | 'reports/list' | 'r
         period,
         ...(title ? { title } : {}),
         appVersion: s.version,
-        printer: chromium ? chromiumPrinter(chromium) : null,
+        printer: s.pdfPrinter ?? (chromium ? chromiumPrinter(chromium) : null),
         onStep: (step) => ctx.progress(steps.indexOf(step)),
       });
       ctx.progress(steps.length);

@@ -1,8 +1,8 @@
 /**
- * PDF from the report's HTML. The headless host (and the app where a Chromium is installed) prints with the
- * system's Chromium in headless mode, from a file, with the network switched off; the HTML has no external
- * reference anyway. Electron's own printToPDF lives in the main process, which the core cannot call: that
- * path is not wired yet, so an app without a system Chromium writes HTML, CSV and JSON and says why no PDF.
+ * PDF from the report's HTML. The headless host prints with the system's Chromium in headless mode, from a
+ * file, with the network switched off (the HTML has no external reference anyway). In the desktop app the
+ * core is handed a printer that asks Electron's main process to print with webContents.printToPDF
+ * (electron/main/print-pdf.ts). Without either, a report still gets HTML, CSV and JSON and says why no PDF.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';

@@ -58,7 +58,7 @@ export function runDueSchedules(s: CoreServices, now = Date.now()): number[] {
         ctx.progress(0, 2);
         const problem = folderProblem(sch.folder);
         if (problem) throw new Error(`${sch.folder}: ${problem}`);
-        const m = await generateReport(s.db, s.dataDir, { period: { from, to: now }, title: `Patch compliance report (${sch.every})`, appVersion: s.version, printer: chromium ? chromiumPrinter(chromium) : null, now });
+        const m = await generateReport(s.db, s.dataDir, { period: { from, to: now }, title: `Patch compliance report (${sch.every})`, appVersion: s.version, printer: s.pdfPrinter ?? (chromium ? chromiumPrinter(chromium) : null), now });
         ctx.progress(1);
         const target = path.join(sch.folder, `patchwell-report-${m.id}`);
         fs.mkdirSync(target, { recursive: true });
