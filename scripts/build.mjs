@@ -24,5 +24,13 @@ await Promise.all([
     // Bundled CommonJS dependencies (ws) call require(); give the ES module one.
     banner: { js: "import { createRequire as __pwCreateRequire } from 'node:module'; const require = __pwCreateRequire(import.meta.url);" },
   }),
+  // The command line: the same core for scripts and cron (`npm run patchwell -- …`, bin "patchwell").
+  esbuild({
+    ...common,
+    entryPoints: ['electron/cli/index.ts'],
+    outfile: 'out/cli/index.mjs',
+    format: 'esm',
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __pwCreateRequire } from 'node:module'; const require = __pwCreateRequire(import.meta.url);" },
+  }),
 ]);
 if (!quiet) console.log('built into out/');

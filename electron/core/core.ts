@@ -39,6 +39,12 @@ export interface CoreOptions {
   scheduler?: boolean;
   /** Prints reports to PDF (the app passes Electron's); default: the system Chromium when there is one. */
   pdfPrinter?: PdfPrinter;
+  /**
+   * Whether this process owns the data folder (default true): then jobs, scans and deployments left running by
+   * a dead process are marked interrupted at start. The command line passes false: the app may be running and
+   * its jobs are not dead.
+   */
+  owner?: boolean;
 }
 
 export interface Core {
@@ -63,9 +69,12 @@ export function createCore(options: CoreOptions): Core {
   // Owner-only: the folder will hold the credential vault and the inventory of every machine.
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(path.join(options.dataDir, 'patchwell.db'));
-  const interruptedJobIds = markInterrupted(db);
-  markScansInterrupted(db);
-  interruptRunningDeployments(db);
+  const owner = options.owner ?? true;
+  const interruptedJobIds = owner ? markInterrupted(db) : [];
+  if (owner) {
+    markScansInterrupted(db);
+    interruptRunningDeployments(db);
+  }
   ensureBundledKev(db, options.resourcesDir ?? path.resolve('resources'));
   const events = new EventBus();
   const jobs = new JobRunner(db, events, options.throttleMs);
