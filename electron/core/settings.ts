@@ -15,9 +15,22 @@ export function getSettings(db: Db): AppSettings {
 }
 
 export function updateSettings(db: Db, patch: Partial<AppSettings>, now = Date.now()): AppSettings {
-  const put = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
   db.transaction(() => {
-    for (const [k, v] of Object.entries(patch)) if (v !== undefined) put.run(k, JSON.stringify(v), now);
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) putSetting(db, k, v, now);
   })();
   return getSettings(db);
+}
+
+/** One stored value by key (JSON), for domains that keep their own settings (snapshot retention, schedules). */
+export function readSetting<T>(db: Db, key: string): T | undefined {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+  return row ? (JSON.parse(row.value) as T) : undefined;
+}
+
+export function putSetting(db: Db, key: string, value: unknown, now = Date.now()): void {
+  db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(
+    key,
+    JSON.stringify(value),
+    now,
+  );
 }

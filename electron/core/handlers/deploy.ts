@@ -10,6 +10,7 @@ import { isTimeZone } from '../deploy/window';
 import type { Db } from '../db/open';
 import { getHost, listHosts } from '../hosts/host-queries';
 import type { CoreServices } from '../services';
+import { putSetting, readSetting } from '../settings';
 import { deleteFsSnapshot } from '../snapshots/providers';
 import type { HandlerMap, ParsedArg } from './types';
 
@@ -54,8 +55,7 @@ const RETENTION_KEY = 'snapshotRetention';
 const DEFAULT_RETENTION: SnapshotRetention = { keepPerHost: 5, maxAgeDays: 90 };
 
 function getRetention(s: CoreServices): SnapshotRetention {
-  const row = s.db.prepare('SELECT value FROM settings WHERE key = ?').get(RETENTION_KEY) as { value: string } | undefined;
-  return row ? { ...DEFAULT_RETENTION, ...(JSON.parse(row.value) as Partial<SnapshotRetention>) } : DEFAULT_RETENTION;
+  return { ...DEFAULT_RETENTION, ...readSetting<Partial<SnapshotRetention>>(s.db, RETENTION_KEY) };
 }
 
 export const deployHandlers: HandlerMap<DeployCalls> = {
@@ -193,9 +193,7 @@ export const deployHandlers: HandlerMap<DeployCalls> = {
   'snapshots/retention': (_arg, s) => getRetention(s),
 
   'snapshots/prune': (retention, s) => {
-    s.db
-      .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
-      .run(RETENTION_KEY, JSON.stringify(retention), Date.now());
+    putSetting(s.db, RETENTION_KEY, retention);
     const doomed = snapshotsToPrune(s.db, retention.keepPerHost, retention.maxAgeDays);
     appendAudit(s.db, { actor: 'user', action: 'snapshots.prune', details: { retention, snapshots: doomed.map((d) => d.id) } });
     if (doomed.length === 0) return { jobId: null, toDelete: 0 };

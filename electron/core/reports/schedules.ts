@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { ReportSchedule } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import type { CoreServices } from '../services';
+import { putSetting, readSetting } from '../settings';
 import { chromiumPrinter, findChromium } from './pdf';
 import { generateReport, reportsDir } from './report-files';
 
@@ -16,14 +17,11 @@ const DAY = 86_400_000;
 export const INTERVAL_MS: Record<ReportSchedule['every'], number> = { daily: DAY, weekly: 7 * DAY, monthly: 30 * DAY };
 
 export function getSchedules(s: Pick<CoreServices, 'db'>): ReportSchedule[] {
-  const row = s.db.prepare('SELECT value FROM settings WHERE key = ?').get(KEY) as { value: string } | undefined;
-  return row ? (JSON.parse(row.value) as ReportSchedule[]) : [];
+  return readSetting<ReportSchedule[]>(s.db, KEY) ?? [];
 }
 
 export function saveSchedules(s: Pick<CoreServices, 'db'>, list: readonly ReportSchedule[]): void {
-  s.db
-    .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
-    .run(KEY, JSON.stringify(list), Date.now());
+  putSetting(s.db, KEY, list);
 }
 
 /** A folder a schedule may write to: absolute, an existing directory, writable. Returns the problem, or null. */
