@@ -205,13 +205,26 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     // fallocate reserves space without writing it: the disk is really full, the sparse image stays small.
     const fill = await sh('btrfs', `sudo fallocate -l ${Math.max(1, free - 100 * 1024)}K /var/tmp/pw-fill`);
     expect(fill.code).toBe(0);
+    let id = 0;
     try {
       const d = await deploy('btrfs');
+      id = d.id;
       expect(d.targets[0]).toMatchObject({ state: 'failed', step: 'preflight', snapshot: null });
       expect(d.targets[0]!.failure?.message).toMatch(/Disk nearly full: \d+ MB free on \//);
     } finally {
-      await sh('btrfs', 'sudo rm -f /var/tmp/pw-fill');
+      await sh('btrfs', 'sudo rm -f /var/tmp/pw-fill && sync');
     }
+    // btrfs hands freed space back at its next commit: wait until df shows it, as the user would.
+    for (let i = 0; i < 100; i++) {
+      if (Number((await sh('btrfs', "df -Pk / | awk 'NR==2 {print $4}'")).stdout.trim()) > free / 2) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Space freed, the same deployment resumes: the machine that stopped before any change is tried again.
+    await core.call('deploy/resume', { id, mode: 'resume' });
+    await core.services.jobs.idle();
+    const again = (await core.call('deploy/get', { id })) as DeploymentDetail;
+    expect(again.targets[0]).toMatchObject({ state: 'succeeded', failure: null });
+    expect(again.state).toBe('succeeded');
   }, 600_000);
 
   it('a canary that fails halts the deployment: the next ring is not started, and the plan says why', async () => {

@@ -126,13 +126,19 @@ export const deployHandlers: HandlerMap<DeployCalls> = {
     const d = getDeployment(s.db, id);
     if (!d || !d.plan) throw new AppError('not-found', `No deployment ${id}`);
     if (d.jobId !== null && s.jobs.isRunning(d.jobId)) throw new AppError('conflict', 'This deployment is still running');
-    if (d.state !== 'interrupted' && d.state !== 'cancelled' && d.state !== 'halted') {
+    if (d.state !== 'interrupted' && d.state !== 'cancelled' && d.state !== 'halted' && !(mode === 'resume' && (d.state === 'failed' || d.state === 'partial'))) {
       throw new AppError('bad-request', `A ${d.state} deployment cannot be resumed`);
     }
     if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
     if (mode === 'resume') {
-      // Machines a cancel or a halt left unstarted go back in the queue.
-      s.db.prepare(`UPDATE deployment_targets SET state = 'pending' WHERE deployment_id = ? AND state IN ('cancelled','skipped','waiting')`).run(id);
+      // Machines a cancel or a halt left unstarted go back in the queue, and so do those that stopped before any
+      // change (no snapshot: a full disk or a busy package manager the user may have dealt with since).
+      s.db
+        .prepare(
+          `UPDATE deployment_targets SET state = 'pending', failure = NULL
+           WHERE deployment_id = ? AND (state IN ('cancelled','skipped','waiting') OR (state = 'failed' AND snapshot_id IS NULL))`,
+        )
+        .run(id);
     }
     appendAudit(s.db, { actor: 'user', action: `deploy.${mode}`, targetType: 'deployment', targetId: id });
     const jobId = s.jobs.start('deploy', `${mode === 'resume' ? 'Resume' : 'Repair'}: ${d.title}`, { deploymentId: id, mode }, deployJob(s, id, d.plan, { mode }));

@@ -57,7 +57,8 @@ export function DeploymentDetail({ detail, log }: { detail: Detail; log: JobLogL
             Stop starting machines
           </button>
         )}
-        {(detail.state === 'interrupted' || detail.state === 'halted' || detail.state === 'cancelled') && (
+        {(detail.state === 'interrupted' || detail.state === 'halted' || detail.state === 'cancelled' ||
+          ((detail.state === 'failed' || detail.state === 'partial') && !detail.rollbackOf && detail.targets.some((t) => t.state === 'failed' && !t.snapshot))) && (
           <>
             <button type="button" className="primary" onClick={() => void act(() => actions.resume(detail.id, 'resume'), 'Resuming: machines caught mid-change are repaired first')}>
               Resume
