@@ -7,6 +7,7 @@ import { AppError, type CallName, calls, fieldsFromZod, isCallName } from '../..
 import { assessHandlers } from './handlers/assess';
 import { credentialHandlers } from './handlers/credentials';
 import { deployHandlers } from './handlers/deploy';
+import { feedHandlers } from './handlers/feeds';
 import { reportHandlers } from './handlers/reports';
 import { discoveryHandlers } from './handlers/discovery';
 import { hostHandlers } from './handlers/hosts';
@@ -24,6 +25,7 @@ const handlers: HandlerMap<CallName> = {
   ...assessHandlers,
   ...patchHandlers,
   ...deployHandlers,
+  ...feedHandlers,
   ...reportHandlers,
 };
 

@@ -15,7 +15,7 @@ import {
 } from './domain';
 import { credential, credentialInput, vaultStatus } from './credentials';
 import { appSettings, assessmentView, pendingUpdateView } from './assessment';
-import { feedView, patchRow } from './patches';
+import { feedImportResult, feedView, patchRow } from './patches';
 import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput } from './discovery';
 import {
   deploymentDetail, deploymentSummary, hostDeploySettings, maintenanceWindows, planRequest, planView, snapshotRetention, snapshotView, windowRule,
@@ -168,6 +168,15 @@ export const calls = {
     result: z.array(reportSchedule),
   },
   'reports/remove-schedule': { arg: z.object({ id: z.string().max(40) }), result: z.array(reportSchedule) },
+  /** The vulnerability feeds in force: kind, date, source, size, and whether they are out of date. */
+  'feeds/list': { arg: z.undefined(), result: z.array(feedView) },
+  /** Imports a feed file chosen in the UI (KEV JSON/CSV, EPSS CSV, gzipped or not); a bad file changes nothing. */
+  'feeds/import': {
+    arg: z.object({ name: z.string().trim().min(1).max(200), base64: z.string().min(1).max(48 * 1024 * 1024) }),
+    result: feedImportResult,
+  },
+  /** The same from a file on the computer running the core (large files; air-gapped media). */
+  'feeds/import-path': { arg: z.object({ path: z.string().min(1).max(4096) }), result: feedImportResult },
   'audit/list': {
     arg: z.object({
       limit: z.number().int().min(1).max(1000).optional(),

@@ -45,3 +45,12 @@ export const feedView = z.object({
   stale: z.boolean(),
 });
 export type FeedView = z.infer<typeof feedView>;
+
+export const feedImportResult = z.object({
+  kind: feedView.shape.kind,
+  format: z.string(),
+  feedDate: z.string(),
+  recordCount: z.number().int().nonnegative(),
+  source: z.string(),
+});
+export type FeedImportResult = z.infer<typeof feedImportResult>;

@@ -1,36 +1,49 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open';
+import { importFeedBytes } from './feed-import';
 import { listFeeds } from './intel-store';
-import { ensureBundledKev, parseKevJson } from './kev-import';
+import { BUNDLED_KEV, ensureBundledKev } from './kev-import';
 
 const RESOURCES = path.resolve(__dirname, '../../../resources');
-const snapshot = fs.readFileSync(path.join(RESOURCES, 'kev/known_exploited_vulnerabilities.json'), 'utf8');
+const snapshot = fs.readFileSync(path.join(RESOURCES, BUNDLED_KEV));
 
-describe('KEV import', () => {
-  it('reads the shipped CISA snapshot: every entry, its date and ransomware use', () => {
-    const r = parseKevJson(snapshot);
-    if (!r.ok) throw new Error(r.error);
-    expect(r.rows).toHaveLength(1404);
-    expect(r.version).toBe('2025.08.25');
-    expect(r.rows.find((x) => x.cveId === 'CVE-2021-44228')).toMatchObject({ vendor: 'Apache', dateAdded: '2021-12-10', ransomware: true });
-  });
-
-  it('loads the snapshot on first start, once', () => {
+describe('feed import', () => {
+  it('loads the bundled KEV snapshot on first start, once: every entry, its date and ransomware use', () => {
     const db = openDatabase(':memory:');
     ensureBundledKev(db, RESOURCES);
-    expect(listFeeds(db)).toEqual([expect.objectContaining({ kind: 'kev', recordCount: 1404, source: 'bundled snapshot (catalog 2025.08.25)' })]);
+    ensureBundledKev(db, RESOURCES);
+    expect(listFeeds(db)).toEqual([expect.objectContaining({ kind: 'kev', recordCount: 1404, source: 'bundled snapshot', feedDate: expect.stringMatching(/^2025-08-25/) })]);
+    expect(db.prepare('SELECT count(*) AS n FROM kev').get()).toEqual({ n: 1404 });
+    expect(db.prepare(`SELECT vendor, date_added, ransomware FROM kev WHERE cve_id = 'CVE-2021-44228'`).get()).toEqual({ vendor: 'Apache', date_added: '2021-12-10', ransomware: 1 });
+  });
+
+  it('refuses truncated, altered or malformed files and keeps the feed in force', () => {
+    const db = openDatabase(':memory:');
+    ensureBundledKev(db, RESOURCES);
+    const before = listFeeds(db);
+    const data = JSON.parse(snapshot.toString('utf8')) as { count: number; vulnerabilities: { cveID: string }[] };
+    const bad: [Uint8Array, RegExp][] = [
+      [snapshot.subarray(0, 5000), /refused/],
+      [Buffer.from(JSON.stringify({ ...data, vulnerabilities: data.vulnerabilities.slice(1) })), /count says 1404 but vulnerabilities has 1403/],
+      [Buffer.from('{"hello": 1}'), /not a recognised feed/],
+      [gzipSync(snapshot).subarray(0, 20_000), /refused/],
+    ];
+    for (const [bytes, message] of bad) expect(() => importFeedBytes(db, bytes, 'kev.json')).toThrow(message);
+    expect(listFeeds(db)).toEqual(before);
     expect(db.prepare('SELECT count(*) AS n FROM kev').get()).toEqual({ n: 1404 });
   });
 
-  it('refuses truncated, altered or malformed catalogs with a clear message', () => {
-    expect(parseKevJson(snapshot.slice(0, 5000))).toMatchObject({ ok: false, error: expect.stringMatching(/does not parse.*truncated/) });
-    const data = JSON.parse(snapshot) as { count: number; vulnerabilities: { cveID: string }[] };
-    expect(parseKevJson(JSON.stringify({ ...data, vulnerabilities: data.vulnerabilities.slice(1) }))).toMatchObject({ ok: false, error: expect.stringMatching(/says it has 1404 entries but holds 1403/) });
-    const bad = structuredClone(data);
-    bad.vulnerabilities[7]!.cveID = 'CVE-NOPE';
-    expect(parseKevJson(JSON.stringify(bad))).toMatchObject({ ok: false, error: 'KEV entry 8: cveID not a CVE id' });
-    expect(parseKevJson('{"hello": 1}')).toMatchObject({ ok: false });
+  it('imports EPSS scores (gzipped) and replaces them whole; an unsupported feed kind says so and changes nothing', () => {
+    const db = openDatabase(':memory:');
+    const csv = '#model_version:v2025.03.14,score_date:2025-09-01T12:55:00Z\ncve,epss,percentile\nCVE-2021-44228,0.94358,0.99961\nCVE-2024-3094,0.84,0.98\n';
+    const r = importFeedBytes(db, gzipSync(Buffer.from(csv)), 'epss_scores-2025-09-01.csv.gz', { now: 5 });
+    expect(r).toMatchObject({ kind: 'epss', recordCount: 2, feedDate: expect.stringMatching(/^2025-09-01/) });
+    expect(db.prepare(`SELECT score, percentile FROM epss WHERE cve_id = 'CVE-2021-44228'`).get()).toEqual({ score: 0.94358, percentile: 0.99961 });
+    const osv = JSON.stringify({ id: 'DSA-5678-1', modified: '2025-01-02T00:00:00Z', published: '2025-01-01T00:00:00Z', aliases: ['CVE-2024-1234'], affected: [{ package: { ecosystem: 'Debian:12', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '7.88.1-10+deb12u6' }] }] }] });
+    expect(() => importFeedBytes(db, Buffer.from(osv), 'DSA-5678-1.json')).toThrow(/valid OSV advisories file .* does not use that feed for scoring yet; nothing was changed/);
+    expect(listFeeds(db).map((f) => f.kind)).toEqual(['epss']);
   });
 });

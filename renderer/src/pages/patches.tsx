@@ -93,8 +93,8 @@ export function PatchesPage() {
         </div>
       )}
       <p className="hint feeds">
-        {kev ? `Known-exploited list: CISA KEV of ${kev.feedDate.slice(0, 10)} (${kev.recordCount} CVEs)${kev.stale ? ' — out of date: import a newer catalog' : ''}.` : 'No KEV catalog loaded.'}{' '}
-        {s.feeds.some((f) => f.kind === 'epss') ? '' : 'No EPSS scores loaded: exploit probability is not used yet.'}
+        {kev ? `Known-exploited list: CISA KEV of ${kev.feedDate.slice(0, 10)} (${kev.recordCount} CVEs)${kev.stale ? ' — out of date: import a newer catalog in Settings → Vulnerability feeds' : ''}.` : 'No KEV catalog loaded.'}{' '}
+        {s.feeds.some((f) => f.kind === 'epss') ? '' : 'No EPSS scores loaded: exploit probability is not used yet (import them in Settings → Vulnerability feeds).'}
       </p>
       {s.loaded && s.rows.length === 0 && !s.error ? (
         <EmptyState

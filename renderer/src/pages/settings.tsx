@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { AppSettings, CallResult } from '../../../shared/contract';
 import { assessService } from '../services/assess-service';
 import { CredentialsSection } from '../components/credentials-section';
+import { FeedsSection } from '../components/feeds-section';
 import { appService } from '../services/hosts-service';
 import { useUiStore, type Theme } from '../stores/ui-store';
 
@@ -56,6 +57,7 @@ export function SettingsPage() {
         )}
       </section>
       <CredentialsSection />
+      <FeedsSection />
       {info && (
         <section aria-label="About">
           <h2>About</h2>
