@@ -62,6 +62,14 @@ test.describe('deployments on the lab', () => {
     const plan = app.getByRole('region', { name: 'Deployment plan' });
     await expect(plan).toContainText('Ready: 3 approved updates on 1 machine');
     for (const p of FIXTURE_PACKAGES) await expect(plan.getByRole('table', { name: 'Plan' })).toContainText(`${p.name} ${p.installed} → ${newest[p.name]}`);
+    // The same approved versions, exported for Ansible: an inventory and a playbook.
+    const downloads: string[] = [];
+    app.on('download', (d) => void d.path().then((p) => downloads.push(fs.readFileSync(p!, 'utf8'))));
+    await plan.getByRole('button', { name: 'Export for Ansible' }).click();
+    await expect.poll(() => downloads.length).toBe(2);
+    const playbook = downloads.find((d) => d.includes('patchwell_approved'))!;
+    for (const p of FIXTURE_PACKAGES) expect(playbook).toContain(`"${p.name}=${newest[p.name]}"`);
+    expect(downloads.find((d) => d.startsWith('# Patchwell inventory'))).toContain(`"${fixture.address}":`);
     await plan.getByRole('button', { name: 'Deploy now' }).click();
     await app.getByRole('dialog', { name: 'Deploy now?' }).getByRole('button', { name: 'Deploy now' }).click();
 

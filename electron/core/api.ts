@@ -4,6 +4,7 @@
  * parses the argument with the contract's schema, and turns every failure into a wire error.
  */
 import { AppError, type CallName, calls, fieldsFromZod, isCallName } from '../../shared/contract';
+import { ansibleHandlers } from './handlers/ansible';
 import { assessHandlers } from './handlers/assess';
 import { credentialHandlers } from './handlers/credentials';
 import { deployHandlers } from './handlers/deploy';
@@ -25,6 +26,7 @@ const handlers: HandlerMap<CallName> = {
   ...assessHandlers,
   ...patchHandlers,
   ...deployHandlers,
+  ...ansibleHandlers,
   ...feedHandlers,
   ...reportHandlers,
 };

@@ -177,6 +177,11 @@ export const calls = {
   },
   /** The same from a file on the computer running the core (large files; air-gapped media). */
   'feeds/import-path': { arg: z.object({ path: z.string().min(1).max(4096) }), result: feedImportResult },
+  /** The inventory (groups from tags) and a playbook installing exactly the approved versions, for Ansible. */
+  'ansible/export': {
+    arg: z.object({ hostIds: z.array(z.number().int().positive()).max(10_000).optional() }),
+    result: z.object({ inventory: z.string(), playbook: z.string(), machines: z.number().int(), approved: z.number().int() }),
+  },
   'audit/list': {
     arg: z.object({
       limit: z.number().int().min(1).max(1000).optional(),

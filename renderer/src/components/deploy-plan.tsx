@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { deployService } from '../services/deploy-service';
+import { saveText } from '../services/reports-service';
 import { useDeployStore } from '../stores/deploy-store';
 import { useUiStore } from '../stores/ui-store';
 import { Dialog } from './dialog';
@@ -19,6 +21,17 @@ export function DeployPlan() {
     try {
       const id = await actions.start(confirmed);
       toast('info', `Deployment ${id} started: ${hosts.length} machine${hosts.length === 1 ? '' : 's'}, canary first`);
+    } catch (e) {
+      toast('error', e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  const exportAnsible = async (): Promise<void> => {
+    try {
+      const r = await deployService.ansibleExport();
+      saveText('patchwell-inventory.yml', 'application/yaml', r.inventory);
+      saveText('patchwell-approved.yml', 'application/yaml', r.playbook);
+      toast('info', `Exported ${r.machines} machines and ${r.approved} approved versions for Ansible`);
     } catch (e) {
       toast('error', e instanceof Error ? e.message : String(e));
     }
@@ -60,6 +73,9 @@ export function DeployPlan() {
               <option value={50}>50% must succeed</option>
             </select>
           </label>
+          <button type="button" onClick={() => void exportAnsible()} title="An inventory (groups from tags) and a playbook installing exactly these versions">
+            Export for Ansible
+          </button>
           <button type="button" disabled={busy} onClick={() => void start(false)}>
             Deploy in maintenance windows
           </button>

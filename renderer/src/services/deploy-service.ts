@@ -18,4 +18,5 @@ export const deployService = {
   retention: () => invoke('snapshots/retention'),
   prune: (r: SnapshotRetention) => invoke('snapshots/prune', r),
   log: (jobId: number) => invoke('jobs/log', { id: jobId }),
+  ansibleExport: () => invoke('ansible/export', {}),
 };

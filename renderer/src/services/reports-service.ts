@@ -12,8 +12,15 @@ export const reportsService = {
 
 /** Hands a file to the browser as a download (no navigation: the CSP and the app forbid it). */
 export function saveFile(name: string, mime: string, base64: string): void {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+  saveBlob(name, new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], { type: mime }));
+}
+
+export function saveText(name: string, mime: string, text: string): void {
+  saveBlob(name, new Blob([text], { type: mime }));
+}
+
+function saveBlob(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
