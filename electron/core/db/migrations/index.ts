@@ -7,6 +7,7 @@ import { sql as vaultAndAssessment } from './0002-vault-and-assessment';
 import { sql as discovery } from './0003-discovery';
 import { sql as intel } from './0004-intel-and-approvals';
 import { sql as deploy } from './0005-deploy';
+import { sql as intelFeedsAndPolicies } from './0006-intel-feeds-and-policies';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -21,6 +22,7 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: '0003-discovery', sql: discovery },
   { version: 4, name: '0004-intel-and-approvals', sql: intel },
   { version: 5, name: '0005-deploy', sql: deploy },
+  { version: 6, name: '0006-intel-feeds-and-policies', sql: intelFeedsAndPolicies },
 ];
 
 /** The schema version this build of the app understands. */

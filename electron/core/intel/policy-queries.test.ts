@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/open';
+import { addBlock, blockedPackages } from './policy-queries';
+
+function fleet() {
+  const db = openDatabase(':memory:');
+  const add = db.prepare(`INSERT INTO hosts (id, address, tags, created_at, updated_at) VALUES (?, ?, ?, 1, 1)`);
+  add.run(1, '127.0.0.1', '["db","office"]');
+  add.run(2, '127.0.0.2', '["office"]');
+  add.run(3, '127.0.0.3', '[]');
+  return db;
+}
+
+describe('blockedPackages', () => {
+  it('gives the fleet-wide blocks to every machine and a group block only to machines with that tag', () => {
+    const db = fleet();
+    addBlock(db, { kind: 'package', name: 'linux-image-amd64', reason: 'kernel updates by hand' });
+    addBlock(db, { kind: 'package', name: 'postgresql-15', tag: 'db', reason: 'upgrade with the vendor' });
+    addBlock(db, { kind: 'kb', name: 'kb5034441', reason: 'fails on small recovery partitions' });
+    expect(blockedPackages(db, 1)).toEqual(
+      new Map([
+        ['KB5034441', 'fails on small recovery partitions'],
+        ['linux-image-amd64', 'kernel updates by hand'],
+        ['postgresql-15', 'upgrade with the vendor (group db)'],
+      ]),
+    );
+    expect([...blockedPackages(db, 2).keys()].sort()).toEqual(['KB5034441', 'linux-image-amd64']);
+    expect([...blockedPackages(db, 99).keys()].sort()).toEqual(['KB5034441', 'linux-image-amd64']);
+  });
+
+  it('joins the reasons when a package is blocked fleet-wide and for a group, and updates a reason in place', () => {
+    const db = fleet();
+    addBlock(db, { kind: 'package', name: 'openssl', reason: 'waiting for 3.0.14' });
+    addBlock(db, { kind: 'package', name: 'openssl', tag: 'office', reason: 'printer driver' });
+    expect(blockedPackages(db, 2).get('openssl')).toBe('waiting for 3.0.14; printer driver (group office)');
+    addBlock(db, { kind: 'package', name: 'openssl', reason: 'waiting for 3.0.15' });
+    expect(blockedPackages(db, 3)).toEqual(new Map([['openssl', 'waiting for 3.0.15']]));
+  });
+
+  it('refuses a block without a name or a reason, and a KB that is not a KB number', () => {
+    const db = fleet();
+    expect(() => addBlock(db, { kind: 'package', name: ' ', reason: 'x' })).toThrow(/package name or KB/);
+    expect(() => addBlock(db, { kind: 'package', name: 'curl', reason: '  ' })).toThrow(/Say why curl is blocked/);
+    expect(() => addBlock(db, { kind: 'kb', name: 'patch-5034441', reason: 'x' })).toThrow(/not a KB number/);
+    expect(blockedPackages(db, 1).size).toBe(0);
+  });
+});
