@@ -1,7 +1,8 @@
+import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import { isStale, listFeeds } from '../intel/intel-store';
 import { buildPatchRows } from '../intel/patch-list';
-import { approveUpdates } from '../intel/patch-queries';
+import { ApprovalBlockedError, approveUpdates } from '../intel/patch-queries';
 import type { HandlerMap } from './types';
 
 export const patchHandlers: HandlerMap<'patches/list' | 'patches/approve'> = {
@@ -12,7 +13,13 @@ export const patchHandlers: HandlerMap<'patches/list' | 'patches/approve'> = {
   // Every approval names the exact versions, per machine, and is audited with them.
   'patches/approve': ({ items }, s) =>
     s.db.transaction(() => {
-      const approved = approveUpdates(s.db, items, 'user');
+      let approved: ReturnType<typeof approveUpdates>;
+      try {
+        approved = approveUpdates(s.db, items, 'user');
+      } catch (e) {
+        if (e instanceof ApprovalBlockedError) throw new AppError('bad-request', e.message);
+        throw e;
+      }
       for (const a of approved) {
         appendAudit(s.db, { actor: 'user', action: 'patch.approve', targetType: 'host', targetId: a.hostId, details: { package: a.package, from: a.from, to: a.to } });
       }

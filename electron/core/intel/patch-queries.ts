@@ -4,6 +4,7 @@
  */
 import type { Criticality } from '../../../shared/contract';
 import type { Db } from '../db/open';
+import { blockedPackages } from './policy-queries';
 
 export interface OpenUpdateRow {
   id: number;
@@ -116,7 +117,19 @@ export interface ApprovalRequest {
   hostIds?: number[];
 }
 
-/** Records approvals of exact versions; returns the rows approved (already-approved ones are skipped). */
+/** An approval asked for a package the block list forbids on that machine; nothing was approved. */
+export class ApprovalBlockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ApprovalBlockedError';
+  }
+}
+
+/**
+ * Records approvals of exact versions; returns the rows approved (already-approved ones are skipped).
+ * If any requested update is blocked by policy on its machine, the whole request is refused before anything
+ * is written, naming the package, the machine and the reason.
+ */
 export function approveUpdates(db: Db, requests: readonly ApprovalRequest[], by: string, now = Date.now()): { hostId: number; package: string; from: string | null; to: string }[] {
   const find = db.prepare(
     `SELECT host_id, package, arch, installed_version, candidate_version FROM pending_updates
@@ -126,14 +139,24 @@ export function approveUpdates(db: Db, requests: readonly ApprovalRequest[], by:
     `INSERT OR IGNORE INTO approvals (host_id, package, arch, from_version, to_version, approved_by, approved_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
-  const approved: { hostId: number; package: string; from: string | null; to: string }[] = [];
+  type Row = { host_id: number; package: string; arch: string; installed_version: string | null; candidate_version: string };
+  const wanted: Row[] = [];
   for (const r of requests) {
-    const rows = find.all(r.package, r.candidateVersion) as { host_id: number; package: string; arch: string; installed_version: string | null; candidate_version: string }[];
-    for (const u of rows) {
-      if (r.hostIds && !r.hostIds.includes(u.host_id)) continue;
-      const info = insert.run(u.host_id, u.package, u.arch, u.installed_version, u.candidate_version, by, now);
-      if (info.changes > 0) approved.push({ hostId: u.host_id, package: u.package, from: u.installed_version, to: u.candidate_version });
-    }
+    for (const u of find.all(r.package, r.candidateVersion) as Row[]) if (!r.hostIds || r.hostIds.includes(u.host_id)) wanted.push(u);
+  }
+  const blocksByHost = new Map<number, Map<string, string>>();
+  const refused: string[] = [];
+  for (const u of wanted) {
+    let blocks = blocksByHost.get(u.host_id);
+    if (!blocks) blocksByHost.set(u.host_id, (blocks = blockedPackages(db, u.host_id)));
+    const reason = blocks.get(u.package);
+    if (reason) refused.push(`${u.package} on machine ${u.host_id} (${reason})`);
+  }
+  if (refused.length) throw new ApprovalBlockedError(`Blocked by policy, nothing was approved: ${refused.join(', ')}`);
+  const approved: { hostId: number; package: string; from: string | null; to: string }[] = [];
+  for (const u of wanted) {
+    const info = insert.run(u.host_id, u.package, u.arch, u.installed_version, u.candidate_version, by, now);
+    if (info.changes > 0) approved.push({ hostId: u.host_id, package: u.package, from: u.installed_version, to: u.candidate_version });
   }
   return approved;
 }

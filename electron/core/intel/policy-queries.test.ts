@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open';
+import { ApprovalBlockedError, approveUpdates } from './patch-queries';
 import { addBlock, blockedPackages } from './policy-queries';
 
 function fleet() {
@@ -43,5 +44,27 @@ describe('blockedPackages', () => {
     expect(() => addBlock(db, { kind: 'package', name: 'curl', reason: '  ' })).toThrow(/Say why curl is blocked/);
     expect(() => addBlock(db, { kind: 'kb', name: 'patch-5034441', reason: 'x' })).toThrow(/not a KB number/);
     expect(blockedPackages(db, 1).size).toBe(0);
+  });
+});
+
+describe('approving a blocked package', () => {
+  it('is refused whole, naming the package, machine and reason, and nothing is approved', () => {
+    const db = fleet();
+    const upd = db.prepare(`INSERT INTO pending_updates (host_id, package, installed_version, candidate_version, detected_at) VALUES (?, ?, '1', '2', 1)`);
+    upd.run(1, 'postgresql-15');
+    upd.run(2, 'postgresql-15');
+    upd.run(1, 'curl');
+    addBlock(db, { kind: 'package', name: 'postgresql-15', tag: 'db', reason: 'upgrade with the vendor' });
+    const approvals = () => (db.prepare('SELECT count(*) AS n FROM approvals').get() as { n: number }).n;
+    expect(() =>
+      approveUpdates(db, [
+        { package: 'curl', candidateVersion: '2' },
+        { package: 'postgresql-15', candidateVersion: '2' },
+      ], 'user'),
+    ).toThrow(new ApprovalBlockedError('Blocked by policy, nothing was approved: postgresql-15 on machine 1 (upgrade with the vendor (group db))'));
+    expect(approvals()).toBe(0);
+    // Machine 2 is not in the db group: approving it there is allowed.
+    expect(approveUpdates(db, [{ package: 'postgresql-15', candidateVersion: '2', hostIds: [2] }], 'user')).toEqual([{ hostId: 2, package: 'postgresql-15', from: '1', to: '2' }]);
+    expect(approvals()).toBe(1);
   });
 });
