@@ -7,7 +7,7 @@ import { AppError, type CallName, calls, fieldsFromZod, isCallName } from '../..
 import { ansibleHandlers } from './handlers/ansible';
 import { assessHandlers } from './handlers/assess';
 import { credentialHandlers } from './handlers/credentials';
-import { deployHandlers } from './handlers/deploy';
+import { deployHandlers, setBlockedLookup } from './handlers/deploy';
 import { feedHandlers } from './handlers/feeds';
 import { reportHandlers } from './handlers/reports';
 import { discoveryHandlers } from './handlers/discovery';
@@ -15,6 +15,7 @@ import { hostHandlers } from './handlers/hosts';
 import { jobHandlers } from './handlers/jobs';
 import { patchHandlers } from './handlers/patches';
 import type { HandlerMap } from './handlers/types';
+import { blockedPackages } from './intel/policy-queries';
 import type { CoreServices } from './services';
 
 // Typed as the full map: a call declared in the contract without a handler fails the type check.
@@ -30,6 +31,9 @@ const handlers: HandlerMap<CallName> = {
   ...feedHandlers,
   ...reportHandlers,
 };
+
+// Deployment plans leave out what the policy block list forbids on each machine.
+setBlockedLookup(blockedPackages);
 
 export interface DispatchOptions {
   /** Validate results against the contract too (on in tests, where a drift must fail loudly). */
