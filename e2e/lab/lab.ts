@@ -220,7 +220,18 @@ export async function resetHost(address: string, opts: { onLog?: Log } = {}): Pr
     log(`resetting host ${address} (${rec.scenario})`);
     await destroyHost(rec.index, log);
     const fresh = await createHost(plan, rec.index, rec.scenario, wantedFor(plan, rec.scenario), creds);
-    await startProcess(fresh, log);
+    // Right after the old host went, its sshd may still hold the address for a moment (seen once in CI:
+    // "exited while starting" with nothing in the log); a short wait and a second start settle it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await startProcess(fresh, log);
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !(e instanceof LabError) || !/exited while starting/.test(e.message)) throw e;
+        log(`host ${address} exited while starting; trying again (${attempt}/3)`);
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
     return listHosts().find((h) => h.address === address)!;
   }, 10 * 60_000, log);
 }

@@ -1,4 +1,5 @@
 import { EmptyState } from '../components/empty-state';
+import { GettingStarted } from '../components/getting-started';
 import { hostsSelectors, useHostsStore } from '../stores/hosts-store';
 import { useShallow } from 'zustand/react/shallow';
 import { useJobsStore } from '../stores/jobs-store';
@@ -23,6 +24,7 @@ export function DashboardPage() {
           </button>
         </div>
       )}
+      {loaded && <GettingStarted />}
       {loaded && counts.total === 0 ? (
         <EmptyState
           title="Welcome to Patchwell"

@@ -1,0 +1,48 @@
+import { act, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BridgeResult, Host } from '../../../shared/contract';
+import { setTransport } from '../services/client';
+import { initialHostsState, useHostsStore } from '../stores/hosts-store';
+import { GettingStarted } from './getting-started';
+
+function transport(answers: Record<string, unknown>): void {
+  setTransport({
+    invoke: async (name: string): Promise<BridgeResult> => ({ ok: true, value: structuredClone(answers[name] ?? null) }),
+    onEvent: () => () => undefined,
+    onState: (fn) => (fn('open'), () => undefined),
+  });
+}
+const plan = (totalItems: number) => ({ rings: [], skipped: [], warnings: [], concurrency: 4, gatePercent: 100, deployNow: true, totalItems });
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await act(async () => new Promise((r) => setTimeout(r, 5)));
+};
+
+afterEach(() => {
+  setTransport(null);
+  useHostsStore.setState(initialHostsState);
+});
+
+describe('getting started', () => {
+  it('ticks what is done and offers the one next step', async () => {
+    transport({ 'credentials/list': [{ id: 1 }], 'deploy/plan': plan(0), 'deploy/list': [] });
+    useHostsStore.setState({ hosts: [{ id: 1, lastAssessedAt: 5 } as unknown as Host], loaded: true });
+    render(<GettingStarted />);
+    await settle();
+    const items = screen.getAllByRole('listitem');
+    expect(items.map((li) => li.className)).toEqual(['done', 'done', 'done', 'next', '']);
+    expect(screen.getByRole('button', { name: 'Open Patches' })).toBeTruthy();
+  });
+
+  it('starts at the scan on a fresh install, and disappears once a deployment ran', async () => {
+    transport({ 'credentials/list': [], 'deploy/plan': plan(0), 'deploy/list': [] });
+    const { unmount } = render(<GettingStarted />);
+    await settle();
+    expect(screen.getByRole('button', { name: 'Scan the network' })).toBeTruthy();
+    unmount();
+    transport({ 'credentials/list': [{ id: 1 }], 'deploy/plan': plan(0), 'deploy/list': [{ id: 1 }] });
+    useHostsStore.setState({ hosts: [{ id: 1, lastAssessedAt: 5 } as unknown as Host], loaded: true });
+    render(<GettingStarted />);
+    await settle();
+    expect(screen.queryByRole('region', { name: 'Getting started' })).toBeNull();
+  });
+});
