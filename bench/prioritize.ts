@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../electron/core/db/open';
 import { ensureBundledKev } from '../electron/core/intel/kev-import';
+import { EventBus } from '../electron/core/event-bus';
+import { PatchRowsCache } from '../electron/core/intel/patch-cache';
 import { buildPatchRows } from '../electron/core/intel/patch-list';
 
 const MACHINES = 500;
@@ -56,6 +58,17 @@ for (let i = 0; i < 25; i++) {
 times.sort((a, b) => a - b);
 console.log(`score everything: ${times[0]!.toFixed(0)}–${times[times.length - 1]!.toFixed(0)} ms per full build of ${PENDING} updates → ${rows} patch rows`);
 console.log(`Patches page build over 25 runs: median ${times[12]!.toFixed(0)} ms, p95 ${times[23]!.toFixed(0)} ms (target under 100 ms)`);
+// What the Patches page call does: rows kept in the core until an inventory/feed/approval change (or a minute).
+const cache = new PatchRowsCache(new EventBus());
+cache.get(db);
+const warm: number[] = [];
+for (let i = 0; i < 25; i++) {
+  const s = performance.now();
+  cache.get(db);
+  warm.push(performance.now() - s);
+}
+warm.sort((a, b) => a - b);
+console.log(`Patches page call with the rows cached (no change since the last build), 25 runs: median ${warm[12]!.toFixed(3)} ms, p95 ${warm[23]!.toFixed(3)} ms; the first call after a change pays the full build above`);
 console.log(`peak resident memory: ${(peak / 1024 / 1024).toFixed(0)} MiB`);
 db.close();
 fs.rmSync(dir, { recursive: true, force: true });

@@ -1,13 +1,13 @@
 import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import { isStale, listFeeds } from '../intel/intel-store';
-import { buildPatchRows } from '../intel/patch-list';
+import { patchRowsCache } from '../intel/patch-cache';
 import { ApprovalBlockedError, approveUpdates } from '../intel/patch-queries';
 import type { HandlerMap } from './types';
 
 export const patchHandlers: HandlerMap<'patches/list' | 'patches/approve'> = {
   'patches/list': (_arg, s) => ({
-    rows: buildPatchRows(s.db),
+    rows: patchRowsCache(s.events).get(s.db),
     feeds: listFeeds(s.db).map((f) => ({ ...f, stale: isStale(f) })),
   }),
   // Every approval names the exact versions, per machine, and is audited with them.
