@@ -1,0 +1,120 @@
+/**
+ * A WinRM server for tests, on 127.0.0.1:0 over plain HTTP: a real NTLM handshake per connection (the proof is
+ * checked against a known password), sealed messages both ways, and WS-Man shell operations whose commands
+ * are answered by a callback. Faults and hostile replies are switched on per test.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { parseXml, findAll, type XmlElement } from '../../platforms/mini-xml';
+import { decryptBody, encryptBody, ENCRYPTED_CONTENT_TYPE } from '../http-encryption';
+import { buildChallenge, verifyAuthenticate, type Credentials } from '../ntlm';
+import { NtlmSession } from '../ntlm-session';
+
+export type Misbehaviour = 'none' | 'timed-out-once' | 'access-denied' | 'truncate' | 'wrong-signature' | 'entities' | 'deep-nesting';
+export interface CommandReply { stdout: string; stderr?: string; exitCode: number }
+
+const SOAP_NS = 'xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"';
+const wrap = (body: string): string => `<s:Envelope ${SOAP_NS}><s:Header/><s:Body>${body}</s:Body></s:Envelope>`;
+const fault = (sub: string, text: string): string => wrap(`<s:Fault><s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>${sub}</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en-US">${text}</s:Text></s:Reason></s:Fault>`);
+const local = (n: string): string => n.slice(n.indexOf(':') + 1);
+const first = (el: XmlElement, name: string): XmlElement | undefined => findAll(el, name)[0];
+
+interface Conn { negotiate?: Buffer; challenge?: Buffer; session?: NtlmSession }
+
+export class WinrmTestServer {
+  misbehaviour: Misbehaviour = 'none';
+  readonly seen: { action: string; program?: string; args?: string[] }[] = [];
+  private readonly conns = new WeakMap<Socket, Conn>();
+  private readonly server: http.Server;
+  private timedOutSent = false;
+
+  constructor(private readonly cred: Credentials, private readonly onCommand: (program: string, args: string[]) => CommandReply) {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const conn = this.conns.get(req.socket) ?? {};
+      this.conns.set(req.socket, conn);
+      const auth = /^Negotiate (.+)$/.exec(req.headers.authorization ?? '');
+      if (auth) {
+        const msg = Buffer.from(auth[1]!, 'base64');
+        if (msg.readUInt32LE(8) === 1) {
+          conn.negotiate = msg;
+          conn.challenge = buildChallenge(crypto.randomBytes(8), msg.readUInt32LE(12), 'LAB', 'WIN-TEST');
+          res.writeHead(401, { 'WWW-Authenticate': `Negotiate ${conn.challenge.toString('base64')}` }).end();
+          return;
+        }
+        try {
+          conn.session = new NtlmSession(verifyAuthenticate(conn.negotiate!, conn.challenge!, msg, this.cred), false);
+        } catch {
+          res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' }).end();
+          return;
+        }
+      }
+      if (!conn.session) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' }).end();
+        return;
+      }
+      const { status, xml } = this.answer(decryptBody(conn.session, Buffer.concat(chunks)).toString('utf8'));
+      let body = encryptBody(conn.session, Buffer.from(xml));
+      if (this.misbehaviour === 'truncate') body = body.subarray(0, body.length - 40);
+      if (this.misbehaviour === 'wrong-signature') body[body.indexOf('octet-stream\r\n') + 18]! ^= 0xff;
+      res.writeHead(status, { 'Content-Type': ENCRYPTED_CONTENT_TYPE, 'Content-Length': body.length }).end(body);
+    });
+  }
+
+  private answer(xml: string): { status: number; xml: string } {
+    const env = parseXml(xml);
+    const action = local(first(env, 'a:Action')?.text.trim() ?? '').split('/').pop() ?? '';
+    if (this.misbehaviour === 'entities') return { status: 200, xml: `<!DOCTYPE s [<!ENTITY x "xxxxxxxx">]>${wrap('&x;')}` };
+    if (this.misbehaviour === 'deep-nesting') return { status: 200, xml: wrap('<x>'.repeat(5000) + '</x>'.repeat(5000)) };
+    if (this.misbehaviour === 'access-denied') return { status: 500, xml: fault('w:AccessDenied', 'Access is denied.') };
+    switch (action) {
+      case 'Create':
+        this.seen.push({ action });
+        return { status: 200, xml: wrap(`<rsp:Shell><rsp:ShellId>${crypto.randomUUID().toUpperCase()}</rsp:ShellId></rsp:Shell>`) };
+      case 'Command': {
+        const program = first(env, 'rsp:Command')?.text ?? '';
+        const args = findAll(env, 'rsp:Arguments').map((a) => a.text);
+        this.seen.push({ action, program, args });
+        this.pending = this.onCommand(program, args);
+        return { status: 200, xml: wrap(`<rsp:CommandResponse><rsp:CommandId>${crypto.randomUUID().toUpperCase()}</rsp:CommandId></rsp:CommandResponse>`) };
+      }
+      case 'Receive': {
+        this.seen.push({ action });
+        if (this.misbehaviour === 'timed-out-once' && !this.timedOutSent) {
+          this.timedOutSent = true;
+          return { status: 500, xml: fault('w:TimedOut', 'The WS-Management service cannot complete the operation within the time specified in OperationTimeout.') };
+        }
+        const id = first(env, 'rsp:DesiredStream')?.attrs.CommandId ?? '';
+        const p = this.pending ?? { stdout: '', exitCode: 0 };
+        const stream = (name: string, text: string): string => `<rsp:Stream Name="${name}" CommandId="${id}">${Buffer.from(text).toString('base64')}</rsp:Stream>`;
+        return { status: 200, xml: wrap(`<rsp:ReceiveResponse>${stream('stdout', p.stdout)}${stream('stderr', p.stderr ?? '')}<rsp:CommandState CommandId="${id}" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"><rsp:ExitCode>${p.exitCode}</rsp:ExitCode></rsp:CommandState></rsp:ReceiveResponse>`) };
+      }
+      case 'Signal':
+        this.seen.push({ action });
+        return { status: 200, xml: wrap('<rsp:SignalResponse/>') };
+      case 'Delete':
+        this.seen.push({ action });
+        return { status: 200, xml: wrap('') };
+      default:
+        return { status: 500, xml: fault('w:ActionNotSupported', `Unknown action ${action}`) };
+    }
+  }
+
+  private pending: CommandReply | undefined;
+}
