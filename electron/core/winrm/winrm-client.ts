@@ -7,7 +7,8 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import tls, { type PeerCertificate } from 'node:tls';
 import { buildNtlmNegotiate } from '../discovery/ntlm-challenge';
 import type { ExecOptions, ExecResult, Remote } from '../platforms/remote';
 import { decryptBody, encryptBody, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from './http-encryption';
@@ -32,6 +33,35 @@ export class WinrmError extends Error {
 const SAFE_ARG = /^[A-Za-z0-9_.,:=+@%\\/-]+$/;
 const MAX_BODY = 16 * 1024 * 1024;
 
+type ConnectCallback = (err: Error | null, stream: Duplex) => void;
+
+/**
+ * An HTTPS agent that hands a socket to a request only after the certificate pin was checked, so no request
+ * (and no Basic credential) is written to a server whose certificate changed.
+ */
+class PinningAgent extends https.Agent {
+  constructor(options: https.AgentOptions, private readonly check: (cert: PeerCertificate) => Error | undefined) {
+    super(options);
+  }
+  override createConnection(options: https.RequestOptions, callback?: ConnectCallback): undefined {
+    if (!callback) throw new Error('PinningAgent needs a connection callback');
+    const socket = tls.connect(options as tls.ConnectionOptions);
+    const onError = (e: Error): void => callback(e, socket);
+    socket.once('error', onError);
+    socket.once('secureConnect', () => {
+      socket.off('error', onError);
+      const err = this.check(socket.getPeerCertificate());
+      if (err) {
+        socket.destroy();
+        callback(err, socket);
+      } else {
+        callback(null, socket);
+      }
+    });
+    return undefined;
+  }
+}
+
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
 
 export class WinrmSession implements Remote {
@@ -49,7 +79,7 @@ export class WinrmSession implements Remote {
     this.url = `${target.https ? 'https' : 'http'}://${target.address.includes(':') ? `[${target.address}]` : target.address}:${port}/wsman`;
     const opts = { keepAlive: true, maxSockets: 1 };
     this.agent = target.https
-      ? new https.Agent({ ...opts, rejectUnauthorized: false, ...(target.ca ? { ca: target.ca } : {}) })
+      ? new PinningAgent({ ...opts, rejectUnauthorized: false, ...(target.ca ? { ca: target.ca } : {}) }, (cert) => this.checkCert(cert))
       : new http.Agent(opts);
     if ((cred.auth ?? 'ntlm') === 'basic') {
       if (!target.https) throw new WinrmError('auth-failed', 'Basic authentication is only allowed over HTTPS');
@@ -159,26 +189,20 @@ export class WinrmSession implements Remote {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       });
-      req.on('socket', (s) => {
-        if (!this.target.https) return;
-        s.once('secureConnect', () => {
-          try { this.checkCert(s as TLSSocket); } catch (e) { req.destroy(e as Error); }
-        });
-      });
       req.on('timeout', () => req.destroy(new WinrmError('timeout', `WinRM at ${this.label} did not answer in ${this.timeoutMs} ms`)));
       req.on('error', reject);
       req.end(body);
     });
   }
 
-  private checkCert(socket: TLSSocket): void {
-    const cert = socket.getPeerCertificate();
-    if (!cert?.raw) throw new WinrmError('protocol', `WinRM at ${this.label} presented no certificate`);
+  private checkCert(cert: PeerCertificate): Error | undefined {
+    if (!cert?.raw) return new WinrmError('protocol', `WinRM at ${this.label} presented no certificate`);
     const seen = crypto.createHash('sha256').update(cert.raw).digest('hex');
     const pinned = this.target.pinnedCertSha256?.toLowerCase().replace(/:/g, '');
     if (pinned && pinned !== seen) {
-      throw new WinrmError('cert-changed', `WinRM at ${this.label} presented certificate SHA-256 ${seen}, but ${pinned} is pinned; refused`);
+      return new WinrmError('cert-changed', `WinRM at ${this.label} presented certificate SHA-256 ${seen}, but ${pinned} is pinned; refused`);
     }
     this.certSha256 = seen;
+    return undefined;
   }
 }

@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseXml, findAll, type XmlElement } from '../../platforms/mini-xml';
 import { decryptBody, encryptBody, ENCRYPTED_CONTENT_TYPE } from '../http-encryption';
@@ -29,8 +30,9 @@ export class WinrmTestServer {
   private readonly server: http.Server;
   private timedOutSent = false;
 
-  constructor(private readonly cred: Credentials, private readonly onCommand: (program: string, args: string[]) => CommandReply) {
-    this.server = http.createServer((req, res) => this.handle(req, res));
+  /** With `tls`, HTTPS with Basic or NTLM and plain SOAP bodies (no message encryption), as Windows does on 5986. */
+  constructor(private readonly cred: Credentials, private readonly onCommand: (program: string, args: string[]) => CommandReply, private readonly tls?: { key: string; cert: string }) {
+    this.server = tls ? https.createServer(tls, (req, res) => this.handle(req, res)) : http.createServer((req, res) => this.handle(req, res));
   }
 
   async listen(): Promise<number> {
@@ -64,6 +66,16 @@ export class WinrmTestServer {
           res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' }).end();
           return;
         }
+      }
+      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+      if (this.tls && (basic || conn.session)) {
+        if (basic && Buffer.from(basic[1]!, 'base64').toString() !== `${this.cred.username}:${this.cred.password}`) {
+          res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="WSMAN"' }).end();
+          return;
+        }
+        const { status, xml } = this.answer(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(status, { 'Content-Type': 'application/soap+xml;charset=UTF-8' }).end(xml);
+        return;
       }
       if (!conn.session) {
         res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' }).end();
