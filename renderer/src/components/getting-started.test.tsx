@@ -1,4 +1,4 @@
-import { act, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeResult, Host } from '../../../shared/contract';
 import { setTransport } from '../services/client';
@@ -18,6 +18,7 @@ const settle = async (): Promise<void> => {
 };
 
 afterEach(() => {
+  cleanup();
   setTransport(null);
   useHostsStore.setState(initialHostsState);
 });

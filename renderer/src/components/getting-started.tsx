@@ -23,9 +23,14 @@ export function GettingStarted() {
   const [approved, setApproved] = useState(false);
   const [deployed, setDeployed] = useState(false);
   useEffect(() => {
-    void credentialsService.list().then((l) => setCredentials(l.length), () => setCredentials(null));
-    void deployService.plan({ deployNow: true }).then((p) => setApproved(p.totalItems > 0), () => undefined);
-    void deployService.list(1).then((l) => setDeployed(l.length > 0), () => undefined);
+    // Answers that arrive after the card is gone are dropped.
+    let alive = true;
+    void credentialsService.list().then((l) => alive && setCredentials(l.length), () => alive && setCredentials(null));
+    void deployService.plan({ deployNow: true }).then((p) => alive && setApproved(p.totalItems > 0), () => undefined);
+    void deployService.list(1).then((l) => alive && setDeployed(l.length > 0), () => undefined);
+    return () => {
+      alive = false;
+    };
   }, [hosts]);
 
   const steps: Step[] = [

@@ -2,7 +2,7 @@
  * A page fetches its data once when it opens, not in a loop: a hook depending on the whole store state
  * once re-ran after every load and flooded the core with tens of thousands of calls.
  */
-import { act, render } from '@testing-library/react';
+import { act, cleanup, render } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeResult } from '../../../shared/contract';
 import { setTransport } from '../services/client';
@@ -40,6 +40,7 @@ function countingTransport(): Map<string, number> {
 }
 
 afterEach(() => {
+  cleanup();
   setTransport(null);
   usePatchesStore.setState(initialPatchesState);
   useDeployStore.setState(initialDeployState);
