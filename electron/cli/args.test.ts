@@ -11,6 +11,7 @@ describe('command line arguments', () => {
     expect(parseArgs(['assess', '127.0.0.12', '--no-refresh']).command).toEqual({ kind: 'assess', addresses: ['127.0.0.12'], refresh: false });
     expect(parseArgs(['assess']).command).toEqual({ kind: 'assess', addresses: [], refresh: null });
     expect(parseArgs(['audit', 'verify']).command).toEqual({ kind: 'audit-verify' });
+    expect(parseArgs(['export-ansible', '--out', 'ansible']).command).toEqual({ kind: 'export-ansible', out: 'ansible' });
     expect(parseArgs([]).command).toEqual({ kind: 'help' });
   });
 
@@ -32,6 +33,7 @@ describe('command line arguments', () => {
       [['report', '--days', '7', '--from', '2026-10-01'], /not both/],
       [['report', '--from', '2026-11-01', '--to', '2026-10-01'], /must end after it starts/],
       [['audit', 'fix'], /audit verify/],
+      [['export-ansible'], /export-ansible --out DIR/],
       [['deploy'], /unknown command "deploy"/],
       [['--home'], /--home needs a folder/],
     ];

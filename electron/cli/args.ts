@@ -5,6 +5,7 @@ export type Command =
   | { kind: 'assess'; addresses: string[]; refresh: boolean | null }
   | { kind: 'report'; from: number; to: number; out: string | null; title: string | null }
   | { kind: 'audit-verify' }
+  | { kind: 'export-ansible'; out: string }
   | { kind: 'help' };
 
 export interface Parsed {
@@ -25,6 +26,8 @@ export const USAGE = `usage: patchwell [--home DIR] [--json] <command>
         write a compliance report (HTML, PDF, CSV, JSON); --out copies its files to DIR
   audit verify
         check the audit trail's hash chain; exit code 3 when it is broken
+  export-ansible --out DIR
+        write patchwell-inventory.yml and patchwell-approved.yml (the approved versions) for ansible-playbook
 
   --home DIR   the data folder (default: PATCHWELL_HOME, else the app's)
   --json       results as JSON on stdout (progress always goes to stderr)
@@ -114,6 +117,10 @@ export function parseArgs(argv: readonly string[], now = Date.now()): Parsed {
       const start = from ?? end - (days ?? 30) * DAY;
       if (start >= end) throw new UsageError('the report period must end after it starts');
       return { home, json, command: { kind: 'report', from: start, to: end, out, title } };
+    }
+    case 'export-ansible': {
+      if (args[0] !== '--out' || !args[1] || args.length > 2) throw new UsageError('usage: patchwell export-ansible --out DIR');
+      return { home, json, command: { kind: 'export-ansible', out: args[1] } };
     }
     case 'audit':
       if (args[0] !== 'verify' || args.length > 1) throw new UsageError('usage: patchwell audit verify');

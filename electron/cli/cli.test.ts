@@ -62,6 +62,12 @@ describe.skipIf(!built && !inCi)('patchwell command line (built)', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true });
   });
 
+  it('export-ansible on an empty inventory fails with the reason', async () => {
+    const r = await cli('export-ansible', '--out', path.join(home, 'ansible'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('No machines to export');
+  });
+
   it('writes a report and copies it where asked', async () => {
     const outDir = path.join(home, 'out');
     const r = await cli('report', '--days', '7', '--out', outDir);

@@ -48,6 +48,18 @@ async function run(core: Core, command: Command, json: boolean): Promise<number>
       out(v.ok ? `audit trail intact: ${v.rows} entries, head ${v.head}` : `audit trail BROKEN at entry ${v.firstBrokenId}: ${v.reason}`, v);
       return v.ok ? 0 : 3;
     }
+    case 'export-ansible': {
+      const r = (await core.call('ansible/export', {})) as { inventory: string; playbook: string; machines: number; approved: number };
+      const dir = path.resolve(command.out);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'patchwell-inventory.yml'), r.inventory);
+      fs.writeFileSync(path.join(dir, 'patchwell-approved.yml'), r.playbook);
+      out(
+        `wrote ${path.join(dir, 'patchwell-inventory.yml')} (${r.machines} machines) and ${path.join(dir, 'patchwell-approved.yml')} (${r.approved} approved versions)`,
+        { folder: dir, machines: r.machines, approved: r.approved },
+      );
+      return 0;
+    }
     case 'scan': {
       const { jobId } = (await core.call('discovery/start', {
         include: command.targets, exclude: command.exclude, extraPorts: command.ports, confirmLarge: command.confirmLarge,

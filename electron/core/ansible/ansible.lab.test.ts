@@ -61,8 +61,16 @@ describe.skipIf(!labEnabled)('Ansible export on the lab', () => {
     // Free text comes back marked unsafe: Ansible will never template it.
     expect(inv._meta.hostvars[fixture.address]).toMatchObject({ ansible_user: { __ansible_unsafe: 'admin' }, ansible_port: 22, patchwell_name: { __ansible_unsafe: HOSTILE } });
 
-    // The key stays where it is: the operator passes it, as they would their own.
-    const env = { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PRIVATE_KEY_FILE: fixture.keyPath, ANSIBLE_NOCOLOR: '1', ANSIBLE_SSH_ARGS: '-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no' };
+    // Host keys checked strictly: known_hosts is written from the lab's own record of the machine's public keys,
+    // and the fingerprint Patchwell pinned and exported must be that machine's.
+    expect(inv._meta.hostvars[fixture.address]).toMatchObject({ patchwell_host_key_fingerprint: fixture.hostKeyFingerprint });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, Object.entries(fixture.hostPublicKeys).map(([type, key]) => `${fixture.address} ${key.startsWith(type) ? key : `${type} ${key}`}`).join('\n') + '\n');
+    // The private key stays where it is: the operator passes it, as they would their own.
+    const env = {
+      ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_PRIVATE_KEY_FILE: fixture.keyPath, ANSIBLE_NOCOLOR: '1',
+      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
+    };
     // A debug task reads the hostile name: printed as text, the lookup inside it never runs.
     fs.writeFileSync(path.join(dir, 'name.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.debug:\n        msg: "{{ patchwell_name }}"\n');
     const shown = await run('ansible-playbook', ['-i', path.join(dir, 'inventory.yml'), path.join(dir, 'name.yml')], { env, maxBuffer: 16 * 1024 * 1024 });
