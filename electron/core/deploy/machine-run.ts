@@ -13,7 +13,7 @@ import { runScript } from '../platforms/exec-util';
 import type { Remote } from '../platforms/remote';
 import type { CoreServices } from '../services';
 import { chooseProvider, restoreFsSnapshot, takeFsSnapshot } from '../snapshots/providers';
-import { describeDiff, diffPackages, restorePackages } from '../snapshots/package-state';
+import { describeDiff, restorePackages } from '../snapshots/package-state';
 import {
   getSnapshot, getSnapshotMeta, insertSnapshot, markApprovalsDeployed, recordPackageChange, revokeApprovals, setItemResults,
   setSnapshotState, type SnapshotMeta, type TargetPatch,
@@ -336,5 +336,3 @@ async function rebootAndWait(m: MachineContext, before: string, newestKernel: st
 export function needsRepair(step: string | null): boolean {
   return step === 'install' || step === 'verify' || step === 'reboot' || step === 'rollback' || step === 'repair';
 }
-
-export { diffPackages };

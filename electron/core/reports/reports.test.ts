@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { appendAudit } from '../audit/audit-log';
 import { openDatabase, type Db } from '../db/open';
 import { insertHost } from '../hosts/host-queries';
-import { csvCell, parseCsv, toCsv } from './csv';
+import { readCsvRows } from '../intel/feeds/csv-reader';
+import { csvCell, toCsv } from './csv';
+
+const parseCsv = (text: string): string[][] => [...readCsvRows(text)].map((r) => r.fields);
 import { collectReport } from './report-data';
 import { generateReport, listReports, readReportFile } from './report-files';
 import { esc, renderReportHtml } from './report-html';
