@@ -1,6 +1,7 @@
 // Runs Electronegativity (Doyensec's Electron security scanner, installed in tools/electronegativity because it
 // brings an old TypeScript parser) over the built app and fails on any HIGH or MEDIUM finding that is not
-// justified below. It reads only .js files, so the built .cjs entry points are copied as .js first. The scanner
+// justified below. scripts/electronegativity-run.mjs runs it with a race-free findings writer. It reads only
+// .js files, so the built .cjs entry points are copied as .js first. The scanner
 // tries to fetch translations and Electron's release list from the internet; offline-guard refuses that, so the
 // test command sends nothing off this machine. Run by `npm test` after the build.
 import { execFileSync } from 'node:child_process';
@@ -43,9 +44,10 @@ copy('out/preload/index.cjs', 'preload.js');
 copy('out/core/utility.cjs', 'core.js');
 copy('out/renderer', 'renderer');
 const electronVersion = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).devDependencies.electron.replace(/^[^\d]*/, '');
-const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pw-eneg-out-')), 'findings.csv');
+const dist = path.dirname(cli);
+const findingsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pw-eneg-out-')), 'findings.json');
 try {
-  execFileSync(process.execPath, ['--import', pathToFileURL(path.join(root, 'scripts/offline-guard.mjs')).href, cli, '-i', input, '-e', electronVersion, '-r', '-o', csv], {
+  execFileSync(process.execPath, ['--import', pathToFileURL(path.join(root, 'scripts/offline-guard.mjs')).href, path.join(root, 'scripts/electronegativity-run.mjs'), dist, findingsFile, '-i', input, '-e', electronVersion, '-r'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 300_000,
   });
@@ -53,30 +55,12 @@ try {
   console.error(`electronegativity failed to run: ${e.message}`);
   process.exit(1);
 }
-
-/** RFC 4180-ish: the scanner quotes fields that hold commas or quotes. */
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n') { row.push(field); rows.push(row); row = []; field = ''; }
-    else if (c !== '\r') field += c;
-  }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  return rows;
+if (!fs.existsSync(findingsFile)) {
+  console.error('electronegativity finished without writing its findings');
+  process.exit(1);
 }
-const [header, ...rows] = parseCsv(fs.readFileSync(csv, 'utf8'));
-const col = (name) => header.findIndex((h) => h.trim() === name);
-const findings = rows.filter((r) => r.length > 3).map((r) => ({
-  check: r[col('issue')], severity: r[col('severity')], file: r[col('filename')], location: r[col('location')], sample: r[col('sample')], description: r[col('description')],
-}));
+/** @type {{check: string, severity: string, file: string, location: string, sample: string, description: string}[]} */
+const findings = JSON.parse(fs.readFileSync(findingsFile, 'utf8'));
 // The scanner always notes our strict CSP (LOW): no finding at all means it did not really scan.
 if (!findings.some((f) => f.file === 'renderer/index.html' && f.check === 'CSP_GLOBAL_CHECK')) {
   console.error(`electronegativity reported ${findings.length} findings and none for renderer/index.html: the scan did not run as expected`);
