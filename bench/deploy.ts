@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { DeploymentDetail, Host, PendingUpdateView } from '../shared/contract';
+import type { DeploymentDetail, Host, JobLogLine, PendingUpdateView } from '../shared/contract';
 import { createCore } from '../electron/core/core';
 import { FIXTURE_PACKAGES, resetHost, SCENARIOS, up, type LabHost } from '../e2e/lab/index';
 
@@ -55,6 +55,27 @@ async function bare(hosts: LabHost[]): Promise<number[]> {
   );
 }
 
+/** Per-step seconds of every machine, from each machine's "Done in N s (preflight 1.2 s, snapshot …)" log line. */
+type StepTimes = Record<string, number[]>;
+
+function parseStepTimes(lines: readonly string[]): StepTimes {
+  const out: StepTimes = {};
+  for (const line of lines) {
+    const m = /^Done in ([\d.]+) s \((.*)\)$/.exec(line);
+    if (!m) continue;
+    (out.total ??= []).push(Number(m[1]));
+    for (const part of m[2]!.split(', ')) {
+      const p = /^(\w+) ([\d.]+) s$/.exec(part);
+      if (p) (out[p[1]!] ??= []).push(Number(p[2]));
+    }
+  }
+  return out;
+}
+
+const steps: StepTimes[] = [];
+/** CPU milliseconds the core (this process) used during each deployment: it shares the 2 cores with the machines. */
+const coreCpu: number[] = [];
+
 async function patchwell(hosts: LabHost[]): Promise<number> {
   const core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-deploy-')), runtime: 'browser', maxConnections: N * 2 });
   try {
@@ -72,12 +93,21 @@ async function patchwell(hosts: LabHost[]): Promise<number> {
     const all = (await core.call('hosts/list', undefined)) as Host[];
     await core.call('deploy/set-settings', { ids: all.map((h) => h.id), patch: { ring: 0 } });
     const t = performance.now();
+    const cpu = process.cpuUsage();
     const { deploymentId } = (await core.call('deploy/start', { deployNow: true, confirmed: true, concurrency: N })) as { deploymentId: number };
     await core.services.jobs.idle();
     const ms = performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    coreCpu.push((used.user + used.system) / 1000);
     const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
     const bad = d.targets.filter((x) => x.state !== 'succeeded');
     if (bad.length) throw new Error(`Patchwell: ${bad.length} machines did not succeed: ${bad.map((b) => `${b.label} ${b.failure?.message}`).join('; ')}`);
+    if (d.jobId) {
+      const log = (await core.call('jobs/log', { id: d.jobId })) as JobLogLine[];
+      const t = parseStepTimes(log.map((l) => l.message));
+      if ((t.total?.length ?? 0) !== hosts.length) throw new Error(`Patchwell: ${t.total?.length ?? 0} "Done in" lines for ${hosts.length} machines`);
+      steps.push(t);
+    }
     return ms;
   } finally {
     await core.close();
@@ -121,6 +151,9 @@ async function main(): Promise<void> {
     pw.push(await patchwell(hosts));
     await checkInstalled(hosts);
     console.log(`round ${r}: Patchwell (preflight + snapshot + install + verify) ${sec(pw.at(-1)!)}`);
+    const st = steps.at(-1);
+    console.log(`round ${r}: Patchwell core CPU during the deployment ${sec(coreCpu.at(-1)!)}`);
+    if (st) console.log(`round ${r}: Patchwell per step, median [max] over machines: ${Object.entries(st).map(([k, v]) => `${k} ${median(v).toFixed(1)} [${Math.max(...v).toFixed(1)}] s`).join(', ')}`);
 
     hosts = await resetAll(hosts);
     an.push(await ansible(hosts));

@@ -105,10 +105,16 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     expect((await sh('fixture', 'cat /usr/share/pw-fixture-a/NEW-IN-1.1')).stdout).toBe('added in 1.1-1\n');
     expect(await updatesOf('fixture')).toEqual([]);
     expect(t.items.every((i) => i.state === 'installed' && i.resultVersion === i.toVersion)).toBe(true);
-    // The old .debs were kept on the machine, so the rollback needs no repository.
-    expect((await sh('fixture', 'ls /var/cache/apt/archives/')).stdout).toContain('pw-fixture-a_1.0-1_');
+    // The old .debs were kept on the machine as real files (a file: repository's are copied, not linked), byte for
+    // byte the repository's, fetched without apt-get's slower download path.
+    const kept = await sh('fixture', 'cd /var/cache/apt/archives && find . -maxdepth 1 -type f -name "pw-fixture-*" | sort | while read -r f; do cmp -s "$f" "/srv/pw-fixture-repo/pool/$f" && echo "$f"; done');
+    expect(kept.stdout.trim().split('\n')).toEqual(FIXTURE_PACKAGES.map((p) => `./${p.name}_${p.installed}_all.deb`).sort());
+    const log = ((await core.call('jobs/log', { id: d.jobId! })) as { message: string }[]).map((l) => l.message).join('\n');
+    expect(log).toMatch(/rollback \.debs kept: 3$/m);
 
-    const after = await rollback(d.id);
+    // The rollback needs no repository: with the fixture repository gone, it installs the kept .debs.
+    await sh('fixture', 'sudo mv /srv/pw-fixture-repo /srv/pw-fixture-repo.away');
+    const after = await rollback(d.id).finally(() => sh('fixture', 'sudo mv /srv/pw-fixture-repo.away /srv/pw-fixture-repo'));
     expect(after.targets[0]!.state).toBe('rolled-back');
     expect(await versions('fixture', fixtureNames)).toEqual(fixtureInstalled);
     expect((await sh('fixture', 'test -e /usr/share/pw-fixture-a/NEW-IN-1.1; echo $?')).stdout.trim()).toBe('1');

@@ -96,7 +96,7 @@ export async function deployMachine(m: MachineContext): Promise<MachineOutcome> 
             remote,
             current.filter((c) => todo.some((t) => t.package === c.name)).map((c) => ({ name: c.name, version: c.version, arch: c.arch })),
           )
-        : { present: [], downloaded: [], unavailable: [] };
+        : { present: [], downloaded: [], viaAptGet: [], unavailable: [] };
       const fs = await takeFsSnapshot(remote, choice.provider, pf, m.deploymentId);
       const meta: SnapshotMeta = {
         packages: installed.map((p) => ({ name: p.name, arch: p.arch, version: p.version })),
@@ -106,7 +106,7 @@ export async function deployMachine(m: MachineContext): Promise<MachineOutcome> 
       snapshotId = insertSnapshot(m.s.db, { hostId: m.host.id, deploymentId: m.deploymentId, provider: choice.provider, ref: fs.ref, sizeBytes: fs.sizeBytes, meta });
       m.report({ snapshotId });
       audit(m, 'deploy.snapshot', { snapshotId, provider: choice.provider, ref: fs.ref, packages: installed.length, unavailable: kept.unavailable });
-      m.log('info', `Snapshot taken: ${choice.reason}; ${installed.length} package versions recorded; rollback .debs kept: ${kept.present.length + kept.downloaded.length}${kept.unavailable.length ? `, unavailable: ${kept.unavailable.join(', ')}` : ''}`);
+      m.log('info', `Snapshot taken: ${choice.reason}; ${installed.length} package versions recorded; rollback .debs kept: ${kept.present.length + kept.downloaded.length}${kept.viaAptGet.length ? ` (${kept.viaAptGet.length} through apt-get download)` : ''}${kept.unavailable.length ? `, unavailable: ${kept.unavailable.join(', ')}` : ''}`);
 
       enter('install');
       changed = true;

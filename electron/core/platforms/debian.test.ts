@@ -163,12 +163,18 @@ describe('install and rollback', () => {
 
   it('keeps rollback .debs and reports what is unavailable', async () => {
     const host = new FakeRemote().on('script:debian-keep-debs', {
-      stdout: 'present libssl3:amd64=3.0.19-1~deb12u2\nunavailable openssl:amd64=3.0.19-1~deb12u2\n',
+      stdout: 'present libssl3:amd64=3.0.19-1~deb12u2\ndownloaded libc6:amd64=2.36-9\ndownloaded perl-base:amd64=5.36.0-7\nslow perl-base:amd64=5.36.0-7\nunavailable openssl:amd64=3.0.19-1~deb12u2\n',
     });
     const r = await createDebianPlatform().ensureRollbackDebs(host, [
       { name: 'libssl3', arch: 'amd64', version: '3.0.19-1~deb12u2' }, { name: 'openssl', arch: 'amd64', version: '3.0.19-1~deb12u2' },
+      { name: 'libc6', arch: 'amd64', version: '2.36-9' }, { name: 'perl-base', arch: 'amd64', version: '5.36.0-7' },
     ]);
-    expect(r).toEqual({ present: ['libssl3:amd64=3.0.19-1~deb12u2'], downloaded: [], unavailable: ['openssl:amd64=3.0.19-1~deb12u2'] });
+    expect(r).toEqual({
+      present: ['libssl3:amd64=3.0.19-1~deb12u2'],
+      downloaded: ['libc6:amd64=2.36-9', 'perl-base:amd64=5.36.0-7'],
+      viaAptGet: ['perl-base:amd64=5.36.0-7'],
+      unavailable: ['openssl:amd64=3.0.19-1~deb12u2'],
+    });
     expect(host.calls[0]?.options?.sudo).toBe(true);
     expect(debFileName('automake', '1:1.16.5-1.3', 'all')).toBe('automake_1%3a1.16.5-1.3_all.deb');
   });

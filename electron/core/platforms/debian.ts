@@ -69,13 +69,23 @@ export interface DebianPlatform extends Platform {
 export interface RollbackDebsResult {
   present: string[];
   downloaded: string[];
+  /** Of those downloaded, the ones apt-helper could not fetch, that went through the slower `apt-get download`. */
+  viaAptGet: string[];
   /** Versions no configured repository still offers: a rollback to them needs another source of the .deb. */
   unavailable: string[];
 }
 
 /**
  * Root: for each "name:arch=version", keep /var/cache/apt/archives/name_version_arch.deb (epoch ":" → "%3a", as
- * apt names them); download it there when missing. apt-get may warn that the download ran unsandboxed as root.
+ * apt names them); fetch it there when missing.
+ *
+ * The fast path reads where each version comes from (apt-cache policy) and its file name and SHA-256
+ * (apt-cache show), then fetches each file with apt-helper and checks the checksum: apt-cache and apt-helper
+ * only map apt's cache, while apt-get builds its whole dependency cache first, which costs several times as
+ * much CPU (measured on the lab: ~165 ms for one `apt-get download` against ~20 ms per apt-cache call) — and a
+ * deployment pays it on every machine at once. A file: repository's file is copied, never linked, so the
+ * rollback still works when that repository is gone. Whatever the fast path cannot fetch goes through
+ * `apt-get download` as before ("slow" lines say which); apt-get may warn that it ran unsandboxed as root.
  */
 export const KEEP_DEBS_SCRIPT = `# patchwell:debian-keep-debs
 set -u
@@ -90,14 +100,65 @@ for spec in "$@"; do
   if [ -f "$(file_of "$spec")" ]; then echo "present $spec"; else missing="$missing $spec"; fi
 done
 [ -z "$missing" ] && exit 0
-# One apt-get for all of them (each run loads apt's cache: on a slow machine that is most of the cost);
+tmp=$(mktemp) || exit 71
+trap 'rm -f "$tmp" "$tmp.plan"' EXIT
+names=
+for spec in $missing; do names="$names \${spec%%=*}"; done
+# "src <package> <version> <uri>": the first repository offering each version (the dpkg status file is no source).
+# shellcheck disable=SC2086
+apt-cache policy $names 2>/dev/null | awk '
+  /^[^ ].*:$/ { pkg = substr($0, 1, length($0) - 1); ver = ""; next }
+  /^ (\\*\\*\\*|   ) [^ ]+ -?[0-9]+$/ { ver = $(NF - 1); next }
+  ver != "" && NF >= 3 && $2 ~ /^[a-z][a-z0-9+.-]*:/ && !seen[pkg " " ver]++ { print "src", pkg, ver, $2 }
+' >> "$tmp"
+# "deb <name:arch=version> <Filename> <SHA256>" from each version's record.
+# shellcheck disable=SC2086
+apt-cache show $missing 2>/dev/null | awk '
+  function flush() { if (p != "" && f != "" && h != "" && !seen[p ":" a "=" v]++) print "deb", p ":" a "=" v, f, h; p = a = v = f = h = "" }
+  /^Package: / { p = $2 } /^Architecture: / { a = $2 } /^Version: / { v = $2 } /^Filename: / { f = $2 } /^SHA256: / { h = $2 }
+  /^$/ { flush() } END { flush() }
+' >> "$tmp"
+# "<spec> <url> <sha256> <file>" for each missing version the fast path can fetch; one apt-helper run for all.
+# shellcheck disable=SC2086
+awk -v want="$missing" '
+  BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) if (w[i] != "") need[w[i]] = 1 }
+  $1 == "src" { src[$2 " " $3] = $4; next }
+  $1 == "deb" && ($2 in need) { deb[$2] = $3 " " $4 }
+  END {
+    for (s in deb) {
+      name = s; sub(/=.*/, "", name); pkg = name; sub(/:.*/, "", pkg); ver = s; sub(/^[^=]*=/, "", ver)
+      uri = (name " " ver) in src ? src[name " " ver] : src[pkg " " ver]
+      if (uri == "") continue
+      split(deb[s], d, " "); arch = name; sub(/^[^:]*:/, "", arch); enc = ver; gsub(/:/, "%3a", enc)
+      print s, uri "/" d[1], d[2], pkg "_" enc "_" arch ".deb"
+    }
+  }' "$tmp" > "$tmp.plan"
+set --
+while read -r spec url sum out; do set -- "$@" "$url" "partial/patchwell-$out" "SHA256:$sum"; done < "$tmp.plan"
+if [ "$#" -gt 0 ] && [ -x /usr/lib/apt/apt-helper ]; then /usr/lib/apt/apt-helper download-file "$@" >/dev/null 2>&1; fi
+slow=
+for spec in $missing; do
+  out=$(file_of "$spec")
+  sum=$(awk -v s="$spec" '$1 == s { print $3; exit }' "$tmp.plan")
+  part="partial/patchwell-$out"
+  # A file: repository's file arrives as a link to it: copy it, and check what was copied.
+  if [ -n "$sum" ] && [ -e "$part" ] && cp -L "$part" "$out.patchwell" &&
+    [ "$(sha256sum < "$out.patchwell" | cut -d ' ' -f 1)" = "$sum" ] && mv -f "$out.patchwell" "$out"; then
+    echo "downloaded $spec"
+  else
+    slow="$slow $spec"
+  fi
+  rm -f "$part" "$out.patchwell"
+done
+[ -z "$slow" ] && exit 0
+# One apt-get for the rest (each run builds apt's dependency cache: on a slow machine that is most of the cost);
 # if one version is gone from every repository that run fails as a whole, so then one at a time.
 # shellcheck disable=SC2086
-if ! apt-get download -q $missing >/dev/null 2>&1; then
-  for spec in $missing; do apt-get download -q "$spec" >/dev/null 2>&1 || true; done
+if ! apt-get download -q $slow >/dev/null 2>&1; then
+  for spec in $slow; do apt-get download -q "$spec" >/dev/null 2>&1 || true; done
 fi
-for spec in $missing; do
-  if [ -f "$(file_of "$spec")" ]; then echo "downloaded $spec"; else echo "unavailable $spec"; fi
+for spec in $slow; do
+  if [ -f "$(file_of "$spec")" ]; then echo "downloaded $spec"; echo "slow $spec"; else echo "unavailable $spec"; fi
 done
 `;
 
@@ -306,10 +367,12 @@ export function createDebianPlatform(debianOptions: DebianOptions = {}): DebianP
     async ensureRollbackDebs(remote, items) {
       validateItems(items);
       const r = await runScript(remote, 'debian-keep-debs', KEEP_DEBS_SCRIPT, items.map(spec), { sudo: true, timeoutMs: 30 * 60_000 });
-      const result: RollbackDebsResult = { present: [], downloaded: [], unavailable: [] };
+      const result: RollbackDebsResult = { present: [], downloaded: [], viaAptGet: [], unavailable: [] };
       for (const line of r.stdout.split('\n')) {
         const [status, s] = line.trim().split(' ');
-        if (s && (status === 'present' || status === 'downloaded' || status === 'unavailable')) result[status].push(s);
+        if (!s) continue;
+        if (status === 'present' || status === 'downloaded' || status === 'unavailable') result[status].push(s);
+        else if (status === 'slow') result.viaAptGet.push(s);
       }
       return result;
     },
