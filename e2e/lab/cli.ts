@@ -1,4 +1,5 @@
 /** `npm run lab -- <command>`: bring the lab up, show it, take it down. See README.md. */
+import { vmDown, vmUp } from './vm.js';
 import { down, pruneCache, labAvailable, resetHost, startHost, status, stopHost, up, isScenario, LabError, SCENARIOS, MAX_HOSTS, type LabHost, type Scenario } from './index.js';
 
 const USAGE = `usage: npm run lab -- <command>
@@ -14,6 +15,9 @@ const USAGE = `usage: npm run lab -- <command>
   reset-host ADDRESS    put it back to its scenario's first state (fresh disk, new host keys)
   prune                 delete cache entries no recipe or host uses any more
   available             say whether the lab can run on this machine
+  vm-up                 start the lab VM (Debian with systemd and its own kernel, so it can
+                        reboot) on 127.0.0.100, on a fresh disk
+  vm-down               stop the lab VM and remove its disk
 
 scenarios: ${SCENARIOS.join(', ')}`;
 
@@ -112,6 +116,16 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(a.ok ? 'the lab can run here\n' : `the lab cannot run here: ${a.reason}\n`);
       return a.ok ? 0 : 1;
     }
+    case 'vm-up': {
+      if (args.length > 0) throw new UsageError(`vm-up takes no arguments, got ${JSON.stringify(args.join(' '))}`);
+      const vm = await vmUp({ onLog: log });
+      process.stdout.write(`${vm.address}  ${vm.hostname}  ${vm.accel}  kernel ${vm.kernelRelease}  admin / ${vm.password}  ${vm.hostKeyFingerprint}\nkey: ${vm.keyPath}\n`);
+      return 0;
+    }
+    case 'vm-down':
+      if (args.length > 0) throw new UsageError(`vm-down takes no arguments, got ${JSON.stringify(args.join(' '))}`);
+      await vmDown();
+      return 0;
     case undefined: case 'help': case '--help': case '-h':
       process.stdout.write(`${USAGE}\n`);
       return cmd === undefined ? 2 : 0;

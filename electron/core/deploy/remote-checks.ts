@@ -26,13 +26,16 @@ echo @@zfs; if command -v zfs >/dev/null 2>&1; then echo yes; fi
 /**
  * The services that run: systemd's running service units where systemd is PID 1, else the names of the
  * daemons (children of PID 1, and PID 1 itself) — what "the services that ran before still run" compares.
+ * Without a D-Bus daemon (minimal installs), systemctl refuses a non-root user ("Failed to connect to bus"):
+ * then the daemons are listed too, rather than an empty list that would make the check pass vacuously.
  */
 export const SERVICES_SCRIPT = `# patchwell:deploy-services
 set -u
 LC_ALL=C; export LC_ALL
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 &&
+  units=$(systemctl list-units --type=service --state=running --no-legend --plain 2>/dev/null); then
   echo @@systemd
-  systemctl list-units --type=service --state=running --no-legend --plain 2>/dev/null | awk '{print $1}'
+  printf '%s\\n' "$units" | awk 'NF {print $1}'
 else
   echo @@daemons
   for p in /proc/[0-9]*; do
