@@ -14,6 +14,7 @@ import { discoveryHandlers } from './handlers/discovery';
 import { hostHandlers } from './handlers/hosts';
 import { jobHandlers } from './handlers/jobs';
 import { patchHandlers } from './handlers/patches';
+import { policyHandlers } from './handlers/policies';
 import type { HandlerMap } from './handlers/types';
 import { blockedPackages } from './intel/policy-queries';
 import type { CoreServices } from './services';
@@ -30,6 +31,7 @@ const handlers: HandlerMap<CallName> = {
   ...ansibleHandlers,
   ...feedHandlers,
   ...reportHandlers,
+  ...policyHandlers,
 };
 
 // Deployment plans leave out what the policy block list forbids on each machine.

@@ -17,6 +17,7 @@ import { startScheduler } from './reports/schedules';
 import type { PdfPrinter } from './reports/pdf';
 import type { ScanOptions } from './discovery/scan';
 import { ensureBundledKev } from './intel/kev-import';
+import { startPolicyEvaluation } from './intel/policy-rules';
 import { ConnectionManager } from './transports/connections';
 import { Vault } from './vault/vault';
 import type { CoreServices } from './services';
@@ -93,6 +94,7 @@ export function createCore(options: CoreOptions): Core {
   };
   const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
   const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);
+  const stopPolicies = startPolicyEvaluation(db, events);
   let closed = false;
   return {
     services,
@@ -103,6 +105,7 @@ export function createCore(options: CoreOptions): Core {
       if (closed) return;
       closed = true;
       stopScheduler();
+      stopPolicies();
       await jobs.stopAll();
       closeDatabase(db);
     },

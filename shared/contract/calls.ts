@@ -21,6 +21,7 @@ import {
   deploymentDetail, deploymentSummary, hostDeploySettings, maintenanceWindows, planRequest, planView, snapshotRetention, snapshotView, windowRule,
 } from './deploy';
 import { reportFile, reportInfo, reportPeriod, reportSchedule } from './reports';
+import { policyCalls } from './policies';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -190,6 +191,7 @@ export const calls = {
     result: z.array(auditEntry),
   },
   'audit/verify': { arg: z.undefined(), result: auditVerifyResult },
+  ...policyCalls,
 } as const;
 
 export type Calls = typeof calls;

@@ -10,3 +10,4 @@ export * from './assessment';
 export * from './patches';
 export * from './deploy';
 export * from './reports';
+export * from './policies';

@@ -8,6 +8,7 @@ import { sql as discovery } from './0003-discovery';
 import { sql as intel } from './0004-intel-and-approvals';
 import { sql as deploy } from './0005-deploy';
 import { sql as intelFeedsAndPolicies } from './0006-intel-feeds-and-policies';
+import { sql as policyRules } from './0007-policy-rules';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -23,6 +24,7 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: '0004-intel-and-approvals', sql: intel },
   { version: 5, name: '0005-deploy', sql: deploy },
   { version: 6, name: '0006-intel-feeds-and-policies', sql: intelFeedsAndPolicies },
+  { version: 7, name: '0007-policy-rules', sql: policyRules },
 ];
 
 /** The schema version this build of the app understands. */

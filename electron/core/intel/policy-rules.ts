@@ -1,0 +1,302 @@
+/**
+ * Auto-approve rules and their evaluation. One rule per scope: the fleet (tag '') and each tag. A machine's
+ * tag rules win over the fleet rule; a tag rule saying "never" keeps the machine out of auto-approval even if
+ * another of its tags would approve. Blocks always win: a blocked update a rule would approve is held and
+ * the hold is audited once. Approvals are recorded exactly like manual ones (exact versions, per machine),
+ * with the approver "policy:<rule name>".
+ */
+import type { PolicyBlock, PolicyDecision, PolicyEvaluation, PolicyRule, PolicyRuleInput, RiskBand } from '../../../shared/contract';
+import { appendAudit } from '../audit/audit-log';
+import type { Db } from '../db/open';
+import type { EventSink } from '../event-bus';
+import { approveUpdates, cvesByUpdate, intelForOpenCves, listOpenUpdateRows } from './patch-queries';
+import { blockedPackages } from './policy-queries';
+import { scoreUpdate, type CveIntel } from './risk-score';
+
+export const DAY_MS = 86_400_000;
+/** Decisions returned to the UI; the counts always cover everything. */
+export const MAX_DECISIONS_SHOWN = 500;
+
+const BAND_RANK: Readonly<Record<RiskBand, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+interface RuleRow {
+  id: number;
+  tag: string;
+  name: string;
+  mode: 'auto' | 'never';
+  approve_kev: number;
+  approve_band: RiskBand | null;
+  approve_score: number | null;
+  after_days: number | null;
+  security_only: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A rule as evaluation uses it (saved or previewed). */
+export type RuleSpec = Omit<PolicyRule, 'id' | 'summary' | 'createdAt' | 'updatedAt'> & { tag: string | null };
+
+/** The rule in plain words, as the Policies page shows it. */
+export function describeRule(r: RuleSpec): string {
+  const scope = r.tag ? `Machines tagged ${r.tag}` : 'All machines';
+  if (r.mode === 'never') return `${scope}: never approve anything automatically${r.tag ? ' (overrides the fleet rule)' : ''}.`;
+  const now: string[] = [];
+  if (r.approveKev) now.push('fixes a CVE on the KEV list (known exploited)');
+  if (r.approveBand) now.push(r.approveBand === 'critical' ? 'has a critical risk band' : `has a ${r.approveBand} risk band or higher`);
+  if (r.approveScore !== null) now.push(`has a risk score of ${r.approveScore} or more`);
+  const parts: string[] = [];
+  if (now.length) parts.push(`approve at once an update that ${now.join(', or ')}`);
+  if (r.afterDays !== null) parts.push(r.afterDays === 0 ? 'approve every other update at once' : `approve every other update once it has been pending ${r.afterDays} day${r.afterDays === 1 ? '' : 's'}`);
+  if (!parts.length) return `${scope}: this rule approves nothing (choose at least one condition).`;
+  return `${scope}: ${parts.join('; ')}${r.securityOnly ? '. Only security updates; others wait for a manual approval' : ''}. Blocked packages are never approved.`;
+}
+
+function toSpec(r: RuleRow): RuleSpec {
+  return {
+    tag: r.tag || null,
+    name: r.name,
+    mode: r.mode,
+    approveKev: r.approve_kev === 1,
+    approveBand: r.approve_band,
+    approveScore: r.approve_score,
+    afterDays: r.after_days,
+    securityOnly: r.security_only === 1,
+  };
+}
+
+export function listRules(db: Db): PolicyRule[] {
+  return (db.prepare(`SELECT * FROM policy_rules ORDER BY tag <> '', tag`).all() as RuleRow[]).map((r) => {
+    const spec = toSpec(r);
+    return { id: r.id, ...spec, summary: describeRule(spec), createdAt: r.created_at, updatedAt: r.updated_at };
+  });
+}
+
+export function specOf(input: PolicyRuleInput): RuleSpec {
+  return {
+    tag: input.tag ?? null,
+    name: input.name.trim(),
+    mode: input.mode,
+    approveKev: input.approveKev,
+    approveBand: input.approveBand,
+    approveScore: input.approveScore,
+    afterDays: input.afterDays,
+    securityOnly: input.securityOnly,
+  };
+}
+
+/** Saves the rule of its scope, replacing the one there was; returns it. */
+export function saveRule(db: Db, input: PolicyRuleInput, now = Date.now()): PolicyRule {
+  const s = specOf(input);
+  if (!s.name) throw new Error('Give the rule a name');
+  db.prepare(
+    `INSERT INTO policy_rules (tag, name, mode, approve_kev, approve_band, approve_score, after_days, security_only, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (tag) DO UPDATE SET name = excluded.name, mode = excluded.mode, approve_kev = excluded.approve_kev,
+       approve_band = excluded.approve_band, approve_score = excluded.approve_score, after_days = excluded.after_days,
+       security_only = excluded.security_only, updated_at = excluded.updated_at`,
+  ).run(s.tag ?? '', s.name, s.mode, s.approveKev ? 1 : 0, s.approveBand, s.approveScore, s.afterDays, s.securityOnly ? 1 : 0, now, now);
+  const saved = listRules(db).find((r) => (r.tag ?? '') === (s.tag ?? ''));
+  if (!saved) throw new Error('The rule was not saved');
+  return saved;
+}
+
+/** Removes a rule; false when there was none with this id. */
+export function removeRule(db: Db, id: number): PolicyRule | null {
+  const rule = listRules(db).find((r) => r.id === id) ?? null;
+  if (rule) db.prepare('DELETE FROM policy_rules WHERE id = ?').run(id);
+  return rule;
+}
+
+export function listBlocks(db: Db): PolicyBlock[] {
+  return (
+    db.prepare(`SELECT id, kind, name, tag, reason, created_at FROM policy_blocks ORDER BY tag <> '', tag, kind, name`).all() as {
+      id: number;
+      kind: 'package' | 'kb';
+      name: string;
+      tag: string;
+      reason: string;
+      created_at: number;
+    }[]
+  ).map((b) => ({ id: b.id, kind: b.kind, name: b.name, tag: b.tag || null, reason: b.reason, createdAt: b.created_at }));
+}
+
+export function removeBlock(db: Db, id: number): PolicyBlock | null {
+  const block = listBlocks(db).find((b) => b.id === id) ?? null;
+  if (block) db.prepare('DELETE FROM policy_blocks WHERE id = ?').run(id);
+  return block;
+}
+
+/** What one update looks like to a rule. */
+export interface RuleFacts {
+  isSecurity: boolean;
+  kevCves: readonly string[];
+  score: number;
+  band: RiskBand;
+  detectedAt: number;
+}
+
+/** Why this rule approves the update now, or null if it does not (yet). */
+export function ruleApproves(rule: RuleSpec, u: RuleFacts, now: number): string | null {
+  if (rule.mode === 'never') return null;
+  if (rule.securityOnly && !u.isSecurity) return null;
+  if (rule.approveKev && u.kevCves.length) return `KEV-listed ${u.kevCves.join(', ')}`;
+  if (rule.approveBand && BAND_RANK[u.band] >= BAND_RANK[rule.approveBand]) return `risk band ${u.band} (score ${u.score})`;
+  if (rule.approveScore !== null && u.score >= rule.approveScore) return `risk score ${u.score} is at least ${rule.approveScore}`;
+  if (rule.afterDays !== null && now - u.detectedAt >= rule.afterDays * DAY_MS) {
+    return `pending ${Math.floor((now - u.detectedAt) / DAY_MS)} days (rule: after ${rule.afterDays})`;
+  }
+  return null;
+}
+
+/**
+ * The rules that apply to a machine with these tags: its tags' rules if it has any (a "never" among them
+ * wins and is returned alone), else the fleet rule, else none.
+ */
+export function rulesFor(tags: readonly string[], rules: readonly RuleSpec[]): RuleSpec[] {
+  const tagRules = rules.filter((r) => r.tag !== null && tags.includes(r.tag)).sort((a, b) => (a.tag ?? '').localeCompare(b.tag ?? ''));
+  if (tagRules.length) {
+    const never = tagRules.find((r) => r.mode === 'never');
+    return never ? [never] : tagRules;
+  }
+  return rules.filter((r) => r.tag === null);
+}
+
+interface Plan {
+  decisions: PolicyDecision[];
+}
+
+/** Decides, without writing, what the rules approve and what blocks hold among the updates not yet approved. */
+export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now()): Plan {
+  const decisions: PolicyDecision[] = [];
+  if (!rules.length) return { decisions };
+  const tagsByHost = new Map<number, string[]>();
+  for (const h of db.prepare('SELECT id, tags FROM hosts').all() as { id: number; tags: string }[]) tagsByHost.set(h.id, JSON.parse(h.tags) as string[]);
+  const updates = listOpenUpdateRows(db).filter((u) => !u.approved);
+  if (!updates.length) return { decisions };
+  const cves = cvesByUpdate(db);
+  const intel = intelForOpenCves(db);
+  const blocksByHost = new Map<number, Map<string, string>>();
+  for (const u of updates) {
+    const applicable = rulesFor(tagsByHost.get(u.hostId) ?? [], rules);
+    if (!applicable.length || applicable[0]!.mode === 'never') continue;
+    const ids = cves.get(u.id) ?? [];
+    const cveIntel: CveIntel[] = ids.map((cveId) => {
+      const f = intel.get(cveId);
+      return { cveId, ...(f?.kev ? { kev: f.kev } : {}), ...(f?.epss ? { epss: f.epss } : {}) };
+    });
+    const isSecurity = u.isSecurity || ids.length > 0;
+    const risk = scoreUpdate({
+      package: u.package,
+      cves: cveIntel,
+      vendorSeverity: u.urgency,
+      isSecurity,
+      detectedAt: u.detectedAt,
+      machine: { criticality: u.criticality, exposed: false, listeningServices: u.openPorts },
+      now,
+    });
+    const facts: RuleFacts = { isSecurity, kevCves: cveIntel.filter((c) => c.kev).map((c) => c.cveId).sort(), score: risk.score, band: risk.band, detectedAt: u.detectedAt };
+    let match: { rule: RuleSpec; why: string } | null = null;
+    for (const rule of applicable) {
+      const why = ruleApproves(rule, facts, now);
+      if (why) {
+        match = { rule, why };
+        break;
+      }
+    }
+    if (!match) continue;
+    let blocks = blocksByHost.get(u.hostId);
+    if (!blocks) blocksByHost.set(u.hostId, (blocks = blockedPackages(db, u.hostId)));
+    const blocked = blocks.get(u.package);
+    decisions.push({
+      hostId: u.hostId,
+      hostLabel: u.hostLabel,
+      package: u.package,
+      fromVersion: u.installedVersion,
+      toVersion: u.candidateVersion,
+      outcome: blocked ? 'held' : 'approve',
+      rule: match.rule.name,
+      why: blocked ? `${match.why}, but blocked: ${blocked}` : match.why,
+    });
+  }
+  decisions.sort((a, b) => (a.outcome === b.outcome ? 0 : a.outcome === 'approve' ? -1 : 1) || a.package.localeCompare(b.package) || a.hostLabel.localeCompare(b.hostLabel));
+  return { decisions };
+}
+
+function summarize(decisions: readonly PolicyDecision[]): PolicyEvaluation {
+  return {
+    approved: decisions.filter((d) => d.outcome === 'approve').length,
+    held: decisions.filter((d) => d.outcome === 'held').length,
+    decisions: decisions.slice(0, MAX_DECISIONS_SHOWN),
+  };
+}
+
+/** The saved rules with this one put in its scope's place: what saving it would do now. Writes nothing. */
+export function previewRule(db: Db, input: PolicyRuleInput, now = Date.now()): PolicyEvaluation {
+  const spec = specOf(input);
+  const rules = listRules(db).filter((r) => (r.tag ?? '') !== (spec.tag ?? ''));
+  return summarize(planPolicies(db, [...rules, spec], now).decisions);
+}
+
+/**
+ * Runs the saved rules: records the approvals (approver "policy:<rule>") and audits each approval, and each
+ * new hold by a block once. Emits inventory/changed (reason "policy") when something was approved.
+ */
+export function evaluatePolicies(db: Db, events: EventSink | null, now = Date.now()): PolicyEvaluation {
+  const { decisions, approvedHosts } = db.transaction(() => {
+    const plan = planPolicies(db, listRules(db), now);
+    const hosts = new Set<number>();
+    const rememberHold = db.prepare(`INSERT OR IGNORE INTO policy_holds (host_id, package, to_version, reason, held_at) VALUES (?, ?, ?, ?, ?)`);
+    for (const d of plan.decisions) {
+      const actor = `policy:${d.rule}`;
+      if (d.outcome === 'held') {
+        if (rememberHold.run(d.hostId, d.package, d.toVersion, d.why, now).changes > 0) {
+          appendAudit(db, { actor, action: 'policy.hold', targetType: 'host', targetId: d.hostId, details: { package: d.package, to: d.toVersion, rule: d.rule, why: d.why } });
+        }
+        continue;
+      }
+      const done = approveUpdates(db, [{ package: d.package, candidateVersion: d.toVersion, hostIds: [d.hostId] }], actor, now);
+      for (const a of done) {
+        hosts.add(a.hostId);
+        appendAudit(db, { actor, action: 'patch.approve', targetType: 'host', targetId: a.hostId, details: { package: a.package, from: a.from, to: a.to, rule: d.rule, why: d.why } });
+      }
+    }
+    return { decisions: plan.decisions, approvedHosts: [...hosts] };
+  })();
+  if (approvedHosts.length && events) events.emit('inventory/changed', { hostIds: approvedHosts, reason: 'policy' });
+  return summarize(decisions);
+}
+
+/** Inventory reasons after which the policies are evaluated again. */
+const TRIGGERS = new Set(['assessed', 'feeds', 'updated', 'scan']);
+
+/**
+ * Evaluates the policies after assessments, feed imports and tag changes (deferred, outside the emitter's
+ * transaction). A failure is audited rather than lost. Returns the unsubscribe.
+ */
+export function startPolicyEvaluation(db: Db, events: EventSink & { subscribe(fn: (e: { name: string; payload: unknown }) => void): () => void }): () => void {
+  let pending: NodeJS.Immediate | null = null;
+  const unsubscribe = events.subscribe((e) => {
+    if (e.name !== 'inventory/changed' || pending) return;
+    const reason = (e.payload as { reason?: unknown }).reason;
+    if (typeof reason !== 'string' || !TRIGGERS.has(reason)) return;
+    pending = setImmediate(() => {
+      pending = null;
+      try {
+        evaluatePolicies(db, events);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        try {
+          appendAudit(db, { actor: 'system', action: 'policy.error', details: { message } });
+        } catch {
+          // The database is gone (closing): nothing left to record into; say so where it can be read.
+          console.error(`Policy evaluation failed: ${message}`);
+        }
+      }
+    });
+  });
+  return () => {
+    unsubscribe();
+    if (pending) clearImmediate(pending);
+    pending = null;
+  };
+}
