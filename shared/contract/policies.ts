@@ -37,6 +37,25 @@ export const policyRule = policyRuleInput.extend({
 });
 export type PolicyRule = z.infer<typeof policyRule>;
 
+/** A rule's conditions, saved or not: what evaluation and the plain-words description use. */
+export type PolicyRuleSpec = Omit<PolicyRule, 'id' | 'summary' | 'createdAt' | 'updatedAt'>;
+
+/** The rule in plain words, as the Policies page shows it. */
+export function describePolicyRule(r: PolicyRuleSpec): string {
+  const scope = r.tag ? `Machines tagged ${r.tag}` : 'All machines';
+  if (r.mode === 'never') return `${scope}: never approve anything automatically${r.tag ? ' (overrides the fleet rule)' : ''}.`;
+  const now: string[] = [];
+  if (r.approveKev) now.push('fixes a CVE on the KEV list (known exploited)');
+  if (r.approveBand) now.push(r.approveBand === 'critical' ? 'has a critical risk band' : `has a ${r.approveBand} risk band or higher`);
+  if (r.approveScore !== null) now.push(`has a risk score of ${r.approveScore} or more`);
+  const parts: string[] = [];
+  if (now.length) parts.push(`approve at once an update that ${now.join(', or ')}`);
+  if (r.afterDays !== null) parts.push(r.afterDays === 0 ? 'approve every other update at once' : `approve every other update once it has been pending ${r.afterDays} day${r.afterDays === 1 ? '' : 's'}`);
+  if (!parts.length) return `${scope}: this rule approves nothing (choose at least one condition).`;
+  return `${scope}: ${parts.join('; ')}${r.securityOnly ? '. Only security updates; others wait for a manual approval' : ''}. Blocked packages are never approved.`;
+}
+
+
 export const policyBlock = z.object({
   id: z.number().int().positive(),
   kind: z.enum(['package', 'kb']),

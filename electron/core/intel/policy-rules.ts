@@ -5,7 +5,7 @@
  * the hold is audited once. Approvals are recorded exactly like manual ones (exact versions, per machine),
  * with the approver "policy:<rule name>".
  */
-import type { PolicyBlock, PolicyDecision, PolicyEvaluation, PolicyRule, PolicyRuleInput, RiskBand } from '../../../shared/contract';
+import { describePolicyRule as describeRule, type PolicyBlock, type PolicyDecision, type PolicyEvaluation, type PolicyRule, type PolicyRuleInput, type PolicyRuleSpec, type RiskBand } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
@@ -34,22 +34,8 @@ interface RuleRow {
 }
 
 /** A rule as evaluation uses it (saved or previewed). */
-export type RuleSpec = Omit<PolicyRule, 'id' | 'summary' | 'createdAt' | 'updatedAt'> & { tag: string | null };
-
-/** The rule in plain words, as the Policies page shows it. */
-export function describeRule(r: RuleSpec): string {
-  const scope = r.tag ? `Machines tagged ${r.tag}` : 'All machines';
-  if (r.mode === 'never') return `${scope}: never approve anything automatically${r.tag ? ' (overrides the fleet rule)' : ''}.`;
-  const now: string[] = [];
-  if (r.approveKev) now.push('fixes a CVE on the KEV list (known exploited)');
-  if (r.approveBand) now.push(r.approveBand === 'critical' ? 'has a critical risk band' : `has a ${r.approveBand} risk band or higher`);
-  if (r.approveScore !== null) now.push(`has a risk score of ${r.approveScore} or more`);
-  const parts: string[] = [];
-  if (now.length) parts.push(`approve at once an update that ${now.join(', or ')}`);
-  if (r.afterDays !== null) parts.push(r.afterDays === 0 ? 'approve every other update at once' : `approve every other update once it has been pending ${r.afterDays} day${r.afterDays === 1 ? '' : 's'}`);
-  if (!parts.length) return `${scope}: this rule approves nothing (choose at least one condition).`;
-  return `${scope}: ${parts.join('; ')}${r.securityOnly ? '. Only security updates; others wait for a manual approval' : ''}. Blocked packages are never approved.`;
-}
+export type RuleSpec = PolicyRuleSpec;
+export { describeRule };
 
 function toSpec(r: RuleRow): RuleSpec {
   return {

@@ -3,6 +3,7 @@ import type { AppSettings, CallResult } from '../../../shared/contract';
 import { assessService } from '../services/assess-service';
 import { CredentialsSection } from '../components/credentials-section';
 import { FeedsSection } from '../components/feeds-section';
+import { PoliciesSection } from '../components/policies-section';
 import { appService } from '../services/hosts-service';
 import { useUiStore, type Theme } from '../stores/ui-store';
 
@@ -58,6 +59,7 @@ export function SettingsPage() {
       </section>
       <CredentialsSection />
       <FeedsSection />
+      <PoliciesSection />
       {info && (
         <section aria-label="About">
           <h2>About</h2>
