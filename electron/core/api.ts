@@ -15,6 +15,7 @@ import { hostHandlers } from './handlers/hosts';
 import { jobHandlers } from './handlers/jobs';
 import { patchHandlers } from './handlers/patches';
 import { policyHandlers } from './handlers/policies';
+import { dashboardHandlers } from './handlers/dashboard';
 import type { HandlerMap } from './handlers/types';
 import { blockedPackages } from './intel/policy-queries';
 import type { CoreServices } from './services';
@@ -32,6 +33,7 @@ const handlers: HandlerMap<CallName> = {
   ...feedHandlers,
   ...reportHandlers,
   ...policyHandlers,
+  ...dashboardHandlers,
 };
 
 // Deployment plans leave out what the policy block list forbids on each machine.

@@ -18,6 +18,7 @@ import type { PdfPrinter } from './reports/pdf';
 import type { ScanOptions } from './discovery/scan';
 import { ensureBundledKev } from './intel/kev-import';
 import { startPolicyEvaluation } from './intel/policy-rules';
+import { startTrendRecorder } from './dashboard/fleet-risk';
 import { ConnectionManager } from './transports/connections';
 import { Vault } from './vault/vault';
 import type { CoreServices } from './services';
@@ -95,6 +96,7 @@ export function createCore(options: CoreOptions): Core {
   const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
   const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);
   const stopPolicies = startPolicyEvaluation(db, events);
+  const stopTrend = startTrendRecorder(db, events);
   let closed = false;
   return {
     services,
@@ -106,6 +108,7 @@ export function createCore(options: CoreOptions): Core {
       closed = true;
       stopScheduler();
       stopPolicies();
+      stopTrend();
       await jobs.stopAll();
       closeDatabase(db);
     },

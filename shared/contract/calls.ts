@@ -22,6 +22,7 @@ import {
 } from './deploy';
 import { reportFile, reportInfo, reportPeriod, reportSchedule } from './reports';
 import { policyCalls } from './policies';
+import { dashboardCalls } from './dashboard';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -192,6 +193,7 @@ export const calls = {
   },
   'audit/verify': { arg: z.undefined(), result: auditVerifyResult },
   ...policyCalls,
+  ...dashboardCalls,
 } as const;
 
 export type Calls = typeof calls;

@@ -11,3 +11,4 @@ export * from './patches';
 export * from './deploy';
 export * from './reports';
 export * from './policies';
+export * from './dashboard';

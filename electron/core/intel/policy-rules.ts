@@ -9,9 +9,9 @@ import { describePolicyRule as describeRule, type PolicyBlock, type PolicyDecisi
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
-import { approveUpdates, cvesByUpdate, intelForOpenCves, listOpenUpdateRows } from './patch-queries';
+import { scoreOpenUpdates } from './open-update-scores';
+import { approveUpdates } from './patch-queries';
 import { blockedPackages } from './policy-queries';
-import { scoreUpdate, type CveIntel } from './risk-score';
 
 export const DAY_MS = 86_400_000;
 /** Decisions returned to the UI; the counts always cover everything. */
@@ -157,30 +157,12 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
   if (!rules.length) return { decisions };
   const tagsByHost = new Map<number, string[]>();
   for (const h of db.prepare('SELECT id, tags FROM hosts').all() as { id: number; tags: string }[]) tagsByHost.set(h.id, JSON.parse(h.tags) as string[]);
-  const updates = listOpenUpdateRows(db).filter((u) => !u.approved);
-  if (!updates.length) return { decisions };
-  const cves = cvesByUpdate(db);
-  const intel = intelForOpenCves(db);
+  const updates = scoreOpenUpdates(db, now, (u) => !u.approved);
   const blocksByHost = new Map<number, Map<string, string>>();
   for (const u of updates) {
     const applicable = rulesFor(tagsByHost.get(u.hostId) ?? [], rules);
     if (!applicable.length || applicable[0]!.mode === 'never') continue;
-    const ids = cves.get(u.id) ?? [];
-    const cveIntel: CveIntel[] = ids.map((cveId) => {
-      const f = intel.get(cveId);
-      return { cveId, ...(f?.kev ? { kev: f.kev } : {}), ...(f?.epss ? { epss: f.epss } : {}) };
-    });
-    const isSecurity = u.isSecurity || ids.length > 0;
-    const risk = scoreUpdate({
-      package: u.package,
-      cves: cveIntel,
-      vendorSeverity: u.urgency,
-      isSecurity,
-      detectedAt: u.detectedAt,
-      machine: { criticality: u.criticality, exposed: false, listeningServices: u.openPorts },
-      now,
-    });
-    const facts: RuleFacts = { isSecurity, kevCves: cveIntel.filter((c) => c.kev).map((c) => c.cveId).sort(), score: risk.score, band: risk.band, detectedAt: u.detectedAt };
+    const facts: RuleFacts = { isSecurity: u.security, kevCves: u.kevCves, score: u.score, band: u.band, detectedAt: u.detectedAt };
     let match: { rule: RuleSpec; why: string } | null = null;
     for (const rule of applicable) {
       const why = ruleApproves(rule, facts, now);

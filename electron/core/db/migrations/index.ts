@@ -9,6 +9,7 @@ import { sql as intel } from './0004-intel-and-approvals';
 import { sql as deploy } from './0005-deploy';
 import { sql as intelFeedsAndPolicies } from './0006-intel-feeds-and-policies';
 import { sql as policyRules } from './0007-policy-rules';
+import { sql as fleetTrend } from './0008-fleet-trend';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -25,6 +26,7 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: '0005-deploy', sql: deploy },
   { version: 6, name: '0006-intel-feeds-and-policies', sql: intelFeedsAndPolicies },
   { version: 7, name: '0007-policy-rules', sql: policyRules },
+  { version: 8, name: '0008-fleet-trend', sql: fleetTrend },
 ];
 
 /** The schema version this build of the app understands. */

@@ -1,0 +1,41 @@
+/**
+ * The risk of every open update on every machine (not grouped by package as the Patches page is): what
+ * policies and the dashboard decide from. Scored with risk-score.ts exactly as the Patches page scores them.
+ */
+import type { RiskBand } from '../../../shared/contract';
+import type { Db } from '../db/open';
+import { cvesByUpdate, intelForOpenCves, listOpenUpdateRows, type OpenUpdateRow } from './patch-queries';
+import { scoreUpdate, type CveIntel } from './risk-score';
+
+export interface ScoredUpdate extends OpenUpdateRow {
+  /** From the security suite or naming CVEs. */
+  security: boolean;
+  kevCves: string[];
+  score: number;
+  band: RiskBand;
+}
+
+export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateRow) => boolean = () => true): ScoredUpdate[] {
+  const updates = listOpenUpdateRows(db).filter(keep);
+  if (!updates.length) return [];
+  const cves = cvesByUpdate(db);
+  const intel = intelForOpenCves(db);
+  return updates.map((u) => {
+    const ids = cves.get(u.id) ?? [];
+    const cveIntel: CveIntel[] = ids.map((cveId) => {
+      const f = intel.get(cveId);
+      return { cveId, ...(f?.kev ? { kev: f.kev } : {}), ...(f?.epss ? { epss: f.epss } : {}) };
+    });
+    const security = u.isSecurity || ids.length > 0;
+    const risk = scoreUpdate({
+      package: u.package,
+      cves: cveIntel,
+      vendorSeverity: u.urgency,
+      isSecurity: security,
+      detectedAt: u.detectedAt,
+      machine: { criticality: u.criticality, exposed: false, listeningServices: u.openPorts },
+      now,
+    });
+    return { ...u, security, kevCves: cveIntel.filter((c) => c.kev).map((c) => c.cveId).sort(), score: risk.score, band: risk.band };
+  });
+}
