@@ -1,5 +1,6 @@
 import { EmptyState } from '../components/empty-state';
 import { GettingStarted } from '../components/getting-started';
+import { FleetRisk } from '../components/fleet-risk';
 import { hostsSelectors, useHostsStore } from '../stores/hosts-store';
 import { useShallow } from 'zustand/react/shallow';
 import { useJobsStore } from '../stores/jobs-store';
@@ -63,6 +64,7 @@ export function DashboardPage() {
           )}
         </section>
       )}
+      {loaded && counts.total > 0 && <FleetRisk />}
     </div>
   );
 }
