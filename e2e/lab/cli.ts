@@ -15,8 +15,8 @@ const USAGE = `usage: npm run lab -- <command>
   reset-host ADDRESS    put it back to its scenario's first state (fresh disk, new host keys)
   prune                 delete cache entries no recipe or host uses any more
   available             say whether the lab can run on this machine
-  vm-up                 start the lab VM (Debian with systemd and its own kernel, so it can
-                        reboot) on 127.0.0.100, on a fresh disk
+  vm-up [--lvm]         start the lab VM (Debian with systemd and its own kernel, so it can
+                        reboot) on 127.0.0.100, on a fresh disk; --lvm: root on an LVM volume
   vm-down               stop the lab VM and remove its disk
 
 scenarios: ${SCENARIOS.join(', ')}`;
@@ -117,9 +117,10 @@ async function main(argv: string[]): Promise<number> {
       return a.ok ? 0 : 1;
     }
     case 'vm-up': {
-      if (args.length > 0) throw new UsageError(`vm-up takes no arguments, got ${JSON.stringify(args.join(' '))}`);
-      const vm = await vmUp({ onLog: log });
-      process.stdout.write(`${vm.address}  ${vm.hostname}  ${vm.accel}  kernel ${vm.kernelRelease}  admin / ${vm.password}  ${vm.hostKeyFingerprint}\nkey: ${vm.keyPath}\n`);
+      const lvm = args.length === 1 && args[0] === '--lvm';
+      if (args.length > 1 || (args.length === 1 && !lvm)) throw new UsageError(`vm-up takes only --lvm, got ${JSON.stringify(args.join(' '))}`);
+      const vm = await vmUp({ variant: lvm ? 'lvm' : 'plain', onLog: log });
+      process.stdout.write(`${vm.address}  ${vm.hostname}  ${vm.variant}  ${vm.accel}  kernel ${vm.kernelRelease}  admin / ${vm.password}  ${vm.hostKeyFingerprint}\nkey: ${vm.keyPath}\n`);
       return 0;
     }
     case 'vm-down':

@@ -16,6 +16,13 @@ describe('preflight on recorded lab output', () => {
     expect(chooseProvider('auto', p)).toEqual({ provider: 'btrfs', reason: 'btrfs snapshot (root is on btrfs)' });
   });
 
+  it('chooses LVM on the lab VM whose root is a logical volume (lvs found through sbin, as a non-root user)', () => {
+    const p = parsePreflight(fixture('preflight-lvm.txt'));
+    expect(p).toMatchObject({ fsType: 'ext2/ext3', rootSource: '/dev/mapper/pwvg-root', lvm: true, snapper: false, zfs: false });
+    expect(p.disks).toEqual([{ mount: '/', availableKb: 561504 }]);
+    expect(chooseProvider('auto', p)).toEqual({ provider: 'lvm', reason: 'lvm snapshot (root is on a logical volume)' });
+  });
+
   it('falls back to package state on an overlay root, and explains an override that cannot work', () => {
     const p = parsePreflight(fixture('preflight-overlay.txt'));
     expect(p.fsType).toBe('overlayfs');

@@ -10,6 +10,8 @@ import { RemoteCommandError, type Remote } from '../platforms/remote';
 export const PREFLIGHT_SCRIPT = `# patchwell:deploy-preflight
 set -u
 LC_ALL=C; export LC_ALL
+# lvs and zfs live in sbin, which a non-root user's PATH leaves out on Debian; sudo's secure_path has it.
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH
 echo @@df; df -Pk / /var 2>/dev/null
 echo @@busy
 for p in /proc/[0-9]*; do

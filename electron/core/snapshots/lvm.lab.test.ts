@@ -1,0 +1,114 @@
+/**
+ * The LVM snapshot provider on a machine whose root is a logical volume: the lab VM's lvm variant
+ * (e2e/lab/vm.ts), Debian with lvm2 and an initramfs that activates the root LV.
+ *
+ * A deployment takes a copy-on-write snapshot of the root LV before the change; a rollback puts the package
+ * versions back at once and starts merging the snapshot into the root, which LVM completes when the root
+ * is next activated — at the reboot. The test proves both halves, with a file no package owns written after
+ * the snapshot: only the merge can take it away.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeploymentDetail, Host, JobLogLine, PendingUpdateView } from '../../../shared/contract';
+import { FIXTURE_PACKAGES } from '../../../e2e/lab/index';
+import { labEnabled } from '../../../e2e/lab/test-support';
+import { LVM_VG, vmAvailable, vmDown, vmUp, type LabVm } from '../../../e2e/lab/vm';
+import { createCore, type Core } from '../core';
+import { connectSsh } from '../transports/ssh';
+
+const available = vmAvailable();
+if (labEnabled && !available.ok && !process.env.CI) console.warn(`lab VM tests skipped here: ${available.reason}`);
+// In CI a VM that cannot run is a failure with its reason (vmUp throws it), never a silent skip.
+const enabled = labEnabled && (available.ok || !!process.env.CI);
+
+let vm: LabVm;
+let core: Core;
+let hostId: number;
+let privateKey: string;
+
+async function sh(command: string): Promise<string> {
+  const session = await connectSsh({ address: vm.address, port: 22, pinnedKey: vm.hostKeyFingerprint }, { username: 'admin', privateKey });
+  try {
+    const r = await session.exec(['sh', '-c', command], { env: { LC_ALL: 'C' } });
+    if (r.code !== 0) throw new Error(`${command}: exit ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  } finally {
+    await session.close();
+  }
+}
+
+const bootId = async (): Promise<string> => (await sh('cat /proc/sys/kernel/random/boot_id')).trim();
+const versions = async (): Promise<string[]> =>
+  (await sh(`dpkg-query -W -f='\${Package}=\${Version}\\n' ${FIXTURE_PACKAGES.map((p) => p.name).join(' ')}`)).trim().split('\n').sort();
+const lvs = async (): Promise<string> => sh(`sudo lvs --noheadings -o lv_name,lv_attr,origin ${LVM_VG}`);
+
+async function rebootAndWait(): Promise<void> {
+  const before = await bootId();
+  await sh('sudo systemctl reboot').catch(() => undefined);
+  const until = Date.now() + 10 * 60_000;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 5000));
+    const now = await bootId().catch(() => null);
+    if (now && now !== before) return;
+    if (Date.now() > until) throw new Error('the lab VM did not come back within 10 minutes of the reboot');
+  }
+}
+
+describe.skipIf(!enabled)('LVM snapshots on the lab VM (root on a logical volume)', () => {
+  beforeAll(async () => {
+    vm = await vmUp({ variant: 'lvm' });
+    privateKey = fs.readFileSync(vm.keyPath, 'utf8');
+    core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-lvm-')), runtime: 'browser', checkResults: true });
+    await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, appliesToAll: true });
+    // The VM reaches no network: assess from the package lists its image carries.
+    await core.call('settings/update', { refreshPackageLists: false });
+    hostId = ((await core.call('hosts/create', { address: vm.address, tags: ['lab-vm'] })) as Host).id;
+    await core.call('assess/start', { ids: [hostId] });
+    await core.services.jobs.idle();
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    await core?.close();
+    await vmDown();
+  }, 60_000);
+
+  it('deploys with a snapshot of the root LV; the one-click rollback restores versions at once and every file at the reboot', async () => {
+    expect((await sh('findmnt -n -o SOURCE /')).trim()).toBe(`/dev/mapper/${LVM_VG}-root`);
+    const before = await versions();
+    const updates = (await core.call('hosts/updates', { id: hostId })) as PendingUpdateView[];
+    expect(updates.map((u) => u.package).sort()).toEqual(FIXTURE_PACKAGES.map((p) => p.name).sort());
+    await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [hostId] })) });
+    const { deploymentId } = (await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true })) as { deploymentId: number };
+    await core.services.jobs.idle();
+    const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+    const log = ((await core.call('jobs/log', { id: d.jobId! })) as JobLogLine[]).map((l) => l.message).join('\n');
+    expect(d.state, log).toBe('succeeded');
+    expect(d.targets[0]!.snapshot).toMatchObject({ provider: 'lvm', state: 'ready' });
+    expect(log).toContain('lvm snapshot (root is on a logical volume)');
+    const label = `patchwell-deployment-${deploymentId}`;
+    expect(await lvs()).toMatch(new RegExp(`^\\s*${label}\\s+s\\S*\\s+root\\s*$`, 'm'));
+    expect(await versions()).toEqual(FIXTURE_PACKAGES.map((p) => `${p.name}=${p.versions.at(-1)!.version}`).sort());
+
+    // Written after the snapshot and owned by no package: the package-state half of a rollback leaves it.
+    await sh('echo after-the-update | sudo tee /etc/pw-lvm-marker >/dev/null');
+
+    const { deploymentId: rid } = (await core.call('deploy/rollback', { id: deploymentId })) as { deploymentId: number };
+    await core.services.jobs.idle();
+    const r = (await core.call('deploy/get', { id: rid })) as DeploymentDetail;
+    const rlog = ((await core.call('jobs/log', { id: r.jobId! })) as JobLogLine[]).map((l) => l.message).join('\n');
+    expect(r.state, rlog).toBe('succeeded');
+    expect(rlog).toContain(`Restored lvm snapshot ${LVM_VG}/${label} (completes at the next reboot)`);
+    expect(await versions()).toEqual(before);
+    expect((await sh('cat /etc/pw-lvm-marker')).trim()).toBe('after-the-update');
+
+    await rebootAndWait();
+    // The merge ran when the root LV was activated: the snapshot is gone into it, and so is the marker.
+    expect((await sh('test -e /etc/pw-lvm-marker && echo present || echo gone')).trim()).toBe('gone');
+    expect(await lvs()).not.toContain(label);
+    expect(await versions()).toEqual(before);
+    expect((await sh('test -e /usr/share/pw-fixture-a/NEW-IN-1.1 && echo present || echo gone')).trim()).toBe('gone');
+    expect(await sh('sudo dpkg --audit')).toBe('');
+  }, 30 * 60_000);
+});
