@@ -20,6 +20,8 @@ export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateR
   if (!updates.length) return [];
   const cves = cvesByUpdate(db);
   const intel = intelForOpenCves(db);
+  // Updates alike on machines alike score alike: score each distinct case once (as the Patches page does).
+  const memo = new Map<string, ReturnType<typeof scoreUpdate>>();
   return updates.map((u) => {
     const ids = cves.get(u.id) ?? [];
     const cveIntel: CveIntel[] = ids.map((cveId) => {
@@ -27,15 +29,21 @@ export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateR
       return { cveId, ...(f?.kev ? { kev: f.kev } : {}), ...(f?.epss ? { epss: f.epss } : {}) };
     });
     const security = u.isSecurity || ids.length > 0;
-    const risk = scoreUpdate({
-      package: u.package,
-      cves: cveIntel,
-      vendorSeverity: u.urgency,
-      isSecurity: security,
-      detectedAt: u.detectedAt,
-      machine: { criticality: u.criticality, exposed: false, listeningServices: u.openPorts },
-      now,
-    });
+    const days = Math.floor(Math.max(0, now - u.detectedAt) / 86_400_000);
+    const key = `${u.package}\u0000${u.candidateVersion}\u0000${u.criticality}\u0000${u.openPorts.join(',')}\u0000${days}\u0000${security}\u0000${u.urgency}\u0000${ids.join(',')}`;
+    let risk = memo.get(key);
+    if (!risk) {
+      risk = scoreUpdate({
+        package: u.package,
+        cves: cveIntel,
+        vendorSeverity: u.urgency,
+        isSecurity: security,
+        detectedAt: u.detectedAt,
+        machine: { criticality: u.criticality, exposed: false, listeningServices: u.openPorts },
+        now,
+      });
+      memo.set(key, risk);
+    }
     return { ...u, security, kevCves: cveIntel.filter((c) => c.kev).map((c) => c.cveId).sort(), score: risk.score, band: risk.band };
   });
 }

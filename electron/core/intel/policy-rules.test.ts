@@ -98,9 +98,9 @@ describe('evaluatePolicies', () => {
       { host_id: 3, package: 'vim', from_version: '9.0-1', to_version: '9.1-1', approved_by: 'policy:Fleet default' },
     ]);
     const approveAudit = audit(db).filter((a) => a.action === 'patch.approve');
-    expect(approveAudit.map((a) => [a.actor, a.target_id, JSON.parse(a.details).package])).toEqual([
-      ['policy:Fleet default', '3', 'openssl'],
-      ['policy:Fleet default', '3', 'vim'],
+    expect(approveAudit.map((a) => [a.actor, a.target_id, JSON.parse(a.details)])).toEqual([
+      ['policy:Fleet default', '3', { package: 'openssl', from: '3.0.14-1', to: '3.0.15-1', rule: 'Fleet default', why: 'KEV-listed CVE-2024-0001' }],
+      ['policy:Fleet default', '3', { package: 'vim', from: '9.0-1', to: '9.1-1', rule: 'Fleet default', why: 'pending 7 days (rule: after 7)' }],
     ]);
     expect(seen).toEqual([{ name: 'inventory/changed', payload: { hostIds: [3], reason: 'policy' } }]);
     // A minute later nano reaches 7 days; what was approved is not approved again.
@@ -202,5 +202,30 @@ describe('policy calls', () => {
     await new Promise((r) => setImmediate(r));
     expect(approvals(db).map((a) => a.package).sort()).toEqual(['openssl', 'vim']);
     stop();
+  });
+});
+
+describe('evaluatePolicies on many machines', () => {
+  it('approves one version on every machine a rule covers, each audited with its own machine and reason', () => {
+    const db = openDatabase(':memory:');
+    const add = db.prepare(`INSERT INTO hosts (id, address, tags, created_at, updated_at) VALUES (?, ?, ?, 1, 1)`);
+    for (let h = 1; h <= 40; h++) add.run(h, `127.0.1.${h}`, h % 2 ? '["even"]' : '[]');
+    for (let h = 1; h <= 40; h++) pending(db, h, 'curl', '7.88-1', '7.88-2', NOW - (h % 2 ? 9 : 3) * DAY_MS);
+    saveRule(db, { ...fleetRule, approveKev: false, afterDays: 5 }, NOW);
+    saveRule(db, { ...fleetRule, tag: 'even', name: 'Even: after 10 days', approveKev: false, afterDays: 10 }, NOW);
+    // Hosts with the tag waited 9 days (< 10): held back by their tag's rule; the others waited 3 (< 5).
+    expect(evaluatePolicies(db, null, NOW).approved).toBe(0);
+    const r = evaluatePolicies(db, null, NOW + 2 * DAY_MS);
+    // Two days later: untagged machines have waited 5 days (approved), tagged ones 11 (approved by their rule).
+    expect(r.approved).toBe(40);
+    const byRule = db.prepare(`SELECT approved_by, count(*) AS n FROM approvals GROUP BY approved_by ORDER BY approved_by`).all();
+    expect(byRule).toEqual([
+      { approved_by: 'policy:Even: after 10 days', n: 20 },
+      { approved_by: 'policy:Fleet default', n: 20 },
+    ]);
+    const audited = audit(db).filter((a) => a.action === 'patch.approve');
+    expect(new Set(audited.map((a) => a.target_id)).size).toBe(40);
+    expect(JSON.parse(audited.find((a) => a.target_id === '1')!.details).why).toBe('pending 11 days (rule: after 10)');
+    expect(JSON.parse(audited.find((a) => a.target_id === '2')!.details).why).toBe('pending 5 days (rule: after 5)');
   });
 });

@@ -214,6 +214,10 @@ export function evaluatePolicies(db: Db, events: EventSink | null, now = Date.no
     const plan = planPolicies(db, listRules(db), now);
     const hosts = new Set<number>();
     const rememberHold = db.prepare(`INSERT OR IGNORE INTO policy_holds (host_id, package, to_version, reason, held_at) VALUES (?, ?, ?, ?, ?)`);
+    // One approval request per rule and exact version, covering all its machines (a request per machine
+    // made a first run over a large fleet take minutes).
+    const groups = new Map<string, { rule: string; package: string; to: string; hostIds: number[] }>();
+    const whyOf = new Map<string, string>();
     for (const d of plan.decisions) {
       const actor = `policy:${d.rule}`;
       if (d.outcome === 'held') {
@@ -222,10 +226,18 @@ export function evaluatePolicies(db: Db, events: EventSink | null, now = Date.no
         }
         continue;
       }
-      const done = approveUpdates(db, [{ package: d.package, candidateVersion: d.toVersion, hostIds: [d.hostId] }], actor, now);
-      for (const a of done) {
+      const key = `${d.rule}\u0000${d.package}\u0000${d.toVersion}`;
+      const g = groups.get(key);
+      if (g) g.hostIds.push(d.hostId);
+      else groups.set(key, { rule: d.rule, package: d.package, to: d.toVersion, hostIds: [d.hostId] });
+      whyOf.set(`${d.hostId}\u0000${d.package}\u0000${d.toVersion}`, d.why);
+    }
+    for (const g of groups.values()) {
+      const actor = `policy:${g.rule}`;
+      for (const a of approveUpdates(db, [{ package: g.package, candidateVersion: g.to, hostIds: g.hostIds }], actor, now)) {
         hosts.add(a.hostId);
-        appendAudit(db, { actor, action: 'patch.approve', targetType: 'host', targetId: a.hostId, details: { package: a.package, from: a.from, to: a.to, rule: d.rule, why: d.why } });
+        const why = whyOf.get(`${a.hostId}\u0000${a.package}\u0000${a.to}`) ?? '';
+        appendAudit(db, { actor, action: 'patch.approve', targetType: 'host', targetId: a.hostId, details: { package: a.package, from: a.from, to: a.to, rule: g.rule, why } });
       }
     }
     return { decisions: plan.decisions, approvedHosts: [...hosts] };
