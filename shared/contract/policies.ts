@@ -52,7 +52,8 @@ export function describePolicyRule(r: PolicyRuleSpec): string {
   if (now.length) parts.push(`approve at once an update that ${now.join(', or ')}`);
   if (r.afterDays !== null) parts.push(r.afterDays === 0 ? 'approve every other update at once' : `approve every other update once it has been pending ${r.afterDays} day${r.afterDays === 1 ? '' : 's'}`);
   if (!parts.length) return `${scope}: this rule approves nothing (choose at least one condition).`;
-  return `${scope}: ${parts.join('; ')}${r.securityOnly ? '. Only security updates; others wait for a manual approval' : ''}. Blocked packages are never approved.`;
+  const instead = r.tag ? ' This rule applies to them instead of the rule for all machines.' : '';
+  return `${scope}: ${parts.join('; ')}${r.securityOnly ? '. Only security updates; others wait for a manual approval' : ''}. Blocked packages are never approved.${instead}`;
 }
 
 

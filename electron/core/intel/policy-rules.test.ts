@@ -74,6 +74,9 @@ describe('describeRule', () => {
       'All machines: approve at once an update that fixes a CVE on the KEV list (known exploited); approve every other update once it has been pending 7 days. Blocked packages are never approved.',
     );
     expect(describeRule(specOf({ ...fleetRule, tag: 'db', mode: 'never' }))).toBe('Machines tagged db: never approve anything automatically (overrides the fleet rule).');
+    expect(describeRule(specOf({ ...fleetRule, tag: 'office', approveKev: false, approveBand: 'high', afterDays: null, securityOnly: true }))).toBe(
+      'Machines tagged office: approve at once an update that has a high risk band or higher. Only security updates; others wait for a manual approval. Blocked packages are never approved. This rule applies to them instead of the rule for all machines.',
+    );
     expect(describeRule(specOf({ ...fleetRule, approveKev: false, afterDays: null }))).toBe('All machines: this rule approves nothing (choose at least one condition).');
   });
 });

@@ -189,6 +189,11 @@ export function PoliciesSection() {
           >
             {replaces ? 'Save (replaces the current rule)' : 'Save rule'}
           </button>
+          {busy && (
+            <span className="hint" role="status">
+              Working…
+            </span>
+          )}
           {rules.length > 0 && (
             <button type="button" disabled={busy} onClick={() => void store().evaluate().then((e) => toast('info', `Rules run: ${e.approved} approved, ${e.held} held by blocks.`), fail)}>
               Run the rules now
