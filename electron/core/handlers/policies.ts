@@ -30,6 +30,8 @@ export const policyHandlers: HandlerMap<PolicyCall> = {
       if (!removed) throw new AppError('not-found', `There is no policy rule ${id}: it may have been removed already`);
       appendAudit(s.db, { actor: 'user', action: 'policy.rule.remove', targetType: 'policy-rule', targetId: id, details: { name: removed.name, tag: removed.tag, summary: removed.summary } });
     })();
+    // Without a tag's rule its machines fall back to the fleet rule, which may approve more.
+    evaluatePolicies(s.db, s.events);
     return { ok: true as const };
   },
   'policies/preview': (input, s) => previewRule(s.db, input),

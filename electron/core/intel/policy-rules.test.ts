@@ -193,6 +193,28 @@ describe('policy calls', () => {
     expect(actions).toEqual(['policy.rule.save', 'policy.block.add', 'policy.block.remove', 'policy.rule.remove']);
   });
 
+  it('runs the rules when a rule is saved or removed: without its tag rule a machine falls back to the fleet rule', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-policy-'));
+    core = createCore({ dataDir, runtime: 'browser', checkResults: true, scheduler: false, resourcesDir: dataDir });
+    const c = core;
+    const db = c.services.db;
+    db.prepare(`INSERT INTO hosts (id, address, tags, created_at, updated_at) VALUES (1, '127.0.0.1', '["db"]', 1, 1), (3, '127.0.0.3', '[]', 1, 1)`).run();
+    db.prepare(`INSERT OR IGNORE INTO kev (cve_id, vendor, product, name, date_added, due_date, ransomware) VALUES ('CVE-2024-0001', 'OpenSSL', 'OpenSSL', 'x', '2024-01-02', NULL, 0)`).run();
+    seed(db, 1, Date.now());
+    seed(db, 3, Date.now());
+    const never = (await c.call('policies/save-rule', { ...fleetRule, tag: 'db', name: 'Database: by hand', mode: 'never' })) as { rule: { id: number } };
+    const saved = (await c.call('policies/save-rule', fleetRule)) as { evaluation: PolicyEvaluation };
+    expect(saved.evaluation.decisions.map((d) => [d.hostId, d.package])).toEqual([
+      [3, 'openssl'],
+      [3, 'vim'],
+    ]);
+    await c.call('policies/remove-rule', { id: never.rule.id });
+    expect(approvals(db).filter((a) => a.host_id === 1).map((a) => [a.package, a.approved_by])).toEqual([
+      ['openssl', 'policy:Fleet default'],
+      ['vim', 'policy:Fleet default'],
+    ]);
+  });
+
   it('evaluates the rules after an assessment announces itself, outside the emitter', async () => {
     const db = fleet();
     seed(db, 3, Date.now());
