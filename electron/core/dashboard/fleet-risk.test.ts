@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../db/open';
 import { EventBus } from '../event-bus';
-import { dashboardSummary, fleetRisk, listTrend, localDay, recordTrend, startTrendRecorder } from './fleet-risk';
+import { HOST_STATE_SQL, dashboardSummary, fleetRisk, listTrend, localDay, recordTrend, startTrendRecorder } from './fleet-risk';
 
 const DAY = 86_400_000;
 const NOW = new Date(2026, 10, 22, 12, 0, 0).getTime();
@@ -62,6 +62,11 @@ describe('fleetRisk', () => {
     expect(r.today).toMatchObject({ machines: 6, openUpdates: 4, kevOpen: 1 });
     expect(r.today.machinesAtRisk).toBeGreaterThanOrEqual(1);
     expect(r.today.critical + r.today.high).toBeGreaterThanOrEqual(1);
+  });
+
+  it("finds each machine's last deployment through the index, not by scanning every deployment", () => {
+    const plan = (fleet().prepare(`EXPLAIN QUERY PLAN ${HOST_STATE_SQL}`).all() as { detail: string }[]).map((r) => r.detail).join('\n');
+    expect(plan).toMatch(/SEARCH t USING INDEX deployment_targets_host \(host_id=\?\)/);
   });
 
   it('reports an empty fleet as empty', () => {

@@ -18,15 +18,16 @@ export function localDay(ms: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
+/** Each machine with what its state is decided from; its last deployment through deployment_targets_host. */
+export const HOST_STATE_SQL = `SELECT h.id, COALESCE(h.display_name, h.hostname, h.address) AS label, h.reachability, h.last_assessed_at,
+         (SELECT t.state FROM deployment_targets t WHERE t.host_id = h.id ORDER BY t.deployment_id DESC LIMIT 1) AS last_deploy
+  FROM hosts h`;
+
 export type FleetRisk = Omit<DashboardSummary, 'trend'> & { today: Omit<TrendPoint, 'day'> };
 
 export function fleetRisk(db: Db, now = Date.now()): FleetRisk {
   const hosts = db
-    .prepare(
-      `SELECT h.id, COALESCE(h.display_name, h.hostname, h.address) AS label, h.reachability, h.last_assessed_at,
-              (SELECT t.state FROM deployment_targets t WHERE t.host_id = h.id ORDER BY t.deployment_id DESC LIMIT 1) AS last_deploy
-       FROM hosts h`,
-    )
+    .prepare(HOST_STATE_SQL)
     .all() as { id: number; label: string; reachability: 'up' | 'down' | 'unknown'; last_assessed_at: number | null; last_deploy: string | null }[];
   const updates = scoreOpenUpdates(db, now);
   const perHost = new Map<number, { score: number; band: RiskBand; open: number; kev: Set<string>; atRisk: boolean }>();
