@@ -10,7 +10,8 @@ import { scoreUpdate, type CveIntel } from './risk-score';
 export interface ScoredUpdate extends OpenUpdateRow {
   /** From the security suite or naming CVEs. */
   security: boolean;
-  kevCves: string[];
+  /** Shared between rows alike: read only. */
+  readonly kevCves: readonly string[];
   score: number;
   band: RiskBand;
 }
@@ -21,19 +22,21 @@ export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateR
   const cves = cvesByUpdate(db);
   const intel = intelForOpenCves(db);
   // Updates alike on machines alike score alike: score each distinct case once (as the Patches page does).
-  const memo = new Map<string, ReturnType<typeof scoreUpdate>>();
-  return updates.map((u) => {
+  const memo = new Map<string, { score: number; band: RiskBand; kevCves: string[] }>();
+  const out: ScoredUpdate[] = new Array<ScoredUpdate>(updates.length);
+  for (let i = 0; i < updates.length; i++) {
+    const u = updates[i]!;
     const ids = cves.get(u.id) ?? [];
-    const cveIntel: CveIntel[] = ids.map((cveId) => {
-      const f = intel.get(cveId);
-      return { cveId, ...(f?.kev ? { kev: f.kev } : {}), ...(f?.epss ? { epss: f.epss } : {}) };
-    });
     const security = u.isSecurity || ids.length > 0;
     const days = Math.floor(Math.max(0, now - u.detectedAt) / 86_400_000);
     const key = `${u.package}\u0000${u.candidateVersion}\u0000${u.criticality}\u0000${u.openPorts.join(',')}\u0000${days}\u0000${security}\u0000${u.urgency}\u0000${ids.join(',')}`;
     let risk = memo.get(key);
     if (!risk) {
-      risk = scoreUpdate({
+      const cveIntel: CveIntel[] = ids.map((cveId) => {
+        const f = intel.get(cveId);
+        return { cveId, ...(f?.kev ? { kev: f.kev } : {}), ...(f?.epss ? { epss: f.epss } : {}) };
+      });
+      const r = scoreUpdate({
         package: u.package,
         cves: cveIntel,
         vendorSeverity: u.urgency,
@@ -42,8 +45,11 @@ export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateR
         machine: { criticality: u.criticality, exposed: false, listeningServices: u.openPorts },
         now,
       });
+      risk = { score: r.score, band: r.band, kevCves: cveIntel.filter((c) => c.kev).map((c) => c.cveId).sort() };
       memo.set(key, risk);
     }
-    return { ...u, security, kevCves: cveIntel.filter((c) => c.kev).map((c) => c.cveId).sort(), score: risk.score, band: risk.band };
-  });
+    // Rows alike share one kevCves array: callers read it, never change it.
+    out[i] = Object.assign(u, { security, kevCves: risk.kevCves, score: risk.score, band: risk.band });
+  }
+  return out;
 }
