@@ -1,0 +1,60 @@
+/**
+ * The file-system snapshot providers' commands, exactly as they reach a machine, and the names they refuse.
+ * btrfs and LVM also run for real on the lab (deploy.lab.test.ts, lvm.lab.test.ts); ZFS has no lab machine
+ * (no ZFS module here), so these argv checks are what stands for it.
+ */
+import { describe, expect, it } from 'vitest';
+import { parsePreflight, type Preflight } from '../deploy/remote-checks';
+import { FakeRemote } from '../platforms/fake-remote';
+import { chooseProvider, deleteFsSnapshot, restoreFsSnapshot, takeFsSnapshot } from './providers';
+
+const zfsRoot: Preflight = parsePreflight(
+  '@@df\nFilesystem 1024-blocks Used Available Capacity Mounted on\nrpool/ROOT/debian 20000000 4000000 16000000 20% /\n@@busy\n@@fstype\nzfs\n@@snapper\n@@root-source\nrpool/ROOT/debian\n@@lvm\n@@zfs\nyes\n',
+);
+
+describe('snapshot providers', () => {
+  it('chooses ZFS for a root dataset when the zfs tools are there, and says why when they are not', () => {
+    expect(chooseProvider('auto', zfsRoot)).toEqual({ provider: 'zfs', reason: 'zfs snapshot (root is on zfs)' });
+    expect(chooseProvider('zfs', { ...zfsRoot, zfs: false })).toEqual({
+      provider: 'package', reason: 'zfs was asked for, but the zfs tools are not installed: package-state snapshot instead',
+    });
+  });
+
+  it('takes, restores and deletes a ZFS snapshot of the root dataset with sudo, as argv', async () => {
+    const host = new FakeRemote()
+      .on(['zfs', 'snapshot', 'rpool/ROOT/debian@patchwell-deployment-7'], {})
+      .on(['zfs', 'rollback', '-r', 'rpool/ROOT/debian@patchwell-deployment-7'], {})
+      .on(['zfs', 'destroy', 'rpool/ROOT/debian@patchwell-deployment-7'], {});
+    const taken = await takeFsSnapshot(host, 'zfs', zfsRoot, 7);
+    expect(taken).toEqual({ ref: 'rpool/ROOT/debian@patchwell-deployment-7', sizeBytes: null });
+    expect(await restoreFsSnapshot(host, 'zfs', taken.ref)).toEqual({ needsReboot: false });
+    await deleteFsSnapshot(host, 'zfs', taken.ref);
+    expect(host.calls.map((c) => c.options?.sudo)).toEqual([true, true, true]);
+  });
+
+  it('takes an LVM snapshot of the root LV and merges it back (completing at the next reboot)', async () => {
+    const lvmRoot = { ...zfsRoot, fsType: 'ext2/ext3', rootSource: '/dev/mapper/pwvg-root', lvm: true, zfs: false };
+    const host = new FakeRemote()
+      .on(['lvcreate', '--snapshot', '--name', 'patchwell-deployment-3', '--size', '2G', '/dev/mapper/pwvg-root'], {})
+      .on(['lvs', '--noheadings', '-o', 'vg_name', '/dev/mapper/pwvg-root'], { stdout: '  pwvg\n' })
+      .on(['lvconvert', '--merge', 'pwvg/patchwell-deployment-3'], {})
+      .on(['lvremove', '-y', 'pwvg/patchwell-deployment-3'], {});
+    const taken = await takeFsSnapshot(host, 'lvm', lvmRoot, 3);
+    expect(taken.ref).toBe('pwvg/patchwell-deployment-3');
+    expect(await restoreFsSnapshot(host, 'lvm', taken.ref)).toEqual({ needsReboot: true });
+    await deleteFsSnapshot(host, 'lvm', taken.ref);
+    expect(host.calls.every((c) => c.options?.sudo === true)).toBe(true);
+  });
+
+  it('refuses names that could be read as options or carry shell text, before anything runs', async () => {
+    const host = new FakeRemote();
+    await expect(takeFsSnapshot(host, 'zfs', { ...zfsRoot, rootSource: '-o foo' }, 1)).rejects.toThrow(/Unexpected ZFS dataset name/);
+    await expect(takeFsSnapshot(host, 'zfs', { ...zfsRoot, rootSource: 'rpool/$(reboot)' }, 1)).rejects.toThrow(/Unexpected ZFS dataset name/);
+    await expect(takeFsSnapshot(host, 'lvm', { ...zfsRoot, rootSource: '/dev/mapper/x;rm -rf /' }, 1)).rejects.toThrow(/Unexpected logical volume path/);
+    await expect(restoreFsSnapshot(host, 'zfs', '-R rpool@x')).rejects.toThrow(/Bad ZFS snapshot/);
+    await expect(restoreFsSnapshot(host, 'lvm', '../x/y')).rejects.toThrow(/Bad LVM snapshot/);
+    await expect(restoreFsSnapshot(host, 'btrfs', '1; reboot')).rejects.toThrow(/Bad snapper snapshot number/);
+    await expect(deleteFsSnapshot(host, 'lvm', 'vg/lv --force')).rejects.toThrow(/Bad LVM snapshot/);
+    expect(host.calls).toEqual([]);
+  });
+});
