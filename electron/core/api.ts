@@ -16,6 +16,7 @@ import { jobHandlers } from './handlers/jobs';
 import { patchHandlers } from './handlers/patches';
 import { policyHandlers } from './handlers/policies';
 import { dashboardHandlers } from './handlers/dashboard';
+import { feedDownloadHandlers } from './handlers/feed-download';
 import type { HandlerMap } from './handlers/types';
 import { blockedPackages } from './intel/policy-queries';
 import type { CoreServices } from './services';
@@ -34,6 +35,7 @@ const handlers: HandlerMap<CallName> = {
   ...reportHandlers,
   ...policyHandlers,
   ...dashboardHandlers,
+  ...feedDownloadHandlers,
 };
 
 // Deployment plans leave out what the policy block list forbids on each machine.

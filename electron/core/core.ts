@@ -14,6 +14,7 @@ import { markInterrupted } from './jobs/job-queries';
 import { markScansInterrupted } from './discovery/discovery-queries';
 import { interruptRunningDeployments } from './deploy/deploy-queries';
 import { startScheduler } from './reports/schedules';
+import type { FeedSource } from './intel/feed-download';
 import type { PdfPrinter } from './reports/pdf';
 import type { ScanOptions } from './discovery/scan';
 import { ensureBundledKev } from './intel/kev-import';
@@ -35,6 +36,8 @@ export interface CoreOptions {
   /** Global cap on concurrent SSH connections. */
   maxConnections?: number;
   scanOverrides?: Partial<ScanOptions>;
+  /** Feed download sources (tests: a loopback server); default the publishers' addresses. */
+  feedSources?: readonly FeedSource[];
   /** Folder with bundled data (the KEV snapshot); default: resources/ in the working directory. */
   resourcesDir?: string;
   /** Run scheduled reports when due (default true). */
@@ -92,6 +95,7 @@ export function createCore(options: CoreOptions): Core {
     version: typeof __PATCHWELL_VERSION__ === 'string' ? __PATCHWELL_VERSION__ : '0.0.0-dev',
     runtime: options.runtime,
     ...(options.pdfPrinter ? { pdfPrinter: options.pdfPrinter } : {}),
+    ...(options.feedSources ? { feedSources: options.feedSources } : {}),
   };
   const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
   const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);

@@ -5,6 +5,7 @@ import type { JobRunner } from './jobs/job-runner';
 import type { ConnectionManager } from './transports/connections';
 import type { Vault } from './vault/vault';
 import type { PdfPrinter } from './reports/pdf';
+import type { FeedSource } from './intel/feed-download';
 
 /** What every handler can reach. Built once by `createCore`. */
 export interface CoreServices {
@@ -20,4 +21,6 @@ export interface CoreServices {
   pdfPrinter?: PdfPrinter;
   /** Test and benchmark overrides of the scan defaults (e.g. no reverse DNS). */
   scanOverrides?: Partial<ScanOptions>;
+  /** Where feeds are downloaded from; tests point it at a loopback server. Default: the publishers (FEED_SOURCES). */
+  feedSources?: readonly FeedSource[];
 }

@@ -23,6 +23,7 @@ import {
 import { reportFile, reportInfo, reportPeriod, reportSchedule } from './reports';
 import { policyCalls } from './policies';
 import { dashboardCalls } from './dashboard';
+import { feedDownloadCalls } from './feed-download';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -194,6 +195,7 @@ export const calls = {
   'audit/verify': { arg: z.undefined(), result: auditVerifyResult },
   ...policyCalls,
   ...dashboardCalls,
+  ...feedDownloadCalls,
 } as const;
 
 export type Calls = typeof calls;

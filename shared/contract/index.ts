@@ -12,3 +12,4 @@ export * from './deploy';
 export * from './reports';
 export * from './policies';
 export * from './dashboard';
+export * from './feed-download';

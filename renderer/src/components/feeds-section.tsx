@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { FeedView } from '../../../shared/contract';
 import { ago } from '../format';
 import { feedsService, fileToBase64 } from '../services/feeds-service';
+import { FeedDownloads } from './feed-downloads';
 import { useUiStore } from '../stores/ui-store';
 
 const KIND_LABEL: Record<FeedView['kind'], string> = {
@@ -73,6 +74,7 @@ export function FeedsSection() {
           )}
         </tbody>
       </table>
+      <FeedDownloads onImported={load} />
       <div className="field">
         <label htmlFor="feed-file">Import a feed file</label>
         <input

@@ -1,0 +1,117 @@
+/**
+ * Feed downloads against a loopback HTTP server standing in for the publishers (no test reaches the internet):
+ * off until allowed, a redirect followed to the dated EPSS file, a truncated KEV refused with the importer's
+ * reason while the KEV in force stays, size caps, and redirects to somewhere the rules forbid refused before
+ * any connection is made.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeedDownloadState, FeedView } from '../../../shared/contract';
+import { createCore, type Core } from '../core';
+import { checkFeedUrl, FEED_SOURCES, fetchFeed } from './feed-download';
+
+const kevBytes = fs.readFileSync(path.resolve('resources/kev/known_exploited_vulnerabilities.json'));
+const kev = JSON.parse(kevBytes.toString('utf8')) as { dateReleased: string; catalogVersion: string; count: number };
+const newerKev = Buffer.from(JSON.stringify({ ...JSON.parse(kevBytes.toString('utf8')), catalogVersion: '2026.11.21', dateReleased: '2026-11-21T17:00:00.000Z' }));
+const epss = gzipSync('#model_version:v2025.03.14,score_date:2026-11-21T12:55:00Z\ncve,epss,percentile\nCVE-2021-44228,0.94358,0.99961\nCVE-2024-3094,0.84,0.98\n');
+
+let server: http.Server;
+let base = '';
+const hits: string[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    hits.push(req.url ?? '');
+    switch (req.url) {
+      case '/kev.json': res.writeHead(200, { 'content-type': 'application/json' }).end(newerKev); return;
+      case '/kev-truncated.json': res.writeHead(200).end(newerKev.subarray(0, Math.floor(newerKev.length / 2))); return;
+      case '/epss_scores-current.csv.gz': res.writeHead(302, { location: '/epss_scores-2026-11-21.csv.gz' }).end(); return;
+      case '/epss_scores-2026-11-21.csv.gz': res.writeHead(200).end(epss); return;
+      case '/away': res.writeHead(302, { location: 'http://192.0.2.10/kev.json' }).end(); return;
+      case '/loop': res.writeHead(302, { location: '/loop' }).end(); return;
+      case '/big': res.writeHead(200, { 'content-length': String(5_000_000) }).end(Buffer.alloc(5_000_000)); return;
+      case '/chunked-big': res.writeHead(200); res.write(Buffer.alloc(60_000)); res.end(Buffer.alloc(60_000)); return;
+      default: res.writeHead(404).end('no');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+});
+
+function newCore(sources: { id: string; label: string; url: string }[]): Core {
+  return createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-feed-dl-')), runtime: 'browser', checkResults: true, scheduler: false, feedSources: sources });
+}
+
+describe('feed downloads', () => {
+  it('are off until the user allows them, then import each source and say how each went', async () => {
+    const core = newCore([
+      { id: 'kev', label: 'KEV', url: `${base}/kev.json` },
+      { id: 'epss', label: 'EPSS', url: `${base}/epss_scores-current.csv.gz` },
+    ]);
+    try {
+      expect(((await core.call('feeds/download-state', undefined)) as FeedDownloadState).allowed).toBe(false);
+      await expect(core.call('feeds/download', undefined)).rejects.toThrow(/Downloading feeds is off/);
+      expect(hits).toEqual([]);
+
+      await core.call('feeds/set-download', { allowed: true });
+      const state = (await core.call('feeds/download', undefined)) as FeedDownloadState;
+      expect(state.lastRun?.outcomes).toEqual([
+        { source: 'kev', label: 'KEV', ok: true, message: `Imported: ${kev.count.toLocaleString('en')} records, dated 2026-11-21` },
+        { source: 'epss', label: 'EPSS', ok: true, message: 'Imported: 2 records, dated 2026-11-21' },
+      ]);
+      expect(hits).toEqual(['/kev.json', '/epss_scores-current.csv.gz', '/epss_scores-2026-11-21.csv.gz']);
+      const feeds = (await core.call('feeds/list', undefined)) as FeedView[];
+      expect(feeds.find((f) => f.kind === 'kev')).toMatchObject({ feedDate: '2026-11-21T17:00:00.000Z', source: `${base}/kev.json` });
+      expect(feeds.find((f) => f.kind === 'epss')).toMatchObject({ feedDate: '2026-11-21T12:55:00.000Z', recordCount: 2 });
+      const audit = (await core.call('audit/list', { limit: 100 })) as { action: string }[];
+      expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['feed.download-setting', 'feed.import']));
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('refuses a truncated download with the importer\'s reason and keeps the feed in force', async () => {
+    const core = newCore([{ id: 'kev', label: 'KEV', url: `${base}/kev-truncated.json` }, { id: 'gone', label: 'Gone', url: `${base}/nothing-here` }]);
+    try {
+      const before = ((await core.call('feeds/list', undefined)) as FeedView[]).find((f) => f.kind === 'kev');
+      await core.call('feeds/set-download', { allowed: true });
+      const state = (await core.call('feeds/download', undefined)) as FeedDownloadState;
+      const [k, g] = state.lastRun!.outcomes;
+      expect(k).toMatchObject({ source: 'kev', ok: false });
+      expect(k!.message).toMatch(/was refused: .*The feed in force is unchanged/);
+      expect(g).toMatchObject({ source: 'gone', ok: false, message: expect.stringMatching(/answered HTTP 404.*The feed in force is unchanged/) });
+      const after = ((await core.call('feeds/list', undefined)) as FeedView[]).find((f) => f.kind === 'kev');
+      expect(after).toEqual(before);
+      expect(((await core.call('audit/list', { limit: 100 })) as { action: string }[]).filter((a) => a.action === 'feed.download-failed')).toHaveLength(2);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('follows redirects only where the rules allow, and caps the size', async () => {
+    const before = hits.length;
+    await expect(fetchFeed(`${base}/away`)).rejects.toThrow(/only https is used for feeds, not http:\/\/192\.0\.2\.10/);
+    await expect(fetchFeed(`${base}/loop`)).rejects.toThrow(/more than 5 redirects/);
+    await expect(fetchFeed(`${base}/big`, { maxBytes: 1_000_000 })).rejects.toThrow(/more than the 1 MB a feed may be/);
+    await expect(fetchFeed(`${base}/chunked-big`, { maxBytes: 100_000 })).rejects.toThrow(/passed 0 MB|more than a feed may be/);
+    expect(hits.slice(before)).toEqual(['/away', ...Array(6).fill('/loop'), '/big', '/chunked-big']);
+  });
+
+  it('only ever uses https to the publishers, or http to this computer', () => {
+    for (const s of FEED_SOURCES) expect(checkFeedUrl(s.url).protocol).toBe('https:');
+    expect(() => checkFeedUrl('http://www.cisa.gov/feed.json')).toThrow(/only https/);
+    expect(() => checkFeedUrl('ftp://127.0.0.1/x')).toThrow(/only https/);
+    expect(() => checkFeedUrl('https://user:pw@example.org/x')).toThrow(/user name or password/);
+    expect(() => checkFeedUrl('not a url')).toThrow(/not a URL/);
+    expect(checkFeedUrl('http://127.0.0.1:8080/kev.json').host).toBe('127.0.0.1:8080');
+  });
+});
