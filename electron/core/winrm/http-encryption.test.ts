@@ -25,6 +25,16 @@ describe('http-encryption', () => {
     const { client, server } = pair();
     for (let n = 0; n < 3; n++) expect(decryptBody(server, encryptBody(client, soap)).equals(soap)).toBe(true);
   });
+  it('accepts the closing boundary with or without its final "--", and Exchange\'s "-- Encrypted Boundary"', () => {
+    // The forms pywinrm's and pypsrp's tests accept from real hosts (see fixtures/SOURCES.md).
+    const { client, server } = pair();
+    const noHyphens = Buffer.from(encryptBody(client, soap).toString('latin1').replace(/--Encrypted Boundary--\r\n$/, '--Encrypted Boundary\r\n'), 'latin1');
+    expect(decryptBody(server, noHyphens).equals(soap)).toBe(true);
+    const spaced = Buffer.from(encryptBody(client, soap).toString('latin1').replace(/--Encrypted Boundary/g, '-- Encrypted Boundary'), 'latin1');
+    expect(decryptBody(server, spaced).equals(soap)).toBe(true);
+    const cut = noHyphens.subarray(0, noHyphens.length - '--Encrypted Boundary\r\n'.length - 3);
+    expect(() => decryptBody(pair().server, Buffer.concat([cut, Buffer.from('--Encrypted Boundary\r\n')]))).toThrow(/says \d+ bytes but carries/);
+  });
   it('refuses a truncated body', () => {
     const body = encryptBody(pair().client, soap);
     expect(() => decryptBody(pair().server, body.subarray(0, body.length - 30))).toThrow(EncryptionFormatError);

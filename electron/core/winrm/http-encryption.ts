@@ -33,11 +33,14 @@ export function isEncryptedContentType(contentType: string | undefined): boolean
 /** Checks the framing, the stated length and the signature; returns the SOAP bytes. */
 export function decryptBody(session: NtlmSession, body: Buffer): Buffer {
   const text = body.toString('latin1');
-  const header = /^--Encrypted Boundary\r\n\tContent-Type: application\/HTTP-SPNEGO-session-encrypted\r\n\tOriginalContent: type=[^;\r\n]+;charset=[^;\r\n]+;Length=(\d{1,9})\r\n--Encrypted Boundary\r\n\tContent-Type: application\/octet-stream\r\n/i.exec(text);
+  // Exchange's endpoints put a space after the leading "--" (noted by pypsrp); Windows does not.
+  const header = /^-- ?Encrypted Boundary\r\n\tContent-Type: application\/HTTP-SPNEGO-session-encrypted\r\n\tOriginalContent: type=[^;\r\n]+;charset=[^;\r\n]+;Length=(\d{1,9})\r\n-- ?Encrypted Boundary\r\n\tContent-Type: application\/octet-stream\r\n/i.exec(text);
   if (!header) throw new EncryptionFormatError('The encrypted reply does not start with the expected multipart headers');
-  const trailer = Buffer.from(`${BOUNDARY}--\r\n`, 'latin1');
-  const end = body.length - trailer.length;
-  if (end < header[0].length || !body.subarray(end).equals(trailer)) {
+  // The closing boundary comes with or without its final "--": pywinrm and pypsrp, which talk to real hosts,
+  // accept both. Truncation is still caught: the sealed part must have exactly the stated length.
+  const trailer = /-- ?Encrypted Boundary(?:--)?\r\n$/.exec(text.slice(-32));
+  const end = body.length - (trailer?.[0].length ?? 0);
+  if (!trailer || end < header[0].length) {
     throw new EncryptionFormatError('The encrypted reply is truncated: its closing boundary is missing');
   }
   const part = body.subarray(header[0].length, end);
