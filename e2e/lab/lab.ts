@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { copyImage, ensureImage, planImage } from './btrfs-image.js';
+import { vmCacheEntries } from './vm.js';
 import { detachLoops, removeStrayMounts } from './cleanup.js';
 import { ensureCredentials, readCredentials, type Credentials } from './credentials.js';
 import type { Log } from './exec.js';
@@ -247,6 +248,8 @@ export async function pruneCache(opts: { onLog?: Log } = {}): Promise<string[]> 
     const plan = await makePlan(readMirrors(), false, log);
     const keep = new Set<string>([path.dirname(plan.base.dir), plan.repo.dir, path.dirname(planImage(plan.layers.btrfsTools).file)]);
     for (const l of Object.values(plan.layers)) keep.add(path.dirname(l.dir));
+    const creds = readCredentials();
+    if (creds) for (const e of vmCacheEntries(plan, creds)) keep.add(e);
     for (const index of hostIndexes()) {
       const rec = loadRecord(index);
       for (const d of rec?.lowerDirs ?? []) keep.add(path.dirname(d));

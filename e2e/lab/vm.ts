@@ -20,7 +20,7 @@ import { buildOnce, CHROOT_ENV, ensureLayer, hashOf, lowerDirs, planLayer, type 
 import { readMirrors } from './mirror.js';
 import { runInNamespace } from './namespace.js';
 import { cacheDir, stateDir } from './paths.js';
-import { ensureLayers, makePlan } from './recipes.js';
+import { ensureLayers, makePlan, type Plan } from './recipes.js';
 import { mountApiFileSystems, overlayMount } from './sh-snippets.js';
 
 /** Outside the namespace hosts' usual range (11…) and the discovery tests' listeners (.2–.7, .200/29, .241+). */
@@ -164,29 +164,56 @@ async function buildExt4Image(tmp: string, layer: Layer, repoDir: string, setup:
   for (const f of [flat, root, setupFile, path.join(tmp, 'kernel-release'), path.join(tmp, 'host-key.pub')]) fs.rmSync(f, { recursive: true, force: true });
 }
 
+interface VmPlan {
+  layers: { recipe: LayerRecipe; layer: Layer }[];
+  repoDir: string;
+  setup: string;
+  /** The plain image (vm layer). */
+  plainDir: string;
+  /** The plain image of the vm-lvm layer, which the LVM image is converted from. */
+  lvmSourceDir: string;
+  lvmDir: string;
+}
+
+/** Where each VM cache entry lives, from the recipes alone (nothing is built). */
+export function planVm(plan: Plan, creds: Credentials): VmPlan {
+  const repoBind = [{ src: plan.repo.dir, dst: FIXTURE_REPO.pathInHost }];
+  const vmRecipe: LayerRecipe = { name: 'vm', parent: plan.layers.fixture, script: VM_LAYER, inputs: [], binds: repoBind };
+  const vmLayer = planLayer(vmRecipe);
+  const lvmRecipe: LayerRecipe = { name: 'vm-lvm', parent: vmLayer, script: LVM_LAYER, inputs: [], binds: repoBind };
+  const lvmLayer = planLayer(lvmRecipe);
+  const setup = setupScript(creds);
+  const imageKey = (layer: Layer): string => hashOf(['vm-image', VM_FORMAT, layer.key, plan.repo.key, IMAGE_SIZE, setup]);
+  const images = path.join(cacheDir(), 'images');
+  return {
+    layers: [{ recipe: vmRecipe, layer: vmLayer }, { recipe: lvmRecipe, layer: lvmLayer }],
+    repoDir: plan.repo.dir,
+    setup,
+    plainDir: path.join(images, `vm-${imageKey(vmLayer)}`),
+    lvmSourceDir: path.join(images, `vm-${imageKey(lvmLayer)}`),
+    lvmDir: path.join(images, `vm-lvm-${hashOf(['vm-lvm-image', imageKey(lvmLayer), LVM_DISK_SIZE, TO_LVM])}`),
+  };
+}
+
+/** The cache entries the VM uses (for `lab prune`, which must keep them). */
+export function vmCacheEntries(plan: Plan, creds: Credentials): string[] {
+  const p = planVm(plan, creds);
+  return [...p.layers.map((l) => path.dirname(l.layer.dir)), p.plainDir, p.lvmSourceDir, p.lvmDir];
+}
+
 /** Builds (once per recipe and lab credentials) the VM's disk image, kernel and initrd. */
 async function ensureVmImage(creds: Credentials, variant: VmVariant, log: Log): Promise<VmImage> {
   const plan = await makePlan(readMirrors(), false, log);
   await ensureLayers(plan, ['fixture'], log);
-  const repoBind = [{ src: plan.repo.dir, dst: FIXTURE_REPO.pathInHost }];
-  const recipe: LayerRecipe = { name: 'vm', parent: plan.layers.fixture, script: VM_LAYER, inputs: [], binds: repoBind };
-  let layer = planLayer(recipe);
-  await ensureLayer(layer, recipe, log);
-  if (variant === 'lvm') {
-    const lvmRecipe: LayerRecipe = { name: 'vm-lvm', parent: layer, script: LVM_LAYER, inputs: [], binds: repoBind };
-    layer = planLayer(lvmRecipe);
-    await ensureLayer(layer, lvmRecipe, log);
-  }
-  const setup = setupScript(creds);
-  const key = hashOf(['vm-image', VM_FORMAT, layer.key, plan.repo.key, IMAGE_SIZE, setup]);
-  const dir = path.join(cacheDir(), 'images', `vm-${key}`);
-  await buildOnce(dir, `VM image (${key})`, log, (tmp) => buildExt4Image(tmp, layer, plan.repo.dir, setup, log));
+  const p = planVm(plan, creds);
+  const wanted = variant === 'lvm' ? p.layers : p.layers.slice(0, 1);
+  for (const l of wanted) await ensureLayer(l.layer, l.recipe, log);
+  const layer = wanted.at(-1)!.layer;
+  const dir = variant === 'lvm' ? p.lvmSourceDir : p.plainDir;
+  await buildOnce(dir, `VM image (${path.basename(dir)})`, log, (tmp) => buildExt4Image(tmp, layer, p.repoDir, p.setup, log));
   if (variant === 'plain') return imageFiles(dir);
-
-  const lvmKey = hashOf(['vm-lvm-image', key, LVM_DISK_SIZE, TO_LVM]);
-  const lvmDir = path.join(cacheDir(), 'images', `vm-lvm-${lvmKey}`);
-  await buildOnce(lvmDir, `VM image on LVM (${lvmKey})`, log, (tmp) => convertToLvm(imageFiles(dir), tmp, creds, log));
-  return imageFiles(lvmDir);
+  await buildOnce(p.lvmDir, `VM image on LVM (${path.basename(p.lvmDir)})`, log, (tmp) => convertToLvm(imageFiles(dir), tmp, creds, log));
+  return imageFiles(p.lvmDir);
 }
 
 /** Boots the plain image with a blank second disk, copies its root onto an LV there, and keeps that disk. */
