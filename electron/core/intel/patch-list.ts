@@ -2,74 +2,135 @@
  * Builds the Patches page: each open update on each machine is scored with its CVEs' intelligence and the
  * machine's criticality and exposure, then updates are grouped by package and version, keeping the
  * riskiest machine's score and reasons.
+ *
+ * The score of an update depends only on its package, version, CVEs, security flag, vendor urgency, the
+ * machine's criticality and open ports, and how many whole weeks it has waited. So SQLite groups the open
+ * updates by exactly those (one pass over the table, in C), and each group is scored once; JavaScript never
+ * touches the tens of thousands of rows one by one. Within a package and version the first group (by its
+ * oldest row) gives the urgency, and the highest score wins, earliest first on a tie.
  */
-import type { PatchRow } from '../../../shared/contract';
+import type { Criticality, PatchRow } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { cvesByUpdate, intelForOpenCves, listOpenUpdateRows } from './patch-queries';
+import { intelForOpenCves } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
 
+const WEEK_MS = 7 * 86_400_000;
+
+type GroupRow = [
+  pkg: string,
+  arch: string,
+  candidate: string,
+  criticality: Criticality,
+  openPorts: string,
+  weeks: number,
+  isSecurity: number,
+  urgency: string | null,
+  cves: string | null,
+  hostIds: string,
+  installed: string | null,
+  firstDetectedAt: number,
+  lastDetectedAt: number,
+  firstId: number,
+];
+
+const GROUPS_SQL = `
+  SELECT u.package, u.arch, u.candidate_version, h.criticality, h.open_ports,
+         max(0, (? - u.detected_at) / ${WEEK_MS}) AS weeks, u.is_security, u.urgency,
+         (SELECT group_concat(a.cve_id, ',') FROM advisories a WHERE a.pending_update_id = u.id) AS cves,
+         group_concat(u.host_id) AS host_ids, group_concat(DISTINCT u.installed_version) AS installed,
+         min(u.detected_at), max(u.detected_at), min(u.id) AS first_id
+  FROM pending_updates u JOIN hosts h ON h.id = u.host_id
+  WHERE u.resolved_at IS NULL
+  GROUP BY u.package, u.arch, u.candidate_version, h.criticality, h.open_ports, weeks, u.is_security, u.urgency, cves
+  ORDER BY first_id`;
+
 export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
-  const updates = listOpenUpdateRows(db);
-  const cves = cvesByUpdate(db);
+  const labels = new Map<number, string>(
+    (db.prepare('SELECT id, COALESCE(display_name, hostname, address) AS label FROM hosts').raw().all() as [number, string][]).map(([id, l]) => [id, l]),
+  );
+  const approved = new Set(
+    (db.prepare(`SELECT host_id, package, arch, to_version FROM approvals WHERE state = 'approved'`).raw().all() as [number, string, string, string][]).map(
+      ([h, p, a, v]) => `${h}\u0000${p}\u0000${a}\u0000${v}`,
+    ),
+  );
   const intel = intelForOpenCves(db);
-  const groups = new Map<string, PatchRow>();
-  // The same update on machines alike scores alike: score each distinct case once (a fleet has many
-  // machines per case), which keeps the page fast at tens of thousands of updates.
-  const scored = new Map<string, ReturnType<typeof scoreUpdate>>();
-  for (const u of updates) {
-    const ids = cves.get(u.id) ?? [];
+  const groups = new Map<string, PatchRow & { hostSet: Set<number>; cveSet: Set<string>; kevSet: Set<string>; installedSet: Set<string> }>();
+
+  for (const [pkg, arch, candidate, criticality, openPorts, weeks, security, urgency, cveList, hostList, installedList, first, last] of db
+    .prepare(GROUPS_SQL)
+    .raw()
+    .all(now) as GroupRow[]) {
+    const ids = cveList ? cveList.split(',') : [];
     const cveIntel: CveIntel[] = ids.map((cveId) => {
       const f = intel.get(cveId);
       return { cveId, ...(f?.kev ? { kev: f.kev } : {}), ...(f?.epss ? { epss: f.epss } : {}) };
     });
-    const weeks = Math.floor(Math.max(0, now - u.detectedAt) / (7 * 86_400_000));
-    const memoKey = `${u.package}\u0000${u.candidateVersion}\u0000${u.criticality}\u0000${u.openPorts.join(',')}\u0000${weeks}\u0000${u.isSecurity}\u0000${u.urgency}\u0000${ids.join(',')}`;
-    const risk = scored.get(memoKey) ?? scoreUpdate({
-      package: u.package,
+    const risk = scoreUpdate({
+      package: pkg,
       cves: cveIntel,
-      vendorSeverity: u.urgency,
+      vendorSeverity: urgency,
       // An update whose changelog names CVEs fixes vulnerabilities, whichever suite it comes from.
-      isSecurity: u.isSecurity || ids.length > 0,
-      detectedAt: u.detectedAt,
-      machine: { criticality: u.criticality, exposed: false, listeningServices: u.openPorts },
+      isSecurity: security === 1 || ids.length > 0,
+      // Every row of the group has waited these whole weeks; the score reads nothing finer.
+      detectedAt: weeks > 0 ? now - weeks * WEEK_MS : Math.min(now, last),
+      machine: { criticality, exposed: false, listeningServices: JSON.parse(openPorts) as number[] },
       now,
     });
-    scored.set(memoKey, risk);
-    const key = `${u.package}\u0000${u.candidateVersion}`;
+    const hosts = hostList.split(',').map(Number);
+    const approvedHere = hosts.reduce((n, h) => n + (approved.has(`${h}\u0000${pkg}\u0000${arch}\u0000${candidate}`) ? 1 : 0), 0);
     const kevCves = cveIntel.filter((c) => c.kev).map((c) => c.cveId);
     const epss = cveIntel.reduce<{ score: number; percentile: number } | null>((best, c) => (c.epss && (!best || c.epss.score > best.score) ? c.epss : best), null);
     const view = { score: risk.score, band: risk.band, why: risk.why, factors: risk.factors.map((f) => ({ key: f.key, points: f.points, text: f.text })) };
+    const key = `${pkg}\u0000${candidate}`;
     const g = groups.get(key);
     if (!g) {
       groups.set(key, {
         key,
-        package: u.package,
-        candidateVersion: u.candidateVersion,
-        installedVersions: u.installedVersion ? [u.installedVersion] : [],
-        hostIds: [u.hostId],
-        hostLabels: [u.hostLabel],
-        isSecurity: u.isSecurity,
-        urgency: u.urgency,
-        cves: [...ids].sort(),
-        kevCves: kevCves.sort(),
+        package: pkg,
+        candidateVersion: candidate,
+        installedVersions: [],
+        hostIds: [],
+        hostLabels: [],
+        isSecurity: security === 1,
+        urgency,
+        cves: [],
+        kevCves: [],
         ransomware: cveIntel.some((c) => c.kev?.ransomware),
         epss: epss?.score ?? null,
         epssPercentile: epss?.percentile ?? null,
         risk: view,
-        approvedHosts: u.approved ? 1 : 0,
-        firstDetectedAt: u.detectedAt,
+        approvedHosts: approvedHere,
+        firstDetectedAt: first,
+        hostSet: new Set(hosts),
+        cveSet: new Set(ids),
+        kevSet: new Set(kevCves),
+        installedSet: new Set(installedList ? installedList.split(',') : []),
       });
       continue;
     }
-    if (u.installedVersion && !g.installedVersions.includes(u.installedVersion)) g.installedVersions.push(u.installedVersion);
-    g.hostIds.push(u.hostId);
-    g.hostLabels.push(u.hostLabel);
-    g.isSecurity ||= u.isSecurity;
-    for (const c of ids) if (!g.cves.includes(c)) g.cves.push(c);
-    for (const c of kevCves) if (!g.kevCves.includes(c)) g.kevCves.push(c);
-    if (u.approved) g.approvedHosts++;
-    g.firstDetectedAt = Math.min(g.firstDetectedAt, u.detectedAt);
+    for (const h of hosts) g.hostSet.add(h);
+    for (const c of ids) g.cveSet.add(c);
+    for (const c of kevCves) g.kevSet.add(c);
+    if (installedList) for (const v of installedList.split(',')) g.installedSet.add(v);
+    g.isSecurity ||= security === 1;
+    g.ransomware ||= cveIntel.some((c) => c.kev?.ransomware);
+    if (epss && (g.epss === null || epss.score > g.epss)) {
+      g.epss = epss.score;
+      g.epssPercentile = epss.percentile;
+    }
+    g.approvedHosts += approvedHere;
+    g.firstDetectedAt = Math.min(g.firstDetectedAt, first);
     if (view.score > g.risk.score) g.risk = view;
   }
-  return [...groups.values()].sort((a, b) => b.risk.score - a.risk.score || a.package.localeCompare(b.package));
+
+  const rows: PatchRow[] = [];
+  for (const { hostSet, cveSet, kevSet, installedSet, ...row } of groups.values()) {
+    row.hostIds = [...hostSet].sort((a, b) => a - b);
+    row.hostLabels = row.hostIds.map((id) => labels.get(id) ?? String(id));
+    row.cves = [...cveSet].sort();
+    row.kevCves = [...kevSet].sort();
+    row.installedVersions = [...installedSet].sort();
+    rows.push(row);
+  }
+  return rows.sort((a, b) => b.risk.score - a.risk.score || a.package.localeCompare(b.package));
 }
