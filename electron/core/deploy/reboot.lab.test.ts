@@ -6,37 +6,17 @@
  * systemd updates write from their postinst; the test writes it the same way before the deployment, since
  * the fixture packages do not.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentDetail, Host, JobLogLine, PendingUpdateView } from '../../../shared/contract';
 import { FIXTURE_PACKAGES } from '../../../e2e/lab/index';
-import { labEnabled } from '../../../e2e/lab/test-support';
-import { vmAvailable, vmDown, vmUp, type LabVm } from '../../../e2e/lab/vm';
-import { createCore, type Core } from '../core';
-import { connectSsh } from '../transports/ssh';
-
-const available = vmAvailable();
-if (labEnabled && !available.ok && !process.env.CI) console.warn(`lab VM tests skipped here: ${available.reason}`);
-// In CI a VM that cannot run is a failure with its reason (vmUp throws it), never a silent skip.
-const enabled = labEnabled && (available.ok || !!process.env.CI);
+import { vmDown, type LabVm } from '../../../e2e/lab/vm';
+import type { Core } from '../core';
+import { startVmUnderTest, vmTestsEnabled, type VmUnderTest } from './lab-vm-support';
 
 let vm: LabVm;
 let core: Core;
 let hostId: number;
-let privateKey: string;
-
-async function sh(command: string): Promise<string> {
-  const session = await connectSsh({ address: vm.address, port: 22, pinnedKey: vm.hostKeyFingerprint }, { username: 'admin', privateKey });
-  try {
-    const r = await session.exec(['sh', '-c', command], { env: { LC_ALL: 'C' } });
-    if (r.code !== 0) throw new Error(`${command}: exit ${r.code}: ${r.stderr}`);
-    return r.stdout;
-  } finally {
-    await session.close();
-  }
-}
+let sh: VmUnderTest['sh'];
 
 async function deployApproved(names: readonly string[]): Promise<{ d: DeploymentDetail; log: string }> {
   const updates = ((await core.call('hosts/updates', { id: hostId })) as PendingUpdateView[]).filter((u) => names.includes(u.package));
@@ -52,17 +32,9 @@ async function deployApproved(names: readonly string[]): Promise<{ d: Deployment
 const flagReboot = (pkg: string): Promise<string> =>
   sh(`echo '*** System restart required ***' | sudo tee /run/reboot-required >/dev/null && echo ${pkg} | sudo tee -a /run/reboot-required.pkgs >/dev/null`);
 
-describe.skipIf(!enabled)('deployment reboots on the lab VM', () => {
+describe.skipIf(!vmTestsEnabled)('deployment reboots on the lab VM', () => {
   beforeAll(async () => {
-    vm = await vmUp();
-    privateKey = fs.readFileSync(vm.keyPath, 'utf8');
-    core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-reboot-')), runtime: 'browser', checkResults: true });
-    await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, appliesToAll: true });
-    // The VM reaches no network: assess from the package lists its image carries.
-    await core.call('settings/update', { refreshPackageLists: false });
-    hostId = ((await core.call('hosts/create', { address: vm.address, tags: ['lab-vm'] })) as Host).id;
-    await core.call('assess/start', { ids: [hostId] });
-    await core.services.jobs.idle();
+    ({ vm, core, hostId, sh } = await startVmUnderTest('plain'));
     const pending = ((await core.call('hosts/updates', { id: hostId })) as PendingUpdateView[]).map((u) => u.package).sort();
     expect(pending).toEqual(FIXTURE_PACKAGES.map((p) => p.name).sort());
   }, 20 * 60_000);

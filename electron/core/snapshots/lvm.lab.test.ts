@@ -7,37 +7,16 @@
  * is next activated — at the reboot. The test proves both halves, with a file no package owns written after
  * the snapshot: only the merge can take it away.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeploymentDetail, Host, JobLogLine, PendingUpdateView } from '../../../shared/contract';
+import type { DeploymentDetail, JobLogLine, PendingUpdateView } from '../../../shared/contract';
 import { FIXTURE_PACKAGES } from '../../../e2e/lab/index';
-import { labEnabled } from '../../../e2e/lab/test-support';
-import { LVM_VG, vmAvailable, vmDown, vmUp, type LabVm } from '../../../e2e/lab/vm';
-import { createCore, type Core } from '../core';
-import { connectSsh } from '../transports/ssh';
+import { LVM_VG, vmDown } from '../../../e2e/lab/vm';
+import type { Core } from '../core';
+import { startVmUnderTest, vmTestsEnabled, type VmUnderTest } from '../deploy/lab-vm-support';
 
-const available = vmAvailable();
-if (labEnabled && !available.ok && !process.env.CI) console.warn(`lab VM tests skipped here: ${available.reason}`);
-// In CI a VM that cannot run is a failure with its reason (vmUp throws it), never a silent skip.
-const enabled = labEnabled && (available.ok || !!process.env.CI);
-
-let vm: LabVm;
 let core: Core;
 let hostId: number;
-let privateKey: string;
-
-async function sh(command: string): Promise<string> {
-  const session = await connectSsh({ address: vm.address, port: 22, pinnedKey: vm.hostKeyFingerprint }, { username: 'admin', privateKey });
-  try {
-    const r = await session.exec(['sh', '-c', command], { env: { LC_ALL: 'C' } });
-    if (r.code !== 0) throw new Error(`${command}: exit ${r.code}: ${r.stderr}`);
-    return r.stdout;
-  } finally {
-    await session.close();
-  }
-}
+let sh: VmUnderTest['sh'];
 
 const bootId = async (): Promise<string> => (await sh('cat /proc/sys/kernel/random/boot_id')).trim();
 const versions = async (): Promise<string[]> =>
@@ -56,17 +35,9 @@ async function rebootAndWait(): Promise<void> {
   }
 }
 
-describe.skipIf(!enabled)('LVM snapshots on the lab VM (root on a logical volume)', () => {
+describe.skipIf(!vmTestsEnabled)('LVM snapshots on the lab VM (root on a logical volume)', () => {
   beforeAll(async () => {
-    vm = await vmUp({ variant: 'lvm' });
-    privateKey = fs.readFileSync(vm.keyPath, 'utf8');
-    core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-lvm-')), runtime: 'browser', checkResults: true });
-    await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, appliesToAll: true });
-    // The VM reaches no network: assess from the package lists its image carries.
-    await core.call('settings/update', { refreshPackageLists: false });
-    hostId = ((await core.call('hosts/create', { address: vm.address, tags: ['lab-vm'] })) as Host).id;
-    await core.call('assess/start', { ids: [hostId] });
-    await core.services.jobs.idle();
+    ({ core, hostId, sh } = await startVmUnderTest('lvm'));
   }, 30 * 60_000);
 
   afterAll(async () => {
