@@ -175,7 +175,12 @@ export const calls = {
   'feeds/list': { arg: z.undefined(), result: z.array(feedView) },
   /** Imports a feed file chosen in the UI (KEV JSON/CSV, EPSS CSV, gzipped or not); a bad file changes nothing. */
   'feeds/import': {
-    arg: z.object({ name: z.string().trim().min(1).max(200), base64: z.string().min(1).max(48 * 1024 * 1024) }),
+    arg: z.object({
+      name: z.string().trim().min(1).max(200),
+      base64: z.string().min(1).max(48 * 1024 * 1024),
+      /** The file's modification time: the date of a feed that carries none (the Debian tracker). */
+      lastModified: z.number().int().positive().optional(),
+    }),
     result: feedImportResult,
   },
   /** The same from a file on the computer running the core (large files; air-gapped media). */

@@ -22,7 +22,8 @@ function importAndRecord(s: CoreServices, bytes: Uint8Array, source: string, fil
 
 export const feedHandlers: HandlerMap<'feeds/list' | 'feeds/import' | 'feeds/import-path'> = {
   'feeds/list': (_arg, s) => listFeeds(s.db).map((f) => ({ ...f, stale: isStale(f) })),
-  'feeds/import': ({ name, base64 }, s) => importAndRecord(s, Buffer.from(base64, 'base64'), path.basename(name)),
+  'feeds/import': ({ name, base64, lastModified }, s) =>
+    importAndRecord(s, Buffer.from(base64, 'base64'), path.basename(name), lastModified ? new Date(lastModified).toISOString() : undefined),
   'feeds/import-path': ({ path: file }, s) => {
     if (!path.isAbsolute(file)) throw new AppError('bad-request', 'Give the absolute path of the feed file', { path: 'Use an absolute path' });
     let st: fs.Stats;

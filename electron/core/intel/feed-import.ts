@@ -2,13 +2,14 @@
  * Imports a feed file into the database: the format is detected, the whole file is parsed and validated first
  * (a malformed or truncated file is refused with the parser's reason), and only then is the feed replaced, in
  * one transaction with its date and source — so the previous feed stays in force whenever anything fails.
- * KEV (JSON or CSV) and EPSS (CSV, gzipped or not) feed the risk score today; OSV, the Debian tracker and
- * Microsoft CVRF are parsed and validated but not stored by this version, which says so instead of pretending.
+ * KEV (JSON or CSV) and EPSS (CSV, gzipped or not) and the Debian tracker dump replace what was there; OSV
+ * advisories (JSON or an ecosystem's all.zip) and Microsoft's monthly CVRF documents merge into what was there,
+ * since each file holds only part of the feed.
  */
 import type { Db } from '../db/open';
 import type { FeedKind as FileKind } from './feeds/feed-types';
 import { parseFeedAuto } from './feeds/parse-feed-file';
-import { replaceEpss, replaceKev, type FeedKind } from './intel-store';
+import { mergeMsrc, mergeOsv, replaceDebianTracker, replaceEpss, replaceKev, type FeedKind } from './intel-store';
 
 export class FeedImportError extends Error {
   constructor(message: string) {
@@ -24,12 +25,6 @@ export interface ImportOutcome {
   recordCount: number;
   source: string;
 }
-
-const NOT_STORED: Partial<Record<FileKind, string>> = {
-  'osv-json': 'OSV advisories',
-  'debian-tracker-json': 'The Debian security tracker',
-  'msrc-cvrf-json': 'Microsoft CVRF documents',
-};
 
 export function importFeedBytes(db: Db, bytes: Uint8Array, source: string, options: { fileDate?: string; now?: number } = {}): ImportOutcome {
   const parsed = parseFeedAuto(bytes, options.fileDate ? { fallbackDate: options.fileDate } : {});
@@ -50,9 +45,17 @@ export function importFeedBytes(db: Db, bytes: Uint8Array, source: string, optio
     case 'epss-csv':
       replaceEpss(db, feed.date, source, feed.records.map((r) => ({ cveId: r.cveId, score: r.epss, percentile: r.percentile })), now);
       return { kind: 'epss', format: feed.kind, feedDate: feed.date, recordCount: feed.count, source };
-    default:
-      throw new FeedImportError(
-        `${source} is a valid ${NOT_STORED[feed.kind] ?? feed.kind} file (${feed.count} records of ${feed.date.slice(0, 10)}), but this version of Patchwell does not use that feed for scoring yet; nothing was changed.`,
-      );
+    case 'osv-json':
+    case 'osv-zip': {
+      const r = mergeOsv(db, source, feed.records, now);
+      if (r.kept === 0) throw new FeedImportError(`${source} holds ${feed.count} OSV advisories but none names a CVE, so none can be matched to an update; nothing was changed.`);
+      return { kind: 'osv', format: feed.kind, feedDate: feed.date, recordCount: r.kept, source };
+    }
+    case 'debian-tracker-json':
+      replaceDebianTracker(db, feed.date, source, feed.records, now);
+      return { kind: 'debian-tracker', format: feed.kind, feedDate: feed.date, recordCount: feed.count, source };
+    case 'msrc-cvrf-json':
+      mergeMsrc(db, feed.date, source, feed.records, now);
+      return { kind: 'msrc', format: feed.kind, feedDate: feed.date, recordCount: feed.count, source };
   }
 }

@@ -13,6 +13,14 @@ const KIND_LABEL: Record<FeedView['kind'], string> = {
   msrc: 'Microsoft security updates (CVRF)',
 };
 
+/** What the score misses while a feed is not loaded. */
+const MISSING_HINTS: readonly [FeedView['kind'], string][] = [
+  ['epss', 'exploit probability is left out of the score until you import a file.'],
+  ['osv', 'CVSS scores and fix dates of Debian/Ubuntu advisories are left out; severities come from the packages alone.'],
+  ['debian-tracker', "Debian's own urgency per CVE is left out."],
+  ['msrc', "Microsoft's severity and CVSS scores for Windows updates are left out."],
+];
+
 /** The feeds the risk score uses, their age, and importing newer files (offline offices bring them on a stick). */
 export function FeedsSection() {
   const toast = useUiStore((s) => s.toast);
@@ -39,8 +47,11 @@ export function FeedsSection() {
     <section className="form" aria-label="Vulnerability feeds">
       <h2>Vulnerability feeds</h2>
       <p className="hint">
-        The risk score uses these offline. Download newer files where you have internet (CISA's known_exploited_vulnerabilities.json or .csv, FIRST's
-        epss_scores-YYYY-MM-DD.csv.gz) and import them here. A damaged or truncated file is refused and the feed in force stays.
+        The risk score uses these offline. Download newer files where you have internet and import them here: CISA's
+        known_exploited_vulnerabilities.json or .csv, FIRST's epss_scores-YYYY-MM-DD.csv.gz, OSV advisories (one .json, or an ecosystem's all.zip
+        from osv.dev, e.g. Debian), the Debian security tracker's dump (security-tracker.debian.org/tracker/data/json) and Microsoft's monthly CVRF
+        documents (JSON). OSV and CVRF files add to what was imported before; the others replace it. A damaged or truncated file is refused and
+        the feed in force stays.
       </p>
       <table className="grid" aria-label="Feeds in force">
         <thead>
@@ -64,14 +75,15 @@ export function FeedsSection() {
               <td>{ago(f.importedAt)}</td>
             </tr>
           ))}
-          {feeds && !feeds.some((f) => f.kind === 'epss') && (
-            <tr>
-              <td>{KIND_LABEL.epss}</td>
-              <td colSpan={4} className="hint">
-                Not loaded: exploit probability is left out of the score until you import a file.
-              </td>
-            </tr>
-          )}
+          {feeds &&
+            MISSING_HINTS.filter(([kind]) => !feeds.some((f) => f.kind === kind)).map(([kind, hint]) => (
+              <tr key={kind}>
+                <td>{KIND_LABEL[kind]}</td>
+                <td colSpan={4} className="hint">
+                  Not loaded: {hint}
+                </td>
+              </tr>
+            ))}
         </tbody>
       </table>
       <FeedDownloads onImported={load} />
@@ -80,7 +92,7 @@ export function FeedsSection() {
         <input
           id="feed-file"
           type="file"
-          accept=".json,.csv,.gz"
+          accept=".json,.csv,.gz,.zip"
           disabled={busy}
           onChange={(e) => {
             const file = e.target.files?.[0];
@@ -90,7 +102,7 @@ export function FeedsSection() {
               toast('error', `${file.name} is ${Math.round(file.size / 1024 / 1024)} MB: import it by path below`);
               return;
             }
-            void run(async () => feedsService.importFile(file.name, await fileToBase64(file)));
+            void run(async () => feedsService.importFile(file.name, await fileToBase64(file), file.lastModified));
           }}
         />
       </div>

@@ -3,7 +3,7 @@ import { invoke } from './client';
 
 export const feedsService = {
   list: () => invoke('feeds/list'),
-  importFile: (name: string, base64: string) => invoke('feeds/import', { name, base64 }),
+  importFile: (name: string, base64: string, lastModified?: number) => invoke('feeds/import', { name, base64, ...(lastModified ? { lastModified } : {}) }),
   importPath: (path: string) => invoke('feeds/import-path', { path }),
 };
 

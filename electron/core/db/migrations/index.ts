@@ -10,6 +10,7 @@ import { sql as deploy } from './0005-deploy';
 import { sql as intelFeedsAndPolicies } from './0006-intel-feeds-and-policies';
 import { sql as policyRules } from './0007-policy-rules';
 import { sql as fleetTrend } from './0008-fleet-trend';
+import { sql as vendorIntel } from './0009-vendor-intel-and-exposure';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -27,6 +28,7 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: '0006-intel-feeds-and-policies', sql: intelFeedsAndPolicies },
   { version: 7, name: '0007-policy-rules', sql: policyRules },
   { version: 8, name: '0008-fleet-trend', sql: fleetTrend },
+  { version: 9, name: '0009-vendor-intel-and-exposure', sql: vendorIntel },
 ];
 
 /** The schema version this build of the app understands. */

@@ -5,6 +5,7 @@
 import { constants, gunzipSync } from 'node:zlib';
 import { isGzip } from './feed-text';
 import type { FeedKind } from './feed-types';
+import { isZip } from './zip-reader';
 
 const HEAD_BYTES = 64 * 1024;
 // Deflate expands at most ~1032:1, so 8 KiB of compressed input yields at most ~8.3 MB: bounded work even
@@ -28,6 +29,7 @@ function headText(bytes: Uint8Array): string | null {
 
 /** Returns the format the bytes look like, or null when none matches. Gzip is looked through. */
 export function detectFeedKind(bytes: Uint8Array): FeedKind | null {
+  if (isZip(bytes)) return 'osv-zip';
   const text = headText(bytes);
   if (!text) return null;
   if (text.startsWith('#model_version') || text.startsWith('cve,epss,percentile')) return 'epss-csv';

@@ -12,6 +12,7 @@ export type FeedKind =
   | 'kev-csv'
   | 'epss-csv'
   | 'osv-json'
+  | 'osv-zip'
   | 'debian-tracker-json'
   | 'msrc-cvrf-json';
 
@@ -19,7 +20,7 @@ export type FeedKind =
  * Where `Feed.date` came from. Callers show it next to the data's age, so they must know whether it is the
  * publisher's own stamp or a guess.
  * - `file-header`: an explicit release/score date written in the file (KEV JSON, EPSS, CVRF).
- * - `file-records`: the newest date found among the records (KEV CSV, OSV), because the format has no header.
+ * - `file-records`: the newest date found among the records (KEV CSV, OSV JSON or zip), because the format has no header.
  * - `caller`: the caller's fallback (e.g. the file's mtime), because the format carries no date at all (Debian).
  */
 export type FeedDateSource = 'file-header' | 'file-records' | 'caller';

@@ -17,7 +17,7 @@ import type {
   OsvRecord,
 } from './feed-types';
 import { parseKevCsv, parseKevJson } from './kev-feed';
-import { parseOsvJson } from './osv-feed';
+import { parseOsvJson, parseOsvZip } from './osv-feed';
 
 /** The record type each kind produces. */
 export interface FeedRecordMap {
@@ -25,6 +25,7 @@ export interface FeedRecordMap {
   'kev-csv': KevRecord;
   'epss-csv': EpssRecord;
   'osv-json': OsvRecord;
+  'osv-zip': OsvRecord;
   'debian-tracker-json': DebianTrackerRecord;
   'msrc-cvrf-json': CvrfRecord;
 }
@@ -39,6 +40,7 @@ const PARSERS: ParserTable = {
   'kev-csv': parseKevCsv,
   'epss-csv': parseEpssCsv,
   'osv-json': parseOsvJson,
+  'osv-zip': parseOsvZip,
   'debian-tracker-json': parseDebianTrackerJson,
   'msrc-cvrf-json': parseCvrfJson,
 };
@@ -60,7 +62,7 @@ export function parseFeedFile<K extends FeedKind>(
 export function parseFeedAuto(bytes: Uint8Array, opts: FeedParseOptions = {}): AnyFeedResult {
   const kind = detectFeedKind(bytes);
   if (kind === null) {
-    return { ok: false, error: 'not a recognised feed (expected KEV JSON/CSV, EPSS CSV, OSV, Debian tracker or MSRC CVRF)' };
+    return { ok: false, error: 'not a recognised feed (expected KEV JSON/CSV, EPSS CSV, OSV JSON or zip, Debian tracker or MSRC CVRF)' };
   }
   return parseFeedFile(kind, bytes, opts) as AnyFeedResult;
 }
