@@ -4,7 +4,7 @@
  */
 import type { RiskBand } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { cvesByUpdate, intelForOpenCves, listOpenUpdateRows, type OpenUpdateRow } from './patch-queries';
+import { cveIntelOf, cvesByUpdate, intelForOpenCves, listOpenUpdateRows, type OpenUpdateRow } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
 
 export interface ScoredUpdate extends OpenUpdateRow {
@@ -29,20 +29,17 @@ export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateR
     const ids = cves.get(u.id) ?? [];
     const security = u.isSecurity || ids.length > 0;
     const days = Math.floor(Math.max(0, now - u.detectedAt) / 86_400_000);
-    const key = `${u.package}\u0000${u.candidateVersion}\u0000${u.criticality}\u0000${u.openPorts.join(',')}\u0000${days}\u0000${security}\u0000${u.urgency}\u0000${ids.join(',')}`;
+    const key = `${u.package}\u0000${u.candidateVersion}\u0000${u.criticality}\u0000${u.exposed}\u0000${u.openPorts.join(',')}\u0000${days}\u0000${security}\u0000${u.urgency}\u0000${ids.join(',')}`;
     let risk = memo.get(key);
     if (!risk) {
-      const cveIntel: CveIntel[] = ids.map((cveId) => {
-        const f = intel.get(cveId);
-        return { cveId, ...(f?.kev ? { kev: f.kev } : {}), ...(f?.epss ? { epss: f.epss } : {}) };
-      });
+      const cveIntel: CveIntel[] = ids.map((cveId) => cveIntelOf(cveId, intel.get(cveId)));
       const r = scoreUpdate({
         package: u.package,
         cves: cveIntel,
         vendorSeverity: u.urgency,
         isSecurity: security,
         detectedAt: u.detectedAt,
-        machine: { criticality: u.criticality, exposed: false, listeningServices: u.openPorts },
+        machine: { criticality: u.criticality, exposed: u.exposed, listeningServices: u.openPorts },
         now,
       });
       risk = { score: r.score, band: r.band, kevCves: cveIntel.filter((c) => c.kev).map((c) => c.cveId).sort() };

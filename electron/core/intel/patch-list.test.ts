@@ -77,3 +77,45 @@ describe('buildPatchRows', () => {
     expect(buildPatchRows(openDatabase(':memory:'), NOW)).toEqual([]);
   });
 });
+
+describe('buildPatchRows with vendor feeds and machine profiles', () => {
+  function small() {
+    const db = openDatabase(':memory:');
+    db.prepare(`INSERT INTO hosts (address, hostname, criticality, tags, open_ports, created_at, updated_at) VALUES ('127.0.0.2', 'web', 'normal', '["dmz"]', '[22]', 1, 1)`).run();
+    db.prepare(`INSERT INTO hosts (address, hostname, criticality, tags, open_ports, created_at, updated_at) VALUES ('127.0.0.3', 'desk', 'normal', '[]', '[22]', 1, 1)`).run();
+    const upd = db.prepare(`INSERT INTO pending_updates (host_id, package, arch, installed_version, candidate_version, source, is_security, urgency, detected_at) VALUES (?, ?, 'amd64', '1', '2', 's', 1, 'medium', ?)`);
+    const adv = db.prepare(`INSERT INTO advisories (pending_update_id, cve_id, source) VALUES (?, ?, 'changelog')`);
+    adv.run(Number(upd.run(1, 'curl', NOW - DAY).lastInsertRowid), 'CVE-2024-6197');
+    adv.run(Number(upd.run(2, 'libxml2', NOW - DAY).lastInsertRowid), 'CVE-2024-25062');
+    return db;
+  }
+
+  it('uses OSV CVSS, the fix date and a tag that marks machines critical and exposed, and says so', () => {
+    const db = small();
+    db.prepare(`INSERT INTO osv_fixes (advisory_id, cve_id, ecosystem, package, fixed_version, published_at, modified_at, cvss_vector, cvss_version, cvss_score)
+                VALUES ('DSA-5800-1', 'CVE-2024-6197', 'Debian:12', 'curl', '2', ?, ?, 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H', '3.1', 8.8)`).run(NOW - 5 * 7 * DAY, NOW);
+    db.prepare(`INSERT INTO tag_profiles (tag, criticality, exposed, updated_at) VALUES ('dmz', 'high', 1, 1)`).run();
+    const curl = buildPatchRows(db, NOW).find((r) => r.package === 'curl')!;
+    // round(5.5 × 8.8) = 48, + 5 exposed, + 5 weeks since the fix = 58, × 1.15 (high, from the tag) = 66.7 → 67.
+    expect(curl.risk.score).toBe(67);
+    expect(curl.risk.factors).toEqual([
+      { key: 'severity', points: 48, text: 'CVE-2024-6197 has CVSS 8.8 (high; v3.1, DSA-5800-1)' },
+      { key: 'criticality', points: 9, text: 'high machine (×1.15)' },
+      { key: 'exposure', points: 5, text: 'the machine is marked as exposed' },
+      { key: 'age', points: 5, text: 'a fix was published 5 weeks ago (DSA-5800-1)' },
+    ]);
+  });
+
+  it("uses the Debian tracker's urgency and Microsoft's severity when no CVSS is known; the machine's own criticality can be higher than its tag's", () => {
+    const db = small();
+    db.prepare(`INSERT INTO debian_tracker (cve_id, release, package, status, fixed_version, urgency) VALUES ('CVE-2024-25062', 'bookworm', 'libxml2', 'resolved', '2', 'high'), ('CVE-2024-25062', 'bullseye', 'libxml2', 'open', NULL, 'low')`).run();
+    db.prepare(`UPDATE hosts SET criticality = 'critical' WHERE hostname = 'web'`).run();
+    db.prepare(`INSERT INTO tag_profiles (tag, criticality, exposed, updated_at) VALUES ('dmz', 'low', 0, 1)`).run();
+    const rows = buildPatchRows(db, NOW);
+    expect(rows.find((r) => r.package === 'libxml2')!.risk.factors[0]).toEqual({ key: 'severity', points: 40, text: 'security update, high severity (CVE-2024-25062, Debian security tracker)' });
+    // curl on web: medium 25 × 1.3 (the machine's own critical beats the tag's low) = 32.5 → 33.
+    expect(rows.find((r) => r.package === 'curl')!.risk.score).toBe(33);
+    db.prepare(`INSERT INTO msrc_cves (cve_id, title, severity, cvss_base, published_at) VALUES ('CVE-2024-6197', 't', 'Critical', NULL, 1)`).run();
+    expect(buildPatchRows(db, NOW).find((r) => r.package === 'curl')!.risk.factors[0]!.text).toBe('security update, critical severity (CVE-2024-6197, Microsoft)');
+  });
+});

@@ -4,14 +4,15 @@
  * riskiest machine's score and reasons.
  *
  * The score of an update depends only on its package, version, CVEs, security flag, vendor urgency, the
- * machine's criticality and open ports, and how many whole weeks it has waited. So SQLite groups the open
+ * machine's criticality, exposed flag (both possibly from its tags) and open ports, and how many whole weeks it has waited. So SQLite groups the open
  * updates by exactly those (one pass over the table, in C), and each group is scored once; JavaScript never
  * touches the tens of thousands of rows one by one. Within a package and version the first group (by its
  * oldest row) gives the urgency, and the highest score wins, earliest first on a tie.
  */
 import type { Criticality, PatchRow } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { intelForOpenCves } from './patch-queries';
+import { HOST_PROFILE_SQL } from '../hosts/host-profile';
+import { cveIntelOf, intelForOpenCves } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
 
 const WEEK_MS = 7 * 86_400_000;
@@ -21,6 +22,7 @@ type GroupRow = [
   arch: string,
   candidate: string,
   criticality: Criticality,
+  exposed: number,
   openPorts: string,
   weeks: number,
   isSecurity: number,
@@ -34,14 +36,15 @@ type GroupRow = [
 ];
 
 const GROUPS_SQL = `
-  SELECT u.package, u.arch, u.candidate_version, h.criticality, h.open_ports,
+  WITH h AS MATERIALIZED (${HOST_PROFILE_SQL})
+  SELECT u.package, u.arch, u.candidate_version, h.criticality, h.exposed, h.open_ports,
          max(0, (? - u.detected_at) / ${WEEK_MS}) AS weeks, u.is_security, u.urgency,
          (SELECT group_concat(a.cve_id, ',') FROM advisories a WHERE a.pending_update_id = u.id) AS cves,
          group_concat(u.host_id) AS host_ids, group_concat(DISTINCT u.installed_version) AS installed,
          min(u.detected_at), max(u.detected_at), min(u.id) AS first_id
-  FROM pending_updates u JOIN hosts h ON h.id = u.host_id
+  FROM pending_updates u JOIN h ON h.id = u.host_id
   WHERE u.resolved_at IS NULL
-  GROUP BY u.package, u.arch, u.candidate_version, h.criticality, h.open_ports, weeks, u.is_security, u.urgency, cves
+  GROUP BY u.package, u.arch, u.candidate_version, h.criticality, h.exposed, h.open_ports, weeks, u.is_security, u.urgency, cves
   ORDER BY first_id`;
 
 export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
@@ -56,15 +59,12 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
   const intel = intelForOpenCves(db);
   const groups = new Map<string, PatchRow & { hostSet: Set<number>; cveSet: Set<string>; kevSet: Set<string>; installedSet: Set<string> }>();
 
-  for (const [pkg, arch, candidate, criticality, openPorts, weeks, security, urgency, cveList, hostList, installedList, first, last] of db
+  for (const [pkg, arch, candidate, criticality, exposed, openPorts, weeks, security, urgency, cveList, hostList, installedList, first, last] of db
     .prepare(GROUPS_SQL)
     .raw()
     .all(now) as GroupRow[]) {
     const ids = cveList ? cveList.split(',') : [];
-    const cveIntel: CveIntel[] = ids.map((cveId) => {
-      const f = intel.get(cveId);
-      return { cveId, ...(f?.kev ? { kev: f.kev } : {}), ...(f?.epss ? { epss: f.epss } : {}) };
-    });
+    const cveIntel: CveIntel[] = ids.map((cveId) => cveIntelOf(cveId, intel.get(cveId)));
     const risk = scoreUpdate({
       package: pkg,
       cves: cveIntel,
@@ -73,7 +73,7 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
       isSecurity: security === 1 || ids.length > 0,
       // Every row of the group has waited these whole weeks; the score reads nothing finer.
       detectedAt: weeks > 0 ? now - weeks * WEEK_MS : Math.min(now, last),
-      machine: { criticality, exposed: false, listeningServices: JSON.parse(openPorts) as number[] },
+      machine: { criticality, exposed: exposed === 1, listeningServices: JSON.parse(openPorts) as number[] },
       now,
     });
     const hosts = hostList.split(',').map(Number);

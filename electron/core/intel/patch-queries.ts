@@ -4,13 +4,16 @@
  */
 import type { Criticality } from '../../../shared/contract';
 import type { Db } from '../db/open';
+import { hostProfiles } from '../hosts/host-profile';
 import { blockedPackages } from './policy-queries';
+import { normalizeSeverity, type CveIntel } from './risk-score';
 
 export interface OpenUpdateRow {
   id: number;
   hostId: number;
   hostLabel: string;
   criticality: Criticality;
+  exposed: boolean;
   openPorts: number[];
   rebootRequired: boolean;
   package: string;
@@ -26,15 +29,25 @@ export interface OpenUpdateRow {
 export interface CveFacts {
   kev: { dateAdded: string; dueDate: string | null; ransomware: boolean } | null;
   epss: { score: number; percentile: number } | null;
+  /** The highest CVSS base score OSV or Microsoft gives, with its source. */
+  cvss: { score: number; version: string; source: string } | null;
+  /** The highest severity the Debian tracker or Microsoft gives. */
+  vendorSeverity: { label: string; source: string } | null;
+  /** The earliest publication of a fix (OSV advisory, Microsoft's monthly release). */
+  fixPublished: { at: number; source: string } | null;
 }
 
 export function listOpenUpdateRows(db: Db): OpenUpdateRow[] {
   // Machine facts once per machine rather than once per update row.
-  const hosts = new Map<number, { label: string; criticality: Criticality; openPorts: number[]; rebootRequired: boolean }>();
-  for (const h of db
-    .prepare('SELECT id, COALESCE(display_name, hostname, address) AS label, criticality, open_ports, reboot_required FROM hosts')
-    .all() as { id: number; label: string; criticality: Criticality; open_ports: string; reboot_required: number | null }[]) {
-    hosts.set(h.id, { label: h.label, criticality: h.criticality, openPorts: JSON.parse(h.open_ports) as number[], rebootRequired: h.reboot_required === 1 });
+  const hosts = new Map<number, { label: string; criticality: Criticality; exposed: boolean; openPorts: number[]; rebootRequired: boolean }>();
+  const profiles = hostProfiles(db);
+  for (const h of db.prepare('SELECT id, COALESCE(display_name, hostname, address) AS label, reboot_required FROM hosts').all() as {
+    id: number;
+    label: string;
+    reboot_required: number | null;
+  }[]) {
+    const p = profiles.get(h.id)!;
+    hosts.set(h.id, { label: h.label, criticality: p.criticality, exposed: p.exposed, openPorts: p.openPorts, rebootRequired: h.reboot_required === 1 });
   }
   const approved = new Set(
     (db.prepare(`SELECT host_id, package, arch, to_version FROM approvals WHERE state = 'approved'`).all() as { host_id: number; package: string; arch: string; to_version: string }[]).map(
@@ -57,6 +70,7 @@ export function listOpenUpdateRows(db: Db): OpenUpdateRow[] {
       hostId,
       hostLabel: h.label,
       criticality: h.criticality,
+      exposed: h.exposed,
       openPorts: h.openPorts,
       rebootRequired: h.rebootRequired,
       package: pkg,
@@ -89,25 +103,85 @@ export function cvesByUpdate(db: Db): Map<number, string[]> {
   return out;
 }
 
-/** KEV and EPSS facts for every CVE that an open update fixes. */
+const OPEN_CVES = `SELECT DISTINCT a.cve_id FROM advisories a JOIN pending_updates u ON u.id = a.pending_update_id WHERE u.resolved_at IS NULL`;
+const TRACKER_RANK = `CASE t.urgency WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 WHEN 'unimportant' THEN 1 END`;
+const TRACKER_LABEL = ['', 'low', 'medium', 'high'] as const;
+
+/**
+ * What the feeds say about every CVE an open update fixes: KEV and EPSS, the highest CVSS base score (OSV,
+ * Microsoft), the highest vendor severity (Debian tracker over all releases, Microsoft) and the earliest fix
+ * publication. SQLite's bare columns beside max()/min() come from the row that holds the extreme.
+ */
 export function intelForOpenCves(db: Db): Map<string, CveFacts> {
   const out = new Map<string, CveFacts>();
+  // One pass over the open CVEs; each feed is read through its index on cve_id (no whole-table aggregates).
   const rows = db
     .prepare(
-      `SELECT c.cve_id, k.date_added, k.due_date, k.ransomware, e.score, e.percentile
-       FROM (SELECT DISTINCT a.cve_id FROM advisories a JOIN pending_updates u ON u.id = a.pending_update_id
-             WHERE u.resolved_at IS NULL) c
+      `WITH c AS MATERIALIZED (${OPEN_CVES})
+       SELECT c.cve_id, k.date_added, k.due_date, k.ransomware, e.score, e.percentile,
+         (SELECT o.cvss_score || ' ' || o.cvss_version || ' ' || o.advisory_id FROM osv_fixes o
+           WHERE o.cve_id = c.cve_id AND o.cvss_score IS NOT NULL ORDER BY o.cvss_score DESC LIMIT 1) AS osv_cvss,
+         (SELECT o.published_at || ' ' || o.advisory_id FROM osv_fixes o
+           WHERE o.cve_id = c.cve_id AND o.fixed_version IS NOT NULL ORDER BY o.published_at LIMIT 1) AS osv_fix,
+         (SELECT max(${TRACKER_RANK}) FROM debian_tracker t WHERE t.cve_id = c.cve_id) AS tracker_rank,
+         m.severity AS msrc_severity, m.cvss_base AS msrc_cvss, m.published_at AS msrc_published
+       FROM c
        LEFT JOIN kev k ON k.cve_id = c.cve_id
-       LEFT JOIN epss e ON e.cve_id = c.cve_id`,
+       LEFT JOIN epss e ON e.cve_id = c.cve_id
+       LEFT JOIN msrc_cves m ON m.cve_id = c.cve_id`,
     )
-    .all() as { cve_id: string; date_added: string | null; due_date: string | null; ransomware: number | null; score: number | null; percentile: number | null }[];
-  for (const r of rows) {
-    out.set(r.cve_id, {
-      kev: r.date_added !== null ? { dateAdded: r.date_added, dueDate: r.due_date, ransomware: r.ransomware === 1 } : null,
-      epss: r.score !== null && r.percentile !== null ? { score: r.score, percentile: r.percentile } : null,
-    });
+    .raw()
+    .all() as [
+    cve: string,
+    dateAdded: string | null,
+    dueDate: string | null,
+    ransomware: number | null,
+    epss: number | null,
+    percentile: number | null,
+    osvCvss: string | null,
+    osvFix: string | null,
+    trackerRank: number | null,
+    msrcSeverity: string | null,
+    msrcCvss: number | null,
+    msrcPublished: number | null,
+  ][];
+  for (const [cve, dateAdded, dueDate, ransomware, epss, percentile, osvCvss, osvFix, trackerRank, msrcSeverity, msrcCvss, msrcPublished] of rows) {
+    const f: CveFacts = {
+      kev: dateAdded !== null ? { dateAdded, dueDate, ransomware: ransomware === 1 } : null,
+      epss: epss !== null && percentile !== null ? { score: epss, percentile } : null,
+      cvss: null,
+      vendorSeverity: trackerRank ? { label: TRACKER_LABEL[trackerRank]!, source: 'Debian security tracker' } : null,
+      fixPublished: null,
+    };
+    if (osvCvss) {
+      const [score, version, source] = osvCvss.split(' ');
+      f.cvss = { score: Number(score), version: version!, source: source! };
+    }
+    if (osvFix) {
+      const [at, source] = osvFix.split(' ');
+      f.fixPublished = { at: Number(at), source: source! };
+    }
+    if (msrcCvss !== null && (!f.cvss || msrcCvss > f.cvss.score)) f.cvss = { score: msrcCvss, version: '3.x', source: 'Microsoft' };
+    if (msrcSeverity && (!f.vendorSeverity || normalizeSeverity(msrcSeverity).level > normalizeSeverity(f.vendorSeverity.label).level)) {
+      f.vendorSeverity = { label: msrcSeverity, source: 'Microsoft' };
+    }
+    if (msrcPublished !== null && (!f.fixPublished || msrcPublished < f.fixPublished.at)) f.fixPublished = { at: msrcPublished, source: 'Microsoft' };
+    out.set(cve, f);
   }
   return out;
+}
+
+/** A CVE's facts in the shape the risk score takes. */
+export function cveIntelOf(cveId: string, f: CveFacts | undefined): CveIntel {
+  if (!f) return { cveId };
+  return {
+    cveId,
+    ...(f.kev ? { kev: f.kev } : {}),
+    ...(f.epss ? { epss: f.epss } : {}),
+    ...(f.cvss ? { cvss: f.cvss } : {}),
+    ...(f.vendorSeverity ? { vendorSeverity: f.vendorSeverity } : {}),
+    ...(f.fixPublished ? { fixPublished: f.fixPublished } : {}),
+  };
 }
 
 export interface ApprovalRequest {

@@ -35,7 +35,7 @@ describe('scoreUpdate: worked examples', () => {
       ['ransomware', 10],
       ['exposure', 5],
     ]);
-    expect(r.why).toBe("Security update, high urgency; CVE-2021-44228 is on CISA's Known Exploited Vulnerabilities list (added 2021-12-10).");
+    expect(r.why).toBe("Security update, high severity; CVE-2021-44228 is on CISA's Known Exploited Vulnerabilities list (added 2021-12-10).");
   });
 
   it('a medium Debian urgency with EPSS 0.1% on a normal desktop: 25, medium', () => {
@@ -72,6 +72,41 @@ describe('scoreUpdate: worked examples', () => {
   });
 });
 
+describe('scoreUpdate: vendor feeds (CVSS, tracker and Microsoft severities, fix dates) and exposure', () => {
+  const WEEK = 7 * 86_400_000;
+
+  it('CVSS, where a feed gives it, sets the severity points: 9.8 → 54 whatever the changelog urgency says', () => {
+    const r = scoreUpdate(base({ vendorSeverity: 'low', cves: [{ cveId: 'CVE-2024-6387', cvss: { score: 8.1, version: '3.1', source: 'DSA-5724-1' } }, { cveId: 'CVE-2024-0002', cvss: { score: 9.8, version: '3.1', source: 'DSA-5724-1' } }] }));
+    // max(5, round(5.5 × 9.8)) = 54; nothing else.
+    expect(r).toMatchObject({ score: 54, band: 'medium' });
+    expect(r.factors[0]).toEqual({ key: 'severity', points: 54, text: 'CVE-2024-0002 has CVSS 9.8 (critical; v3.1, DSA-5724-1)' });
+  });
+
+  it("without CVSS, the highest vendor severity known wins: the tracker's high over the changelog's medium", () => {
+    const r = scoreUpdate(base({ cves: [{ cveId: 'CVE-2024-5535', vendorSeverity: { label: 'high', source: 'Debian security tracker' } }] }));
+    expect(r.factors[0]).toEqual({ key: 'severity', points: 40, text: 'security update, high severity (CVE-2024-5535, Debian security tracker)' });
+    // Microsoft's "Critical" counts as critical.
+    expect(scoreUpdate(base({ vendorSeverity: null, cves: [{ cveId: 'CVE-2024-38063', vendorSeverity: { label: 'Critical', source: 'Microsoft' } }] })).score).toBe(55);
+    // A lower feed severity does not lower the update's own.
+    expect(scoreUpdate(base({ vendorSeverity: 'high', cves: [{ cveId: 'CVE-1', vendorSeverity: { label: 'low', source: 'Debian security tracker' } }] })).factors[0]!.points).toBe(40);
+  });
+
+  it('age counts from the earliest published fix when that is older than the detection', () => {
+    const r = scoreUpdate(base({ detectedAt: NOW - WEEK, cves: [{ cveId: 'CVE-A', fixPublished: { at: NOW - 6 * WEEK - 1, source: 'DSA-1-1' } }, { cveId: 'CVE-B', fixPublished: { at: NOW - 2 * WEEK, source: 'DSA-2-1' } }] }));
+    // 25 (medium) + 6 weeks.
+    expect(r.score).toBe(31);
+    expect(r.factors.find((f) => f.key === 'age')).toEqual({ key: 'age', points: 6, text: 'a fix was published 6 weeks ago (DSA-1-1)' });
+    // A fix date after the detection (a re-published advisory) does not shorten the wait.
+    expect(scoreUpdate(base({ detectedAt: NOW - 3 * WEEK, cves: [{ cveId: 'CVE-A', fixPublished: { at: NOW - WEEK, source: 'x' } }] })).factors.find((f) => f.key === 'age')?.text).toBe('waiting for 3 weeks');
+  });
+
+  it('a machine marked exposed gets the exposure points even with no public port open', () => {
+    const r = scoreUpdate(base({ machine: { criticality: 'normal', exposed: true, listeningServices: [22] } }));
+    expect(r.factors.find((f) => f.key === 'exposure')).toEqual({ key: 'exposure', points: 5, text: 'the machine is marked as exposed' });
+    expect(r.score).toBe(30);
+  });
+});
+
 describe('normalizeSeverity', () => {
   it('puts Debian urgencies and vendor severities on one scale', () => {
     expect(['low', 'medium', 'high', 'emergency', 'Important', 'Moderate', 'Critical', 'unimportant', null, 'not yet assigned'].map((s) => normalizeSeverity(s).level)).toEqual([
@@ -92,7 +127,7 @@ describe('scoreUpdate: monotonic in every risk input, bounded', () => {
       vendorSeverity: pick(sevs),
       isSecurity: rand() > 0.2,
       detectedAt: NOW - Math.floor(rand() * 20) * 7 * 86_400_000,
-      cves: [{ cveId: 'CVE-2024-1000', ...(rand() > 0.7 ? { kev: { dateAdded: '2024-01-01', dueDate: null, ransomware: rand() > 0.5 } } : {}), ...(rand() > 0.3 ? { epss: { score: rand(), percentile: rand() } } : {}) }],
+      cves: [{ cveId: 'CVE-2024-1000', ...(rand() > 0.7 ? { kev: { dateAdded: '2024-01-01', dueDate: null, ransomware: rand() > 0.5 } } : {}), ...(rand() > 0.3 ? { epss: { score: rand(), percentile: rand() } } : {}), ...(rand() > 0.5 ? { cvss: { score: Math.round(rand() * 100) / 10, version: '3.1', source: 'test' } } : {}), ...(rand() > 0.5 ? { fixPublished: { at: NOW - Math.floor(rand() * 30) * 7 * 86_400_000, source: 'test' } } : {}) }],
       machine: { criticality: pick(crits), exposed: rand() > 0.8, listeningServices: rand() > 0.5 ? [443] : [22] },
     });
 
@@ -112,6 +147,8 @@ describe('scoreUpdate: monotonic in every risk input, bounded', () => {
         { ...a, detectedAt: a.detectedAt - 7 * 86_400_000 },
         { ...a, cves: [{ ...c, kev: { dateAdded: '2024-01-01', dueDate: null, ransomware: c.kev?.ransomware ?? false } }] },
         { ...a, cves: [{ ...c, epss: { score: Math.min(1, (c.epss?.score ?? 0) + 0.1), percentile: c.epss?.percentile ?? 0.5 } }] },
+        ...(c.cvss ? [{ ...a, cves: [{ ...c, cvss: { ...c.cvss, score: Math.min(10, c.cvss.score + 1) } }] }] : []),
+        ...(c.fixPublished ? [{ ...a, cves: [{ ...c, fixPublished: { ...c.fixPublished, at: c.fixPublished.at - 7 * 86_400_000 } }] }] : []),
       ];
       for (const v of variants) expect(scoreUpdate(v).score).toBeGreaterThanOrEqual(s);
     }

@@ -2,8 +2,12 @@
  * The explainable risk score of one pending update on one machine (0–100), and its reasons in plain words.
  *
  * Formula, so that a user or an auditor can redo it by hand:
- *   severity   security updates: 5 / 10 / 25 / 40 / 55 points for none-known / low / medium / high / critical
- *              (Debian urgency, Red Hat or Microsoft severity; "emergency" counts as critical);
+ *   severity   security updates: CVSS where a feed gives it (OSV advisories, Microsoft's CVRF): the highest
+ *              base score s among its CVEs gives max(5, round(5.5 × s)) points (9.8 → 54, 7.5 → 41, 5.3 → 29);
+ *              else the highest vendor severity known (the update's own: Debian urgency, Red Hat or SUSE
+ *              severity; the Debian security tracker's urgency; Microsoft's MsrcSeverity):
+ *              5 / 10 / 25 / 40 / 55 points for none-known / low / medium / high / critical ("emergency" and
+ *              Microsoft's "Critical" count as critical, "Important" as high, "Moderate" as medium);
  *              a non-security update gets 5 points whatever its urgency.
  *   kev        +35 when any of its CVEs is on CISA's Known Exploited Vulnerabilities list,
  *   ransomware +10 more when CISA says the CVE is used in ransomware campaigns,
@@ -11,18 +15,26 @@
  *              (p = 0.001 → 0, 0.01 → 7, 0.1 → 13, 1 → 20),
  *   exposure   +5 when the machine listens on a service commonly reached from outside (80, 443, 3389, 445,
  *              5985, 5986) or is flagged exposed,
- *   age        +1 per full week the update has been waiting, at most +10,
+ *   age        +1 per full week since a fix was published (the earliest publication of a fix for one of its CVEs,
+ *              from OSV or CVRF), or else since the update was first seen pending, at most +10,
  *   × criticality of the machine: low 0.8, normal 1.0, high 1.15, critical 1.3,
  *   reboot     −3 afterwards when the update needs a reboot to take effect (a cost, not a risk),
  * rounded and clamped to 0–100; a KEV CVE never scores below 70 (85 with ransomware use).
  * Bands: critical ≥ 85, high ≥ 60, medium ≥ 25, low below.
  */
 import type { Criticality } from '../../../shared/contract';
+import { cvssRating } from './cvss';
 
 export interface CveIntel {
   cveId: string;
   kev?: { dateAdded: string; dueDate: string | null; ransomware: boolean };
   epss?: { score: number; percentile: number };
+  /** The highest CVSS base score a feed gives, and where it comes from ("DSA-5712-1", "Microsoft"). */
+  cvss?: { score: number; version: string; source: string };
+  /** A vendor's severity from a feed ("high" from the Debian tracker, "Critical" from Microsoft). */
+  vendorSeverity?: { label: string; source: string };
+  /** When a fix was first published (ms), and by whom. */
+  fixPublished?: { at: number; source: string };
 }
 
 export interface UpdateRiskInput {
@@ -78,15 +90,35 @@ export function bandOf(score: number): RiskScore['band'] {
   return score >= 85 ? 'critical' : score >= 60 ? 'high' : score >= 25 ? 'medium' : 'low';
 }
 
+function severityFactor(u: UpdateRiskInput): RiskFactor {
+  if (!u.isSecurity) return { key: 'severity', points: 5, text: 'not a security update' };
+  const cvss = u.cves.reduce<CveIntel | null>((best, c) => (c.cvss && (!best?.cvss || c.cvss.score > best.cvss.score) ? c : best), null);
+  if (cvss?.cvss) {
+    const { score, version, source } = cvss.cvss;
+    return { key: 'severity', points: Math.max(5, Math.round(5.5 * score)), text: `${cvss.cveId} has CVSS ${score.toFixed(1)} (${cvssRating(score)}; v${version}, ${source})` };
+  }
+  let best = { ...normalizeSeverity(u.vendorSeverity), source: '' };
+  for (const c of u.cves) {
+    if (!c.vendorSeverity) continue;
+    const n = normalizeSeverity(c.vendorSeverity.label);
+    if (n.level > best.level) best = { ...n, source: `${c.cveId}, ${c.vendorSeverity.source}` };
+  }
+  return { key: 'severity', points: LEVELS[best.level]!.points, text: `security update, ${best.label} severity${best.source ? ` (${best.source})` : ''}` };
+}
+
+function ageFactor(u: UpdateRiskInput): RiskFactor[] {
+  const fix = u.cves.reduce<CveIntel['fixPublished'] | null>((first, c) => (c.fixPublished && (!first || c.fixPublished.at < first.at) ? c.fixPublished : first), null);
+  const since = fix && fix.at < u.detectedAt ? fix.at : u.detectedAt;
+  const weeks = Math.floor(Math.max(0, u.now - since) / (7 * 86_400_000));
+  if (weeks <= 0) return [];
+  const plural = `${weeks} week${weeks === 1 ? '' : 's'}`;
+  const text = since === u.detectedAt ? `waiting for ${plural}` : `a fix was published ${plural} ago (${fix!.source})`;
+  return [{ key: 'age', points: Math.min(10, weeks), text }];
+}
+
 export function scoreUpdate(u: UpdateRiskInput): RiskScore {
   const factors: RiskFactor[] = [];
-  const sev = normalizeSeverity(u.vendorSeverity);
-  const sevPoints = u.isSecurity ? LEVELS[sev.level]!.points : 5;
-  factors.push({
-    key: 'severity',
-    points: sevPoints,
-    text: u.isSecurity ? `security update, ${sev.label} urgency` : 'not a security update',
-  });
+  factors.push(severityFactor(u));
   const kev = u.cves.filter((c) => c.kev);
   if (kev.length > 0) {
     const first = kev[0]!;
@@ -104,8 +136,7 @@ export function scoreUpdate(u: UpdateRiskInput): RiskScore {
   if (u.machine.exposed || exposedOn.length > 0) {
     factors.push({ key: 'exposure', points: 5, text: u.machine.exposed ? 'the machine is marked as exposed' : `the machine serves ports ${exposedOn.join(', ')}` });
   }
-  const weeks = Math.floor(Math.max(0, u.now - u.detectedAt) / (7 * 86_400_000));
-  if (weeks > 0) factors.push({ key: 'age', points: Math.min(10, weeks), text: `waiting for ${weeks} week${weeks === 1 ? '' : 's'}` });
+  factors.push(...ageFactor(u));
 
   const raw = factors.reduce((sum, f) => sum + f.points, 0);
   const mult = MULTIPLIER[u.machine.criticality];
