@@ -63,6 +63,21 @@ describe('core dispatch', () => {
     expect(await c.call('audit/verify', undefined)).toMatchObject({ ok: true, rows: 3 });
   });
 
+  it('marks a machine exposed and a tag critical; both audited, and the machine risk follows at once', async () => {
+    const c = newCore();
+    const h = (await c.call('hosts/create', { address: '127.0.0.9', tags: ['dmz'] })) as Host;
+    expect(h.exposed).toBe(false);
+    expect(await c.call('machines/risk', undefined)).toEqual([expect.objectContaining({ hostId: h.id, criticality: 'normal', exposed: false, openUpdates: 0 })]);
+    expect(((await c.call('hosts/update', { id: h.id, patch: { exposed: true } })) as Host).exposed).toBe(true);
+    const tags = await c.call('tags/set-profile', { tag: 'dmz', criticality: 'critical', exposed: false });
+    expect(tags).toEqual([{ tag: 'dmz', criticality: 'critical', exposed: false, machines: 1 }]);
+    // The cached risk was dropped by the change.
+    expect(await c.call('machines/risk', undefined)).toEqual([expect.objectContaining({ criticality: 'critical', exposed: true, profileFrom: ['tag dmz: critical', 'marked exposed'] })]);
+    expect((await rejection(c.call('tags/set-profile', { tag: '../x', criticality: 'high', exposed: false }))).code).toBe('bad-request');
+    const audit = (await c.call('audit/list', {})) as { action: string }[];
+    expect(audit.map((a) => a.action)).toEqual(['tag.profile', 'host.update', 'host.create']);
+  });
+
   it('checks reachability as a job against real sockets on loopback', async () => {
     const c = newCore();
     const server = net.createServer((s) => s.destroy());

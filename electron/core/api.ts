@@ -16,6 +16,7 @@ import { jobHandlers } from './handlers/jobs';
 import { patchHandlers } from './handlers/patches';
 import { policyHandlers } from './handlers/policies';
 import { dashboardHandlers } from './handlers/dashboard';
+import { machineRiskHandlers } from './handlers/machine-risk';
 import { feedDownloadHandlers } from './handlers/feed-download';
 import type { HandlerMap } from './handlers/types';
 import { blockedPackages } from './intel/policy-queries';
@@ -35,6 +36,7 @@ const handlers: HandlerMap<CallName> = {
   ...reportHandlers,
   ...policyHandlers,
   ...dashboardHandlers,
+  ...machineRiskHandlers,
   ...feedDownloadHandlers,
 };
 

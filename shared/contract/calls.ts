@@ -23,6 +23,7 @@ import {
 import { reportFile, reportInfo, reportPeriod, reportSchedule } from './reports';
 import { policyCalls } from './policies';
 import { dashboardCalls } from './dashboard';
+import { machineRiskCalls } from './machine-risk';
 import { feedDownloadCalls } from './feed-download';
 
 const id = z.object({ id: z.number().int().positive() });
@@ -200,6 +201,7 @@ export const calls = {
   'audit/verify': { arg: z.undefined(), result: auditVerifyResult },
   ...policyCalls,
   ...dashboardCalls,
+  ...machineRiskCalls,
   ...feedDownloadCalls,
 } as const;
 

@@ -88,6 +88,8 @@ export const host = z.object({
   kernel: z.string().nullable(),
   tags: z.array(z.string()),
   criticality,
+  /** Marked by the user as reachable from outside the office (the risk score counts it). */
+  exposed: z.boolean(),
   /** SSH port used for management. */
   sshPort: z.number().int().min(1).max(65535),
   /** Id of the vault credential used to log in, if any. */
@@ -138,6 +140,7 @@ export const hostInput = z.object({
   osFamily: osFamily.optional(),
   tags: z.array(tag).max(20, 'At most 20 tags').optional(),
   criticality: criticality.optional(),
+  exposed: z.boolean().optional(),
   sshPort: z.number().int().min(1, 'Port 1–65535').max(65535, 'Port 1–65535').optional(),
   notes: z.string().max(2000, 'Notes are at most 2,000 characters').optional(),
 });

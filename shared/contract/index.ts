@@ -12,4 +12,5 @@ export * from './deploy';
 export * from './reports';
 export * from './policies';
 export * from './dashboard';
+export * from './machine-risk';
 export * from './feed-download';

@@ -13,6 +13,7 @@ interface HostRow {
   kernel: string | null;
   tags: string;
   criticality: Criticality;
+  exposed: number;
   ssh_port: number;
   credential_id: number | null;
   ssh_host_key: string | null;
@@ -53,6 +54,7 @@ export function rowToHost(r: HostRow): Host {
     kernel: r.kernel,
     tags: JSON.parse(r.tags) as string[],
     criticality: r.criticality,
+    exposed: r.exposed === 1,
     sshPort: r.ssh_port,
     credentialId: r.credential_id,
     sshHostKey: r.ssh_host_key,
@@ -109,9 +111,9 @@ export function insertHost(
 ): Host {
   const info = db
     .prepare(
-      `INSERT INTO hosts (address, hostname, display_name, os_family, tags, criticality, ssh_port, notes, source,
+      `INSERT INTO hosts (address, hostname, display_name, os_family, tags, criticality, exposed, ssh_port, notes, source,
                           open_ports, reachability, first_seen, last_seen, created_at, updated_at)
-       VALUES (@address, @hostname, @displayName, @osFamily, @tags, @criticality, @sshPort, @notes, @source,
+       VALUES (@address, @hostname, @displayName, @osFamily, @tags, @criticality, @exposed, @sshPort, @notes, @source,
                @openPorts, @reachability, @seen, @seen, @now, @now)`,
     )
     .run({
@@ -121,6 +123,7 @@ export function insertHost(
       osFamily: input.osFamily ?? 'unknown',
       tags: JSON.stringify(input.tags ?? []),
       criticality: input.criticality ?? 'normal',
+      exposed: input.exposed ? 1 : 0,
       sshPort: input.sshPort ?? 22,
       notes: input.notes ?? '',
       source: input.source ?? 'manual',
@@ -140,6 +143,7 @@ const editableColumns = {
   osFamily: 'os_family',
   tags: 'tags',
   criticality: 'criticality',
+  exposed: 'exposed',
   sshPort: 'ssh_port',
   notes: 'notes',
 } as const satisfies Record<keyof HostInput, string>;
@@ -151,7 +155,7 @@ export function updateHost(db: Db, id: number, patch: Partial<HostInput>, now = 
     if (!(key in patch) || patch[key] === undefined) continue;
     sets.push(`${column} = @${key}`);
     const value = patch[key];
-    values[key] = key === 'tags' ? JSON.stringify(value) : (value ?? null);
+    values[key] = key === 'tags' ? JSON.stringify(value) : typeof value === 'boolean' ? (value ? 1 : 0) : (value ?? null);
   }
   if (sets.length > 0) db.prepare(`UPDATE hosts SET ${sets.join(', ')}, updated_at = @now WHERE id = @id`).run(values);
   return getHost(db, id);

@@ -14,6 +14,8 @@ export interface ScoredUpdate extends OpenUpdateRow {
   readonly kevCves: readonly string[];
   score: number;
   band: RiskBand;
+  /** The score's plain reasons (shared between rows alike). */
+  why: string;
 }
 
 export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateRow) => boolean = () => true): ScoredUpdate[] {
@@ -22,7 +24,7 @@ export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateR
   const cves = cvesByUpdate(db);
   const intel = intelForOpenCves(db);
   // Updates alike on machines alike score alike: score each distinct case once (as the Patches page does).
-  const memo = new Map<string, { score: number; band: RiskBand; kevCves: string[] }>();
+  const memo = new Map<string, { score: number; band: RiskBand; why: string; kevCves: string[] }>();
   const out: ScoredUpdate[] = new Array<ScoredUpdate>(updates.length);
   for (let i = 0; i < updates.length; i++) {
     const u = updates[i]!;
@@ -42,11 +44,11 @@ export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateR
         machine: { criticality: u.criticality, exposed: u.exposed, listeningServices: u.openPorts },
         now,
       });
-      risk = { score: r.score, band: r.band, kevCves: cveIntel.filter((c) => c.kev).map((c) => c.cveId).sort() };
+      risk = { score: r.score, band: r.band, why: r.why, kevCves: cveIntel.filter((c) => c.kev).map((c) => c.cveId).sort() };
       memo.set(key, risk);
     }
     // Rows alike share one kevCves array: callers read it, never change it.
-    out[i] = Object.assign(u, { security, kevCves: risk.kevCves, score: risk.score, band: risk.band });
+    out[i] = Object.assign(u, { security, kevCves: risk.kevCves, score: risk.score, band: risk.band, why: risk.why });
   }
   return out;
 }

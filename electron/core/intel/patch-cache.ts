@@ -1,43 +1,60 @@
 /**
- * The Patches page rows, built once and kept until something they depend on changes: every change to
- * machines, inventory, approvals or feeds announces itself with an `inventory/changed` event, which drops the
- * cache. Rows also expire after a minute so the ages in the score (days since a fix was published) move on.
+ * Figures derived from the whole inventory (the Patches page rows, each machine's risk), built once and kept
+ * until something they depend on changes: every change to machines, tags, inventory, approvals or feeds
+ * announces itself with an `inventory/changed` event, which drops them. They also expire after a minute so
+ * the ages in the score (weeks waited, weeks since a fix was published) move on.
  */
-import type { PatchRow } from '../../../shared/contract';
+import type { MachineRisk, PatchRow } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import type { EventBus } from '../event-bus';
+import { machineRisks } from './machine-risk';
 import { buildPatchRows } from './patch-list';
 
 export const PATCH_ROWS_TTL_MS = 60_000;
 
-export class PatchRowsCache {
-  private rows: PatchRow[] | null = null;
+export class DerivedCache<T> {
+  private value: T | null = null;
   private builtAt = 0;
 
   constructor(
     events: EventBus,
-    private readonly build: (db: Db, now: number) => PatchRow[] = buildPatchRows,
+    private readonly build: (db: Db, now: number) => T,
     private readonly ttlMs = PATCH_ROWS_TTL_MS,
   ) {
     events.subscribe((e) => {
-      if (e.name === 'inventory/changed') this.rows = null;
+      if (e.name === 'inventory/changed') this.value = null;
     });
   }
 
-  get(db: Db, now = Date.now()): PatchRow[] {
-    if (!this.rows || now - this.builtAt >= this.ttlMs || now < this.builtAt) {
-      this.rows = this.build(db, now);
+  get(db: Db, now = Date.now()): T {
+    if (this.value === null || now - this.builtAt >= this.ttlMs || now < this.builtAt) {
+      this.value = this.build(db, now);
       this.builtAt = now;
     }
-    return this.rows;
+    return this.value;
   }
 }
 
-const caches = new WeakMap<EventBus, PatchRowsCache>();
+export class PatchRowsCache extends DerivedCache<PatchRow[]> {
+  constructor(events: EventBus, build: (db: Db, now: number) => PatchRow[] = buildPatchRows, ttlMs = PATCH_ROWS_TTL_MS) {
+    super(events, build, ttlMs);
+  }
+}
 
-/** The cache of one running core (one event bus, one database). */
-export function patchRowsCache(events: EventBus): PatchRowsCache {
+const caches = new WeakMap<EventBus, { patches: PatchRowsCache; machines: DerivedCache<MachineRisk[]> }>();
+
+function cachesOf(events: EventBus) {
   let c = caches.get(events);
-  if (!c) caches.set(events, (c = new PatchRowsCache(events)));
+  if (!c) caches.set(events, (c = { patches: new PatchRowsCache(events), machines: new DerivedCache(events, machineRisks) }));
   return c;
+}
+
+/** The Patches rows of one running core (one event bus, one database). */
+export function patchRowsCache(events: EventBus): PatchRowsCache {
+  return cachesOf(events).patches;
+}
+
+/** Each machine's risk, for the Machines page. */
+export function machineRiskCache(events: EventBus): DerivedCache<MachineRisk[]> {
+  return cachesOf(events).machines;
 }

@@ -247,7 +247,7 @@ export function evaluatePolicies(db: Db, events: EventSink | null, now = Date.no
 }
 
 /** Inventory reasons after which the policies are evaluated again. */
-const TRIGGERS = new Set(['assessed', 'feeds', 'updated', 'scan']);
+const TRIGGERS = new Set(['assessed', 'feeds', 'updated', 'scan', 'tags']);
 
 /**
  * Evaluates the policies after assessments, feed imports and tag changes (deferred, outside the emitter's

@@ -16,6 +16,7 @@ export function HostForm({ initial, onSubmit, onCancel }: Props) {
   const [osFamily, setOsFamily] = useState<OsFamily>(initial?.osFamily ?? 'unknown');
   const [tags, setTags] = useState((initial?.tags ?? []).join(', '));
   const [criticality, setCriticality] = useState<Criticality>(initial?.criticality ?? 'normal');
+  const [exposed, setExposed] = useState(initial?.exposed ?? false);
   const [sshPort, setSshPort] = useState(String(initial?.sshPort ?? 22));
   const [notes, setNotes] = useState(initial?.notes ?? '');
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -37,6 +38,7 @@ export function HostForm({ initial, onSubmit, onCancel }: Props) {
         osFamily,
         tags: tagList,
         criticality,
+        exposed,
         sshPort: Number.isFinite(port) ? port : -1,
         notes,
       });
@@ -85,6 +87,13 @@ export function HostForm({ initial, onSubmit, onCancel }: Props) {
         <Field id="host-port" label="SSH port" error={errors.sshPort}>
           <input id="host-port" inputMode="numeric" value={sshPort} onChange={(e) => setSshPort(e.target.value)} />
         </Field>
+      </div>
+      <div className="field">
+        <label className="check">
+          <input id="host-exposed" type="checkbox" checked={exposed} onChange={(e) => setExposed(e.target.checked)} /> Reachable from outside the office
+          (exposed)
+        </label>
+        <p className="hint">A web server, a VPN gateway, a machine with forwarded ports: its updates score higher. A tag can mark a whole group (Settings → Risk).</p>
       </div>
       <Field id="host-tags" label="Tags" error={errors.tags} hint="Comma-separated, e.g. servers, canary">
         <input id="host-tags" value={tags} onChange={(e) => setTags(e.target.value)} />

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { Host, HostInput } from '../../../shared/contract';
+import type { Host, HostInput, MachineRisk } from '../../../shared/contract';
 import { Dialog } from '../components/dialog';
 import { EmptyState } from '../components/empty-state';
 import { HostForm } from '../components/host-form';
@@ -10,6 +10,7 @@ import { ago, OS_LABEL, REACHABILITY_LABEL } from '../format';
 import { assessService } from '../services/assess-service';
 import { credentialsService } from '../services/credentials-service';
 import { hostsService } from '../services/hosts-service';
+import { machineRiskService } from '../services/machine-risk-service';
 import { useCredentialsStore } from '../stores/credentials-store';
 import { hostsSelectors, useHostsStore } from '../stores/hosts-store';
 import { useJobsStore } from '../stores/jobs-store';
@@ -82,7 +83,36 @@ function CredentialPicker({ host }: { host: Host }) {
   );
 }
 
-function HostDetail({ host, onEdit }: { host: Host; onEdit: () => void }) {
+/** Each machine's risk, reloaded whenever the inventory changes (the core caches the figures). */
+function useMachineRisks(): Map<number, MachineRisk> {
+  const [risks, setRisks] = useState<Map<number, MachineRisk>>(new Map());
+  useEffect(() => {
+    let live = true;
+    const load = (): void =>
+      void machineRiskService
+        .list()
+        .then((list) => live && setRisks(new Map(list.map((r) => [r.hostId, r]))))
+        .catch(() => undefined);
+    load();
+    const off = machineRiskService.onChanged(load);
+    return () => {
+      live = false;
+      off();
+    };
+  }, []);
+  return risks;
+}
+
+function RiskBadge({ risk }: { risk: MachineRisk | undefined }) {
+  if (!risk || risk.openUpdates === 0) return <span className="hint">—</span>;
+  return (
+    <span className={`badge band-${risk.band}`} title={risk.why}>
+      {risk.score} {risk.band}
+    </span>
+  );
+}
+
+function HostDetail({ host, risk, onEdit }: { host: Host; risk: MachineRisk | undefined; onEdit: () => void }) {
   const close = useHostsStore((s) => s.openDetail);
   return (
     <section className="detail" aria-label={`Details of ${hostsSelectors.label(host)}`}>
@@ -168,8 +198,23 @@ function HostDetail({ host, onEdit }: { host: Host; onEdit: () => void }) {
         </dd>
         <dt>Tags</dt>
         <dd>{host.tags.length ? host.tags.join(', ') : '—'}</dd>
+        <dt>Risk</dt>
+        <dd>
+          {risk && risk.openUpdates > 0 ? (
+            <>
+              <RiskBadge risk={risk} /> {risk.why}
+            </>
+          ) : (
+            'No open updates known.'
+          )}
+        </dd>
         <dt>Criticality</dt>
-        <dd>{host.criticality}</dd>
+        <dd>
+          {risk?.criticality ?? host.criticality}
+          {risk && risk.profileFrom.some((p) => p.startsWith('tag') && !p.endsWith('exposed')) && ` (${risk.profileFrom.filter((p) => !p.endsWith('exposed')).join(', ')})`}
+        </dd>
+        <dt>Exposed</dt>
+        <dd>{risk?.exposed ?? host.exposed ? `yes (${risk?.profileFrom.filter((p) => p.endsWith('exposed')).join(', ') || 'marked exposed'})` : 'no'}</dd>
         <dt>Added</dt>
         <dd>
           {new Date(host.createdAt).toLocaleString()} ({host.source === 'manual' ? 'by hand' : 'by a network scan'})
@@ -191,6 +236,7 @@ export function MachinesPage() {
     useShallow((s) => ({ hosts: s.hosts, loaded: s.loaded, loadError: s.loadError, selectedIds: s.selectedIds, detailId: s.detailId })),
   );
   const detail = useHostsStore((s) => hostsSelectors.byId(s, s.detailId));
+  const risks = useMachineRisks();
   const { create, update, remove, setSelected, toggleSelected, openDetail, load } = useHostsStore.getState();
   const toast = useUiStore((s) => s.toast);
   const setTrayOpen = useJobsStore((s) => s.setTrayOpen);
@@ -296,6 +342,7 @@ export function MachinesPage() {
                 <th>State</th>
                 <th>Last seen</th>
                 <th>Updates</th>
+                <th>Risk</th>
                 <th>Tags</th>
                 <th>Criticality</th>
               </tr>
@@ -338,13 +385,16 @@ export function MachinesPage() {
                       </span>
                     )}
                   </td>
+                  <td>
+                    <RiskBadge risk={risks.get(h.id)} />
+                  </td>
                   <td>{h.tags.join(', ')}</td>
-                  <td>{h.criticality}</td>
+                  <td>{risks.get(h.id)?.criticality ?? h.criticality}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-          {detail && <HostDetail host={detail} onEdit={() => setEditing(detail)} />}
+          {detail && <HostDetail host={detail} risk={risks.get(detail.id)} onEdit={() => setEditing(detail)} />}
         </div>
       )}
       <Dialog title={editing === 'new' ? 'Add a machine' : 'Edit machine'} open={editing !== null} onClose={() => setEditing(null)}>

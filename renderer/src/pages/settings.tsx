@@ -4,6 +4,7 @@ import { assessService } from '../services/assess-service';
 import { CredentialsSection } from '../components/credentials-section';
 import { FeedsSection } from '../components/feeds-section';
 import { PoliciesSection } from '../components/policies-section';
+import { TagProfilesSection } from '../components/tag-profiles-section';
 import { appService } from '../services/hosts-service';
 import { useUiStore, type Theme } from '../stores/ui-store';
 
@@ -60,6 +61,7 @@ export function SettingsPage() {
       <CredentialsSection />
       <FeedsSection />
       <PoliciesSection />
+      <TagProfilesSection />
       {info && (
         <section aria-label="About">
           <h2>About</h2>

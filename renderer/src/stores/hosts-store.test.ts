@@ -27,6 +27,7 @@ function host(id: number, over: Partial<Host> = {}): Host {
     createdAt: 1,
     updatedAt: 1,
     pendingHostKey: null,
+    exposed: false,
     platform: null,
     arch: null,
     uptimeSeconds: null,

@@ -46,7 +46,7 @@ describe('readZip', () => {
     const zip = makeZip([{ name: 'a.json', data: 'y'.repeat(3000) }]);
     expect(() => readZip(zip.subarray(0, zip.length - 30), LIMITS)).toThrow(/truncated or not a ZIP/);
     const flipped = Buffer.from(zip);
-    flipped[40] ^= 0xff; // inside the deflated data
+    flipped[40] = flipped[40]! ^ 0xff; // inside the deflated data
     expect(() => readZip(flipped, LIMITS)).toThrow(ZipError);
     expect(() => readZip(zip, { maxEntries: 100, maxTotalBytes: 1000 })).toThrow(/inflates to more than/);
     const many = makeZip(Array.from({ length: 5 }, (_, i) => ({ name: `${i}.json`, data: '{}' })));

@@ -1,0 +1,77 @@
+/**
+ * Each machine's risk: the score of its riskiest open update (so a KEV CVE's floor carries over), with that
+ * update named in the reasons, how many of its updates are critical or high, and what the score knew about the
+ * machine (criticality and exposure, and whether they came from the machine or a tag).
+ */
+import type { Criticality, MachineRisk, TagProfileView } from '../../../shared/contract';
+import type { Db } from '../db/open';
+import { hostProfiles, listTagProfiles } from '../hosts/host-profile';
+import { scoreOpenUpdates } from './open-update-scores';
+
+export function machineRisks(db: Db, now = Date.now()): MachineRisk[] {
+  const hosts = db.prepare('SELECT id, criticality, exposed, tags FROM hosts ORDER BY id').all() as { id: number; criticality: Criticality; exposed: number; tags: string }[];
+  const profiles = hostProfiles(db);
+  const tagProfiles = new Map(listTagProfiles(db).map((t) => [t.tag, t]));
+  const out = new Map<number, MachineRisk>();
+  for (const h of hosts) {
+    const p = profiles.get(h.id)!;
+    const profileFrom: string[] = [];
+    for (const t of JSON.parse(h.tags) as string[]) {
+      const tp = tagProfiles.get(t);
+      if (tp?.criticality && tp.criticality === p.criticality && tp.criticality !== h.criticality) profileFrom.push(`tag ${t}: ${tp.criticality}`);
+      if (tp?.exposed && !h.exposed) profileFrom.push(`tag ${t}: exposed`);
+    }
+    if (h.exposed) profileFrom.push('marked exposed');
+    out.set(h.id, {
+      hostId: h.id,
+      score: 0,
+      band: 'low',
+      why: 'No open updates.',
+      openUpdates: 0,
+      criticalUpdates: 0,
+      highUpdates: 0,
+      kevCves: 0,
+      criticality: p.criticality,
+      exposed: p.exposed,
+      profileFrom,
+    });
+  }
+  const kev = new Map<number, Set<string>>();
+  const top = new Map<number, { package: string; version: string; why: string }>();
+  for (const u of scoreOpenUpdates(db, now)) {
+    const m = out.get(u.hostId);
+    if (!m) continue;
+    m.openUpdates++;
+    if (u.band === 'critical') m.criticalUpdates++;
+    else if (u.band === 'high') m.highUpdates++;
+    if (u.kevCves.length) {
+      const set = kev.get(u.hostId) ?? new Set<string>();
+      for (const c of u.kevCves) set.add(c);
+      kev.set(u.hostId, set);
+    }
+    if (m.openUpdates === 1 || u.score > m.score) {
+      m.score = u.score;
+      m.band = u.band;
+      top.set(u.hostId, { package: u.package, version: u.candidateVersion, why: u.why });
+    }
+  }
+  for (const m of out.values()) {
+    m.kevCves = kev.get(m.hostId)?.size ?? 0;
+    const t = top.get(m.hostId);
+    if (!t) continue;
+    const others = m.criticalUpdates + m.highUpdates - (m.band === 'critical' || m.band === 'high' ? 1 : 0);
+    m.why = `${t.package} ${t.version}: ${t.why.replace(/\.$/, '')}${others > 0 ? `; ${others} more critical or high update${others === 1 ? '' : 's'}` : ''}.`;
+  }
+  return [...out.values()];
+}
+
+/** Every tag in use or with a profile, with its profile and machine count. */
+export function tagProfileViews(db: Db): TagProfileView[] {
+  const counts = new Map<string, number>();
+  for (const { tags } of db.prepare('SELECT tags FROM hosts').all() as { tags: string }[]) {
+    for (const t of new Set(JSON.parse(tags) as string[])) counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  const profiles = new Map(listTagProfiles(db).map((p) => [p.tag, p]));
+  const names = [...new Set([...counts.keys(), ...profiles.keys()])].sort((a, b) => a.localeCompare(b));
+  return names.map((tag) => ({ tag, criticality: profiles.get(tag)?.criticality ?? null, exposed: profiles.get(tag)?.exposed ?? false, machines: counts.get(tag) ?? 0 }));
+}
