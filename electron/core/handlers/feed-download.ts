@@ -1,9 +1,9 @@
 import { AppError } from '../../../shared/contract';
-import { downloadFeeds, downloadState, FEED_SOURCES, setDownloadAllowed } from '../intel/feed-download';
+import { defaultFeedSources, downloadFeeds, downloadState, setDownloadAllowed } from '../intel/feed-download';
 import type { CoreServices } from '../services';
 import type { HandlerMap } from './types';
 
-const sourcesOf = (s: CoreServices) => s.feedSources ?? FEED_SOURCES;
+const sourcesOf = (s: CoreServices) => s.feedSources ?? defaultFeedSources();
 let running: Promise<unknown> | null = null;
 
 export const feedDownloadHandlers: HandlerMap<'feeds/download-state' | 'feeds/set-download' | 'feeds/download'> = {

@@ -13,7 +13,11 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedDownloadState, FeedView } from '../../../shared/contract';
 import { createCore, type Core } from '../core';
-import { checkFeedUrl, FEED_SOURCES, fetchFeed } from './feed-download';
+import { checkFeedUrl, defaultFeedSources, fetchFeed, msrcMonth } from './feed-download';
+import { cvrfSample } from './feeds/fixtures/cvrf-fixtures';
+import { trackerSample } from './feeds/fixtures/debian-tracker-fixtures';
+import { dsaAdvisory } from './feeds/fixtures/osv-fixtures';
+import { makeZip } from './feeds/testing/make-zip';
 
 const kevBytes = fs.readFileSync(path.resolve('resources/kev/known_exploited_vulnerabilities.json'));
 const kev = JSON.parse(kevBytes.toString('utf8')) as { dateReleased: string; catalogVersion: string; count: number };
@@ -32,6 +36,13 @@ beforeAll(async () => {
       case '/kev-truncated.json': res.writeHead(200).end(newerKev.subarray(0, Math.floor(newerKev.length / 2))); return;
       case '/epss_scores-current.csv.gz': res.writeHead(302, { location: '/epss_scores-2026-11-21.csv.gz' }).end(); return;
       case '/epss_scores-2026-11-21.csv.gz': res.writeHead(200).end(epss); return;
+      case '/tracker.json': res.writeHead(200, { 'last-modified': 'Fri, 20 Nov 2026 06:12:00 GMT' }).end(JSON.stringify(trackerSample)); return;
+      case '/osv/all.zip': res.writeHead(200).end(makeZip([{ name: 'DSA-5712-1.json', data: JSON.stringify(dsaAdvisory) }])); return;
+      case '/cvrf/2026-Nov':
+        // Like MSRC: XML unless JSON is asked for.
+        if (req.headers.accept === 'application/json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(cvrfSample));
+        else res.writeHead(200, { 'content-type': 'application/xml' }).end('<cvrfdoc/>');
+        return;
       case '/away': res.writeHead(302, { location: 'http://192.0.2.10/kev.json' }).end(); return;
       case '/loop': res.writeHead(302, { location: '/loop' }).end(); return;
       case '/big': res.writeHead(200, { 'content-length': String(5_000_000) }).end(Buffer.alloc(5_000_000)); return;
@@ -47,7 +58,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-function newCore(sources: { id: string; label: string; url: string }[]): Core {
+function newCore(sources: { id: string; label: string; url: string; accept?: string }[]): Core {
   return createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-feed-dl-')), runtime: 'browser', checkResults: true, scheduler: false, feedSources: sources });
 }
 
@@ -79,6 +90,39 @@ describe('feed downloads', () => {
     }
   });
 
+  it('downloads the vendor feeds: the tracker dated by Last-Modified, an OSV bundle, a CVRF month asked for as JSON', async () => {
+    const core = newCore([
+      { id: 'debian-tracker', label: 'Tracker', url: `${base}/tracker.json` },
+      { id: 'osv-debian', label: 'OSV', url: `${base}/osv/all.zip` },
+      { id: 'msrc', label: 'MSRC', url: `${base}/cvrf/2026-Nov`, accept: 'application/json' },
+    ]);
+    try {
+      await core.call('feeds/set-download', { allowed: true });
+      const state = (await core.call('feeds/download', undefined)) as FeedDownloadState;
+      expect(state.lastRun?.outcomes).toEqual([
+        { source: 'debian-tracker', label: 'Tracker', ok: true, message: 'Imported: 5 records, dated 2026-11-20' },
+        { source: 'osv-debian', label: 'OSV', ok: true, message: 'Imported: 1 record, dated 2024-06-21' },
+        { source: 'msrc', label: 'MSRC', ok: true, message: 'Imported: 1 record, dated 2024-08-13' },
+      ]);
+      const feeds = (await core.call('feeds/list', undefined)) as FeedView[];
+      expect(feeds.map((f) => f.kind).sort()).toEqual(['debian-tracker', 'kev', 'msrc', 'osv']);
+      expect(feeds.find((f) => f.kind === 'debian-tracker')).toMatchObject({ feedDate: '2026-11-20T06:12:00.000Z' });
+    } finally {
+      await core.close();
+    }
+  });
+
+  it("picks Microsoft's newest monthly release: the previous month until the day after Patch Tuesday", () => {
+    // November 2026: the 1st is a Sunday, so Patch Tuesday is the 10th.
+    expect(msrcMonth(Date.UTC(2026, 10, 10, 20))).toBe('2026-Oct');
+    expect(msrcMonth(Date.UTC(2026, 10, 11, 0))).toBe('2026-Nov');
+    expect(msrcMonth(Date.UTC(2026, 10, 22))).toBe('2026-Nov');
+    // January: the previous month is last year's December. January 2027 starts on a Friday: Patch Tuesday the 12th.
+    expect(msrcMonth(Date.UTC(2027, 0, 5))).toBe('2026-Dec');
+    expect(msrcMonth(Date.UTC(2027, 0, 13))).toBe('2027-Jan');
+    expect(defaultFeedSources(Date.UTC(2026, 10, 22)).find((s) => s.id === 'msrc')).toMatchObject({ url: 'https://api.msrc.microsoft.com/cvrf/v3.0/cvrf/2026-Nov', accept: 'application/json' });
+  });
+
   it('refuses a truncated download with the importer\'s reason and keeps the feed in force', async () => {
     const core = newCore([{ id: 'kev', label: 'KEV', url: `${base}/kev-truncated.json` }, { id: 'gone', label: 'Gone', url: `${base}/nothing-here` }]);
     try {
@@ -107,7 +151,7 @@ describe('feed downloads', () => {
   });
 
   it('only ever uses https to the publishers, or http to this computer', () => {
-    for (const s of FEED_SOURCES) expect(checkFeedUrl(s.url).protocol).toBe('https:');
+    for (const s of defaultFeedSources()) expect(checkFeedUrl(s.url).protocol).toBe('https:');
     expect(() => checkFeedUrl('http://www.cisa.gov/feed.json')).toThrow(/only https/);
     expect(() => checkFeedUrl('ftp://127.0.0.1/x')).toThrow(/only https/);
     expect(() => checkFeedUrl('https://user:pw@example.org/x')).toThrow(/user name or password/);

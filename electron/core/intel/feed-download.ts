@@ -17,13 +17,40 @@ export interface FeedSource {
   id: string;
   label: string;
   url: string;
+  /** The Accept header to send (MSRC answers XML unless asked for JSON). */
+  accept?: string;
 }
 
-/** The publishers' own addresses (KEV: CISA; EPSS: FIRST's, served by Empirical Security, which redirects to the dated file). */
-export const FEED_SOURCES: readonly FeedSource[] = [
-  { id: 'kev', label: 'CISA Known Exploited Vulnerabilities catalog (JSON)', url: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json' },
-  { id: 'epss', label: 'FIRST EPSS scores (daily CSV, gzipped)', url: 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz' },
-];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * The newest monthly Microsoft security release that exists at `now`: releases come on the second Tuesday of
+ * the month (US Pacific daytime), so until the day after it the previous month's document is the newest.
+ */
+export function msrcMonth(now: number): string {
+  const d = new Date(now);
+  const first = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  const firstDow = new Date(first).getUTCDay();
+  const secondTuesday = first + (((2 - firstDow + 7) % 7) + 7) * 86_400_000;
+  const month = now >= secondTuesday + 86_400_000 ? d : new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
+  return `${month.getUTCFullYear()}-${MONTHS[month.getUTCMonth()]}`;
+}
+
+/**
+ * The publishers' own addresses: KEV from CISA; EPSS from FIRST's (served by Empirical Security, which
+ * redirects to the dated file); Debian's advisories as OSV records from osv.dev's Debian bundle; the Debian
+ * security tracker's full dump; Microsoft's newest monthly CVRF document from the MSRC API.
+ */
+export function defaultFeedSources(now = Date.now()): FeedSource[] {
+  const month = msrcMonth(now);
+  return [
+    { id: 'kev', label: 'CISA Known Exploited Vulnerabilities catalog (JSON)', url: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json' },
+    { id: 'epss', label: 'FIRST EPSS scores (daily CSV, gzipped)', url: 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz' },
+    { id: 'osv-debian', label: 'Debian advisories in OSV form (osv.dev, all.zip)', url: 'https://osv-vulnerabilities.storage.googleapis.com/Debian/all.zip' },
+    { id: 'debian-tracker', label: 'Debian security tracker (JSON dump)', url: 'https://security-tracker.debian.org/tracker/data/json' },
+    { id: 'msrc', label: `Microsoft security updates, ${month} (CVRF JSON)`, url: `https://api.msrc.microsoft.com/cvrf/v3.0/cvrf/${month}`, accept: 'application/json' },
+  ];
+}
 
 const SETTING_KEY = 'feeds.download';
 const MAX_REDIRECTS = 5;
@@ -69,15 +96,21 @@ export function checkFeedUrl(raw: string): URL {
 export interface FetchOptions {
   maxBytes?: number;
   timeoutMs?: number;
+  accept?: string;
 }
 
 /** Fetches a feed's bytes, following checked redirects, refusing more than maxBytes. */
 export async function fetchFeed(url: string, options: FetchOptions = {}): Promise<Uint8Array> {
+  return (await fetchFeedFile(url, options)).bytes;
+}
+
+/** The same, with the server's Last-Modified (the only date some feeds have, e.g. the Debian tracker). */
+export async function fetchFeedFile(url: string, options: FetchOptions = {}): Promise<{ bytes: Uint8Array; lastModified: string | null }> {
   const maxBytes = options.maxBytes ?? MAX_FEED_BYTES;
   const signal = AbortSignal.timeout(options.timeoutMs ?? 120_000);
   let current = checkFeedUrl(url);
   for (let hop = 0; ; hop++) {
-    const res = await fetch(current, { redirect: 'manual', signal, headers: { accept: '*/*', 'user-agent': 'Patchwell feed download' } });
+    const res = await fetch(current, { redirect: 'manual', signal, headers: { accept: options.accept ?? '*/*', 'user-agent': 'Patchwell feed download' } });
     if (res.status >= 300 && res.status < 400) {
       const location = res.headers.get('location');
       await res.body?.cancel();
@@ -110,7 +143,8 @@ export async function fetchFeed(url: string, options: FetchOptions = {}): Promis
         chunks.push(value);
       }
     }
-    return Buffer.concat(chunks);
+    const lastModified = Date.parse(res.headers.get('last-modified') ?? '');
+    return { bytes: Buffer.concat(chunks), lastModified: Number.isFinite(lastModified) ? new Date(lastModified).toISOString() : null };
   }
 }
 
@@ -129,9 +163,10 @@ export async function downloadFeeds(db: Db, sources: readonly FeedSource[], opti
   for (const source of sources) {
     let outcome: FeedDownloadOutcome;
     try {
-      const bytes = await fetchFeed(source.url, options);
-      const r = importFeedBytes(db, bytes, source.url);
-      outcome = { source: source.id, label: source.label, ok: true, message: `Imported: ${r.recordCount.toLocaleString('en')} records, dated ${r.feedDate.slice(0, 10)}` };
+      const file = await fetchFeedFile(source.url, { ...options, ...(source.accept ? { accept: source.accept } : {}) });
+      // A feed without a date of its own (the Debian tracker) is dated by the server's Last-Modified, else now.
+      const r = importFeedBytes(db, file.bytes, source.url, { fileDate: file.lastModified ?? new Date((options.now ?? Date.now)()).toISOString() });
+      outcome = { source: source.id, label: source.label, ok: true, message: `Imported: ${r.recordCount.toLocaleString('en')} record${r.recordCount === 1 ? '' : 's'}, dated ${r.feedDate.slice(0, 10)}` };
       appendAudit(db, { actor: 'user', action: 'feed.import', details: { ...r, downloaded: true } });
     } catch (e) {
       const why = e instanceof FeedImportError ? e.message : `Could not download it: ${plain(e)}. The feed in force is unchanged.`;
