@@ -39,6 +39,20 @@ test('a lab machine’s missing updates are prioritised with known-exploited CVE
   await expect(app.getByText('Approved 1 update')).toBeVisible();
   await expect(rows.nth(0)).toContainText('approved on 1');
 
+  // Grouped by machine: the machine heads its own updates, scored for it; approving there approves on it alone.
+  await app.getByLabel('Group patches').selectOption('machine');
+  await expect(rows.nth(0)).toContainText('Fixture box');
+  await expect(rows.nth(0)).toContainText('3 updates shown');
+  await expect(rows.nth(1)).toContainText('approved');
+  await rows.nth(3).getByRole('checkbox').check();
+  await app.getByRole('button', { name: /Approve 1 selected/ }).click();
+  await expect(app.getByText('Approved 1 update')).toBeVisible();
+  await expect(rows.nth(3)).toContainText('approved');
+
+  // The machine's own risk shows on the Machines page.
+  await machines.open();
+  await expect(app.getByRole('table', { name: 'Machines' }).getByRole('row').filter({ hasText: 'Fixture box' })).toContainText(/\d+ (critical|high)/);
+
   await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Reports' }).click();
   await app.getByRole('button', { name: 'Verify the audit trail' }).click();
   await expect(app.getByRole('table', { name: 'Audit trail' })).toContainText('patch.approve');

@@ -15,7 +15,7 @@ import {
 } from './domain';
 import { credential, credentialInput, vaultStatus } from './credentials';
 import { appSettings, assessmentView, pendingUpdateView } from './assessment';
-import { feedImportResult, feedView, patchRow } from './patches';
+import { feedImportResult, feedView, machinePatches, patchRow } from './patches';
 import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput } from './discovery';
 import {
   deploymentDetail, deploymentSummary, hostDeploySettings, maintenanceWindows, planRequest, planView, snapshotRetention, snapshotView, windowRule,
@@ -108,6 +108,8 @@ export const calls = {
   'settings/update': { arg: appSettings.partial(), result: appSettings },
   /** Every open update across the fleet, prioritised, with the feeds the scores used. */
   'patches/list': { arg: z.undefined(), result: z.object({ rows: z.array(patchRow), feeds: z.array(feedView) }) },
+  /** The same updates grouped by machine, each scored for that machine; riskiest machine first. */
+  'patches/by-machine': { arg: z.undefined(), result: z.array(machinePatches) },
   /** Approves exact versions: each (package, candidate version) on the given machines, or on all that need it. */
   'patches/approve': {
     arg: z.object({

@@ -54,3 +54,23 @@ export const feedImportResult = z.object({
   source: z.string(),
 });
 export type FeedImportResult = z.infer<typeof feedImportResult>;
+
+/** The Patches page grouped by machine: each machine's open updates with that machine's own score. */
+export const machinePatches = z.object({
+  hostId: z.number().int().positive(),
+  label: z.string(),
+  /** The machine's riskiest update's score and band. */
+  score: z.number().int().min(0).max(100),
+  band: riskView.shape.band,
+  updates: z.array(
+    z.object({
+      /** The patch row's key (package and candidate version). */
+      key: z.string(),
+      score: z.number().int().min(0).max(100),
+      band: riskView.shape.band,
+      why: z.string(),
+      approved: z.boolean(),
+    }),
+  ),
+});
+export type MachinePatches = z.infer<typeof machinePatches>;

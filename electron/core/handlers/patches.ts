@@ -1,15 +1,16 @@
 import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import { isStale, listFeeds } from '../intel/intel-store';
-import { patchRowsCache } from '../intel/patch-cache';
+import { byMachineCache, patchRowsCache } from '../intel/patch-cache';
 import { ApprovalBlockedError, approveUpdates } from '../intel/patch-queries';
 import type { HandlerMap } from './types';
 
-export const patchHandlers: HandlerMap<'patches/list' | 'patches/approve'> = {
+export const patchHandlers: HandlerMap<'patches/list' | 'patches/by-machine' | 'patches/approve'> = {
   'patches/list': (_arg, s) => ({
     rows: patchRowsCache(s.events).get(s.db),
     feeds: listFeeds(s.db).map((f) => ({ ...f, stale: isStale(f) })),
   }),
+  'patches/by-machine': (_arg, s) => byMachineCache(s.events).get(s.db),
   // Every approval names the exact versions, per machine, and is audited with them.
   'patches/approve': ({ items }, s) =>
     s.db.transaction(() => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open';
 import { setTagProfile } from '../hosts/host-profile';
-import { machineRisks, tagProfileViews } from './machine-risk';
+import { buildPatchRows } from './patch-list';
+import { machineRisks, tagProfileViews, updatesByMachine } from './machine-risk';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 22);
@@ -48,5 +49,24 @@ describe('machineRisks', () => {
     // Neither a criticality nor exposed: the profile goes.
     expect(setTagProfile(db, { tag: 'linux', criticality: null, exposed: false })).toEqual({ tag: 'linux', criticality: 'critical', exposed: true });
     expect(db.prepare('SELECT count(*) AS n FROM tag_profiles').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('updatesByMachine', () => {
+  it("lists each machine's updates with that machine's own score, keyed like the Patches rows; riskiest first", () => {
+    const db = fleet();
+    db.prepare(`INSERT INTO approvals (host_id, package, arch, from_version, to_version, approved_by, approved_at) VALUES (1, 'curl', 'amd64', '1', '3', 'me', 1)`).run();
+    const groups = updatesByMachine(db, NOW);
+    expect(groups.map((g) => [g.label, g.score, g.band])).toEqual([
+      ['web', 85, 'critical'],
+      ['desk', 30, 'medium'],
+    ]);
+    expect(groups[0]!.updates.map((u) => [u.key.split('\u0000')[0], u.score, u.approved])).toEqual([
+      ['openssl', 85, false],
+      ['curl', 40, true],
+      ['tzdata', 5, false],
+    ]);
+    const keys = new Set(buildPatchRows(db, NOW).map((r) => r.key));
+    for (const g of groups) for (const u of g.updates) expect(keys.has(u.key)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
  * update named in the reasons, how many of its updates are critical or high, and what the score knew about the
  * machine (criticality and exposure, and whether they came from the machine or a tag).
  */
-import type { Criticality, MachineRisk, TagProfileView } from '../../../shared/contract';
+import type { Criticality, MachinePatches, MachineRisk, TagProfileView } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import { hostProfiles, listTagProfiles } from '../hosts/host-profile';
 import { scoreOpenUpdates } from './open-update-scores';
@@ -74,4 +74,24 @@ export function tagProfileViews(db: Db): TagProfileView[] {
   const profiles = new Map(listTagProfiles(db).map((p) => [p.tag, p]));
   const names = [...new Set([...counts.keys(), ...profiles.keys()])].sort((a, b) => a.localeCompare(b));
   return names.map((tag) => ({ tag, criticality: profiles.get(tag)?.criticality ?? null, exposed: profiles.get(tag)?.exposed ?? false, machines: counts.get(tag) ?? 0 }));
+}
+
+/** Every machine with open updates, each update scored for that machine; riskiest machines and updates first. */
+export function updatesByMachine(db: Db, now = Date.now()): MachinePatches[] {
+  const out = new Map<number, MachinePatches>();
+  for (const u of scoreOpenUpdates(db, now)) {
+    let m = out.get(u.hostId);
+    if (!m) out.set(u.hostId, (m = { hostId: u.hostId, label: u.hostLabel, score: 0, band: 'low', updates: [] }));
+    const key = `${u.package}\u0000${u.candidateVersion}`;
+    // Two architectures of one package and version are one row on the Patches page: keep the riskier.
+    const same = m.updates.find((x) => x.key === key);
+    if (same) {
+      if (u.score > same.score) Object.assign(same, { score: u.score, band: u.band, why: u.why });
+      same.approved &&= u.approved;
+    } else m.updates.push({ key, score: u.score, band: u.band, why: u.why, approved: u.approved });
+    if (u.score > m.score || m.updates.length === 1) Object.assign(m, { score: u.score, band: u.band });
+  }
+  const list = [...out.values()];
+  for (const m of list) m.updates.sort((a, b) => b.score - a.score || a.key.localeCompare(b.key));
+  return list.sort((a, b) => b.score - a.score || a.label.localeCompare(b.label));
 }

@@ -4,10 +4,10 @@
  * announces itself with an `inventory/changed` event, which drops them. They also expire after a minute so
  * the ages in the score (weeks waited, weeks since a fix was published) move on.
  */
-import type { MachineRisk, PatchRow } from '../../../shared/contract';
+import type { MachinePatches, MachineRisk, PatchRow } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import type { EventBus } from '../event-bus';
-import { machineRisks } from './machine-risk';
+import { machineRisks, updatesByMachine } from './machine-risk';
 import { buildPatchRows } from './patch-list';
 
 export const PATCH_ROWS_TTL_MS = 60_000;
@@ -41,11 +41,11 @@ export class PatchRowsCache extends DerivedCache<PatchRow[]> {
   }
 }
 
-const caches = new WeakMap<EventBus, { patches: PatchRowsCache; machines: DerivedCache<MachineRisk[]> }>();
+const caches = new WeakMap<EventBus, { patches: PatchRowsCache; machines: DerivedCache<MachineRisk[]>; byMachine: DerivedCache<MachinePatches[]> }>();
 
 function cachesOf(events: EventBus) {
   let c = caches.get(events);
-  if (!c) caches.set(events, (c = { patches: new PatchRowsCache(events), machines: new DerivedCache(events, machineRisks) }));
+  if (!c) caches.set(events, (c = { patches: new PatchRowsCache(events), machines: new DerivedCache(events, machineRisks), byMachine: new DerivedCache(events, updatesByMachine) }));
   return c;
 }
 
@@ -57,4 +57,9 @@ export function patchRowsCache(events: EventBus): PatchRowsCache {
 /** Each machine's risk, for the Machines page. */
 export function machineRiskCache(events: EventBus): DerivedCache<MachineRisk[]> {
   return cachesOf(events).machines;
+}
+
+/** The Patches page grouped by machine. */
+export function byMachineCache(events: EventBus): DerivedCache<MachinePatches[]> {
+  return cachesOf(events).byMachine;
 }

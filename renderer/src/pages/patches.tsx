@@ -4,23 +4,33 @@ import { useShallow } from 'zustand/react/shallow';
 import type { PatchRow } from '../../../shared/contract';
 import { EmptyState } from '../components/empty-state';
 import { on } from '../services/client';
-import { usePatchesStore, visibleRows, type SortKey } from '../stores/patches-store';
+import { machineItems, usePatchesStore, visibleRows, type GroupBy, type MachineItem, type SortKey } from '../stores/patches-store';
 import { useUiStore } from '../stores/ui-store';
 
 const ROW_HEIGHT = 56;
 
-function Row({ r, selected, onToggle }: { r: PatchRow; selected: boolean; onToggle: () => void }) {
+/** In the by-machine view a row shows that machine's own score, reasons and approval. */
+interface OnMachine {
+  label: string;
+  score: number;
+  band: PatchRow['risk']['band'];
+  why: string;
+  approved: boolean;
+}
+
+function Row({ r, selected, onToggle, on }: { r: PatchRow; selected: boolean; onToggle: () => void; on?: OnMachine }) {
+  const band = on?.band ?? r.risk.band;
   return (
-    <div className={`patch-row band-${r.risk.band}`} role="row" data-key={r.key} aria-selected={selected}>
+    <div className={`patch-row band-${band}`} role="row" data-key={r.key} aria-selected={selected}>
       <span role="cell" className="c-check">
-        <input type="checkbox" aria-label={`Select ${r.package} ${r.candidateVersion}`} checked={selected} onChange={onToggle} />
+        <input type="checkbox" aria-label={`Select ${r.package} ${r.candidateVersion}${on ? ` on ${on.label}` : ''}`} checked={selected} onChange={onToggle} />
       </span>
-      <span role="cell" className="c-score" title={r.risk.factors.map((f) => `${f.points > 0 ? '+' : ''}${f.points} ${f.text}`).join('\n')}>
-        <strong>{r.risk.score}</strong> <span className={`badge band-${r.risk.band}`}>{r.risk.band}</span>
+      <span role="cell" className="c-score" title={on ? on.why : r.risk.factors.map((f) => `${f.points > 0 ? '+' : ''}${f.points} ${f.text}`).join('\n')}>
+        <strong>{on?.score ?? r.risk.score}</strong> <span className={`badge band-${band}`}>{band}</span>
       </span>
       <span role="cell" className="c-package">
         <strong>{r.package}</strong> → {r.candidateVersion}
-        <div className="hint why">{r.risk.why}</div>
+        <div className="hint why">{on?.why ?? r.risk.why}</div>
       </span>
       <span role="cell" className="c-machines">
         {r.hostIds.length} {r.hostIds.length === 1 ? 'machine' : 'machines'}
@@ -32,7 +42,26 @@ function Row({ r, selected, onToggle }: { r: PatchRow; selected: boolean; onTogg
         <div className="hint">{r.cves.slice(0, 2).join(', ')}{r.cves.length > 2 ? '…' : ''}</div>
       </span>
       <span role="cell" className="c-epss">{r.epss === null ? '—' : `${(r.epss * 100).toFixed(1)}%`}</span>
-      <span role="cell" className="c-approved">{r.approvedHosts > 0 ? `approved on ${r.approvedHosts}` : ''}</span>
+      <span role="cell" className="c-approved">{on ? (on.approved ? 'approved' : '') : r.approvedHosts > 0 ? `approved on ${r.approvedHosts}` : ''}</span>
+    </div>
+  );
+}
+
+function MachineHead({ m, allSelected, onSelectAll }: { m: Extract<MachineItem, { kind: 'machine' }>; allSelected: boolean; onSelectAll: () => void }) {
+  return (
+    <div className={`patch-row machine-head band-${m.band}`} role="row" data-host-id={m.hostId}>
+      <span role="cell" className="c-check">
+        <input type="checkbox" aria-label={`Select every update on ${m.label}`} checked={allSelected} onChange={onSelectAll} />
+      </span>
+      <span role="cell" className="c-score">
+        <strong>{m.score}</strong> <span className={`badge band-${m.band}`}>{m.band}</span>
+      </span>
+      <span role="cell" className="c-package">
+        <strong>{m.label}</strong>
+        <div className="hint">
+          {m.count} update{m.count === 1 ? '' : 's'} shown
+        </div>
+      </span>
     </div>
   );
 }
@@ -40,19 +69,33 @@ function Row({ r, selected, onToggle }: { r: PatchRow; selected: boolean; onTogg
 /** One row per update across the fleet, riskiest first; select and approve exact versions. */
 export function PatchesPage() {
   const s = usePatchesStore(
-    useShallow((st) => ({ rows: st.rows, feeds: st.feeds, loaded: st.loaded, error: st.error, sort: st.sort, filter: st.filter, onlyKev: st.onlyKev, onlySecurity: st.onlySecurity, selected: st.selected })),
+    useShallow((st) => ({
+      rows: st.rows,
+      feeds: st.feeds,
+      loaded: st.loaded,
+      error: st.error,
+      sort: st.sort,
+      filter: st.filter,
+      onlyKev: st.onlyKev,
+      onlySecurity: st.onlySecurity,
+      groupBy: st.groupBy,
+      byMachine: st.byMachine,
+      selected: st.selected,
+    })),
   );
   const actions = usePatchesStore.getState();
   const go = useUiStore((st) => st.go);
   const toast = useUiStore((st) => st.toast);
-  const rows = useMemo(() => visibleRows(s), [s]);
+  const rows = useMemo(() => (s.groupBy === 'update' ? visibleRows(s) : []), [s]);
+  const items = useMemo(() => (s.groupBy === 'machine' ? machineItems(s) : []), [s]);
+  const count = s.groupBy === 'update' ? rows.length : items.length;
   const selected = useMemo(() => new Set(s.selected), [s.selected]);
   const scroller = useRef<HTMLDivElement>(null);
   const body = useRef<HTMLDivElement>(null);
   // Only the rows in view are in the DOM, so 100,000 updates scroll as smoothly as 10.
   // We do not use the React Compiler, so TanStack Virtual's non-memoisable API is fine here.
   // eslint-disable-next-line react-hooks/incompatible-library
-  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 });
+  const virtual = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 });
 
   // Once per mount: `actions` is a new object after every store change, so it must not be a dependency
   // (it was, and each load re-ran the effect: an endless refetch loop).
@@ -126,11 +169,25 @@ export function PatchesPage() {
                 <option value="package">Package</option>
               </select>
             </label>
-            <button type="button" className="small" onClick={() => actions.selectAll(rows.map((r) => r.key))}>
-              Select all {rows.length}
-            </button>
+            <label className="inline">
+              Group by{' '}
+              <select aria-label="Group patches" value={s.groupBy} onChange={(e) => void actions.setGroupBy(e.target.value as GroupBy)}>
+                <option value="update">Update</option>
+                <option value="machine">Machine</option>
+              </select>
+            </label>
+            {s.groupBy === 'update' ? (
+              <button type="button" className="small" onClick={() => actions.selectAll(rows.map((r) => r.key))}>
+                Select all {rows.length}
+              </button>
+            ) : (
+              <button type="button" className="small" onClick={() => actions.selectAll(items.flatMap((i) => (i.kind === 'update' ? [i.selKey] : [])))}>
+                Select all {items.filter((i) => i.kind === 'update').length}
+              </button>
+            )}
           </div>
-          <div className="patch-table" role="table" aria-label="Patches" aria-rowcount={rows.length}>
+          {s.groupBy === 'machine' && s.byMachine === null && <p className="hint">Loading the updates by machine…</p>}
+          <div className="patch-table" role="table" aria-label="Patches" aria-rowcount={count}>
             <div className="patch-row head" role="row">
               <span role="columnheader" className="c-check" />
               <span role="columnheader" className="c-score">Risk</span>
@@ -143,10 +200,35 @@ export function PatchesPage() {
             <div className="patch-scroll" ref={scroller}>
               <div className="patch-body" role="rowgroup" ref={body}>
                 {virtual.getVirtualItems().map((v) => {
-                  const r = rows[v.index]!;
+                  const place = (el: HTMLDivElement | null): void => {
+                    if (el) el.style.transform = `translateY(${v.start}px)`;
+                  };
+                  if (s.groupBy === 'update') {
+                    const r = rows[v.index]!;
+                    return (
+                      <div key={r.key} className="patch-slot" ref={place}>
+                        <Row r={r} selected={selected.has(r.key)} onToggle={() => actions.toggle(r.key)} />
+                      </div>
+                    );
+                  }
+                  const it = items[v.index]!;
+                  if (it.kind === 'machine') {
+                    const mine = items.flatMap((i) => (i.kind === 'update' && i.hostId === it.hostId ? [i.selKey] : []));
+                    const all = mine.every((k) => selected.has(k));
+                    return (
+                      <div key={`m${it.hostId}`} className="patch-slot" ref={place}>
+                        <MachineHead m={it} allSelected={all} onSelectAll={() => actions.selectAll(all ? s.selected.filter((k) => !mine.includes(k)) : [...new Set([...s.selected, ...mine])])} />
+                      </div>
+                    );
+                  }
                   return (
-                    <div key={r.key} className="patch-slot" ref={(el) => { if (el) el.style.transform = `translateY(${v.start}px)`; }}>
-                      <Row r={r} selected={selected.has(r.key)} onToggle={() => actions.toggle(r.key)} />
+                    <div key={it.selKey} className="patch-slot" ref={place}>
+                      <Row
+                        r={it.row}
+                        selected={selected.has(it.selKey)}
+                        onToggle={() => actions.toggle(it.selKey)}
+                        on={{ label: s.byMachine?.find((m) => m.hostId === it.hostId)?.label ?? '', score: it.score, band: it.band, why: it.why, approved: it.approved }}
+                      />
                     </div>
                   );
                 })}
