@@ -119,3 +119,18 @@ describe('buildPatchRows with vendor feeds and machine profiles', () => {
     expect(buildPatchRows(db, NOW).find((r) => r.package === 'curl')!.risk.factors[0]!.text).toBe('security update, critical severity (CVE-2024-6197, Microsoft)');
   });
 });
+
+describe('pending_updates.cve_list (kept by triggers on advisories)', () => {
+  it('follows inserts, deletes and changes of an update’s CVEs, sorted', () => {
+    const db = fleet();
+    const list = () => (db.prepare('SELECT cve_list FROM pending_updates WHERE id = 1').get() as { cve_list: string | null }).cve_list;
+    expect(list()).toBe('CVE-2024-0001,CVE-2024-0002');
+    db.prepare(`INSERT INTO advisories (pending_update_id, cve_id, source) VALUES (1, 'CVE-2023-9999', 'changelog')`).run();
+    expect(list()).toBe('CVE-2023-9999,CVE-2024-0001,CVE-2024-0002');
+    db.prepare(`UPDATE advisories SET cve_id = 'CVE-2025-0001' WHERE pending_update_id = 1 AND cve_id = 'CVE-2023-9999'`).run();
+    expect(list()).toBe('CVE-2024-0001,CVE-2024-0002,CVE-2025-0001');
+    db.prepare('DELETE FROM advisories WHERE pending_update_id = 1').run();
+    expect(list()).toBeNull();
+    expect(buildPatchRows(db, NOW).find((r) => r.package === 'openssl')!.cves).toEqual(['CVE-2024-0001', 'CVE-2024-0002']);
+  });
+});

@@ -39,7 +39,7 @@ const GROUPS_SQL = `
   WITH h AS MATERIALIZED (${HOST_PROFILE_SQL})
   SELECT u.package, u.arch, u.candidate_version, h.criticality, h.exposed, h.open_ports,
          max(0, (? - u.detected_at) / ${WEEK_MS}) AS weeks, u.is_security, u.urgency,
-         (SELECT group_concat(a.cve_id, ',') FROM advisories a WHERE a.pending_update_id = u.id) AS cves,
+         u.cve_list AS cves,
          group_concat(u.host_id) AS host_ids, group_concat(DISTINCT u.installed_version) AS installed,
          min(u.detected_at), max(u.detected_at), min(u.id) AS first_id
   FROM pending_updates u JOIN h ON h.id = u.host_id
@@ -51,11 +51,14 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
   const labels = new Map<number, string>(
     (db.prepare('SELECT id, COALESCE(display_name, hostname, address) AS label FROM hosts').raw().all() as [number, string][]).map(([id, l]) => [id, l]),
   );
-  const approved = new Set(
-    (db.prepare(`SELECT host_id, package, arch, to_version FROM approvals WHERE state = 'approved'`).raw().all() as [number, string, string, string][]).map(
-      ([h, p, a, v]) => `${h}\u0000${p}\u0000${a}\u0000${v}`,
-    ),
-  );
+  // Approved machines per package, arch and version: one lookup per group, not one string per machine.
+  const approved = new Map<string, Set<number>>();
+  for (const [h, p, a, v] of db.prepare(`SELECT host_id, package, arch, to_version FROM approvals WHERE state = 'approved'`).raw().all() as [number, string, string, string][]) {
+    const k = `${p}\u0000${a}\u0000${v}`;
+    const set = approved.get(k);
+    if (set) set.add(h);
+    else approved.set(k, new Set([h]));
+  }
   const intel = intelForOpenCves(db);
   const groups = new Map<string, PatchRow & { hostSet: Set<number>; cveSet: Set<string>; kevSet: Set<string>; installedSet: Set<string> }>();
 
@@ -77,7 +80,8 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
       now,
     });
     const hosts = hostList.split(',').map(Number);
-    const approvedHere = hosts.reduce((n, h) => n + (approved.has(`${h}\u0000${pkg}\u0000${arch}\u0000${candidate}`) ? 1 : 0), 0);
+    const approvedSet = approved.get(`${pkg}\u0000${arch}\u0000${candidate}`);
+    const approvedHere = approvedSet ? hosts.reduce((n, h) => n + (approvedSet.has(h) ? 1 : 0), 0) : 0;
     const kevCves = cveIntel.filter((c) => c.kev).map((c) => c.cveId);
     const epss = cveIntel.reduce<{ score: number; percentile: number } | null>((best, c) => (c.epss && (!best || c.epss.score > best.score) ? c.epss : best), null);
     const view = { score: risk.score, band: risk.band, why: risk.why, factors: risk.factors.map((f) => ({ key: f.key, points: f.points, text: f.text })) };

@@ -6,6 +6,8 @@
  * - msrc_cves: one row per CVE from Microsoft's monthly CVRF documents; a month merges into the months before.
  * - hosts.exposed and tag_profiles: a machine can be marked exposed (reachable from outside), and a tag can
  *   carry a criticality and the exposed flag for all its machines; the highest applies.
+ * - pending_updates.cve_list: the update's CVE ids, sorted and comma-joined, kept by triggers on advisories,
+ *   so the Patches page can group alike updates without a correlated lookup per row.
  */
 export const sql = `
 CREATE TABLE osv_fixes (
@@ -44,6 +46,21 @@ CREATE TABLE msrc_cves (
 ) STRICT, WITHOUT ROWID;
 
 ALTER TABLE hosts ADD COLUMN exposed INTEGER NOT NULL DEFAULT 0 CHECK (exposed IN (0,1));
+
+ALTER TABLE pending_updates ADD COLUMN cve_list TEXT;
+UPDATE pending_updates SET cve_list = (SELECT group_concat(cve_id, ',') FROM (SELECT cve_id FROM advisories a WHERE a.pending_update_id = pending_updates.id ORDER BY cve_id));
+CREATE TRIGGER advisories_cve_list_insert AFTER INSERT ON advisories BEGIN
+  UPDATE pending_updates SET cve_list = (SELECT group_concat(cve_id, ',') FROM (SELECT cve_id FROM advisories a WHERE a.pending_update_id = NEW.pending_update_id ORDER BY cve_id))
+  WHERE id = NEW.pending_update_id;
+END;
+CREATE TRIGGER advisories_cve_list_delete AFTER DELETE ON advisories BEGIN
+  UPDATE pending_updates SET cve_list = (SELECT group_concat(cve_id, ',') FROM (SELECT cve_id FROM advisories a WHERE a.pending_update_id = OLD.pending_update_id ORDER BY cve_id))
+  WHERE id = OLD.pending_update_id;
+END;
+CREATE TRIGGER advisories_cve_list_update AFTER UPDATE ON advisories BEGIN
+  UPDATE pending_updates SET cve_list = (SELECT group_concat(cve_id, ',') FROM (SELECT cve_id FROM advisories a WHERE a.pending_update_id = pending_updates.id ORDER BY cve_id))
+  WHERE id IN (OLD.pending_update_id, NEW.pending_update_id);
+END;
 
 CREATE TABLE tag_profiles (
   tag TEXT PRIMARY KEY,
