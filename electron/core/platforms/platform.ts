@@ -86,8 +86,10 @@ export interface PendingUpdate {
   rebootSuggested?: boolean;
   /** The update is blocked by a hold/lock and will not be applied by a normal upgrade. */
   held?: boolean;
-  /** "package" for ordinary packages; "patch" for SUSE patches; "os-update" for macOS softwareupdate items. */
+  /** "package" for ordinary packages; "patch" for SUSE patches; "os-update" for macOS softwareupdate items and Windows updates. */
   kind?: 'package' | 'patch' | 'os-update';
+  /** Something the user must know before approving, e.g. "cannot be uninstalled". */
+  note?: string;
 }
 
 export interface HealthProblem {
