@@ -92,6 +92,13 @@ export const host = z.object({
   exposed: z.boolean(),
   /** SSH port used for management. */
   sshPort: z.number().int().min(1).max(65535),
+  /** How Patchwell reaches it: SSH (Linux, macOS, Windows with OpenSSH) or WinRM (Windows). */
+  transport: z.enum(['ssh', 'winrm']),
+  /** WinRM port; null: 5985 over HTTP (message encryption), 5986 over HTTPS. */
+  winrmPort: z.number().int().min(1).max(65535).nullable(),
+  winrmHttps: z.boolean(),
+  /** The WinRM HTTPS certificate's SHA-256, pinned on first use. */
+  winrmCert: z.string().nullable(),
   /** Id of the vault credential used to log in, if any. */
   credentialId: z.number().int().positive().nullable(),
   /** Pinned SSH host key fingerprint ("SHA256:…"), set on first use. */
@@ -141,6 +148,9 @@ export const hostInput = z.object({
   tags: z.array(tag).max(20, 'At most 20 tags').optional(),
   criticality: criticality.optional(),
   exposed: z.boolean().optional(),
+  transport: z.enum(['ssh', 'winrm']).optional(),
+  winrmPort: z.number().int().min(1, 'Port 1–65535').max(65535, 'Port 1–65535').nullable().optional(),
+  winrmHttps: z.boolean().optional(),
   sshPort: z.number().int().min(1, 'Port 1–65535').max(65535, 'Port 1–65535').optional(),
   notes: z.string().max(2000, 'Notes are at most 2,000 characters').optional(),
 });

@@ -33,6 +33,8 @@ export const patchRow = z.object({
   risk: riskView,
   approvedHosts: z.number().int().nonnegative(),
   firstDetectedAt: epochMs,
+  /** What to know before approving, e.g. "Windows says this update cannot be uninstalled". */
+  notes: z.array(z.string()),
 });
 export type PatchRow = z.infer<typeof patchRow>;
 

@@ -1,13 +1,15 @@
 /**
  * Assessment as a durable job: for each machine, over one SSH session, detect the platform, then read facts,
  * installed packages, pending updates (with the CVEs their changelogs name) and package-manager health, and
- * record them. One machine's failure never stops the others; it is recorded with the failing command.
+ * record them. A Windows machine reached over WinRM gives its facts, hotfixes and applications, and the updates
+ * Windows Update offers it (searched as SYSTEM). One machine's failure never stops the others; it is recorded with the failing command.
  */
 import type { Host } from '../../../shared/contract';
 import type { JobHandler } from '../jobs/job-runner';
 import { mapLimit } from '../net/tcp-connect';
 import { createDebianPlatform, detectPlatform, probeOs } from '../platforms';
 import type { Platform } from '../platforms/platform';
+import { toFacts, toInstalledPackages, toPendingUpdate, windowsFacts, windowsInstalled, wuaSearch } from '../platforms/windows/windows-module';
 import type { CoreServices } from '../services';
 import { recordAssessment, recordFailedAssessment } from './assessment-queries';
 import { sqliteChangelogCache } from './changelog-cache';
@@ -45,6 +47,32 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
         };
         try {
           enter('connect');
+          if (host.transport === 'winrm') {
+            await s.connections.withWindows(host, ctx.signal, async (ps) => {
+              enter('facts');
+              const facts = toFacts(await windowsFacts(ps));
+              enter('packages');
+              const packages = toInstalledPackages(await windowsInstalled(ps));
+              enter('updates');
+              const updates = (await wuaSearch(ps)).map(toPendingUpdate);
+              enter('record');
+              const outcome = recordAssessment(s.db, {
+                hostId: host.id,
+                jobId: ctx.jobId,
+                platform: 'windows',
+                facts,
+                packages,
+                updates,
+                health: { ok: true, problems: [] },
+                warnings: [],
+                startedAt,
+              });
+              ctx.log('info', `${outcome.pending} Windows updates pending (${outcome.security} security); ${outcome.newCount} new, ${outcome.fixedCount} fixed since the last assessment${facts.rebootRequired ? `; reboot pending: ${facts.rebootReasons.join('; ')}` : ''}`, key);
+            });
+            ok++;
+            ctx.target(key, { state: 'succeeded', step: 'done', current: STEPS.length });
+            return;
+          }
           await s.connections.withSession(host, ctx.signal, async (session) => {
             enter('detect');
             const os = await probeOs(session);

@@ -10,7 +10,8 @@ import type { Facts, Health, InstalledPackage, PendingUpdate, PlatformId } from 
 export interface AssessmentRecord {
   hostId: number;
   jobId: number | null;
-  platform: PlatformId;
+  /** The platform module, or windows (its own module: platforms/windows). */
+  platform: PlatformId | 'windows';
   facts: Facts;
   packages: readonly InstalledPackage[];
   updates: readonly PendingUpdate[];
@@ -55,11 +56,11 @@ export function recordAssessment(db: Db, r: AssessmentRecord, now = Date.now()):
 
     const upsert = db.prepare(
       `INSERT INTO pending_updates (host_id, package, arch, installed_version, candidate_version, source, is_security, urgency,
-         held, advisory_ids, detected_at, resolved_at)
-       VALUES (@hostId, @name, @arch, @installed, @candidate, @source, @security, @urgency, @held, @advisoryIds, @now, NULL)
+         held, advisory_ids, note, detected_at, resolved_at)
+       VALUES (@hostId, @name, @arch, @installed, @candidate, @source, @security, @urgency, @held, @advisoryIds, @note, @now, NULL)
        ON CONFLICT (host_id, package, arch, candidate_version) DO UPDATE SET
          installed_version = excluded.installed_version, source = excluded.source, is_security = excluded.is_security,
-         urgency = excluded.urgency, held = excluded.held, advisory_ids = excluded.advisory_ids,
+         urgency = excluded.urgency, held = excluded.held, advisory_ids = excluded.advisory_ids, note = excluded.note,
          detected_at = CASE WHEN pending_updates.resolved_at IS NULL THEN pending_updates.detected_at ELSE excluded.detected_at END,
          resolved_at = NULL
        RETURNING id`,
@@ -82,6 +83,7 @@ export function recordAssessment(db: Db, r: AssessmentRecord, now = Date.now()):
         urgency: u.severity,
         held: u.held ? 1 : 0,
         advisoryIds: JSON.stringify(u.advisories.map((a) => a.id).filter((x): x is string => x !== null)),
+        note: u.note ?? null,
         now,
       }) as { id: number };
       clearAdvisories.run(id);
@@ -102,7 +104,7 @@ export function recordAssessment(db: Db, r: AssessmentRecord, now = Date.now()):
     ).run({
       id: r.hostId,
       platform: r.platform,
-      family: r.platform === 'macos' ? 'macos' : 'linux',
+      family: r.platform === 'macos' ? 'macos' : r.platform === 'windows' ? 'windows' : 'linux',
       osName: f.osName,
       osVersion: f.osVersion,
       kernel: f.kernel,

@@ -14,6 +14,7 @@ import {
 } from './deploy-queries';
 import { deployMachine, needsRepair, repairMachine, rollbackMachine, type MachineContext, type MachineOutcome } from './machine-run';
 import { nextWindow, windowsFor } from './window';
+import { deployWindowsMachine, repairWindowsMachine, rollbackWindowsMachine } from './windows-run';
 
 export interface DeployJobOptions {
   mode: 'deploy' | 'resume' | 'repair';
@@ -183,8 +184,9 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
           const m = machineContext(s, ctx, deploymentId, host, set, items, platform, options.minFreeKb);
           const run = (async () => {
             let outcome: MachineOutcome;
-            if (row.state === 'interrupted' && needsRepair(row.step)) outcome = await repairMachine(m, row.snapshotId);
-            else outcome = await deployMachine(m);
+            const win = host.platform === 'windows';
+            if (row.state === 'interrupted' && needsRepair(row.step)) outcome = await (win ? repairWindowsMachine : repairMachine)(m, row.snapshotId);
+            else outcome = await (win ? deployWindowsMachine : deployMachine)(m);
             results.push(outcome);
             tally[outcome]++;
             ctx.progress(++done);
@@ -239,7 +241,8 @@ export function rollbackJob(s: CoreServices, originalId: number, rollbackId: num
         m.report({ state: 'skipped', finished: true });
       } else {
         const original = { ...m, deploymentId: originalId };
-        const success = await rollbackMachine(original, row.snapshotId, 'manual', `Rollback of deployment ${originalId} asked by the user`);
+        const rollback = host.platform === 'windows' ? rollbackWindowsMachine : rollbackMachine;
+        const success = await rollback(original, row.snapshotId, 'manual', `Rollback of deployment ${originalId} asked by the user`);
         m.report({ state: success ? 'succeeded' : 'rollback-failed', step: 'done', finished: true });
         updateTarget(s.db, originalId, hostId, { state: success ? 'rolled-back' : 'rollback-failed' });
         if (success) ok++;

@@ -350,6 +350,8 @@ export interface SnapshotMeta {
   unavailable: string[];
   /** Services running before the change. */
   services?: string[];
+  /** Windows: the restore point made before the change (or why none was), and the hypervisor's answer. */
+  windows?: { restorePoint: { created: true; sequence: number } | { created: false; reason: string }; hypervisor: string };
 }
 
 export function insertSnapshot(
@@ -492,4 +494,18 @@ export function targetRow(db: Db, deploymentId: number, hostId: number): { state
     .prepare('SELECT state, step, snapshot_id, ring FROM deployment_targets WHERE deployment_id = ? AND host_id = ?')
     .get(deploymentId, hostId) as { state: TargetState; step: DeployStep | null; snapshot_id: number | null; ring: number } | undefined;
   return r && { state: r.state, step: r.step, snapshotId: r.snapshot_id, ring: r.ring };
+}
+
+/** Windows: open updates whose KB is now installed are fixed; returns how many. */
+export function resolveInstalledKbs(db: Db, hostId: number, kbs: readonly string[], now = Date.now()): number {
+  const stmt = db.prepare('UPDATE pending_updates SET resolved_at = ? WHERE host_id = ? AND package = ? AND resolved_at IS NULL');
+  return db.transaction(() => kbs.reduce((n, kb) => n + stmt.run(now, hostId, kb).changes, 0))();
+}
+
+/** Windows: after a KB was removed, its update (this exact identity) is pending again. */
+export function reopenRemovedKbs(db: Db, hostId: number, items: readonly { package: string; toVersion: string }[]): void {
+  const stmt = db.prepare('UPDATE pending_updates SET resolved_at = NULL WHERE host_id = ? AND package = ? AND candidate_version = ? AND resolved_at IS NOT NULL');
+  db.transaction(() => {
+    for (const i of items) stmt.run(hostId, i.package, i.toVersion);
+  })();
 }

@@ -34,6 +34,8 @@ export interface MachineContext {
   log(level: 'info' | 'warn' | 'error', message: string): void;
   /** Overrides for tests (e.g. a smaller free-space threshold). */
   minFreeKb?: number;
+  /** How often to look for a machine coming back after a restart (ms); tests shorten it. */
+  pollMs?: number;
 }
 
 /** A step that failed for a reason we found, not a command that crashed. */

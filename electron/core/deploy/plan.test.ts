@@ -5,7 +5,7 @@ import { buildPlan, type PlanInput } from './plan';
 function host(id: number, over: Partial<Host> = {}): Host {
   return {
     id, address: `127.0.0.${id + 1}`, hostname: `pc-${id}`, displayName: null, osFamily: 'linux', osName: 'Debian GNU/Linux', osVersion: '12',
-    kernel: null, tags: [], criticality: 'normal', exposed: false, sshPort: 22, credentialId: null, sshHostKey: null, pendingHostKey: null, platform: 'debian',
+    kernel: null, tags: [], criticality: 'normal', exposed: false, transport: 'ssh', winrmPort: null, winrmHttps: false, winrmCert: null, sshPort: 22, credentialId: null, sshHostKey: null, pendingHostKey: null, platform: 'debian',
     arch: 'x86_64', uptimeSeconds: null, rebootRequired: false, rebootReasons: [], health: null, lastAssessedAt: 1, lastError: null, mac: null,
     vendor: null, fingerprints: [], osGuess: null, pendingCount: 1, securityCount: 1, openPorts: [22], reachability: 'up', source: 'manual',
     notes: '', firstSeen: null, lastSeen: null, createdAt: 1, updatedAt: 1, ...over,
@@ -53,7 +53,7 @@ describe('deployment plans', () => {
     }));
     expect(plan.rings).toEqual([]);
     expect(plan.skipped.map((s) => [s.hostId, s.reason])).toEqual([
-      [1, 'Deployment to Rocky Linux machines is not available yet (Debian and Ubuntu only)'],
+      [1, 'Deployment to Rocky Linux machines is not available yet (Debian, Ubuntu and Windows only)'],
       [2, 'Not assessed yet: assess it first'],
       [3, 'Its SSH host key changed: accept or investigate it first'],
       [4, 'No approved updates'],

@@ -15,6 +15,10 @@ interface HostRow {
   criticality: Criticality;
   exposed: number;
   ssh_port: number;
+  transport: 'ssh' | 'winrm';
+  winrm_port: number | null;
+  winrm_https: number;
+  winrm_cert: string | null;
   credential_id: number | null;
   ssh_host_key: string | null;
   open_ports: string;
@@ -56,6 +60,10 @@ export function rowToHost(r: HostRow): Host {
     criticality: r.criticality,
     exposed: r.exposed === 1,
     sshPort: r.ssh_port,
+    transport: r.transport,
+    winrmPort: r.winrm_port,
+    winrmHttps: r.winrm_https === 1,
+    winrmCert: r.winrm_cert,
     credentialId: r.credential_id,
     sshHostKey: r.ssh_host_key,
     openPorts: JSON.parse(r.open_ports) as number[],
@@ -111,9 +119,9 @@ export function insertHost(
 ): Host {
   const info = db
     .prepare(
-      `INSERT INTO hosts (address, hostname, display_name, os_family, tags, criticality, exposed, ssh_port, notes, source,
+      `INSERT INTO hosts (address, hostname, display_name, os_family, tags, criticality, exposed, ssh_port, transport, winrm_port, winrm_https, notes, source,
                           open_ports, reachability, first_seen, last_seen, created_at, updated_at)
-       VALUES (@address, @hostname, @displayName, @osFamily, @tags, @criticality, @exposed, @sshPort, @notes, @source,
+       VALUES (@address, @hostname, @displayName, @osFamily, @tags, @criticality, @exposed, @sshPort, @transport, @winrmPort, @winrmHttps, @notes, @source,
                @openPorts, @reachability, @seen, @seen, @now, @now)`,
     )
     .run({
@@ -125,6 +133,9 @@ export function insertHost(
       criticality: input.criticality ?? 'normal',
       exposed: input.exposed ? 1 : 0,
       sshPort: input.sshPort ?? 22,
+      transport: input.transport ?? 'ssh',
+      winrmPort: input.winrmPort ?? null,
+      winrmHttps: input.winrmHttps ? 1 : 0,
       notes: input.notes ?? '',
       source: input.source ?? 'manual',
       openPorts: JSON.stringify(input.openPorts ?? []),
@@ -145,6 +156,9 @@ const editableColumns = {
   criticality: 'criticality',
   exposed: 'exposed',
   sshPort: 'ssh_port',
+  transport: 'transport',
+  winrmPort: 'winrm_port',
+  winrmHttps: 'winrm_https',
   notes: 'notes',
 } as const satisfies Record<keyof HostInput, string>;
 
@@ -195,4 +209,8 @@ export function deleteHosts(db: Db, ids: readonly number[]): number {
   let n = 0;
   for (const id of ids) n += del.run(id).changes;
   return n;
+}
+
+export function pinWinrmCert(db: Db, id: number, sha256: string, now = Date.now()): void {
+  db.prepare('UPDATE hosts SET winrm_cert = ?, updated_at = ? WHERE id = ?').run(sha256, now, id);
 }

@@ -33,6 +33,7 @@ type GroupRow = [
   firstDetectedAt: number,
   lastDetectedAt: number,
   firstId: number,
+  notes: string | null,
 ];
 
 const GROUPS_SQL = `
@@ -41,7 +42,7 @@ const GROUPS_SQL = `
          max(0, (? - u.detected_at) / ${WEEK_MS}) AS weeks, u.is_security, u.urgency,
          u.cve_list AS cves,
          group_concat(u.host_id) AS host_ids, group_concat(DISTINCT u.installed_version) AS installed,
-         min(u.detected_at), max(u.detected_at), min(u.id) AS first_id
+         min(u.detected_at), max(u.detected_at), min(u.id) AS first_id, group_concat(DISTINCT u.note) AS notes
   FROM pending_updates u JOIN h ON h.id = u.host_id
   WHERE u.resolved_at IS NULL
   GROUP BY u.package, u.arch, u.candidate_version, h.criticality, h.exposed, h.open_ports, weeks, u.is_security, u.urgency, cves
@@ -62,7 +63,7 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
   const intel = intelForOpenCves(db);
   const groups = new Map<string, PatchRow & { hostSet: Set<number>; cveSet: Set<string>; kevSet: Set<string>; installedSet: Set<string> }>();
 
-  for (const [pkg, arch, candidate, criticality, exposed, openPorts, weeks, security, urgency, cveList, hostList, installedList, first, last] of db
+  for (const [pkg, arch, candidate, criticality, exposed, openPorts, weeks, security, urgency, cveList, hostList, installedList, first, last, , noteList] of db
     .prepare(GROUPS_SQL)
     .raw()
     .all(now) as GroupRow[]) {
@@ -105,6 +106,7 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
         risk: view,
         approvedHosts: approvedHere,
         firstDetectedAt: first,
+        notes: noteList ? noteList.split(',') : [],
         hostSet: new Set(hosts),
         cveSet: new Set(ids),
         kevSet: new Set(kevCves),
@@ -124,6 +126,7 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
     }
     g.approvedHosts += approvedHere;
     g.firstDetectedAt = Math.min(g.firstDetectedAt, first);
+    if (noteList) for (const n of noteList.split(',')) if (!g.notes.includes(n)) g.notes.push(n);
     if (view.score > g.risk.score) g.risk = view;
   }
 

@@ -1,12 +1,15 @@
 /**
- * Opens the SSH session for a machine on behalf of a job: finds its credential, respects the global
- * connection cap, pins a first-seen host key, and records a changed one as an alert the user must clear.
+ * Opens the SSH session (or, for Windows, the WinRM session) for a machine on behalf of a job: finds its
+ * credential, respects the global connection cap, pins a first-seen host key or certificate, and records a
+ * changed SSH key as an alert the user must clear.
  */
 import { AppError, type Host } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
-import { pinHostKey, recordPendingHostKey } from '../hosts/host-queries';
+import { pinHostKey, pinWinrmCert, recordPendingHostKey } from '../hosts/host-queries';
+import { remotePowerShell, type PsRunner } from '../platforms/windows/windows-module';
+import { WinrmSession } from '../winrm/winrm-client';
 import type { Vault } from '../vault/vault';
 import { Semaphore } from './semaphore';
 import { connectSsh, SshConnectError, type SshOptions, type SshSession } from './ssh';
@@ -27,6 +30,7 @@ export class ConnectionManager {
     private readonly events: EventSink,
     limit = 16,
     private readonly sshOptions: SshOptions = {},
+    private readonly winrmTimeoutMs = 120_000,
   ) {
     this.slots = new Semaphore(limit);
   }
@@ -80,6 +84,48 @@ export class ConnectionManager {
       throw err;
     } finally {
       await session?.close();
+      release();
+    }
+  }
+
+  /**
+   * Runs `fn` with a PowerShell runner on a Windows machine over WinRM: NTLM with message encryption on 5985,
+   * or HTTPS on 5986 with the server certificate pinned on first use (a different one is refused). The
+   * credential's password is used; "DOMAIN\\user" names the domain.
+   */
+  async withWindows<T>(host: Host, signal: AbortSignal, fn: (ps: PsRunner) => Promise<T>): Promise<T> {
+    const credential = this.vault.resolveFor(host);
+    if (!credential) throw new NoCredentialError(host);
+    const secrets = this.vault.secrets(credential.id);
+    if (!secrets.password) throw new AppError('bad-request', `The credential "${credential.name}" has no password: WinRM signs in with a user name and password`);
+    const release = await this.slots.acquire(signal);
+    const [domain, username] = secrets.username.includes('\\') ? secrets.username.split('\\', 2) : [undefined, secrets.username];
+    const session = new WinrmSession(
+      {
+        address: host.address,
+        ...(host.winrmPort ? { port: host.winrmPort } : {}),
+        https: host.winrmHttps,
+        ...(host.winrmCert ? { pinnedCertSha256: host.winrmCert } : {}),
+      },
+      { username: username!, password: secrets.password, ...(domain ? { domain } : {}) },
+      this.winrmTimeoutMs,
+    );
+    const onAbort = (): void => session.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await fn(remotePowerShell(session));
+      if (host.winrmHttps && !host.winrmCert && session.certSha256) {
+        const sha = session.certSha256;
+        this.db.transaction(() => {
+          pinWinrmCert(this.db, host.id, sha);
+          appendAudit(this.db, { actor: 'system', action: 'winrm-cert.pin', targetType: 'host', targetId: host.id, details: { sha256: sha, address: host.address } });
+        })();
+        this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key' });
+      }
+      return result;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      session.close();
       release();
     }
   }

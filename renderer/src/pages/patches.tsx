@@ -30,7 +30,9 @@ function Row({ r, selected, onToggle, on }: { r: PatchRow; selected: boolean; on
       </span>
       <span role="cell" className="c-package">
         <strong>{r.package}</strong> → {r.candidateVersion}
-        <div className="hint why">{on?.why ?? r.risk.why}</div>
+        <div className="hint why">
+          {r.notes.length > 0 && <span className="badge state-failed">{r.notes.join('; ')}</span>} {on?.why ?? r.risk.why}
+        </div>
       </span>
       <span role="cell" className="c-machines">
         {r.hostIds.length} {r.hostIds.length === 1 ? 'machine' : 'machines'}

@@ -20,6 +20,7 @@ const row = (pkg: string, score: number, over: Partial<PatchRow> = {}): PatchRow
   risk: { score, band: 'medium', why: '', factors: [] },
   approvedHosts: 0,
   firstDetectedAt: 0,
+  notes: [],
   ...over,
 });
 

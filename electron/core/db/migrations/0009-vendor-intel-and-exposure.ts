@@ -6,6 +6,9 @@
  * - msrc_cves: one row per CVE from Microsoft's monthly CVRF documents; a month merges into the months before.
  * - hosts.exposed and tag_profiles: a machine can be marked exposed (reachable from outside), and a tag can
  *   carry a criticality and the exposed flag for all its machines; the highest applies.
+ * - Windows machines: how Patchwell reaches a machine (SSH or WinRM, the WinRM port, HTTPS, and the server
+ *   certificate's SHA-256 pinned on first use), and a note on an update the user must read before approving
+ *   ("cannot be uninstalled").
  * - pending_updates.cve_list: the update's CVE ids, sorted and comma-joined, kept by triggers on advisories,
  *   so the Patches page can group alike updates without a correlated lookup per row.
  */
@@ -47,6 +50,11 @@ CREATE TABLE msrc_cves (
 
 ALTER TABLE hosts ADD COLUMN exposed INTEGER NOT NULL DEFAULT 0 CHECK (exposed IN (0,1));
 
+ALTER TABLE hosts ADD COLUMN transport TEXT NOT NULL DEFAULT 'ssh' CHECK (transport IN ('ssh','winrm'));
+ALTER TABLE hosts ADD COLUMN winrm_port INTEGER CHECK (winrm_port BETWEEN 1 AND 65535);
+ALTER TABLE hosts ADD COLUMN winrm_https INTEGER NOT NULL DEFAULT 0 CHECK (winrm_https IN (0,1));
+ALTER TABLE hosts ADD COLUMN winrm_cert TEXT;
+ALTER TABLE pending_updates ADD COLUMN note TEXT;
 ALTER TABLE pending_updates ADD COLUMN cve_list TEXT;
 UPDATE pending_updates SET cve_list = (SELECT group_concat(cve_id, ',') FROM (SELECT cve_id FROM advisories a WHERE a.pending_update_id = pending_updates.id ORDER BY cve_id));
 CREATE TRIGGER advisories_cve_list_insert AFTER INSERT ON advisories BEGIN

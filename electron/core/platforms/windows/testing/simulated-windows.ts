@@ -42,6 +42,8 @@ export class SimulatedWindows {
   hotfixes: { kb: string; installedOn: string | null }[] = [{ kb: 'KB5027397', installedOn: '2026-10-15' }];
   apps = [{ name: '7-Zip 23.01 (x64)', version: '23.01', publisher: 'Igor Pavlov', x86: false }];
   pending: SimUpdate[] = [];
+  /** Updates installed through Windows Update: removing one of their KBs offers them again. */
+  installedUpdates: SimUpdate[] = [];
   restorePoints: { sequence: number; description: string; created: number }[] = [];
   /** KBs Windows refuses to remove (permanent packages). */
   permanent = new Set<string>();
@@ -133,6 +135,7 @@ export class SimulatedWindows {
           continue;
         }
         this.pending = this.pending.filter((p) => p !== u);
+        this.installedUpdates.push(u);
         for (const kb of u.kbs) this.hotfixes.push({ kb, installedOn: new Date(this.now()).toISOString().slice(0, 10) });
         const needs = u.rebootBehavior !== 0;
         if (needs && !this.rebootReasons.includes('Windows Update needs a reboot to finish installing')) this.rebootReasons.push('Windows Update needs a reboot to finish installing');
@@ -160,6 +163,11 @@ export class SimulatedWindows {
     const pkg = `Package_for_RollupFix~31bf3856ad364e35~amd64~~${this.build}.${this.ubr}.1.7`;
     if (this.permanent.has(kb)) return { kb, via: 'dism', package: pkg, exitCode: 0x800f0825 | 0, message: 'The specified package cannot be uninstalled.', rebootRequired: false };
     this.hotfixes = this.hotfixes.filter((h) => h.kb !== kb);
+    const u = this.installedUpdates.find((x) => x.kbs.includes(kb));
+    if (u) {
+      this.installedUpdates = this.installedUpdates.filter((x) => x !== u);
+      this.pending.push(u);
+    }
     if (!this.rebootReasons.includes('Windows servicing (CBS) has a reboot pending')) this.rebootReasons.push('Windows servicing (CBS) has a reboot pending');
     return { kb, via: 'dism', package: pkg, exitCode: 0, rebootRequired: true };
   }

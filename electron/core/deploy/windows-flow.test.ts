@@ -1,0 +1,136 @@
+/**
+ * The whole Windows flow through the core's calls, as the app runs them: a machine reached over WinRM (real
+ * NTLM and sealed messages, on loopback) with a simulated Windows behind the test server — assess, the Patches
+ * page, approve exact updates, deploy (restore point, install as SYSTEM, verify), roll back (KB removal), an
+ * install that fails and rolls itself back, and an update Windows will not remove.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ssh2 from 'ssh2';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeploymentDetail, Host, JobDetail, PatchRow } from '../../../shared/contract';
+import { createCore, type Core } from '../core';
+import { SimulatedWindows, sampleUpdates } from '../platforms/windows/testing/simulated-windows';
+import { WinrmTestServer } from '../winrm/testing/test-server';
+
+let core: Core;
+let server: WinrmTestServer;
+let win: SimulatedWindows;
+let hostId: number;
+
+beforeEach(async () => {
+  win = new SimulatedWindows();
+  win.pending = sampleUpdates();
+  server = new WinrmTestServer({ username: 'patchwell', password: 'S3cret-pass!', domain: 'OFFICE' }, win.onCommand);
+  const port = await server.listen();
+  core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-win-')), runtime: 'browser', checkResults: true, scheduler: false });
+  await core.call('credentials/create', { name: 'Office admin', username: 'OFFICE\\patchwell', password: 'S3cret-pass!', appliesToAll: true });
+  const h = (await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Reception PC', transport: 'winrm', winrmPort: port, osFamily: 'windows' })) as Host;
+  hostId = h.id;
+});
+
+afterEach(async () => {
+  await core.close();
+  await server.close();
+});
+
+async function assess(): Promise<void> {
+  const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
+  await core.services.jobs.idle();
+  const job = (await core.call('jobs/get', { id: jobId })) as JobDetail;
+  expect(job.state, JSON.stringify(job)).toBe('succeeded');
+}
+
+async function deploy(): Promise<DeploymentDetail> {
+  const { deploymentId } = (await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true })) as { deploymentId: number };
+  await core.services.jobs.idle();
+  return (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+}
+
+const rows = async (): Promise<PatchRow[]> => ((await core.call('patches/list', undefined)) as { rows: PatchRow[] }).rows;
+const logOf = async (d: DeploymentDetail): Promise<string> => ((await core.call('jobs/log', { id: d.jobId! })) as { message: string }[]).map((l) => l.message).join('\n');
+
+describe('Windows over WinRM: assess → approve → deploy → roll back', () => {
+  it('installs exactly the approved update with a restore point first, verifies it, and rolls it back by removing the KB', async () => {
+    await assess();
+    const host = (await core.call('hosts/get', { id: hostId })) as Host;
+    expect(host).toMatchObject({ platform: 'windows', osFamily: 'windows', osName: 'Microsoft Windows 11 Pro', hostname: 'RECEPTION-PC', pendingCount: 2, securityCount: 2 });
+    const list = await rows();
+    expect(list.map((r) => r.package).sort()).toEqual(['KB5045935', 'KB5046633']);
+    const cu = list.find((r) => r.package === 'KB5046633')!;
+    expect(cu).toMatchObject({ candidateVersion: '2f1e3b6a-7c44-4d2e-9a8b-1c0d5e6f7a81/200', cves: ['CVE-2024-38063', 'CVE-2024-43451'], isSecurity: true });
+    expect(cu.risk.why).toMatch(/critical severity/);
+
+    await core.call('patches/approve', { items: [{ package: cu.package, candidateVersion: cu.candidateVersion, hostIds: [hostId] }] });
+    const d = await deploy();
+    expect(d.targets[0]).toMatchObject({ state: 'succeeded' });
+    expect(win.hotfixes.map((h) => h.kb)).toContain('KB5046633');
+    expect(win.pending.map((u) => u.kbs[0])).toEqual(['KB5045935']);
+    expect(win.restorePoints).toEqual([expect.objectContaining({ sequence: 41, description: `Patchwell deployment ${d.id}` })]);
+    const log = await logOf(d);
+    expect(log).toMatch(/Restore point #41 made/);
+    expect(log).toMatch(/A reboot is needed .* and is not allowed on this machine/);
+    expect(win.tasks.filter((t) => t.startsWith('register')).length).toBe(win.tasks.filter((t) => t.startsWith('remove')).length);
+    expect((await rows()).map((r) => r.package)).toEqual(['KB5045935']);
+    expect(((await core.call('hosts/get', { id: hostId })) as Host).rebootRequired).toBe(true);
+
+    const { deploymentId: rid } = (await core.call('deploy/rollback', { id: d.id })) as { deploymentId: number };
+    await core.services.jobs.idle();
+    expect(((await core.call('deploy/get', { id: rid })) as DeploymentDetail).state).toBe('succeeded');
+    expect(((await core.call('deploy/get', { id: d.id })) as DeploymentDetail).targets[0]!.state).toBe('rolled-back');
+    expect(win.hotfixes.map((h) => h.kb)).not.toContain('KB5046633');
+    expect((await rows()).map((r) => r.package).sort()).toEqual(['KB5045935', 'KB5046633']);
+    const actions = ((await core.call('audit/list', { limit: 100 })) as { action: string }[]).map((a) => a.action);
+    expect(actions).toEqual(expect.arrayContaining(['patch.approve', 'deploy.snapshot', 'deploy.install', 'deploy.rollback']));
+    expect(await core.call('audit/verify', undefined)).toMatchObject({ ok: true });
+  });
+
+  it('an update that fails to install rolls the machine back by itself; a second deployment the same day gets no new restore point, and says so', async () => {
+    win.pending[1]!.failWith = 0x80240022;
+    await assess();
+    const list = await rows();
+    await core.call('patches/approve', { items: list.map((r) => ({ package: r.package, candidateVersion: r.candidateVersion, hostIds: [hostId] })) });
+    const d = await deploy();
+    expect(d.targets[0]).toMatchObject({ state: 'rolled-back' });
+    expect(d.targets[0]!.failure?.message).toMatch(/KB5045935 \(failed: 0x80240022 WU_E_ALL_UPDATES_FAILED/);
+    // The update that did install was removed again.
+    expect(win.hotfixes.map((h) => h.kb)).not.toContain('KB5046633');
+
+    expect(win.pending.map((u) => u.kbs[0]).sort()).toEqual(['KB5045935', 'KB5046633']);
+    win.pending = win.pending.filter((u) => u.kbs[0] !== 'KB5045935');
+    await assess();
+    await core.call('patches/approve', { items: (await rows()).map((r) => ({ package: r.package, candidateVersion: r.candidateVersion, hostIds: [hostId] })) });
+    const again = await deploy();
+    expect(again.targets[0]).toMatchObject({ state: 'succeeded' });
+    expect(await logOf(again)).toMatch(/Windows made no new restore point: it allows one per 24 hours by default/);
+  });
+
+  it('says plainly, before approval and at rollback, what Windows will not remove', async () => {
+    win.pending[0]!.uninstallable = false;
+    win.permanent.add('KB5046633');
+    await assess();
+    const cu = (await rows()).find((r) => r.package === 'KB5046633')!;
+    expect(cu.notes).toEqual(['Windows says this update cannot be uninstalled: a rollback cannot remove it']);
+    await core.call('patches/approve', { items: [{ package: cu.package, candidateVersion: cu.candidateVersion, hostIds: [hostId] }] });
+    const d = await deploy();
+    expect(d.targets[0]!.state).toBe('succeeded');
+    const { deploymentId: rid } = (await core.call('deploy/rollback', { id: d.id })) as { deploymentId: number };
+    await core.services.jobs.idle();
+    const r = (await core.call('deploy/get', { id: rid })) as DeploymentDetail;
+    expect(r.state).toBe('failed');
+    expect(await logOf(r)).toMatch(/Windows would not remove KB5046633\. Restore point #41, made before the change, can still undo it/);
+  });
+
+  it('refuses a credential without a password, with a clear message', async () => {
+    const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
+    const keyOnly = (await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey })) as { id: number };
+    await core.call('hosts/set-credential', { ids: [hostId], credentialId: keyOnly.id });
+    const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    await core.services.jobs.idle();
+    expect(((await core.call('jobs/get', { id: jobId })) as JobDetail).state).toBe('failed');
+    const log = ((await core.call('jobs/log', { id: jobId })) as { message: string }[]).map((l) => l.message).join('\n');
+    expect(log).toMatch(/The credential "Key only" has no password: WinRM signs in with a user name and password/);
+    expect(win.calls).toEqual([]);
+  });
+});
