@@ -60,10 +60,10 @@ export function CredentialForm({ initial, onSubmit, onCancel }: Props) {
       {field('cred-user', 'User name', 'username', <input id="cred-user" value={username} onChange={(e) => setUsername(e.target.value)} />)}
       {field(
         'cred-password',
-        'SSH password',
+        'Password',
         'password',
         <input id="cred-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} />,
-        keep(initial?.hasPassword),
+        keep(initial?.hasPassword) ?? 'For SSH, or the Windows password for WinRM (user name DOMAIN\\user or user@domain for a domain account)',
       )}
       {field(
         'cred-key',

@@ -18,6 +18,9 @@ export function HostForm({ initial, onSubmit, onCancel }: Props) {
   const [criticality, setCriticality] = useState<Criticality>(initial?.criticality ?? 'normal');
   const [exposed, setExposed] = useState(initial?.exposed ?? false);
   const [sshPort, setSshPort] = useState(String(initial?.sshPort ?? 22));
+  const [transport, setTransport] = useState<'ssh' | 'winrm'>(initial?.transport ?? 'ssh');
+  const [winrmHttps, setWinrmHttps] = useState(initial?.winrmHttps ?? false);
+  const [winrmPort, setWinrmPort] = useState(initial?.winrmPort ? String(initial.winrmPort) : '');
   const [notes, setNotes] = useState(initial?.notes ?? '');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
@@ -40,6 +43,9 @@ export function HostForm({ initial, onSubmit, onCancel }: Props) {
         criticality,
         exposed,
         sshPort: Number.isFinite(port) ? port : -1,
+        transport,
+        winrmHttps,
+        winrmPort: winrmPort.trim() === '' ? null : Number.isFinite(Number(winrmPort)) ? Number(winrmPort) : -1,
         notes,
       });
     } catch (err) {
@@ -84,10 +90,34 @@ export function HostForm({ initial, onSubmit, onCancel }: Props) {
             <option value="critical">Critical</option>
           </select>
         </Field>
-        <Field id="host-port" label="SSH port" error={errors.sshPort}>
-          <input id="host-port" inputMode="numeric" value={sshPort} onChange={(e) => setSshPort(e.target.value)} />
+        <Field id="host-transport" label="Connect with" error={errors.transport}>
+          <select id="host-transport" value={transport} onChange={(e) => setTransport(e.target.value as 'ssh' | 'winrm')}>
+            <option value="ssh">SSH (Linux, macOS, Windows with OpenSSH)</option>
+            <option value="winrm">WinRM (Windows)</option>
+          </select>
         </Field>
+        {transport === 'ssh' ? (
+          <Field id="host-port" label="SSH port" error={errors.sshPort}>
+            <input id="host-port" inputMode="numeric" value={sshPort} onChange={(e) => setSshPort(e.target.value)} />
+          </Field>
+        ) : (
+          <Field id="host-winrm-port" label="WinRM port" error={errors.winrmPort} hint={winrmHttps ? 'Empty: 5986' : 'Empty: 5985'}>
+            <input id="host-winrm-port" inputMode="numeric" value={winrmPort} onChange={(e) => setWinrmPort(e.target.value)} />
+          </Field>
+        )}
       </div>
+      {transport === 'winrm' && (
+        <div className="field">
+          <label className="check">
+            <input id="host-winrm-https" type="checkbox" checked={winrmHttps} onChange={(e) => setWinrmHttps(e.target.checked)} /> Use HTTPS (its certificate is
+            pinned the first time)
+          </label>
+          <p className="hint">
+            Without HTTPS, Patchwell signs in with NTLM and encrypts every message, as Windows requires by default. The credential needs the Windows
+            user&apos;s password (DOMAIN\user or user@domain for a domain account).
+          </p>
+        </div>
+      )}
       <div className="field">
         <label className="check">
           <input id="host-exposed" type="checkbox" checked={exposed} onChange={(e) => setExposed(e.target.checked)} /> Reachable from outside the office

@@ -188,10 +188,21 @@ function HostDetail({ host, risk, onEdit }: { host: Host; risk: MachineRisk | un
         )}
         <dt>Open ports</dt>
         <dd>{host.openPorts.length ? host.openPorts.join(', ') : '—'}</dd>
-        <dt>SSH</dt>
-        <dd>
-          port {host.sshPort}; host key {host.sshHostKey ?? 'not pinned yet (pinned on first connection)'}
-        </dd>
+        {host.transport === 'winrm' ? (
+          <>
+            <dt>WinRM</dt>
+            <dd>
+              {host.winrmHttps ? `HTTPS, port ${host.winrmPort ?? 5986}; certificate ${host.winrmCert ?? 'not pinned yet (pinned on first connection)'}` : `HTTP with NTLM message encryption, port ${host.winrmPort ?? 5985}`}
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>SSH</dt>
+            <dd>
+              port {host.sshPort}; host key {host.sshHostKey ?? 'not pinned yet (pinned on first connection)'}
+            </dd>
+          </>
+        )}
         <dt>Credential</dt>
         <dd>
           <CredentialPicker host={host} />
