@@ -47,7 +47,8 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
         };
         try {
           enter('connect');
-          if (host.transport === 'winrm') {
+          // Windows: over WinRM, or over OpenSSH when the machine is known to be Windows (set on its page or found).
+          if (host.transport === 'winrm' || host.osFamily === 'windows' || host.platform === 'windows') {
             await s.connections.withWindows(host, ctx.signal, async (ps) => {
               enter('facts');
               const facts = toFacts(await windowsFacts(ps));

@@ -55,10 +55,6 @@ export function buildPlan(input: PlanInput): PlanView {
       if (wanted) skipped.push({ hostId: h.id, label, reason: 'No approved updates' });
       continue;
     }
-    if (h.platform === 'windows' && h.transport !== 'winrm') {
-      skipped.push({ hostId: h.id, label, reason: 'Windows machines are deployed to over WinRM: set "Connect with" to WinRM on its page' });
-      continue;
-    }
     if (h.platform && h.platform !== 'debian' && h.platform !== 'windows') {
       skipped.push({ hostId: h.id, label, reason: `Deployment to ${h.osName ?? h.platform} machines is not available yet (Debian, Ubuntu and Windows only)` });
       continue;

@@ -122,6 +122,21 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     expect(await logOf(r)).toMatch(/Windows would not remove KB5046633\. Restore point #41, made before the change, can still undo it/);
   });
 
+  it('restarts the machine when a reboot is needed and allowed, and waits for the new boot', async () => {
+    await assess();
+    await core.call('deploy/set-settings', { ids: [hostId], patch: { allowReboot: true } });
+    const cu = (await rows()).find((r) => r.package === 'KB5046633')!;
+    await core.call('patches/approve', { items: [{ package: cu.package, candidateVersion: cu.candidateVersion, hostIds: [hostId] }] });
+    const bootBefore = win.lastBoot.getTime();
+    const d = await deploy();
+    expect(d.targets[0]!.state).toBe('succeeded');
+    expect(win.calls.map((c) => c.script)).toContain('restart');
+    expect(win.lastBoot.getTime()).toBeGreaterThan(bootBefore);
+    expect(await logOf(d)).toMatch(/Back after the restart/);
+    expect(((await core.call('hosts/get', { id: hostId })) as Host).rebootRequired).toBe(false);
+    expect(((await core.call('audit/list', { limit: 100 })) as { action: string }[]).map((a) => a.action)).toContain('deploy.reboot');
+  });
+
   it('refuses a credential without a password, with a clear message', async () => {
     const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
     const keyOnly = (await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey })) as { id: number };

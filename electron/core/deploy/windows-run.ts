@@ -146,8 +146,11 @@ async function rebootAndWait(m: MachineContext, bootBefore: string, pollMs = m.p
   audit(m, 'deploy.reboot', { bootBefore });
   await m.s.connections.withWindows(m.host, NEVER, (ps) => restart(ps)).catch(() => undefined);
   const deadline = Date.now() + 15 * 60_000;
+  // Asking early is harmless: a machine still going down answers with its old boot time.
+  let wait = Math.min(pollMs, 2000);
   while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, pollMs));
+    await new Promise((r) => setTimeout(r, wait));
+    wait = pollMs;
     try {
       const f = await m.s.connections.withWindows(m.host, NEVER, (ps) => windowsFacts(ps));
       if (Date.parse(f.lastBoot) > Date.parse(bootBefore)) {

@@ -8,7 +8,7 @@ import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
 import { pinHostKey, pinWinrmCert, recordPendingHostKey } from '../hosts/host-queries';
-import { remotePowerShell, type PsRunner } from '../platforms/windows/windows-module';
+import { remotePowerShell, sshPowerShell, type PsRunner } from '../platforms/windows/windows-module';
 import { WinrmSession } from '../winrm/winrm-client';
 import type { Vault } from '../vault/vault';
 import { Semaphore } from './semaphore';
@@ -89,11 +89,14 @@ export class ConnectionManager {
   }
 
   /**
-   * Runs `fn` with a PowerShell runner on a Windows machine over WinRM: NTLM with message encryption on 5985,
+   * Runs `fn` with a PowerShell runner on a Windows machine: over OpenSSH when the machine is reached by SSH,
+   * else over WinRM: NTLM with message encryption on 5985,
    * or HTTPS on 5986 with the server certificate pinned on first use (a different one is refused). The
    * credential's password is used; "DOMAIN\\user" names the domain.
    */
   async withWindows<T>(host: Host, signal: AbortSignal, fn: (ps: PsRunner) => Promise<T>): Promise<T> {
+    // Windows with OpenSSH (10 1809+, Server 2019+): the same module over the SSH session, host key pinned as usual.
+    if (host.transport === 'ssh') return this.withSession(host, signal, (session) => fn(sshPowerShell(session)));
     const credential = this.vault.resolveFor(host);
     if (!credential) throw new NoCredentialError(host);
     const secrets = this.vault.secrets(credential.id);

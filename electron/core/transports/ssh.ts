@@ -83,6 +83,14 @@ export class SshSession implements Remote {
     return this.run(['sh', '-s', '--', ...args], text, options);
   }
 
+  /**
+   * A command line sent as is, without POSIX quoting: for OpenSSH on Windows, whose shell is cmd.exe or
+   * PowerShell. Callers pass only constant text (see platforms/windows: a base64 bootstrap); data goes on stdin.
+   */
+  execRaw(command: string, stdin: string, timeoutMs?: number): Promise<ExecResult> {
+    return execChannel(this.client, command, stdin, timeoutMs ?? this.commandTimeoutMs);
+  }
+
   /** Runs and throws {@link RemoteCommandError} on a non-zero exit, {@link SudoError} on a sudo refusal. */
   async check(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const result = await this.exec(argv, options);
