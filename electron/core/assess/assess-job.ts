@@ -9,7 +9,9 @@ import type { JobHandler } from '../jobs/job-runner';
 import { mapLimit } from '../net/tcp-connect';
 import { createDebianPlatform, detectPlatform, probeOs } from '../platforms';
 import type { Platform } from '../platforms/platform';
-import { toFacts, toInstalledPackages, toPendingUpdate, windowsFacts, windowsInstalled, wuaSearch } from '../platforms/windows/windows-module';
+import {
+  toFacts, toInstalledPackages, toPendingUpdate, windowsFacts, windowsInstalled, wingetPendingUpdate, wingetUpgrades, wuaSearch,
+} from '../platforms/windows/windows-module';
 import type { CoreServices } from '../services';
 import { recordAssessment, recordFailedAssessment } from './assessment-queries';
 import { sqliteChangelogCache } from './changelog-cache';
@@ -56,6 +58,15 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
               const packages = toInstalledPackages(await windowsInstalled(ps));
               enter('updates');
               const updates = (await wuaSearch(ps)).map(toPendingUpdate);
+              const warnings: string[] = [];
+              try {
+                const apps = await wingetUpgrades(ps);
+                if (apps === null) warnings.push('winget is not installed: application upgrades are not listed (install App Installer from the Microsoft Store)');
+                else updates.push(...apps.map(wingetPendingUpdate));
+              } catch (e) {
+                warnings.push(`Application upgrades could not be listed through winget: ${e instanceof Error ? e.message : String(e)}`);
+              }
+              for (const w of warnings) ctx.log('warn', w, key);
               enter('record');
               const outcome = recordAssessment(s.db, {
                 hostId: host.id,
@@ -65,7 +76,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
                 packages,
                 updates,
                 health: { ok: true, problems: [] },
-                warnings: [],
+                warnings,
                 startedAt,
               });
               ctx.log('info', `${outcome.pending} Windows updates pending (${outcome.security} security); ${outcome.newCount} new, ${outcome.fixedCount} fixed since the last assessment${facts.rebootRequired ? `; reboot pending: ${facts.rebootReasons.join('; ')}` : ''}`, key);

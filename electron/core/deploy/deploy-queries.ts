@@ -509,3 +509,11 @@ export function reopenRemovedKbs(db: Db, hostId: number, items: readonly { packa
     for (const i of items) stmt.run(hostId, i.package, i.toVersion);
   })();
 }
+
+/** Windows: application upgrades done through winget are fixed (this exact version). */
+export function resolveUpgradedApps(db: Db, hostId: number, items: readonly { package: string; toVersion: string }[], now = Date.now()): void {
+  const stmt = db.prepare('UPDATE pending_updates SET resolved_at = ? WHERE host_id = ? AND package = ? AND candidate_version = ? AND resolved_at IS NULL');
+  db.transaction(() => {
+    for (const i of items) stmt.run(now, hostId, i.package, i.toVersion);
+  })();
+}

@@ -137,6 +137,25 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     expect(((await core.call('audit/list', { limit: 100 })) as { action: string }[]).map((a) => a.action)).toContain('deploy.reboot');
   });
 
+  it('upgrades an application through winget with the KBs, and says at rollback that it stays', async () => {
+    win.appUpgrades = [{ name: '7-Zip 23.01 (x64)', id: '7zip.7zip', installed: '23.01', available: '24.08' }];
+    await assess();
+    const app = (await rows()).find((r) => r.package === '7zip.7zip')!;
+    expect(app).toMatchObject({ candidateVersion: '24.08', installedVersions: ['23.01'], notes: [expect.stringMatching(/cannot roll it back/)] });
+    const cu = (await rows()).find((r) => r.package === 'KB5046633')!;
+    await core.call('patches/approve', { items: [app, cu].map((r) => ({ package: r.package, candidateVersion: r.candidateVersion, hostIds: [hostId] })) });
+    const d = await deploy();
+    expect(d.targets[0]!.state).toBe('succeeded');
+    expect(win.apps.find((a) => a.name === '7-Zip 23.01 (x64)')!.version).toBe('24.08');
+    expect((await rows()).map((r) => r.package)).toEqual(['KB5045935']);
+    const { deploymentId: rid } = (await core.call('deploy/rollback', { id: d.id })) as { deploymentId: number };
+    await core.services.jobs.idle();
+    const r = (await core.call('deploy/get', { id: rid })) as DeploymentDetail;
+    expect(r.state).toBe('succeeded');
+    expect(await logOf(r)).toMatch(/Application upgrades stay as they are \(winget keeps no previous version\): 7zip\.7zip 24\.08/);
+    expect(win.hotfixes.map((h) => h.kb)).not.toContain('KB5046633');
+  });
+
   it('refuses a credential without a password, with a clear message', async () => {
     const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
     const keyOnly = (await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey })) as { id: number };

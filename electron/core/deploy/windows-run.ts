@@ -10,11 +10,11 @@ import type { PlanItem, RemoteFailure } from '../../../shared/contract';
 import { toFailure } from '../assess/failure';
 import { appendAudit } from '../audit/audit-log';
 import {
-  NO_HYPERVISOR, parseUpdateVersion, removeKb, restart, restorePoint, toFacts, toInstalledPackages, windowsFacts, windowsInstalled, wuaInstall, KB_RE,
-  type PsRunner,
+  NO_HYPERVISOR, parseUpdateVersion, removeKb, restart, restorePoint, toFacts, toInstalledPackages, windowsFacts, windowsInstalled, wingetUpgrade, wingetUpgrades,
+  wuaInstall, KB_RE, WINGET_ID, type PsRunner,
 } from '../platforms/windows/windows-module';
 import {
-  getSnapshot, getSnapshotMeta, insertSnapshot, markApprovalsDeployed, recordPackageChange, reopenRemovedKbs, resolveInstalledKbs, revokeApprovals,
+  getSnapshot, getSnapshotMeta, insertSnapshot, markApprovalsDeployed, recordPackageChange, reopenRemovedKbs, resolveInstalledKbs, resolveUpgradedApps, revokeApprovals,
   setItemResults, setSnapshotState, type SnapshotMeta,
 } from './deploy-queries';
 import { StepError, type MachineContext, type MachineOutcome } from './machine-run';
@@ -32,9 +32,12 @@ function audit(m: MachineContext, action: string, details: object, actor: 'user'
   appendAudit(m.s.db, { actor, action, targetType: 'host', targetId: m.host.id, details: { deploymentId: m.deploymentId, ...details } });
 }
 
+/** A Windows Update item (KB… or WU-…, versioned by its update identity); the rest are winget applications. */
+const isWindowsUpdate = (i: PlanItem): boolean => KB_RE.test(i.package) || i.package.startsWith('WU-');
+
 function updateIdOf(i: PlanItem): string {
   const v = parseUpdateVersion(i.toVersion);
-  if (!v || (!KB_RE.test(i.package) && !i.package.startsWith('WU-'))) throw new StepError(`${i.package} ${i.toVersion} is not a Windows update Patchwell recorded`);
+  if (!v || !isWindowsUpdate(i)) throw new StepError(`${i.package} ${i.toVersion} is not a Windows update Patchwell recorded`);
   return v.updateId;
 }
 
@@ -56,12 +59,15 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
       if (facts.systemDriveFreeKb < min) {
         throw new StepError(`Preflight stopped this machine before any change: only ${Math.round(facts.systemDriveFreeKb / 1024)} MB free on the system drive (${Math.round(min / 1024)} MB needed)`);
       }
-      const ids = m.items.map(updateIdOf);
+      const wu = m.items.filter(isWindowsUpdate);
+      const apps = m.items.filter((i) => !isWindowsUpdate(i));
+      for (const a of apps) if (!WINGET_ID.test(a.package)) throw new StepError(`${a.package} is neither a Windows update nor a winget package`);
+      const ids = wu.map(updateIdOf);
       const have = new Set(installed.hotfixes.map((h) => h.kb));
-      const todo = m.items.filter((i) => !have.has(i.package));
+      const todo = wu.filter((i) => !have.has(i.package));
       if (facts.rebootReasons.length) m.log('warn', `A reboot was already pending (${facts.rebootReasons.join('; ')}): Windows may refuse some updates until the machine restarts`);
       m.log('info', `Preflight passed: ${Math.round(facts.systemDriveFreeKb / 1024)} MB free on the system drive; ${facts.caption} build ${facts.build}.${facts.ubr}`);
-      if (todo.length < m.items.length) m.log('info', `${m.items.length - todo.length} of the approved updates are installed already`);
+      if (todo.length < wu.length) m.log('info', `${wu.length - todo.length} of the approved updates are installed already`);
 
       enter('snapshot');
       const rp = facts.isServer ? ({ created: false, reason: 'System Restore does not exist on Windows Server' } as const) : await restorePoint(ps, `Patchwell deployment ${m.deploymentId}`);
@@ -77,22 +83,27 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
       changed = true;
       const wanted = todo.map(updateIdOf);
       const result = wanted.length ? await wuaInstall(ps, wanted) : { outcomes: [], rebootRequired: false };
-      setItemResults(
-        m.s.db,
-        m.deploymentId,
-        m.host.id,
-        m.items.map((i, n) => {
+      const appResults: { item: PlanItem; ok: boolean; message: string }[] = [];
+      for (const a of apps) {
+        const r = await wingetUpgrade(ps, a.package, a.toVersion);
+        appResults.push({ item: a, ...r });
+        m.log(r.ok ? 'info' : 'error', `${a.package}: ${r.message}`);
+      }
+      setItemResults(m.s.db, m.deploymentId, m.host.id, [
+        ...wu.map((i, n) => {
           const o = result.outcomes.find((x) => x.updateId === ids[n]);
           const ok = o ? o.ok : have.has(i.package);
-          return { package: i.package, arch: i.arch, version: ok ? i.toVersion : null, state: ok ? 'installed' : 'failed' };
+          return { package: i.package, arch: i.arch, version: ok ? i.toVersion : null, state: ok ? ('installed' as const) : ('failed' as const) };
         }),
-      );
-      audit(m, 'deploy.install', { items: m.items.map((i) => ({ package: i.package, to: i.toVersion })), outcomes: result.outcomes });
-      const failed = result.outcomes.filter((o) => !o.ok);
-      if (failed.length) {
-        throw new StepError(`Windows Update did not install ${failed.map((f) => `${f.kbs.join(', ') || f.updateId} (${f.message})`).join('; ')}`);
-      }
-      m.log('info', wanted.length ? `Installed ${todo.map((i) => i.package).join(', ')}` : 'Nothing left to install');
+        ...appResults.map((r) => ({ package: r.item.package, arch: r.item.arch, version: r.ok ? r.item.toVersion : null, state: r.ok ? ('installed' as const) : ('failed' as const) })),
+      ]);
+      audit(m, 'deploy.install', { items: m.items.map((i) => ({ package: i.package, to: i.toVersion })), outcomes: result.outcomes, applications: appResults.map((r) => ({ package: r.item.package, ok: r.ok, message: r.message })) });
+      const failed = [
+        ...result.outcomes.filter((o) => !o.ok).map((f) => `${f.kbs.join(', ') || f.updateId} (${f.message})`),
+        ...appResults.filter((r) => !r.ok).map((r) => `${r.item.package} (${r.message})`),
+      ];
+      if (failed.length) throw new StepError(`Not installed: ${failed.join('; ')}`);
+      m.log('info', wanted.length || apps.length ? `Installed ${[...todo, ...apps].map((i) => i.package).join(', ')}` : 'Nothing left to install');
 
       enter('verify');
       const after = await windowsInstalled(ps);
@@ -100,6 +111,11 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
       const now = new Set(after.hotfixes.map((h) => h.kb));
       const missing = m.items.filter((i) => KB_RE.test(i.package) && !now.has(i.package));
       if (missing.length) throw new StepError(`Windows reports success but ${missing.map((i) => i.package).join(', ')} is not in its list of installed updates`);
+      if (apps.length) {
+        const still = new Set((await wingetUpgrades(ps))?.map((u) => `${u.id}\u0000${u.available}`) ?? []);
+        const notDone = apps.filter((a) => still.has(`${a.package}\u0000${a.toVersion}`));
+        if (notDone.length) throw new StepError(`winget reports success but still offers ${notDone.map((a) => `${a.package} ${a.toVersion}`).join(', ')}`);
+      }
       if (m.settings.healthCheck) m.log('warn', 'The health check command runs on SSH machines only; it was not run on this Windows machine');
       m.log('info', `Verified: ${m.items.map((i) => i.package).join(', ')} installed`);
       return { facts: afterFacts, installed: after, rebootRequired: result.rebootRequired || afterFacts.rebootReasons.length > 0 };
@@ -117,6 +133,7 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
     m.s.db.transaction(() => {
       recordPackageChange(m.s.db, m.host.id, toInstalledPackages(done.installed));
       resolveInstalledKbs(m.s.db, m.host.id, m.items.map((i) => i.package));
+      resolveUpgradedApps(m.s.db, m.host.id, m.items.filter((i) => !isWindowsUpdate(i)).map((i) => ({ package: i.package, toVersion: i.toVersion })));
       markApprovalsDeployed(m.s.db, m.items.map((i) => i.approvalId).filter((id) => id > 0));
       const reboot = f.rebootRequired || (done.rebootRequired && !m.settings.allowReboot);
       m.s.db.prepare('UPDATE hosts SET reboot_required = ?, reboot_reasons = ? WHERE id = ?').run(reboot ? 1 : 0, JSON.stringify(reboot && !f.rebootReasons.length ? ['Windows Update needs a reboot to finish installing'] : f.rebootReasons), m.host.id);
@@ -195,8 +212,17 @@ export async function rollbackWindowsMachine(m: MachineContext, snapshotId: numb
     const rp = meta.windows?.restorePoint;
     m.s.db.transaction(() => {
       setSnapshotState(m.s.db, snapshotId, ok ? 'restored' : 'failed');
-      setItemResults(m.s.db, m.deploymentId, m.host.id, m.items.map((i) => ({ package: i.package, arch: i.arch, version: r.left.includes(i.package) ? i.toVersion : null, state: 'rolled-back' })));
-      reopenRemovedKbs(m.s.db, m.host.id, m.items.filter((i) => !r.left.includes(i.package)));
+      setItemResults(
+        m.s.db,
+        m.deploymentId,
+        m.host.id,
+        m.items.map((i) =>
+          isWindowsUpdate(i)
+            ? { package: i.package, arch: i.arch, version: r.left.includes(i.package) ? i.toVersion : null, state: 'rolled-back' as const }
+            : { package: i.package, arch: i.arch, version: i.toVersion, state: 'installed' as const },
+        ),
+      );
+      reopenRemovedKbs(m.s.db, m.host.id, m.items.filter((i) => isWindowsUpdate(i) && !r.left.includes(i.package)));
       if (ok) revokeApprovals(m.s.db, m.items.map((i) => i.approvalId).filter((id) => id > 0));
       if (r.reboot) m.s.db.prepare('UPDATE hosts SET reboot_required = 1, reboot_reasons = ? WHERE id = ?').run(JSON.stringify(['The removal of an update completes at the next restart']), m.host.id);
       appendAudit(m.s.db, {
@@ -207,6 +233,8 @@ export async function rollbackWindowsMachine(m: MachineContext, snapshotId: numb
         details: { deploymentId: m.deploymentId, snapshotId, provider: snapshot.provider, reason, removed: r.outcomes, left: r.left },
       });
     })();
+    const apps = m.items.filter((i) => !isWindowsUpdate(i));
+    if (apps.length) m.log('warn', `Application upgrades stay as they are (winget keeps no previous version): ${apps.map((a) => `${a.package} ${a.toVersion}`).join(', ')}`);
     if (ok) m.log('info', `Rollback verified: the KBs this deployment added are gone${r.reboot ? ' (the removal completes at the next restart)' : ''}`);
     else m.log('error', `Rollback incomplete: Windows would not remove ${r.left.join(', ')}.${rp?.created ? ` Restore point #${rp.sequence}, made before the change, can still undo it (System Restore on the machine).` : ' No restore point exists for this change.'}`);
     return ok;
@@ -230,6 +258,7 @@ export async function repairWindowsMachine(m: MachineContext, snapshotId: number
       m.s.db.transaction(() => {
         recordPackageChange(m.s.db, m.host.id, toInstalledPackages(installed));
         resolveInstalledKbs(m.s.db, m.host.id, m.items.map((i) => i.package));
+      resolveUpgradedApps(m.s.db, m.host.id, m.items.filter((i) => !isWindowsUpdate(i)).map((i) => ({ package: i.package, toVersion: i.toVersion })));
         markApprovalsDeployed(m.s.db, m.items.map((i) => i.approvalId).filter((id) => id > 0));
         setItemResults(m.s.db, m.deploymentId, m.host.id, m.items.map((i) => ({ package: i.package, arch: i.arch, version: i.toVersion, state: 'installed' })));
       })();

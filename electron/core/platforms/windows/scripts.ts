@@ -114,6 +114,37 @@ try {
 $res | ConvertTo-Json -Depth 6 -Compress | Set-Content -Path $outFile -Encoding UTF8
 `;
 
+/**
+ * winget as SYSTEM: the App Installer's winget.exe is found under WindowsApps (SYSTEM has no alias for it),
+ * upgrades are listed (winget prints a table only) or one package is upgraded to an exact version in machine
+ * scope. Input: { op: 'winget-list' } or { op: 'winget-upgrade', id, version }.
+ */
+export const WINGET_WORKER_SCRIPT = `${MARKER}winget-worker
+$ErrorActionPreference = 'Stop'
+$dir = Join-Path $env:ProgramData 'Patchwell'
+$in = Get-Content -Raw -Path (Join-Path $dir ($PwTaskId + '.in.json')) | ConvertFrom-Json
+$outFile = Join-Path $dir ($PwTaskId + '.json')
+try {
+  $winget = Get-ChildItem -Path (Join-Path $env:ProgramFiles 'WindowsApps') -Filter 'winget.exe' -Recurse -ErrorAction SilentlyContinue |
+    Where-Object { $_.DirectoryName -like '*Microsoft.DesktopAppInstaller_*_x64__8wekyb3d8bbwe' } | Sort-Object LastWriteTime | Select-Object -Last 1
+  if (-not $winget) {
+    $res = [pscustomobject]@{ op = [string]$in.op; found = $false }
+  } elseif ($in.op -eq 'winget-list') {
+    $lines = @(& $winget.FullName upgrade --accept-source-agreements --disable-interactivity 2>&1 | ForEach-Object { [string]$_ })
+    $res = [pscustomobject]@{ op = 'winget-list'; found = $true; exitCode = [int64]$LASTEXITCODE; lines = $lines }
+  } else {
+    $id = [string]$in.id
+    $version = [string]$in.version
+    if ($id -notmatch '^[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}$' -or $version -notmatch '^[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}$') { throw 'Bad package id or version' }
+    $lines = @(& $winget.FullName upgrade --id $id --version $version --exact --silent --scope machine --accept-package-agreements --accept-source-agreements --disable-interactivity 2>&1 | ForEach-Object { [string]$_ })
+    $res = [pscustomobject]@{ op = 'winget-upgrade'; found = $true; exitCode = [int64]$LASTEXITCODE; lines = $lines }
+  }
+} catch {
+  $res = [pscustomobject]@{ op = [string]$in.op; error = [string]$_.Exception.Message; hresult = [int]$_.Exception.HResult }
+}
+$res | ConvertTo-Json -Depth 6 -Compress | Set-Content -Path $outFile -Encoding UTF8
+`;
+
 /** Registers, runs, polls and removes the SYSTEM task. Data: { id, worker, input, timeoutSeconds }. */
 export const WUA_TASK_SCRIPT = `${MARKER}wua-task
 ${PRELUDE_NOTE}

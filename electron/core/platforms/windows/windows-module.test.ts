@@ -11,7 +11,7 @@ import { scriptWithData } from '../../winrm/powershell';
 import { SimulatedWindows, sampleUpdates } from './testing/simulated-windows';
 import {
   parseUpdateVersion, remotePowerShell, removeKb, restart, restorePoint, SSH_BOOTSTRAP, SSH_COMMAND, sshPowerShell, toFacts, toInstalledPackages, toPendingUpdate,
-  windowsFacts, windowsInstalled, WindowsError, wuaInstall, wuaSearch, type PsRunner,
+  windowsFacts, windowsInstalled, WindowsError, wingetPendingUpdate, wingetUpgrade, wingetUpgrades, parseWingetUpgradeTable, wuaInstall, wuaSearch, type PsRunner,
 } from './windows-module';
 
 const cred = { username: 'Administrator', password: 'Tr0ub4dor&3', domain: 'LAB' };
@@ -145,5 +145,44 @@ describe('Windows module over OpenSSH', () => {
     expect(stdin).toBe(scriptWithData(stdin.slice(stdin.indexOf('# patchwell-windows:')), [JSON.stringify({ description: hostile })]));
     expect(win.restorePoints[0]!.description).toBe(hostile);
     expect(await removeKb(ps, 'KB5046633')).toMatchObject({ ok: true });
+  });
+});
+
+describe('winget', () => {
+  // The shape of `winget upgrade` output: a progress spinner, a header, a dashed rule, rows whose Name column is
+  // padded to the longest name, a footer. Names with spaces and a "< version" row (not exact) included.
+  const table = [
+    '   - \r   \\ \r',
+    'Name                               Id                    Version     Available   Source',
+    '----------------------------------------------------------------------------------------',
+    'Mozilla Firefox (x64 en-US)        Mozilla.Firefox       131.0.3     132.0.2     winget',
+    '7-Zip 23.01 (x64)                  7zip.7zip             23.01       24.08       winget',
+    'Microsoft Visual C++ 2015-2022 Redistributable (x64) - 14.38.33135 Microsoft.VCRedist.2015+.x64 14.38.33135.0 14.42.34433.0 winget',
+    'Some Tool                          Vendor.Tool           < 2.0       2.1         winget',
+    '4 upgrades available.',
+  ];
+
+  it('reads the upgrade table from the right, so padded and long names do not shift the columns', () => {
+    expect(parseWingetUpgradeTable(table)).toEqual([
+      { name: 'Mozilla Firefox (x64 en-US)', id: 'Mozilla.Firefox', installed: '131.0.3', available: '132.0.2', source: 'winget' },
+      { name: '7-Zip 23.01 (x64)', id: '7zip.7zip', installed: '23.01', available: '24.08', source: 'winget' },
+      { name: 'Microsoft Visual C++ 2015-2022 Redistributable (x64) - 14.38.33135', id: 'Microsoft.VCRedist.2015+.x64', installed: '14.38.33135.0', available: '14.42.34433.0', source: 'winget' },
+      { name: 'Some Tool', id: 'Vendor.Tool', installed: '2.0', available: '2.1', source: 'winget' },
+    ].filter((r) => r.id !== 'Vendor.Tool'));
+  });
+
+  it('lists and upgrades applications as SYSTEM in machine scope; says when winget is missing', async () => {
+    const { win, ps } = await machine((w) => {
+      w.appUpgrades = [{ name: '7-Zip 23.01 (x64)', id: '7zip.7zip', installed: '23.01', available: '24.08' }];
+    });
+    const list = await wingetUpgrades(ps);
+    expect(list).toEqual([{ name: '7-Zip 23.01 (x64)', id: '7zip.7zip', installed: '23.01', available: '24.08', source: 'winget' }]);
+    expect(wingetPendingUpdate(list![0]!)).toMatchObject({ name: '7zip.7zip', installedVersion: '23.01', candidateVersion: '24.08', note: expect.stringMatching(/cannot roll it back/) });
+    expect(await wingetUpgrade(ps, '7zip.7zip', '24.08')).toEqual({ ok: true, message: 'upgraded to 24.08' });
+    expect(await wingetUpgrades(ps)).toEqual([]);
+    expect(await wingetUpgrade(ps, '7zip.7zip', '99.0')).toMatchObject({ ok: false, message: expect.stringMatching(/^winget exit 0x8A150014: No package found/) });
+    await expect(wingetUpgrade(ps, '7zip.7zip; calc', '1')).rejects.toThrow(/not a winget package id/);
+    win.winget = false;
+    expect(await wingetUpgrades(ps)).toBeNull();
   });
 });

@@ -11,7 +11,7 @@ import type { Facts, InstalledPackage, PendingUpdate } from '../platform';
 import type { ExecResult, Remote } from '../remote';
 import { tail } from '../remote';
 import {
-  FACTS_SCRIPT, INSTALLED_SCRIPT, REMOVE_KB_SCRIPT, RESTART_SCRIPT, RESTORE_POINT_SCRIPT, scriptName, WUA_TASK_SCRIPT, WUA_WORKER_SCRIPT,
+  FACTS_SCRIPT, INSTALLED_SCRIPT, REMOVE_KB_SCRIPT, RESTART_SCRIPT, RESTORE_POINT_SCRIPT, scriptName, WINGET_WORKER_SCRIPT, WUA_TASK_SCRIPT, WUA_WORKER_SCRIPT,
 } from './scripts';
 import { describeHresult, describeWusaExit, RESULT_CODES } from './wua-codes';
 
@@ -156,41 +156,49 @@ const installResultSchema = z.object({
   rebootRequired: z.boolean(),
 });
 
-const workerResult = z.union([
+const workerError = z.object({ op: z.string(), error: z.string(), hresult: z.number().int() });
+
+const wuaResult = z.union([
   z.object({ op: z.literal('search'), updates: list(updateSchema) }),
   z.object({ op: z.literal('install'), results: list(installResultSchema), missing: list(z.string()), rebootRequired: z.boolean() }),
-  z.object({ op: z.string(), error: z.string(), hresult: z.number().int() }),
 ]);
 
-const taskReply = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('done'), task: z.string(), result: workerResult }),
-  z.object({ status: z.literal('timed-out'), task: z.string(), seconds: z.number() }),
-  z.object({ status: z.literal('no-result'), task: z.string(), lastTaskResult: z.number() }),
-]);
+function taskReply<T extends z.ZodTypeAny>(result: T) {
+  return z.discriminatedUnion('status', [
+    z.object({ status: z.literal('done'), task: z.string(), result: z.union([result, workerError]) }),
+    z.object({ status: z.literal('timed-out'), task: z.string(), seconds: z.number() }),
+    z.object({ status: z.literal('no-result'), task: z.string(), lastTaskResult: z.number() }),
+  ]);
+}
 
 /** Our task names: Patchwell- and 16 random hex digits, never anything from a user or a machine. */
 export function newTaskId(): string {
   return crypto.randomBytes(8).toString('hex');
 }
 
-async function runAsSystem(ps: PsRunner, input: { op: 'search' } | { op: 'install'; updateIds: string[] }, timeoutSeconds: number) {
+/** Runs a worker script as SYSTEM through a scheduled task and returns its validated result. */
+async function runAsSystem<T extends z.ZodTypeAny>(ps: PsRunner, what: string, worker: string, input: object, result: T, timeoutSeconds: number): Promise<z.infer<T>> {
   const id = newTaskId();
   // The WinRM command itself waits for the task: give it the task's limit plus time to clean up.
-  const reply = await runJson(ps, WUA_TASK_SCRIPT, { id, worker: WUA_WORKER_SCRIPT, input, timeoutSeconds }, taskReply, (timeoutSeconds + 120) * 1000);
+  const reply = await runJson(ps, WUA_TASK_SCRIPT, { id, worker, input, timeoutSeconds }, taskReply(result), (timeoutSeconds + 120) * 1000);
   if (reply.status === 'timed-out') {
-    throw new WindowsError(`Windows Update on ${ps.label} did not finish within ${Math.round(reply.seconds / 60)} minutes; the task ${reply.task} was stopped and removed`);
+    throw new WindowsError(`${what} on ${ps.label} did not finish within ${Math.round(reply.seconds / 60)} minutes; the task ${reply.task} was stopped and removed`);
   }
   if (reply.status === 'no-result') {
-    throw new WindowsError(`The Windows Update task on ${ps.label} ended without a result (task result ${describeHresult(reply.lastTaskResult)}); it was removed`);
+    throw new WindowsError(`The ${what} task on ${ps.label} ended without a result (task result ${describeHresult(reply.lastTaskResult)}); it was removed`);
   }
-  if ('error' in reply.result) throw new WindowsError(`Windows Update on ${ps.label} failed: ${describeHresult(reply.result.hresult)} (${reply.result.error})`);
-  return reply.result;
+  const r = reply.result as z.infer<T> | z.infer<typeof workerError>;
+  if (r && typeof r === 'object' && 'error' in r && typeof r.error === 'string') {
+    const e = r as z.infer<typeof workerError>;
+    throw new WindowsError(`${what} on ${ps.label} failed: ${describeHresult(e.hresult)} (${e.error})`);
+  }
+  return r as z.infer<T>;
 }
 
 /** Pending software updates from the Windows Update Agent, searched as SYSTEM. */
 export async function wuaSearch(ps: PsRunner, timeoutSeconds = 1800): Promise<WindowsUpdate[]> {
-  const r = await runAsSystem(ps, { op: 'search' }, timeoutSeconds);
-  if (r.op !== 'search' || !('updates' in r)) throw new WindowsError(`Windows Update on ${ps.label} answered a search with ${r.op}`);
+  const r = await runAsSystem(ps, 'Windows Update', WUA_WORKER_SCRIPT, { op: 'search' }, wuaResult, timeoutSeconds);
+  if (r.op !== 'search') throw new WindowsError(`Windows Update on ${ps.label} answered a search with ${r.op}`);
   return r.updates;
 }
 
@@ -237,8 +245,8 @@ export interface InstallOutcome {
 /** Installs exactly these updates (by update id), as SYSTEM; an id Windows no longer offers is reported, not skipped. */
 export async function wuaInstall(ps: PsRunner, updateIds: readonly string[], timeoutSeconds = 3600): Promise<{ outcomes: InstallOutcome[]; rebootRequired: boolean }> {
   for (const id of updateIds) if (!GUID.test(id)) throw new WindowsError(`${JSON.stringify(id.slice(0, 60))} is not a Windows update id`);
-  const r = await runAsSystem(ps, { op: 'install', updateIds: [...updateIds] }, timeoutSeconds);
-  if (r.op !== 'install' || !('results' in r)) throw new WindowsError(`Windows Update on ${ps.label} answered an install with ${r.op}`);
+  const r = await runAsSystem(ps, 'Windows Update', WUA_WORKER_SCRIPT, { op: 'install', updateIds: [...updateIds] }, wuaResult, timeoutSeconds);
+  if (r.op !== 'install') throw new WindowsError(`Windows Update on ${ps.label} answered an install with ${r.op}`);
   const outcomes: InstallOutcome[] = r.results.map((x) => {
     const ok = x.resultCode === 2 || x.resultCode === 3;
     const words = RESULT_CODES[x.resultCode] ?? `result ${x.resultCode}`;
@@ -297,6 +305,75 @@ export async function removeKb(ps: PsRunner, kb: string): Promise<RemoveOutcome>
 /** Restarts the machine; the connection may drop before an answer, which is expected. */
 export async function restart(ps: PsRunner): Promise<void> {
   await ps.run(RESTART_SCRIPT, {}, { timeoutMs: 60_000 }).catch(() => undefined);
+}
+
+const wingetResult = z.union([
+  z.object({ op: z.string(), found: z.literal(false) }),
+  z.object({ op: z.string(), found: z.literal(true), exitCode: z.number().int(), lines: list(z.string().max(2000)) }),
+]);
+
+export interface WingetUpgrade {
+  name: string;
+  id: string;
+  installed: string;
+  available: string;
+  source: 'winget' | 'msstore';
+}
+
+export const WINGET_ID = /^[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}$/;
+const WINGET_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}$/;
+// A row ends with Id, Version, Available and Source; the Name column is padded to its longest entry, so it is
+// read from the right. The header, the dashed rule, the "N upgrades available." footer and notes never match.
+const WINGET_ROW = /^(?<name>\S.*?)\s+(?<id>[A-Za-z0-9][A-Za-z0-9.+_-]*)\s+(?<installed>\S*\d\S*)\s+(?<available>\S*\d\S*)\s+(?<source>winget|msstore)\s*$/;
+
+/** Parses `winget upgrade`'s table (progress spinners and colour codes stripped). */
+export function parseWingetUpgradeTable(lines: readonly string[]): WingetUpgrade[] {
+  const out: WingetUpgrade[] = [];
+  for (const raw of lines) {
+    // eslint-disable-next-line no-control-regex
+    const line = (raw.split('\r').at(-1) ?? '').replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').trimEnd();
+    const m = WINGET_ROW.exec(line);
+    if (!m?.groups) continue;
+    const g = m.groups as { name: string; id: string; installed: string; available: string; source: 'winget' | 'msstore' };
+    // "< 1.2" is winget's "older than": not an exact installed version, and not a row we can act on exactly.
+    if (!WINGET_VERSION.test(g.available)) continue;
+    out.push({ name: g.name.trim(), id: g.id, installed: g.installed, available: g.available, source: g.source });
+  }
+  return out;
+}
+
+/** Applications with upgrades, through winget as SYSTEM; null when winget is not on the machine. */
+export async function wingetUpgrades(ps: PsRunner, timeoutSeconds = 600): Promise<WingetUpgrade[] | null> {
+  const r = await runAsSystem(ps, 'winget', WINGET_WORKER_SCRIPT, { op: 'winget-list' }, wingetResult, timeoutSeconds);
+  if (!r.found) return null;
+  return parseWingetUpgradeTable(r.lines);
+}
+
+/** Upgrades one application to an exact version in machine scope. */
+export async function wingetUpgrade(ps: PsRunner, id: string, version: string, timeoutSeconds = 1800): Promise<{ ok: boolean; message: string }> {
+  if (!WINGET_ID.test(id) || !WINGET_VERSION.test(version)) throw new WindowsError(`${JSON.stringify(`${id} ${version}`.slice(0, 80))} is not a winget package id and version`);
+  const r = await runAsSystem(ps, 'winget', WINGET_WORKER_SCRIPT, { op: 'winget-upgrade', id, version }, wingetResult, timeoutSeconds);
+  if (!r.found) return { ok: false, message: 'winget is not installed on this machine (App Installer from the Microsoft Store)' };
+  const last = r.lines.map((l) => (l.split('\r').at(-1) ?? '').trim()).filter(Boolean).at(-1) ?? '';
+  return r.exitCode === 0 ? { ok: true, message: `upgraded to ${version}` } : { ok: false, message: `winget exit ${describeHresult(r.exitCode)}${last ? `: ${last}` : ''}` };
+}
+
+/** An application upgrade as a pending update; winget keeps no previous version, so it cannot be rolled back. */
+export function wingetPendingUpdate(u: WingetUpgrade): PendingUpdate {
+  return {
+    name: u.id,
+    arch: '',
+    installedVersion: u.installed,
+    candidateVersion: u.available,
+    source: `winget: ${u.name}`,
+    suites: [u.source],
+    isSecurity: false,
+    advisories: [],
+    cves: [],
+    severity: null,
+    kind: 'package',
+    note: 'An application upgrade through winget: Patchwell cannot roll it back (winget keeps no previous version)',
+  };
 }
 
 /**

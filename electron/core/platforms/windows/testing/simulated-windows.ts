@@ -47,6 +47,9 @@ export class SimulatedWindows {
   restorePoints: { sequence: number; description: string; created: number }[] = [];
   /** KBs Windows refuses to remove (permanent packages). */
   permanent = new Set<string>();
+  /** winget (App Installer) present, and the application upgrades it offers. */
+  winget = true;
+  appUpgrades: { name: string; id: string; installed: string; available: string; failWith?: number }[] = [];
   /** The next SYSTEM task runs past its time limit. */
   hangNextTask = false;
   readonly calls: SimCall[] = [];
@@ -110,7 +113,8 @@ export class SimulatedWindows {
   private task(d: Record<string, unknown>): unknown {
     const id = String(d.id);
     if (!/^[0-9a-f]{16}$/.test(id)) return { status: 'no-result', task: 'invalid', lastTaskResult: 0x80070057 };
-    if (!String(d.worker).startsWith(`${MARKER}wua-worker`)) return { status: 'no-result', task: `Patchwell-${id}`, lastTaskResult: 1 };
+    const worker = String(d.worker);
+    if (!worker.startsWith(`${MARKER}wua-worker`) && !worker.startsWith(`${MARKER}winget-worker`)) return { status: 'no-result', task: `Patchwell-${id}`, lastTaskResult: 1 };
     const name = `Patchwell-${id}`;
     this.tasks.push(`register ${name}`, `start ${name}`);
     try {
@@ -119,7 +123,8 @@ export class SimulatedWindows {
         this.tasks.push(`stop ${name}`);
         return { status: 'timed-out', task: name, seconds: Number(d.timeoutSeconds) };
       }
-      const input = d.input as { op: string; updateIds?: string[] };
+      const input = d.input as { op: string; updateIds?: string[]; id?: string; version?: string };
+      if (input.op.startsWith('winget')) return { status: 'done', task: name, result: this.wingetOp(input) };
       if (input.op === 'search') return { status: 'done', task: name, result: { op: 'search', updates: this.pending.map(({ failWith: _f, ...u }) => u) } };
       const results: unknown[] = [];
       const missing: string[] = [];
@@ -146,6 +151,26 @@ export class SimulatedWindows {
     } finally {
       this.tasks.push(`remove ${name}`);
     }
+  }
+
+  /** Answers like winget: its table (with a progress spinner first), or an upgrade's output and exit code. */
+  private wingetOp(input: { op: string; id?: string; version?: string }): unknown {
+    if (!this.winget) return { op: input.op, found: false };
+    if (input.op === 'winget-list') {
+      const rows = this.appUpgrades.map((a) => [a.name, a.id, a.installed, a.available, 'winget']);
+      const widths = [0, 1, 2, 3].map((i) => Math.max(['Name', 'Id', 'Version', 'Available'][i]!.length, ...rows.map((r) => r[i]!.length)));
+      const line = (cells: string[]): string => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]! + 1) : c)).join('');
+      const lines = ['   - \r   \\ \r', line(['Name', 'Id', 'Version', 'Available', 'Source']), '-'.repeat(widths.reduce((a, b) => a + b + 1, 6)), ...rows.map(line)];
+      lines.push(rows.length ? `${rows.length} upgrade${rows.length === 1 ? '' : 's'} available.` : 'No installed package found matching input criteria.');
+      return { op: 'winget-list', found: true, exitCode: rows.length ? 0 : 0x8a15002b | 0, lines };
+    }
+    const app = this.appUpgrades.find((a) => a.id === input.id && a.available === input.version);
+    if (!app) return { op: 'winget-upgrade', found: true, exitCode: 0x8a150014 | 0, lines: ['No package found matching input criteria.'] };
+    if (app.failWith !== undefined) return { op: 'winget-upgrade', found: true, exitCode: app.failWith | 0, lines: ['Installer failed with exit code: 1603'] };
+    this.appUpgrades = this.appUpgrades.filter((a) => a !== app);
+    const installed = this.apps.find((a) => a.name === app.name);
+    if (installed) installed.version = app.available;
+    return { op: 'winget-upgrade', found: true, exitCode: 0, lines: ['Found ' + app.name + ' [' + app.id + '] Version ' + app.available, 'Successfully installed'] };
   }
 
   private restorePoint(description: string): unknown {
