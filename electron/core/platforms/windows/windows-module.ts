@@ -163,13 +163,11 @@ const wuaResult = z.union([
   z.object({ op: z.literal('install'), results: list(installResultSchema), missing: list(z.string()), rebootRequired: z.boolean() }),
 ]);
 
-function taskReply<T extends z.ZodTypeAny>(result: T) {
-  return z.discriminatedUnion('status', [
-    z.object({ status: z.literal('done'), task: z.string(), result: z.union([result, workerError]) }),
-    z.object({ status: z.literal('timed-out'), task: z.string(), seconds: z.number() }),
-    z.object({ status: z.literal('no-result'), task: z.string(), lastTaskResult: z.number() }),
-  ]);
-}
+const taskReply = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('done'), task: z.string(), result: z.unknown() }),
+  z.object({ status: z.literal('timed-out'), task: z.string(), seconds: z.number() }),
+  z.object({ status: z.literal('no-result'), task: z.string(), lastTaskResult: z.number() }),
+]);
 
 /** Our task names: Patchwell- and 16 random hex digits, never anything from a user or a machine. */
 export function newTaskId(): string {
@@ -180,19 +178,20 @@ export function newTaskId(): string {
 async function runAsSystem<T extends z.ZodTypeAny>(ps: PsRunner, what: string, worker: string, input: object, result: T, timeoutSeconds: number): Promise<z.infer<T>> {
   const id = newTaskId();
   // The WinRM command itself waits for the task: give it the task's limit plus time to clean up.
-  const reply = await runJson(ps, WUA_TASK_SCRIPT, { id, worker, input, timeoutSeconds }, taskReply(result), (timeoutSeconds + 120) * 1000);
+  const reply = await runJson(ps, WUA_TASK_SCRIPT, { id, worker, input, timeoutSeconds }, taskReply, (timeoutSeconds + 120) * 1000);
   if (reply.status === 'timed-out') {
     throw new WindowsError(`${what} on ${ps.label} did not finish within ${Math.round(reply.seconds / 60)} minutes; the task ${reply.task} was stopped and removed`);
   }
   if (reply.status === 'no-result') {
     throw new WindowsError(`The ${what} task on ${ps.label} ended without a result (task result ${describeHresult(reply.lastTaskResult)}); it was removed`);
   }
-  const r = reply.result as z.infer<T> | z.infer<typeof workerError>;
-  if (r && typeof r === 'object' && 'error' in r && typeof r.error === 'string') {
-    const e = r as z.infer<typeof workerError>;
-    throw new WindowsError(`${what} on ${ps.label} failed: ${describeHresult(e.hresult)} (${e.error})`);
+  const failed = workerError.safeParse(reply.result);
+  if (failed.success) throw new WindowsError(`${what} on ${ps.label} failed: ${describeHresult(failed.data.hresult)} (${failed.data.error})`);
+  const parsed = result.safeParse(reply.result);
+  if (!parsed.success) {
+    throw new WindowsError(`${what} on ${ps.label}: the task's result is not of the expected shape: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
-  return r as z.infer<T>;
+  return parsed.data as z.infer<T>;
 }
 
 /** Pending software updates from the Windows Update Agent, searched as SYSTEM. */
