@@ -43,6 +43,8 @@ describe('WinrmSession over HTTP with NTLM and encryption', () => {
     expect(server!.seen.map((x) => x.action)).toEqual(['Create', 'Command', 'Receive', 'Signal', 'Delete']);
     const again = await s.exec(['hostname']);
     expect(again.stdout).toBe('ran hostname ');
+    expect(server!.handshakes).toBe(1); // the keep-alive connection stays signed in
+    expect(s.reconnects).toBe(0);
   });
   it('runs a constant PowerShell script with hostile data as JSON', async () => {
     const s = await start();

@@ -3,84 +3,69 @@
  * HTTPS 5986 with NTLM or Basic and the server certificate pinned on first use. One keep-alive socket, since
  * NTLM authenticates the connection. exec() runs a program with plain arguments; script() runs a constant
  * PowerShell script with its data passed as JSON (see powershell.ts).
+ *
+ * Windows closes idle connections (and HTTP.sys may close one after an error), which ends the NTLM context.
+ * The session then signs in again on a new connection, and repeats the operation at most once, and only when
+ * repeating it is harmless: Create, Receive, Signal and Delete. A Command or stdin that may have reached the
+ * server is never sent twice: the caller gets a 'state-unknown' error instead.
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
-import https from 'node:https';
-import type { Duplex } from 'node:stream';
-import tls, { type PeerCertificate } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { PeerCertificate } from 'node:tls';
 import { buildNtlmNegotiate } from '../discovery/ntlm-challenge';
+import type { XmlElement } from '../platforms/mini-xml';
 import type { ExecOptions, ExecResult, Remote } from '../platforms/remote';
 import { decryptBody, encryptBody, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from './http-encryption';
 import { buildAuthenticate } from './ntlm';
 import { NtlmSession } from './ntlm-session';
 import { powershellArgv } from './powershell';
+import { WinrmError } from './winrm-error';
+import { ConnectionDrop, PinningAgent, post, type PostTarget, type Reply } from './winrm-transport';
 import {
   commandEnvelope, commandIdOf, createShellEnvelope, deleteShellEnvelope, parseReply, receiveEnvelope, receiveOf, sendEnvelope,
   shellIdOf, signalEnvelope, WsmanFault, type EnvelopeOptions,
 } from './wsman';
 
+export { WinrmError, type WinrmErrorKind } from './winrm-error';
+
 export interface WinrmTarget { address: string; port?: number; https?: boolean; pinnedCertSha256?: string; ca?: string }
 export interface WinrmCredentials { username: string; password: string; domain?: string; auth?: 'ntlm' | 'basic' }
 
-export class WinrmError extends Error {
-  constructor(readonly kind: 'auth-failed' | 'cert-changed' | 'http' | 'timeout' | 'protocol', message: string) {
-    super(message);
-    this.name = 'WinrmError';
-  }
-}
+/** A reconnection, for the caller to show or log. */
+export interface WinrmReconnect { count: number; reason: string; at: string }
+export interface WinrmSessionEvents { onReconnect?: (r: WinrmReconnect) => void }
+
+type Operation = 'create' | 'command' | 'send' | 'receive' | 'signal' | 'delete';
+/** Harmless to send twice: another shell, output asked for again, a repeated signal or delete. */
+const REPEATABLE: ReadonlySet<Operation> = new Set(['create', 'receive', 'signal', 'delete']);
 
 const SAFE_ARG = /^[A-Za-z0-9_.,:=+@%\\/-]+$/;
-const MAX_BODY = 16 * 1024 * 1024;
-
-type ConnectCallback = (err: Error | null, stream: Duplex) => void;
-
-/**
- * An HTTPS agent that hands a socket to a request only after the certificate pin was checked, so no request
- * (and no Basic credential) is written to a server whose certificate changed.
- */
-class PinningAgent extends https.Agent {
-  constructor(options: https.AgentOptions, private readonly check: (cert: PeerCertificate) => Error | undefined) {
-    super(options);
-  }
-  override createConnection(options: https.RequestOptions, callback?: ConnectCallback): undefined {
-    if (!callback) throw new Error('PinningAgent needs a connection callback');
-    const socket = tls.connect(options as tls.ConnectionOptions);
-    const onError = (e: Error): void => callback(e, socket);
-    socket.once('error', onError);
-    socket.once('secureConnect', () => {
-      socket.off('error', onError);
-      const err = this.check(socket.getPeerCertificate());
-      if (err) {
-        socket.destroy();
-        callback(err, socket);
-      } else {
-        callback(null, socket);
-      }
-    });
-    return undefined;
-  }
-}
-
-interface Reply { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
 
 export class WinrmSession implements Remote {
   readonly label: string;
   /** SHA-256 of the server certificate (HTTPS), for the caller to store on first use. */
   certSha256: string | undefined;
+  /** How many times the session opened a new connection after one dropped. */
+  reconnects = 0;
+  /** Why the last reconnection happened, e.g. "receive: socket hang up". */
+  lastReconnect: WinrmReconnect | undefined;
   private readonly agent: http.Agent;
-  private readonly url: string;
+  private readonly http: PostTarget;
   private ntlm: NtlmSession | undefined;
+  /** The connection the NTLM context belongs to; gone means the next request needs a new sign-in. */
+  private authSocket: Socket | undefined;
   private basic: string | undefined;
 
-  constructor(private readonly target: WinrmTarget, private readonly cred: WinrmCredentials, private readonly timeoutMs = 60_000) {
+  constructor(private readonly target: WinrmTarget, private readonly cred: WinrmCredentials, private readonly timeoutMs = 60_000, private readonly events: WinrmSessionEvents = {}) {
     const port = target.port ?? (target.https ? 5986 : 5985);
     this.label = `${target.address}:${port}`;
-    this.url = `${target.https ? 'https' : 'http'}://${target.address.includes(':') ? `[${target.address}]` : target.address}:${port}/wsman`;
+    const url = `${target.https ? 'https' : 'http'}://${target.address.includes(':') ? `[${target.address}]` : target.address}:${port}/wsman`;
     const opts = { keepAlive: true, maxSockets: 1 };
     this.agent = target.https
       ? new PinningAgent({ ...opts, rejectUnauthorized: false, ...(target.ca ? { ca: target.ca } : {}) }, (cert) => this.checkCert(cert))
       : new http.Agent(opts);
+    this.http = { url, https: !!target.https, agent: this.agent, timeoutMs, label: this.label };
     if ((cred.auth ?? 'ntlm') === 'basic') {
       if (!target.https) throw new WinrmError('auth-failed', 'Basic authentication is only allowed over HTTPS');
       this.basic = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
@@ -101,34 +86,34 @@ export class WinrmSession implements Remote {
   }
 
   private async run(program: string, args: string[], options: ExecOptions): Promise<ExecResult> {
-    const base: EnvelopeOptions = { url: this.url };
-    const shellId = shellIdOf(await this.call(createShellEnvelope(base)));
+    const base: EnvelopeOptions = { url: this.http.url };
+    const shellId = shellIdOf(await this.call('create', createShellEnvelope(base)));
     const o = { ...base, shellId };
     const deadline = Date.now() + (options.timeoutMs ?? this.timeoutMs);
     try {
-      const commandId = commandIdOf(await this.call(commandEnvelope(o, program, args)));
-      if (options.stdin !== undefined) await this.call(sendEnvelope(o, commandId, Buffer.from(options.stdin), true));
+      const commandId = commandIdOf(await this.call('command', commandEnvelope(o, program, args)));
+      if (options.stdin !== undefined) await this.call('send', sendEnvelope(o, commandId, Buffer.from(options.stdin), true));
       const out: Buffer[] = [], err: Buffer[] = [];
       for (;;) {
         if (Date.now() > deadline) {
-          await this.call(signalEnvelope(o, commandId)).catch(() => undefined);
+          await this.call('signal', signalEnvelope(o, commandId)).catch(() => undefined);
           return { code: null, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), timedOut: true };
         }
         let chunk;
         try {
-          chunk = receiveOf(await this.call(receiveEnvelope(o, commandId)), commandId);
+          chunk = receiveOf(await this.call('receive', receiveEnvelope(o, commandId)), commandId);
         } catch (e) {
           if (e instanceof WsmanFault && e.timedOut) continue; // no output yet: ask again
           throw e;
         }
         out.push(chunk.stdout); err.push(chunk.stderr);
         if (chunk.done) {
-          await this.call(signalEnvelope(o, commandId)).catch(() => undefined);
+          await this.call('signal', signalEnvelope(o, commandId)).catch(() => undefined);
           return { code: chunk.exitCode, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), timedOut: false };
         }
       }
     } finally {
-      await this.call(deleteShellEnvelope(o)).catch(() => undefined);
+      await this.call('delete', deleteShellEnvelope(o)).catch(() => undefined);
     }
   }
 
@@ -136,17 +121,49 @@ export class WinrmSession implements Remote {
     this.agent.destroy();
   }
 
-  private async call(xml: string): Promise<ReturnType<typeof parseReply>> {
+  /** Sends one operation; after a dropped connection, signs in again and repeats it once if that is harmless. */
+  private async call(op: Operation, xml: string): Promise<XmlElement> {
     const soap = Buffer.from(xml, 'utf8');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(soap, attempt > 0);
+      } catch (e) {
+        if (!(e instanceof ConnectionDrop)) throw e;
+        this.forgetConnection();
+        if (e.reached === 'maybe' && !REPEATABLE.has(op)) {
+          throw new WinrmError('state-unknown',
+            `WinRM at ${this.label} closed the connection (${e.reason}) after the ${op === 'command' ? 'command' : 'command\'s input'} was sent: ` +
+            'whether it ran is unknown, so it was not sent again. Check the machine before running it again.');
+        }
+        if (attempt >= 1) {
+          throw new WinrmError('connection-lost', `WinRM at ${this.label} closed the connection again (${e.reason}) after signing in anew; ${op} was given up after one retry`);
+        }
+        this.noteReconnect(`${op}: ${e.reason}`);
+      }
+    }
+  }
+
+  private async attempt(soap: Buffer, reconnecting: boolean): Promise<XmlElement> {
     let reply: Reply;
     if (this.basic) {
-      reply = await this.post(soap, { Authorization: this.basic, 'Content-Type': 'application/soap+xml;charset=UTF-8' });
-    } else if (!this.ntlm) {
-      reply = await this.authenticate(soap);
+      reply = await post(this.http, soap, { Authorization: this.basic, 'Content-Type': 'application/soap+xml;charset=UTF-8' });
     } else {
-      reply = await this.post(this.target.https ? soap : encryptBody(this.ntlm, soap), this.bodyHeaders());
+      if (this.ntlm && (!this.authSocket || this.authSocket.destroyed)) {
+        // The server closed the idle connection: nothing was sent on it, so any operation may go on a new one.
+        this.forgetConnection();
+        this.noteReconnect('the server closed the idle connection');
+        reconnecting = true;
+      }
+      if (!this.ntlm) {
+        reply = await this.authenticate(soap, reconnecting);
+      } else {
+        reply = await post(this.http, this.target.https ? soap : encryptBody(this.ntlm, soap), this.bodyHeaders());
+        // A 401 on a signed-in session: the server no longer knows this connection's context (or it is a new
+        // connection). It refused the request, so it did not act on it.
+        if (reply.status === 401) throw new ConnectionDrop('HTTP 401 on a signed-in connection', 'refused');
+      }
     }
-    if (reply.status === 401) throw new WinrmError('auth-failed', `WinRM at ${this.label} refused the credentials (HTTP 401)`);
+    if (reply.status === 401) throw new WinrmError('auth-failed', `WinRM at ${this.label} refused the credentials${reconnecting ? ' when signing in again after the connection dropped' : ''} (HTTP 401)`);
     let body = reply.body;
     if (this.ntlm && !this.target.https) {
       if (!isEncryptedContentType(reply.headers['content-type'])) {
@@ -162,37 +179,41 @@ export class WinrmSession implements Remote {
     return { 'Content-Type': this.target.https ? 'application/soap+xml;charset=UTF-8' : ENCRYPTED_CONTENT_TYPE };
   }
 
-  private async authenticate(soap: Buffer): Promise<Reply> {
+  /** The NTLM handshake on a fresh connection; its last leg carries the first operation. */
+  private async authenticate(soap: Buffer, reconnecting: boolean): Promise<Reply> {
     const negotiate = buildNtlmNegotiate();
-    const first = await this.post(Buffer.alloc(0), { Authorization: `Negotiate ${negotiate.toString('base64')}` });
+    let first: Reply;
+    try {
+      first = await post(this.http, Buffer.alloc(0), { Authorization: `Negotiate ${negotiate.toString('base64')}` });
+    } catch (e) {
+      // The NEGOTIATE leg has no body: whatever the drop, the operation has not been sent yet.
+      if (e instanceof ConnectionDrop) throw new ConnectionDrop(e.reason, 'no');
+      throw e;
+    }
     const header = ([] as string[]).concat(first.headers['www-authenticate'] ?? []).map((h) => /^Negotiate ([A-Za-z0-9+/=]+)$/.exec(h.trim())).find(Boolean);
-    if (first.status !== 401 || !header) throw new WinrmError('auth-failed', `WinRM at ${this.label} did not offer an NTLM challenge (HTTP ${first.status})`);
+    if (first.status !== 401 || !header) {
+      throw new WinrmError('auth-failed', `WinRM at ${this.label} did not offer an NTLM challenge${reconnecting ? ' when signing in again' : ''} (HTTP ${first.status})`);
+    }
     const challenge = Buffer.from(header[1]!, 'base64');
     const auth = buildAuthenticate(negotiate, challenge, { username: this.cred.username, password: this.cred.password, domain: this.cred.domain ?? '' });
     this.ntlm = new NtlmSession(auth.exportedSessionKey, true);
-    return this.post(this.target.https ? soap : encryptBody(this.ntlm, soap), {
+    const reply = await post(this.http, this.target.https ? soap : encryptBody(this.ntlm, soap), {
       ...this.bodyHeaders(), Authorization: `Negotiate ${auth.message.toString('base64')}`,
     });
+    if (reply.status === 401) this.forgetConnection();
+    else this.authSocket = reply.socket;
+    return reply;
   }
 
-  private post(body: Buffer, headers: Record<string, string>): Promise<Reply> {
-    const mod = this.target.https ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = mod.request(this.url, { method: 'POST', agent: this.agent, headers: { ...headers, 'Content-Length': String(body.length) }, timeout: this.timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_BODY) req.destroy(new WinrmError('protocol', `WinRM reply from ${this.label} is over ${MAX_BODY} bytes`));
-          else chunks.push(c);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new WinrmError('timeout', `WinRM at ${this.label} did not answer in ${this.timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+  private forgetConnection(): void {
+    this.ntlm = undefined;
+    this.authSocket = undefined;
+  }
+
+  private noteReconnect(reason: string): void {
+    this.reconnects++;
+    this.lastReconnect = { count: this.reconnects, reason, at: new Date().toISOString() };
+    this.events.onReconnect?.(this.lastReconnect);
   }
 
   private checkCert(cert: PeerCertificate): Error | undefined {

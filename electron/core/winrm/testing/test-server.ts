@@ -14,6 +14,14 @@ import { NtlmSession } from '../ntlm-session';
 
 export type Misbehaviour = 'none' | 'timed-out-once' | 'access-denied' | 'truncate' | 'wrong-signature' | 'entities' | 'deep-nesting';
 export interface CommandReply { stdout: string; stderr?: string; exitCode: number }
+export type ShellAction = 'Create' | 'Command' | 'Receive' | 'Signal' | 'Delete';
+
+/**
+ * A connection fault at a chosen operation: 'before' closes the connection without acting on the request,
+ * 'after' acts on it and closes without replying (the reply is lost), 'reply-then-forget' replies and then
+ * forgets the connection's NTLM context, so the next request on it gets a 401. `times` defaults to 1.
+ */
+export interface DropRule { action: ShellAction; when: 'before' | 'after' | 'reply-then-forget'; times?: number }
 
 const SOAP_NS = 'xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"';
 const wrap = (body: string): string => `<s:Envelope ${SOAP_NS}><s:Header/><s:Body>${body}</s:Body></s:Envelope>`;
@@ -21,11 +29,19 @@ const fault = (sub: string, text: string): string => wrap(`<s:Fault><s:Code><s:V
 const local = (n: string): string => n.slice(n.indexOf(':') + 1);
 const first = (el: XmlElement, name: string): XmlElement | undefined => findAll(el, name)[0];
 
+const actionOf = (env: XmlElement): string => local(first(env, 'a:Action')?.text.trim() ?? '').split('/').pop() ?? '';
+
 interface Conn { negotiate?: Buffer; challenge?: Buffer; session?: NtlmSession }
 
 export class WinrmTestServer {
   misbehaviour: Misbehaviour = 'none';
   readonly seen: { action: string; program?: string; args?: string[] }[] = [];
+  /** Connection faults injected so far, in order. */
+  readonly dropped: { action: ShellAction; when: DropRule['when'] }[] = [];
+  /** Completed NTLM handshakes (one per connection signed in). */
+  handshakes = 0;
+  private readonly rules: DropRule[] = [];
+  private readonly sockets = new Set<Socket>();
   private readonly conns = new WeakMap<Socket, Conn>();
   private readonly server: http.Server;
   private timedOutSent = false;
@@ -33,6 +49,22 @@ export class WinrmTestServer {
   /** With `tls`, HTTPS with Basic or NTLM and plain SOAP bodies (no message encryption), as Windows does on 5986. */
   constructor(private readonly cred: Credentials, private readonly onCommand: (program: string, args: string[]) => CommandReply, private readonly tls?: { key: string; cert: string }) {
     this.server = tls ? https.createServer(tls, (req, res) => this.handle(req, res)) : http.createServer((req, res) => this.handle(req, res));
+    this.server.on(tls ? 'secureConnection' : 'connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  /** Injects a connection fault (see DropRule). */
+  dropAt(rule: DropRule): void {
+    this.rules.push({ ...rule, times: rule.times ?? 1 });
+  }
+
+  /** Closes every connection not serving a request, as Windows does with idle ones; resolves once they are closed. */
+  async closeIdle(): Promise<void> {
+    const open = [...this.sockets];
+    this.server.closeIdleConnections();
+    await Promise.all(open.map((s) => (s.destroyed ? undefined : new Promise((r) => s.once('close', r)))));
   }
 
   async listen(): Promise<number> {
@@ -62,6 +94,7 @@ export class WinrmTestServer {
         }
         try {
           conn.session = new NtlmSession(verifyAuthenticate(conn.negotiate!, conn.challenge!, msg, this.cred), false);
+          this.handshakes++;
         } catch {
           res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' }).end();
           return;
@@ -73,25 +106,45 @@ export class WinrmTestServer {
           res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="WSMAN"' }).end();
           return;
         }
-        const { status, xml } = this.answer(Buffer.concat(chunks).toString('utf8'));
+        const soap = Buffer.concat(chunks).toString('utf8');
+        const rule = this.ruleFor(soap);
+        if (rule?.when === 'before') return void req.socket.destroy();
+        const { status, xml } = this.answer(soap);
+        if (rule?.when === 'after') return void req.socket.destroy();
         res.writeHead(status, { 'Content-Type': 'application/soap+xml;charset=UTF-8' }).end(xml);
+        if (rule?.when === 'reply-then-forget') conn.session = undefined;
         return;
       }
       if (!conn.session) {
         res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' }).end();
         return;
       }
-      const { status, xml } = this.answer(decryptBody(conn.session, Buffer.concat(chunks)).toString('utf8'));
+      const soap = decryptBody(conn.session, Buffer.concat(chunks)).toString('utf8');
+      const rule = this.ruleFor(soap);
+      if (rule?.when === 'before') return void req.socket.destroy();
+      const { status, xml } = this.answer(soap);
+      if (rule?.when === 'after') return void req.socket.destroy();
       let body = encryptBody(conn.session, Buffer.from(xml));
       if (this.misbehaviour === 'truncate') body = body.subarray(0, body.length - 40);
       if (this.misbehaviour === 'wrong-signature') body[body.indexOf('octet-stream\r\n') + 18]! ^= 0xff;
       res.writeHead(status, { 'Content-Type': ENCRYPTED_CONTENT_TYPE, 'Content-Length': body.length }).end(body);
+      if (rule?.when === 'reply-then-forget') conn.session = undefined;
     });
+  }
+
+  /** The fault rule for this request, if one applies (and counts it). */
+  private ruleFor(soap: string): DropRule | undefined {
+    const action = actionOf(parseXml(soap));
+    const rule = this.rules.find((r) => r.action === action && (r.times ?? 1) > 0);
+    if (!rule) return undefined;
+    rule.times = (rule.times ?? 1) - 1;
+    this.dropped.push({ action: rule.action, when: rule.when });
+    return rule;
   }
 
   private answer(xml: string): { status: number; xml: string } {
     const env = parseXml(xml);
-    const action = local(first(env, 'a:Action')?.text.trim() ?? '').split('/').pop() ?? '';
+    const action = actionOf(env);
     if (this.misbehaviour === 'entities') return { status: 200, xml: `<!DOCTYPE s [<!ENTITY x "xxxxxxxx">]>${wrap('&x;')}` };
     if (this.misbehaviour === 'deep-nesting') return { status: 200, xml: wrap('<x>'.repeat(5000) + '</x>'.repeat(5000)) };
     if (this.misbehaviour === 'access-denied') return { status: 500, xml: fault('w:AccessDenied', 'Access is denied.') };

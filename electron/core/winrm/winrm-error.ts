@@ -1,0 +1,19 @@
+/** The errors a WinRM session reports, each with a kind a caller can act on. */
+
+export type WinrmErrorKind =
+  | 'auth-failed'
+  | 'cert-changed'
+  | 'http'
+  | 'timeout'
+  | 'protocol'
+  /** The connection dropped after a Command or stdin was sent: whether it ran is unknown, so it was not sent again. */
+  | 'state-unknown'
+  /** The connection dropped again right after the one reconnection allowed per operation. */
+  | 'connection-lost';
+
+export class WinrmError extends Error {
+  constructor(readonly kind: WinrmErrorKind, message: string) {
+    super(message);
+    this.name = 'WinrmError';
+  }
+}
