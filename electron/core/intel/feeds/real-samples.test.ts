@@ -74,6 +74,41 @@ describe('OSV advisories as osv.dev and Ubuntu publish them', () => {
     expect(listFeeds(db)).toEqual([expect.objectContaining({ kind: 'osv', recordCount: 1, feedDate: '2025-06-02T17:30:48.000Z', importedAt: 11 })]);
   });
 
+  it('UBUNTU-CVE-2025-38094 (schema 1.7.3): the CVE from `upstream`, an Ubuntu Pro release with no fix yet', () => {
+    const feed = parseAs(sample('osv/UBUNTU-CVE-2025-38094.json'), 'osv-json');
+    const { records } = feed;
+    expect(records).toEqual([
+      {
+        id: 'UBUNTU-CVE-2025-38094',
+        cves: ['CVE-2025-38094'],
+        published: '2025-07-04T00:00:00.000Z',
+        modified: '2025-07-04T00:00:00.000Z',
+        packages: [{ ecosystem: 'Ubuntu:Pro:14.04:LTS', name: 'linux', fixed: null }],
+        // Its only severity is of type "Ubuntu" ("medium"), which is not a CVSS vector.
+        cvss: null,
+      },
+    ]);
+    const db = openDatabase(':memory:');
+    importFeedBytes(db, sample('osv/UBUNTU-CVE-2025-38094.json'), 'UBUNTU-CVE-2025-38094.json');
+    expect(db.prepare('SELECT cve_id, ecosystem, package, fixed_version, cvss_score FROM osv_fixes').all()).toEqual([
+      { cve_id: 'CVE-2025-38094', ecosystem: 'Ubuntu:Pro:14.04:LTS', package: 'linux', fixed_version: null, cvss_score: null },
+    ]);
+  });
+
+  it('DLA-3623-1 in osv.dev\'s current form: its 44 CVEs come from `upstream` (excerpt without `affected`)', () => {
+    const feed = parseAs(sample('osv/DLA-3623-1.json'), 'osv-json');
+    const { records } = feed;
+    expect(feed.date).toBe('2025-10-13T15:48:05.749Z');
+    expect(records[0]?.cves).toHaveLength(44);
+    expect(records[0]?.cves.slice(0, 2)).toEqual(['CVE-2022-39189', 'CVE-2022-4269']);
+    expect(records[0]?.cves.at(-1)).toBe('CVE-2023-4921');
+    expect(records[0]?.packages).toEqual([]);
+    const db = openDatabase(':memory:');
+    expect(importFeedBytes(db, sample('osv/DLA-3623-1.json'), 'DLA-3623-1.json')).toMatchObject({ kind: 'osv', recordCount: 1 });
+    // With no `affected` list, each CVE is stored once with no package, so it can still be linked to the advisory.
+    expect(db.prepare(`SELECT count(*) AS n, count(DISTINCT cve_id) AS cves, max(package) AS pkg FROM osv_fixes WHERE advisory_id = 'DLA-3623-1'`).get()).toEqual({ n: 44, cves: 44, pkg: '' });
+  });
+
   // USN-7095-1, DSA-135 and DLA-0001-1 are read (id, packages, fixed versions) ...
   it.each([
     ['osv/USN-7095-1.json', 'USN-7095-1', '2024-11-07T09:49:52.411Z', { ecosystem: 'Ubuntu:24.04:LTS', name: 'linux-nvidia', fixed: '6.8.0-1017.19' }, 3],
@@ -304,6 +339,8 @@ describe('each real sample cut at half its length is refused', () => {
   // copy of those must be refused all the same.
   it.each([
     ['osv/UBUNTU-CVE-2024-51988.json', true, /^OSV JSON: invalid or truncated JSON/],
+    ['osv/UBUNTU-CVE-2025-38094.json', true, /^OSV JSON: invalid or truncated JSON/],
+    ['osv/DLA-3623-1.json', true, /^OSV JSON: invalid or truncated JSON/],
     ['osv/USN-7095-1.json', false, /^OSV JSON: invalid or truncated JSON/],
     ['osv/DSA-135.json', false, /^OSV JSON: invalid or truncated JSON/],
     ['osv/DLA-0001-1.json', false, /^OSV JSON: invalid or truncated JSON/],
