@@ -48,3 +48,34 @@ describe('ntlm messages', () => {
     expect(() => readChallenge(truncated)).toThrow(/past the end/);
   });
 });
+
+describe('ntlm channel binding (MsvAvChannelBindings)', () => {
+  const expected = Buffer.from('6ea19df066da4622051f9c4f92c6df74', 'hex');
+  const other = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+
+  it('is accepted when it matches, under both hardening levels, and the MIC still covers the message', () => {
+    const { negotiate, challenge } = handshake();
+    const auth = buildAuthenticate(negotiate, challenge, cred, '', expected);
+    expect(auth.message.includes(Buffer.concat([Buffer.from([10, 0, 16, 0]), expected]))).toBe(true);
+    expect(verifyAuthenticate(negotiate, challenge, auth.message, cred, { expected, level: 'strict' })).toEqual(auth.exportedSessionKey);
+    expect(verifyAuthenticate(negotiate, challenge, auth.message, cred, { expected, level: 'relaxed' })).toEqual(auth.exportedSessionKey);
+  });
+
+  it('is refused when wrong, and when missing under strict only', () => {
+    const { negotiate, challenge } = handshake();
+    const wrong = buildAuthenticate(negotiate, challenge, cred, '', other).message;
+    expect(() => verifyAuthenticate(negotiate, challenge, wrong, cred, { expected, level: 'relaxed' })).toThrow(/does not match this server's TLS certificate/);
+    const none = buildAuthenticate(negotiate, challenge, cred).message;
+    expect(() => verifyAuthenticate(negotiate, challenge, none, cred, { expected, level: 'strict' })).toThrow(/requires one/);
+    expect(verifyAuthenticate(negotiate, challenge, none, cred, { expected, level: 'relaxed' })).toHaveLength(16);
+    const zeros = buildAuthenticate(negotiate, challenge, cred, '', Buffer.alloc(16)).message;
+    expect(() => verifyAuthenticate(negotiate, challenge, zeros, cred, { expected, level: 'strict' })).toThrow(/requires one/);
+  });
+
+  it('cannot be swapped without breaking the NTLMv2 proof', () => {
+    const { negotiate, challenge } = handshake();
+    const msg = Buffer.from(buildAuthenticate(negotiate, challenge, cred, '', other).message);
+    msg.set(expected, msg.indexOf(other));
+    expect(() => verifyAuthenticate(negotiate, challenge, msg, cred, { expected, level: 'strict' })).toThrow(/wrong password/);
+  });
+});

@@ -8,7 +8,7 @@ import { rc4 } from './rc4';
 import { clientBlob, ntlmV2Response, ntowfV2 } from './ntlm-crypto';
 
 const SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
-const AV_EOL = 0, AV_TIMESTAMP = 7, AV_FLAGS = 6;
+const AV_EOL = 0, AV_TIMESTAMP = 7, AV_FLAGS = 6, AV_CHANNEL_BINDINGS = 10;
 
 export class NtlmMessageError extends Error {
   constructor(message: string) {
@@ -42,17 +42,37 @@ export function readChallenge(msg: Buffer): RawChallenge {
   return { flags: msg.readUInt32LE(20), serverChallenge: Buffer.from(msg.subarray(24, 32)), targetInfo, ...(timestamp ? { timestamp } : {}) };
 }
 
-/** Target info with MsvAvFlags = 2 (a MIC is present) put in front of the EOL. */
-function withMicFlag(targetInfo: Buffer): Buffer {
+/**
+ * The client's AV pairs: the server's target info with MsvAvFlags = 2 (a MIC is present) and, over TLS, the
+ * MsvAvChannelBindings hash (MS-NLMP 2.2.2.1), put in front of the EOL.
+ */
+function clientAvPairs(targetInfo: Buffer, channelBindings?: Buffer): Buffer {
   const pairs: Buffer[] = [];
   for (let p = 0; p + 4 <= targetInfo.length;) {
     const id = targetInfo.readUInt16LE(p), len = targetInfo.readUInt16LE(p + 2);
     if (id === AV_EOL) break;
-    if (id !== AV_FLAGS) pairs.push(targetInfo.subarray(p, p + 4 + len));
+    if (id !== AV_FLAGS && id !== AV_CHANNEL_BINDINGS) pairs.push(targetInfo.subarray(p, p + 4 + len));
     p += 4 + len;
   }
-  const flags = Buffer.from([AV_FLAGS, 0, 4, 0, 2, 0, 0, 0]);
-  return Buffer.concat([...pairs, flags, Buffer.alloc(4)]);
+  pairs.push(Buffer.from([AV_FLAGS, 0, 4, 0, 2, 0, 0, 0]));
+  if (channelBindings) {
+    if (channelBindings.length !== 16) throw new NtlmMessageError('The channel bindings hash must be 16 bytes');
+    pairs.push(Buffer.from([AV_CHANNEL_BINDINGS, 0, 16, 0]), channelBindings);
+  }
+  return Buffer.concat([...pairs, Buffer.alloc(4)]);
+}
+
+/** AV pairs by id, from target info or a client's NTLMv2 blob. */
+function readAvPairs(info: Buffer): Map<number, Buffer> {
+  const out = new Map<number, Buffer>();
+  for (let p = 0; p + 4 <= info.length;) {
+    const id = info.readUInt16LE(p), len = info.readUInt16LE(p + 2);
+    if (p + 4 + len > info.length) throw new NtlmMessageError('NTLM AV pairs are truncated');
+    if (id === AV_EOL) break;
+    out.set(id, info.subarray(p + 4, p + 4 + len));
+    p += 4 + len;
+  }
+  return out;
 }
 
 export interface Credentials { username: string; password: string; domain: string }
@@ -60,12 +80,13 @@ export interface Authenticated { message: Buffer; exportedSessionKey: Buffer }
 
 const FIXED = 88;
 
-export function buildAuthenticate(negotiate: Buffer, challengeMsg: Buffer, cred: Credentials, workstation = ''): Authenticated {
+/** `channelBindings`: the 16-byte hash from channel-binding.ts, for NTLM over HTTPS (Extended Protection). */
+export function buildAuthenticate(negotiate: Buffer, challengeMsg: Buffer, cred: Credentials, workstation = '', channelBindings?: Buffer): Authenticated {
   const ch = readChallenge(challengeMsg);
   const key = ntowfV2(cred.password, cred.username, cred.domain);
   const clientChallenge = crypto.randomBytes(8);
   const time = ch.timestamp ?? nowFiletime();
-  const r = ntlmV2Response(key, ch.serverChallenge, clientChallenge, clientBlob(time, clientChallenge, withMicFlag(ch.targetInfo)));
+  const r = ntlmV2Response(key, ch.serverChallenge, clientChallenge, clientBlob(time, clientChallenge, clientAvPairs(ch.targetInfo, channelBindings)));
   const exportedSessionKey = crypto.randomBytes(16);
   const payloads = [
     ch.timestamp ? Buffer.alloc(24) : r.lmChallengeResponse, r.ntChallengeResponse,
@@ -101,10 +122,16 @@ function nowFiletime(): Buffer {
 }
 
 /**
- * The server's side (for the test server): checks the NTProofStr against the known password and the MIC,
- * and returns the exported session key, or throws naming what failed.
+ * What the server demands of the client's channel binding, as Windows' CbtHardeningLevel: 'relaxed' refuses a
+ * wrong one but accepts none, 'strict' refuses a missing one too. `expected` is the server's own hash.
  */
-export function verifyAuthenticate(negotiate: Buffer, challengeMsg: Buffer, auth: Buffer, cred: Credentials): Buffer {
+export interface ChannelBindingPolicy { expected: Buffer; level: 'relaxed' | 'strict' }
+
+/**
+ * The server's side (for the test server): checks the NTProofStr against the known password, the MIC and the
+ * channel binding, and returns the exported session key, or throws naming what failed.
+ */
+export function verifyAuthenticate(negotiate: Buffer, challengeMsg: Buffer, auth: Buffer, cred: Credentials, binding?: ChannelBindingPolicy): Buffer {
   if (auth.length < FIXED || !auth.subarray(0, 8).equals(SIGNATURE) || auth.readUInt32LE(8) !== 3) {
     throw new NtlmMessageError('Not an NTLM AUTHENTICATE message');
   }
@@ -122,6 +149,15 @@ export function verifyAuthenticate(negotiate: Buffer, challengeMsg: Buffer, auth
   zeroed.fill(0, 72, 88);
   const mic = crypto.createHmac('md5', exportedSessionKey).update(negotiate).update(challengeMsg).update(zeroed).digest();
   if (!crypto.timingSafeEqual(mic, auth.subarray(72, 88))) throw new NtlmMessageError('The NTLM MIC does not match');
+  if (binding) {
+    // The AV pairs start after the blob's 28-byte header; the NTProofStr above already proved they are the client's.
+    const sent = readAvPairs(blob.subarray(28)).get(AV_CHANNEL_BINDINGS);
+    const absent = !sent || sent.equals(Buffer.alloc(16)); // all zeros is how a client says "no binding"
+    if (absent && binding.level === 'strict') throw new NtlmMessageError('No channel binding, and this server requires one (Extended Protection, strict)');
+    if (!absent && (sent.length !== 16 || !crypto.timingSafeEqual(sent, binding.expected))) {
+      throw new NtlmMessageError('The channel binding does not match this server\'s TLS certificate');
+    }
+  }
   return exportedSessionKey;
 }
 

@@ -12,11 +12,12 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import type { PeerCertificate } from 'node:tls';
+import { TLSSocket, type PeerCertificate } from 'node:tls';
 import { buildNtlmNegotiate } from '../discovery/ntlm-challenge';
 import type { XmlElement } from '../platforms/mini-xml';
 import type { ExecOptions, ExecResult, Remote } from '../platforms/remote';
 import { decryptBody, encryptBody, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from './http-encryption';
+import { ChannelBindingError, channelBindingsHash } from './channel-binding';
 import { buildAuthenticate } from './ntlm';
 import { NtlmSession } from './ntlm-session';
 import { powershellArgv } from './powershell';
@@ -163,7 +164,12 @@ export class WinrmSession implements Remote {
         if (reply.status === 401) throw new ConnectionDrop('HTTP 401 on a signed-in connection', 'refused');
       }
     }
-    if (reply.status === 401) throw new WinrmError('auth-failed', `WinRM at ${this.label} refused the credentials${reconnecting ? ' when signing in again after the connection dropped' : ''} (HTTP 401)`);
+    if (reply.status === 401) {
+      // Over HTTPS a host with Extended Protection answers the same 401 to a channel binding it rejects, which
+      // is what a TLS-inspecting proxy between us and the host causes.
+      const hint = this.target.https && !this.basic ? '; or the host rejected the TLS channel binding (a TLS-inspecting proxy in between?)' : '';
+      throw new WinrmError('auth-failed', `WinRM at ${this.label} refused the credentials${reconnecting ? ' when signing in again after the connection dropped' : ''} (HTTP 401${hint})`);
+    }
     let body = reply.body;
     if (this.ntlm && !this.target.https) {
       if (!isEncryptedContentType(reply.headers['content-type'])) {
@@ -195,7 +201,8 @@ export class WinrmSession implements Remote {
       throw new WinrmError('auth-failed', `WinRM at ${this.label} did not offer an NTLM challenge${reconnecting ? ' when signing in again' : ''} (HTTP ${first.status})`);
     }
     const challenge = Buffer.from(header[1]!, 'base64');
-    const auth = buildAuthenticate(negotiate, challenge, { username: this.cred.username, password: this.cred.password, domain: this.cred.domain ?? '' });
+    const cred = { username: this.cred.username, password: this.cred.password, domain: this.cred.domain ?? '' };
+    const auth = buildAuthenticate(negotiate, challenge, cred, '', this.target.https ? this.channelBindings(first.socket) : undefined);
     this.ntlm = new NtlmSession(auth.exportedSessionKey, true);
     const reply = await post(this.http, this.target.https ? soap : encryptBody(this.ntlm, soap), {
       ...this.bodyHeaders(), Authorization: `Negotiate ${auth.message.toString('base64')}`,
@@ -203,6 +210,21 @@ export class WinrmSession implements Remote {
     if (reply.status === 401) this.forgetConnection();
     else this.authSocket = reply.socket;
     return reply;
+  }
+
+  /**
+   * The MsvAvChannelBindings hash of this connection's certificate, so a host with Extended Protection
+   * (CbtHardeningLevel Strict) accepts NTLM over HTTPS, and a TLS interceptor in between cannot relay it.
+   */
+  private channelBindings(socket: Socket): Buffer {
+    const raw = socket instanceof TLSSocket ? socket.getPeerCertificate().raw : undefined;
+    if (!raw) throw new WinrmError('protocol', `WinRM at ${this.label}: no server certificate on the connection to bind NTLM to`);
+    try {
+      return channelBindingsHash(raw);
+    } catch (e) {
+      if (e instanceof ChannelBindingError) throw new WinrmError('protocol', `WinRM at ${this.label}: cannot bind NTLM to the TLS channel: ${e.message}`);
+      throw e;
+    }
   }
 
   private forgetConnection(): void {

@@ -9,7 +9,8 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseXml, findAll, type XmlElement } from '../../platforms/mini-xml';
 import { decryptBody, encryptBody, ENCRYPTED_CONTENT_TYPE } from '../http-encryption';
-import { buildChallenge, verifyAuthenticate, type Credentials } from '../ntlm';
+import { channelBindingsHash } from '../channel-binding';
+import { buildChallenge, verifyAuthenticate, type ChannelBindingPolicy, type Credentials } from '../ntlm';
 import { NtlmSession } from '../ntlm-session';
 
 export type Misbehaviour = 'none' | 'timed-out-once' | 'access-denied' | 'truncate' | 'wrong-signature' | 'entities' | 'deep-nesting';
@@ -46,8 +47,16 @@ export class WinrmTestServer {
   private readonly server: http.Server;
   private timedOutSent = false;
 
-  /** With `tls`, HTTPS with Basic or NTLM and plain SOAP bodies (no message encryption), as Windows does on 5986. */
-  constructor(private readonly cred: Credentials, private readonly onCommand: (program: string, args: string[]) => CommandReply, private readonly tls?: { key: string; cert: string }) {
+  private readonly binding: ChannelBindingPolicy | undefined;
+
+  /**
+   * With `tls`, HTTPS with Basic or NTLM and plain SOAP bodies (no message encryption), as Windows does on 5986.
+   * NTLM's channel binding is checked against the server's certificate as Windows' CbtHardeningLevel does:
+   * 'relaxed' (Windows' default) refuses a wrong one, 'strict' also a missing one, 'none' ignores it.
+   */
+  constructor(private readonly cred: Credentials, private readonly onCommand: (program: string, args: string[]) => CommandReply, private readonly tls?: { key: string; cert: string; channelBinding?: 'none' | 'relaxed' | 'strict' }) {
+    const level = tls?.channelBinding ?? 'relaxed';
+    this.binding = tls && level !== 'none' ? { level, expected: channelBindingsHash(new crypto.X509Certificate(tls.cert).raw) } : undefined;
     this.server = tls ? https.createServer(tls, (req, res) => this.handle(req, res)) : http.createServer((req, res) => this.handle(req, res));
     this.server.on(tls ? 'secureConnection' : 'connection', (s: Socket) => {
       this.sockets.add(s);
@@ -93,7 +102,7 @@ export class WinrmTestServer {
           return;
         }
         try {
-          conn.session = new NtlmSession(verifyAuthenticate(conn.negotiate!, conn.challenge!, msg, this.cred), false);
+          conn.session = new NtlmSession(verifyAuthenticate(conn.negotiate!, conn.challenge!, msg, this.cred, this.binding), false);
           this.handshakes++;
         } catch {
           res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' }).end();
