@@ -14,6 +14,7 @@ import { importFeedBytes } from '../feed-import';
 import { listFeeds } from '../intel-store';
 import type { Feed, FeedKind } from './feed-types';
 import { parseFeedAuto, type FeedRecordMap } from './parse-feed-file';
+import { makeZip } from './testing/make-zip';
 
 const REAL = join(__dirname, 'fixtures', 'real');
 const sample = (path: string): Buffer => readFileSync(join(REAL, path));
@@ -139,6 +140,25 @@ describe('OSV advisories as osv.dev and Ubuntu publish them', () => {
     for (const cve of cves) {
       expect(db.prepare('SELECT fixed_version FROM osv_fixes WHERE cve_id = ? AND ecosystem = ? AND package = ?').get(cve, ecosystem, pkg)).toEqual({ fixed_version: fixed });
     }
+  });
+
+  it('a bundle of real Ubuntu advisories (the all.zip shape: one file per entry) imports the ones naming a CVE', () => {
+    const names = ['UBUNTU-CVE-2024-51988.json', 'UBUNTU-CVE-2025-38094.json', 'USN-7095-1.json'];
+    const zip = makeZip(names.map((name) => ({ name, data: sample(`osv/${name}`) })));
+    const feed = parseAs(zip, 'osv-zip');
+    expect(feed.records.map((r) => r.id)).toEqual(['UBUNTU-CVE-2024-51988', 'UBUNTU-CVE-2025-38094', 'USN-7095-1']);
+    // The newest `modified` among the entries (UBUNTU-CVE-2025-38094's).
+    expect(feed.date).toBe('2025-07-04T00:00:00.000Z');
+    const db = openDatabase(':memory:');
+    // 2, not 3: USN-7095-1 names its CVEs only under `related` (the gap above), and the outcome does not say
+    // that one advisory was left out.
+    expect(importFeedBytes(db, zip, 'all.zip')).toMatchObject({ kind: 'osv', format: 'osv-zip', recordCount: 2 });
+    expect(db.prepare('SELECT DISTINCT advisory_id FROM osv_fixes ORDER BY advisory_id').all()).toEqual([
+      { advisory_id: 'UBUNTU-CVE-2024-51988' },
+      { advisory_id: 'UBUNTU-CVE-2025-38094' },
+    ]);
+    const cut = zip.subarray(0, Math.floor(zip.length / 2));
+    expect(() => importFeedBytes(db, cut, 'all.zip')).toThrow(/all\.zip was refused: OSV bundle: /);
   });
 
   const refuseUsnAfterUbuntuCve = () => {
