@@ -33,8 +33,8 @@ export { WinrmError, type WinrmErrorKind } from './winrm-error';
 export interface WinrmTarget { address: string; port?: number; https?: boolean; pinnedCertSha256?: string; ca?: string }
 export interface WinrmCredentials { username: string; password: string; domain?: string; auth?: 'ntlm' | 'basic' }
 
-/** A reconnection, for the caller to show or log. */
-export interface WinrmReconnect { count: number; reason: string; at: string }
+/** A reconnection, for the caller to show or log; `message` is a ready log line. */
+export interface WinrmReconnect { count: number; reason: string; at: string; message: string }
 export interface WinrmSessionEvents { onReconnect?: (r: WinrmReconnect) => void }
 
 type Operation = 'create' | 'command' | 'send' | 'receive' | 'signal' | 'delete';
@@ -120,6 +120,11 @@ export class WinrmSession implements Remote {
 
   close(): void {
     this.agent.destroy();
+  }
+
+  /** True while the NTLM-signed-in connection is open; the next operation after it closes signs in again. */
+  get connected(): boolean {
+    return !!this.ntlm && !!this.authSocket && !this.authSocket.destroyed;
   }
 
   /** Sends one operation; after a dropped connection, signs in again and repeats it once if that is harmless. */
@@ -234,7 +239,10 @@ export class WinrmSession implements Remote {
 
   private noteReconnect(reason: string): void {
     this.reconnects++;
-    this.lastReconnect = { count: this.reconnects, reason, at: new Date().toISOString() };
+    this.lastReconnect = {
+      count: this.reconnects, reason, at: new Date().toISOString(),
+      message: `WinRM at ${this.label}: connection dropped (${reason}); signing in again on a new connection (reconnection ${this.reconnects} in this session)`,
+    };
     this.events.onReconnect?.(this.lastReconnect);
   }
 

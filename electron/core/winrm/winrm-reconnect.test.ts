@@ -2,7 +2,7 @@
  * A dropped keep-alive connection, with the real client against the test server: the session signs in again on a
  * new connection and repeats Create, Receive and Delete once; a Command that may have run is never sent twice.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WinrmTestServer } from './testing/test-server';
 import { WinrmError, WinrmSession, type WinrmReconnect } from './winrm-client';
 
@@ -11,9 +11,11 @@ let server: WinrmTestServer | undefined;
 let session: WinrmSession | undefined;
 let logged: WinrmReconnect[] = [];
 
-async function start(): Promise<WinrmSession> {
+async function start(chunks?: string[]): Promise<WinrmSession> {
   let runs = 0;
-  server = new WinrmTestServer({ ...cred }, (program, args) => ({ stdout: `run ${++runs}: ${program} ${args.join(' ')}`, exitCode: 0 }));
+  server = new WinrmTestServer({ ...cred }, (program, args) => (chunks
+    ? { stdout: '', chunks: [...chunks], exitCode: 0 }
+    : { stdout: `run ${++runs}: ${program} ${args.join(' ')}`, exitCode: 0 }));
   const port = await server.listen();
   logged = [];
   session = new WinrmSession({ address: '127.0.0.1', port }, cred, 5_000, { onReconnect: (r) => logged.push(r) });
@@ -34,12 +36,15 @@ describe('WinrmSession after a dropped connection', () => {
   it('signs in again when Windows closed the idle connection after the handshake', async () => {
     const s = await start();
     expect((await s.exec(['hostname'])).stdout).toBe('run 1: hostname ');
+    expect(s.connected).toBe(true);
     await server!.closeIdle();
+    await vi.waitFor(() => expect(s.connected).toBe(false)); // the client has seen the close
     expect((await s.exec(['whoami'])).stdout).toBe('run 2: whoami ');
     expect(server!.handshakes).toBe(2);
     expect(actions()).toEqual(['Create', 'Command', 'Receive', 'Signal', 'Delete', 'Create', 'Command', 'Receive', 'Signal', 'Delete']);
     expect(s.reconnects).toBe(1);
     expect(logged).toHaveLength(1);
+    expect(logged[0]!.message).toBe(`WinRM at ${s.label}: connection dropped (the server closed the idle connection); signing in again on a new connection (reconnection 1 in this session)`);
   });
 
   it('repeats a Create whose connection dropped', async () => {
@@ -117,5 +122,28 @@ describe('WinrmSession after a dropped connection', () => {
     } finally {
       cred.password = 'Tr0ub4dor&3';
     }
+  });
+
+  it('returns the whole output of a long Receive loop, in order, across a dropped connection', async () => {
+    const chunks = Array.from({ length: 12 }, (_, i) => `line ${i + 1} ${'x'.repeat(i * 50)}\n`);
+    const s = await start(chunks);
+    server!.dropAt({ action: 'Receive', when: 'before', skip: 4 });
+    const r = await s.exec(['dism', '/online', '/get-packages']);
+    expect(r.stdout).toBe(chunks.join(''));
+    expect(r.code).toBe(0);
+    expect(count('Receive')).toBe(12);
+    expect(server!.dropped).toEqual([{ action: 'Receive', when: 'before' }]);
+    expect(s.reconnects).toBe(1);
+    expect(logged.map((l) => l.reason)).toEqual([expect.stringMatching(/^receive: /)]);
+  });
+
+  it('survives a drop in each of several Receives of one command, one reconnection each', async () => {
+    const chunks = Array.from({ length: 6 }, (_, i) => `part ${i + 1};`);
+    const s = await start(chunks);
+    server!.dropAt({ action: 'Receive', when: 'before', skip: 1 });
+    server!.dropAt({ action: 'Receive', when: 'before', skip: 3 });
+    expect((await s.exec(['hostname'])).stdout).toBe(chunks.join(''));
+    expect(s.reconnects).toBe(2);
+    expect(server!.handshakes).toBe(3);
   });
 });

@@ -14,15 +14,17 @@ import { buildChallenge, verifyAuthenticate, type ChannelBindingPolicy, type Cre
 import { NtlmSession } from '../ntlm-session';
 
 export type Misbehaviour = 'none' | 'timed-out-once' | 'access-denied' | 'truncate' | 'wrong-signature' | 'entities' | 'deep-nesting';
-export interface CommandReply { stdout: string; stderr?: string; exitCode: number }
+/** A command's output; with `chunks`, each Receive returns the next chunk of stdout and the last one ends it. */
+export interface CommandReply { stdout: string; stderr?: string; exitCode: number; chunks?: string[] }
 export type ShellAction = 'Create' | 'Command' | 'Receive' | 'Signal' | 'Delete';
 
 /**
  * A connection fault at a chosen operation: 'before' closes the connection without acting on the request,
  * 'after' acts on it and closes without replying (the reply is lost), 'reply-then-forget' replies and then
- * forgets the connection's NTLM context, so the next request on it gets a 401. `times` defaults to 1.
+ * forgets the connection's NTLM context, so the next request on it gets a 401. `times` defaults to 1; `skip`
+ * lets that many matching requests through first.
  */
-export interface DropRule { action: ShellAction; when: 'before' | 'after' | 'reply-then-forget'; times?: number }
+export interface DropRule { action: ShellAction; when: 'before' | 'after' | 'reply-then-forget'; times?: number; skip?: number }
 
 const SOAP_NS = 'xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"';
 const wrap = (body: string): string => `<s:Envelope ${SOAP_NS}><s:Header/><s:Body>${body}</s:Body></s:Envelope>`;
@@ -146,6 +148,10 @@ export class WinrmTestServer {
     const action = actionOf(parseXml(soap));
     const rule = this.rules.find((r) => r.action === action && (r.times ?? 1) > 0);
     if (!rule) return undefined;
+    if (rule.skip) {
+      rule.skip--;
+      return undefined;
+    }
     rule.times = (rule.times ?? 1) - 1;
     this.dropped.push({ action: rule.action, when: rule.when });
     return rule;
@@ -177,6 +183,11 @@ export class WinrmTestServer {
         const id = first(env, 'rsp:DesiredStream')?.attrs.CommandId ?? '';
         const p = this.pending ?? { stdout: '', exitCode: 0 };
         const stream = (name: string, text: string): string => `<rsp:Stream Name="${name}" CommandId="${id}">${Buffer.from(text).toString('base64')}</rsp:Stream>`;
+        if (p.chunks && p.chunks.length > 1) {
+          const next = p.chunks.shift()!;
+          return { status: 200, xml: wrap(`<rsp:ReceiveResponse>${stream('stdout', next)}<rsp:CommandState CommandId="${id}" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running"/></rsp:ReceiveResponse>`) };
+        }
+        if (p.chunks) p.stdout = p.chunks.shift() ?? '';
         return { status: 200, xml: wrap(`<rsp:ReceiveResponse>${stream('stdout', p.stdout)}${stream('stderr', p.stderr ?? '')}<rsp:CommandState CommandId="${id}" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"><rsp:ExitCode>${p.exitCode}</rsp:ExitCode></rsp:CommandState></rsp:ReceiveResponse>`) };
       }
       case 'Signal':
