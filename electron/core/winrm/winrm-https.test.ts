@@ -50,4 +50,20 @@ describe('WinrmSession over HTTPS', () => {
     await expect(s.exec(['hostname'])).rejects.toThrow(/refused the credentials/);
     s.close();
   });
+  it('signs in again over HTTPS after a drop (NTLM with its channel binding, and Basic), and never re-sends a Command', async () => {
+    const ntlm = new WinrmSession({ address: '127.0.0.1', port, https: true, pinnedCertSha256: fingerprint }, cred, 5_000);
+    server.dropAt({ action: 'Receive', when: 'before' });
+    expect((await ntlm.exec(['hostname'])).stdout).toBe('tls hostname');
+    expect(ntlm.reconnects).toBe(1);
+    server.dropAt({ action: 'Command', when: 'after' });
+    await expect(ntlm.exec(['hostname'])).rejects.toMatchObject({ kind: 'state-unknown' });
+    ntlm.close();
+    const basic = new WinrmSession({ address: '127.0.0.1', port, https: true }, { ...cred, auth: 'basic' }, 5_000);
+    server.dropAt({ action: 'Signal', when: 'before' });
+    expect((await basic.exec(['hostname'])).code).toBe(0);
+    expect(basic.reconnects).toBe(1);
+    expect(basic.lastReconnect?.reason).toMatch(/^signal: /);
+    expect(server.dropped.slice(-3)).toEqual([{ action: 'Receive', when: 'before' }, { action: 'Command', when: 'after' }, { action: 'Signal', when: 'before' }]);
+    basic.close();
+  });
 });
