@@ -47,8 +47,11 @@ export function importFeedBytes(db: Db, bytes: Uint8Array, source: string, optio
       return { kind: 'epss', format: feed.kind, feedDate: feed.date, recordCount: feed.count, source };
     case 'osv-json':
     case 'osv-zip': {
+      // Checked before anything is written: a refused file must leave the stored advisories and the feed's record alone.
+      if (!feed.records.some((a) => a.cves.length > 0)) {
+        throw new FeedImportError(`${source} holds ${feed.count} OSV advisories but none names a CVE, so none can be matched to an update; nothing was changed.`);
+      }
       const r = mergeOsv(db, source, feed.records, now);
-      if (r.kept === 0) throw new FeedImportError(`${source} holds ${feed.count} OSV advisories but none names a CVE, so none can be matched to an update; nothing was changed.`);
       return { kind: 'osv', format: feed.kind, feedDate: feed.date, recordCount: r.kept, source };
     }
     case 'debian-tracker-json':

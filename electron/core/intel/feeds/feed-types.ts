@@ -100,7 +100,7 @@ export interface OsvPackage {
 /** One OSV advisory (DSA, DLA, USN, UBUNTU-CVE, …). */
 export interface OsvRecord {
   id: string;
-  /** CVE ids from `id`, `aliases` and `upstream`, de-duplicated, in first-seen order. */
+  /** CVE ids from `id`, `aliases`, `upstream` and `related`, de-duplicated, in first-seen order. */
   cves: string[];
   /** ISO timestamp; `published` if present, else `modified`. */
   published: string;

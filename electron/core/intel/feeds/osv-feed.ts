@@ -57,7 +57,9 @@ const CVSS_PREFERENCE = ['CVSS_V3', 'CVSS_V4', 'CVSS_V2'];
 
 function toRecord(a: OsvAdvisory): OsvRecord {
   const cves: string[] = [];
-  for (const candidate of [a.id, ...(a.aliases ?? []), ...(a.upstream ?? [])]) {
+  // osv.dev's Debian (DSA/DLA) and Ubuntu (USN) records name the CVEs they fix under `related` (older form) or
+  // `upstream` (schema 1.7); only CVE ids are taken from either.
+  for (const candidate of [a.id, ...(a.aliases ?? []), ...(a.upstream ?? []), ...(a.related ?? [])]) {
     if (CVE_ID_RE.test(candidate) && !cves.includes(candidate)) cves.push(candidate);
   }
   // UBUNTU-CVE-2024-1234 names its CVE in the id itself.

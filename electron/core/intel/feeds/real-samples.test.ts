@@ -124,15 +124,14 @@ describe('OSV advisories as osv.dev and Ubuntu publish them', () => {
     expect(records[0]?.packages).toContainEqual(pkg);
   });
 
-  // ... but their CVEs are not. These publishers list an advisory's CVEs under `related` only (no `aliases`, no
-  // `upstream`), and osv-feed.ts reads CVEs from `id`, `aliases` and `upstream`; so each advisory comes out with
-  // `cves: []` and importFeedBytes refuses the file: "holds 1 OSV advisories but none names a CVE, so none can
-  // be matched to an update; nothing was changed." Reported on issue 6; the parser is not changed here.
-  it.fails.each([
+  // ... and so are their CVEs: these publishers list an advisory's CVEs under `related` only (no `aliases`, no
+  // `upstream`). The first version of osv-feed.ts ignored `related`, and these advisories came out with no CVE
+  // (found by these samples; fixed).
+  it.each([
     ['osv/USN-7095-1.json', ['CVE-2023-52887', 'CVE-2024-25741', 'CVE-2024-45001'], 'Ubuntu:24.04:LTS', 'linux-nvidia', '6.8.0-1017.19'],
     ['osv/DSA-135.json', ['CVE-2002-0653'], 'Debian:3.0', 'libapache-mod-ssl', '2.8.9-2'],
     ['osv/DLA-0001-1.json', ['CVE-2014-3466'], 'Debian:6.0', 'gnutls26', '2.8.6-1+squeeze4'],
-  ] as const)('%s: the CVEs it lists under `related` are read and imported (known gap)', (path, cves, ecosystem, pkg, fixed) => {
+  ] as const)('%s: the CVEs it lists under `related` are read and imported', (path, cves, ecosystem, pkg, fixed) => {
     const { records } = parseAs(sample(path), 'osv-json');
     expect(records[0]?.cves).toEqual(expect.arrayContaining([...cves]));
     const db = openDatabase(':memory:');
@@ -142,7 +141,7 @@ describe('OSV advisories as osv.dev and Ubuntu publish them', () => {
     }
   });
 
-  it('a bundle of real Ubuntu advisories (the all.zip shape: one file per entry) imports the ones naming a CVE', () => {
+  it('a bundle of real Ubuntu advisories (the all.zip shape: one file per entry) imports them all', () => {
     const names = ['UBUNTU-CVE-2024-51988.json', 'UBUNTU-CVE-2025-38094.json', 'USN-7095-1.json'];
     const zip = makeZip(names.map((name) => ({ name, data: sample(`osv/${name}`) })));
     const feed = parseAs(zip, 'osv-zip');
@@ -150,22 +149,27 @@ describe('OSV advisories as osv.dev and Ubuntu publish them', () => {
     // The newest `modified` among the entries (UBUNTU-CVE-2025-38094's).
     expect(feed.date).toBe('2025-07-04T00:00:00.000Z');
     const db = openDatabase(':memory:');
-    // 2, not 3: USN-7095-1 names its CVEs only under `related` (the gap above), and the outcome does not say
-    // that one advisory was left out.
-    expect(importFeedBytes(db, zip, 'all.zip')).toMatchObject({ kind: 'osv', format: 'osv-zip', recordCount: 2 });
+    // All 3: USN-7095-1 names its CVEs under `related`, which is read.
+    expect(importFeedBytes(db, zip, 'all.zip')).toMatchObject({ kind: 'osv', format: 'osv-zip', recordCount: 3 });
     expect(db.prepare('SELECT DISTINCT advisory_id FROM osv_fixes ORDER BY advisory_id').all()).toEqual([
       { advisory_id: 'UBUNTU-CVE-2024-51988' },
       { advisory_id: 'UBUNTU-CVE-2025-38094' },
+      { advisory_id: 'USN-7095-1' },
     ]);
     const cut = zip.subarray(0, Math.floor(zip.length / 2));
     expect(() => importFeedBytes(db, cut, 'all.zip')).toThrow(/all\.zip was refused: OSV bundle: /);
   });
 
+  // The real USN-7095-1 without its `related` list: an advisory naming no CVE at all.
+  const usnWithoutCves = (): Buffer => {
+    const { related: _related, ...rest } = JSON.parse(sample('osv/USN-7095-1.json').toString('utf8')) as Record<string, unknown>;
+    return Buffer.from(JSON.stringify(rest));
+  };
   const refuseUsnAfterUbuntuCve = () => {
     const db = openDatabase(':memory:');
     importFeedBytes(db, sample('osv/UBUNTU-CVE-2024-51988.json'), 'UBUNTU-CVE-2024-51988.json', { now: 5 });
     const before = { feeds: listFeeds(db), rows: db.prepare('SELECT * FROM osv_fixes ORDER BY ecosystem').all() };
-    expect(() => importFeedBytes(db, sample('osv/USN-7095-1.json'), 'USN-7095-1.json', { now: 6 })).toThrow(
+    expect(() => importFeedBytes(db, usnWithoutCves(), 'USN-7095-1.json', { now: 6 })).toThrow(
       'USN-7095-1.json holds 1 OSV advisories but none names a CVE, so none can be matched to an update; nothing was changed.',
     );
     return { db, before };
@@ -176,26 +180,22 @@ describe('OSV advisories as osv.dev and Ubuntu publish them', () => {
     expect(db.prepare('SELECT * FROM osv_fixes ORDER BY ecosystem').all()).toEqual(before.rows);
   });
 
-  // Known gap: the message says "nothing was changed", but the feed's record is: mergeOsv (intel-store.ts) commits
-  // its transaction, which rewrites the `feeds` row (source "USN-7095-1.json", imported_at 6), before
-  // importFeedBytes (feed-import.ts) sees `kept === 0` and throws. The same transaction has already deleted any
-  // rows stored earlier under that advisory id. Reported on issue 6; the importer is not changed here.
-  it.fails('that refusal leaves the feed record (source, import time) as it was (known gap)', () => {
+  // Found by these samples and fixed: the importer used to write (the feed's record, and deleting the rows stored
+  // under that advisory id) before it saw that no advisory named a CVE, then said "nothing was changed".
+  it('that refusal leaves the feed record (source, import time) as it was', () => {
     const { db, before } = refuseUsnAfterUbuntuCve();
     expect(listFeeds(db)).toEqual(before.feeds);
   });
 
-  // The same gap, seen on rows: a copy of USN-7095-1 that does name a CVE (the real file plus an `upstream` list,
-  // built here, not a published file) is stored, then the real file is "refused" and yet its 3 rows are gone.
-  it.fails('that refusal keeps the rows an earlier import stored under the same advisory id (known gap)', () => {
+  // The same, seen on rows: the real USN-7095-1 (196 CVEs under `related`, 3 packages: 588 rows) is stored, then a
+  // copy naming no CVE is refused, and its rows stay.
+  it('that refusal keeps the rows an earlier import stored under the same advisory id', () => {
     const db = openDatabase(':memory:');
-    const real = sample('osv/USN-7095-1.json');
-    const named = { ...(JSON.parse(real.toString('utf8')) as Record<string, unknown>), upstream: ['CVE-2024-25741'] };
-    importFeedBytes(db, Buffer.from(JSON.stringify(named)), 'USN-7095-1-with-upstream.json');
+    importFeedBytes(db, sample('osv/USN-7095-1.json'), 'USN-7095-1.json');
     const count = () => db.prepare(`SELECT count(*) AS n FROM osv_fixes WHERE advisory_id = 'USN-7095-1'`).get();
-    expect(count()).toEqual({ n: 3 });
-    expect(() => importFeedBytes(db, real, 'USN-7095-1.json')).toThrow(/nothing was changed/);
-    expect(count()).toEqual({ n: 3 });
+    expect(count()).toEqual({ n: 588 });
+    expect(() => importFeedBytes(db, usnWithoutCves(), 'USN-7095-1-no-cves.json')).toThrow(/nothing was changed/);
+    expect(count()).toEqual({ n: 588 });
   });
 });
 
@@ -355,15 +355,14 @@ describe('Microsoft CVRF', () => {
 
 describe('each real sample cut at half its length is refused', () => {
   const TABLE: Record<string, string> = { osv: 'osv_fixes', 'debian-tracker': 'debian_tracker', epss: 'epss', kev: 'kev' };
-  // `importsWhole`: false for the OSV files whose CVEs sit only under `related` (the known gap above); the cut
-  // copy of those must be refused all the same.
+  // `importsWhole`: whether the whole sample imports (all do now that `related` is read).
   it.each([
     ['osv/UBUNTU-CVE-2024-51988.json', true, /^OSV JSON: invalid or truncated JSON/],
     ['osv/UBUNTU-CVE-2025-38094.json', true, /^OSV JSON: invalid or truncated JSON/],
     ['osv/DLA-3623-1.json', true, /^OSV JSON: invalid or truncated JSON/],
-    ['osv/USN-7095-1.json', false, /^OSV JSON: invalid or truncated JSON/],
-    ['osv/DSA-135.json', false, /^OSV JSON: invalid or truncated JSON/],
-    ['osv/DLA-0001-1.json', false, /^OSV JSON: invalid or truncated JSON/],
+    ['osv/USN-7095-1.json', true, /^OSV JSON: invalid or truncated JSON/],
+    ['osv/DSA-135.json', true, /^OSV JSON: invalid or truncated JSON/],
+    ['osv/DLA-0001-1.json', true, /^OSV JSON: invalid or truncated JSON/],
     ['debian-tracker/vuls-data-update-advisory.json', true, /^Debian tracker JSON: invalid or truncated JSON/],
     ['debian-tracker/vunnel-debian-excerpt.json', true, /^Debian tracker JSON: invalid or truncated JSON/],
     ['epss/epss_scores-current-head.csv', true, /^EPSS CSV: line 11: expected 3 fields/],
