@@ -51,7 +51,7 @@ const NEVER = new AbortController().signal;
 // Every session of every machine in flight listens on it: dozens at once are expected, not a leak.
 setMaxListeners(0, NEVER);
 
-function failureOf(err: unknown, step: string): RemoteFailure {
+export function failureOf(err: unknown, step: string): RemoteFailure {
   const f = toFailure(err, step);
   return err instanceof StepError && err.detail ? { ...f, stderrTail: err.detail } : f;
 }
@@ -177,18 +177,33 @@ export async function deployMachine(m: MachineContext): Promise<MachineOutcome> 
     m.report({ state: 'succeeded', step: 'done', finished: true });
     return 'succeeded';
   } catch (err) {
-    const failure = failureOf(err, step);
-    m.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''));
-    if (!changed || snapshotId === null) {
-      m.report({ state: 'failed', failure, finished: true });
-      return 'failed';
-    }
-    m.report({ state: 'running', step: 'rollback', failure });
-    m.log('warn', 'Rolling back from the snapshot taken before the change');
-    const ok = await rollbackMachine(m, snapshotId, 'automatic', failure.message);
-    m.report({ state: ok ? 'rolled-back' : 'rollback-failed', finished: true, failure });
-    return ok ? 'rolled-back' : 'rollback-failed';
+    return failAndRollBack(m, err, step, changed ? snapshotId : null, 'Rolling back from the snapshot taken before the change', rollbackMachine);
   }
+}
+
+/**
+ * After a failed step: a machine not changed yet (or without a snapshot) is failed as it is; a changed one is
+ * rolled back by `rollback` and checked, and ends rolled back or needing attention.
+ */
+export async function failAndRollBack(
+  m: MachineContext,
+  err: unknown,
+  step: string,
+  snapshotId: number | null,
+  announce: string,
+  rollback: (m: MachineContext, snapshotId: number, why: 'automatic', reason: string) => Promise<boolean>,
+): Promise<MachineOutcome> {
+  const failure = failureOf(err, step);
+  m.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''));
+  if (snapshotId === null) {
+    m.report({ state: 'failed', failure, finished: true });
+    return 'failed';
+  }
+  m.report({ state: 'running', step: 'rollback', failure });
+  m.log('warn', announce);
+  const ok = await rollback(m, snapshotId, 'automatic', failure.message);
+  m.report({ state: ok ? 'rolled-back' : 'rollback-failed', finished: true, failure });
+  return ok ? 'rolled-back' : 'rollback-failed';
 }
 
 /**

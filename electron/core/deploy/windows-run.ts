@@ -6,8 +6,7 @@
  * and allowed. A failed install or check removes the KBs this deployment added; what Windows will not remove
  * is named, with the restore point that can still undo it.
  */
-import type { PlanItem, RemoteFailure } from '../../../shared/contract';
-import { toFailure } from '../assess/failure';
+import type { PlanItem } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import {
   NO_HYPERVISOR, parseUpdateVersion, removeKb, restart, restorePoint, toFacts, toInstalledPackages, windowsFacts, windowsInstalled, wingetUpgrade, wingetUpgrades,
@@ -17,16 +16,11 @@ import {
   getSnapshot, getSnapshotMeta, insertSnapshot, markApprovalsDeployed, recordPackageChange, reopenRemovedKbs, resolveInstalledKbs, resolveUpgradedApps, revokeApprovals,
   setItemResults, setSnapshotState, type SnapshotMeta,
 } from './deploy-queries';
-import { StepError, type MachineContext, type MachineOutcome } from './machine-run';
+import { failAndRollBack, failureOf, StepError, type MachineContext, type MachineOutcome } from './machine-run';
 
 const NEVER = new AbortController().signal;
 /** Windows needs room to unpack a cumulative update; Microsoft asks for several GB free. */
 const MIN_FREE_KB = 4 * 1024 * 1024;
-
-function failureOf(err: unknown, step: string): RemoteFailure {
-  const f = toFailure(err, step);
-  return err instanceof StepError && err.detail ? { ...f, stderrTail: err.detail } : f;
-}
 
 function audit(m: MachineContext, action: string, details: object, actor: 'user' | 'system' = 'user'): void {
   appendAudit(m.s.db, { actor, action, targetType: 'host', targetId: m.host.id, details: { deploymentId: m.deploymentId, ...details } });
@@ -143,17 +137,7 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
     m.report({ state: 'succeeded', step: 'done', finished: true });
     return 'succeeded';
   } catch (err) {
-    const failure = failureOf(err, step);
-    m.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''));
-    if (!changed || snapshotId === null) {
-      m.report({ state: 'failed', failure, finished: true });
-      return 'failed';
-    }
-    m.report({ state: 'running', step: 'rollback', failure });
-    m.log('warn', 'Rolling back: removing the KBs this deployment added');
-    const ok = await rollbackWindowsMachine(m, snapshotId, 'automatic', failure.message);
-    m.report({ state: ok ? 'rolled-back' : 'rollback-failed', finished: true, failure });
-    return ok ? 'rolled-back' : 'rollback-failed';
+    return failAndRollBack(m, err, step, changed ? snapshotId : null, 'Rolling back: removing the KBs this deployment added', rollbackWindowsMachine);
   }
 }
 
