@@ -103,7 +103,8 @@ describe('the trend', () => {
     const db = fleet();
     expect(dashboardSummary(db, NOW).trend).toEqual([{ day: localDay(NOW), machines: 6, openUpdates: 4, kevOpen: 1, critical: expect.any(Number), high: expect.any(Number), machinesAtRisk: expect.any(Number) }]);
     const events = new EventBus();
-    const stop = startTrendRecorder(db, events, 5);
+    // The recorder's clock is the test's day: with the real clock the point lands on today, not on NOW's day.
+    const stop = startTrendRecorder(db, events, 5, () => NOW);
     db.prepare(`UPDATE pending_updates SET resolved_at = 1 WHERE package = 'vim'`).run();
     events.emit('job/log', { lines: [] });
     events.emit('inventory/changed', { hostIds: [3, 4], reason: 'deployed' });

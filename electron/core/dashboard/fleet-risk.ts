@@ -125,14 +125,20 @@ export function dashboardSummary(db: Db, now = Date.now()): DashboardSummary {
  * Records today's figures after the inventory changes (assessments, deployments, approvals, feeds), at most
  * once per `delayMs` however many changes arrive. Returns the stop function.
  */
-export function startTrendRecorder(db: Db, events: { subscribe(fn: (e: { name: string }) => void): () => void }, delayMs = 2000): () => void {
+export function startTrendRecorder(
+  db: Db,
+  events: { subscribe(fn: (e: { name: string }) => void): () => void },
+  delayMs = 2000,
+  clock: () => number = Date.now,
+): () => void {
   let timer: NodeJS.Timeout | null = null;
   const unsubscribe = events.subscribe((e) => {
     if (e.name !== 'inventory/changed' || timer) return;
     timer = setTimeout(() => {
       timer = null;
       try {
-        recordTrend(db, fleetRisk(db).today);
+        const now = clock();
+        recordTrend(db, fleetRisk(db, now).today, now);
       } catch (err) {
         // The trend misses a point; the next change records it again. Say so where it can be read.
         console.error(`Could not record the fleet trend: ${err instanceof Error ? err.message : String(err)}`);
