@@ -21,6 +21,6 @@ export interface CoreServices {
   pdfPrinter?: PdfPrinter;
   /** Test and benchmark overrides of the scan defaults (e.g. no reverse DNS). */
   scanOverrides?: Partial<ScanOptions>;
-  /** Where feeds are downloaded from; tests point it at a loopback server. Default: the publishers (defaultFeedSources). */
+  /** Where feeds are downloaded from; tests point it at a loopback server. Default: the publishers (feedSourcesFor). */
   feedSources?: readonly FeedSource[];
 }

@@ -1,9 +1,9 @@
 import { AppError } from '../../../shared/contract';
-import { defaultFeedSources, downloadFeeds, downloadState, setDownloadAllowed } from '../intel/feed-download';
+import { downloadFeeds, feedSourcesFor, downloadState, setDownloadAllowed } from '../intel/feed-download';
 import type { CoreServices } from '../services';
 import type { HandlerMap } from './types';
 
-const sourcesOf = (s: CoreServices) => s.feedSources ?? defaultFeedSources();
+const sourcesOf = (s: CoreServices) => s.feedSources ?? feedSourcesFor(s.db);
 let running: Promise<unknown> | null = null;
 
 export const feedDownloadHandlers: HandlerMap<'feeds/download-state' | 'feeds/set-download' | 'feeds/download'> = {

@@ -13,7 +13,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedDownloadState, FeedView } from '../../../shared/contract';
 import { createCore, type Core } from '../core';
-import { checkFeedUrl, defaultFeedSources, fetchFeed, msrcMonth } from './feed-download';
+import { openDatabase } from '../db/open';
+import { checkFeedUrl, defaultFeedSources, feedSourcesFor, fetchFeed, msrcMonth } from './feed-download';
 import { cvrfSample } from './feeds/fixtures/cvrf-fixtures';
 import { trackerSample } from './feeds/fixtures/debian-tracker-fixtures';
 import { dsaAdvisory } from './feeds/fixtures/osv-fixtures';
@@ -150,8 +151,18 @@ describe('feed downloads', () => {
     expect(hits.slice(before)).toEqual(['/away', ...Array(6).fill('/loop'), '/big', '/chunked-big']);
   });
 
+  it("offers Ubuntu's advisories only when an Ubuntu machine is in the inventory", () => {
+    const db = openDatabase(':memory:');
+    const ids = () => feedSourcesFor(db).map((s) => s.id);
+    expect(ids()).toEqual(['kev', 'epss', 'osv-debian', 'debian-tracker', 'msrc']);
+    db.prepare(`INSERT INTO hosts (address, os_name, created_at, updated_at) VALUES ('127.0.0.9', 'Debian GNU/Linux 12 (bookworm)', 0, 0)`).run();
+    expect(ids()).not.toContain('osv-ubuntu');
+    db.prepare(`INSERT INTO hosts (address, os_name, created_at, updated_at) VALUES ('127.0.0.8', 'Ubuntu 22.04.4 LTS', 0, 0)`).run();
+    expect(feedSourcesFor(db).find((s) => s.id === 'osv-ubuntu')?.url).toBe('https://osv-vulnerabilities.storage.googleapis.com/Ubuntu/all.zip');
+  });
+
   it('only ever uses https to the publishers, or http to this computer', () => {
-    for (const s of defaultFeedSources()) expect(checkFeedUrl(s.url).protocol).toBe('https:');
+    for (const s of defaultFeedSources(Date.now(), { ubuntu: true })) expect(checkFeedUrl(s.url).protocol).toBe('https:');
     expect(() => checkFeedUrl('http://www.cisa.gov/feed.json')).toThrow(/only https/);
     expect(() => checkFeedUrl('ftp://127.0.0.1/x')).toThrow(/only https/);
     expect(() => checkFeedUrl('https://user:pw@example.org/x')).toThrow(/user name or password/);

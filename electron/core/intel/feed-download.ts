@@ -39,17 +39,27 @@ export function msrcMonth(now: number): string {
 /**
  * The publishers' own addresses: KEV from CISA; EPSS from FIRST's (served by Empirical Security, which
  * redirects to the dated file); Debian's advisories as OSV records from osv.dev's Debian bundle; the Debian
- * security tracker's full dump; Microsoft's newest monthly CVRF document from the MSRC API.
+ * security tracker's full dump; Microsoft's newest monthly CVRF document from the MSRC API. Ubuntu's advisories
+ * (osv.dev's Ubuntu bundle, far larger than Debian's) only when the inventory has an Ubuntu machine.
  */
-export function defaultFeedSources(now = Date.now()): FeedSource[] {
+export function defaultFeedSources(now = Date.now(), fleet: { ubuntu: boolean } = { ubuntu: false }): FeedSource[] {
   const month = msrcMonth(now);
   return [
     { id: 'kev', label: 'CISA Known Exploited Vulnerabilities catalog (JSON)', url: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json' },
     { id: 'epss', label: 'FIRST EPSS scores (daily CSV, gzipped)', url: 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz' },
     { id: 'osv-debian', label: 'Debian advisories in OSV form (osv.dev, all.zip)', url: 'https://osv-vulnerabilities.storage.googleapis.com/Debian/all.zip' },
+    ...(fleet.ubuntu
+      ? [{ id: 'osv-ubuntu', label: 'Ubuntu advisories in OSV form (osv.dev, all.zip)', url: 'https://osv-vulnerabilities.storage.googleapis.com/Ubuntu/all.zip' }]
+      : []),
     { id: 'debian-tracker', label: 'Debian security tracker (JSON dump)', url: 'https://security-tracker.debian.org/tracker/data/json' },
     { id: 'msrc', label: `Microsoft security updates, ${month} (CVRF JSON)`, url: `https://api.msrc.microsoft.com/cvrf/v3.0/cvrf/${month}`, accept: 'application/json' },
   ];
+}
+
+/** The publishers' sources for this inventory (Ubuntu's bundle only if an Ubuntu machine is in it). */
+export function feedSourcesFor(db: Db, now = Date.now()): FeedSource[] {
+  const ubuntu = db.prepare(`SELECT 1 FROM hosts WHERE os_name LIKE 'Ubuntu%' LIMIT 1`).get() !== undefined;
+  return defaultFeedSources(now, { ubuntu });
 }
 
 const SETTING_KEY = 'feeds.download';
