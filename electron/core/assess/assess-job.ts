@@ -80,7 +80,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
                 startedAt,
               });
               ctx.log('info', `${outcome.pending} Windows updates pending (${outcome.security} security); ${outcome.newCount} new, ${outcome.fixedCount} fixed since the last assessment${facts.rebootRequired ? `; reboot pending: ${facts.rebootReasons.join('; ')}` : ''}`, key);
-            });
+            }, (level, message) => ctx.log(level, message, key));
             ok++;
             ctx.target(key, { state: 'succeeded', step: 'done', current: STEPS.length });
             return;

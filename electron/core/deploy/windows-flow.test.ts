@@ -156,6 +156,18 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     expect(win.hotfixes.map((h) => h.kb)).not.toContain('KB5046633');
   });
 
+  it('says in the job log when a WinRM connection dropped and was signed in again, and still finishes', async () => {
+    // The third Receive (inside the facts script's output loop or the next script) loses its connection.
+    server.dropAt({ action: 'Receive', when: 'before', skip: 2 });
+    const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    await core.services.jobs.idle();
+    expect(((await core.call('jobs/get', { id: jobId })) as JobDetail).state).toBe('succeeded');
+    expect(server.dropped).toEqual([{ action: 'Receive', when: 'before' }]);
+    const log = ((await core.call('jobs/log', { id: jobId })) as { level: string; message: string }[]).filter((l) => /connection dropped/.test(l.message));
+    expect(log).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^WinRM at 127\.0\.0\.1:\d+: connection dropped \(receive: .+\); signing in again on a new connection \(reconnection 1 in this session\)$/) })]);
+    expect((await rows()).map((r) => r.package).sort()).toEqual(['KB5045935', 'KB5046633']);
+  });
+
   it('refuses a credential without a password, with a clear message', async () => {
     const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
     const keyOnly = (await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey })) as { id: number };

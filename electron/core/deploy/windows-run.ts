@@ -35,6 +35,11 @@ function updateIdOf(i: PlanItem): string {
   return v.updateId;
 }
 
+/** The machine's PowerShell, with a WinRM reconnection said in the machine's log. */
+function windowsOf(m: MachineContext): <T>(fn: (ps: PsRunner) => Promise<T>) => Promise<T> {
+  return (fn) => m.s.connections.withWindows(m.host, NEVER, fn, (level, message) => m.log(level, message));
+}
+
 export async function deployWindowsMachine(m: MachineContext): Promise<MachineOutcome> {
   let step: NonNullable<Parameters<MachineContext['report']>[0]['step']> = 'preflight';
   let snapshotId: number | null = null;
@@ -46,7 +51,7 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
   };
   m.report({ state: 'running', step: 'preflight', started: true, failure: null });
   try {
-    const done = await m.s.connections.withWindows(m.host, NEVER, async (ps) => {
+    const done = await windowsOf(m)(async (ps) => {
       const facts = await windowsFacts(ps);
       const installed = await windowsInstalled(ps);
       const min = m.minFreeKb ?? MIN_FREE_KB;
@@ -145,7 +150,7 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
 async function rebootAndWait(m: MachineContext, bootBefore: string, pollMs = m.pollMs ?? 10_000): Promise<Awaited<ReturnType<typeof windowsFacts>>> {
   m.log('info', 'Restarting');
   audit(m, 'deploy.reboot', { bootBefore });
-  await m.s.connections.withWindows(m.host, NEVER, (ps) => restart(ps)).catch(() => undefined);
+  await windowsOf(m)((ps) => restart(ps)).catch(() => undefined);
   const deadline = Date.now() + 15 * 60_000;
   // Asking early is harmless: a machine still going down answers with its old boot time.
   let wait = Math.min(pollMs, 2000);
@@ -153,7 +158,7 @@ async function rebootAndWait(m: MachineContext, bootBefore: string, pollMs = m.p
     await new Promise((r) => setTimeout(r, wait));
     wait = pollMs;
     try {
-      const f = await m.s.connections.withWindows(m.host, NEVER, (ps) => windowsFacts(ps));
+      const f = await windowsOf(m)((ps) => windowsFacts(ps));
       if (Date.parse(f.lastBoot) > Date.parse(bootBefore)) {
         m.log('info', `Back after the restart (booted ${f.lastBoot})`);
         return f;
@@ -178,7 +183,7 @@ export async function rollbackWindowsMachine(m: MachineContext, snapshotId: numb
   }
   const before = new Set(meta.packages.filter((p) => KB_RE.test(p.name)).map((p) => p.name));
   try {
-    const r = await m.s.connections.withWindows(m.host, NEVER, async (ps: PsRunner) => {
+    const r = await windowsOf(m)(async (ps: PsRunner) => {
       const now = await windowsInstalled(ps);
       const added = m.items.map((i) => i.package).filter((kb) => KB_RE.test(kb) && !before.has(kb) && now.hotfixes.some((h) => h.kb === kb));
       const outcomes = [];
@@ -234,7 +239,7 @@ export async function rollbackWindowsMachine(m: MachineContext, snapshotId: numb
 export async function repairWindowsMachine(m: MachineContext, snapshotId: number | null): Promise<MachineOutcome> {
   m.report({ state: 'running', step: 'repair', started: true });
   try {
-    const installed = await m.s.connections.withWindows(m.host, NEVER, (ps) => windowsInstalled(ps));
+    const installed = await windowsOf(m)((ps) => windowsInstalled(ps));
     const have = new Set(installed.hotfixes.map((h) => h.kb));
     const missing = m.items.filter((i) => KB_RE.test(i.package) && !have.has(i.package));
     audit(m, 'deploy.repair', { missing: missing.map((i) => i.package) });

@@ -94,7 +94,11 @@ export class ConnectionManager {
    * or HTTPS on 5986 with the server certificate pinned on first use (a different one is refused). The
    * credential's password is used; "DOMAIN\\user" names the domain.
    */
-  async withWindows<T>(host: Host, signal: AbortSignal, fn: (ps: PsRunner) => Promise<T>): Promise<T> {
+  /**
+   * Runs fn with a PowerShell runner for a Windows machine. `log` receives what the user should see in the job's
+   * log beyond fn's own lines: a WinRM connection that dropped and was signed in again.
+   */
+  async withWindows<T>(host: Host, signal: AbortSignal, fn: (ps: PsRunner) => Promise<T>, log?: (level: 'warn', message: string) => void): Promise<T> {
     // Windows with OpenSSH (10 1809+, Server 2019+): the same module over the SSH session, host key pinned as usual.
     if (host.transport === 'ssh') return this.withSession(host, signal, (session) => fn(sshPowerShell(session)));
     const credential = this.vault.resolveFor(host);
@@ -112,6 +116,7 @@ export class ConnectionManager {
       },
       { username: username!, password: secrets.password, ...(domain ? { domain } : {}) },
       this.winrmTimeoutMs,
+      { onReconnect: (r) => log?.('warn', r.message) },
     );
     const onAbort = (): void => session.close();
     signal.addEventListener('abort', onAbort, { once: true });
