@@ -4,9 +4,12 @@
  * riskiest machine's score and reasons.
  *
  * The score of an update depends only on its package, version, CVEs, security flag, vendor urgency, the
- * machine's criticality, exposed flag (both possibly from its tags) and open ports, and how many whole weeks it has waited. So SQLite groups the open
- * updates by exactly those (one pass over the table, in C), and each group is scored once; JavaScript never
- * touches the tens of thousands of rows one by one. Within a package and version the first group (by its
+ * machine's criticality, exposed flag (both possibly from its tags) and open ports, and how many whole weeks it
+ * has waited. So SQLite groups the open updates by exactly those (one pass over the table, in C), and each group
+ * is scored once; JavaScript never touches the tens of thousands of rows one by one. The machine's part is one
+ * small integer: the few distinct (criticality, exposed, ports) profiles are numbered here and written with each
+ * machine's number to a temporary table keyed by the machine's id, so the join is a rowid lookup and the
+ * grouping compares an integer (joining the profile query itself made SQLite build an index on every call). Within a package and version the first group (by its
  * oldest row) gives the urgency, and the highest score wins, earliest first on a tie.
  */
 import type { Criticality, PatchRow } from '../../../shared/contract';
@@ -21,9 +24,7 @@ type GroupRow = [
   pkg: string,
   arch: string,
   candidate: string,
-  criticality: Criticality,
-  exposed: number,
-  openPorts: string,
+  profile: number,
   weeks: number,
   isSecurity: number,
   urgency: string | null,
@@ -36,17 +37,43 @@ type GroupRow = [
   notes: string | null,
 ];
 
+interface Profile {
+  criticality: Criticality;
+  exposed: boolean;
+  listeningServices: number[];
+}
+
 const GROUPS_SQL = `
-  WITH h AS MATERIALIZED (${HOST_PROFILE_SQL})
-  SELECT u.package, u.arch, u.candidate_version, h.criticality, h.exposed, h.open_ports,
+  SELECT u.package, u.arch, u.candidate_version, p.profile,
          max(0, (? - u.detected_at) / ${WEEK_MS}) AS weeks, u.is_security, u.urgency,
          u.cve_list AS cves,
          group_concat(u.host_id) AS host_ids, group_concat(DISTINCT u.installed_version) AS installed,
          min(u.detected_at), max(u.detected_at), min(u.id) AS first_id, group_concat(DISTINCT u.note) AS notes
-  FROM pending_updates u JOIN h ON h.id = u.host_id
+  FROM pending_updates u JOIN temp.patch_host_profile p ON p.id = u.host_id
   WHERE u.resolved_at IS NULL
-  GROUP BY u.package, u.arch, u.candidate_version, h.criticality, h.exposed, h.open_ports, weeks, u.is_security, u.urgency, cves
+  GROUP BY u.package, u.arch, u.candidate_version, p.profile, weeks, u.is_security, u.urgency, cves
   ORDER BY first_id`;
+
+/** Numbers the machines' distinct profiles and writes each machine's number to temp.patch_host_profile. */
+function writeHostProfiles(db: Db): Profile[] {
+  const profiles: Profile[] = [];
+  const numbers = new Map<string, number>();
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS patch_host_profile (id INTEGER PRIMARY KEY, profile INTEGER NOT NULL) STRICT');
+  const put = db.prepare('INSERT INTO temp.patch_host_profile (id, profile) VALUES (?, ?)');
+  db.transaction(() => {
+    db.prepare('DELETE FROM temp.patch_host_profile').run();
+    for (const [id, criticality, exposed, ports] of db.prepare(HOST_PROFILE_SQL).raw().all() as [number, Criticality, number, string][]) {
+      const key = `${criticality}\u0000${exposed}\u0000${ports}`;
+      let n = numbers.get(key);
+      if (n === undefined) {
+        n = profiles.push({ criticality, exposed: exposed === 1, listeningServices: JSON.parse(ports) as number[] }) - 1;
+        numbers.set(key, n);
+      }
+      put.run(id, n);
+    }
+  })();
+  return profiles;
+}
 
 export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
   const labels = new Map<number, string>(
@@ -61,9 +88,10 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
     else approved.set(k, new Set([h]));
   }
   const intel = intelForOpenCves(db);
+  const profiles = writeHostProfiles(db);
   const groups = new Map<string, PatchRow & { hostSet: Set<number>; cveSet: Set<string>; kevSet: Set<string>; installedSet: Set<string> }>();
 
-  for (const [pkg, arch, candidate, criticality, exposed, openPorts, weeks, security, urgency, cveList, hostList, installedList, first, last, , noteList] of db
+  for (const [pkg, arch, candidate, profile, weeks, security, urgency, cveList, hostList, installedList, first, last, , noteList] of db
     .prepare(GROUPS_SQL)
     .raw()
     .all(now) as GroupRow[]) {
@@ -77,7 +105,7 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
       isSecurity: security === 1 || ids.length > 0,
       // Every row of the group has waited these whole weeks; the score reads nothing finer.
       detectedAt: weeks > 0 ? now - weeks * WEEK_MS : Math.min(now, last),
-      machine: { criticality, exposed: exposed === 1, listeningServices: JSON.parse(openPorts) as number[] },
+      machine: profiles[profile]!,
       now,
     });
     const hosts = hostList.split(',').map(Number);
