@@ -90,6 +90,7 @@ export interface OsvAdvisoryRow {
   modified: string;
   packages: readonly { ecosystem: string; name: string; fixed: string | null }[];
   cvss: string | null;
+  vendorSeverity?: string | null;
 }
 
 function epochOf(iso: string, what: string): number {
@@ -109,8 +110,8 @@ export function mergeOsv(db: Db, source: string, rows: readonly OsvAdvisoryRow[]
   db.transaction(() => {
     const drop = db.prepare('DELETE FROM osv_fixes WHERE advisory_id = ?');
     const put = db.prepare(
-      `INSERT OR REPLACE INTO osv_fixes (advisory_id, cve_id, ecosystem, package, fixed_version, published_at, modified_at, cvss_vector, cvss_version, cvss_score)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO osv_fixes (advisory_id, cve_id, ecosystem, package, fixed_version, published_at, modified_at, cvss_vector, cvss_version, cvss_score, vendor_severity)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const a of rows) {
       drop.run(a.id);
@@ -124,7 +125,7 @@ export function mergeOsv(db: Db, source: string, rows: readonly OsvAdvisoryRow[]
       const packages = a.packages.length ? a.packages : [{ ecosystem: '', name: '', fixed: null }];
       for (const cve of a.cves) {
         for (const p of packages) {
-          put.run(a.id, cve, p.ecosystem, p.name, p.fixed, published, modified, a.cvss, cvss?.version ?? null, cvss?.ok ? cvss.score : null);
+          put.run(a.id, cve, p.ecosystem, p.name, p.fixed, published, modified, a.cvss, cvss?.version ?? null, cvss?.ok ? cvss.score : null, a.vendorSeverity ?? null);
         }
       }
       kept++;

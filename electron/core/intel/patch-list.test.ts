@@ -118,6 +118,20 @@ describe('buildPatchRows with vendor feeds and machine profiles', () => {
     db.prepare(`INSERT INTO msrc_cves (cve_id, title, severity, cvss_base, published_at) VALUES ('CVE-2024-6197', 't', 'Critical', NULL, 1)`).run();
     expect(buildPatchRows(db, NOW).find((r) => r.package === 'curl')!.risk.factors[0]!.text).toBe('security update, critical severity (CVE-2024-6197, Microsoft)');
   });
+
+  it("uses Ubuntu's priority from an OSV record when no CVSS is known, the highest of the vendors winning", () => {
+    const db = small();
+    const put = db.prepare(`INSERT INTO osv_fixes (advisory_id, cve_id, ecosystem, package, fixed_version, published_at, modified_at, vendor_severity) VALUES (?, 'CVE-2024-25062', ?, 'libxml2', '2', 1, 1, ?)`);
+    put.run('UBUNTU-CVE-2024-25062', 'Ubuntu:22.04:LTS', 'high');
+    put.run('UBUNTU-CVE-2024-25062-old', 'Ubuntu:20.04:LTS', 'negligible');
+    const libxml2 = () => buildPatchRows(db, NOW).find((r) => r.package === 'libxml2')!.risk.factors[0];
+    expect(libxml2()).toEqual({ key: 'severity', points: 40, text: 'security update, high severity (CVE-2024-25062, Ubuntu, UBUNTU-CVE-2024-25062)' });
+    // The Debian tracker's "low" does not lower it; a critical from Microsoft raises it.
+    db.prepare(`INSERT INTO debian_tracker (cve_id, release, package, status, fixed_version, urgency) VALUES ('CVE-2024-25062', 'bookworm', 'libxml2', 'resolved', '2', 'low')`).run();
+    expect(libxml2()!.points).toBe(40);
+    db.prepare(`INSERT INTO msrc_cves (cve_id, title, severity, cvss_base, published_at) VALUES ('CVE-2024-25062', 't', 'Critical', NULL, 1)`).run();
+    expect(libxml2()!.text).toBe('security update, critical severity (CVE-2024-25062, Microsoft)');
+  });
 });
 
 describe('pending_updates.cve_list (kept by triggers on advisories)', () => {

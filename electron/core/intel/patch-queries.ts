@@ -31,7 +31,7 @@ export interface CveFacts {
   epss: { score: number; percentile: number } | null;
   /** The highest CVSS base score OSV or Microsoft gives, with its source. */
   cvss: { score: number; version: string; source: string } | null;
-  /** The highest severity the Debian tracker or Microsoft gives. */
+  /** The highest severity the Debian tracker, Ubuntu (OSV) or Microsoft gives. */
   vendorSeverity: { label: string; source: string } | null;
   /** The earliest publication of a fix (OSV advisory, Microsoft's monthly release). */
   fixPublished: { at: number; source: string } | null;
@@ -106,10 +106,11 @@ export function cvesByUpdate(db: Db): Map<number, string[]> {
 const OPEN_CVES = `SELECT DISTINCT a.cve_id FROM advisories a JOIN pending_updates u ON u.id = a.pending_update_id WHERE u.resolved_at IS NULL`;
 const TRACKER_RANK = `CASE t.urgency WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 WHEN 'unimportant' THEN 1 END`;
 const TRACKER_LABEL = ['', 'low', 'medium', 'high'] as const;
+const OSV_SEVERITY_RANK = `CASE o.vendor_severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 WHEN 'negligible' THEN 1 ELSE 0 END`;
 
 /**
  * What the feeds say about every CVE an open update fixes: KEV and EPSS, the highest CVSS base score (OSV,
- * Microsoft), the highest vendor severity (Debian tracker over all releases, Microsoft) and the earliest fix
+ * Microsoft), the highest vendor severity (Debian tracker over all releases, Ubuntu's priority, Microsoft) and the earliest fix
  * publication. SQLite's bare columns beside max()/min() come from the row that holds the extreme.
  */
 export function intelForOpenCves(db: Db): Map<string, CveFacts> {
@@ -124,6 +125,8 @@ export function intelForOpenCves(db: Db): Map<string, CveFacts> {
          (SELECT o.published_at || ' ' || o.advisory_id FROM osv_fixes o
            WHERE o.cve_id = c.cve_id AND o.fixed_version IS NOT NULL ORDER BY o.published_at LIMIT 1) AS osv_fix,
          (SELECT max(${TRACKER_RANK}) FROM debian_tracker t WHERE t.cve_id = c.cve_id) AS tracker_rank,
+         (SELECT o.vendor_severity || ' ' || o.advisory_id FROM osv_fixes o
+           WHERE o.cve_id = c.cve_id AND o.vendor_severity IS NOT NULL ORDER BY ${OSV_SEVERITY_RANK} DESC, o.advisory_id LIMIT 1) AS osv_severity,
          m.severity AS msrc_severity, m.cvss_base AS msrc_cvss, m.published_at AS msrc_published
        FROM c
        LEFT JOIN kev k ON k.cve_id = c.cve_id
@@ -141,11 +144,12 @@ export function intelForOpenCves(db: Db): Map<string, CveFacts> {
     osvCvss: string | null,
     osvFix: string | null,
     trackerRank: number | null,
+    osvSeverity: string | null,
     msrcSeverity: string | null,
     msrcCvss: number | null,
     msrcPublished: number | null,
   ][];
-  for (const [cve, dateAdded, dueDate, ransomware, epss, percentile, osvCvss, osvFix, trackerRank, msrcSeverity, msrcCvss, msrcPublished] of rows) {
+  for (const [cve, dateAdded, dueDate, ransomware, epss, percentile, osvCvss, osvFix, trackerRank, osvSeverity, msrcSeverity, msrcCvss, msrcPublished] of rows) {
     const f: CveFacts = {
       kev: dateAdded !== null ? { dateAdded, dueDate, ransomware: ransomware === 1 } : null,
       epss: epss !== null && percentile !== null ? { score: epss, percentile } : null,
@@ -160,6 +164,10 @@ export function intelForOpenCves(db: Db): Map<string, CveFacts> {
     if (osvFix) {
       const [at, source] = osvFix.split(' ');
       f.fixPublished = { at: Number(at), source: source! };
+    }
+    if (osvSeverity) {
+      const [label, advisory] = osvSeverity.split(' ');
+      if (!f.vendorSeverity || normalizeSeverity(label!).level > normalizeSeverity(f.vendorSeverity.label).level) f.vendorSeverity = { label: label!, source: `Ubuntu, ${advisory!}` };
     }
     if (msrcCvss !== null && (!f.cvss || msrcCvss > f.cvss.score)) f.cvss = { score: msrcCvss, version: '3.x', source: 'Microsoft' };
     if (msrcSeverity && (!f.vendorSeverity || normalizeSeverity(msrcSeverity).level > normalizeSeverity(f.vendorSeverity.label).level)) {

@@ -11,6 +11,7 @@ import { sql as intelFeedsAndPolicies } from './0006-intel-feeds-and-policies';
 import { sql as policyRules } from './0007-policy-rules';
 import { sql as fleetTrend } from './0008-fleet-trend';
 import { sql as vendorIntel } from './0009-vendor-intel-and-exposure';
+import { sql as osvVendorSeverity } from './0010-osv-vendor-severity';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -29,6 +30,7 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: '0007-policy-rules', sql: policyRules },
   { version: 8, name: '0008-fleet-trend', sql: fleetTrend },
   { version: 9, name: '0009-vendor-intel-and-exposure', sql: vendorIntel },
+  { version: 10, name: '0010-osv-vendor-severity', sql: osvVendorSeverity },
 ];
 
 /** The schema version this build of the app understands. */

@@ -109,6 +109,8 @@ export interface OsvRecord {
   packages: OsvPackage[];
   /** First CVSS vector (`CVSS_V3`, then `CVSS_V4`, then `CVSS_V2`), or null. */
   cvss: string | null;
+  /** The publisher's own severity word (OSV severity type "Ubuntu": Ubuntu's priority), or null. */
+  vendorSeverity: string | null;
 }
 
 /** Debian's per-release triage states. */

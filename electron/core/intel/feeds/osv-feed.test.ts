@@ -17,6 +17,7 @@ describe('parseOsvJson', () => {
         modified: '2024-06-21T09:15:02.123Z',
         packages: [{ ecosystem: 'Debian:12', name: 'openssl', fixed: '3.0.13-1~deb12u1' }],
         cvss: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:H',
+        vendorSeverity: null,
       },
     ]);
     expect(res.feed.date).toBe('2024-06-21T09:15:02.123Z');

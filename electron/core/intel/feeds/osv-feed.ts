@@ -85,9 +85,12 @@ function toRecord(a: OsvAdvisory): OsvRecord {
       break;
     }
   }
+  // Ubuntu's priority word; anything longer than a word is not one.
+  const word = a.severity?.find((x) => x.type === 'Ubuntu')?.score.trim().toLowerCase() ?? '';
+  const vendorSeverity = /^[a-z]{1,32}$/.test(word) ? word : null;
   const modified = toIsoTimestamp(a.modified) ?? a.modified;
   const published = a.published === undefined ? modified : (toIsoTimestamp(a.published) ?? a.published);
-  return { id: a.id, cves, published, modified, packages, cvss };
+  return { id: a.id, cves, published, modified, packages, cvss, vendorSeverity };
 }
 
 /**

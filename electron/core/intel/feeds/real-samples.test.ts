@@ -49,6 +49,7 @@ describe('OSV advisories as osv.dev and Ubuntu publish them', () => {
           { ecosystem: 'Ubuntu:24.04:LTS', name: 'rabbitmq-server', fixed: '3.12.1-1ubuntu1' },
         ],
         cvss: 'CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:N/I:H/A:N',
+        vendorSeverity: null,
       },
     ]);
   });
@@ -71,6 +72,7 @@ describe('OSV advisories as osv.dev and Ubuntu publish them', () => {
       cvss_version: '3.1',
       // AV:N/AC:L/PR:L/UI:N/S:U/C:N/I:H/A:N is 6.5 in the FIRST CVSS 3.1 calculator.
       cvss_score: 6.5,
+      vendor_severity: null,
     });
     expect(listFeeds(db)).toEqual([expect.objectContaining({ kind: 'osv', recordCount: 1, feedDate: '2025-06-02T17:30:48.000Z', importedAt: 11 })]);
   });
@@ -85,14 +87,15 @@ describe('OSV advisories as osv.dev and Ubuntu publish them', () => {
         published: '2025-07-04T00:00:00.000Z',
         modified: '2025-07-04T00:00:00.000Z',
         packages: [{ ecosystem: 'Ubuntu:Pro:14.04:LTS', name: 'linux', fixed: null }],
-        // Its only severity is of type "Ubuntu" ("medium"), which is not a CVSS vector.
+        // Its only severity is of type "Ubuntu" ("medium"): Ubuntu's priority, not a CVSS vector.
         cvss: null,
+        vendorSeverity: 'medium',
       },
     ]);
     const db = openDatabase(':memory:');
     importFeedBytes(db, sample('osv/UBUNTU-CVE-2025-38094.json'), 'UBUNTU-CVE-2025-38094.json');
-    expect(db.prepare('SELECT cve_id, ecosystem, package, fixed_version, cvss_score FROM osv_fixes').all()).toEqual([
-      { cve_id: 'CVE-2025-38094', ecosystem: 'Ubuntu:Pro:14.04:LTS', package: 'linux', fixed_version: null, cvss_score: null },
+    expect(db.prepare('SELECT cve_id, ecosystem, package, fixed_version, cvss_score, vendor_severity FROM osv_fixes').all()).toEqual([
+      { cve_id: 'CVE-2025-38094', ecosystem: 'Ubuntu:Pro:14.04:LTS', package: 'linux', fixed_version: null, cvss_score: null, vendor_severity: 'medium' },
     ]);
   });
 
