@@ -3,15 +3,16 @@
  * risk score a number. Versions 3.0 and 3.1 (FIRST's specification, section 7: base metric equations and the
  * Roundup function, which differs between them) and 2.0 (FIRST's CVSS v2 guide, section 3.2.1).
  *
- * A CVSS 4.0 vector is recognised but not scored: its score comes from a published table of ~270 macro vectors,
- * not from an equation; callers fall back to the vendor's severity and say so.
+ * CVSS 4.0 has no equation: its score comes from FIRST's table of macro vectors (cvss4.ts).
  * Only base metrics are read; temporal and environmental ones are allowed in the vector and ignored.
  */
+
+import { cvss4BaseScore } from './cvss4';
 
 export type CvssVersion = '2.0' | '3.0' | '3.1' | '4.0';
 
 export type CvssResult =
-  | { ok: true; version: Exclude<CvssVersion, '4.0'>; score: number; vector: string }
+  | { ok: true; version: CvssVersion; score: number; vector: string }
   | { ok: false; version: CvssVersion | null; vector: string; error: string };
 
 const V3_WEIGHTS = {
@@ -118,14 +119,15 @@ function score2(vector: string, parts: readonly string[]): CvssResult {
   return { ok: true, version: '2.0', score: Math.max(0, score), vector };
 }
 
-/** The base score of a CVSS vector ("CVSS:3.1/AV:N/…", "CVSS:3.0/…", or a bare or "(…)"-wrapped v2 vector). */
+/** The base score of a CVSS vector ("CVSS:4.0/…", "CVSS:3.1/AV:N/…", "CVSS:3.0/…", or a bare or "(…)"-wrapped v2 vector). */
 export function cvssBaseScore(input: string): CvssResult {
   const vector = input.trim();
   if (vector.length === 0 || vector.length > 300) return { ok: false, version: null, vector: vector.slice(0, 300), error: 'not a CVSS vector' };
   const v3 = /^CVSS:(3\.[01])\/(.+)$/.exec(vector);
   if (v3) return score3(vector, v3[1] as '3.0' | '3.1', v3[2]!.split('/'));
   if (vector.startsWith('CVSS:4.0/')) {
-    return { ok: false, version: '4.0', vector, error: 'CVSS 4.0 scores come from a lookup table this version of Patchwell does not carry' };
+    const v4 = cvss4BaseScore(vector);
+    return v4.ok ? { ok: true, version: '4.0', score: v4.score, vector } : { ok: false, version: '4.0', vector, error: v4.error };
   }
   if (/^CVSS:/.test(vector)) return { ok: false, version: null, vector, error: `unknown CVSS version ${vector.slice(5, 9)}` };
   const bare = vector.replace(/^\((.*)\)$/, '$1');

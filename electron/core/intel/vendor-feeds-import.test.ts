@@ -21,6 +21,16 @@ describe('vendor feeds: OSV, Debian tracker, Microsoft CVRF', () => {
     expect(listFeeds(db)).toEqual([expect.objectContaining({ kind: 'osv', recordCount: 1, feedDate: '2024-06-21T09:15:02.123Z', importedAt: 7 })]);
   });
 
+  it('scores an advisory that carries only a CVSS 4.0 vector, and keeps one whose 4.0 vector is damaged without a score', () => {
+    const db = openDatabase(':memory:');
+    const v4 = { ...dsaAdvisory, severity: [{ type: 'CVSS_V4', score: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N' }] };
+    importFeedBytes(db, json(v4), 'DSA-5712-1.json');
+    expect(db.prepare('SELECT DISTINCT cvss_version, cvss_score FROM osv_fixes').all()).toEqual([{ cvss_version: '4.0', cvss_score: 9.3 }]);
+    const damaged = { ...dsaAdvisory, modified: '2024-07-01T00:00:00Z', severity: [{ type: 'CVSS_V4', score: 'CVSS:4.0/AV:N/AC:L' }] };
+    importFeedBytes(db, json(damaged), 'DSA-5712-1.json');
+    expect(db.prepare('SELECT DISTINCT cvss_vector, cvss_version, cvss_score FROM osv_fixes').all()).toEqual([{ cvss_vector: 'CVSS:4.0/AV:N/AC:L', cvss_version: '4.0', cvss_score: null }]);
+  });
+
   it('merges OSV files and zip bundles by advisory; a new version of an advisory replaces its rows', () => {
     const db = openDatabase(':memory:');
     importFeedBytes(db, json(dsaAdvisory), 'DSA-5712-1.json');
