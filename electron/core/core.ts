@@ -22,7 +22,7 @@ import { startPolicyEvaluation } from './intel/policy-rules';
 import { startTrendRecorder } from './dashboard/fleet-risk';
 import { ConnectionManager } from './transports/connections';
 import { Vault } from './vault/vault';
-import type { CoreServices } from './services';
+import type { CoreServices, DeployTimings } from './services';
 
 declare const __PATCHWELL_VERSION__: string | undefined;
 
@@ -38,6 +38,8 @@ export interface CoreOptions {
   scanOverrides?: Partial<ScanOptions>;
   /** Feed download sources (tests: a loopback server); default the publishers' addresses. */
   feedSources?: readonly FeedSource[];
+  /** Test overrides of deployment timings. */
+  deployTimings?: DeployTimings;
   /** Folder with bundled data (the KEV snapshot); default: resources/ in the working directory. */
   resourcesDir?: string;
   /** Run scheduled reports when due (default true). */
@@ -96,6 +98,7 @@ export function createCore(options: CoreOptions): Core {
     runtime: options.runtime,
     ...(options.pdfPrinter ? { pdfPrinter: options.pdfPrinter } : {}),
     ...(options.feedSources ? { feedSources: options.feedSources } : {}),
+    ...(options.deployTimings ? { deployTimings: options.deployTimings } : {}),
   };
   const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
   const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);

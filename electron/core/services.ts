@@ -23,4 +23,11 @@ export interface CoreServices {
   scanOverrides?: Partial<ScanOptions>;
   /** Where feeds are downloaded from; tests point it at a loopback server. Default: the publishers (feedSourcesFor). */
   feedSources?: readonly FeedSource[];
+  /** Test overrides of deployment timings (the defaults are for real machines). */
+  deployTimings?: DeployTimings;
+}
+
+export interface DeployTimings {
+  /** How long a Windows service stopped by an install may take to come back (default 30 s). */
+  serviceGraceMs?: number;
 }

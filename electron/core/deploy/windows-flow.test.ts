@@ -24,7 +24,7 @@ beforeEach(async () => {
   win.pending = sampleUpdates();
   server = new WinrmTestServer({ username: 'patchwell', password: 'S3cret-pass!', domain: 'OFFICE' }, win.onCommand);
   const port = await server.listen();
-  core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-win-')), runtime: 'browser', checkResults: true, scheduler: false });
+  core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-win-')), runtime: 'browser', checkResults: true, scheduler: false, deployTimings: { serviceGraceMs: 50 } });
   await core.call('credentials/create', { name: 'Office admin', username: 'OFFICE\\patchwell', password: 'S3cret-pass!', appliesToAll: true });
   const h = (await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Reception PC', transport: 'winrm', winrmPort: port, osFamily: 'windows' })) as Host;
   hostId = h.id;
@@ -104,6 +104,35 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     const again = await deploy();
     expect(again.targets[0]).toMatchObject({ state: 'succeeded' });
     expect(await logOf(again)).toMatch(/Windows made no new restore point: it allows one per 24 hours by default/);
+  });
+
+  it('an update that stops a service that ran before is rolled back; one that comes back within the grace period is not', async () => {
+    win.stopsServices.set('KB5046633', ['Spooler']);
+    await assess();
+    const cu = (await rows()).find((r) => r.package === 'KB5046633')!;
+    await core.call('patches/approve', { items: [{ package: cu.package, candidateVersion: cu.candidateVersion, hostIds: [hostId] }] });
+    const d = await deploy();
+    expect(d.targets[0]).toMatchObject({ state: 'rolled-back' });
+    expect(d.targets[0]!.failure?.message).toMatch(/Services that ran before the update no longer run: Spooler$/);
+    expect(await logOf(d)).toMatch(/Not running after the install: Spooler; looking again in 0 s/);
+    expect(win.hotfixes.map((h) => h.kb)).not.toContain('KB5046633');
+
+    // The same update again, but Windows brings the service back while Patchwell waits.
+    win.services.push('Spooler');
+    const services = win.services;
+    win.stopsServices.set('KB5046633', ['Spooler']);
+    const original = win.runScriptText.bind(win);
+    let looks = 0;
+    win.runScriptText = (text: string) => {
+      if (text.includes('# patchwell-windows:services') && ++looks === 3) win.services = [...services];
+      return original(text);
+    };
+    await assess();
+    const again = (await rows()).find((r) => r.package === 'KB5046633')!;
+    await core.call('patches/approve', { items: [{ package: again.package, candidateVersion: again.candidateVersion, hostIds: [hostId] }] });
+    const ok = await deploy();
+    expect(ok.targets[0]).toMatchObject({ state: 'succeeded' });
+    expect(await logOf(ok)).toMatch(/Verified: KB5046633 installed; 6 automatic services still running/);
   });
 
   it('says plainly, before approval and at rollback, what Windows will not remove', async () => {

@@ -9,7 +9,7 @@
 import type { PlanItem } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import {
-  NO_HYPERVISOR, parseUpdateVersion, removeKb, restart, restorePoint, toFacts, toInstalledPackages, windowsFacts, windowsInstalled, wingetUpgrade, wingetUpgrades,
+  NO_HYPERVISOR, parseUpdateVersion, removeKb, restart, restorePoint, toFacts, toInstalledPackages, windowsFacts, windowsInstalled, windowsRunningServices, wingetUpgrade, wingetUpgrades,
   wuaInstall, KB_RE, WINGET_ID, type PsRunner,
 } from '../platforms/windows/windows-module';
 import {
@@ -54,6 +54,7 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
     const done = await windowsOf(m)(async (ps) => {
       const facts = await windowsFacts(ps);
       const installed = await windowsInstalled(ps);
+      const services = await windowsRunningServices(ps);
       const min = m.minFreeKb ?? MIN_FREE_KB;
       if (facts.systemDriveFreeKb < min) {
         throw new StepError(`Preflight stopped this machine before any change: only ${Math.round(facts.systemDriveFreeKb / 1024)} MB free on the system drive (${Math.round(min / 1024)} MB needed)`);
@@ -65,7 +66,7 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
       const have = new Set(installed.hotfixes.map((h) => h.kb));
       const todo = wu.filter((i) => !have.has(i.package));
       if (facts.rebootReasons.length) m.log('warn', `A reboot was already pending (${facts.rebootReasons.join('; ')}): Windows may refuse some updates until the machine restarts`);
-      m.log('info', `Preflight passed: ${Math.round(facts.systemDriveFreeKb / 1024)} MB free on the system drive; ${facts.caption} build ${facts.build}.${facts.ubr}`);
+      m.log('info', `Preflight passed: ${Math.round(facts.systemDriveFreeKb / 1024)} MB free on the system drive; ${facts.caption} build ${facts.build}.${facts.ubr}; ${services.length} automatic service${services.length === 1 ? '' : 's'} running`);
       if (todo.length < wu.length) m.log('info', `${wu.length - todo.length} of the approved updates are installed already`);
 
       enter('snapshot');
@@ -115,8 +116,9 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
         const notDone = apps.filter((a) => still.has(`${a.package}\u0000${a.toVersion}`));
         if (notDone.length) throw new StepError(`winget reports success but still offers ${notDone.map((a) => `${a.package} ${a.toVersion}`).join(', ')}`);
       }
+      await servicesStillRunning(m, ps, services);
       if (m.settings.healthCheck) m.log('warn', 'The health check command runs on SSH machines only; it was not run on this Windows machine');
-      m.log('info', `Verified: ${m.items.map((i) => i.package).join(', ')} installed`);
+      m.log('info', `Verified: ${m.items.map((i) => i.package).join(', ')} installed; ${services.length} automatic service${services.length === 1 ? '' : 's'} still running`);
       return { facts: afterFacts, installed: after, rebootRequired: result.rebootRequired || afterFacts.rebootReasons.length > 0 };
     });
     let facts = done.facts;
@@ -144,6 +146,27 @@ export async function deployWindowsMachine(m: MachineContext): Promise<MachineOu
   } catch (err) {
     return failAndRollBack(m, err, step, changed ? snapshotId : null, 'Rolling back: removing the KBs this deployment added', rollbackWindowsMachine);
   }
+}
+
+/** How long a service stopped by the install may take to come back before the deployment counts as failed. */
+const SERVICE_GRACE_MS = 30_000;
+
+/**
+ * The automatic services that ran before the install still run. Windows Update may restart a service it
+ * serviced, so one that is down gets a grace period and a second look before the deployment fails.
+ */
+async function servicesStillRunning(m: MachineContext, ps: PsRunner, before: readonly string[]): Promise<void> {
+  const stopped = async (): Promise<string[]> => {
+    const now = new Set(await windowsRunningServices(ps));
+    return before.filter((s) => !now.has(s));
+  };
+  let gone = await stopped();
+  if (gone.length === 0) return;
+  const grace = m.s.deployTimings?.serviceGraceMs ?? SERVICE_GRACE_MS;
+  m.log('warn', `Not running after the install: ${gone.join(', ')}; looking again in ${Math.round(grace / 1000)} s`);
+  await new Promise((r) => setTimeout(r, grace));
+  gone = await stopped();
+  if (gone.length) throw new StepError(`Services that ran before the update no longer run: ${gone.join(', ')}`);
 }
 
 /** Restarts and waits until Windows answers with a later boot time (15 minutes at most). */

@@ -102,7 +102,7 @@ function decodeEncodedCommand(argv: string[]): string {
 describe('the PowerShell Patchwell sends to Windows', () => {
   it('covers every script of the module', () => {
     expect(constantScripts.map(([name]) => name).sort()).toEqual([
-      'FACTS_SCRIPT', 'INSTALLED_SCRIPT', 'REMOVE_KB_SCRIPT', 'RESTART_SCRIPT', 'RESTORE_POINT_SCRIPT', 'WINGET_WORKER_SCRIPT', 'WUA_TASK_SCRIPT', 'WUA_WORKER_SCRIPT',
+      'FACTS_SCRIPT', 'INSTALLED_SCRIPT', 'REMOVE_KB_SCRIPT', 'RESTART_SCRIPT', 'RESTORE_POINT_SCRIPT', 'SERVICES_SCRIPT', 'WINGET_WORKER_SCRIPT', 'WUA_TASK_SCRIPT', 'WUA_WORKER_SCRIPT',
     ]);
   });
 

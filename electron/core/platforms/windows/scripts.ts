@@ -241,6 +241,19 @@ $p = Start-Process -FilePath (Join-Path $env:SystemRoot 'System32\\wusa.exe') -A
 [pscustomobject]@{ kb = $kb; via = 'wusa'; package = $null; exitCode = [int64]$p.ExitCode; rebootRequired = ([int64]$p.ExitCode -eq 3010) } | ConvertTo-Json -Compress
 `;
 
+/**
+ * The services that should always run: started automatically at boot (not delayed, not started by a trigger,
+ * both of which stop by design when idle) and running now. A deployment compares them before and after.
+ */
+export const SERVICES_SCRIPT = `${MARKER}services
+${PRELUDE_NOTE}
+$base = 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\'
+$names = @(Get-CimInstance Win32_Service -Filter "State='Running' AND StartMode='Auto'" |
+  Where-Object { -not $_.DelayedAutoStart -and -not (Test-Path -LiteralPath ($base + $_.Name + '\\TriggerInfo')) } |
+  ForEach-Object { [string]$_.Name } | Sort-Object)
+[pscustomobject]@{ running = $names } | ConvertTo-Json -Compress
+`;
+
 /** Restarts now (the caller has checked that a reboot is allowed). */
 export const RESTART_SCRIPT = `${MARKER}restart
 ${PRELUDE_NOTE}

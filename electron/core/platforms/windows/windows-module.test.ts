@@ -11,7 +11,7 @@ import { scriptWithData } from '../../winrm/powershell';
 import { SimulatedWindows, sampleUpdates } from './testing/simulated-windows';
 import {
   parseUpdateVersion, remotePowerShell, removeKb, restart, restorePoint, SSH_BOOTSTRAP, SSH_COMMAND, sshPowerShell, toFacts, toInstalledPackages, toPendingUpdate,
-  windowsFacts, windowsInstalled, WindowsError, wingetPendingUpdate, wingetUpgrade, wingetUpgrades, parseWingetUpgradeTable, wuaInstall, wuaSearch, type PsRunner,
+  windowsFacts, windowsInstalled, windowsRunningServices, WindowsError, wingetPendingUpdate, wingetUpgrade, wingetUpgrades, parseWingetUpgradeTable, wuaInstall, wuaSearch, type PsRunner,
 } from './windows-module';
 
 const cred = { username: 'Administrator', password: 'Tr0ub4dor&3', domain: 'LAB' };
@@ -106,6 +106,16 @@ describe('Windows module over WinRM', () => {
     const { win, ps } = await machine((w) => (w.hangNextTask = true));
     await expect(wuaSearch(ps, 60)).rejects.toThrow(/did not finish within 1 minutes; the task Patchwell-[0-9a-f]{16} was stopped and removed/);
     expect(win.tasks.map((t) => t.split(' ')[0])).toEqual(['register', 'start', 'stop', 'remove']);
+  });
+
+  it('lists the automatic services running, whatever shape ConvertTo-Json gave the list', async () => {
+    const { win, ps } = await machine();
+    expect(await windowsRunningServices(ps)).toEqual(['Dnscache', 'EventLog', 'LanmanServer', 'Spooler', 'W32Time', 'WinRM']);
+    win.services = ['WinRM'];
+    expect(await windowsRunningServices(ps)).toEqual(['WinRM']);
+    const reply = (stdout: string): PsRunner => ({ label: 'x', run: async () => ({ code: 0, stdout, stderr: '', timedOut: false }) });
+    expect(await windowsRunningServices(reply('{"running":null}'))).toEqual([]);
+    await expect(windowsRunningServices(reply('{"running":[""]}'))).rejects.toThrow(/services: The PowerShell output is not of the expected shape: running/);
   });
 
   it('refuses malformed replies with a clear error', async () => {

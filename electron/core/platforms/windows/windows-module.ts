@@ -11,7 +11,7 @@ import type { Facts, InstalledPackage, PendingUpdate } from '../platform';
 import type { ExecResult, Remote } from '../remote';
 import { tail } from '../remote';
 import {
-  FACTS_SCRIPT, INSTALLED_SCRIPT, REMOVE_KB_SCRIPT, RESTART_SCRIPT, RESTORE_POINT_SCRIPT, scriptName, WINGET_WORKER_SCRIPT, WUA_TASK_SCRIPT, WUA_WORKER_SCRIPT,
+  FACTS_SCRIPT, INSTALLED_SCRIPT, REMOVE_KB_SCRIPT, RESTART_SCRIPT, RESTORE_POINT_SCRIPT, scriptName, SERVICES_SCRIPT, WINGET_WORKER_SCRIPT, WUA_TASK_SCRIPT, WUA_WORKER_SCRIPT,
 } from './scripts';
 import { describeHresult, describeWusaExit, RESULT_CODES } from './wua-codes';
 
@@ -123,6 +123,13 @@ export type WindowsInstalled = z.infer<typeof installedSchema>;
 
 export async function windowsInstalled(ps: PsRunner): Promise<WindowsInstalled> {
   return runJson(ps, INSTALLED_SCRIPT, {}, installedSchema);
+}
+
+const servicesSchema = z.object({ running: list(z.string().min(1).max(256)) });
+
+/** Services started automatically at boot (not delayed or trigger-started) that are running now, by name. */
+export async function windowsRunningServices(ps: PsRunner): Promise<string[]> {
+  return (await runJson(ps, SERVICES_SCRIPT, {}, servicesSchema)).running;
 }
 
 /** Hotfixes and applications as inventory packages (a hotfix's "version" is its install date). */

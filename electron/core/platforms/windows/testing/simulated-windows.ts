@@ -50,6 +50,10 @@ export class SimulatedWindows {
   /** winget (App Installer) present, and the application upgrades it offers. */
   winget = true;
   appUpgrades: { name: string; id: string; installed: string; available: string; failWith?: number }[] = [];
+  /** Automatic, non-delayed, non-trigger services running now. */
+  services = ['Dnscache', 'EventLog', 'LanmanServer', 'Spooler', 'W32Time', 'WinRM'];
+  /** Installing an update with this KB stops these services (a bad update breaking something). */
+  stopsServices = new Map<string, string[]>();
   /** The next SYSTEM task runs past its time limit. */
   hangNextTask = false;
   readonly calls: SimCall[] = [];
@@ -101,6 +105,9 @@ export class SimulatedWindows {
         return json(this.restorePoint(String(data.description)));
       case 'remove-kb':
         return json(this.remove(String(data.kb)));
+      case 'services':
+        // One running service: ConvertTo-Json writes the element alone.
+        return json({ running: this.services.length === 1 ? this.services[0] : [...this.services].sort() });
       case 'restart':
         this.lastBoot = new Date(this.now());
         this.rebootReasons = [];
@@ -142,6 +149,7 @@ export class SimulatedWindows {
         this.pending = this.pending.filter((p) => p !== u);
         this.installedUpdates.push(u);
         for (const kb of u.kbs) this.hotfixes.push({ kb, installedOn: new Date(this.now()).toISOString().slice(0, 10) });
+        for (const kb of u.kbs) this.services = this.services.filter((s) => !(this.stopsServices.get(kb) ?? []).includes(s));
         const needs = u.rebootBehavior !== 0;
         if (needs && !this.rebootReasons.includes('Windows Update needs a reboot to finish installing')) this.rebootReasons.push('Windows Update needs a reboot to finish installing');
         reboot ||= needs;
