@@ -70,6 +70,21 @@ describe('buildPatchRows', () => {
     expect(each[2]!.factors.some((f) => f.key === 'age')).toBe(true);
   });
 
+  it("takes a group's longest wait: two alike machines detected weeks apart show the older one's score and reason", () => {
+    const db = fleet();
+    // tzdata on desk-1 (host 2) and desk-2 (host 3), alike (low, port 22): one group. desk-2's has waited 30 days.
+    db.prepare(`UPDATE pending_updates SET detected_at = ? WHERE package = 'tzdata' AND host_id = 3`).run(NOW - 30 * DAY);
+    const tz = () => buildPatchRows(db, NOW).find((r) => r.package === 'tzdata')!;
+    const both = tz();
+    expect(both.risk.factors.find((f) => f.key === 'age')).toEqual({ key: 'age', points: 4, text: 'waiting for 4 weeks' });
+    // The same as desk-2's update scored alone; desk-1's alone scores less.
+    db.prepare(`UPDATE pending_updates SET resolved_at = 1 WHERE package = 'tzdata' AND host_id = 2`).run();
+    expect(tz().risk).toEqual(both.risk);
+    db.prepare(`UPDATE pending_updates SET resolved_at = NULL WHERE package = 'tzdata' AND host_id = 2`).run();
+    db.prepare(`UPDATE pending_updates SET resolved_at = 1 WHERE package = 'tzdata' AND host_id = 3`).run();
+    expect(tz().risk.score).toBeLessThan(both.risk.score);
+  });
+
   it('leaves out resolved updates and is empty for an empty fleet', () => {
     const db = fleet();
     db.prepare(`UPDATE pending_updates SET resolved_at = 1 WHERE package = 'tzdata'`).run();

@@ -5,12 +5,17 @@
  *
  * The score of an update depends only on its package, version, CVEs, security flag, vendor urgency, the
  * machine's criticality, exposed flag (both possibly from its tags) and open ports, and how many whole weeks it
- * has waited. So SQLite groups the open updates by exactly those (one pass over the table, in C), and each group
- * is scored once; JavaScript never touches the tens of thousands of rows one by one. The machine's part is one
- * small integer: the few distinct (criticality, exposed, ports) profiles are numbered here and written with each
- * machine's number to a temporary table keyed by the machine's id, so the join is a rowid lookup and the
- * grouping compares an integer (joining the profile query itself made SQLite build an index on every call). Within a package and version the first group (by its
- * oldest row) gives the urgency, and the highest score wins, earliest first on a tie.
+ * has waited — and never falls as the wait grows. So SQLite groups the open updates by all of those but the
+ * wait (one pass over the table, in C), each group takes its longest wait, which gives its highest score, and
+ * each group is scored once; JavaScript never touches the tens of thousands of rows one by one.
+ *
+ * The machine's part of the key is one small integer: the few distinct (criticality, exposed, ports) profiles
+ * are numbered here and written with each machine's number to a temporary table keyed by the machine's id, so
+ * the join is a rowid lookup and the grouping compares an integer (joining the profile query itself made SQLite
+ * build an index on every call).
+ *
+ * Within a package and version the first group (by its oldest row) gives the urgency, and the highest score
+ * wins, the first group on a tie.
  */
 import type { Criticality, PatchRow } from '../../../shared/contract';
 import type { Db } from '../db/open';
@@ -45,13 +50,13 @@ interface Profile {
 
 const GROUPS_SQL = `
   SELECT u.package, u.arch, u.candidate_version, p.profile,
-         max(0, (? - u.detected_at) / ${WEEK_MS}) AS weeks, u.is_security, u.urgency,
+         max(0, (? - min(u.detected_at)) / ${WEEK_MS}) AS weeks, u.is_security, u.urgency,
          u.cve_list AS cves,
          group_concat(u.host_id) AS host_ids, group_concat(DISTINCT u.installed_version) AS installed,
          min(u.detected_at), max(u.detected_at), min(u.id) AS first_id, group_concat(DISTINCT u.note) AS notes
   FROM pending_updates u JOIN temp.patch_host_profile p ON p.id = u.host_id
   WHERE u.resolved_at IS NULL
-  GROUP BY u.package, u.arch, u.candidate_version, p.profile, weeks, u.is_security, u.urgency, cves
+  GROUP BY u.package, u.arch, u.candidate_version, p.profile, u.is_security, u.urgency, cves
   ORDER BY first_id`;
 
 /** Numbers the machines' distinct profiles and writes each machine's number to temp.patch_host_profile. */
@@ -103,7 +108,8 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
       vendorSeverity: urgency,
       // An update whose changelog names CVEs fixes vulnerabilities, whichever suite it comes from.
       isSecurity: security === 1 || ids.length > 0,
-      // Every row of the group has waited these whole weeks; the score reads nothing finer.
+      // The group's longest wait, in whole weeks (the score reads nothing finer, and never falls as a wait grows,
+      // so the group's oldest row gives its highest score).
       detectedAt: weeks > 0 ? now - weeks * WEEK_MS : Math.min(now, last),
       machine: profiles[profile]!,
       now,
