@@ -142,8 +142,14 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     const { deploymentId } = (await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true })) as { deploymentId: number };
     const address = hostOf(lab, 'fixture').address;
     let cut = 0;
-    for (let i = 0; i < 3000 && cut === 0; i++) {
-      const step = (core.services.db.prepare('SELECT step FROM deployment_targets WHERE deployment_id = ?').get(deploymentId) as { step: string | null }).step;
+    const seen: string[] = [];
+    // Wait on the machine's visible state, not a fixed number of polls: a loaded machine can spend a long time
+    // in preflight and snapshot (CI once spent over 30 s there while another heavy job ran beside it).
+    const deadline = Date.now() + 300_000;
+    while (cut === 0 && Date.now() < deadline) {
+      const { step, state } = core.services.db.prepare('SELECT step, state FROM deployment_targets WHERE deployment_id = ?').get(deploymentId) as { step: string | null; state: string };
+      if (seen.at(-1) !== `${state}/${step}`) seen.push(`${state}/${step}`);
+      if (state !== 'running' && state !== 'pending' && state !== 'waiting') break;
       if (step === 'install') {
         // Kill the per-connection sshd processes of this lab machine: the session dies as a cable pull would.
         for (const pid of hostProcessIds().get(address) ?? []) {
@@ -156,7 +162,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
       }
       await new Promise((r) => setTimeout(r, 10));
     }
-    expect(cut).toBeGreaterThan(0);
+    expect(cut, `the install step was never seen running; the machine went through ${seen.join(' → ')}`).toBeGreaterThan(0);
     await core.services.jobs.idle();
     const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
     expect(d.targets[0]!.state).toBe('rolled-back');
