@@ -110,8 +110,8 @@ const OSV_SEVERITY_RANK = `CASE o.vendor_severity WHEN 'critical' THEN 4 WHEN 'h
 
 /**
  * What the feeds say about every CVE an open update fixes: KEV and EPSS, the highest CVSS base score (OSV,
- * Microsoft), the highest vendor severity (Debian tracker over all releases, Ubuntu's priority, Microsoft) and the earliest fix
- * publication. SQLite's bare columns beside max()/min() come from the row that holds the extreme.
+ * Microsoft), the highest vendor severity (Debian tracker over all releases, Ubuntu's priority, Microsoft) and
+ * the earliest fix publication. SQLite's bare columns beside max()/min() come from the row that holds the extreme.
  */
 export function intelForOpenCves(db: Db): Map<string, CveFacts> {
   const out = new Map<string, CveFacts>();
