@@ -7,10 +7,10 @@
 import type { Host } from '../../../shared/contract';
 import type { JobHandler } from '../jobs/job-runner';
 import { mapLimit } from '../net/tcp-connect';
-import { createDebianPlatform, detectPlatform, probeOs } from '../platforms';
+import { createDebianPlatform, detectPlatform, probeOs, WINDOWS_OS } from '../platforms';
 import type { Platform } from '../platforms/platform';
 import {
-  toFacts, toInstalledPackages, toPendingUpdate, windowsFacts, windowsInstalled, wingetPendingUpdate, wingetUpgrades, wuaSearch,
+  sshPowerShell, toFacts, toInstalledPackages, toPendingUpdate, windowsFacts, windowsInstalled, wingetPendingUpdate, wingetUpgrades, wuaSearch, type PsRunner,
 } from '../platforms/windows/windows-module';
 import type { CoreServices } from '../services';
 import { recordAssessment, recordFailedAssessment } from './assessment-queries';
@@ -49,38 +49,40 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
         };
         try {
           enter('connect');
-          // Windows: over WinRM, or over OpenSSH when the machine is known to be Windows (set on its page or found).
+          // Windows: facts, hotfixes and applications, Windows Update as SYSTEM, winget; over WinRM or OpenSSH.
+          const assessWindows = async (ps: PsRunner): Promise<void> => {
+            enter('facts');
+            const facts = toFacts(await windowsFacts(ps));
+            enter('packages');
+            const packages = toInstalledPackages(await windowsInstalled(ps));
+            enter('updates');
+            const updates = (await wuaSearch(ps)).map(toPendingUpdate);
+            const warnings: string[] = [];
+            try {
+              const apps = await wingetUpgrades(ps);
+              if (apps === null) warnings.push('winget is not installed: application upgrades are not listed (install App Installer from the Microsoft Store)');
+              else updates.push(...apps.map(wingetPendingUpdate));
+            } catch (e) {
+              warnings.push(`Application upgrades could not be listed through winget: ${e instanceof Error ? e.message : String(e)}`);
+            }
+            for (const w of warnings) ctx.log('warn', w, key);
+            enter('record');
+            const outcome = recordAssessment(s.db, {
+              hostId: host.id,
+              jobId: ctx.jobId,
+              platform: 'windows',
+              facts,
+              packages,
+              updates,
+              health: { ok: true, problems: [] },
+              warnings,
+              startedAt,
+            });
+            ctx.log('info', `${outcome.pending} Windows updates pending (${outcome.security} security); ${outcome.newCount} new, ${outcome.fixedCount} fixed since the last assessment${facts.rebootRequired ? `; reboot pending: ${facts.rebootReasons.join('; ')}` : ''}`, key);
+          };
+          // Over WinRM, or over OpenSSH when the machine is known to be Windows (set on its page or found).
           if (host.transport === 'winrm' || host.osFamily === 'windows' || host.platform === 'windows') {
-            await s.connections.withWindows(host, ctx.signal, async (ps) => {
-              enter('facts');
-              const facts = toFacts(await windowsFacts(ps));
-              enter('packages');
-              const packages = toInstalledPackages(await windowsInstalled(ps));
-              enter('updates');
-              const updates = (await wuaSearch(ps)).map(toPendingUpdate);
-              const warnings: string[] = [];
-              try {
-                const apps = await wingetUpgrades(ps);
-                if (apps === null) warnings.push('winget is not installed: application upgrades are not listed (install App Installer from the Microsoft Store)');
-                else updates.push(...apps.map(wingetPendingUpdate));
-              } catch (e) {
-                warnings.push(`Application upgrades could not be listed through winget: ${e instanceof Error ? e.message : String(e)}`);
-              }
-              for (const w of warnings) ctx.log('warn', w, key);
-              enter('record');
-              const outcome = recordAssessment(s.db, {
-                hostId: host.id,
-                jobId: ctx.jobId,
-                platform: 'windows',
-                facts,
-                packages,
-                updates,
-                health: { ok: true, problems: [] },
-                warnings,
-                startedAt,
-              });
-              ctx.log('info', `${outcome.pending} Windows updates pending (${outcome.security} security); ${outcome.newCount} new, ${outcome.fixedCount} fixed since the last assessment${facts.rebootRequired ? `; reboot pending: ${facts.rebootReasons.join('; ')}` : ''}`, key);
-            }, (level, message) => ctx.log(level, message, key));
+            await s.connections.withWindows(host, ctx.signal, assessWindows, (level, message) => ctx.log(level, message, key));
             ok++;
             ctx.target(key, { state: 'succeeded', step: 'done', current: STEPS.length });
             return;
@@ -88,6 +90,13 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
           await s.connections.withSession(host, ctx.signal, async (session) => {
             enter('detect');
             const os = await probeOs(session);
+            if (os === WINDOWS_OS) {
+              // A machine added as SSH that answers with a Windows shell: OpenSSH on Windows. Recorded as Windows,
+              // so the next assessment goes straight to the Windows module.
+              ctx.log('info', 'The SSH server answers with a Windows shell: assessing it as Windows over OpenSSH', key);
+              await assessWindows(sshPowerShell(session));
+              return;
+            }
             const platform = pick(detectPlatform(os));
             if (!platform) throw new Error(`${os.prettyName ?? os.id} is not a platform Patchwell can assess yet`);
             enter('facts');

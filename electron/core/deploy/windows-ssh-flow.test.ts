@@ -108,6 +108,28 @@ describe('Windows over OpenSSH: assess → approve → deploy → roll back', ()
     expect(execs.every((e) => e.command === SSH_COMMAND)).toBe(true);
   });
 
+  it('a machine added as plain SSH (no OS known) that answers with cmd.exe is assessed as Windows, and stays so', async () => {
+    await core.call('hosts/remove', { ids: [hostId] });
+    const plain = (await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Unknown box', transport: 'ssh', sshPort: (sshd.address() as AddressInfo).port })) as Host;
+    expect(plain.osFamily).toBe('unknown');
+    const { jobId } = (await core.call('assess/start', { ids: [plain.id] })) as { jobId: number };
+    await core.services.jobs.idle();
+    const job = (await core.call('jobs/get', { id: jobId })) as JobDetail;
+    expect(job.state, JSON.stringify(job)).toBe('succeeded');
+    const log = ((await core.call('jobs/log', { id: jobId })) as { message: string }[]).map((l) => l.message).join('\n');
+    expect(log).toMatch(/The SSH server answers with a Windows shell: assessing it as Windows over OpenSSH/);
+    // It asked like a Unix machine first (cat, sw_vers), got cmd.exe's answers, then ran only the bootstrap.
+    expect(execs.slice(0, 2).map((e) => e.command)).toEqual([expect.stringMatching(/cat/), expect.stringMatching(/sw_vers/)]);
+    expect(execs.slice(2).every((e) => e.command === SSH_COMMAND)).toBe(true);
+    expect((await core.call('hosts/get', { id: plain.id })) as Host).toMatchObject({ platform: 'windows', osFamily: 'windows', pendingCount: 2 });
+    // The next assessment goes straight to the Windows module.
+    const before = execs.length;
+    const { jobId: again } = (await core.call('assess/start', { ids: [plain.id] })) as { jobId: number };
+    await core.services.jobs.idle();
+    expect(((await core.call('jobs/get', { id: again })) as JobDetail).state).toBe('succeeded');
+    expect(execs.slice(before).every((e) => e.command === SSH_COMMAND)).toBe(true);
+  });
+
   it('refuses a machine whose host key changed, before any script runs', async () => {
     const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
     await core.services.jobs.idle();

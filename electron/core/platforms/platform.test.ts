@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assess } from './assess';
 import { debian } from './debian';
 import { FakeRemote, fixture } from './fake-remote';
-import { detectPlatform, probeOs } from './index';
+import { detectPlatform, probeOs, WINDOWS_OS } from './index';
 import { parseOsRelease } from './os-release';
 import { detectFamily } from './platform';
 
@@ -29,6 +29,22 @@ describe('detectPlatform', () => {
       .on(['sw_vers'], { stdout: 'ProductName:\t\tmacOS\nProductVersion:\t\t14.6.1\nBuildVersion:\t\t23G93\n' });
     const os = await probeOs(host);
     expect(detectPlatform(os)?.id).toBe('macos');
+  });
+  it("recognises Windows' OpenSSH by its shell's replies, with cmd.exe or PowerShell as the default shell", async () => {
+    const cmd = new FakeRemote()
+      .on(['cat', '/etc/os-release'], { code: 1, stderr: "'cat' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n" })
+      .on(['sw_vers'], { code: 1, stderr: "'sw_vers' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n" });
+    expect(await probeOs(cmd)).toBe(WINDOWS_OS);
+    const pwsh = new FakeRemote()
+      .on(['cat', '/etc/os-release'], { code: 1, stderr: "cat : Cannot find path 'C:\\etc\\os-release' because it does not exist.\r\n" })
+      .on(['sw_vers'], { code: 1, stderr: "sw_vers : The term 'sw_vers' is not recognized as the name of a cmdlet, function, script file, or operable program.\r\n" });
+    expect(await probeOs(pwsh)).toBe(WINDOWS_OS);
+    expect(detectPlatform(WINDOWS_OS)).toBeNull();
+    // A Unix without either still fails as before, naming the command.
+    const odd = new FakeRemote()
+      .on(['cat', '/etc/os-release'], { code: 1, stderr: 'cat: /etc/os-release: No such file or directory' })
+      .on(['sw_vers'], { code: 127, stderr: 'sh: sw_vers: not found' });
+    await expect(probeOs(odd)).rejects.toThrow(/sw_vers/);
   });
 });
 
