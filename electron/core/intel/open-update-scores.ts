@@ -4,7 +4,7 @@
  */
 import type { RiskBand } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { cveIntelOf, cvesByUpdate, intelForOpenCves, listOpenUpdateRows, type OpenUpdateRow } from './patch-queries';
+import { cveIntelOf, intelForOpenCves, listOpenUpdateRows, type OpenUpdateRow } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
 
 export interface ScoredUpdate extends OpenUpdateRow {
@@ -21,19 +21,19 @@ export interface ScoredUpdate extends OpenUpdateRow {
 export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateRow) => boolean = () => true): ScoredUpdate[] {
   const updates = listOpenUpdateRows(db).filter(keep);
   if (!updates.length) return [];
-  const cves = cvesByUpdate(db);
   const intel = intelForOpenCves(db);
   // Updates alike on machines alike score alike: score each distinct case once (as the Patches page does).
   const memo = new Map<string, { score: number; band: RiskBand; why: string; kevCves: string[] }>();
   const out: ScoredUpdate[] = new Array<ScoredUpdate>(updates.length);
   for (let i = 0; i < updates.length; i++) {
     const u = updates[i]!;
-    const ids = cves.get(u.id) ?? [];
-    const security = u.isSecurity || ids.length > 0;
+    // CVE ids as pending_updates.cve_list keeps them (sorted, as the Patches page reads them), split only when scored.
+    const security = u.isSecurity || u.cveList !== null;
     const days = Math.floor(Math.max(0, now - u.detectedAt) / 86_400_000);
-    const key = `${u.package}\u0000${u.candidateVersion}\u0000${u.criticality}\u0000${u.exposed}\u0000${u.openPorts.join(',')}\u0000${days}\u0000${security}\u0000${u.urgency}\u0000${ids.join(',')}`;
+    const key = `${u.package}\u0000${u.candidateVersion}\u0000${u.criticality}\u0000${u.exposed}\u0000${u.openPorts.join(',')}\u0000${days}\u0000${security}\u0000${u.urgency}\u0000${u.cveList ?? ''}`;
     let risk = memo.get(key);
     if (!risk) {
+      const ids = u.cveList ? u.cveList.split(',') : [];
       const cveIntel: CveIntel[] = ids.map((cveId) => cveIntelOf(cveId, intel.get(cveId)));
       const r = scoreUpdate({
         package: u.package,

@@ -24,6 +24,8 @@ export interface OpenUpdateRow {
   urgency: string | null;
   detectedAt: number;
   approved: boolean;
+  /** The update's CVE ids, sorted and comma-joined (pending_updates.cve_list), or null when it names none. */
+  cveList: string | null;
 }
 
 export interface CveFacts {
@@ -56,13 +58,13 @@ export function listOpenUpdateRows(db: Db): OpenUpdateRow[] {
   );
   const rows = db
     .prepare(
-      `SELECT id, host_id, package, arch, installed_version, candidate_version, is_security, urgency, detected_at
+      `SELECT id, host_id, package, arch, installed_version, candidate_version, is_security, urgency, detected_at, cve_list
        FROM pending_updates WHERE resolved_at IS NULL`,
     )
     .raw()
-    .all() as [number, number, string, string, string | null, string, number, string | null, number][];
+    .all() as [number, number, string, string, string | null, string, number, string | null, number, string | null][];
   const out: OpenUpdateRow[] = [];
-  for (const [id, hostId, pkg, arch, installed, candidate, security, urgency, detectedAt] of rows) {
+  for (const [id, hostId, pkg, arch, installed, candidate, security, urgency, detectedAt, cveList] of rows) {
     const h = hosts.get(hostId);
     if (!h) continue;
     out.push({
@@ -81,24 +83,8 @@ export function listOpenUpdateRows(db: Db): OpenUpdateRow[] {
       urgency,
       detectedAt,
       approved: approved.has(`${hostId}\u0000${pkg}\u0000${arch}\u0000${candidate}`),
+      cveList,
     });
-  }
-  return out;
-}
-
-/** CVE ids of every open update, keyed by pending update id. */
-export function cvesByUpdate(db: Db): Map<number, string[]> {
-  const out = new Map<number, string[]>();
-  const rows = db
-    .prepare(
-      `SELECT a.pending_update_id AS id, a.cve_id FROM advisories a
-       JOIN pending_updates u ON u.id = a.pending_update_id WHERE u.resolved_at IS NULL`,
-    )
-    .all() as { id: number; cve_id: string }[];
-  for (const r of rows) {
-    const list = out.get(r.id);
-    if (list) list.push(r.cve_id);
-    else out.set(r.id, [r.cve_id]);
   }
   return out;
 }
