@@ -144,7 +144,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     let cut = 0;
     const seen: string[] = [];
     // Wait on the machine's visible state, not a fixed number of polls: a loaded machine can spend a long time
-    // in preflight and snapshot (CI once spent over 30 s there while another heavy job ran beside it).
+    // in preflight and snapshot (CI once polled 30 s without seeing the install step while a heavy job ran beside it).
     const deadline = Date.now() + 300_000;
     while (cut === 0 && Date.now() < deadline) {
       const { step, state } = core.services.db.prepare('SELECT step, state FROM deployment_targets WHERE deployment_id = ?').get(deploymentId) as { step: string | null; state: string };

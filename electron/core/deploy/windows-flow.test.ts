@@ -117,16 +117,10 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     expect(await logOf(d)).toMatch(/Not running after the install: Spooler; looking again in 0 s/);
     expect(win.hotfixes.map((h) => h.kb)).not.toContain('KB5046633');
 
-    // The same update again, but Windows brings the service back while Patchwell waits.
+    // The same update again, but Windows brings the service back while Patchwell waits: the first look after the
+    // install sees it stopped, the second sees it running.
     win.services.push('Spooler');
-    const services = win.services;
-    win.stopsServices.set('KB5046633', ['Spooler']);
-    const original = win.runScriptText.bind(win);
-    let looks = 0;
-    win.runScriptText = (text: string) => {
-      if (text.includes('# patchwell-windows:services') && ++looks === 3) win.services = [...services];
-      return original(text);
-    };
+    win.comesBackAfter.set('Spooler', 1);
     await assess();
     const again = (await rows()).find((r) => r.package === 'KB5046633')!;
     await core.call('patches/approve', { items: [{ package: again.package, candidateVersion: again.candidateVersion, hostIds: [hostId] }] });

@@ -54,6 +54,12 @@ export class SimulatedWindows {
   services = ['Dnscache', 'EventLog', 'LanmanServer', 'Spooler', 'W32Time', 'WinRM'];
   /** Installing an update with this KB stops these services (a bad update breaking something). */
   stopsServices = new Map<string, string[]>();
+  /**
+   * A service an install stopped that Windows starts again: how many `services` queries still see it stopped
+   * (absent: it stays stopped).
+   */
+  comesBackAfter = new Map<string, number>();
+  private readonly stoppedFor = new Map<string, number>();
   /** The next SYSTEM task runs past its time limit. */
   hangNextTask = false;
   readonly calls: SimCall[] = [];
@@ -106,6 +112,13 @@ export class SimulatedWindows {
       case 'remove-kb':
         return json(this.remove(String(data.kb)));
       case 'services':
+        for (const [name, looks] of this.stoppedFor) {
+          if (looks > 0) this.stoppedFor.set(name, looks - 1);
+          else {
+            this.stoppedFor.delete(name);
+            this.services.push(name);
+          }
+        }
         // One running service: ConvertTo-Json writes the element alone.
         return json({ running: this.services.length === 1 ? this.services[0] : [...this.services].sort() });
       case 'restart':
@@ -149,7 +162,12 @@ export class SimulatedWindows {
         this.pending = this.pending.filter((p) => p !== u);
         this.installedUpdates.push(u);
         for (const kb of u.kbs) this.hotfixes.push({ kb, installedOn: new Date(this.now()).toISOString().slice(0, 10) });
-        for (const kb of u.kbs) this.services = this.services.filter((s) => !(this.stopsServices.get(kb) ?? []).includes(s));
+        for (const name of u.kbs.flatMap((kb) => this.stopsServices.get(kb) ?? [])) {
+          if (!this.services.includes(name)) continue;
+          this.services = this.services.filter((s) => s !== name);
+          const back = this.comesBackAfter.get(name);
+          if (back !== undefined) this.stoppedFor.set(name, back);
+        }
         const needs = u.rebootBehavior !== 0;
         if (needs && !this.rebootReasons.includes('Windows Update needs a reboot to finish installing')) this.rebootReasons.push('Windows Update needs a reboot to finish installing');
         reboot ||= needs;
