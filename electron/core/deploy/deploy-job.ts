@@ -7,14 +7,13 @@
 import type { Host, HostDeploySettings, PlanHost, PlanItem, PlanView, TargetState } from '../../../shared/contract';
 import type { JobContext, JobHandler, JobOutcome } from '../jobs/job-runner';
 import { getHost } from '../hosts/host-queries';
-import { createDebianPlatform } from '../platforms';
 import type { CoreServices } from '../services';
 import {
   deploymentItemsFor, getDeploySettings, listWindows, setDeploymentState, targetRow, updateTarget, type TargetPatch,
 } from './deploy-queries';
-import { deployMachine, needsRepair, repairMachine, rollbackMachine, type MachineContext, type MachineOutcome } from './machine-run';
+import { deployerFor, deployWith, needsRepair, repairWith, rollbackWith, type MachineContext, type MachineOutcome } from './deployers';
+import { StepError, failureOf } from './deployers/types';
 import { nextWindow, windowsFor } from './window';
-import { deployWindowsMachine, repairWindowsMachine, rollbackWindowsMachine } from './windows-run';
 
 export interface DeployJobOptions {
   mode: 'deploy' | 'resume' | 'repair';
@@ -34,7 +33,6 @@ function machineContext(
   host: Host,
   settings: HostDeploySettings,
   items: readonly PlanItem[],
-  platform: ReturnType<typeof createDebianPlatform>,
   minFreeKb: number | undefined,
 ): MachineContext {
   const key = host.address;
@@ -44,7 +42,6 @@ function machineContext(
     host,
     settings,
     items,
-    platform,
     minFreeKb,
     report(patch: TargetPatch) {
       updateTarget(s.db, deploymentId, host.id, patch);
@@ -75,7 +72,6 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   });
 
 export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView, options: DeployJobOptions): JobHandler {
-  const platform = createDebianPlatform({ changelogs: false });
   const localZone = options.localZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const pollMs = options.pollMs ?? 30_000;
 
@@ -181,12 +177,18 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
           if (h.cluster) busyClusters.add(h.cluster);
           const row = targetRow(s.db, deploymentId, h.hostId)!;
           const items = deploymentItemsFor(s.db, deploymentId, h.hostId);
-          const m = machineContext(s, ctx, deploymentId, host, set, items, platform, options.minFreeKb);
+          const m = machineContext(s, ctx, deploymentId, host, set, items, options.minFreeKb);
           const run = (async () => {
             let outcome: MachineOutcome;
-            const win = host.platform === 'windows';
-            if (row.state === 'interrupted' && needsRepair(row.step)) outcome = await (win ? repairWindowsMachine : repairMachine)(m, row.snapshotId);
-            else outcome = await (win ? deployWindowsMachine : deployMachine)(m);
+            const deployer = deployerFor(host.platform);
+            if (!deployer) {
+              // The plan refuses such machines; one whose platform changed since (a reassessment) stops here.
+              const failure = failureOf(new StepError(`No deployer for ${host.osName ?? host.platform ?? 'an unassessed machine'}: nothing was changed`), 'preflight');
+              m.log('error', failure.message);
+              m.report({ state: 'failed', failure, finished: true });
+              outcome = 'failed';
+            } else if (row.state === 'interrupted' && needsRepair(row.step)) outcome = await repairWith(deployer, m, row.snapshotId);
+            else outcome = await deployWith(deployer, m);
             results.push(outcome);
             tally[outcome]++;
             ctx.progress(++done);
@@ -221,7 +223,6 @@ function isFinal(state: TargetState): boolean {
  * a log and an audit trail), and marks the original machines rolled back.
  */
 export function rollbackJob(s: CoreServices, originalId: number, rollbackId: number, hostIds: readonly number[]): JobHandler {
-  const platform = createDebianPlatform({ changelogs: false });
   return async (ctx) => {
     setDeploymentState(s.db, rollbackId, 'running', { started: true });
     ctx.progress(0, hostIds.length);
@@ -234,15 +235,18 @@ export function rollbackJob(s: CoreServices, originalId: number, rollbackId: num
       if (!host || !row || !settings) continue;
       ctx.target(host.address, { hostId, state: 'pending', total: 1 });
       const items = deploymentItemsFor(s.db, originalId, hostId);
-      const m = machineContext(s, ctx, rollbackId, host, settings, items, platform, undefined);
+      const m = machineContext(s, ctx, rollbackId, host, settings, items, undefined);
       m.report({ state: 'running', step: 'rollback', started: true });
-      if (row.snapshotId === null) {
+      const deployer = deployerFor(host.platform);
+      if (!deployer) {
+        m.log('error', `No deployer for ${host.osName ?? host.platform ?? 'this machine'}: it cannot be rolled back by Patchwell`);
+        m.report({ state: 'rollback-failed', finished: true });
+      } else if (row.snapshotId === null) {
         m.log('error', 'No snapshot was taken on this machine (it stopped before any change): nothing to roll back');
         m.report({ state: 'skipped', finished: true });
       } else {
         const original = { ...m, deploymentId: originalId };
-        const rollback = host.platform === 'windows' ? rollbackWindowsMachine : rollbackMachine;
-        const success = await rollback(original, row.snapshotId, 'manual', `Rollback of deployment ${originalId} asked by the user`);
+        const success = await rollbackWith(deployer, original, row.snapshotId, 'manual', `Rollback of deployment ${originalId} asked by the user`);
         m.report({ state: success ? 'succeeded' : 'rollback-failed', step: 'done', finished: true });
         updateTarget(s.db, originalId, hostId, { state: success ? 'rolled-back' : 'rollback-failed' });
         if (success) ok++;

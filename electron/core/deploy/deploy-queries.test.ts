@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open';
 import { insertHost } from '../hosts/host-queries';
-import {
-  createDeployment, getDeployment, insertSnapshot, interruptRunningDeployments, listDeployments, setDeploymentState, snapshotsToPrune, updateTarget,
-} from './deploy-queries';
+import { createDeployment, getDeployment, interruptRunningDeployments, listDeployments, setDeploymentState, updateTarget } from './deploy-queries';
+import { insertSnapshot, snapshotsToPrune } from './snapshot-queries';
 import type { PlanView } from '../../../shared/contract';
 
 function planFor(hostIds: number[]): PlanView {

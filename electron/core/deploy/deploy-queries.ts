@@ -1,13 +1,15 @@
 /**
  * Deployments in SQLite: the plan as it was approved, each machine's state and step (written the moment it
- * changes, so a crash leaves the truth behind), the exact versions per machine, and the snapshots taken.
+ * changes, so a crash leaves the truth behind), the exact versions per machine, and the inventory after a change.
+ * Approvals, snapshots and Windows' updates have their own modules beside this one.
  */
 import { targetState } from '../../../shared/contract';
 import type {
   DeploymentDetail, DeploymentState, DeploymentSummary, DeploymentTargetView, DeployStep, HealthCheck, HostDeploySettings,
-  MaintenanceWindows, PlanItem, PlanView, RemoteFailure, SnapshotProvider, SnapshotView, TargetState, WindowRule,
+  MaintenanceWindows, PlanItem, PlanView, RemoteFailure, SnapshotProvider, TargetState, WindowRule,
 } from '../../../shared/contract';
 import type { Db } from '../db/open';
+import { getSnapshot } from './snapshot-queries';
 import { describeRule } from './window';
 
 // ---- per-machine settings -------------------------------------------------------------------------------
@@ -86,32 +88,6 @@ export function setWindows(db: Db, tag: string, rules: readonly WindowRule[], no
     const put = db.prepare('INSERT INTO maintenance_windows (tag, rule, created_at) VALUES (?, ?, ?)');
     for (const r of rules) put.run(tag, JSON.stringify(r), now);
   })();
-}
-
-// ---- approvals -----------------------------------------------------------------------------------------------
-
-/** Approved, not yet deployed versions per machine. */
-export function approvedItems(db: Db, hostIds?: readonly number[]): Map<number, PlanItem[]> {
-  const rows = db
-    .prepare(
-      `SELECT id, host_id, package, arch, from_version, to_version FROM approvals
-       WHERE state = 'approved' ORDER BY host_id, package`,
-    )
-    .all() as { id: number; host_id: number; package: string; arch: string; from_version: string | null; to_version: string }[];
-  const wanted = hostIds ? new Set(hostIds) : null;
-  const out = new Map<number, PlanItem[]>();
-  for (const r of rows) {
-    if (wanted && !wanted.has(r.host_id)) continue;
-    const list = out.get(r.host_id) ?? [];
-    list.push({ package: r.package, arch: r.arch, fromVersion: r.from_version, toVersion: r.to_version, approvalId: r.id });
-    out.set(r.host_id, list);
-  }
-  return out;
-}
-
-export function markApprovalsDeployed(db: Db, approvalIds: readonly number[]): void {
-  const stmt = db.prepare(`UPDATE approvals SET state = 'deployed' WHERE id = ? AND state = 'approved'`);
-  for (const id of approvalIds) stmt.run(id);
 }
 
 // ---- deployments -------------------------------------------------------------------------------------------
@@ -197,12 +173,15 @@ export function updateTarget(db: Db, deploymentId: number, hostId: number, patch
   });
 }
 
-export function setItemResults(
-  db: Db,
-  deploymentId: number,
-  hostId: number,
-  results: readonly { package: string; arch: string; version: string | null; state: 'installed' | 'failed' | 'rolled-back' }[],
-): void {
+/** One approved item's outcome on one machine: the version it has now and what happened to it. */
+export interface ItemResult {
+  package: string;
+  arch: string;
+  version: string | null;
+  state: 'installed' | 'failed' | 'rolled-back';
+}
+
+export function setItemResults(db: Db, deploymentId: number, hostId: number, results: readonly ItemResult[]): void {
   const stmt = db.prepare(
     `UPDATE deployment_items SET result_version = ?, state = ? WHERE deployment_id = ? AND host_id = ? AND package = ? AND arch = ?`,
   );
@@ -341,99 +320,6 @@ export function interruptRunningDeployments(db: Db, now = Date.now()): number[] 
   })();
 }
 
-// ---- snapshots ---------------------------------------------------------------------------------------------
-
-export interface SnapshotMeta {
-  /** Every installed package before the change: what a package-state rollback restores. */
-  packages: { name: string; arch: string; version: string }[];
-  /** Versions whose .deb could not be kept on the machine. */
-  unavailable: string[];
-  /** Services running before the change. */
-  services?: string[];
-  /** Windows: the restore point made before the change (or why none was), and the hypervisor's answer. */
-  windows?: { restorePoint: { created: true; sequence: number } | { created: false; reason: string }; hypervisor: string };
-}
-
-export function insertSnapshot(
-  db: Db,
-  s: { hostId: number; deploymentId: number | null; provider: string; ref: string; sizeBytes: number | null; meta: SnapshotMeta },
-  now = Date.now(),
-): number {
-  const info = db
-    .prepare(
-      `INSERT INTO snapshots (host_id, deployment_id, provider, ref, state, size_bytes, meta, created_at) VALUES (?, ?, ?, ?, 'ready', ?, ?, ?)`,
-    )
-    .run(s.hostId, s.deploymentId, s.provider, s.ref, s.sizeBytes, JSON.stringify(s.meta), now);
-  return Number(info.lastInsertRowid);
-}
-
-export function setSnapshotState(db: Db, id: number, state: SnapshotView['state']): void {
-  db.prepare('UPDATE snapshots SET state = ? WHERE id = ?').run(state, id);
-}
-
-interface SnapshotRow {
-  id: number;
-  host_id: number;
-  deployment_id: number | null;
-  provider: string;
-  ref: string;
-  state: SnapshotView['state'];
-  size_bytes: number | null;
-  meta: string;
-  created_at: number;
-  label: string;
-}
-
-function rowToSnapshot(r: SnapshotRow): SnapshotView {
-  const meta = JSON.parse(r.meta) as Partial<SnapshotMeta>;
-  return {
-    id: r.id,
-    hostId: r.host_id,
-    hostLabel: r.label,
-    deploymentId: r.deployment_id,
-    provider: r.provider,
-    ref: r.ref,
-    state: r.state,
-    sizeBytes: r.size_bytes,
-    packageCount: meta.packages?.length ?? 0,
-    unavailable: meta.unavailable ?? [],
-    createdAt: r.created_at,
-  };
-}
-
-const SELECT_SNAPSHOT = `SELECT s.*, coalesce(h.display_name, h.hostname, h.address) AS label FROM snapshots s JOIN hosts h ON h.id = s.host_id`;
-
-export function getSnapshot(db: Db, id: number): SnapshotView | undefined {
-  const r = db.prepare(`${SELECT_SNAPSHOT} WHERE s.id = ?`).get(id) as SnapshotRow | undefined;
-  return r && rowToSnapshot(r);
-}
-
-export function getSnapshotMeta(db: Db, id: number): SnapshotMeta | undefined {
-  const r = db.prepare('SELECT meta FROM snapshots WHERE id = ?').get(id) as { meta: string } | undefined;
-  return r ? (JSON.parse(r.meta) as SnapshotMeta) : undefined;
-}
-
-export function listSnapshots(db: Db, hostId?: number): SnapshotView[] {
-  const rows = (hostId
-    ? db.prepare(`${SELECT_SNAPSHOT} WHERE s.host_id = ? ORDER BY s.created_at DESC`).all(hostId)
-    : db.prepare(`${SELECT_SNAPSHOT} ORDER BY s.created_at DESC LIMIT 1000`).all()) as SnapshotRow[];
-  return rows.map(rowToSnapshot);
-}
-
-/** Snapshots the retention rule lets go: beyond the newest `keep` per machine, or older than the age limit. */
-export function snapshotsToPrune(db: Db, keepPerHost: number, maxAgeDays: number, now = Date.now()): SnapshotView[] {
-  const rows = db.prepare(`${SELECT_SNAPSHOT} WHERE s.state IN ('ready','restored') ORDER BY s.host_id, s.created_at DESC`).all() as SnapshotRow[];
-  const seen = new Map<number, number>();
-  const out: SnapshotView[] = [];
-  for (const r of rows) {
-    const n = (seen.get(r.host_id) ?? 0) + 1;
-    seen.set(r.host_id, n);
-    const tooOld = maxAgeDays > 0 && now - r.created_at > maxAgeDays * 86_400_000;
-    if (n > keepPerHost || (tooOld && n > 1)) out.push(rowToSnapshot(r));
-  }
-  return out;
-}
-
 // ---- inventory after a change --------------------------------------------------------------------------------
 
 /**
@@ -475,12 +361,6 @@ export function recordPackageChange(
   })();
 }
 
-/** After a rollback the approvals of what was undone are revoked: the update is pending again, not approved. */
-export function revokeApprovals(db: Db, approvalIds: readonly number[]): void {
-  const stmt = db.prepare(`UPDATE approvals SET state = 'revoked' WHERE id = ?`);
-  for (const id of approvalIds) stmt.run(id);
-}
-
 export function deploymentItemsFor(db: Db, deploymentId: number, hostId: number): (PlanItem & { state: string })[] {
   return (
     db
@@ -496,24 +376,7 @@ export function targetRow(db: Db, deploymentId: number, hostId: number): { state
   return r && { state: r.state, step: r.step, snapshotId: r.snapshot_id, ring: r.ring };
 }
 
-/** Windows: open updates whose KB is now installed are fixed; returns how many. */
-export function resolveInstalledKbs(db: Db, hostId: number, kbs: readonly string[], now = Date.now()): number {
-  const stmt = db.prepare('UPDATE pending_updates SET resolved_at = ? WHERE host_id = ? AND package = ? AND resolved_at IS NULL');
-  return db.transaction(() => kbs.reduce((n, kb) => n + stmt.run(now, hostId, kb).changes, 0))();
-}
-
-/** Windows: after a KB was removed, its update (this exact identity) is pending again. */
-export function reopenRemovedKbs(db: Db, hostId: number, items: readonly { package: string; toVersion: string }[]): void {
-  const stmt = db.prepare('UPDATE pending_updates SET resolved_at = NULL WHERE host_id = ? AND package = ? AND candidate_version = ? AND resolved_at IS NOT NULL');
-  db.transaction(() => {
-    for (const i of items) stmt.run(hostId, i.package, i.toVersion);
-  })();
-}
-
-/** Windows: application upgrades done through winget are fixed (this exact version). */
-export function resolveUpgradedApps(db: Db, hostId: number, items: readonly { package: string; toVersion: string }[], now = Date.now()): void {
-  const stmt = db.prepare('UPDATE pending_updates SET resolved_at = ? WHERE host_id = ? AND package = ? AND candidate_version = ? AND resolved_at IS NULL');
-  db.transaction(() => {
-    for (const i of items) stmt.run(now, hostId, i.package, i.toVersion);
-  })();
+/** Whether a machine must restart, and why, as a deployment or a rollback left it. */
+export function setHostReboot(db: Db, hostId: number, required: boolean, reasons: readonly string[]): void {
+  db.prepare('UPDATE hosts SET reboot_required = ?, reboot_reasons = ? WHERE id = ?').run(required ? 1 : 0, JSON.stringify(reasons), hostId);
 }

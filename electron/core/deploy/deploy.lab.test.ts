@@ -110,7 +110,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     const kept = await sh('fixture', 'cd /var/cache/apt/archives && find . -maxdepth 1 -type f -name "pw-fixture-*" | sort | while read -r f; do cmp -s "$f" "/srv/pw-fixture-repo/pool/$f" && echo "$f"; done');
     expect(kept.stdout.trim().split('\n')).toEqual(FIXTURE_PACKAGES.map((p) => `./${p.name}_${p.installed}_all.deb`).sort());
     const log = ((await core.call('jobs/log', { id: d.jobId! })) as { message: string }[]).map((l) => l.message).join('\n');
-    expect(log).toMatch(/rollback \.debs kept: 3$/m);
+    expect(log).toMatch(/rollback packages kept: 3$/m);
 
     // The rollback needs no repository: with the fixture repository gone, it installs the kept .debs.
     await sh('fixture', 'sudo mv /srv/pw-fixture-repo /srv/pw-fixture-repo.away');

@@ -45,7 +45,7 @@ describe('deployment plans', () => {
   });
 
   it('skips machines it cannot deploy to, with the reason', () => {
-    const hosts = [host(1, { platform: 'rhel', osName: 'Rocky Linux' }), host(2, { platform: null }), host(3, { pendingHostKey: 'SHA256:x' }), host(4)];
+    const hosts = [host(1, { platform: 'alpine', osName: 'Alpine Linux' }), host(2, { platform: null }), host(3, { pendingHostKey: 'SHA256:x' }), host(4)];
     const plan = buildPlan(input({
       hosts,
       hostIds: [1, 2, 3, 4],
@@ -53,7 +53,7 @@ describe('deployment plans', () => {
     }));
     expect(plan.rings).toEqual([]);
     expect(plan.skipped.map((s) => [s.hostId, s.reason])).toEqual([
-      [1, 'Deployment to Rocky Linux machines is not available yet (Debian, Ubuntu and Windows only)'],
+      [1, 'Deployment to Alpine Linux machines is not available yet (Patchwell deploys to Debian and Ubuntu, Windows)'],
       [2, 'Not assessed yet: assess it first'],
       [3, 'Its SSH host key changed: accept or investigate it first'],
       [4, 'No approved updates'],

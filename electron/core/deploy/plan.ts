@@ -4,6 +4,7 @@
  * again from the same rows when the user confirms, never trusting a plan sent back by the UI).
  */
 import type { Host, HostDeploySettings, MaintenanceWindows, PlanHost, PlanItem, PlanView } from '../../../shared/contract';
+import { deployableNames, deployerFor } from './deployers';
 import { nextWindow, windowsFor } from './window';
 
 export interface PlanInput {
@@ -55,8 +56,8 @@ export function buildPlan(input: PlanInput): PlanView {
       if (wanted) skipped.push({ hostId: h.id, label, reason: 'No approved updates' });
       continue;
     }
-    if (h.platform && h.platform !== 'debian' && h.platform !== 'windows') {
-      skipped.push({ hostId: h.id, label, reason: `Deployment to ${h.osName ?? h.platform} machines is not available yet (Debian, Ubuntu and Windows only)` });
+    if (h.platform && !deployerFor(h.platform)) {
+      skipped.push({ hostId: h.id, label, reason: `Deployment to ${h.osName ?? h.platform} machines is not available yet (Patchwell deploys to ${deployableNames().join(', ')})` });
       continue;
     }
     if (!h.platform) {

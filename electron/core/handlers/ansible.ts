@@ -1,7 +1,7 @@
 import { AppError } from '../../../shared/contract';
 import { inventoryYaml, playbookYaml } from '../ansible/ansible-export';
 import { appendAudit } from '../audit/audit-log';
-import { approvedItems } from '../deploy/deploy-queries';
+import { approvedItems } from '../deploy/approval-queries';
 import { listHosts } from '../hosts/host-queries';
 import type { HandlerMap } from './types';
 

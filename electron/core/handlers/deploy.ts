@@ -1,9 +1,10 @@
 import { AppError, type PlanView, type SnapshotRetention } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
+import { approvedItems } from '../deploy/approval-queries';
 import {
-  approvedItems, createDeployment, getDeployment, getDeploySettings, listDeployments, listSnapshots, listWindows,
-  setDeploySettings, setDeploymentJob, setDeploymentState, setSnapshotState, setWindows, snapshotsToPrune,
+  createDeployment, getDeployment, getDeploySettings, listDeployments, listWindows, setDeploySettings, setDeploymentJob, setDeploymentState, setWindows,
 } from '../deploy/deploy-queries';
+import { listSnapshots, setSnapshotState, snapshotsToPrune } from '../deploy/snapshot-queries';
 import { deployJob, rollbackJob } from '../deploy/deploy-job';
 import { buildPlan, hostLabel } from '../deploy/plan';
 import { isTimeZone } from '../deploy/window';

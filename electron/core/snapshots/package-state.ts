@@ -2,9 +2,8 @@
  * The package-state snapshot: every installed package and version before a change, and the restore that
  * brings a machine back to it (downgrade what changed, reinstall what went, remove what came).
  */
-import type { DebianPlatform } from '../platforms/debian';
 import { run } from '../platforms/exec-util';
-import type { ExactItem, InstalledPackage } from '../platforms/platform';
+import type { ExactItem, InstalledPackage, Platform } from '../platforms/platform';
 import type { Remote } from '../platforms/remote';
 import { assertValid, isDebianArch, isDebianPackageName } from '../platforms/validate';
 
@@ -43,28 +42,36 @@ export function describeDiff(d: PackageDiff): string {
   return parts.join('; ') || 'nothing differs';
 }
 
+/** How a platform puts versions back and removes what came since: the deployer's package manager. */
+export interface RestoreOps {
+  restore(items: readonly (ExactItem & { arch: string })[]): Promise<{ ok: boolean; errors: string[]; exitCode: number | null }>;
+  remove(keys: readonly string[]): Promise<void>;
+  /** The package manager's name, for the log. */
+  name: string;
+}
+
 /**
- * Brings the package set back to `before`: one apt run for the versions (downgrades allowed, from the .debs
- * kept in apt's cache when no repository offers them any more), one for what was added. Returns the diff
- * left afterwards: empty when the machine is exactly as it was.
+ * Brings the package set back to `before`: one run of the package manager for the versions (downgrades allowed,
+ * from the packages kept on the machine when no repository offers them any more), one for what was added.
+ * Returns the diff left afterwards: empty when the machine is exactly as it was.
  */
-export async function restorePackages(remote: Remote, platform: DebianPlatform, before: readonly PackageVersion[], log: (m: string) => void): Promise<PackageDiff> {
+export async function restorePackages(remote: Remote, platform: Platform, before: readonly PackageVersion[], log: (m: string) => void, ops: RestoreOps): Promise<PackageDiff> {
   const diff = diffPackages(before, await platform.installedPackages(remote));
   log(`Package state differs from the snapshot: ${describeDiff(diff)}`);
   if (diff.restore.length > 0) {
-    const r = await platform.downgradeExact(remote, diff.restore);
-    if (!r.ok) log(`apt-get could not restore every version: ${r.errors.slice(0, 3).join(' / ') || `exit ${r.exitCode}`}`);
+    const r = await ops.restore(diff.restore);
+    if (!r.ok) log(`${ops.name} could not restore every version: ${r.errors.slice(0, 3).join(' / ') || `exit ${r.exitCode}`}`);
   }
-  if (diff.remove.length > 0) {
-    for (const k of diff.remove) {
-      const [name = '', arch = ''] = k.split(':');
-      assertValid('Debian package name', name, isDebianPackageName);
-      assertValid('Debian architecture', arch, isDebianArch);
-    }
-    await run(remote, ['apt-get', 'remove', '-y', '-q', '--', ...diff.remove], {
-      sudo: true,
-      timeoutMs: 30 * 60_000,
-    });
-  }
+  if (diff.remove.length > 0) await ops.remove(diff.remove);
   return diffPackages(before, await platform.installedPackages(remote));
+}
+
+/** Debian: removes packages installed since the snapshot ("name:arch"), each checked against dpkg's rules first. */
+export async function aptRemove(remote: Remote, keys: readonly string[]): Promise<void> {
+  for (const k of keys) {
+    const [name = '', arch = ''] = k.split(':');
+    assertValid('Debian package name', name, isDebianPackageName);
+    assertValid('Debian architecture', arch, isDebianArch);
+  }
+  await run(remote, ['apt-get', 'remove', '-y', '-q', '--', ...keys], { sudo: true, timeoutMs: 30 * 60_000 });
 }

@@ -1,0 +1,166 @@
+/**
+ * The one step pipeline every deployer runs through: preflight → snapshot → install → verify → reboot (when
+ * needed and allowed) → record; and its rollback and repair. Every step is written before it starts, so after a
+ * crash the user sees where each machine stopped. A failed install or verification rolls the machine back from
+ * its snapshot, in a fresh session (the failure may have been the connection itself), and checks the rollback.
+ */
+import { appendAudit } from '../../audit/audit-log';
+import { markApprovalsDeployed, revokeApprovals } from '../approval-queries';
+import { setItemResults, type TargetPatch } from '../deploy-queries';
+import { getSnapshot, getSnapshotMeta, insertSnapshot, setSnapshotState } from '../snapshot-queries';
+import { failureOf, StepError, type AnyDeployer, type MachineContext, type MachineOutcome, type Verified } from './types';
+
+type Step = NonNullable<TargetPatch['step']>;
+
+export function auditMachine(m: MachineContext, action: string, details: Record<string, unknown>, actor: 'user' | 'system' = 'user'): void {
+  appendAudit(m.s.db, { actor, action, targetType: 'host', targetId: m.host.id, details: { deploymentId: m.deploymentId, ...details } });
+}
+
+export const approvalIds = (m: MachineContext): number[] => m.items.map((i) => i.approvalId).filter((id) => id > 0);
+
+export async function deployWith(d: AnyDeployer, m: MachineContext): Promise<MachineOutcome> {
+  let step: Step = 'preflight';
+  let snapshotId: number | null = null;
+  let changed = false;
+  const timings: string[] = [];
+  let stepStarted = Date.now();
+  const enter = (next: Step): void => {
+    timings.push(`${step} ${((Date.now() - stepStarted) / 1000).toFixed(1)} s`);
+    stepStarted = Date.now();
+    step = next;
+    m.report({ state: 'running', step });
+  };
+  const began = Date.now();
+  m.report({ state: 'running', step: 'preflight', started: true, failure: null });
+  try {
+    let verified: Verified<unknown> = await d.session(m, async (session) => {
+      const pre: unknown = await d.preflight(m, session);
+
+      enter('snapshot');
+      const snap = await d.snapshot(m, session, pre);
+      snapshotId = insertSnapshot(m.s.db, { hostId: m.host.id, deploymentId: m.deploymentId, provider: snap.provider, ref: snap.ref, sizeBytes: snap.sizeBytes, meta: snap.meta });
+      m.report({ snapshotId });
+      auditMachine(m, 'deploy.snapshot', { snapshotId, provider: snap.provider, ref: snap.ref, ...snap.audit });
+      m.log(snap.level ?? 'info', snap.message);
+
+      enter('install');
+      changed = true;
+      const done = await d.install(m, session, pre);
+      setItemResults(m.s.db, m.deploymentId, m.host.id, done.items);
+      auditMachine(m, 'deploy.install', done.audit);
+      if (done.failure) throw done.failure;
+      m.log('info', done.message);
+
+      enter('verify');
+      return d.verify(m, session, pre);
+    });
+    let rebooted = false;
+    if (verified.reboot.needed) {
+      if (m.settings.allowReboot) {
+        enter('reboot');
+        verified = await d.reboot(m, verified);
+        rebooted = true;
+      } else {
+        m.log('warn', `A reboot is needed (${verified.reboot.reasons.join('; ') || 'the update asked for one'}) and is not allowed on this machine: restart it in its next window`);
+      }
+    }
+    m.s.db.transaction(() => {
+      d.record(m, verified, rebooted);
+      markApprovalsDeployed(m.s.db, approvalIds(m));
+    })();
+    enter('done');
+    m.log('info', `Done in ${((Date.now() - began) / 1000).toFixed(1)} s (${timings.join(', ')})`);
+    m.report({ state: 'succeeded', step: 'done', finished: true });
+    return 'succeeded';
+  } catch (err) {
+    return failAndRollBack(m, err, step, changed ? snapshotId : null, d.rollbackAnnouncement, (mm, id, why, reason) => rollbackWith(d, mm, id, why, reason));
+  }
+}
+
+/**
+ * After a failed step: a machine not changed yet (or without a snapshot) is failed as it is; a changed one is
+ * rolled back by `rollback` and checked, and ends rolled back or needing attention.
+ */
+export async function failAndRollBack(
+  m: MachineContext,
+  err: unknown,
+  step: string,
+  snapshotId: number | null,
+  announce: string,
+  rollback: (m: MachineContext, snapshotId: number, why: 'automatic', reason: string) => Promise<boolean>,
+): Promise<MachineOutcome> {
+  const failure = failureOf(err, step);
+  m.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''));
+  if (snapshotId === null) {
+    m.report({ state: 'failed', failure, finished: true });
+    return 'failed';
+  }
+  m.report({ state: 'running', step: 'rollback', failure });
+  m.log('warn', announce);
+  const ok = await rollback(m, snapshotId, 'automatic', failure.message);
+  m.report({ state: ok ? 'rolled-back' : 'rollback-failed', finished: true, failure });
+  return ok ? 'rolled-back' : 'rollback-failed';
+}
+
+/** Restores a machine from a snapshot, checks the result and records it; false when the machine is not as it was. */
+export async function rollbackWith(d: AnyDeployer, m: MachineContext, snapshotId: number, why: 'automatic' | 'manual', reason: string): Promise<boolean> {
+  const snapshot = getSnapshot(m.s.db, snapshotId);
+  const meta = getSnapshotMeta(m.s.db, snapshotId);
+  if (!snapshot || !meta) {
+    m.log('error', `Snapshot ${snapshotId} is gone: nothing to roll back to`);
+    return false;
+  }
+  try {
+    const r = await d.session(m, (session) => d.restore(m, session, snapshot, meta));
+    m.s.db.transaction(() => {
+      setSnapshotState(m.s.db, snapshotId, r.ok ? 'restored' : 'failed');
+      setItemResults(m.s.db, m.deploymentId, m.host.id, r.items);
+      r.record?.();
+      if (r.ok) revokeApprovals(m.s.db, approvalIds(m));
+      auditMachine(m, r.ok ? 'deploy.rollback' : 'deploy.rollback-failed', { snapshotId, provider: snapshot.provider, reason, ...r.audit }, why === 'automatic' ? 'system' : 'user');
+    })();
+    for (const line of r.messages) m.log(line.level, line.text);
+    return r.ok;
+  } catch (err) {
+    const f = failureOf(err, 'rollback');
+    m.log('error', `${f.message}${f.stderrTail ? `\n${f.stderrTail}` : ''}`);
+    auditMachine(m, 'deploy.rollback-failed', { snapshotId, error: f.message }, 'system');
+    return false;
+  }
+}
+
+/**
+ * A machine that was mid-change when Patchwell stopped: the deployer settles and checks it. As approved →
+ * succeeded; otherwise rolled back from its snapshot when it has one.
+ */
+export async function repairWith(d: AnyDeployer, m: MachineContext, snapshotId: number | null): Promise<MachineOutcome> {
+  m.report({ state: 'running', step: 'repair', started: true });
+  try {
+    const verdict = await d.session(m, (session) => d.check(m, session, snapshotId));
+    if (verdict.ok) {
+      m.log('info', verdict.message);
+      m.report({ state: 'succeeded', step: 'done', finished: true, failure: null });
+      return 'succeeded';
+    }
+    m.log('warn', verdict.problem);
+    const failure = failureOf(new StepError(verdict.problem), 'repair');
+    if (snapshotId === null) {
+      m.report({ state: 'failed', finished: true, failure });
+      return 'failed';
+    }
+    m.report({ state: 'running', step: 'rollback' });
+    const ok = await rollbackWith(d, m, snapshotId, 'automatic', verdict.problem);
+    m.report({ state: ok ? 'rolled-back' : 'rollback-failed', finished: true, failure });
+    return ok ? 'rolled-back' : 'rollback-failed';
+  } catch (err) {
+    const failure = failureOf(err, 'repair');
+    m.log('error', failure.message);
+    m.report({ state: 'interrupted', failure, finished: true });
+    return 'failed';
+  }
+}
+
+/** For resume: which machines need a repair rather than a fresh start. */
+export function needsRepair(step: string | null): boolean {
+  return step === 'install' || step === 'verify' || step === 'reboot' || step === 'rollback' || step === 'repair';
+}
