@@ -3,10 +3,12 @@
  * platform without a deployer is assessed but not deployed to (the plan says why).
  */
 import { debianDeployer } from './debian';
+import { rpmDeployer } from './rpm';
+import { suseDeployer } from './suse';
 import type { AnyDeployer } from './types';
 import { windowsDeployer } from './windows';
 
-const deployers: readonly AnyDeployer[] = [debianDeployer, windowsDeployer];
+const deployers: readonly AnyDeployer[] = [debianDeployer, rpmDeployer, suseDeployer, windowsDeployer];
 
 /** The deployer for a machine's platform; null when none exists. */
 export function deployerFor(platform: string | null): AnyDeployer | null {

@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalRemote } from '../../platforms/local-remote';
+import { KEEP_DIR, RPM_KEEP_SCRIPT, RPM_RESTORE_SCRIPT, rpmFileName, rpmSpec } from './rpm-common';
+
+/**
+ * The scripts run in a real sh against stand-in dnf/zypper/rpm commands on PATH that record their arguments,
+ * with the keep folder moved into a temporary directory (the only change made to the script text).
+ */
+let tmp: string;
+let bin: string;
+let keep: string;
+const remote = new LocalRemote();
+
+function shim(name: string, body: string): void {
+  fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+}
+
+function script(text: string): string {
+  expect(text).toContain(`dir=${KEEP_DIR}`);
+  return text.replace(`dir=${KEEP_DIR}`, `dir=${keep}`).replace('chown root:root "$dir" && ', '');
+}
+
+const env = (): Record<string, string> => ({ PATH: `${bin}:/usr/bin:/bin`, LOG: path.join(tmp, 'calls') });
+const calls = (): string[] => (fs.existsSync(path.join(tmp, 'calls')) ? fs.readFileSync(path.join(tmp, 'calls'), 'utf8').trim().split('\n') : []);
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-rpm-'));
+  bin = path.join(tmp, 'bin');
+  keep = path.join(tmp, 'keep');
+  fs.mkdirSync(bin);
+  shim('rpm', 'echo "rpm $*" >> "$LOG"; exit 0');
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('rpm file names and specs', () => {
+  it('names files without the epoch, as repositories do, and specs with it', () => {
+    const i = { name: 'openssl-libs', version: '1:3.0.7-27.el9', arch: 'x86_64' };
+    expect(rpmFileName(i)).toBe('openssl-libs-3.0.7-27.el9.x86_64.rpm');
+    expect(rpmSpec('dnf', i)).toBe('openssl-libs-1:3.0.7-27.el9.x86_64');
+    expect(rpmSpec('zypper', i)).toBe('openssl-libs.x86_64=1:3.0.7-27.el9');
+  });
+});
+
+describe('keeping the old packages', () => {
+  it('keeps what dnf downloads, says what it already had and what no repository offers', async () => {
+    // dnf "downloads" only pw-a; pw-b is kept already; pw-c is offered nowhere.
+    shim('dnf', 'echo "dnf $*" >> "$LOG"; for a in "$@"; do case "$a" in --downloaddir=*) d=${a#--downloaddir=};; esac; done; case "$*" in *pw-a-1.0-1.noarch*) echo x > "$d/pw-a-1.0-1.noarch.rpm"; exit 0;; esac; exit 1');
+    fs.mkdirSync(keep, { recursive: true });
+    fs.writeFileSync(path.join(keep, 'pw-b-2.0-1.noarch.rpm'), 'kept');
+    const r = await remote.script(script(RPM_KEEP_SCRIPT), ['dnf', 'pw-a-1.0-1.noarch.rpm', 'pw-a-1.0-1.noarch', 'pw-b-2.0-1.noarch.rpm', 'pw-b-2.0-1.noarch', 'pw-c-3.0-1.noarch.rpm', 'pw-c-3.0-1.noarch'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['downloaded pw-a-1.0-1.noarch.rpm', 'present pw-b-2.0-1.noarch.rpm', 'unavailable pw-c-3.0-1.noarch.rpm']);
+    expect(fs.readFileSync(path.join(keep, 'pw-a-1.0-1.noarch.rpm'), 'utf8')).toBe('x\n');
+    expect((fs.statSync(keep).mode & 0o777).toString(8)).toBe('700');
+    // No temporary folder is left behind.
+    expect(fs.readdirSync(keep).sort()).toEqual(['pw-a-1.0-1.noarch.rpm', 'pw-b-2.0-1.noarch.rpm']);
+    expect(calls().filter((c) => c.startsWith('dnf'))).toEqual([
+      expect.stringContaining('reinstall --downloadonly'),
+      expect.stringContaining('reinstall --downloadonly'),
+    ]);
+  });
+
+  it('does not trust a symbolic link in the keep folder', async () => {
+    shim('dnf', 'exit 1');
+    fs.mkdirSync(keep, { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'elsewhere.rpm'), 'planted');
+    fs.symlinkSync(path.join(tmp, 'elsewhere.rpm'), path.join(keep, 'pw-a-1.0-1.noarch.rpm'));
+    const r = await remote.script(script(RPM_KEEP_SCRIPT), ['dnf', 'pw-a-1.0-1.noarch.rpm', 'pw-a-1.0-1.noarch'], { env: env() });
+    expect(r.stdout.trim()).toBe('unavailable pw-a-1.0-1.noarch.rpm');
+  });
+});
+
+describe('restoring versions', () => {
+  beforeEach(() => {
+    fs.mkdirSync(keep, { recursive: true });
+    fs.writeFileSync(path.join(keep, 'pw-a-1.0-1.noarch.rpm'), 'kept');
+    shim('dnf', 'echo "dnf $*" >> "$LOG"');
+    shim('zypper', 'echo "zypper $*" >> "$LOG"');
+  });
+  const args = ['pw-a-1.0-1.noarch.rpm', 'pw-a-1.0-1.noarch', 'pw-b-2.0-1.noarch.rpm', 'pw-b-2.0-1.noarch'];
+
+  it('installs kept files where it has them and exact versions from the repositories otherwise, signatures checked', async () => {
+    const r = await remote.script(script(RPM_RESTORE_SCRIPT), ['dnf', 'kept', ...args], { env: env() });
+    expect(r.code).toBe(0);
+    expect(calls()).toEqual([`dnf -y --setopt=localpkg_gpgcheck=1 install ${keep}/pw-a-1.0-1.noarch.rpm pw-b-2.0-1.noarch`]);
+  });
+
+  it('uses only the repositories in repo mode, and zypper allows the downgrade', async () => {
+    await remote.script(script(RPM_RESTORE_SCRIPT), ['zypper', 'repo', 'pw-a-1.0-1.noarch.rpm', 'pw-a.noarch=1.0-1', 'pw-b-2.0-1.noarch.rpm', 'pw-b.noarch=2.0-1'], { env: env() });
+    expect(calls()).toEqual(['zypper --non-interactive install --oldpackage --no-recommends pw-a.noarch=1.0-1 pw-b.noarch=2.0-1']);
+  });
+});
