@@ -11,7 +11,7 @@ import type { DeploymentDetail, Host, JobLogLine, PendingUpdateView } from '../.
 import { FIXTURE_PACKAGES } from '../../../e2e/lab/index';
 import { vmDown, type LabVm } from '../../../e2e/lab/vm';
 import type { Core } from '../core';
-import { startVmUnderTest, vmTestsEnabled, type VmUnderTest } from './lab-vm-support';
+import { startVmUnderTest, vmTestsEnabled, type VmUnderTest } from '../../../e2e/lab/vm-support';
 
 let vm: LabVm;
 let core: Core;

@@ -12,7 +12,7 @@ import type { DeploymentDetail, JobLogLine, PendingUpdateView } from '../../../s
 import { FIXTURE_PACKAGES } from '../../../e2e/lab/index';
 import { LVM_VG, vmDown } from '../../../e2e/lab/vm';
 import type { Core } from '../core';
-import { startVmUnderTest, vmTestsEnabled, type VmUnderTest } from '../deploy/lab-vm-support';
+import { startVmUnderTest, vmTestsEnabled, type VmUnderTest } from '../../../e2e/lab/vm-support';
 
 let core: Core;
 let hostId: number;

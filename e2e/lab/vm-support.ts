@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Host } from '../../../shared/contract';
-import { labEnabled } from '../../../e2e/lab/test-support';
-import { vmAvailable, vmUp, type LabVm, type VmVariant } from '../../../e2e/lab/vm';
-import { createCore, type Core } from '../core';
-import { connectSsh } from '../transports/ssh';
+import type { Host } from '../../shared/contract';
+import { labEnabled } from './test-support';
+import { vmAvailable, vmUp, type LabVm, type VmVariant } from './vm';
+import { createCore, type Core } from '../../electron/core/core';
+import { connectSsh } from '../../electron/core/transports/ssh';
 
 const available = vmAvailable();
 if (labEnabled && !available.ok && !process.env.CI) console.warn(`lab VM tests skipped here: ${available.reason}`);
