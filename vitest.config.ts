@@ -9,6 +9,9 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          // Some tests parse real-size data or print a report: on a loaded 2-core machine vitest's 5 s default
+          // failed them for load alone. A hang still fails, 30 s later.
+          testTimeout: 30_000,
           include: ['electron/**/*.test.ts', 'shared/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['**/*.lab.test.ts', '**/node_modules/**'],
         },

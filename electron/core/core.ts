@@ -11,6 +11,7 @@ import { closeDatabase, openDatabase } from './db/open';
 import { EventBus } from './event-bus';
 import { JobRunner } from './jobs/job-runner';
 import { markInterrupted } from './jobs/job-queries';
+import { processAlive, ProcessRegistration } from './jobs/leases';
 import { markScansInterrupted } from './discovery/discovery-queries';
 import { interruptRunningDeployments } from './deploy/deploy-queries';
 import { startScheduler } from './reports/schedules';
@@ -52,6 +53,8 @@ export interface CoreOptions {
    * its jobs are not dead.
    */
   owner?: boolean;
+  /** What this process is, for the record of who holds a machine (app, host, cli); default app, or cli when not owner. */
+  processKind?: string;
 }
 
 export interface Core {
@@ -77,14 +80,17 @@ export function createCore(options: CoreOptions): Core {
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(path.join(options.dataDir, 'patchwell.db'));
   const owner = options.owner ?? true;
-  const interruptedJobIds = owner ? markInterrupted(db) : [];
+  // Registered first, so the recovery below can tell a dead process's jobs from a live one's.
+  const registration = new ProcessRegistration(db, options.processKind ?? (owner ? 'app' : 'cli')).start();
+  const alive = (id: string): boolean => id === registration.id || processAlive(db, id);
+  const interruptedJobIds = owner ? markInterrupted(db, Date.now(), alive) : [];
   if (owner) {
-    markScansInterrupted(db);
-    interruptRunningDeployments(db);
+    markScansInterrupted(db, Date.now(), alive);
+    interruptRunningDeployments(db, Date.now(), alive);
   }
   ensureBundledKev(db, options.resourcesDir ?? path.resolve('resources'));
   const events = new EventBus();
-  const jobs = new JobRunner(db, events, options.throttleMs);
+  const jobs = new JobRunner(db, events, options.throttleMs, registration.id);
   const vault = new Vault(db, options.dataDir, options.vaultKey);
   const services: CoreServices = {
     db,
@@ -94,6 +100,7 @@ export function createCore(options: CoreOptions): Core {
     connections: new ConnectionManager(db, vault, events, options.maxConnections ?? 16),
     scanOverrides: options.scanOverrides,
     dataDir: options.dataDir,
+    processId: registration.id,
     version: typeof __PATCHWELL_VERSION__ === 'string' ? __PATCHWELL_VERSION__ : '0.0.0-dev',
     runtime: options.runtime,
     ...(options.pdfPrinter ? { pdfPrinter: options.pdfPrinter } : {}),
@@ -117,6 +124,7 @@ export function createCore(options: CoreOptions): Core {
       stopPolicies();
       stopTrend();
       await jobs.stopAll();
+      registration.stop();
       closeDatabase(db);
     },
   };

@@ -15,6 +15,8 @@ export interface CoreServices {
   vault: Vault;
   connections: ConnectionManager;
   dataDir: string;
+  /** This process, as it holds machine leases and owns jobs (core_processes.id). */
+  processId: string;
   version: string;
   runtime: 'electron' | 'browser';
   /** Prints report HTML to PDF; absent: the system Chromium is looked for at each report. */

@@ -12,6 +12,7 @@ import type { Platform } from '../platforms/platform';
 import {
   sshPowerShell, toFacts, toInstalledPackages, toPendingUpdate, windowsFacts, windowsInstalled, wingetPendingUpdate, wingetUpgrades, wuaSearch, type PsRunner,
 } from '../platforms/windows/windows-module';
+import { acquireLease, busyMessage, releaseLease } from '../jobs/leases';
 import type { CoreServices } from '../services';
 import { recordAssessment, recordFailedAssessment } from './assessment-queries';
 import { sqliteChangelogCache } from './changelog-cache';
@@ -33,6 +34,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
   return async (ctx) => {
     let done = 0;
     let ok = 0;
+    let busy = 0;
     ctx.progress(0, hosts.length);
     for (const h of hosts) ctx.target(h.address, { hostId: h.id, state: 'pending', total: STEPS.length });
 
@@ -47,6 +49,16 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
           step = next;
           ctx.target(key, { state: 'running', step, current: STEPS.indexOf(next) });
         };
+        // An assessment runs apt-get update as root: never while another job changes the machine.
+        const lease = acquireLease(s.db, host.id, { holder: s.processId, jobId: ctx.jobId, purpose: `assessment job ${ctx.jobId}` });
+        if (!lease.ok) {
+          busy++;
+          const message = `Not assessed: ${busyMessage(lease)}`;
+          ctx.target(key, { state: 'skipped', step: 'busy', failure: { command: null, exitCode: null, stderrTail: '', message } });
+          ctx.log('warn', message, key);
+          ctx.progress(++done);
+          return;
+        }
         try {
           enter('connect');
           // Windows: facts, hotfixes and applications, Windows Update as SYSTEM, winget; over WinRM or OpenSSH.
@@ -137,16 +149,17 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
           ctx.target(key, { state: 'failed', failure });
           ctx.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''), key);
         } finally {
+          releaseLease(s.db, host.id, s.processId);
           ctx.progress(++done);
         }
       },
       ctx.signal,
     );
     s.events.emit('inventory/changed', { hostIds: hosts.map((h) => h.id), reason: 'assessed' });
-    const failed = done - ok;
+    const failed = done - ok - busy;
     return {
-      state: failed === 0 ? 'succeeded' : ok === 0 ? 'failed' : 'partial',
-      summary: `${ok} of ${hosts.length} machines assessed${failed ? `, ${failed} failed` : ''}`,
+      state: failed + busy === 0 ? 'succeeded' : ok === 0 ? 'failed' : 'partial',
+      summary: `${ok} of ${hosts.length} machines assessed${failed ? `, ${failed} failed` : ''}${busy ? `, ${busy} left alone while another job works on ${busy === 1 ? 'it' : 'them'}` : ''}`,
     };
   };
 }

@@ -13,6 +13,7 @@ import {
 } from './deploy-queries';
 import { deployerFor, deployWith, needsRepair, repairWith, rollbackWith, type MachineContext, type MachineOutcome } from './deployers';
 import { StepError, failureOf } from './deployers/types';
+import { acquireLease, busyMessage, releaseLease } from '../jobs/leases';
 import { nextWindow, windowsFor } from './window';
 
 export interface DeployJobOptions {
@@ -23,6 +24,9 @@ export interface DeployJobOptions {
   pollMs?: number;
   localZone?: string;
 }
+
+/** How often a machine waiting for another job's lease looks again. */
+const LEASE_POLL_MS = 5_000;
 
 const STEP_INDEX: Record<string, number> = { preflight: 1, snapshot: 2, install: 3, verify: 4, reboot: 5, rollback: 5, repair: 4, done: 6 };
 
@@ -142,6 +146,7 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
       const active = new Map<number, Promise<void>>();
       const busyClusters = new Set<string>();
       const waitingLogged = new Set<number>();
+      const busyLogged = new Set<number>();
 
       while (queue.length > 0 || active.size > 0) {
         if (ctx.signal.aborted && queue.length > 0) {
@@ -173,6 +178,17 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
               continue;
             }
           }
+          // One job per machine, across processes: a machine another job works on waits for it.
+          const lease = acquireLease(s.db, h.hostId, { holder: s.processId, jobId: ctx.jobId, purpose: `deployment ${deploymentId}` });
+          if (!lease.ok) {
+            soonest = Math.min(soonest, Date.now() + LEASE_POLL_MS);
+            if (!busyLogged.has(h.hostId)) {
+              busyLogged.add(h.hostId);
+              ctx.target(host.address, { state: 'pending', step: 'waiting for machine' });
+              ctx.log('info', `Waiting: ${busyMessage(lease)}`, host.address);
+            }
+            continue;
+          }
           queue.splice(i--, 1);
           if (h.cluster) busyClusters.add(h.cluster);
           const row = targetRow(s.db, deploymentId, h.hostId)!;
@@ -193,6 +209,7 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
             tally[outcome]++;
             ctx.progress(++done);
           })().finally(() => {
+            releaseLease(s.db, h.hostId, s.processId);
             active.delete(h.hostId);
             if (h.cluster) busyClusters.delete(h.cluster);
           });
@@ -234,6 +251,8 @@ export function rollbackJob(s: CoreServices, originalId: number, rollbackId: num
       const settings = getDeploySettings(s.db, [hostId]).get(hostId);
       if (!host || !row || !settings) continue;
       ctx.target(host.address, { hostId, state: 'pending', total: 1 });
+      // A rollback waits for a job still working on the machine (a deployment mid-install) rather than racing it.
+      if (!(await waitForLease(s, ctx, hostId, host.address, `rollback ${rollbackId}`))) break;
       const items = deploymentItemsFor(s.db, originalId, hostId);
       const m = machineContext(s, ctx, rollbackId, host, settings, items, undefined);
       m.report({ state: 'running', step: 'rollback', started: true });
@@ -251,6 +270,7 @@ export function rollbackJob(s: CoreServices, originalId: number, rollbackId: num
         updateTarget(s.db, originalId, hostId, { state: success ? 'rolled-back' : 'rollback-failed' });
         if (success) ok++;
       }
+      releaseLease(s.db, hostId, s.processId);
       ctx.progress(++done);
     }
     const state = ok === hostIds.length ? 'succeeded' : ok > 0 ? 'partial' : 'failed';
@@ -260,4 +280,20 @@ export function rollbackJob(s: CoreServices, originalId: number, rollbackId: num
     s.events.emit('inventory/changed', { hostIds: [...hostIds], reason: 'rolled-back' });
     return { state, summary: `${ok} of ${hostIds.length} machines rolled back` };
   };
+}
+
+/** Takes the machine's lease, waiting while another job holds it; false when the job was cancelled meanwhile. */
+async function waitForLease(s: CoreServices, ctx: JobContext, hostId: number, key: string, purpose: string): Promise<boolean> {
+  let told = false;
+  for (;;) {
+    const lease = acquireLease(s.db, hostId, { holder: s.processId, jobId: ctx.jobId, purpose });
+    if (lease.ok) return true;
+    if (!told) {
+      told = true;
+      ctx.target(key, { state: 'pending', step: 'waiting for machine' });
+      ctx.log('info', `Waiting: ${busyMessage(lease)}`, key);
+    }
+    await sleep(LEASE_POLL_MS, ctx.signal);
+    if (ctx.signal.aborted) return false;
+  }
 }

@@ -307,9 +307,13 @@ export function getDeployment(db: Db, id: number): DeploymentDetail | undefined 
  * At start-up: deployments that were running when the process died become `interrupted`, and so do their
  * machines that were mid-step; each keeps the step it had reached so the user can resume or repair.
  */
-export function interruptRunningDeployments(db: Db, now = Date.now()): number[] {
+export function interruptRunningDeployments(db: Db, now = Date.now(), alive: (owner: string) => boolean = () => false): number[] {
   return db.transaction(() => {
-    const ids = (db.prepare(`SELECT id FROM deployments WHERE state IN ('running')`).all() as { id: number }[]).map((r) => r.id);
+    const ids = (
+      db.prepare(`SELECT d.id, j.owner FROM deployments d LEFT JOIN jobs j ON j.id = d.job_id WHERE d.state IN ('running')`).all() as { id: number; owner: string | null }[]
+    )
+      .filter((r) => r.owner === null || !alive(r.owner))
+      .map((r) => r.id);
     for (const id of ids) {
       db.prepare(`UPDATE deployment_targets SET state = 'interrupted', updated_at = ? WHERE deployment_id = ? AND state IN ('running')`).run(now, id);
       db.prepare(

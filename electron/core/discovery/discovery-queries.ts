@@ -92,8 +92,11 @@ export function finishScan(db: Db, id: number, status: Scan['status'], now = Dat
 }
 
 /** Scans left running by a process that died are shown as interrupted, like their jobs. */
-export function markScansInterrupted(db: Db, now = Date.now()): void {
-  db.prepare(`UPDATE scans SET status = 'interrupted', finished_at = ? WHERE status = 'running'`).run(now);
+/** Scans left running by a dead process (a live one's scans go on). */
+export function markScansInterrupted(db: Db, now = Date.now(), alive: (owner: string) => boolean = () => false): void {
+  const rows = db.prepare(`SELECT s.id, j.owner FROM scans s LEFT JOIN jobs j ON j.id = s.job_id WHERE s.status = 'running'`).all() as { id: number; owner: string | null }[];
+  const mark = db.prepare(`UPDATE scans SET status = 'interrupted', finished_at = ? WHERE id = ?`);
+  for (const r of rows) if (r.owner === null || !alive(r.owner)) mark.run(now, r.id);
 }
 
 export function listScans(db: Db, limit = 20): Scan[] {

@@ -58,10 +58,10 @@ function rowToTarget(r: TargetRow): JobTarget {
   };
 }
 
-export function insertJob(db: Db, kind: JobKind, title: string, args: unknown, now = Date.now()): number {
+export function insertJob(db: Db, kind: JobKind, title: string, args: unknown, now = Date.now(), owner: string | null = null): number {
   const info = db
-    .prepare(`INSERT INTO jobs (kind, title, state, args, created_at) VALUES (?, ?, 'queued', ?, ?)`)
-    .run(kind, title, JSON.stringify(args ?? null), now);
+    .prepare(`INSERT INTO jobs (kind, title, state, args, created_at, owner) VALUES (?, ?, 'queued', ?, ?, ?)`)
+    .run(kind, title, JSON.stringify(args ?? null), now, owner);
   return Number(info.lastInsertRowid);
 }
 
@@ -145,14 +145,15 @@ export function listLogLines(db: Db, jobId: number, afterId: number, limit = 200
 }
 
 /**
- * Start-up recovery: a job still marked queued or running belonged to a process that died. It becomes
- * `interrupted`, and so do its unfinished targets, which keep the step they had reached.
+ * Start-up recovery: a job still marked queued or running whose process died becomes `interrupted`, and so do
+ * its unfinished targets, which keep the step they had reached. A job of a process that still runs (the app
+ * while the command line or the headless host starts on the same folder) is left alone.
  */
-export function markInterrupted(db: Db, now = Date.now()): number[] {
+export function markInterrupted(db: Db, now = Date.now(), alive: (owner: string) => boolean = () => false): number[] {
   return db.transaction(() => {
-    const ids = (db.prepare(`SELECT id FROM jobs WHERE state IN ('queued','running')`).all() as { id: number }[]).map(
-      (r) => r.id,
-    );
+    const ids = (db.prepare(`SELECT id, owner FROM jobs WHERE state IN ('queued','running')`).all() as { id: number; owner: string | null }[])
+      .filter((r) => r.owner === null || !alive(r.owner))
+      .map((r) => r.id);
     const markJob = db.prepare(
       `UPDATE jobs SET state = 'interrupted', finished_at = ?, error = COALESCE(error, ?) WHERE id = ?`,
     );

@@ -56,11 +56,13 @@ export class JobRunner {
     private readonly db: Db,
     private readonly events: EventSink,
     private readonly throttleMs = 200,
+    /** The process that runs these jobs (core_processes.id), recorded on each. */
+    private readonly owner: string | null = null,
   ) {}
 
   /** Creates the job row and starts the handler on the next tick; returns the job id at once. */
   start(kind: JobKind, title: string, args: unknown, handler: JobHandler): number {
-    const id = insertJob(this.db, kind, title, args);
+    const id = insertJob(this.db, kind, title, args, Date.now(), this.owner);
     const job = getJob(this.db, id)!;
     const entry: Live = {
       job,

@@ -12,6 +12,7 @@ import { sql as policyRules } from './0007-policy-rules';
 import { sql as fleetTrend } from './0008-fleet-trend';
 import { sql as vendorIntel } from './0009-vendor-intel-and-exposure';
 import { sql as osvVendorSeverity } from './0010-osv-vendor-severity';
+import { sql as machineLeases } from './0011-machine-leases';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -31,6 +32,7 @@ export const migrations: readonly Migration[] = [
   { version: 8, name: '0008-fleet-trend', sql: fleetTrend },
   { version: 9, name: '0009-vendor-intel-and-exposure', sql: vendorIntel },
   { version: 10, name: '0010-osv-vendor-severity', sql: osvVendorSeverity },
+  { version: 11, name: '0011-machine-leases', sql: machineLeases },
 ];
 
 /** The schema version this build of the app understands. */
