@@ -14,8 +14,11 @@ import { buildChallenge, verifyAuthenticate, type ChannelBindingPolicy, type Cre
 import { NtlmSession } from '../ntlm-session';
 
 export type Misbehaviour = 'none' | 'timed-out-once' | 'access-denied' | 'truncate' | 'wrong-signature' | 'entities' | 'deep-nesting';
-/** A command's output; with `chunks`, each Receive returns the next chunk of stdout and the last one ends it. */
-export interface CommandReply { stdout: string; stderr?: string; exitCode: number; chunks?: string[] }
+/**
+ * A command's output; with `chunks`, each Receive returns the next chunk of stdout and the last one ends it;
+ * with `endless`, every Receive returns that stdout and the command never ends (a host streaming without end).
+ */
+export interface CommandReply { stdout: string; stderr?: string; exitCode: number; chunks?: string[]; endless?: string }
 export type ShellAction = 'Create' | 'Command' | 'Receive' | 'Signal' | 'Delete';
 
 /**
@@ -43,6 +46,8 @@ export class WinrmTestServer {
   readonly dropped: { action: ShellAction; when: DropRule['when'] }[] = [];
   /** Completed NTLM handshakes (one per connection signed in). */
   handshakes = 0;
+  /** Receive replies sent for an `endless` command. */
+  endlessReplies = 0;
   private readonly rules: DropRule[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly conns = new WeakMap<Socket, Conn>();
@@ -183,6 +188,10 @@ export class WinrmTestServer {
         const id = first(env, 'rsp:DesiredStream')?.attrs.CommandId ?? '';
         const p = this.pending ?? { stdout: '', exitCode: 0 };
         const stream = (name: string, text: string): string => `<rsp:Stream Name="${name}" CommandId="${id}">${Buffer.from(text).toString('base64')}</rsp:Stream>`;
+        if (p.endless !== undefined) {
+          this.endlessReplies++;
+          return { status: 200, xml: wrap(`<rsp:ReceiveResponse>${stream('stdout', p.endless)}<rsp:CommandState CommandId="${id}" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running"/></rsp:ReceiveResponse>`) };
+        }
         if (p.chunks && p.chunks.length > 1) {
           const next = p.chunks.shift()!;
           return { status: 200, xml: wrap(`<rsp:ReceiveResponse>${stream('stdout', next)}<rsp:CommandState CommandId="${id}" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running"/></rsp:ReceiveResponse>`) };
