@@ -13,7 +13,8 @@ import { channelBindingsHash } from '../channel-binding';
 import { buildChallenge, verifyAuthenticate, type ChannelBindingPolicy, type Credentials } from '../ntlm';
 import { NtlmSession } from '../ntlm-session';
 
-export type Misbehaviour = 'none' | 'timed-out-once' | 'access-denied' | 'truncate' | 'wrong-signature' | 'entities' | 'deep-nesting';
+/** 'timed-out-code-only-once': a Receive timeout carrying only the WSManFault code 2150858793, no TimedOut subcode. */
+export type Misbehaviour = 'none' | 'timed-out-once' | 'timed-out-code-only-once' | 'access-denied' | 'truncate' | 'wrong-signature' | 'entities' | 'deep-nesting';
 /**
  * A command's output; with `chunks`, each Receive returns the next chunk of stdout and the last one ends it;
  * with `endless`, every Receive returns that stdout and the command never ends (a host streaming without end).
@@ -184,6 +185,11 @@ export class WinrmTestServer {
         if (this.misbehaviour === 'timed-out-once' && !this.timedOutSent) {
           this.timedOutSent = true;
           return { status: 500, xml: fault('w:TimedOut', 'The WS-Management service cannot complete the operation within the time specified in OperationTimeout.') };
+        }
+        if (this.misbehaviour === 'timed-out-code-only-once' && !this.timedOutSent) {
+          this.timedOutSent = true;
+          return { status: 500, xml: wrap('<s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code><s:Reason><s:Text xml:lang="en-US">The WS-Management service cannot complete the operation within the time specified in OperationTimeout.</s:Text></s:Reason>' +
+            '<s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858793" Machine="WIN-TEST"/></s:Detail></s:Fault>') };
         }
         const id = first(env, 'rsp:DesiredStream')?.attrs.CommandId ?? '';
         const p = this.pending ?? { stdout: '', exitCode: 0 };
