@@ -58,10 +58,13 @@ export class FakeRemote implements Remote {
   }
 }
 
-/** Reads a recorded fixture, dropping its leading "#@" provenance lines. */
+/**
+ * Reads a recorded fixture, dropping its leading "#@" provenance lines. An XML fixture opens them with "<!--#@"
+ * (and the last one ends with "-->") so the file stays well-formed XML; that line is provenance too.
+ */
 export function fixture(relativePath: string): string {
   const text = readFileSync(new URL(`./fixtures/${relativePath}`, import.meta.url), 'utf8');
-  return text.split('\n').filter((l) => !l.startsWith('#@')).join('\n');
+  return text.split('\n').filter((l) => !l.startsWith('#@') && !l.startsWith('<!--#@')).join('\n');
 }
 
 /** A fixture holding several outputs, each introduced by an "@@name" line. */

@@ -49,6 +49,38 @@ describe('ntlm messages', () => {
   });
 });
 
+/** The AV pairs the client put in its NTLMv2 response (after NTProofStr and the blob's 28-byte header). */
+function clientAvPairs(auth: Buffer): Map<number, Buffer> {
+  const nt = auth.subarray(auth.readUInt32LE(24), auth.readUInt32LE(24) + auth.readUInt16LE(20));
+  const out = new Map<number, Buffer>();
+  for (let p = 16 + 28; p + 4 <= nt.length;) {
+    const id = nt.readUInt16LE(p), len = nt.readUInt16LE(p + 2);
+    if (id === 0) break;
+    out.set(id, nt.subarray(p + 4, p + 4 + len));
+    p += 4 + len;
+  }
+  return out;
+}
+
+describe('ntlm MsvAvFlags', () => {
+  it('is the MIC bit alone when the server sends no flags', () => {
+    const { negotiate, challenge } = handshake();
+    expect(clientAvPairs(buildAuthenticate(negotiate, challenge, cred).message).get(6)?.readUInt32LE()).toBe(0x2);
+  });
+
+  it('keeps the server\'s flags and adds the MIC bit (MS-NLMP 2.2.2.1: 0x1 constrained account, 0x4 untrusted SPN)', () => {
+    const negotiate = buildNtlmNegotiate();
+    for (const [server, sent] of [[0x1, 0x3], [0x4, 0x6], [0x2, 0x2], [0x80000001, 0x80000003]] as const) {
+      const challenge = buildChallenge(Buffer.from('0123456789abcdef', 'hex'), flags, 'LAB', 'WIN-HOST', undefined, server);
+      expect(readChallenge(challenge).targetInfo.includes(Buffer.from([6, 0, 4, 0]))).toBe(true);
+      const auth = buildAuthenticate(negotiate, challenge, cred);
+      const pairs = clientAvPairs(auth.message);
+      expect(pairs.get(6)?.readUInt32LE()).toBe(sent);
+      expect(verifyAuthenticate(negotiate, challenge, auth.message, cred)).toEqual(auth.exportedSessionKey);
+    }
+  });
+});
+
 describe('ntlm channel binding (MsvAvChannelBindings)', () => {
   const expected = Buffer.from('6ea19df066da4622051f9c4f92c6df74', 'hex');
   const other = Buffer.from('00112233445566778899aabbccddeeff', 'hex');

@@ -42,19 +42,28 @@ export function readChallenge(msg: Buffer): RawChallenge {
   return { flags: msg.readUInt32LE(20), serverChallenge: Buffer.from(msg.subarray(24, 32)), targetInfo, ...(timestamp ? { timestamp } : {}) };
 }
 
+/** MsvAvFlags bit 0x2: the AUTHENTICATE message carries a MIC (MS-NLMP 2.2.2.1). */
+const AV_FLAG_MIC = 0x2;
+
 /**
- * The client's AV pairs: the server's target info with MsvAvFlags = 2 (a MIC is present) and, over TLS, the
- * MsvAvChannelBindings hash (MS-NLMP 2.2.2.1), put in front of the EOL.
+ * The client's AV pairs: the server's target info with MsvAvFlags and, over TLS, the MsvAvChannelBindings hash
+ * (MS-NLMP 2.2.2.1), put in front of the EOL. MsvAvFlags is the server's value with the MIC bit added: the
+ * server's bits (e.g. 0x1, the account is constrained) are its own to read back, so they are kept, as
+ * pyspnego does.
  */
 function clientAvPairs(targetInfo: Buffer, channelBindings?: Buffer): Buffer {
   const pairs: Buffer[] = [];
+  let serverFlags = 0;
   for (let p = 0; p + 4 <= targetInfo.length;) {
     const id = targetInfo.readUInt16LE(p), len = targetInfo.readUInt16LE(p + 2);
     if (id === AV_EOL) break;
+    if (id === AV_FLAGS && len === 4) serverFlags = targetInfo.readUInt32LE(p + 4);
     if (id !== AV_FLAGS && id !== AV_CHANNEL_BINDINGS) pairs.push(targetInfo.subarray(p, p + 4 + len));
     p += 4 + len;
   }
-  pairs.push(Buffer.from([AV_FLAGS, 0, 4, 0, 2, 0, 0, 0]));
+  const flags = Buffer.from([AV_FLAGS, 0, 4, 0, 0, 0, 0, 0]);
+  flags.writeUInt32LE((serverFlags | AV_FLAG_MIC) >>> 0, 4);
+  pairs.push(flags);
   if (channelBindings) {
     if (channelBindings.length !== 16) throw new NtlmMessageError('The channel bindings hash must be 16 bytes');
     pairs.push(Buffer.from([AV_CHANNEL_BINDINGS, 0, 16, 0]), channelBindings);
@@ -161,15 +170,21 @@ export function verifyAuthenticate(negotiate: Buffer, challengeMsg: Buffer, auth
   return exportedSessionKey;
 }
 
-/** A CHALLENGE message (for the test server): flags, an 8-byte challenge, and target info with a timestamp. */
-export function buildChallenge(serverChallenge: Buffer, flags: number, nbDomain: string, nbComputer: string, time: Buffer = nowFiletime()): Buffer {
+/**
+ * A CHALLENGE message (for the test server): flags, an 8-byte challenge, and target info with a timestamp and,
+ * when given, MsvAvFlags.
+ */
+export function buildChallenge(serverChallenge: Buffer, flags: number, nbDomain: string, nbComputer: string, time: Buffer = nowFiletime(), avFlags?: number): Buffer {
   const av = (id: number, value: Buffer): Buffer => {
     const h = Buffer.alloc(4);
     h.writeUInt16LE(id); h.writeUInt16LE(value.length, 2);
     return Buffer.concat([h, value]);
   };
   const name = Buffer.from(nbDomain, 'utf16le');
-  const info = Buffer.concat([av(2, name), av(1, Buffer.from(nbComputer, 'utf16le')), av(AV_TIMESTAMP, time), Buffer.alloc(4)]);
+  const flagValue = Buffer.alloc(4);
+  flagValue.writeUInt32LE((avFlags ?? 0) >>> 0);
+  const flagPair = avFlags === undefined ? [] : [av(AV_FLAGS, flagValue)];
+  const info = Buffer.concat([av(2, name), av(1, Buffer.from(nbComputer, 'utf16le')), av(AV_TIMESTAMP, time), ...flagPair, Buffer.alloc(4)]);
   const head = Buffer.alloc(56);
   SIGNATURE.copy(head);
   head.writeUInt32LE(2, 8);

@@ -61,3 +61,43 @@ describe('replies recorded from a real Windows host', () => {
     expect(f.message).toMatch(/invalid selectors for the resource/);
   });
 });
+
+const faults = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'recorded-faults.json'), 'utf8')) as {
+  replies: Record<string, string>;
+};
+function faultOf(xml: string): WsmanFault {
+  try {
+    parseReply(xml);
+  } catch (e) {
+    if (e instanceof WsmanFault) return e;
+    throw e;
+  }
+  throw new Error('the reply parsed without a fault');
+}
+
+describe('faults recorded by other WinRM clients', () => {
+  it.each(['soap_fault_v1', 'soap_fault_v2'])('%s: the message carries the provider\'s nested fault, not only the reason', (name) => {
+    const f = faultOf(faults.replies[name]!);
+    expect(f).toMatchObject({ code: 's:Sender', subcode: 'n:CannotProcessFilter', wsmanCode: '2150858778' });
+    expect(f.details).toEqual(['The specified class does not exist in the given namespace.']);
+    expect(f.message).toBe('WinRM fault n:CannotProcessFilter: The data source could not process the filter. The filter might be missing or it might be ' +
+      'invalid. Change the filter and try the request again. Detail: The specified class does not exist in the given namespace. (code 2150858778)');
+  });
+
+  it('QuotaLimit: the code comes from MSFT_WmiError\'s p:error_Code, and its message is kept', () => {
+    const f = faultOf(faults.replies.wmi_error_v2!);
+    expect(f).toMatchObject({ subcode: 'w:QuotaLimit', wsmanCode: '2150859173' });
+    expect(f.message).toContain('This user is allowed a maximum number of 30 concurrent shells');
+    expect(f.message).toMatch(/\(code 2150859173\)$/);
+    expect(f.timedOut).toBe(false);
+  });
+
+  it('an OperationTimeout on Receive is known by its subcode and by its WSManFault code alone', () => {
+    const recorded = faults.replies.test_winrs_operation_timeout!;
+    expect(faultOf(recorded)).toMatchObject({ subcode: 'w:TimedOut', wsmanCode: '2150858793', timedOut: true });
+    // The same reply without the subcode: pywinrm, for one, decides on the code alone.
+    const codeOnly = recorded.replace(/<s:Subcode>.*?<\/s:Subcode>/, '');
+    expect(codeOnly).not.toContain('TimedOut</s:Value>');
+    expect(faultOf(codeOnly)).toMatchObject({ subcode: '', wsmanCode: '2150858793', timedOut: true });
+  });
+});

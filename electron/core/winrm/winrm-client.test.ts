@@ -58,6 +58,11 @@ describe('WinrmSession over HTTP with NTLM and encryption', () => {
     expect((await s.exec(['hostname'])).code).toBe(7);
     expect(server!.seen.filter((x) => x.action === 'Receive')).toHaveLength(2);
   });
+  it('retries a Receive whose timeout carries only the WSManFault code 2150858793', async () => {
+    const s = await start('timed-out-code-only-once');
+    expect((await s.exec(['hostname'])).code).toBe(7);
+    expect(server!.seen.filter((x) => x.action === 'Receive')).toHaveLength(2);
+  });
   it('fails clearly on a wrong password, access denied, truncation, a bad signature and hostile XML', async () => {
     await expect((await start('none', 'wrong')).exec(['hostname'])).rejects.toThrow(WinrmError);
     await afterEachClose();

@@ -36,6 +36,16 @@ export interface WinrmCredentials { username: string; password: string; domain?:
 /** A reconnection, for the caller to show or log; `message` is a ready log line. */
 export interface WinrmReconnect { count: number; reason: string; at: string; message: string }
 export interface WinrmSessionEvents { onReconnect?: (r: WinrmReconnect) => void }
+export interface WinrmSessionOptions extends WinrmSessionEvents {
+  /**
+   * The most output (stdout and stderr together, in bytes) one command may return; past it the command is
+   * stopped and its shell deleted. Each reply is bounded by the transport, but a host can keep replying.
+   */
+  maxOutputBytes?: number;
+}
+
+/** As SSH's per-stream limit; Patchwell's scripts print kilobytes. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 
 type Operation = 'create' | 'command' | 'send' | 'receive' | 'signal' | 'delete';
 /** Harmless to send twice: another shell, output asked for again, a repeated signal or delete. */
@@ -58,7 +68,7 @@ export class WinrmSession implements Remote {
   private authSocket: Socket | undefined;
   private basic: string | undefined;
 
-  constructor(private readonly target: WinrmTarget, private readonly cred: WinrmCredentials, private readonly timeoutMs = 60_000, private readonly events: WinrmSessionEvents = {}) {
+  constructor(private readonly target: WinrmTarget, private readonly cred: WinrmCredentials, private readonly timeoutMs = 60_000, private readonly options: WinrmSessionOptions = {}) {
     const port = target.port ?? (target.https ? 5986 : 5985);
     this.label = `${target.address}:${port}`;
     const url = `${target.https ? 'https' : 'http'}://${target.address.includes(':') ? `[${target.address}]` : target.address}:${port}/wsman`;
@@ -95,6 +105,8 @@ export class WinrmSession implements Remote {
       const commandId = commandIdOf(await this.call('command', commandEnvelope(o, program, args)));
       if (options.stdin !== undefined) await this.call('send', sendEnvelope(o, commandId, Buffer.from(options.stdin), true));
       const out: Buffer[] = [], err: Buffer[] = [];
+      const limit = this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+      let size = 0;
       for (;;) {
         if (Date.now() > deadline) {
           await this.call('signal', signalEnvelope(o, commandId)).catch(() => undefined);
@@ -106,6 +118,13 @@ export class WinrmSession implements Remote {
         } catch (e) {
           if (e instanceof WsmanFault && e.timedOut) continue; // no output yet: ask again
           throw e;
+        }
+        size += chunk.stdout.length + chunk.stderr.length;
+        if (size > limit) {
+          await this.call('signal', signalEnvelope(o, commandId)).catch(() => undefined);
+          throw new WinrmError('output-limit',
+            `WinRM at ${this.label}: the command's output passed ${limit} bytes (stdout and stderr together), so it was stopped and its shell deleted; ` +
+            `the command was ${JSON.stringify(program)}`);
         }
         out.push(chunk.stdout); err.push(chunk.stderr);
         if (chunk.done) {
@@ -243,7 +262,7 @@ export class WinrmSession implements Remote {
       count: this.reconnects, reason, at: new Date().toISOString(),
       message: `WinRM at ${this.label}: connection dropped (${reason}); signing in again on a new connection (reconnection ${this.reconnects} in this session)`,
     };
-    this.events.onReconnect?.(this.lastReconnect);
+    this.options.onReconnect?.(this.lastReconnect);
   }
 
   private checkCert(cert: PeerCertificate): Error | undefined {

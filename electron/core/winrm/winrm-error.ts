@@ -9,7 +9,9 @@ export type WinrmErrorKind =
   /** The connection dropped after a Command or stdin was sent: whether it ran is unknown, so it was not sent again. */
   | 'state-unknown'
   /** The connection dropped again right after the one reconnection allowed per operation. */
-  | 'connection-lost';
+  | 'connection-lost'
+  /** The command's output passed the session's limit; the command was stopped and its shell deleted. */
+  | 'output-limit';
 
 export class WinrmError extends Error {
   constructor(readonly kind: WinrmErrorKind, message: string) {

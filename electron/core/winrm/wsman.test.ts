@@ -33,6 +33,20 @@ describe('wsman replies', () => {
       '<rsp:CommandState CommandId="CMD-9" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"><rsp:ExitCode>3</rsp:ExitCode></rsp:CommandState></rsp:ReceiveResponse>')), 'CMD-9');
     expect(r).toEqual({ stdout: Buffer.from('hello world'), stderr: Buffer.alloc(0), done: true, exitCode: 3 });
   });
+  it('reads base64 streams wrapped over several lines (Ruby\'s Base64.encode64, MIME), as an OMI server\'s reply shape has them', () => {
+    const text = 'Name  Version  ✓1234-äöü\r\n'.repeat(8);
+    const b64 = Buffer.from(text).toString('base64');
+    const wrapped = (width: number, eol: string): string => `${b64.match(new RegExp(`.{1,${width}}`, 'g'))!.join(eol)}${eol}`;
+    for (const body of [wrapped(60, '\n'), wrapped(76, '\r\n')]) {
+      expect(body.split(/\r?\n/).length).toBeGreaterThan(3);
+      // The shape of WinRb's get_omi_command_output_response_not_done stub: another prefix, no CommandId.
+      const xml = '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope"><SOAP-ENV:Header/><SOAP-ENV:Body>' +
+        `<p:ReceiveResponse xmlns:p="http://schemas.microsoft.com/wbem/wsman/1/windows/shell"><p:Stream Name='stdout'>${body}</p:Stream>` +
+        "<p:CommandState State='http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running'/></p:ReceiveResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+      expect(receiveOf(parseReply(xml), 'C1')).toEqual({ stdout: Buffer.from(text), stderr: Buffer.alloc(0), done: false, exitCode: null });
+    }
+    expect(() => receiveOf(parseReply(wrap('<rsp:Stream Name="stdout">aGVs\nbG8*</rsp:Stream>')), 'C')).toThrow(/not base64/);
+  });
   it('turns SOAP faults into WsmanFault, marking TimedOut', () => {
     const fault = (sub: string, text: string): string => wrap(`<s:Fault><s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>${sub}</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en-US">${text}</s:Text></s:Reason><s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858793" Machine="host"/></s:Detail></s:Fault>`);
     const timedOut = (() => { try { parseReply(fault('w:TimedOut', 'The WS-Management service cannot complete the operation within the time specified in OperationTimeout.')); } catch (e) { return e; } })();
@@ -48,5 +62,12 @@ describe('wsman replies', () => {
     expect(() => parseReply('<html><body>Bad gateway</body></html>')).toThrow(/not a SOAP envelope/);
     expect(() => receiveOf(parseReply(wrap('<rsp:Stream Name="stdout">not base64!</rsp:Stream>')), 'C')).toThrow(/not base64/);
     expect(() => shellIdOf(parseReply(wrap('<rsp:Shell/>')))).toThrow(/no ShellId/);
+  });
+  it('refuses 10 MB of unclosed tags, comments or elements in a reply (the reader scans forward only; see mini-xml.ts)', () => {
+    const fill = (unit: string): string => unit.repeat(Math.ceil(10 * 1024 * 1024 / unit.length));
+    expect(() => parseReply(wrap(fill('<a')))).toThrow(/not well-formed XML .*tag <a> at offset \d+ is malformed or not closed/);
+    expect(() => parseReply(wrap(fill('<!--')))).toThrow(/not well-formed XML .*A comment at offset \d+ is not closed/);
+    expect(() => parseReply(wrap(fill('<a>')))).toThrow(/nests deeper than 64 elements/);
+    expect(() => parseReply(wrap(fill('<a/>')))).toThrow(/more than 100000 elements/);
   });
 });

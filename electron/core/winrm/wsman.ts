@@ -3,7 +3,7 @@
  * replies. Replies are treated as hostile: no DTD or entity declarations, bounded size and nesting.
  */
 import crypto from 'node:crypto';
-import { parseXml, type XmlElement } from '../platforms/mini-xml';
+import { parseXml, XmlLimitError, type XmlElement } from '../platforms/mini-xml';
 
 const NS = {
   s: 'http://www.w3.org/2003/05/soap-envelope',
@@ -24,15 +24,27 @@ export const SIGNAL_TERMINATE = `${NS.rsp}/signal/terminate`;
 const DONE = `${NS.rsp}/CommandState/Done`;
 const MAX_REPLY = 16 * 1024 * 1024;
 const MAX_DEPTH = 64;
+/** Far above what a reply within MaxEnvelopeSize (150 KB) can hold; bounds the memory a hostile one takes. */
+const MAX_ELEMENTS = 100_000;
+
+/** WS-Man's code for "no output within OperationTimeout" (0x80338029), sent with the w:TimedOut subcode. */
+export const WSMAN_TIMED_OUT = '2150858793';
 
 export class WsmanFault extends Error {
-  constructor(readonly code: string, readonly subcode: string, readonly reason: string, readonly wsmanCode?: string) {
-    super(`WinRM fault ${subcode || code}: ${reason}${wsmanCode ? ` (code ${wsmanCode})` : ''}`);
+  /**
+   * `details`: the texts Windows nests under s:Detail (a provider's WSManFault inside ProviderFault, or an
+   * MSFT_WmiError's Message), which often say more than the reason, e.g. which class does not exist.
+   */
+  constructor(readonly code: string, readonly subcode: string, readonly reason: string, readonly wsmanCode?: string, readonly details: readonly string[] = []) {
+    super(`WinRM fault ${subcode || code}: ${reason}${details.length ? ` Detail: ${details.join(' ')}` : ''}${wsmanCode ? ` (code ${wsmanCode})` : ''}`);
     this.name = 'WsmanFault';
   }
-  /** w:TimedOut on Receive just means "no output yet"; the client asks again. */
+  /**
+   * w:TimedOut on Receive just means "no output yet"; the client asks again. Known by the subcode or by the
+   * WSManFault code, as other clients do (pywinrm looks only at the code).
+   */
   get timedOut(): boolean {
-    return /(^|:)TimedOut$/.test(this.subcode);
+    return /(^|:)TimedOut$/.test(this.subcode) || this.wsmanCode === WSMAN_TIMED_OUT;
   }
 }
 
@@ -77,6 +89,7 @@ export const signalEnvelope = (o: EnvelopeOptions, commandId: string, code = SIG
 export const deleteShellEnvelope = (o: EnvelopeOptions): string => envelope(ACTIONS.delete, '', o);
 
 const local = (name: string): string => name.slice(name.indexOf(':') + 1);
+const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
 function find(el: XmlElement, name: string): XmlElement | undefined {
   for (const c of el.children) {
     if (local(c.name) === name) return c;
@@ -97,16 +110,13 @@ function findAll(el: XmlElement, name: string, out: XmlElement[] = []): XmlEleme
 export function parseReply(xml: string): XmlElement {
   if (xml.length > MAX_REPLY) throw new WsmanReplyError(`The WinRM reply is ${xml.length} characters, over the ${MAX_REPLY} limit`);
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new WsmanReplyError('The WinRM reply declares a DTD or entities; refused');
-  let depth = 0;
-  for (const m of xml.matchAll(/<(\/?)[A-Za-z_][^>]*?(\/?)>/g)) {
-    if (m[1]) depth--;
-    else if (!m[2]) depth++;
-    if (depth > MAX_DEPTH) throw new WsmanReplyError(`The WinRM reply nests deeper than ${MAX_DEPTH} elements; refused`);
-  }
   let root: XmlElement;
   try {
-    root = parseXml(xml);
+    root = parseXml(xml, { maxDepth: MAX_DEPTH, maxElements: MAX_ELEMENTS });
   } catch (e) {
+    if (e instanceof XmlLimitError) {
+      throw new WsmanReplyError(e.limit === 'depth' ? `The WinRM reply nests deeper than ${MAX_DEPTH} elements; refused` : `The WinRM reply holds more than ${MAX_ELEMENTS} elements; refused`);
+    }
     throw new WsmanReplyError(`The WinRM reply is not well-formed XML (${(e as Error).message}); it may be truncated`);
   }
   const env = root.children[0];
@@ -115,9 +125,16 @@ export function parseReply(xml: string): XmlElement {
   if (fault) {
     const code = find(fault, 'Code');
     const values = code ? findAll(code, 'Value').map((v) => v.text.trim()) : [];
-    const reason = find(fault, 'Text')?.text.trim() ?? find(fault, 'Message')?.text.trim() ?? '';
-    const wmi = find(fault, 'WSManFault')?.attrs.Code;
-    throw new WsmanFault(values[0] ?? '', values[1] ?? '', reason || 'no reason given', wmi);
+    const reason = oneLine(find(fault, 'Text')?.text ?? find(fault, 'Message')?.text ?? '');
+    const detail = find(fault, 'Detail');
+    // Windows nests the provider's own fault (WSManFault > Message > ProviderFault > WSManFault > Message), and
+    // MSFT_WmiError has Message and error_WindowsErrorMessage; keep each distinct text once.
+    const details = [...new Set((detail ? findAll(detail, 'Message').concat(findAll(detail, 'error_WindowsErrorMessage')) : [])
+      .map((m) => oneLine(m.text)).filter((t) => t && t !== reason))];
+    // A WSManFault carries its code as an attribute; an MSFT_WmiError (e.g. QuotaLimit) as p:error_Code.
+    const wsmanCode = [detail && find(detail, 'WSManFault')?.attrs.Code, detail && find(detail, 'error_Code')?.text.trim()]
+      .find((c): c is string => !!c && /^\d{1,10}$/.test(c));
+    throw new WsmanFault(values[0] ?? '', values[1] ?? '', reason || 'no reason given', wsmanCode, details);
   }
   return env;
 }
@@ -141,7 +158,8 @@ export function receiveOf(env: XmlElement, commandId: string): ReceiveChunk {
   for (const s of findAll(env, 'Stream')) {
     const name = s.attrs.Name;
     if ((name !== 'stdout' && name !== 'stderr') || (s.attrs.CommandId && s.attrs.CommandId.toLowerCase() !== commandId.toLowerCase())) continue;
-    const text = s.text.trim();
+    // Windows sends one unbroken line; other servers and clients wrap base64 at 60 or 76 columns (RFC 2045).
+    const text = s.text.replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new WsmanReplyError(`The ${name} stream is not base64`);
     out[name].push(Buffer.from(text, 'base64'));
   }

@@ -13,9 +13,13 @@ import { channelBindingsHash } from '../channel-binding';
 import { buildChallenge, verifyAuthenticate, type ChannelBindingPolicy, type Credentials } from '../ntlm';
 import { NtlmSession } from '../ntlm-session';
 
-export type Misbehaviour = 'none' | 'timed-out-once' | 'access-denied' | 'truncate' | 'wrong-signature' | 'entities' | 'deep-nesting';
-/** A command's output; with `chunks`, each Receive returns the next chunk of stdout and the last one ends it. */
-export interface CommandReply { stdout: string; stderr?: string; exitCode: number; chunks?: string[] }
+/** 'timed-out-code-only-once': a Receive timeout carrying only the WSManFault code 2150858793, no TimedOut subcode. */
+export type Misbehaviour = 'none' | 'timed-out-once' | 'timed-out-code-only-once' | 'access-denied' | 'truncate' | 'wrong-signature' | 'entities' | 'deep-nesting';
+/**
+ * A command's output; with `chunks`, each Receive returns the next chunk of stdout and the last one ends it;
+ * with `endless`, every Receive returns that stdout and the command never ends (a host streaming without end).
+ */
+export interface CommandReply { stdout: string; stderr?: string; exitCode: number; chunks?: string[]; endless?: string }
 export type ShellAction = 'Create' | 'Command' | 'Receive' | 'Signal' | 'Delete';
 
 /**
@@ -43,6 +47,8 @@ export class WinrmTestServer {
   readonly dropped: { action: ShellAction; when: DropRule['when'] }[] = [];
   /** Completed NTLM handshakes (one per connection signed in). */
   handshakes = 0;
+  /** Receive replies sent for an `endless` command. */
+  endlessReplies = 0;
   private readonly rules: DropRule[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly conns = new WeakMap<Socket, Conn>();
@@ -180,9 +186,18 @@ export class WinrmTestServer {
           this.timedOutSent = true;
           return { status: 500, xml: fault('w:TimedOut', 'The WS-Management service cannot complete the operation within the time specified in OperationTimeout.') };
         }
+        if (this.misbehaviour === 'timed-out-code-only-once' && !this.timedOutSent) {
+          this.timedOutSent = true;
+          return { status: 500, xml: wrap('<s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code><s:Reason><s:Text xml:lang="en-US">The WS-Management service cannot complete the operation within the time specified in OperationTimeout.</s:Text></s:Reason>' +
+            '<s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858793" Machine="WIN-TEST"/></s:Detail></s:Fault>') };
+        }
         const id = first(env, 'rsp:DesiredStream')?.attrs.CommandId ?? '';
         const p = this.pending ?? { stdout: '', exitCode: 0 };
         const stream = (name: string, text: string): string => `<rsp:Stream Name="${name}" CommandId="${id}">${Buffer.from(text).toString('base64')}</rsp:Stream>`;
+        if (p.endless !== undefined) {
+          this.endlessReplies++;
+          return { status: 200, xml: wrap(`<rsp:ReceiveResponse>${stream('stdout', p.endless)}<rsp:CommandState CommandId="${id}" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running"/></rsp:ReceiveResponse>`) };
+        }
         if (p.chunks && p.chunks.length > 1) {
           const next = p.chunks.shift()!;
           return { status: 200, xml: wrap(`<rsp:ReceiveResponse>${stream('stdout', next)}<rsp:CommandState CommandId="${id}" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running"/></rsp:ReceiveResponse>`) };
