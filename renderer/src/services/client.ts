@@ -137,6 +137,16 @@ export function on<K extends EventName>(name: K, fn: (payload: EventPayload<K>) 
   });
 }
 
+/**
+ * Subscribes to every push event with one listener (the stores' event router); returns the unsubscribe.
+ * Names the contract does not declare are dropped here.
+ */
+export function onAnyEvent(fn: (name: EventName, payload: unknown) => void): () => void {
+  return getTransport().onEvent((n, payload) => {
+    if (isEventName(n)) fn(n, payload);
+  });
+}
+
 export function onConnectionState(fn: (s: ConnectionState) => void): () => void {
   return getTransport().onState(fn);
 }
