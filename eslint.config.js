@@ -5,6 +5,16 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
+const rendererPatterns = [
+  { group: ['electron', 'electron/*'], message: 'The renderer never imports Electron: use services/client.' },
+  { group: ['node:*'], message: 'The renderer never imports Node modules.' },
+  { group: ['**/electron/**', '../electron', '../../electron'], message: 'The renderer reaches the core only through the bridge.' },
+  {
+    group: ['fs', 'path', 'os', 'child_process', 'net', 'crypto', 'http', 'https', 'url', 'util', 'better-sqlite3', 'node-ssh', 'ws'],
+    message: 'The renderer never imports Node modules.',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.tools/**'] },
   js.configs.recommended,
@@ -27,17 +37,21 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': ['error', { patterns: rendererPatterns }],
+    },
+  },
+  {
+    // Pages and components read stores and call their actions; only stores call services/ (and own the
+    // loading, errors and refresh of what they fetch). Tests may still fake the core at services/client.
+    files: ['renderer/src/pages/**/*.{ts,tsx}', 'renderer/src/components/**/*.{ts,tsx}', 'renderer/src/app.tsx'],
+    ignores: ['**/*.test.{ts,tsx}'],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['electron', 'electron/*'], message: 'The renderer never imports Electron: use services/client.' },
-            { group: ['node:*'], message: 'The renderer never imports Node modules.' },
-            { group: ['**/electron/**', '../electron', '../../electron'], message: 'The renderer reaches the core only through the bridge.' },
-            {
-              group: ['fs', 'path', 'os', 'child_process', 'net', 'crypto', 'http', 'https', 'url', 'util', 'better-sqlite3', 'node-ssh', 'ws'],
-              message: 'The renderer never imports Node modules.',
-            },
+            ...rendererPatterns,
+            { group: ['**/services', '**/services/*'], message: 'Pages and components use a store (renderer/src/stores), never services/.' },
           ],
         },
       ],

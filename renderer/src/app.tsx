@@ -1,7 +1,5 @@
 import { useEffect } from 'react';
-import { on, onConnectionState } from './services/client';
-import { useHostsStore } from './stores/hosts-store';
-import { useJobsStore } from './stores/jobs-store';
+import { useLive } from './stores/use-live';
 import { useUiStore, type Page } from './stores/ui-store';
 import { JobsTray } from './components/jobs-tray';
 import { Toasts } from './components/toasts';
@@ -35,28 +33,10 @@ function useTheme(): void {
   }, [theme]);
 }
 
-/** Wires push events into the stores once for the whole app. */
+/** The inventory and the job tray are on every page, so they stay live for as long as the app runs. */
 function useLiveData(): void {
-  useEffect(() => {
-    const hosts = useHostsStore.getState();
-    const jobs = useJobsStore.getState();
-    void hosts.load();
-    void jobs.load().catch(() => undefined);
-    const offs = [
-      onConnectionState((c) => {
-        useUiStore.getState().setConnection(c);
-        // After a reconnect the host may have restarted: refetch everything.
-        if (c === 'open') {
-          void useHostsStore.getState().load();
-          void useJobsStore.getState().load().catch(() => undefined);
-        }
-      }),
-      on('inventory/changed', () => void useHostsStore.getState().load()),
-      on('job/updated', ({ job, targets }) => useJobsStore.getState().applyUpdate(job, targets)),
-      on('job/log', ({ lines }) => useJobsStore.getState().appendLog(lines)),
-    ];
-    return () => offs.forEach((off) => off());
-  }, []);
+  useLive('hosts');
+  useLive('jobs');
 }
 
 export function App() {

@@ -1,7 +1,5 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { deployService } from '../services/deploy-service';
-import { saveText } from '../services/reports-service';
 import { useDeployStore } from '../stores/deploy-store';
 import { useUiStore } from '../stores/ui-store';
 import { Dialog } from './dialog';
@@ -28,9 +26,7 @@ export function DeployPlan() {
 
   const exportAnsible = async (): Promise<void> => {
     try {
-      const r = await deployService.ansibleExport();
-      saveText('patchwell-inventory.yml', 'application/yaml', r.inventory);
-      saveText('patchwell-approved.yml', 'application/yaml', r.playbook);
+      const r = await actions.exportAnsible();
       toast('info', `Exported ${r.machines} machines and ${r.approved} approved versions for Ansible`);
     } catch (e) {
       toast('error', e instanceof Error ? e.message : String(e));

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { FeedDownloadState } from '../../../shared/contract';
 import { ago } from '../format';
-import { feedDownloadService } from '../services/feed-download-service';
+import { useFeedsStore } from '../stores/feeds-store';
 import { useUiStore } from '../stores/ui-store';
 
 /**
@@ -10,22 +10,18 @@ import { useUiStore } from '../stores/ui-store';
  */
 export function FeedDownloads({ onImported }: { onImported: () => void }) {
   const toast = useUiStore((s) => s.toast);
-  const [state, setState] = useState<FeedDownloadState | null>(null);
+  const state = useFeedsStore((s) => s.download);
+  const { loadDownload, setDownloadAllowed, downloadNow } = useFeedsStore.getState();
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    let live = true;
-    feedDownloadService.state().then((s) => live && setState(s), () => undefined);
-    return () => {
-      live = false;
-    };
-  }, []);
+    void loadDownload();
+  }, [loadDownload]);
 
   const act = async (fn: () => Promise<FeedDownloadState>, after?: (s: FeedDownloadState) => void): Promise<void> => {
     setBusy(true);
     try {
       const s = await fn();
-      setState(s);
       after?.(s);
     } catch (e) {
       toast('error', e instanceof Error ? e.message : String(e));
@@ -43,7 +39,7 @@ export function FeedDownloads({ onImported }: { onImported: () => void }) {
           type="checkbox"
           checked={state.allowed}
           disabled={busy}
-          onChange={(e) => void act(() => feedDownloadService.setAllowed(e.target.checked))}
+          onChange={(e) => void act(() => setDownloadAllowed(e.target.checked))}
         />
         Allow Patchwell to download the feeds from their publishers ({state.sources.map((s) => new URL(s.url).host).join(', ')})
       </label>
@@ -53,7 +49,7 @@ export function FeedDownloads({ onImported }: { onImported: () => void }) {
             type="button"
             disabled={busy}
             onClick={() =>
-              void act(feedDownloadService.download, (s) => {
+              void act(downloadNow, (s) => {
                 const ok = s.lastRun?.outcomes.filter((o) => o.ok).length ?? 0;
                 const all = s.lastRun?.outcomes.length ?? 0;
                 toast(ok === all ? 'info' : 'error', `Feeds downloaded: ${ok} of ${all}${ok === all ? '' : ' — see below why the others were not'}`);

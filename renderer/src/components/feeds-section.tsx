@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { FeedView } from '../../../shared/contract';
 import { ago } from '../format';
-import { feedsService, fileToBase64 } from '../services/feeds-service';
 import { FeedDownloads } from './feed-downloads';
+import { useFeedsStore, type FeedImport } from '../stores/feeds-store';
 import { useUiStore } from '../stores/ui-store';
 
 const KIND_LABEL: Record<FeedView['kind'], string> = {
@@ -24,18 +24,20 @@ const MISSING_HINTS: readonly [FeedView['kind'], string][] = [
 /** The feeds the risk score uses, their age, and importing newer files (offline offices bring them on a stick). */
 export function FeedsSection() {
   const toast = useUiStore((s) => s.toast);
-  const [feeds, setFeeds] = useState<FeedView[] | null>(null);
+  const feeds = useFeedsStore((s) => s.feeds);
+  const { load, importFile, importPath } = useFeedsStore.getState();
   const [busy, setBusy] = useState(false);
   const [path, setPath] = useState('');
-  const load = (): void => void feedsService.list().then(setFeeds).catch(() => undefined);
-  useEffect(load, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
 
-  const run = async (fn: () => Promise<{ kind: FeedView['kind']; recordCount: number; feedDate: string }>): Promise<void> => {
+  // The store reads the feeds again after an import.
+  const run = async (fn: () => Promise<FeedImport>): Promise<void> => {
     setBusy(true);
     try {
       const r = await fn();
       toast('info', `Imported ${KIND_LABEL[r.kind]}: ${r.recordCount.toLocaleString()} records of ${r.feedDate.slice(0, 10)}`);
-      load();
     } catch (e) {
       toast('error', e instanceof Error ? e.message : String(e));
     } finally {
@@ -86,7 +88,7 @@ export function FeedsSection() {
             ))}
         </tbody>
       </table>
-      <FeedDownloads onImported={load} />
+      <FeedDownloads onImported={() => void load()} />
       <div className="field">
         <label htmlFor="feed-file">Import a feed file</label>
         <input
@@ -102,7 +104,7 @@ export function FeedsSection() {
               toast('error', `${file.name} is ${Math.round(file.size / 1024 / 1024)} MB: import it by path below`);
               return;
             }
-            void run(async () => feedsService.importFile(file.name, await fileToBase64(file), file.lastModified));
+            void run(() => importFile(file));
           }}
         />
       </div>
@@ -110,7 +112,7 @@ export function FeedsSection() {
         <label htmlFor="feed-path">Or a file on this computer, by path (large files)</label>
         <div className="row">
           <input id="feed-path" value={path} placeholder="/media/usb/epss_scores-2026-11-20.csv.gz" onChange={(e) => setPath(e.target.value)} />
-          <button type="button" disabled={busy || !path.trim()} onClick={() => void run(() => feedsService.importPath(path.trim()))}>
+          <button type="button" disabled={busy || !path.trim()} onClick={() => void run(() => importPath(path.trim()))}>
             Import
           </button>
         </div>

@@ -1,9 +1,9 @@
-import { useEffect } from 'react';
 import { EmptyState } from './empty-state';
 import { StateBar, TrendChart } from './fleet-charts';
 import { useDashboardStore } from '../stores/dashboard-store';
 import { useHostsStore } from '../stores/hosts-store';
 import { usePatchesStore } from '../stores/patches-store';
+import { useLive } from '../stores/use-live';
 import { useUiStore } from '../stores/ui-store';
 
 /** The Dashboard's risk part: machines by state, KEV exposure, top risks (each a link to act), and the trend. */
@@ -12,7 +12,7 @@ export function FleetRisk() {
   const loaded = useDashboardStore((s) => s.loaded);
   const error = useDashboardStore((s) => s.error);
   const go = useUiStore((s) => s.go);
-  useEffect(() => useDashboardStore.getState().watch(), []);
+  useLive('dashboard');
 
   if (!loaded) return <p className="hint">Reading the fleet&apos;s risk…</p>;
   if (error || !summary) {

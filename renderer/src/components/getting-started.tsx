@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
-import { deployService } from '../services/deploy-service';
-import { credentialsService } from '../services/credentials-service';
+import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useDashboardStore } from '../stores/dashboard-store';
 import { useHostsStore } from '../stores/hosts-store';
 import { useUiStore, type Page } from '../stores/ui-store';
 
@@ -19,19 +19,12 @@ interface Step {
 export function GettingStarted() {
   const hosts = useHostsStore((s) => s.hosts);
   const go = useUiStore((s) => s.go);
-  const [credentials, setCredentials] = useState<number | null>(null);
-  const [approved, setApproved] = useState(false);
-  const [deployed, setDeployed] = useState(false);
+  const { credentials, approved, deployed } = useDashboardStore(useShallow((s) => s.steps));
+  const loadSteps = useDashboardStore((s) => s.loadSteps);
+  // Read again whenever the machines change: adding or assessing one is often what ticks a step.
   useEffect(() => {
-    // Answers that arrive after the card is gone are dropped.
-    let alive = true;
-    void credentialsService.list().then((l) => alive && setCredentials(l.length), () => alive && setCredentials(null));
-    void deployService.plan({ deployNow: true }).then((p) => alive && setApproved(p.totalItems > 0), () => undefined);
-    void deployService.list(1).then((l) => alive && setDeployed(l.length > 0), () => undefined);
-    return () => {
-      alive = false;
-    };
-  }, [hosts]);
+    void loadSteps();
+  }, [hosts, loadSteps]);
 
   const steps: Step[] = [
     { title: 'Find your machines', detail: 'Scan the office network (or add machines by hand). Nothing is installed on them.', done: hosts.length > 0, page: 'machines', action: 'Scan the network' },

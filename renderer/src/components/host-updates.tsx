@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
-import type { AssessmentView, Host, PendingUpdateView } from '../../../shared/contract';
+import { useEffect } from 'react';
+import type { Host } from '../../../shared/contract';
 import { ago } from '../format';
-import { assessService } from '../services/assess-service';
+import { useHostsStore } from '../stores/hosts-store';
 
 function uptime(seconds: number | null): string {
   if (seconds === null) return '—';
@@ -12,23 +12,15 @@ function uptime(seconds: number | null): string {
 
 /** What the last assessment found on one machine: facts, reboot state, health, and each pending update. */
 export function HostUpdates({ host }: { host: Host }) {
-  const [updates, setUpdates] = useState<PendingUpdateView[] | null>(null);
-  const [history, setHistory] = useState<AssessmentView[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const found = useHostsStore((s) => (s.assessment?.hostId === host.id ? s.assessment : null));
+  const loadAssessment = useHostsStore((s) => s.loadAssessment);
+  // Read again whenever the machine is reassessed or edited.
   useEffect(() => {
-    let live = true;
-    Promise.all([assessService.updates(host.id), assessService.history(host.id)]).then(
-      ([u, h]) => {
-        if (!live) return;
-        setUpdates(u);
-        setHistory(h);
-      },
-      (e: unknown) => live && setError(String(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [host.id, host.lastAssessedAt, host.updatedAt]);
+    void loadAssessment(host.id);
+  }, [loadAssessment, host.id, host.lastAssessedAt, host.updatedAt]);
+  const updates = found?.updates ?? null;
+  const history = found?.history ?? [];
+  const error = found?.error ?? null;
 
   if (error) return <div className="field-error">{error}</div>;
   const last = history[0];

@@ -1,7 +1,6 @@
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ScanResult } from '../../../shared/contract';
-import { on } from '../services/client';
 import { useDiscoveryStore } from '../stores/discovery-store';
 import { useJobsStore } from '../stores/jobs-store';
 import { useUiStore } from '../stores/ui-store';
@@ -79,7 +78,7 @@ export function ScanDialog(props: { open: boolean; onClose: () => void }) {
   const s = useDiscoveryStore();
   const job = useJobsStore((st) => st.jobs.find((j) => j.id === s.jobId));
   const toast = useUiStore((st) => st.toast);
-  const { loadSuggestions, runCheck, addResult, refreshResults } = useDiscoveryStore.getState();
+  const { loadSuggestions, runCheck, refreshResults } = useDiscoveryStore.getState();
   const running = job?.state === 'running' || job?.state === 'queued';
 
   useEffect(() => {
@@ -92,8 +91,6 @@ export function ScanDialog(props: { open: boolean; onClose: () => void }) {
     const t = setTimeout(() => void runCheck(), 250);
     return () => clearTimeout(t);
   }, [props.open, s.include, s.exclude, s.extraPorts, runCheck]);
-
-  useEffect(() => on('discovery/host', ({ jobId, result }) => addResult(jobId, result)), [addResult]);
 
   useEffect(() => {
     if (job && !running) void refreshResults().catch(() => undefined);

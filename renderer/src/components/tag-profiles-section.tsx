@@ -1,35 +1,24 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { Criticality, TagProfileView } from '../../../shared/contract';
-import { machineRiskService } from '../services/machine-risk-service';
+import { useMachineRiskStore } from '../stores/machine-risk-store';
 import { useUiStore } from '../stores/ui-store';
+import { useLive } from '../stores/use-live';
 
 const CRITICALITY_LABEL: Record<Criticality, string> = { low: 'Low', normal: 'Normal', high: 'High', critical: 'Critical' };
 
 /** Criticality and exposure for whole groups of machines, by tag: the risk score uses the highest that applies. */
 export function TagProfilesSection() {
   const toast = useUiStore((s) => s.toast);
-  const [tags, setTags] = useState<TagProfileView[] | null>(null);
+  useLive('tags');
+  const tags = useMachineRiskStore((s) => s.tags);
+  const setTagProfile = useMachineRiskStore((s) => s.setTagProfile);
   const [busy, setBusy] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    const load = (): void =>
-      void machineRiskService
-        .tagProfiles()
-        .then((t) => live && setTags(t))
-        .catch((e: unknown) => toast('error', e instanceof Error ? e.message : String(e)));
-    load();
-    const off = machineRiskService.onChanged(load);
-    return () => {
-      live = false;
-      off();
-    };
-  }, [toast]);
 
   const save = async (t: TagProfileView, change: Partial<Pick<TagProfileView, 'criticality' | 'exposed'>>): Promise<void> => {
     setBusy(t.tag);
     try {
       const next = { tag: t.tag, criticality: t.criticality, exposed: t.exposed, ...change };
-      setTags(await machineRiskService.setTagProfile(next));
+      await setTagProfile(next);
       toast('info', `Tag ${t.tag}: ${next.criticality ? `${next.criticality} criticality` : 'no criticality of its own'}, ${next.exposed ? 'exposed' : 'not marked exposed'}`);
     } catch (e) {
       toast('error', e instanceof Error ? e.message : String(e));

@@ -1,37 +1,18 @@
-import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { DeployPlan } from '../components/deploy-plan';
 import { DeploySetup } from '../components/deploy-setup';
 import { DeploymentDetail } from '../components/deployment-detail';
 import { ago } from '../format';
-import { on } from '../services/client';
 import { countsText, useDeployStore } from '../stores/deploy-store';
+import { useLive } from '../stores/use-live';
 
 /** Approved updates become a plan; deployments run canary first with a snapshot per machine, and undo in one click. */
 export function DeploymentsPage() {
   const s = useDeployStore(useShallow((st) => ({ list: st.list, detail: st.detail, log: st.log, openId: st.openId, error: st.error, loaded: st.loaded })));
   const actions = useDeployStore.getState();
 
-  useEffect(() => {
-    void useDeployStore.getState().load();
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    // Live: a changed deployment refetches the list and the open one, at most a few times a second.
-    const refresh = (): void => {
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        void useDeployStore.getState().load();
-      }, 250);
-    };
-    const offs = [on('deploy/changed', refresh), on('inventory/changed', refresh), on('job/log', ({ lines }) => {
-      const d = useDeployStore.getState().detail;
-      if (d?.jobId && lines.some((l) => l.jobId === d.jobId)) refresh();
-    })];
-    return () => {
-      offs.forEach((off) => off());
-      if (timer) clearTimeout(timer);
-    };
-  }, []);
+  // Live: a changed deployment refetches the list and the open one, at most a few times a second.
+  useLive('deploy');
 
   const attention = s.list.filter((d) => d.state === 'interrupted' || (d.counts['rollback-failed'] ?? 0) > 0);
   return (

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Host, HostInput, MachineRisk } from '../../../shared/contract';
 import { Dialog } from '../components/dialog';
@@ -7,17 +7,16 @@ import { HostForm } from '../components/host-form';
 import { HostUpdates } from '../components/host-updates';
 import { ScanDialog } from '../components/scan-dialog';
 import { ago, OS_LABEL, REACHABILITY_LABEL } from '../format';
-import { assessService } from '../services/assess-service';
-import { credentialsService } from '../services/credentials-service';
-import { hostsService } from '../services/hosts-service';
-import { machineRiskService } from '../services/machine-risk-service';
 import { useCredentialsStore } from '../stores/credentials-store';
 import { hostsSelectors, useHostsStore } from '../stores/hosts-store';
 import { useJobsStore } from '../stores/jobs-store';
+import { riskByHost, useMachineRiskStore } from '../stores/machine-risk-store';
+import { useLive } from '../stores/use-live';
 import { useUiStore } from '../stores/ui-store';
 
 function HostKeyAlert({ host }: { host: Host }) {
   const toast = useUiStore((s) => s.toast);
+  const acceptHostKey = useHostsStore((s) => s.acceptHostKey);
   const [confirming, setConfirming] = useState(false);
   if (!host.pendingHostKey) return null;
   return (
@@ -39,7 +38,7 @@ function HostKeyAlert({ host }: { host: Host }) {
             type="button"
             className="danger"
             onClick={() =>
-              void credentialsService.acceptHostKey(host.id).then(
+              void acceptHostKey(host.id).then(
                 () => toast('info', 'New host key accepted and pinned'),
                 (e: unknown) => toast('error', String(e)),
               )
@@ -61,6 +60,7 @@ function CredentialPicker({ host }: { host: Host }) {
   const credentials = useCredentialsStore((s) => s.credentials);
   const load = useCredentialsStore((s) => s.load);
   const toast = useUiStore((s) => s.toast);
+  const setCredential = useHostsStore((s) => s.setCredential);
   useEffect(() => {
     void load().catch(() => undefined);
   }, [load]);
@@ -70,7 +70,7 @@ function CredentialPicker({ host }: { host: Host }) {
       value={host.credentialId ?? ''}
       onChange={(e) => {
         const v = e.target.value === '' ? null : Number(e.target.value);
-        void credentialsService.setHostCredential([host.id], v).catch((err: unknown) => toast('error', String(err)));
+        void setCredential([host.id], v).catch((err: unknown) => toast('error', String(err)));
       }}
     >
       <option value="">Automatic (by tag, else the default)</option>
@@ -85,22 +85,9 @@ function CredentialPicker({ host }: { host: Host }) {
 
 /** Each machine's risk, reloaded whenever the inventory changes (the core caches the figures). */
 function useMachineRisks(): Map<number, MachineRisk> {
-  const [risks, setRisks] = useState<Map<number, MachineRisk>>(new Map());
-  useEffect(() => {
-    let live = true;
-    const load = (): void =>
-      void machineRiskService
-        .list()
-        .then((list) => live && setRisks(new Map(list.map((r) => [r.hostId, r]))))
-        .catch(() => undefined);
-    load();
-    const off = machineRiskService.onChanged(load);
-    return () => {
-      live = false;
-      off();
-    };
-  }, []);
-  return risks;
+  useLive('machine-risk');
+  const risks = useMachineRiskStore((s) => s.risks);
+  return useMemo(() => riskByHost(risks), [risks]);
 }
 
 function RiskBadge({ risk }: { risk: MachineRisk | undefined }) {
@@ -248,7 +235,7 @@ export function MachinesPage() {
   );
   const detail = useHostsStore((s) => hostsSelectors.byId(s, s.detailId));
   const risks = useMachineRisks();
-  const { create, update, remove, setSelected, toggleSelected, openDetail, load } = useHostsStore.getState();
+  const { create, update, remove, setSelected, toggleSelected, openDetail, load, assess: startAssess, check: startCheck } = useHostsStore.getState();
   const toast = useUiStore((s) => s.toast);
   const setTrayOpen = useJobsStore((s) => s.setTrayOpen);
   const [editing, setEditing] = useState<Host | 'new' | null>(null);
@@ -268,7 +255,7 @@ export function MachinesPage() {
 
   const assess = async (): Promise<void> => {
     try {
-      await assessService.start(selectedIds.length ? selectedIds : undefined);
+      await startAssess(selectedIds.length ? selectedIds : undefined);
       setTrayOpen(true);
     } catch (err) {
       toast('error', err instanceof Error ? err.message : String(err));
@@ -277,7 +264,7 @@ export function MachinesPage() {
 
   const check = async (): Promise<void> => {
     try {
-      await hostsService.check(selectedIds.length ? selectedIds : undefined);
+      await startCheck(selectedIds.length ? selectedIds : undefined);
       setTrayOpen(true);
     } catch (err) {
       toast('error', err instanceof Error ? err.message : String(err));

@@ -3,9 +3,9 @@ import { useEffect, useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { PatchRow } from '../../../shared/contract';
 import { EmptyState } from '../components/empty-state';
-import { on } from '../services/client';
 import { machineItems, usePatchesStore, visibleRows, type GroupBy, type MachineItem, type SortKey } from '../stores/patches-store';
 import { useUiStore } from '../stores/ui-store';
+import { useLive } from '../stores/use-live';
 
 const ROW_HEIGHT = 56;
 
@@ -99,12 +99,9 @@ export function PatchesPage() {
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtual = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 });
 
-  // Once per mount: `actions` is a new object after every store change, so it must not be a dependency
-  // (it was, and each load re-ran the effect: an endless refetch loop).
-  useEffect(() => {
-    void usePatchesStore.getState().load();
-    return on('inventory/changed', () => void usePatchesStore.getState().load());
-  }, []);
+  // Loaded once per mount and on inventory changes. Not from an effect on `actions`: that is a new object
+  // after every store change, and it once re-ran each load: an endless refetch loop.
+  useLive('patches');
 
   const totalSize = virtual.getTotalSize();
   useEffect(() => {

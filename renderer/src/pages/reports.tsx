@@ -1,10 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { AuditEntry, AuditVerifyResult, ReportInfo, ReportSchedule } from '../../../shared/contract';
+import type { ReportInfo, ReportSchedule } from '../../../shared/contract';
 import { ago } from '../format';
-import { on } from '../services/client';
-import { appService } from '../services/hosts-service';
-import { reportsService, saveFile } from '../services/reports-service';
+import { useReportsStore } from '../stores/reports-store';
 import { useUiStore } from '../stores/ui-store';
+import { useLive } from '../stores/use-live';
 
 const DAY = 86_400_000;
 const dateInput = (t: number): string => new Date(t).toISOString().slice(0, 10);
@@ -21,15 +20,16 @@ const FILE_LABEL: Record<string, string> = {
 /** Recurring reports written to a folder, e.g. a shared drive the boss reads. */
 function Schedules() {
   const toast = useUiStore((s) => s.toast);
-  const [list, setList] = useState<ReportSchedule[]>([]);
+  const list = useReportsStore((s) => s.schedules);
+  const { loadSchedules, addSchedule, removeSchedule } = useReportsStore.getState();
   const [every, setEvery] = useState<ReportSchedule['every']>('monthly');
   const [folder, setFolder] = useState('');
   useEffect(() => {
-    void reportsService.schedules().then(setList).catch(() => undefined);
-  }, []);
-  const act = async (fn: () => Promise<ReportSchedule[]>): Promise<void> => {
+    void loadSchedules();
+  }, [loadSchedules]);
+  const act = async (fn: () => Promise<void>): Promise<void> => {
     try {
-      setList(await fn());
+      await fn();
     } catch (e) {
       toast('error', e instanceof Error ? e.message : String(e));
     }
@@ -42,7 +42,7 @@ function Schedules() {
         {list.map((s) => (
           <li key={s.id}>
             {s.every} to <code>{s.folder}</code> — last written {s.lastRunAt ? ago(s.lastRunAt) : 'never'}{' '}
-            <button type="button" className="small" onClick={() => void act(() => reportsService.removeSchedule(s.id))}>
+            <button type="button" className="small" onClick={() => void act(() => removeSchedule(s.id))}>
               Remove
             </button>
           </li>
@@ -55,7 +55,7 @@ function Schedules() {
           <option value="monthly">Monthly</option>
         </select>
         <input aria-label="Report folder" placeholder="Folder, e.g. /srv/share/reports" value={folder} onChange={(e) => setFolder(e.target.value)} />
-        <button type="button" className="small" disabled={!folder.trim()} onClick={() => void act(() => reportsService.addSchedule(every, folder.trim()))}>
+        <button type="button" className="small" disabled={!folder.trim()} onClick={() => void act(() => addSchedule(every, folder.trim()))}>
           Add schedule
         </button>
       </div>
@@ -68,19 +68,11 @@ function ReportsSection() {
   const toast = useUiStore((s) => s.toast);
   const [from, setFrom] = useState(() => dateInput(Date.now() - 30 * DAY));
   const [to, setTo] = useState(() => dateInput(Date.now()));
-  const [reports, setReports] = useState<ReportInfo[] | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const load = (): void => void reportsService.list().then(setReports).catch(() => undefined);
-    load();
-    return on('job/updated', ({ job }) => {
-      if (job.kind === 'report' && job.state !== 'running' && job.state !== 'queued') {
-        setBusy(false);
-        load();
-      }
-    });
-  }, []);
+  // Reloaded when a report job ends.
+  useLive('reports');
+  const reports = useReportsStore((s) => s.reports);
+  const busy = useReportsStore((s) => s.generating);
+  const { generate: startReport, download: fetchFile } = useReportsStore.getState();
 
   const generate = async (): Promise<void> => {
     const start = Date.parse(`${from}T00:00:00Z`);
@@ -89,19 +81,16 @@ function ReportsSection() {
       toast('error', 'Pick a period whose end comes after its start');
       return;
     }
-    setBusy(true);
     try {
-      await reportsService.generate(start, end);
+      await startReport(start, end);
       toast('info', 'Writing the report: it appears below when ready');
     } catch (e) {
-      setBusy(false);
       toast('error', e instanceof Error ? e.message : String(e));
     }
   };
   const download = async (r: ReportInfo, name: string): Promise<void> => {
     try {
-      const f = await reportsService.file(r.id, name);
-      saveFile(`patchwell-${r.id}-${f.name}`, f.mime, f.base64);
+      await fetchFile(r.id, name);
     } catch (e) {
       toast('error', e instanceof Error ? e.message : String(e));
     }
@@ -175,14 +164,13 @@ function ReportsSection() {
 }
 
 export function ReportsPage() {
-  const [verify, setVerify] = useState<AuditVerifyResult | null>(null);
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const audit = useReportsStore((s) => s.audit);
+  const verify = audit?.verify ?? null;
+  const entries = audit?.entries ?? null;
   const toast = useUiStore((s) => s.toast);
   const run = async (): Promise<void> => {
     try {
-      const [v, list] = await Promise.all([appService.auditVerify(), appService.auditList(100)]);
-      setVerify(v);
-      setEntries(list);
+      await useReportsStore.getState().verifyAudit();
     } catch (err) {
       toast('error', err instanceof Error ? err.message : String(err));
     }

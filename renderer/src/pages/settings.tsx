@@ -1,25 +1,24 @@
-import { useEffect, useState } from 'react';
-import type { AppSettings, CallResult } from '../../../shared/contract';
-import { assessService } from '../services/assess-service';
+import { useEffect } from 'react';
+import type { AppSettings } from '../../../shared/contract';
 import { CredentialsSection } from '../components/credentials-section';
 import { FeedsSection } from '../components/feeds-section';
 import { PoliciesSection } from '../components/policies-section';
 import { TagProfilesSection } from '../components/tag-profiles-section';
-import { appService } from '../services/hosts-service';
+import { useSettingsStore } from '../stores/settings-store';
 import { useUiStore, type Theme } from '../stores/ui-store';
 
 export function SettingsPage() {
   const theme = useUiStore((s) => s.theme);
   const setTheme = useUiStore((s) => s.setTheme);
-  const [info, setInfo] = useState<CallResult<'app/info'> | null>(null);
-  const [settings, setSettings] = useState<AppSettings | null>(null);
+  const info = useSettingsStore((s) => s.info);
+  const settings = useSettingsStore((s) => s.settings);
+  const { load, update } = useSettingsStore.getState();
   const toast = useUiStore((s) => s.toast);
   useEffect(() => {
-    void appService.info().then(setInfo, () => setInfo(null));
-    void assessService.settings().then(setSettings, () => setSettings(null));
-  }, []);
+    void load();
+  }, [load]);
   const change = (patch: Partial<AppSettings>): void => {
-    void assessService.updateSettings(patch).then(setSettings, (e: unknown) => toast('error', String(e)));
+    void update(patch).catch((e: unknown) => toast('error', String(e)));
   };
   return (
     <div className="page">

@@ -12,7 +12,6 @@ import {
   type CallName,
   type CallResult,
   type EventName,
-  type EventPayload,
   type PatchwellBridge,
 } from '../../../shared/contract';
 
@@ -130,10 +129,14 @@ export async function invoke<K extends CallName>(
   return result.value as CallResult<K>;
 }
 
-/** Subscribes to one push event; returns the unsubscribe function. */
-export function on<K extends EventName>(name: K, fn: (payload: EventPayload<K>) => void): () => void {
+/**
+ * Subscribes to every push event with one listener; returns the unsubscribe. Only the stores' event router
+ * (stores/events.ts) uses it, so what each event refreshes is written in one table. Names the contract does
+ * not declare are dropped here.
+ */
+export function onAnyEvent(fn: (name: EventName, payload: unknown) => void): () => void {
   return getTransport().onEvent((n, payload) => {
-    if (n === name && isEventName(n)) fn(payload as EventPayload<K>);
+    if (isEventName(n)) fn(n, payload);
   });
 }
 

@@ -1,8 +1,6 @@
-/** The Dashboard's figures, and the event after which they are out of date. */
-import { invoke, on } from './client';
+/** The Dashboard's figures. */
+import { invoke } from './client';
 
 export const dashboardService = {
   summary: () => invoke('dashboard/summary'),
-  /** Calls fn when the inventory, approvals or feeds changed; returns the unsubscribe. */
-  onChanged: (fn: () => void) => on('inventory/changed', fn),
 };

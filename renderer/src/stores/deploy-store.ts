@@ -4,6 +4,7 @@ import type {
   DeploymentDetail, DeploymentSummary, HostDeploySettings, JobLogLine, MaintenanceWindows, PlanView, SnapshotRetention, SnapshotView,
 } from '../../../shared/contract';
 import { deployService } from '../services/deploy-service';
+import { saveText } from '../services/reports-service';
 
 export interface PlanOptions {
   concurrency: number;
@@ -41,6 +42,8 @@ export interface DeployActions {
   saveSettings(ids: number[], patch: Partial<Omit<HostDeploySettings, 'hostId'>>): Promise<void>;
   saveWindows(tag: string, rules: MaintenanceWindows['rules']): Promise<void>;
   prune(r: SnapshotRetention): Promise<number>;
+  /** Hands the inventory and a playbook of the approved versions to the user as two files. */
+  exportAnsible(): Promise<{ machines: number; approved: number }>;
 }
 
 export const initialDeployState: DeployState = {
@@ -135,7 +138,17 @@ export const useDeployStore = create<DeployState & DeployActions>()((set, get) =
     set({ retention: r, snapshots: await deployService.snapshots() });
     return toDelete;
   },
+  async exportAnsible() {
+    const r = await deployService.ansibleExport();
+    saveText('patchwell-inventory.yml', 'application/yaml', r.inventory);
+    saveText('patchwell-approved.yml', 'application/yaml', r.playbook);
+    return { machines: r.machines, approved: r.approved };
+  },
 }));
+
+/** Whether new log lines belong to the deployment open on screen (its log is then out of date). */
+export const showsLogOf = (s: Pick<DeployState, 'detail'>, lines: JobLogLine[]): boolean =>
+  !!s.detail?.jobId && lines.some((l) => l.jobId === s.detail!.jobId);
 
 /** "3 succeeded · 1 rolled back" from a deployment's counts, the non-zero ones only. */
 export function countsText(counts: DeploymentSummary['counts']): string {

@@ -1,7 +1,18 @@
 /** The machines the user sees: a cache of the inventory, refetched when the core says it changed. */
 import { create } from 'zustand';
-import type { Host, HostInput } from '../../../shared/contract';
+import type { AssessmentView, Host, HostInput, PendingUpdateView } from '../../../shared/contract';
+import { assessService } from '../services/assess-service';
+import { credentialsService } from '../services/credentials-service';
 import { hostsService } from '../services/hosts-service';
+import { errorText } from './error-text';
+
+/** What the last assessment found on the machine whose details are open. */
+export interface HostAssessment {
+  hostId: number;
+  updates: PendingUpdateView[] | null;
+  history: AssessmentView[];
+  error: string | null;
+}
 
 export interface HostsState {
   hosts: Host[];
@@ -9,6 +20,7 @@ export interface HostsState {
   loadError: string | null;
   selectedIds: number[];
   detailId: number | null;
+  assessment: HostAssessment | null;
 }
 
 export interface HostsActions {
@@ -19,9 +31,19 @@ export interface HostsActions {
   setSelected(ids: number[]): void;
   toggleSelected(id: number): void;
   openDetail(id: number | null): void;
+  /** Reads one machine's pending updates and assessment history (the open details). */
+  loadAssessment(id: number): Promise<void>;
+  /** Starts an assessment job of these machines, or of all; the job tray follows it. */
+  assess(ids?: number[]): Promise<void>;
+  /** Starts a reachability check of these machines, or of all. */
+  check(ids?: number[]): Promise<void>;
+  acceptHostKey(id: number): Promise<void>;
+  setCredential(ids: number[], credentialId: number | null): Promise<void>;
 }
 
-export const initialHostsState: HostsState = { hosts: [], loaded: false, loadError: null, selectedIds: [], detailId: null };
+export const initialHostsState: HostsState = { hosts: [], loaded: false, loadError: null, selectedIds: [], detailId: null, assessment: null };
+
+let assessmentTicket = 0;
 
 export const useHostsStore = create<HostsState & HostsActions>()((set, get) => ({
   ...initialHostsState,
@@ -37,7 +59,7 @@ export const useHostsStore = create<HostsState & HostsActions>()((set, get) => (
         detailId: get().detailId !== null && ids.has(get().detailId!) ? get().detailId : null,
       });
     } catch (err) {
-      set({ loaded: true, loadError: err instanceof Error ? err.message : String(err) });
+      set({ loaded: true, loadError: errorText(err) });
     }
   },
   async create(input) {
@@ -58,6 +80,31 @@ export const useHostsStore = create<HostsState & HostsActions>()((set, get) => (
   toggleSelected: (id) =>
     set((s) => ({ selectedIds: s.selectedIds.includes(id) ? s.selectedIds.filter((x) => x !== id) : [...s.selectedIds, id] })),
   openDetail: (id) => set({ detailId: id }),
+  async loadAssessment(id) {
+    // Only the last machine asked for is shown: an earlier, slower answer must not replace it.
+    const ticket = ++assessmentTicket;
+    let next: HostAssessment;
+    try {
+      const [updates, history] = await Promise.all([assessService.updates(id), assessService.history(id)]);
+      next = { hostId: id, updates, history, error: null };
+    } catch (e) {
+      next = { hostId: id, updates: null, history: [], error: String(e) };
+    }
+    if (ticket === assessmentTicket) set({ assessment: next });
+  },
+  async assess(ids) {
+    await assessService.start(ids);
+  },
+  async check(ids) {
+    await hostsService.check(ids);
+  },
+  // The core announces the changed machine (inventory/changed), which reloads the list.
+  async acceptHostKey(id) {
+    await credentialsService.acceptHostKey(id);
+  },
+  async setCredential(ids, credentialId) {
+    await credentialsService.setHostCredential(ids, credentialId);
+  },
 }));
 
 export const hostsSelectors = {

@@ -1,0 +1,32 @@
+/** The app's settings kept by the core (not UI preferences: those are in ui-store) and what it says about itself. */
+import { create } from 'zustand';
+import type { AppSettings, CallResult } from '../../../shared/contract';
+import { assessService } from '../services/assess-service';
+import { appService } from '../services/hosts-service';
+
+export interface SettingsState {
+  /** Null until read, or when the core could not say: the page then leaves the part out. */
+  info: CallResult<'app/info'> | null;
+  settings: AppSettings | null;
+}
+
+export interface SettingsActions {
+  load(): Promise<void>;
+  /** Saves a change; a refusal reaches the caller and the settings shown stay as they were. */
+  update(patch: Partial<AppSettings>): Promise<void>;
+}
+
+export const initialSettingsState: SettingsState = { info: null, settings: null };
+
+export const useSettingsStore = create<SettingsState & SettingsActions>()((set) => ({
+  ...initialSettingsState,
+  async load() {
+    await Promise.all([
+      appService.info().then((info) => set({ info }), () => set({ info: null })),
+      assessService.settings().then((settings) => set({ settings }), () => set({ settings: null })),
+    ]);
+  },
+  async update(patch) {
+    set({ settings: await assessService.updateSettings(patch) });
+  },
+}));
