@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseApkListUpgradable, parseAlpineFacts } from '../../platforms/alpine';
+import { APK_ADD_SCRIPT, parseApkListUpgradable, parseAlpineFacts } from '../../platforms/alpine';
 import { FakeRemote, fixtureSections } from '../../platforms/fake-remote';
 import { LocalRemote } from '../../platforms/local-remote';
 import { alpineDeployer, APK_KEEP_SCRIPT, APK_RESTORE_SCRIPT, apkFileName } from './alpine';
@@ -41,7 +41,9 @@ function alpineMachine(over: { addFails?: string[] } = {}) {
       return { stdout: `OK: 9 MiB in ${installed.size} packages\n` };
     });
   const add = (specs: string[]): void => {
-    remote.on(['apk', 'add', '--no-interactive', ...specs], () => {
+    remote.on('script:apk-add', (c) => {
+      expect(c.argv.slice(1)).toEqual(specs);
+      expect(c.options?.sudo).toBe(true);
       for (const s of specs) {
         const [n = '', v = ''] = s.split('=');
         if (!over.addFails?.includes(n)) installed.set(n, v);
@@ -94,7 +96,7 @@ describe('the apk keep and restore scripts in a real sh', () => {
   const shim = (body: string): void => fs.writeFileSync(path.join(bin, 'apk'), `#!/bin/sh\necho "apk $*" >> "$LOG"\n${body}\n`, { mode: 0o755 });
   const script = (text: string): string => {
     expect(text).toContain(`dir=${KEEP_DIR}`);
-    return text.replace(`dir=${KEEP_DIR}`, `dir=${keep}`).replace('chown root:root "$dir" && ', '');
+    return text.replace(`dir=${KEEP_DIR}`, `dir=${keep}`).replace('chown root:root "$dir" && ', '').replace('world=/etc/apk/world', `world=${path.join(tmp, 'world')}`);
   };
   const env = (): Record<string, string> => ({ PATH: `${bin}:/usr/bin:/bin`, LOG: path.join(tmp, 'calls') });
   const calls = (): string[] => fs.readFileSync(path.join(tmp, 'calls'), 'utf8').trim().split('\n');
@@ -129,14 +131,29 @@ describe('the apk keep and restore scripts in a real sh', () => {
     expect(calls().filter((c) => c.startsWith('apk fetch'))[0]).toMatch(/^apk fetch --quiet --output \S+\/\.fetch\.\w+ a=1\.0-r0$/);
   });
 
-  it('restores from the kept file where there is one, else name=version, never --allow-untrusted', async () => {
-    shim('exit 0');
+  it('restores from the kept file where there is one, else name=version, never --allow-untrusted, and leaves world as it was', async () => {
+    // apk records what it adds in world, as the real one does.
+    shim('shift 2; printf "%s\\n" "$@" >> "$(dirname "$LOG")/world"; exit 3');
+    fs.writeFileSync(path.join(tmp, 'world'), 'alpine-base\nopenssh\n');
     fs.mkdirSync(keep, { recursive: true });
     fs.writeFileSync(path.join(keep, 'a-1.0-r0.apk'), 'ok');
     fs.symlinkSync('/etc/passwd', path.join(keep, 'b-2.0-r0.apk'));
     const r = await local.script(script(APK_RESTORE_SCRIPT), ['a-1.0-r0.apk', 'a=1.0-r0', 'b-2.0-r0.apk', 'b=2.0-r0', 'c-3.0-r0.apk', 'c=3.0-r0'], { env: env() });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3);
     expect(calls()).toEqual([`apk add --no-interactive ${keep}/a-1.0-r0.apk b=2.0-r0 c=3.0-r0`]);
-    expect(APK_RESTORE_SCRIPT + APK_KEEP_SCRIPT).not.toContain('allow-untrusted');
+    expect(fs.readFileSync(path.join(tmp, 'world'), 'utf8')).toBe('alpine-base\nopenssh\n');
+    expect(fs.readdirSync(tmp).sort()).toEqual(['bin', 'calls', 'keep', 'world']);
+    expect(APK_RESTORE_SCRIPT + APK_KEEP_SCRIPT + APK_ADD_SCRIPT).not.toContain('allow-untrusted');
+  });
+
+  it('an install of exact versions does not pin them in world', async () => {
+    shim('shift 2; printf "%s\\n" "$@" >> "$(dirname "$LOG")/world"; exit 0');
+    fs.writeFileSync(path.join(tmp, 'world'), 'alpine-base\n');
+    const text = APK_ADD_SCRIPT.replace('world=/etc/apk/world', `world=${path.join(tmp, 'world')}`);
+    expect(text).not.toBe(APK_ADD_SCRIPT);
+    const r = await local.script(text, ['libcrypto3=3.3.2-r0'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(calls()).toEqual(['apk add --no-interactive libcrypto3=3.3.2-r0']);
+    expect(fs.readFileSync(path.join(tmp, 'world'), 'utf8')).toBe('alpine-base\n');
   });
 });

@@ -41,11 +41,15 @@ while [ $# -ge 2 ]; do
 done
 `;
 
-/** Root: installs each (file, name=version) — the kept file where there is one, else from the repositories. */
+/**
+ * Root: installs each (file, name=version) — the kept file where there is one, else from the repositories — and,
+ * as platforms/alpine.ts does for an install, leaves /etc/apk/world as it was (apk would record the files or pins).
+ */
 export const APK_RESTORE_SCRIPT = `# patchwell:apk-restore
 set -u
 LC_ALL=C; export LC_ALL
 dir=${KEEP_DIR}
+world=/etc/apk/world
 n=$(( $# / 2 ))
 i=0
 while [ "$i" -lt "$n" ]; do
@@ -53,7 +57,12 @@ while [ "$i" -lt "$n" ]; do
   if [ -f "$dir/$file" ] && [ ! -L "$dir/$file" ]; then set -- "$@" "$dir/$file"; else set -- "$@" "$spec"; fi
   i=$((i + 1))
 done
-exec apk add --no-interactive "$@"
+saved=$(mktemp "$world.patchwell.XXXXXX") || exit 70
+cat "$world" > "$saved" || { rm -f "$saved"; exit 70; }
+apk add --no-interactive "$@"
+rc=$?
+cat "$saved" > "$world" && rm -f "$saved"
+exit $rc
 `;
 
 /** Root: waits (up to $1 seconds) until no apk runs. */
