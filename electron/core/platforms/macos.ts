@@ -101,7 +101,8 @@ export const macos: Platform = {
     return parseMacFacts(sw.stdout, un.stdout, hn.stdout, bt.stdout);
   },
   async installedPackages(remote) {
-    const [v, formulae] = await Promise.all([osVersion(remote), brewInstalled(remote)]);
+    // A broken Homebrew must not fail the assessment of the Mac: pendingUpdates says brew failed.
+    const [v, formulae] = await Promise.all([osVersion(remote), brewInstalled(remote).catch(() => [])]);
     return [...(v ? [{ name: 'macOS', arch: '', version: v }] : []), ...formulae];
   },
   async pendingUpdates(remote) {

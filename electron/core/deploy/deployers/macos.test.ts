@@ -19,7 +19,7 @@ const SAFARI = 'Safari17.6MontereyAuto-17.6';
 const MONTEREY = 'macOS Monterey 12.7.6-21H1320';
 
 /** A Monterey Mac with Homebrew's testball 0.0.1 installed and 0.1 in its tap. */
-function mac(over: { outdated?: string; upgradeCode?: number; installCode?: number } = {}) {
+function mac(over: { outdated?: string; upgradeCode?: number; installCode?: number; osAfterRestart?: string; brokenBrew?: boolean } = {}) {
   const state = { os: '12.7.5', boot: 1_700_000_000, offered: su.get('sonoma') ?? '', outdated: over.outdated ?? brewOut.get('outdated-v2') ?? '', list: 'testball 0.0.1\n' };
   const swVers = (): string => `ProductName:\t\tmacOS\nProductVersion:\t\t${state.os}\nBuildVersion:\t\t21H1222\n`;
   // softwareupdate drops an installed label (and its detail line) from its list.
@@ -35,6 +35,7 @@ function mac(over: { outdated?: string; upgradeCode?: number; installCode?: numb
     .on(['df', '-Pk', '/'], { stdout: 'Filesystem     1024-blocks      Used Available Capacity  Mounted on\n/dev/disk3s1s1   482797652  10402728 174524648     6%    /\n' })
     .on('script:brew', (c) => {
       const args = c.argv.slice(1).join(' ');
+      if (over.brokenBrew) return { code: 1, stderr: 'Error: Running Homebrew as root is extremely dangerous and no longer supported.\n' };
       if (args === 'outdated --json=v2 --formula') return { stdout: state.outdated };
       if (args === 'list --formula --versions') return { stdout: state.list };
       if (args === 'upgrade --formula testball') {
@@ -47,7 +48,7 @@ function mac(over: { outdated?: string; upgradeCode?: number; installCode?: numb
     })
     .on(['shutdown', '-r', 'now'], () => {
       state.boot += 600;
-      if (!state.offered.includes(MONTEREY)) state.os = '12.7.6';
+      if (!state.offered.includes(MONTEREY)) state.os = over.osAfterRestart ?? '12.7.6';
       return { code: null, timedOut: true };
     });
   for (const labels of [[SAFARI], [MONTEREY], [SAFARI, MONTEREY]]) {
@@ -127,6 +128,13 @@ describe('macOS deployer: softwareupdate and Homebrew through the pipeline', () 
     expect(t.hostPackages().macOS).toBe('12.7.6');
     expect(t.pending()[MONTEREY]).toBeUndefined();
 
+    // Only Apple's list is read for Apple's updates: Homebrew's is not asked.
+    expect(t.remote.calls.filter((c) => c.argv[0] === 'script:brew').map((c) => c.argv[1])).not.toContain('outdated');
+
+    const wrong = machine({ approve: [MONTEREY], allowReboot: true, osAfterRestart: '12.7.5' });
+    expect(await deployWith(macosDeployer, wrong.m)).toBe('rollback-failed');
+    expect(wrong.target().failure?.message).toBe('reboot: After the restart the Mac runs macOS 12.7.5, not 12.7.6');
+
     const noReboot = machine({ approve: [MONTEREY] });
     expect(await deployWith(macosDeployer, noReboot.m)).toBe('succeeded');
     expect(noReboot.remote.calls.some((c) => c.argv[0] === 'shutdown')).toBe(false);
@@ -146,6 +154,15 @@ describe('macOS deployer: softwareupdate and Homebrew through the pipeline', () 
     expect(both.items()).toEqual({ [SAFARI]: { state: 'installed', version: '17.6' }, testball: { state: 'rolled-back', version: '0.0.1' } });
     expect(both.auditActions()).toEqual(['deploy.snapshot', 'deploy.install', 'deploy.rollback-failed']);
     expect(both.log()).toMatch(/error: Cannot be rolled back on macOS, and stays installed: Safari17\.6MontereyAuto-17\.6 17\.6\. Apple and Homebrew keep no older versions/);
+  });
+
+  it('a broken Homebrew does not stop an Apple update, and is named when a formula cannot be found', async () => {
+    const t = machine({ approve: [SAFARI], brokenBrew: true });
+    expect(await deployWith(macosDeployer, t.m)).toBe('succeeded');
+    const b = machine({ approve: ['testball'], brokenBrew: true });
+    expect(await deployWith(macosDeployer, b.m)).toBe('failed');
+    expect(b.target().failure?.message).toMatch(/testball is not offered by Software Update any more .* and is not an installed Homebrew formula$/);
+    expect(b.target().failure?.stderrTail).toMatch(/Homebrew could not list its formulae: .*Running Homebrew as root/);
   });
 
   it('a rollback asked for after a success changes nothing and names what stays', async () => {

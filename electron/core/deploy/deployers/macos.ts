@@ -9,7 +9,7 @@
  * would restart inside the install step, before verification and whatever the machine's settings say.
  */
 import type { PlanItem } from '../../../../shared/contract';
-import { run } from '../../platforms/exec-util';
+import { errorMessage, run } from '../../platforms/exec-util';
 import { brewInstalled, brewOutdated, brewUpgrade, type BrewOutdated } from '../../platforms/homebrew';
 import { macos, parseSoftwareUpdateList, type SoftwareUpdateItem } from '../../platforms/macos';
 import type { Facts, InstalledPackage } from '../../platforms/platform';
@@ -41,6 +41,8 @@ interface Result {
   installed: InstalledPackage[];
   /** Labels installed by this deployment that asked for a restart. */
   restartFor: string[];
+  /** The macOS version a restart must bring (a "macOS …" update among them), else null. */
+  expectOs: string | null;
   /** Apple updates now installed (resolved on the Patches page). */
   osInstalled: string[];
 }
@@ -76,9 +78,9 @@ function osProblem(i: PlanItem, offered: readonly SoftwareUpdateItem[], osVersio
   return null;
 }
 
-async function readResult(remote: Remote, restartFor: string[], osInstalled: string[]): Promise<Result> {
+async function readResult(remote: Remote, was: Pick<Result, 'restartFor' | 'osInstalled' | 'expectOs'>): Promise<Result> {
   const [facts, installed] = await Promise.all([macos.facts(remote), macos.installedPackages(remote)]);
-  return { facts, installed, restartFor, osInstalled };
+  return { ...was, facts, installed };
 }
 
 function recordInstalled(m: MachineContext, installed: readonly InstalledPackage[], osInstalled: readonly string[]): void {
@@ -95,15 +97,21 @@ export const macosDeployer: Deployer<Remote, Pre, Result> = {
   session: (m, fn) => m.s.connections.withSession(m.host, NEVER, fn),
 
   async preflight(m, remote) {
-    const [facts, installed, outdated] = await Promise.all([macos.facts(remote), macos.installedPackages(remote), brewOutdated(remote)]);
+    const [facts, installed, brewError] = await Promise.all([
+      macos.facts(remote),
+      macos.installedPackages(remote),
+      // installedPackages leaves out the formulae of a brew that fails; the reason is said if it matters.
+      brewInstalled(remote).then(() => null, (e: unknown) => errorMessage(e)),
+    ]);
     // A formula is one Homebrew has installed; everything else approved on a Mac is one of Apple's labels.
     const brew = m.items.filter((i) => i.package !== 'macOS' && installed.some((p) => p.name === i.package));
     const os = m.items.filter((i) => !brew.includes(i));
-    const offered = os.length ? await softwareUpdateList(remote) : [];
+    const [outdated, offered] = await Promise.all([brew.length ? brewOutdated(remote) : null, os.length ? softwareUpdateList(remote) : []]);
     const problems = [
       ...brew.map((i) => brewProblem(i, versionOf(installed, i.package), outdated?.find((o) => o.name === i.package))),
       ...os.map((i) => osProblem(i, offered, facts.osVersion)),
     ].filter((p): p is string => p !== null);
+    if (brewError && problems.length) problems.push(`Homebrew could not list its formulae: ${brewError}`);
     const free = await freeKb(remote);
     const min = m.minFreeKb ?? (os.length ? MIN_FREE_KB_OS : MIN_FREE_KB_BREW);
     if (free === null) problems.push('Could not read free disk space (df printed nothing)');
@@ -161,8 +169,10 @@ export const macosDeployer: Deployer<Remote, Pre, Result> = {
   },
 
   async verify(m, remote, pre) {
-    const restartFor = pre.osTodo.filter((i) => pre.offered.find((u) => u.label === i.package)?.action === 'restart').map((i) => i.package);
-    const result = await readResult(remote, restartFor, pre.os.map((i) => i.package));
+    const restarts = pre.osTodo.map((i) => pre.offered.find((u) => u.label === i.package)).filter((u) => u?.action === 'restart');
+    const restartFor = restarts.map((u) => u!.label);
+    const expectOs = restarts.find((u) => /^macOS/.test(u!.title))?.version ?? null;
+    const result = await readResult(remote, { restartFor, osInstalled: pre.os.map((i) => i.package), expectOs });
     const wrong = pre.brew.filter((i) => versionOf(result.installed, i.package) !== i.toVersion);
     if (wrong.length) throw new StepError(`Homebrew reports success but ${wrong.map((i) => `${i.package} is ${versionOf(result.installed, i.package) ?? 'not installed'}`).join(', ')}`);
     if (m.settings.healthCheck) {
@@ -187,13 +197,14 @@ export const macosDeployer: Deployer<Remote, Pre, Result> = {
       const after = await m.s.connections.withSession(m.host, NEVER, async (remote: Remote) => {
         const facts = await macos.facts(remote);
         if (!facts.bootTime || facts.bootTime === before) return null;
-        return { result: await readResult(remote, v.result.restartFor, v.result.osInstalled), offered: await softwareUpdateList(remote) };
+        return { result: await readResult(remote, v.result), offered: await softwareUpdateList(remote) };
       }).catch(() => null);
       if (!after) continue;
       m.log('info', `Back after the restart (booted ${after.result.facts.bootTime ?? '?'}), ${osLabel(after.result.facts)}`);
       // A macOS update that applies at restart is proven by the version the Mac now runs, the others by Software Update no longer offering them.
       const stillOffered = v.result.restartFor.filter((l) => after.offered.some((u) => u.label === l));
       if (stillOffered.length) throw new StepError(`After the restart Software Update still offers ${stillOffered.join(', ')}`);
+      if (v.result.expectOs && after.result.facts.osVersion !== v.result.expectOs) throw new StepError(`After the restart the Mac runs macOS ${after.result.facts.osVersion ?? '(unknown)'}, not ${v.result.expectOs}`);
       return { reboot: { needed: false, reasons: [] }, result: after.result };
     }
     throw new StepError('The machine did not answer SSH within 30 minutes of the restart');
