@@ -19,7 +19,7 @@ const SAFARI = 'Safari17.6MontereyAuto-17.6';
 const MONTEREY = 'macOS Monterey 12.7.6-21H1320';
 
 /** A Monterey Mac with Homebrew's testball 0.0.1 installed and 0.1 in its tap. */
-function mac(over: { outdated?: string; upgradeCode?: number; installCode?: number; osAfterRestart?: string; brokenBrew?: boolean } = {}) {
+function mac(over: { outdated?: string; upgradeCode?: number; installCode?: number; osAfterRestart?: string; brokenBrew?: boolean; withDependency?: boolean } = {}) {
   const state = { os: '12.7.5', boot: 1_700_000_000, offered: su.get('sonoma') ?? '', outdated: over.outdated ?? brewOut.get('outdated-v2') ?? '', list: 'testball 0.0.1\n' };
   const swVers = (): string => `ProductName:\t\tmacOS\nProductVersion:\t\t${state.os}\nBuildVersion:\t\t21H1222\n`;
   // softwareupdate drops an installed label (and its detail line) from its list.
@@ -40,7 +40,7 @@ function mac(over: { outdated?: string; upgradeCode?: number; installCode?: numb
       if (args === 'list --formula --versions') return { stdout: state.list };
       if (args === 'upgrade --formula testball') {
         if (over.upgradeCode) return { code: over.upgradeCode, stderr: 'Error: testball: An exception occurred within a child process:\n  Errno::EACCES: Permission denied\n' };
-        state.list = 'testball 0.1\n';
+        state.list = over.withDependency ? 'libfoo 2.0\ntestball 0.1\n' : 'testball 0.1\n';
         state.outdated = '{\n  "formulae": [],\n  "casks": []\n}\n';
         return {};
       }
@@ -91,6 +91,12 @@ describe('macOS deployer: softwareupdate and Homebrew through the pipeline', () 
     ]);
     expect(t.log()).toMatch(/warn: No snapshot on macOS: macOS 12\.7\.5 \(21H1222\) and 1 Homebrew formula versions recorded\. Apple and Homebrew keep no older versions/);
     expect(((t.db.prepare('SELECT reboot_required FROM hosts').get() as { reboot_required: number }).reboot_required)).toBe(0);
+  });
+
+  it('says which formulae brew upgraded or installed along with the approved one', async () => {
+    const t = machine({ approve: ['testball'], withDependency: true });
+    expect(await deployWith(macosDeployer, t.m)).toBe('succeeded');
+    expect(t.log()).toMatch(/warn: Homebrew also upgraded or installed, with the approved formulae: libfoo \(new\) → 2\.0/);
   });
 
   it('refuses before any change a formula version the tap no longer offers: Homebrew installs only the newest', async () => {

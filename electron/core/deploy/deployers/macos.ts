@@ -175,6 +175,9 @@ export const macosDeployer: Deployer<Remote, Pre, Result> = {
     const result = await readResult(remote, { restartFor, osInstalled: pre.os.map((i) => i.package), expectOs });
     const wrong = pre.brew.filter((i) => versionOf(result.installed, i.package) !== i.toVersion);
     if (wrong.length) throw new StepError(`Homebrew reports success but ${wrong.map((i) => `${i.package} is ${versionOf(result.installed, i.package) ?? 'not installed'}`).join(', ')}`);
+    // brew upgrades a formula's outdated dependencies with it: said, since they were not approved one by one.
+    const also = result.installed.filter((p) => p.name !== 'macOS' && !m.items.some((i) => i.package === p.name) && versionOf(pre.installed, p.name) !== p.version);
+    if (also.length) m.log('warn', `Homebrew also upgraded or installed, with the approved formulae: ${also.map((p) => `${p.name} ${versionOf(pre.installed, p.name) ?? '(new)'} → ${p.version}`).join(', ')}`);
     if (m.settings.healthCheck) {
       const problem = await runHealthCheck(remote, m.settings.healthCheck);
       if (problem) throw new StepError(problem);
