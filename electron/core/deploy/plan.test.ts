@@ -44,11 +44,14 @@ describe('deployment plans', () => {
     expect(plan.warnings).toEqual([]);
   });
 
-  it('plans every Linux platform Patchwell assesses that has a package manager deployer', () => {
-    const hosts = [host(1, { platform: 'debian' }), host(2, { platform: 'rhel', osName: 'Rocky Linux' }), host(3, { platform: 'suse', osName: 'openSUSE Leap' })];
-    const plan = buildPlan(input({ hosts, approvals: new Map([[1, [item('a', 1)]], [2, [item('a', 2)]], [3, [item('a', 3)]]]) }));
+  it('plans every platform Patchwell assesses: each has a deployer', () => {
+    const hosts = [
+      host(1, { platform: 'debian' }), host(2, { platform: 'rhel', osName: 'Rocky Linux' }), host(3, { platform: 'suse', osName: 'openSUSE Leap' }),
+      host(4, { platform: 'alpine', osName: 'Alpine Linux' }), host(5, { platform: 'macos', osName: 'macOS 14.6.1 (23G93)', osFamily: 'macos' }),
+    ];
+    const plan = buildPlan(input({ hosts, approvals: new Map([1, 2, 3, 4, 5].map((id) => [id, [item('a', id)]])) }));
     expect(plan.skipped).toEqual([]);
-    expect(plan.rings.flatMap((r) => r.hosts.map((h) => h.hostId)).sort()).toEqual([1, 2, 3]);
+    expect(plan.rings.flatMap((r) => r.hosts.map((h) => h.hostId)).sort()).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('skips machines it cannot deploy to, with the reason', () => {
@@ -60,7 +63,7 @@ describe('deployment plans', () => {
     }));
     expect(plan.rings).toEqual([]);
     expect(plan.skipped.map((s) => [s.hostId, s.reason])).toEqual([
-      [1, 'Deployment to FreeBSD machines is not available yet (Patchwell deploys to Debian and Ubuntu, the RHEL family, SUSE and openSUSE, Windows)'],
+      [1, 'Deployment to FreeBSD machines is not available yet (Patchwell deploys to Debian and Ubuntu, the RHEL family, SUSE and openSUSE, Alpine Linux, Windows, macOS)'],
       [2, 'Not assessed yet: assess it first'],
       [3, 'Its SSH host key changed: accept or investigate it first'],
       [4, 'No approved updates'],

@@ -16,7 +16,7 @@ echo @@df; df -Pk / /var 2>/dev/null
 echo @@busy
 for p in /proc/[0-9]*; do
   c=$(cat "$p/comm" 2>/dev/null) || continue
-  case "$c" in apt|apt-get|aptitude|dpkg|unattended-upgr|packagekitd|synaptic|dnf|yum|rpm|zypper|dnf-automatic) echo "\${p#/proc/} $c";; esac
+  case "$c" in apt|apt-get|aptitude|dpkg|unattended-upgr|packagekitd|synaptic|dnf|yum|rpm|zypper|dnf-automatic|apk) echo "\${p#/proc/} $c";; esac
 done
 echo @@fstype; stat -f -c %T / 2>/dev/null
 echo @@snapper; if command -v snapper >/dev/null 2>&1; then echo yes; fi

@@ -67,6 +67,24 @@ export function parseAlpineFacts(output: string): Facts {
   return facts;
 }
 
+/**
+ * Root: `apk add` of exact versions ("name=version" or a package file) that leaves /etc/apk/world as it was. apk
+ * records what it is asked to add in world, so `name=version` would pin the package there (no later `apk upgrade`
+ * would move it) and make a dependency look wanted for itself; the machine's own constraints are put back after
+ * the run, whatever its outcome. apk's exit code is the script's.
+ */
+export const APK_ADD_SCRIPT = `# patchwell:apk-add
+set -u
+LC_ALL=C; export LC_ALL
+world=/etc/apk/world
+saved=$(mktemp "$world.patchwell.XXXXXX") || exit 70
+cat "$world" > "$saved" || { rm -f "$saved"; exit 70; }
+apk add --no-interactive "$@"
+rc=$?
+cat "$saved" > "$world" && rm -f "$saved"
+exit $rc
+`;
+
 async function snapshot(remote: Remote, names: readonly string[]): Promise<PackageState[]> {
   for (const n of names) assertValid('apk package name', n, isApkName);
   const installed = parseApkInfo((await run(remote, ['apk', 'info', '-v'])).stdout);
@@ -78,10 +96,7 @@ async function install(remote: Remote, items: readonly ExactItem[]): Promise<Ins
     assertValid('apk package name', i.name, isApkName);
     assertValid('apk version', i.version, isApkVersion);
   }
-  const result = await remote.exec(['apk', 'add', '--no-interactive', ...items.map((i) => `${i.name}=${i.version}`)], {
-    sudo: true, timeoutMs: 60 * 60_000,
-    env: { LC_ALL: 'C', LANG: 'C', DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' },
-  });
+  const result = await remote.script(APK_ADD_SCRIPT, items.map((i) => `${i.name}=${i.version}`), { sudo: true, timeoutMs: 60 * 60_000, env: { LC_ALL: 'C', LANG: 'C' } });
   const after = await snapshot(remote, items.map((i) => i.name));
   const failed = items.flatMap((i) => {
     const now = after.find((a) => a.name === i.name)?.version ?? null;

@@ -1,10 +1,12 @@
 /**
- * macOS through `softwareupdate` and `sw_vers`. Apple offers no package database or older versions, so the
- * "installed packages" are the OS itself and rollback is refused. `softwareupdate -l` has two formats: up to
+ * macOS through `softwareupdate` and `sw_vers`, and Homebrew's formulae where the machine has Homebrew
+ * (homebrew.ts). Apple offers no package database or older versions, so the "installed packages" are the OS
+ * itself and the formulae, and rollback is refused. `softwareupdate -l` has two formats: up to
  * Mojave "   * Label" + "\tTitle (Version), SizeK [recommended] [restart]", and from Catalina on
  * "* Label: …" + "\tTitle: …, Version: …, Size: …K, Recommended: YES, Action: restart,".
  */
-import { run } from './exec-util';
+import { errorMessage, run } from './exec-util';
+import { brewInstalled, brewOutdated, brewToPending } from './homebrew';
 import { parseSwVers } from './os-release';
 import type { ExactItem, Facts, InstallResult, PendingUpdate, Platform } from './platform';
 import { tail, type Remote } from './remote';
@@ -61,11 +63,15 @@ export function parseSoftwareUpdateList(text: string): SoftwareUpdateItem[] {
   return out;
 }
 
+/** Said before approval, on every Apple update. */
+export const OS_UPDATE_NOTE = 'Apple offers no way back from its updates: a rollback cannot undo this one (only Time Machine or a reinstall can)';
+
 export function softwareUpdatesToPending(items: readonly SoftwareUpdateItem[], osVersion: string | null): PendingUpdate[] {
   return items.map((u) => ({
     name: u.label, arch: '', installedVersion: /^macOS/.test(u.title) ? osVersion : null, candidateVersion: u.version,
     source: 'Apple Software Update', suites: [], isSecurity: /security|rapid security response/i.test(u.title) || u.recommended,
     advisories: [], cves: [], severity: null, ...(u.action ? { rebootSuggested: true } : {}), kind: 'os-update' as const,
+    note: OS_UPDATE_NOTE,
   }));
 }
 
@@ -95,18 +101,32 @@ export const macos: Platform = {
     return parseMacFacts(sw.stdout, un.stdout, hn.stdout, bt.stdout);
   },
   async installedPackages(remote) {
-    const v = await osVersion(remote);
-    return v ? [{ name: 'macOS', arch: '', version: v }] : [];
+    // A broken Homebrew must not fail the assessment of the Mac: pendingUpdates says brew failed.
+    const [v, formulae] = await Promise.all([osVersion(remote), brewInstalled(remote).catch(() => [])]);
+    return [...(v ? [{ name: 'macOS', arch: '', version: v }] : []), ...formulae];
   },
   async pendingUpdates(remote) {
     // softwareupdate prints "No new software available." on stderr; the list itself on stdout.
     const r = await run(remote, ['softwareupdate', '-l'], { timeoutMs: 10 * 60_000 });
-    return { updates: softwareUpdatesToPending(parseSoftwareUpdateList(r.stdout), await osVersion(remote)), held: [], warnings: [] };
+    const updates = softwareUpdatesToPending(parseSoftwareUpdateList(r.stdout), await osVersion(remote));
+    const warnings: string[] = [];
+    const held: string[] = [];
+    // A broken Homebrew must not hide Apple's updates: it is a warning, not a failed assessment.
+    try {
+      const outdated = await brewOutdated(remote);
+      if (outdated) {
+        updates.push(...brewToPending(outdated));
+        held.push(...outdated.filter((o) => o.pinned).map((o) => o.name));
+      }
+    } catch (e) {
+      warnings.push(`brew outdated failed: ${errorMessage(e)}`);
+    }
+    return { updates, held, warnings };
   },
   health: () => Promise.resolve({ ok: true, problems: [] }),
   async packageStateSnapshot(remote, names) {
-    const v = await osVersion(remote);
-    return names.map((name) => ({ name, arch: null, version: name === 'macOS' ? v : null }));
+    const installed = await macos.installedPackages(remote);
+    return names.map((name) => ({ name, arch: null, version: installed.find((p) => p.name === name)?.version ?? null }));
   },
   async installExact(remote, items: readonly ExactItem[]): Promise<InstallResult> {
     for (const i of items) assertValid('macOS update label', i.name, isMacUpdateLabel);

@@ -89,7 +89,8 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
       const [pf, health, installed, services] = await Promise.all([preflight(remote), p.health(remote), p.installedPackages(remote), runningServices(remote)]);
       const problems = preflightProblems(pf, m.minFreeKb);
       if (!health.ok) problems.push(`The package database is not healthy: ${health.problems.map((x) => x.message).join('; ')} (Repair runs ${spec.repairCommand})`);
-      const current = installed.filter((x) => m.items.some((i) => i.package === x.name && (!i.arch || i.arch === x.arch)));
+      // apk's installed list carries no architecture (its updates do): a package without one matches any.
+      const current = installed.filter((x) => m.items.some((i) => i.package === x.name && (!i.arch || !x.arch || i.arch === x.arch)));
       const todo = m.items.filter((i) => versionOf(current, i.package) !== i.toVersion);
       if (problems.length > 0) throw new StepError(`Preflight stopped this machine before any change: ${problems[0]}`, problems.join('\n'));
       m.log('info', `Preflight passed: ${pf.disks.map((d) => `${Math.round(d.availableKb / 1024)} MB free on ${d.mount}`).join(', ')}; package manager idle; ${services.length} service${services.length === 1 ? '' : 's'} running`);
