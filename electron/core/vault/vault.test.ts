@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { utils as ssh2Utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/contract';
 import { openDatabase } from '../db/open';
+import { testKeyPair } from '../transports/testing/test-keys';
 import { KeyFilePermissionError } from './key-store';
 import { Vault } from './vault';
 
@@ -50,9 +50,9 @@ describe('Vault', () => {
 
   it('checks private keys and their passphrases when saved', () => {
     const { vault } = setup();
-    const plain = ssh2Utils.generateKeyPairSync('ed25519');
+    const plain = testKeyPair();
     expect(vault.save({ name: 'k', username: 'admin', privateKey: plain.private }).keyType).toBe('ssh-ed25519');
-    const locked = ssh2Utils.generateKeyPairSync('ed25519', { passphrase: 'kp', cipher: 'aes256-ctr', rounds: 16 });
+    const locked = testKeyPair({ passphrase: 'kp' });
     expect(() => vault.save({ name: 'k2', username: 'admin', privateKey: locked.private })).toThrow(/encrypted: give its passphrase/);
     expect(() => vault.save({ name: 'k2', username: 'admin', privateKey: locked.private, passphrase: 'nope' })).toThrow(/does not open/);
     expect(vault.save({ name: 'k2', username: 'admin', privateKey: locked.private, passphrase: 'kp' }).hasKey).toBe(true);
