@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditEntry, AuditVerifyResult } from '../../../shared/contract';
+import { redactDeep } from '../../../shared/redact';
 import type { Db } from '../db/open';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -61,7 +62,9 @@ export function appendAudit(db: Db, input: AuditInput, now = Date.now()): AuditE
     action: input.action,
     target_type: input.targetType ?? null,
     target_id: input.targetId == null ? null : String(input.targetId),
-    details: JSON.stringify(input.details ?? null),
+    // Details quote what the user typed (a health-check command or URL may carry a password): credentials in any
+    // string are hidden before the row is hashed into the chain, so the trail never holds them.
+    details: JSON.stringify(redactDeep(input.details ?? null)),
     prev_hash: last?.hash ?? GENESIS_HASH,
   };
   const hash = hashAuditRow(row);
