@@ -91,7 +91,11 @@ export interface ReportData {
   critical: Finding[];
   deployments: DeploymentLine[];
   audit: AuditLine[];
-  auditChain: { ok: boolean; rows: number; head: string; firstBrokenId: number | null };
+  /**
+   * The chain as Verify sees it (truncation included, against audit-head.log); `head` and `rows` in a report
+   * kept elsewhere are themselves a record a later truncation cannot reach.
+   */
+  auditChain: { ok: boolean; rows: number; head: string; firstBrokenId: number | null; reason: string | null };
 }
 
 const DAY = 86_400_000;
@@ -221,7 +225,7 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
     critical,
     deployments,
     audit,
-    auditChain: { ok: chain.ok, rows: chain.rows, head: chain.head, firstBrokenId: chain.firstBrokenId },
+    auditChain: { ok: chain.ok, rows: chain.rows, head: chain.head, firstBrokenId: chain.firstBrokenId, reason: chain.reason },
   };
 }
 
