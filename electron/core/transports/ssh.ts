@@ -1,6 +1,7 @@
 /**
  * SSH transport: one connection per machine per job, commands multiplexed on it as channels. Host keys are
- * trusted on first use and pinned; a changed key refuses the connection. sudo gets its password on stdin
+ * trusted on first use and pinned during the handshake, before any credential is sent (so a key is pinned
+ * even when the login then fails); a changed key refuses the connection. sudo gets its password on stdin
  * (never argv or env), and only when sudo will read it (see `sudoNeeds`).
  */
 import { createHash } from 'node:crypto';
@@ -57,8 +58,12 @@ export interface SshOptions {
   keepaliveIntervalMs?: number;
   /** The output cap per stream (stdout, stderr) of one command; beyond it the result is marked truncated. */
   maxOutputBytes?: number;
-  /** Called once with the fingerprint on first contact, so the caller can pin it. */
-  onFirstKey?: (fingerprint: string) => void;
+  /**
+   * On first contact (no pinned key), called during the handshake, before any credential is sent, with the key
+   * the server presented: the caller pins it unless another connection pinned one meanwhile, and returns the key
+   * pinned now. A different key refuses the connection as a changed key. Without it, a first key is accepted.
+   */
+  pinFirstKey?: (fingerprint: string) => string;
 }
 
 export class SshSession implements Remote {
@@ -221,6 +226,8 @@ function execChannel(client: Client, command: string, stdin: string, timeoutMs: 
 export async function connectSsh(target: SshTarget, secrets: Secrets, options: SshOptions = {}): Promise<SshSession> {
   const ssh = new NodeSSH();
   let presented: string | null = null;
+  // The key this connection is held to: the target's, or on first contact the one pinned during the handshake.
+  let pinned = target.pinnedKey;
   try {
     await ssh.connect({
       host: target.address,
@@ -236,18 +243,25 @@ export async function connectSsh(target: SshTarget, secrets: Secrets, options: S
       algorithms: { serverHostKey: HOST_KEY_ALGORITHMS as never },
       hostVerifier: (key: Buffer) => {
         presented = fingerprintOf(key);
-        return target.pinnedKey === null || target.pinnedKey === presented;
+        if (pinned === null) {
+          try {
+            pinned = options.pinFirstKey?.(presented) ?? presented;
+          } catch {
+            // Could not record the pin (the database failed): no unpinned key is trusted.
+            return false;
+          }
+        }
+        return pinned === presented;
       },
     });
   } catch (err) {
     ssh.dispose();
-    throw classifyConnectError(err, target, presented);
+    throw classifyConnectError(err, { ...target, pinnedKey: pinned }, presented);
   }
   // node-ssh listens for errors only while connecting. A connection that breaks later (the machine reboots, a
   // cable is pulled, sshd is killed) emits 'error' on the client, which without a listener would throw out of
   // the event loop and take the whole core down. The commands in flight see their channels close and fail.
   ssh.connection!.on('error', () => undefined);
-  if (target.pinnedKey === null && presented) options.onFirstKey?.(presented);
   return new SshSession(ssh, ssh.connection!, secrets, presented ?? '', options.commandTimeoutMs ?? 10 * 60_000, target.address, options.maxOutputBytes);
 }
 
