@@ -60,7 +60,9 @@ async function alternating(ports: readonly number[]): Promise<number> {
 function setup(port: number): { db: Db; manager: ConnectionManager; hostId: number } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-pin-'));
   const db = openDatabase(path.join(dir, 'p.db'));
-  cleanup.push(async () => db.close());
+  cleanup.push(async () => {
+    db.close();
+  });
   const vault = new Vault(db, dir);
   vault.save({ name: 'all', username: USER, password: PASSWORD, appliesToAll: true });
   const hostId = insertHost(db, { address: '127.0.0.1', sshPort: port }).id;
