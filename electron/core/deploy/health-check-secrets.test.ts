@@ -49,6 +49,20 @@ describe('health-check credentials', () => {
     expect(status).toBe('Health check https://svc:***@127.0.0.1:8443/health?token=*** answered HTTP 503');
   });
 
+  it('go to the server of an HTTP check as Basic authorization, since fetch refuses them in the URL', async () => {
+    const seen: { url: string; auth: string | null }[] = [];
+    const fetchImpl = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      seen.push({ url: String(input), auth: new Headers(init?.headers).get('authorization') });
+      return Promise.resolve(new Response(null, { status: 204 }));
+    };
+    expect(await runHealthCheck(new FakeRemote(), { kind: 'http', url: 'https://svc:u%40secret@127.0.0.1:8443/health' }, fetchImpl)).toBeNull();
+    expect(await runHealthCheck(new FakeRemote(), { kind: 'http', url: 'http://127.0.0.1:8080/healthz' }, fetchImpl)).toBeNull();
+    expect(seen).toEqual([
+      { url: 'https://127.0.0.1:8443/health', auth: `Basic ${Buffer.from('svc:u@secret').toString('base64')}` },
+      { url: 'http://127.0.0.1:8080/healthz', auth: null },
+    ]);
+  });
+
   it('are hidden in the audit trail when the setting is saved, and the chain still verifies', async () => {
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-redact-')), runtime: 'browser', checkResults: true, throttleMs: 20 });
     const host = (await core.call('hosts/create', { address: '127.0.0.9' })) as { id: number };

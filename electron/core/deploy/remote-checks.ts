@@ -197,10 +197,24 @@ async function healthProblem(remote: Remote, check: HealthCheck, fetchImpl: type
     return null;
   }
   try {
-    const res = await fetchImpl(check.url, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
+    const res = await fetchImpl(...withoutUserinfo(check.url));
     await res.body?.cancel();
     return res.status < 400 ? null : `Health check ${check.url} answered HTTP ${res.status}`;
   } catch (e) {
     return `Health check ${check.url} did not answer: ${e instanceof Error ? e.message : String(e)}`;
   }
+}
+
+/**
+ * fetch refuses a URL with credentials in it ("Request cannot be constructed from a URL that includes
+ * credentials"), so https://user:pw@host/… would always fail: they go in a Basic Authorization header instead.
+ */
+function withoutUserinfo(raw: string): [string, RequestInit] {
+  const init: RequestInit = { redirect: 'manual', signal: AbortSignal.timeout(20_000) };
+  const url = new URL(raw);
+  if (!url.username && !url.password) return [raw, init];
+  const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+  url.username = '';
+  url.password = '';
+  return [url.href, { ...init, headers: { Authorization: `Basic ${basic}` } }];
 }
