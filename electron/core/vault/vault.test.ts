@@ -82,7 +82,7 @@ describe('Vault', () => {
     await expect(restarted.unlock('wrong')).rejects.toThrow('Wrong passphrase');
     await restarted.unlock('a long office passphrase');
     expect(restarted.secrets(c.id).password).toBe(PASSWORD);
-  }, 20_000);
+  }, 60_000);
 
   it('re-keys when it moves to a passphrase: the old key file opens no secret afterwards', async () => {
     const { dir, db, vault } = setup();
