@@ -4,7 +4,7 @@
  * or by a cross-site request or WebSocket (caught by the Origin check). The token, made fresh at each
  * start, keeps out everything that has not seen the printed URL.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost']);
 
@@ -56,4 +56,13 @@ export function readCookie(header: string | undefined, name: string): string | u
     if (part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
   }
   return undefined;
+}
+
+/**
+ * The session cookie's value: the start's token bound to this host's origin (port included). Browsers send a
+ * cookie for 127.0.0.1 to every port, so the value must not be the token itself, and one set by a Patchwell
+ * host on another port, or before a restart, opens nothing here.
+ */
+export function sessionCookieValue(token: string, port: number): string {
+  return createHmac('sha256', token).update(`patchwell-session http://127.0.0.1:${port}`).digest('base64url');
 }

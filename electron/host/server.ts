@@ -1,6 +1,12 @@
 /**
  * The headless host: the core and the built renderer served on 127.0.0.1 over http, with the contract over
  * a WebSocket. Guarded by a token made at each start and by Host and Origin checks (see guard.ts).
+ *
+ * Cookies ignore ports: one set for 127.0.0.1 goes to every server on 127.0.0.1, so a plain session cookie
+ * could be harvested by any other local server the browser talks to. The session cookie is therefore scoped
+ * to a path made at each start (/p/<instance>/, where the app is served; the renderer's URLs are relative),
+ * which no other server knows, so the browser sends it nowhere else; its name carries the same instance,
+ * and its value is the token bound to this port (sessionCookieValue), so it opens no other host.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,7 +15,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { requestMessage, toWireError, type ResponseMessage } from '../../shared/contract';
 import type { Core } from '../core/core';
-import { isAllowedHost, isAllowedOrigin, readCookie, tokenMatches } from './guard';
+import { isAllowedHost, isAllowedOrigin, readCookie, sessionCookieValue, tokenMatches } from './guard';
 import { contentSecurityPolicy } from './csp';
 
 export interface HostOptions {
@@ -26,10 +32,13 @@ export interface RunningHost {
   url: string;
   port: number;
   token: string;
+  /** Where the app is served for this start ("/p/<instance>/"), and the only path its cookie is sent to. */
+  basePath: string;
+  /** This start's session cookie name ("pw_<instance>"). */
+  cookieName: string;
   close(): Promise<void>;
 }
 
-const COOKIE = 'pw_token';
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -44,8 +53,14 @@ const MIME: Record<string, string> = {
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const token = options.token ?? randomBytes(24).toString('base64url');
+  // Per start, random even when the token is fixed: the cookie's name and the only path it is sent to.
+  const instance = randomBytes(16).toString('hex');
+  const basePath = `/p/${instance}/`;
+  const cookieName = `pw_${instance}`;
   const rendererDir = path.resolve(options.rendererDir);
   let port = options.port;
+  const hasSession = (cookieHeader: string | undefined): boolean =>
+    tokenMatches(readCookie(cookieHeader, cookieName), sessionCookieValue(token, port));
 
   const securityHeaders = (): Record<string, string> => ({
     'Content-Security-Policy': contentSecurityPolicy(),
@@ -75,19 +90,20 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const queryToken = url.searchParams.get('token');
     if (queryToken !== null) {
       if (!tokenMatches(queryToken, token)) return deny(res, 401, 'This link has expired: open the URL that `npm run serve` printed.');
-      // Move the token from the URL into a cookie the page's scripts cannot read, then drop it from the address bar.
+      // Trade the token in the URL for a cookie the page's scripts cannot read, sent only under this start's
+      // path, and drop the token from the address bar.
       res.writeHead(303, {
         ...securityHeaders(),
-        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname,
+        'Set-Cookie': `${cookieName}=${sessionCookieValue(token, port)}; HttpOnly; SameSite=Strict; Path=${basePath}`,
+        Location: basePath,
         'Cache-Control': 'no-store',
       });
       return res.end();
     }
-    if (!tokenMatches(readCookie(req.headers.cookie, COOKIE), token)) {
+    if (!url.pathname.startsWith(basePath) || !hasSession(req.headers.cookie)) {
       return deny(res, 401, 'Unauthorized: open the URL that `npm run serve` printed (it carries the access token).');
     }
-    serveStatic(url.pathname, res);
+    serveStatic(url.pathname.slice(basePath.length - 1), res);
   });
 
   const serveStatic = (pathname: string, res: http.ServerResponse): void => {
@@ -130,9 +146,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     } catch {
       return reject(400, 'Bad Request');
     }
-    if (url.pathname !== '/ws') return reject(404, 'Not Found');
-    const given = readCookie(req.headers.cookie, COOKIE) ?? url.searchParams.get('token');
-    if (!tokenMatches(given, token)) return reject(401, 'Unauthorized');
+    // The app connects at <basePath>ws with its cookie; other clients at /ws with the token in the query.
+    const allowed = url.pathname === `${basePath}ws` ? hasSession(req.headers.cookie)
+      : url.pathname === '/ws' ? tokenMatches(url.searchParams.get('token'), token)
+        : null;
+    if (allowed === null) return reject(404, 'Not Found');
+    if (!allowed) return reject(401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
   });
 
@@ -178,6 +197,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
+    basePath,
+    cookieName,
     async close() {
       unsubscribe();
       for (const ws of sockets) ws.terminate();

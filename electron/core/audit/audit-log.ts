@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditEntry, AuditVerifyResult } from '../../../shared/contract';
+import { redactDeep } from '../../../shared/redact';
 import type { Db } from '../db/open';
+import { readRecordedHead, scheduleHeadRecord } from './audit-head';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -61,7 +63,9 @@ export function appendAudit(db: Db, input: AuditInput, now = Date.now()): AuditE
     action: input.action,
     target_type: input.targetType ?? null,
     target_id: input.targetId == null ? null : String(input.targetId),
-    details: JSON.stringify(input.details ?? null),
+    // Details quote what the user typed (a health-check command or URL may carry a password): credentials in any
+    // string are hidden before the row is hashed into the chain, so the trail never holds them.
+    details: JSON.stringify(redactDeep(input.details ?? null)),
     prev_hash: last?.hash ?? GENESIS_HASH,
   };
   const hash = hashAuditRow(row);
@@ -69,6 +73,7 @@ export function appendAudit(db: Db, input: AuditInput, now = Date.now()): AuditE
     `INSERT INTO audit_log (id, ts, actor, action, target_type, target_id, details, prev_hash, hash)
      VALUES (@id, @ts, @actor, @action, @target_type, @target_id, @details, @prev_hash, @hash)`,
   ).run({ ...row, hash });
+  scheduleHeadRecord(db);
   return toEntry({ ...row, hash });
 }
 
@@ -79,8 +84,37 @@ export function listAudit(db: Db, args: { limit?: number; beforeId?: number }): 
   return rows.map(toEntry);
 }
 
-/** Walks the whole chain in id order; streaming keeps memory flat for years of history. */
+/**
+ * Walks the whole chain in id order (streaming keeps memory flat for years of history), then compares its
+ * head with the one recorded outside the database (audit-head.ts): the newest rows deleted is truncation.
+ */
 export function verifyAudit(db: Db): AuditVerifyResult {
+  const chain = verifyChain(db);
+  if (!chain.ok) return chain;
+  const recorded = readRecordedHead(db);
+  if (!recorded || recorded.rows === 0) return chain;
+  if (chain.rows < recorded.rows) {
+    return {
+      ...chain,
+      ok: false,
+      firstBrokenId: chain.rows + 1,
+      reason: `The audit trail was truncated: ${recorded.rows - chain.rows} newest row${recorded.rows - chain.rows === 1 ? '' : 's'} ` +
+        `(${chain.rows + 1}–${recorded.rows}) are gone from the database; audit-head.log recorded ${recorded.rows} rows, head ${recorded.hash}`,
+    };
+  }
+  const atRecorded = db.prepare('SELECT hash FROM audit_log WHERE id = ?').get(recorded.rows) as { hash: string } | undefined;
+  if (atRecorded?.hash !== recorded.hash) {
+    return {
+      ...chain,
+      ok: false,
+      firstBrokenId: recorded.rows,
+      reason: `Row ${recorded.rows} is not the one audit-head.log recorded (${recorded.hash}): the trail was rewritten from there on`,
+    };
+  }
+  return chain;
+}
+
+function verifyChain(db: Db): AuditVerifyResult {
   let prev = GENESIS_HASH;
   let expectedId = 1;
   let rows = 0;

@@ -4,6 +4,7 @@
  * constant scripts, parsed here and tested on recorded output.
  */
 import type { HealthCheck } from '../../../shared/contract';
+import { redactSecrets } from '../../../shared/redact';
 import { runScript, splitSections } from '../platforms/exec-util';
 import { RemoteCommandError, type Remote } from '../platforms/remote';
 
@@ -174,8 +175,17 @@ export async function settlePackageManager(remote: Remote, limitSeconds = 600): 
   };
 }
 
-/** Runs the machine's health check; resolves with a problem description, or null when healthy. */
+/**
+ * Runs the machine's health check; resolves with a problem description, or null when healthy. The description
+ * names the command or URL and quotes its output, either of which may hold a password (`curl -u admin:pw`,
+ * `https://u:p@…`); it goes to the job log, the deployment's error and reports, so credentials are hidden.
+ */
 export async function runHealthCheck(remote: Remote, check: HealthCheck, fetchImpl: typeof fetch = fetch): Promise<string | null> {
+  const problem = await healthProblem(remote, check, fetchImpl);
+  return problem === null ? null : redactSecrets(problem);
+}
+
+async function healthProblem(remote: Remote, check: HealthCheck, fetchImpl: typeof fetch): Promise<string | null> {
   if (check.kind === 'command') {
     // The user wrote this command for their own machine: it is run as given, through sh -c, as the login user.
     const r = await remote.exec(['sh', '-c', check.command], { timeoutMs: 120_000 });
@@ -187,10 +197,24 @@ export async function runHealthCheck(remote: Remote, check: HealthCheck, fetchIm
     return null;
   }
   try {
-    const res = await fetchImpl(check.url, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
+    const res = await fetchImpl(...withoutUserinfo(check.url));
     await res.body?.cancel();
     return res.status < 400 ? null : `Health check ${check.url} answered HTTP ${res.status}`;
   } catch (e) {
     return `Health check ${check.url} did not answer: ${e instanceof Error ? e.message : String(e)}`;
   }
+}
+
+/**
+ * fetch refuses a URL with credentials in it ("Request cannot be constructed from a URL that includes
+ * credentials"), so https://user:pw@host/… would always fail: they go in a Basic Authorization header instead.
+ */
+function withoutUserinfo(raw: string): [string, RequestInit] {
+  const init: RequestInit = { redirect: 'manual', signal: AbortSignal.timeout(20_000) };
+  const url = new URL(raw);
+  if (!url.username && !url.password) return [raw, init];
+  const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+  url.username = '';
+  url.password = '';
+  return [url.href, { ...init, headers: { Authorization: `Basic ${basic}` } }];
 }

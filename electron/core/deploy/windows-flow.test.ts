@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeploymentDetail, Host, JobDetail, PatchRow } from '../../../shared/contract';
 import { createCore, type Core } from '../core';
 import { SimulatedWindows, sampleUpdates } from '../platforms/windows/testing/simulated-windows';
+import { testKeyPair } from '../transports/testing/test-keys';
 import { WinrmTestServer } from '../winrm/testing/test-server';
 
 let core: Core;
@@ -192,7 +192,7 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
   });
 
   it('refuses a credential without a password, with a clear message', async () => {
-    const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
+    const { private: privateKey } = testKeyPair();
     const keyOnly = (await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey })) as { id: number };
     await core.call('hosts/set-credential', { ids: [hostId], credentialId: keyOnly.id });
     const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };

@@ -15,6 +15,7 @@ import type { DeploymentDetail, Host, JobDetail, PatchRow } from '../../../share
 import { createCore, type Core } from '../core';
 import { SimulatedWindows, sampleUpdates } from '../platforms/windows/testing/simulated-windows';
 import { SSH_COMMAND } from '../platforms/windows/windows-module';
+import { testHostKey } from '../transports/testing/test-keys';
 
 const USER = 'office\\patchwell';
 const PASSWORD = 'S3cret-pass!';
@@ -27,7 +28,7 @@ let hostId: number;
 let execs: { command: string; stdinBytes: number }[];
 
 function startSshd(): Promise<number> {
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+  const hostKey = testHostKey();
   sshd = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => {
@@ -139,7 +140,7 @@ describe('Windows over OpenSSH: assess → approve → deploy → roll back', ()
     await new Promise<void>((resolve) => sshd.close(() => resolve()));
     const before = win.calls.length;
     await new Promise<void>((resolve) => {
-      const other = ssh2.utils.generateKeyPairSync('ed25519').private;
+      const other = testHostKey();
       sshd = new ssh2.Server({ hostKeys: [other] }, (client) => {
         client.on('error', () => undefined);
         client.on('authentication', (ctx) => ctx.accept());

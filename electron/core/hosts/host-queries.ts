@@ -187,6 +187,17 @@ export function recordReachability(db: Db, id: number, up: boolean, openPorts: n
   ).run({ id, up: up ? 1 : 0, state: up ? 'up' : 'down', now, ports: openPorts ? JSON.stringify(openPorts) : null });
 }
 
+/**
+ * Pins `fingerprint` only when the machine has no pinned key, and returns the key pinned afterwards: the given
+ * one, or the one another connection pinned first (two first contacts at once must not both win).
+ */
+export function pinFirstHostKey(db: Db, id: number, fingerprint: string, now = Date.now()): { pinned: string | null; changed: boolean } {
+  const info = db.prepare('UPDATE hosts SET ssh_host_key = ?, pending_host_key = NULL, updated_at = ? WHERE id = ? AND ssh_host_key IS NULL').run(fingerprint, now, id);
+  const row = db.prepare('SELECT ssh_host_key FROM hosts WHERE id = ?').get(id) as { ssh_host_key: string | null } | undefined;
+  return { pinned: row?.ssh_host_key ?? null, changed: info.changes > 0 };
+}
+
+/** Pins `fingerprint` whatever was pinned: only for a key the user accepted. */
 export function pinHostKey(db: Db, id: number, fingerprint: string, now = Date.now()): void {
   db.prepare('UPDATE hosts SET ssh_host_key = ?, pending_host_key = NULL, updated_at = ? WHERE id = ?').run(fingerprint, now, id);
 }

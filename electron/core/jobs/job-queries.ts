@@ -1,5 +1,6 @@
 /** Queries on jobs, their targets and their log. */
 import type { Job, JobDetail, JobKind, JobLogLine, JobState, JobTarget, LogLevel, RemoteFailure } from '../../../shared/contract';
+import { redactDeep, redactSecrets } from '../../../shared/redact';
 import type { Db } from '../db/open';
 
 interface JobRow {
@@ -107,7 +108,7 @@ export function updateJob(
     current: patch.current ?? null,
     total: patch.total ?? null,
     summary: patch.summary ?? null,
-    error: patch.error ?? null,
+    error: patch.error == null ? null : redactSecrets(patch.error),
     startedAt: patch.startedAt ?? null,
     finishedAt: patch.finishedAt ?? null,
   });
@@ -120,9 +121,10 @@ export function upsertTarget(db: Db, jobId: number, t: JobTarget): void {
      ON CONFLICT (job_id, target) DO UPDATE SET host_id = excluded.host_id, state = excluded.state,
        step = excluded.step, current = excluded.current, total = excluded.total, failure = excluded.failure,
        updated_at = excluded.updated_at`,
-  ).run({ jobId, ...t, failure: t.failure ? JSON.stringify(t.failure) : null });
+  ).run({ jobId, ...t, failure: t.failure ? JSON.stringify(redactDeep(t.failure)) : null });
 }
 
+/** Log lines, job errors and failures quote commands and their output: credentials in them are hidden (shared/redact). */
 export function insertLogLine(
   db: Db,
   jobId: number,
@@ -133,8 +135,8 @@ export function insertLogLine(
 ): JobLogLine {
   const info = db
     .prepare('INSERT INTO job_events (job_id, ts, level, target, message) VALUES (?, ?, ?, ?, ?)')
-    .run(jobId, now, level, target, message);
-  return { id: Number(info.lastInsertRowid), jobId, ts: now, level, target, message };
+    .run(jobId, now, level, target, redactSecrets(message));
+  return { id: Number(info.lastInsertRowid), jobId, ts: now, level, target, message: redactSecrets(message) };
 }
 
 export function listLogLines(db: Db, jobId: number, afterId: number, limit = 2000): JobLogLine[] {

@@ -128,7 +128,7 @@ describe('install and rollback', () => {
 
   it('installs exact versions non-interactively with sudo and reads back the result', async () => {
     const host = new FakeRemote()
-      .on(['apt-get', 'install', '-y', '-q', '--no-install-recommends', '-o', 'Dpkg::Options::=--force-confold',
+      .on(['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--no-remove', '-o', 'Dpkg::Options::=--force-confold',
         '-o', 'Dpkg::Options::=--force-confdef', 'libssl3:amd64=3.0.22-1~deb12u2', 'openssl=3.0.22-1~deb12u2'], {
         code: 100,
         stdout: 'Setting up libssl3:amd64 (3.0.22-1~deb12u2) ...\ndpkg: error processing package openssl (--configure):\n installed openssl package post-installation script subprocess returned error exit status 1\nErrors were encountered while processing:\n openssl\n',
@@ -150,7 +150,7 @@ describe('install and rollback', () => {
   });
 
   it('downgrades from the cached .deb when the repository no longer has the version', async () => {
-    const base = ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '-o', 'Dpkg::Options::=--force-confold',
+    const base = ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--no-remove', '-o', 'Dpkg::Options::=--force-confold',
       '-o', 'Dpkg::Options::=--force-confdef', '--allow-downgrades'];
     const host = new FakeRemote()
       .on([...base, 'libexpat1:amd64=2.5.0-1+deb12u1'], { code: 100, stderr: "E: Version '2.5.0-1+deb12u1' for 'libexpat1' was not found\n" })
@@ -159,6 +159,24 @@ describe('install and rollback', () => {
     const r = await createDebianPlatform().downgradeExact(host, [{ name: 'libexpat1', version: '2.5.0-1+deb12u1', arch: 'amd64' }]);
     expect(r.ok).toBe(true);
     expect(host.calls).toHaveLength(3);
+  });
+
+  it('never lets apt remove other packages to install an exact version: it fails and says why', async () => {
+    const base = ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--no-remove', '-o', 'Dpkg::Options::=--force-confold',
+      '-o', 'Dpkg::Options::=--force-confdef'];
+    // apt 2.6's answer when the new version's dependencies conflict with an installed package.
+    const host = new FakeRemote()
+      .on([...base, 'libfoo2:amd64=2.0-1'], {
+        code: 100,
+        stdout: 'Reading package lists...\nBuilding dependency tree...\nThe following packages will be REMOVED:\n  foo-legacy\nThe following packages will be upgraded:\n  libfoo2\n',
+        stderr: 'E: Packages need to be removed but remove is disabled.\n',
+      })
+      .on([...DPKG_Q, '--', 'libfoo2:amd64'], { stdout: 'libfoo2\tamd64\t1.0-1\tii \n' });
+    const r = await createDebianPlatform().installExact(host, [{ name: 'libfoo2', version: '2.0-1', arch: 'amd64' }]);
+    expect(host.calls[0]?.argv).toContain('--no-remove');
+    expect(r.ok).toBe(false);
+    expect(r.failed).toEqual([{ name: 'libfoo2', requested: '2.0-1', installed: '1.0-1', reason: 'apt would have removed other packages' }]);
+    expect(r.errors).toEqual(['E: Packages need to be removed but remove is disabled.']);
   });
 
   it('keeps rollback .debs and reports what is unavailable', async () => {

@@ -180,7 +180,7 @@ function spec(i: ExactItem): string {
 }
 
 /** Pulls apt/dpkg error lines and the packages they blame out of an install run. */
-export function parseAptInstallErrors(text: string): { errors: string[]; failedPackages: string[]; notFound: string[] } {
+export function parseAptInstallErrors(text: string): { errors: string[]; failedPackages: string[]; notFound: string[]; wouldRemove: boolean } {
   const errors: string[] = [];
   const failed = new Set<string>();
   const notFound = new Set<string>();
@@ -191,7 +191,13 @@ export function parseAptInstallErrors(text: string): { errors: string[]; failedP
     const nf = /^E: Version '([^']*)' for '([^']*)' was not found/.exec(line) ?? /^E: Unable to locate package (\S+)/.exec(line);
     if (nf) notFound.add((nf[2] ?? nf[1] ?? '').split(':')[0] ?? '');
   }
-  return { errors: errors.slice(0, 50), failedPackages: [...failed], notFound: [...notFound].filter(Boolean) };
+  return {
+    errors: errors.slice(0, 50),
+    failedPackages: [...failed],
+    notFound: [...notFound].filter(Boolean),
+    // What apt prints when --no-remove stopped it (apt-private/private-install.cc).
+    wouldRemove: /^E: Packages need to be removed but remove is disabled\./m.test(text),
+  };
 }
 
 async function snapshot(remote: Remote, names: readonly string[]): Promise<PackageState[]> {
@@ -209,7 +215,9 @@ async function snapshot(remote: Remote, names: readonly string[]): Promise<Packa
 
 async function aptInstall(remote: Remote, items: readonly ExactItem[], downgrade: boolean): Promise<InstallResult> {
   validateItems(items);
-  const base = ['apt-get', 'install', '-y', '-q', '--no-install-recommends',
+  // --no-remove: an exact version whose dependencies conflict with what is installed must fail, not make
+  // apt remove other packages on its own (with -y nothing would ask first).
+  const base = ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--no-remove',
     '-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef'];
   if (downgrade) base.push('--allow-downgrades');
   const exec = (targets: string[]) => remote.exec([...base, ...targets], {
@@ -231,7 +239,8 @@ async function aptInstall(remote: Remote, items: readonly ExactItem[], downgrade
     const now = after.find((a) => a.name === i.name)?.version ?? null;
     if (now === i.version) return [];
     const reason = parsed.notFound.includes(i.name) ? 'version not available'
-      : parsed.failedPackages.includes(i.name) ? 'dpkg failed' : undefined;
+      : parsed.failedPackages.includes(i.name) ? 'dpkg failed'
+        : parsed.wouldRemove ? 'apt would have removed other packages' : undefined;
     return [{ name: i.name, requested: i.version, installed: now, ...(reason ? { reason } : {}) }];
   });
   return {

@@ -1,7 +1,7 @@
 /**
  * Small helpers shared by the platform modules for running commands through a `Remote`.
  */
-import { RemoteCommandError, type ExecOptions, type ExecResult, type Remote } from './remote';
+import { assertCompleteOutput, RemoteCommandError, type ExecOptions, type ExecResult, type Remote } from './remote';
 
 /**
  * The environment every platform command runs with: C locale so parsers see untranslated English, and the
@@ -22,13 +22,17 @@ export interface RunOptions extends Omit<ExecOptions, 'env'> {
   okCodes?: readonly number[];
 }
 
-/** Runs argv with the C locale and throws RemoteCommandError unless the exit code is allowed. */
+/**
+ * Runs argv with the C locale and throws RemoteCommandError unless the exit code is allowed, and
+ * TruncatedOutputError when the output was cut (every parser reads what this returns).
+ */
 export async function run(remote: Remote, argv: readonly string[], options: RunOptions = {}): Promise<ExecResult> {
   const { okCodes = [0], ...rest } = options;
   const result = await remote.exec(argv, { ...rest, env: COMMAND_ENV });
   if (result.timedOut || result.code === null || !okCodes.includes(result.code)) {
     throw new RemoteCommandError(argv.join(' '), result);
   }
+  assertCompleteOutput(argv.join(' '), remote.label, result);
   return result;
 }
 
@@ -45,6 +49,7 @@ export async function runScript(
   if (result.timedOut || result.code === null || !okCodes.includes(result.code)) {
     throw new RemoteCommandError(`script ${name}`, result);
   }
+  assertCompleteOutput(`script ${name}`, remote.label, result);
   return result;
 }
 

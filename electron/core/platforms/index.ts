@@ -6,7 +6,7 @@ import { debian } from './debian';
 import { macos } from './macos';
 import { parseOsRelease, parseSwVers } from './os-release';
 import { detectFamily, type OsRelease, type Platform, type PlatformId } from './platform';
-import { RemoteCommandError, type Remote } from './remote';
+import { assertCompleteOutput, RemoteCommandError, type Remote } from './remote';
 import { rhel } from './rhel';
 import { suse } from './suse';
 
@@ -31,7 +31,10 @@ export const WINDOWS_OS: OsRelease = { id: 'windows', idLike: [], name: 'Windows
 /** Reads /etc/os-release, or `sw_vers` when there is none (macOS); recognises Windows' OpenSSH by its shell's replies. */
 export async function probeOs(remote: Remote): Promise<OsRelease> {
   const r = await remote.exec(['cat', '/etc/os-release']);
-  if (r.code === 0 && r.stdout.trim()) return parseOsRelease(r.stdout);
+  if (r.code === 0 && r.stdout.trim()) {
+    assertCompleteOutput('cat /etc/os-release', remote.label, r);
+    return parseOsRelease(r.stdout);
+  }
   const sw = await remote.exec(['sw_vers']);
   const mac = sw.code === 0 ? parseSwVers(sw.stdout) : null;
   if (mac) return mac;

@@ -10,6 +10,11 @@ export interface ExecResult {
   stderr: string;
   /** True when the command exceeded its timeout and was abandoned. */
   timedOut: boolean;
+  /**
+   * True when stdout or stderr went past the transport's output cap and was cut: the text here is not all the
+   * command printed, and a parser must not read it as a complete answer (see {@link assertCompleteOutput}).
+   */
+  truncated?: boolean;
 }
 
 export interface ExecOptions {
@@ -58,4 +63,17 @@ export class RemoteCommandError extends Error {
 export function tail(text: string, lines: number, maxChars: number): string {
   const t = text.split('\n').slice(-lines).join('\n');
   return t.length > maxChars ? t.slice(-maxChars) : t;
+}
+
+/** Output that was cut at the transport's cap, refused before a parser could take it for the whole answer. */
+export class TruncatedOutputError extends Error {
+  constructor(readonly command: string, label: string) {
+    super(`The output of ${command} on ${label} was cut at the transport's size limit; Patchwell does not read cut output as a complete answer`);
+    this.name = 'TruncatedOutputError';
+  }
+}
+
+/** Throws {@link TruncatedOutputError} when the result was cut, so a list read from it can never be short silently. */
+export function assertCompleteOutput(command: string, label: string, result: ExecResult): void {
+  if (result.truncated) throw new TruncatedOutputError(command, label);
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { verifyAudit } from '../audit/audit-log';
+import { redactDeep, redactSecrets } from '../../../shared/redact';
 import type { Db } from '../db/open';
 
 export interface ReportPeriod {
@@ -90,7 +91,11 @@ export interface ReportData {
   critical: Finding[];
   deployments: DeploymentLine[];
   audit: AuditLine[];
-  auditChain: { ok: boolean; rows: number; head: string; firstBrokenId: number | null };
+  /**
+   * The chain as Verify sees it (truncation included, against audit-head.log); `head` and `rows` in a report
+   * kept elsewhere are themselves a record a later truncation cannot reach.
+   */
+  auditChain: { ok: boolean; rows: number; head: string; firstBrokenId: number | null; reason: string | null };
 }
 
 const DAY = 86_400_000;
@@ -194,7 +199,7 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
     db.prepare('SELECT id, ts, actor, action, target_type, target_id, details FROM audit_log WHERE ts BETWEEN ? AND ? ORDER BY id').all(period.from, period.to) as {
       id: number; ts: number; actor: string; action: string; target_type: string | null; target_id: string | null; details: string;
     }[]
-  ).map((a) => ({ id: a.id, ts: a.ts, actor: a.actor, action: a.action, target: a.target_type ? `${a.target_type} ${a.target_id ?? ''}`.trim() : '', details: a.details }));
+  ).map((a) => ({ id: a.id, ts: a.ts, actor: a.actor, action: a.action, target: a.target_type ? `${a.target_type} ${a.target_id ?? ''}`.trim() : '', details: reportDetails(a.details) }));
   const chain = verifyAudit(db);
 
   return {
@@ -220,7 +225,7 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
     critical,
     deployments,
     audit,
-    auditChain: { ok: chain.ok, rows: chain.rows, head: chain.head, firstBrokenId: chain.firstBrokenId },
+    auditChain: { ok: chain.ok, rows: chain.rows, head: chain.head, firstBrokenId: chain.firstBrokenId, reason: chain.reason },
   };
 }
 
@@ -235,4 +240,16 @@ export function canonicalJson(value: unknown): string {
 
 export function dataHash(data: ReportData): string {
   return createHash('sha256').update(canonicalJson(data)).digest('hex');
+}
+
+/**
+ * Audit details as a report prints them: credentials hidden even in rows written before appendAudit hid them
+ * (a health-check command with a password). Parsed and re-serialised, so hiding never breaks the JSON.
+ */
+function reportDetails(details: string): string {
+  try {
+    return JSON.stringify(redactDeep(JSON.parse(details) as unknown));
+  } catch {
+    return redactSecrets(details);
+  }
 }

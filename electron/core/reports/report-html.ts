@@ -153,7 +153,7 @@ ${deploymentsSection(data.deployments)}
     .map((a) => `<tr><td>${a.id}</td><td>${when(a.ts)}</td><td>${esc(a.actor)}</td><td>${esc(a.action)}</td><td>${esc(a.target)}</td></tr>`)
     .join('')}</tbody></table>
 <h2>Evidence</h2>
-<div class="evidence">Data SHA-256: ${esc(hash)}<br>Audit chain: ${data.auditChain.ok ? 'intact' : `BROKEN at entry ${data.auditChain.firstBrokenId}`}, ${data.auditChain.rows} entries, head ${esc(data.auditChain.head)}</div>
+<div class="evidence">Data SHA-256: ${esc(hash)}<br>Audit chain: ${data.auditChain.ok ? 'intact' : `BROKEN at entry ${data.auditChain.firstBrokenId}${data.auditChain.reason ? ` (${esc(data.auditChain.reason)})` : ''}`}, ${data.auditChain.rows} entries, head ${esc(data.auditChain.head)}</div>
 <p class="meta">The data hash is the SHA-256 of this report's data as canonical JSON (data.json beside this file). The audit chain head is the hash of the newest audit entry; each entry seals the one before it, and Patchwell's Verify action recomputes the chain.</p>
 </body></html>
 `;

@@ -58,7 +58,9 @@ describe.skipIf(!vmTestsEnabled)('LVM snapshots on the lab VM (root on a logical
     expect(d.state, log).toBe('succeeded');
     expect(d.targets[0]!.snapshot).toMatchObject({ provider: 'lvm', state: 'ready' });
     expect(log).toContain('lvm snapshot (root is on a logical volume)');
-    const label = `patchwell-deployment-${deploymentId}`;
+    // The name carries a per-attempt token after the deployment number (see snapshotLabel).
+    const label = d.targets[0]!.snapshot!.ref.split('/').pop()!;
+    expect(label).toMatch(new RegExp(`^patchwell-deployment-${deploymentId}-[0-9a-f]{8}$`));
     expect(await lvs()).toMatch(new RegExp(`^\\s*${label}\\s+s\\S*\\s+root\\s*$`, 'm'));
     expect(await versions()).toEqual(FIXTURE_PACKAGES.map((p) => `${p.name}=${p.versions.at(-1)!.version}`).sort());
 

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePreflight, type Preflight } from '../deploy/remote-checks';
 import { FakeRemote } from '../platforms/fake-remote';
-import { chooseProvider, deleteFsSnapshot, restoreFsSnapshot, takeFsSnapshot } from './providers';
+import type { ExecResult, Remote } from '../platforms/remote';
+import { chooseProvider, deleteFsSnapshot, restoreFsSnapshot, snapshotLabel, takeFsSnapshot } from './providers';
 
 const zfsRoot: Preflight = parsePreflight(
   '@@df\nFilesystem 1024-blocks Used Available Capacity Mounted on\nrpool/ROOT/debian 20000000 4000000 16000000 20% /\n@@busy\n@@fstype\nzfs\n@@snapper\n@@root-source\nrpool/ROOT/debian\n@@lvm\n@@zfs\nyes\n',
@@ -22,11 +23,11 @@ describe('snapshot providers', () => {
 
   it('takes, restores and deletes a ZFS snapshot of the root dataset with sudo, as argv', async () => {
     const host = new FakeRemote()
-      .on(['zfs', 'snapshot', 'rpool/ROOT/debian@patchwell-deployment-7'], {})
-      .on(['zfs', 'rollback', '-r', 'rpool/ROOT/debian@patchwell-deployment-7'], {})
-      .on(['zfs', 'destroy', 'rpool/ROOT/debian@patchwell-deployment-7'], {});
-    const taken = await takeFsSnapshot(host, 'zfs', zfsRoot, 7);
-    expect(taken).toEqual({ ref: 'rpool/ROOT/debian@patchwell-deployment-7', sizeBytes: null });
+      .on(['zfs', 'snapshot', 'rpool/ROOT/debian@patchwell-deployment-7-a1b2c3d4'], {})
+      .on(['zfs', 'rollback', '-r', 'rpool/ROOT/debian@patchwell-deployment-7-a1b2c3d4'], {})
+      .on(['zfs', 'destroy', 'rpool/ROOT/debian@patchwell-deployment-7-a1b2c3d4'], {});
+    const taken = await takeFsSnapshot(host, 'zfs', zfsRoot, 7, 'a1b2c3d4');
+    expect(taken).toEqual({ ref: 'rpool/ROOT/debian@patchwell-deployment-7-a1b2c3d4', sizeBytes: null });
     expect(await restoreFsSnapshot(host, 'zfs', taken.ref)).toEqual({ needsReboot: false });
     await deleteFsSnapshot(host, 'zfs', taken.ref);
     expect(host.calls.map((c) => c.options?.sudo)).toEqual([true, true, true]);
@@ -35,15 +36,46 @@ describe('snapshot providers', () => {
   it('takes an LVM snapshot of the root LV and merges it back (completing at the next reboot)', async () => {
     const lvmRoot = { ...zfsRoot, fsType: 'ext2/ext3', rootSource: '/dev/mapper/pwvg-root', lvm: true, zfs: false };
     const host = new FakeRemote()
-      .on(['lvcreate', '--snapshot', '--name', 'patchwell-deployment-3', '--size', '2G', '/dev/mapper/pwvg-root'], {})
+      .on(['lvcreate', '--snapshot', '--name', 'patchwell-deployment-3-0f0f0f0f', '--size', '2G', '/dev/mapper/pwvg-root'], {})
       .on(['lvs', '--noheadings', '-o', 'vg_name', '/dev/mapper/pwvg-root'], { stdout: '  pwvg\n' })
-      .on(['lvconvert', '--merge', 'pwvg/patchwell-deployment-3'], {})
-      .on(['lvremove', '-y', 'pwvg/patchwell-deployment-3'], {});
-    const taken = await takeFsSnapshot(host, 'lvm', lvmRoot, 3);
-    expect(taken.ref).toBe('pwvg/patchwell-deployment-3');
+      .on(['lvconvert', '--merge', 'pwvg/patchwell-deployment-3-0f0f0f0f'], {})
+      .on(['lvremove', '-y', 'pwvg/patchwell-deployment-3-0f0f0f0f'], {});
+    const taken = await takeFsSnapshot(host, 'lvm', lvmRoot, 3, '0f0f0f0f');
+    expect(taken.ref).toBe('pwvg/patchwell-deployment-3-0f0f0f0f');
     expect(await restoreFsSnapshot(host, 'lvm', taken.ref)).toEqual({ needsReboot: true });
     await deleteFsSnapshot(host, 'lvm', taken.ref);
     expect(host.calls.every((c) => c.options?.sudo === true)).toBe(true);
+  });
+
+  it('names each attempt differently, so Resume after a crash between taking and recording one does not hit "already exists"', async () => {
+    const lvmRoot = { ...zfsRoot, fsType: 'ext2/ext3', rootSource: '/dev/mapper/pwvg-root', lvm: true, zfs: false };
+    // A machine that, like lvcreate and zfs snapshot, refuses a second snapshot under a name already taken.
+    const made = new Set<string>();
+    const machine: Remote = {
+      label: 'fake-host',
+      exec(argv) {
+        const ok: ExecResult = { code: 0, stdout: '', stderr: '', timedOut: false };
+        if (argv[0] === 'lvs') return Promise.resolve({ ...ok, stdout: '  pwvg\n' });
+        const name = argv[0] === 'zfs' ? argv[2]! : argv[3]!;
+        if (made.has(name)) return Promise.resolve({ ...ok, code: 5, stderr: `  Snapshot "${name}" already exists\n` });
+        made.add(name);
+        return Promise.resolve(ok);
+      },
+      script: () => Promise.reject(new Error('no scripts here')),
+    };
+    // The first attempt of deployment 9 took its snapshots and the core stopped before recording them; Resume
+    // takes them again.
+    const refs: string[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      refs.push((await takeFsSnapshot(machine, 'lvm', lvmRoot, 9)).ref, (await takeFsSnapshot(machine, 'zfs', zfsRoot, 9)).ref);
+    }
+    expect(new Set(refs).size).toBe(4);
+    for (const ref of refs) expect(ref).toMatch(/[/@]patchwell-deployment-9-[0-9a-f]{8}$/);
+    // Every generated name still passes the restore and delete checks.
+    const quiet = new FakeRemote().on(['lvconvert', '--merge', refs[2]!], {}).on(['zfs', 'destroy', refs[3]!], {});
+    await restoreFsSnapshot(quiet, 'lvm', refs[2]!);
+    await deleteFsSnapshot(quiet, 'zfs', refs[3]!);
+    expect(() => snapshotLabel(9, '../x')).toThrow(/Bad snapshot attempt token/);
   });
 
   it('refuses names that could be read as options or carry shell text, before anything runs', async () => {

@@ -11,6 +11,7 @@
  *
  * Every command is an argv array; names that reach a command are checked against strict patterns first.
  */
+import { randomBytes } from 'node:crypto';
 import type { SnapshotProvider } from '../../../shared/contract';
 import type { Preflight } from '../deploy/remote-checks';
 import { run } from '../platforms/exec-util';
@@ -51,9 +52,28 @@ export interface TakenSnapshot {
   sizeBytes: number | null;
 }
 
-/** Takes the file-system part of a snapshot (the package part is recorded for every provider by the caller). */
-export async function takeFsSnapshot(remote: Remote, provider: ConcreteProvider, p: Preflight, deploymentId: number): Promise<TakenSnapshot> {
-  const label = `patchwell-deployment-${Math.trunc(deploymentId)}`;
+/**
+ * The snapshot's name on the machine. The attempt token makes it unique per attempt: if the core stops after
+ * `lvcreate`/`zfs snapshot` and before the snapshot is recorded, Resume takes a new one instead of failing on
+ * "already exists" (the orphan keeps its deployment number in its name, so it can be found and removed).
+ */
+export function snapshotLabel(deploymentId: number, attempt: string): string {
+  if (!/^[a-z0-9]{4,16}$/.test(attempt)) throw new Error(`Bad snapshot attempt token ${JSON.stringify(attempt)}`);
+  return `patchwell-deployment-${Math.trunc(deploymentId)}-${attempt}`;
+}
+
+/**
+ * Takes the file-system part of a snapshot (the package part is recorded for every provider by the caller).
+ * `attempt` is for tests; each call otherwise gets a fresh random token.
+ */
+export async function takeFsSnapshot(
+  remote: Remote,
+  provider: ConcreteProvider,
+  p: Preflight,
+  deploymentId: number,
+  attempt: string = randomBytes(4).toString('hex'),
+): Promise<TakenSnapshot> {
+  const label = snapshotLabel(deploymentId, attempt);
   switch (provider) {
     case 'package':
       return { ref: 'packages', sizeBytes: null };

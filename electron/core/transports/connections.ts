@@ -7,7 +7,7 @@ import { AppError, type Host } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
-import { pinHostKey, pinWinrmCert, recordPendingHostKey } from '../hosts/host-queries';
+import { getHost, pinFirstHostKey, pinHostKey, pinWinrmCert, recordPendingHostKey } from '../hosts/host-queries';
 import { remotePowerShell, sshPowerShell, type PsRunner } from '../platforms/windows/windows-module';
 import { WinrmSession } from '../winrm/winrm-client';
 import type { Vault } from '../vault/vault';
@@ -35,29 +35,41 @@ export class ConnectionManager {
     this.slots = new Semaphore(limit);
   }
 
-  /** Runs `fn` with an open session to `host`, always closing it and freeing the slot afterwards. */
-  async withSession<T>(host: Host, signal: AbortSignal, fn: (session: SshSession) => Promise<T>): Promise<T> {
-    const credential = this.vault.resolveFor(host);
-    if (!credential) throw new NoCredentialError(host);
-    if (host.pendingHostKey) {
-      throw new SshConnectError(
-        'host-key-changed',
-        `The SSH host key of ${host.address} changed to ${host.pendingHostKey}; accept it on the machine's page if the machine was reinstalled`,
-        host.pendingHostKey,
-      );
-    }
+  /**
+   * Runs `fn` with an open session to `host`, always closing it and freeing the slot afterwards. The pinned key
+   * is read from the database right before connecting, not from `host` (taken when the job started): another
+   * job may have pinned one since.
+   */
+  async withSession<T>(jobHost: Host, signal: AbortSignal, fn: (session: SshSession) => Promise<T>): Promise<T> {
+    const credential = this.vault.resolveFor(jobHost);
+    if (!credential) throw new NoCredentialError(jobHost);
     const release = await this.slots.acquire(signal);
+    let host = jobHost;
     let session: SshSession | null = null;
+    let pinnedNow = host.sshHostKey;
     try {
+      host = getHost(this.db, jobHost.id) ?? jobHost;
+      pinnedNow = host.sshHostKey;
+      if (host.pendingHostKey) {
+        throw new SshConnectError(
+          'host-key-changed',
+          `The SSH host key of ${host.address} changed to ${host.pendingHostKey}; accept it on the machine's page if the machine was reinstalled`,
+          host.pendingHostKey,
+        );
+      }
       const secrets = this.vault.secrets(credential.id);
       session = await connectSsh({ address: host.address, port: host.sshPort, pinnedKey: host.sshHostKey }, secrets, {
         ...this.sshOptions,
-        onFirstKey: (fingerprint) => {
-          this.db.transaction(() => {
-            pinHostKey(this.db, host.id, fingerprint);
-            appendAudit(this.db, { actor: 'system', action: 'host-key.pin', targetType: 'host', targetId: host.id, details: { fingerprint, address: host.address } });
+        pinFirstKey: (fingerprint) => {
+          const result = this.db.transaction(() => {
+            const r = pinFirstHostKey(this.db, host.id, fingerprint);
+            if (r.changed) appendAudit(this.db, { actor: 'system', action: 'host-key.pin', targetType: 'host', targetId: host.id, details: { fingerprint, address: host.address } });
+            return r;
           })();
-          this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key' });
+          if (result.changed) this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key' });
+          pinnedNow = result.pinned;
+          // A machine removed meanwhile has nothing to pin to: hold this connection to what it presented.
+          return result.pinned ?? fingerprint;
         },
       });
       const onAbort = (): void => void session?.close();
@@ -76,7 +88,7 @@ export class ConnectionManager {
             action: 'host-key.mismatch',
             targetType: 'host',
             targetId: host.id,
-            details: { pinned: host.sshHostKey, presented: err.presentedKey },
+            details: { pinned: pinnedNow, presented: err.presentedKey },
           });
         })();
         this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key-changed' });

@@ -1,6 +1,7 @@
 /**
  * SSH transport: one connection per machine per job, commands multiplexed on it as channels. Host keys are
- * trusted on first use and pinned; a changed key refuses the connection. sudo gets its password on stdin
+ * trusted on first use and pinned during the handshake, before any credential is sent (so a key is pinned
+ * even when the login then fails); a changed key refuses the connection. sudo gets its password on stdin
  * (never argv or env), and only when sudo will read it (see `sudoNeeds`).
  */
 import { createHash } from 'node:crypto';
@@ -12,6 +13,7 @@ import { commandLine } from './shell-quote';
 
 /** Host key algorithms in a fixed order, so a server always presents the same key and the pin holds. */
 const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+/** Per stream: enough for a full package list; a machine cannot make the core hold more than this. */
 const MAX_OUTPUT = 32 * 1024 * 1024;
 
 export type SshErrorKind = 'host-key-changed' | 'auth-failed' | 'unreachable' | 'timeout' | 'protocol';
@@ -54,8 +56,14 @@ export interface SshOptions {
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
   keepaliveIntervalMs?: number;
-  /** Called once with the fingerprint on first contact, so the caller can pin it. */
-  onFirstKey?: (fingerprint: string) => void;
+  /** The output cap per stream (stdout, stderr) of one command; beyond it the result is marked truncated. */
+  maxOutputBytes?: number;
+  /**
+   * On first contact (no pinned key), called during the handshake, before any credential is sent, with the key
+   * the server presented: the caller pins it unless another connection pinned one meanwhile, and returns the key
+   * pinned now. A different key refuses the connection as a changed key. Without it, a first key is accepted.
+   */
+  pinFirstKey?: (fingerprint: string) => string;
 }
 
 export class SshSession implements Remote {
@@ -68,6 +76,7 @@ export class SshSession implements Remote {
     readonly hostKey: string,
     private readonly commandTimeoutMs: number,
     address: string,
+    private readonly maxOutputBytes: number = MAX_OUTPUT,
   ) {
     this.label = address;
   }
@@ -88,7 +97,7 @@ export class SshSession implements Remote {
    * PowerShell. Callers pass only constant text (see platforms/windows: a base64 bootstrap); data goes on stdin.
    */
   execRaw(command: string, stdin: string, timeoutMs?: number): Promise<ExecResult> {
-    return execChannel(this.client, command, stdin, timeoutMs ?? this.commandTimeoutMs);
+    return execChannel(this.client, command, stdin, timeoutMs ?? this.commandTimeoutMs, this.maxOutputBytes);
   }
 
   /** Runs and throws {@link RemoteCommandError} on a non-zero exit, {@link SudoError} on a sudo refusal. */
@@ -111,7 +120,7 @@ export class SshSession implements Remote {
    */
   private sudoNeeds(): Promise<'nopasswd' | 'password'> {
     this.sudoMode ??= (async () => {
-      const probe = await execChannel(this.client, commandLine(['sudo', '-k', '-n', 'true']), '', 30_000);
+      const probe = await execChannel(this.client, commandLine(['sudo', '-k', '-n', 'true']), '', 30_000, this.maxOutputBytes);
       if (probe.code === 0) return 'nopasswd';
       if (/a password is required|a terminal is required/.test(probe.stderr) && this.secrets.sudoPassword) return 'password';
       checkSudo(probe, this.label);
@@ -132,7 +141,7 @@ export class SshSession implements Remote {
         full = ['sudo', '-n', '--', ...full];
       }
     }
-    const result = await execChannel(this.client, commandLine(full), input, options.timeoutMs ?? this.commandTimeoutMs);
+    const result = await execChannel(this.client, commandLine(full), input, options.timeoutMs ?? this.commandTimeoutMs, this.maxOutputBytes);
     if (options.sudo && result.code !== 0) checkSudo(result, this.label);
     return result;
   }
@@ -155,14 +164,34 @@ function checkSudo(result: ExecResult, label: string): void {
   }
 }
 
-function execChannel(client: Client, command: string, stdin: string, timeoutMs: number): Promise<ExecResult> {
+/** Keeps a stream's output up to `max` bytes and remembers whether anything was dropped. */
+class CappedBuffer {
+  private readonly parts: Buffer[] = [];
+  private kept = 0;
+  cut = false;
+
+  constructor(private readonly max: number) {}
+
+  push(d: Buffer): void {
+    const room = this.max - this.kept;
+    if (d.length > room) this.cut = true;
+    if (room <= 0) return;
+    const part = d.length > room ? d.subarray(0, room) : d;
+    this.parts.push(part);
+    this.kept += part.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.parts).toString('utf8');
+  }
+}
+
+function execChannel(client: Client, command: string, stdin: string, timeoutMs: number, maxOutputBytes: number): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     client.exec(command, (err, stream: ClientChannel) => {
       if (err) return reject(err);
-      const out: Buffer[] = [];
-      const errOut: Buffer[] = [];
-      let outLen = 0;
-      let errLen = 0;
+      const out = new CappedBuffer(maxOutputBytes);
+      const errOut = new CappedBuffer(maxOutputBytes);
       let timedOut = false;
       let settled = false;
       const settle = (code: number | null): void => {
@@ -171,9 +200,10 @@ function execChannel(client: Client, command: string, stdin: string, timeoutMs: 
         clearTimeout(timer);
         resolve({
           code: timedOut ? null : code,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(errOut).toString('utf8'),
+          stdout: out.text(),
+          stderr: errOut.text(),
           timedOut,
+          ...(out.cut || errOut.cut ? { truncated: true } : {}),
         });
       };
       const timer = setTimeout(() => {
@@ -184,14 +214,8 @@ function execChannel(client: Client, command: string, stdin: string, timeoutMs: 
         stream.close();
         settle(null);
       }, timeoutMs);
-      stream.on('data', (d: Buffer) => {
-        if (outLen < MAX_OUTPUT) out.push(d);
-        outLen += d.length;
-      });
-      stream.stderr.on('data', (d: Buffer) => {
-        if (errLen < MAX_OUTPUT) errOut.push(d);
-        errLen += d.length;
-      });
+      stream.on('data', (d: Buffer) => out.push(d));
+      stream.stderr.on('data', (d: Buffer) => errOut.push(d));
       stream.on('close', (code: number | null) => settle(code ?? null));
       stream.on('error', () => undefined);
       stream.end(stdin);
@@ -202,6 +226,8 @@ function execChannel(client: Client, command: string, stdin: string, timeoutMs: 
 export async function connectSsh(target: SshTarget, secrets: Secrets, options: SshOptions = {}): Promise<SshSession> {
   const ssh = new NodeSSH();
   let presented: string | null = null;
+  // The key this connection is held to: the target's, or on first contact the one pinned during the handshake.
+  let pinned = target.pinnedKey;
   try {
     await ssh.connect({
       host: target.address,
@@ -217,19 +243,26 @@ export async function connectSsh(target: SshTarget, secrets: Secrets, options: S
       algorithms: { serverHostKey: HOST_KEY_ALGORITHMS as never },
       hostVerifier: (key: Buffer) => {
         presented = fingerprintOf(key);
-        return target.pinnedKey === null || target.pinnedKey === presented;
+        if (pinned === null) {
+          try {
+            pinned = options.pinFirstKey?.(presented) ?? presented;
+          } catch {
+            // Could not record the pin (the database failed): no unpinned key is trusted.
+            return false;
+          }
+        }
+        return pinned === presented;
       },
     });
   } catch (err) {
     ssh.dispose();
-    throw classifyConnectError(err, target, presented);
+    throw classifyConnectError(err, { ...target, pinnedKey: pinned }, presented);
   }
   // node-ssh listens for errors only while connecting. A connection that breaks later (the machine reboots, a
   // cable is pulled, sshd is killed) emits 'error' on the client, which without a listener would throw out of
   // the event loop and take the whole core down. The commands in flight see their channels close and fail.
   ssh.connection!.on('error', () => undefined);
-  if (target.pinnedKey === null && presented) options.onFirstKey?.(presented);
-  return new SshSession(ssh, ssh.connection!, secrets, presented ?? '', options.commandTimeoutMs ?? 10 * 60_000, target.address);
+  return new SshSession(ssh, ssh.connection!, secrets, presented ?? '', options.commandTimeoutMs ?? 10 * 60_000, target.address, options.maxOutputBytes);
 }
 
 function classifyConnectError(err: unknown, target: SshTarget, presented: string | null): SshConnectError {

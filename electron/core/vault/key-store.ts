@@ -21,6 +21,7 @@ interface PassphraseFile {
 
 const KEY_FILE = 'vault.key';
 const PASSPHRASE_FILE = 'vault-passphrase.json';
+const STAGED_FILE = 'vault-passphrase.json.staged';
 
 export class KeyFilePermissionError extends Error {
   constructor(file: string, mode: number) {
@@ -51,16 +52,47 @@ export function loadOrCreateKeyFile(dataDir: string): Buffer {
   return key;
 }
 
-/** Wraps `key` with a passphrase and stores it; the key file, if any, is removed afterwards. */
-export async function protectWithPassphrase(dataDir: string, key: Buffer, passphrase: string): Promise<void> {
+/**
+ * A move to a passphrase happens in three steps, so that a stop at any point leaves a key that opens the
+ * secrets: the new key, wrapped with the passphrase, is staged beside the live key store; the secrets are
+ * re-sealed under it in one database transaction; then the staged file replaces the live one (a rename) and
+ * the key file is removed. Until the rename the old key store stays in use; see `resolveStagedPassphrase`.
+ */
+export async function stagePassphrase(dataDir: string, key: Buffer, passphrase: string): Promise<void> {
   const kdf = newKdfParams();
   const kek = await deriveKey(passphrase, kdf);
   const record: PassphraseFile = { protection: 'passphrase', kdf, wrapped: seal(kek, key, 'patchwell-vault-key') };
-  const file = path.join(dataDir, PASSPHRASE_FILE);
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  const staged = path.join(dataDir, STAGED_FILE);
+  fs.writeFileSync(staged, JSON.stringify(record), { mode: 0o600 });
+  syncFile(staged);
+}
+
+/** Makes the staged passphrase file the one in use and removes the key file. */
+export function commitStagedPassphrase(dataDir: string): void {
+  fs.renameSync(path.join(dataDir, STAGED_FILE), path.join(dataDir, PASSPHRASE_FILE));
+  syncFile(dataDir);
   fs.rmSync(path.join(dataDir, KEY_FILE), { force: true });
+}
+
+export function discardStagedPassphrase(dataDir: string): void {
+  fs.rmSync(path.join(dataDir, STAGED_FILE), { force: true });
+}
+
+export function hasStagedPassphrase(dataDir: string): boolean {
+  return fs.existsSync(path.join(dataDir, STAGED_FILE));
+}
+
+/** Flushes a file (or a folder's entries) to disk, so a rename after it never lands before its content. */
+function syncFile(file: string): void {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(file, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Windows cannot open a folder for fsync; its renames are durable on NTFS.
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
 }
 
 export class WrongPassphraseError extends Error {
@@ -70,8 +102,8 @@ export class WrongPassphraseError extends Error {
   }
 }
 
-export async function unlockWithPassphrase(dataDir: string, passphrase: string): Promise<Buffer> {
-  const record = JSON.parse(fs.readFileSync(path.join(dataDir, PASSPHRASE_FILE), 'utf8')) as PassphraseFile;
+export async function unlockWithPassphrase(dataDir: string, passphrase: string, staged = false): Promise<Buffer> {
+  const record = JSON.parse(fs.readFileSync(path.join(dataDir, staged ? STAGED_FILE : PASSPHRASE_FILE), 'utf8')) as PassphraseFile;
   const kek = await deriveKey(passphrase, record.kdf);
   try {
     return open(kek, record.wrapped, 'patchwell-vault-key');

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { utils as ssh2Utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/contract';
 import { openDatabase } from '../db/open';
-import { KeyFilePermissionError } from './key-store';
+import { testKeyPair } from '../transports/testing/test-keys';
+import { open, seal, VaultDecryptError, type Sealed } from './crypto';
+import { KeyFilePermissionError, stagePassphrase, unlockWithPassphrase } from './key-store';
 import { Vault } from './vault';
 
 function setup() {
@@ -50,9 +51,9 @@ describe('Vault', () => {
 
   it('checks private keys and their passphrases when saved', () => {
     const { vault } = setup();
-    const plain = ssh2Utils.generateKeyPairSync('ed25519');
+    const plain = testKeyPair();
     expect(vault.save({ name: 'k', username: 'admin', privateKey: plain.private }).keyType).toBe('ssh-ed25519');
-    const locked = ssh2Utils.generateKeyPairSync('ed25519', { passphrase: 'kp', cipher: 'aes256-ctr', rounds: 16 });
+    const locked = testKeyPair({ passphrase: 'kp' });
     expect(() => vault.save({ name: 'k2', username: 'admin', privateKey: locked.private })).toThrow(/encrypted: give its passphrase/);
     expect(() => vault.save({ name: 'k2', username: 'admin', privateKey: locked.private, passphrase: 'nope' })).toThrow(/does not open/);
     expect(vault.save({ name: 'k2', username: 'admin', privateKey: locked.private, passphrase: 'kp' }).hasKey).toBe(true);
@@ -81,7 +82,60 @@ describe('Vault', () => {
     await expect(restarted.unlock('wrong')).rejects.toThrow('Wrong passphrase');
     await restarted.unlock('a long office passphrase');
     expect(restarted.secrets(c.id).password).toBe(PASSWORD);
-  }, 20_000);
+  }, 60_000);
+
+  it('re-keys when it moves to a passphrase: the old key file opens no secret afterwards', async () => {
+    const { dir, db, vault } = setup();
+    const ids = [
+      vault.save({ name: 'a', username: 'admin', password: PASSWORD, sudoPassword: 'sudo-a' }).id,
+      vault.save({ name: 'b', username: 'root', privateKey: testKeyPair().private }).id,
+      vault.save({ name: 'c', username: 'ops', password: 'pc' }).id,
+    ];
+    // What an attacker might keep: a backup of the key file taken before the switch.
+    const oldKey = Buffer.from(fs.readFileSync(path.join(dir, 'vault.key'), 'utf8').trim(), 'base64');
+    const before = ids.map((id) => vault.secrets(id));
+    await vault.setPassphrase('a long office passphrase');
+    expect(fs.existsSync(path.join(dir, 'vault.key'))).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('vault'))).toEqual(['vault-passphrase.json']);
+    const rows = db.prepare('SELECT id, sealed FROM credentials ORDER BY id').all() as { id: number; sealed: string }[];
+    expect(rows).toHaveLength(3);
+    for (const r of rows) {
+      expect(() => open(oldKey, JSON.parse(r.sealed) as Sealed, `patchwell-credential:${r.id}`)).toThrow(VaultDecryptError);
+    }
+    expect((await unlockWithPassphrase(dir, 'a long office passphrase')).equals(oldKey)).toBe(false);
+    // Nothing was lost on the way: the same secrets, in this run and after a restart.
+    expect(ids.map((id) => vault.secrets(id))).toEqual(before);
+    const restarted = new Vault(db, dir);
+    await restarted.unlock('a long office passphrase');
+    expect(ids.map((id) => restarted.secrets(id))).toEqual(before);
+  }, 60_000);
+
+  it('keeps the secrets whichever side of the re-seal a stop falls on', async () => {
+    const passphrase = 'a long office passphrase';
+    const newKey = Buffer.alloc(32, 7);
+    // Stopped before the re-seal committed: the key file still opens everything; the staged key is dropped.
+    const early = setup();
+    const a = early.vault.save({ name: 'a', username: 'admin', password: PASSWORD });
+    await stagePassphrase(early.dir, newKey, passphrase);
+    const afterEarly = new Vault(early.db, early.dir);
+    expect(afterEarly.status()).toEqual({ locked: false, protection: 'key-file' });
+    expect(afterEarly.secrets(a.id).password).toBe(PASSWORD);
+    expect(fs.existsSync(path.join(early.dir, 'vault-passphrase.json.staged'))).toBe(false);
+
+    // Stopped after the re-seal committed, before the staged file was made live: the staged key is kept.
+    const late = setup();
+    const b = late.vault.save({ name: 'b', username: 'admin', password: PASSWORD });
+    const oldKey = Buffer.from(fs.readFileSync(path.join(late.dir, 'vault.key'), 'utf8').trim(), 'base64');
+    await stagePassphrase(late.dir, newKey, passphrase);
+    const row = late.db.prepare('SELECT sealed FROM credentials WHERE id = ?').get(b.id) as { sealed: string };
+    const plain = open(oldKey, JSON.parse(row.sealed) as Sealed, `patchwell-credential:${b.id}`);
+    late.db.prepare('UPDATE credentials SET sealed = ? WHERE id = ?').run(JSON.stringify(seal(newKey, plain, `patchwell-credential:${b.id}`)), b.id);
+    const afterLate = new Vault(late.db, late.dir);
+    expect(afterLate.status()).toEqual({ locked: true, protection: 'passphrase' });
+    await afterLate.unlock(passphrase);
+    expect(afterLate.secrets(b.id).password).toBe(PASSWORD);
+    expect(fs.existsSync(path.join(late.dir, 'vault.key'))).toBe(false);
+  }, 60_000);
 
   it('refuses a key file that other users can read', () => {
     const { dir, db } = setup();

@@ -3,14 +3,18 @@
  * with AES-256-GCM under the master key, bound to their row; only metadata ever leaves the core. The
  * secrets themselves are read only by the transports, at connect time.
  */
+import { randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { AppError, type Credential, type CredentialInput } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { open, seal, type Sealed } from './crypto';
+import { KEY_BYTES, open, seal, VaultDecryptError, type Sealed } from './crypto';
 import {
+  commitStagedPassphrase,
+  discardStagedPassphrase,
+  hasStagedPassphrase,
   loadOrCreateKeyFile,
   protectionInUse,
-  protectWithPassphrase,
+  stagePassphrase,
   unlockWithPassphrase,
   WrongPassphraseError,
   type KeyProtection,
@@ -75,6 +79,35 @@ export class Vault {
     } else {
       this.protection = 'key-file';
       this.key = loadOrCreateKeyFile(dataDir);
+      if (hasStagedPassphrase(dataDir)) this.finishInterruptedRekey(this.key);
+    }
+  }
+
+  /**
+   * A move to a passphrase stopped between staging the new key and making it the one in use. When the key file
+   * still opens the secrets, the re-seal did not commit: the staged file is dropped. When it no longer does,
+   * the re-seal committed: the staged file is made the key store, and the vault waits for the passphrase.
+   */
+  private finishInterruptedRekey(fileKey: Buffer): void {
+    if (this.opensSecrets(fileKey)) {
+      discardStagedPassphrase(this.dataDir);
+      return;
+    }
+    commitStagedPassphrase(this.dataDir);
+    this.key = null;
+    this.protection = 'passphrase';
+  }
+
+  /** True when `key` opens the stored secrets (all are sealed under one key, so the first tells); true when there are none. */
+  private opensSecrets(key: Buffer): boolean {
+    const row = this.db.prepare('SELECT id, sealed FROM credentials ORDER BY id LIMIT 1').get() as { id: number; sealed: string } | undefined;
+    if (!row) return true;
+    try {
+      open(key, JSON.parse(row.sealed) as Sealed, aad(row.id));
+      return true;
+    } catch (err) {
+      if (err instanceof VaultDecryptError) return false;
+      throw err;
     }
   }
 
@@ -84,19 +117,55 @@ export class Vault {
 
   async unlock(passphrase: string): Promise<void> {
     if (this.protection !== 'passphrase') return;
+    let live: Buffer | null = null;
     try {
-      this.key = await unlockWithPassphrase(this.dataDir, passphrase);
+      live = await unlockWithPassphrase(this.dataDir, passphrase);
     } catch (err) {
-      if (err instanceof WrongPassphraseError) throw new AppError('bad-request', 'Wrong passphrase', { passphrase: 'Wrong passphrase' });
-      throw err;
+      if (!(err instanceof WrongPassphraseError)) throw err;
     }
+    // A change of passphrase that stopped before its staged file was made the one in use: whichever key the
+    // secrets are sealed under wins.
+    if (hasStagedPassphrase(this.dataDir) && !(live && this.opensSecrets(live))) {
+      const staged = await unlockWithPassphrase(this.dataDir, passphrase, true).catch(() => null);
+      if (staged && this.opensSecrets(staged)) {
+        commitStagedPassphrase(this.dataDir);
+        this.key = staged;
+        return;
+      }
+      if (live) throw new AppError('bad-request', 'A change of passphrase was interrupted: unlock with the new passphrase', { passphrase: 'Use the new passphrase' });
+    } else if (hasStagedPassphrase(this.dataDir)) {
+      discardStagedPassphrase(this.dataDir);
+    }
+    if (!live) throw new AppError('bad-request', 'Wrong passphrase', { passphrase: 'Wrong passphrase' });
+    this.key = live;
   }
 
-  /** Moves from the key file to a passphrase (headless host only: the app uses the OS keychain). */
+  /**
+   * Moves from the key file to a passphrase, or to a new passphrase (headless host only: the app uses the OS
+   * keychain). The master key is replaced and every secret re-sealed under the new one: the old key file, in a
+   * backup or still on the disk's free blocks, opens nothing afterwards.
+   */
   async setPassphrase(passphrase: string): Promise<void> {
     if (this.protection === 'safe-storage') throw new AppError('bad-request', 'The desktop app protects the vault with the system keychain');
-    const key = this.requireKey();
-    await protectWithPassphrase(this.dataDir, key, passphrase);
+    const oldKey = this.requireKey();
+    const newKey = randomBytes(KEY_BYTES);
+    await stagePassphrase(this.dataDir, newKey, passphrase);
+    try {
+      this.db.transaction(() => {
+        const rows = this.db.prepare('SELECT id, sealed FROM credentials').all() as { id: number; sealed: string }[];
+        const update = this.db.prepare('UPDATE credentials SET sealed = ? WHERE id = ?');
+        for (const r of rows) {
+          const plain = open(oldKey, JSON.parse(r.sealed) as Sealed, aad(r.id));
+          update.run(JSON.stringify(seal(newKey, plain, aad(r.id))), r.id);
+          plain.fill(0);
+        }
+      })();
+    } catch (err) {
+      discardStagedPassphrase(this.dataDir);
+      throw err;
+    }
+    commitStagedPassphrase(this.dataDir);
+    this.key = newKey;
     this.protection = 'passphrase';
   }
 

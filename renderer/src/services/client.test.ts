@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { onAnyEvent, setTransport } from './client';
+import { onAnyEvent, setTransport, webSocketUrl } from './client';
 
 afterEach(() => setTransport(null));
 
@@ -19,5 +19,13 @@ describe('onAnyEvent', () => {
     listeners.forEach((fn) => fn('deploy/changed', { deploymentId: 2 }));
     expect(got).toEqual([['deploy/changed', { deploymentId: 1 }]]);
     expect(listeners.size).toBe(0);
+  });
+});
+
+describe('webSocketUrl', () => {
+  it('connects next to the page, where the headless host sends its session cookie', () => {
+    expect(webSocketUrl('http://127.0.0.1:8765/p/0a1b/')).toBe('ws://127.0.0.1:8765/p/0a1b/ws');
+    expect(webSocketUrl('http://127.0.0.1:8765/p/0a1b/index.html?x=1#top')).toBe('ws://127.0.0.1:8765/p/0a1b/ws');
+    expect(webSocketUrl('https://localhost:9000/')).toBe('wss://localhost:9000/ws');
   });
 });

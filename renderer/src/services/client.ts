@@ -110,8 +110,20 @@ function getTransport(): Transport {
   const bridge = (window as unknown as { patchwell?: PatchwellBridge }).patchwell;
   transport = bridge
     ? preloadTransport(bridge)
-    : webSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+    : webSocketTransport(webSocketUrl(location.href));
   return transport;
+}
+
+/**
+ * The headless host's WebSocket, next to the page: the host serves the app under a path made at each start,
+ * and its session cookie is sent only there (electron/host/server.ts).
+ */
+export function webSocketUrl(pageUrl: string): string {
+  const url = new URL('ws', pageUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.search = '';
+  url.hash = '';
+  return url.href;
 }
 
 /** For tests: swap the transport. */

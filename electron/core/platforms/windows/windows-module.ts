@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { parsePowerShellJson, PowerShellOutputError, scriptWithData } from '../../winrm/powershell';
 import type { Facts, InstalledPackage, PendingUpdate } from '../platform';
 import type { ExecResult, Remote } from '../remote';
-import { tail } from '../remote';
+import { assertCompleteOutput, tail } from '../remote';
 import {
   FACTS_SCRIPT, INSTALLED_SCRIPT, REMOVE_KB_SCRIPT, RESTART_SCRIPT, RESTORE_POINT_SCRIPT, scriptName, SERVICES_SCRIPT, WINGET_WORKER_SCRIPT, WUA_TASK_SCRIPT, WUA_WORKER_SCRIPT,
 } from './scripts';
@@ -59,6 +59,7 @@ async function runJson<T extends z.ZodTypeAny>(ps: PsRunner, script: string, dat
   const name = scriptName(script) ?? 'script';
   if (r.timedOut) throw new WindowsError(`The ${name} script on ${ps.label} did not finish in time`);
   if (r.code !== 0) throw new WindowsError(`The ${name} script on ${ps.label} failed (exit ${r.code})`, tail(r.stderr || r.stdout, 20, 4000));
+  assertCompleteOutput(`the ${name} script`, ps.label, r);
   try {
     return parsePowerShellJson(r.stdout, schema);
   } catch (e) {

@@ -1,0 +1,59 @@
+/**
+ * The SSH transport against ssh2's server on 127.0.0.1 (the lab's real sshd is in ssh.lab.test.ts): output cut
+ * at the cap is marked, and nothing reads it as a complete answer.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { debian } from '../platforms/debian';
+import { run } from '../platforms/exec-util';
+import { TruncatedOutputError } from '../platforms/remote';
+import { connectSsh, type SshSession } from './ssh';
+import { startTestSshd, type TestSshd } from './testing/test-sshd';
+
+const USER = 'admin';
+const PASSWORD = 'pw-test';
+const CAP = 4096;
+
+let sshd: TestSshd | null = null;
+let session: SshSession | null = null;
+
+afterEach(async () => {
+  await session?.close();
+  await sshd?.close();
+  session = null;
+  sshd = null;
+});
+
+/** dpkg-query lines for `count` packages: a list long enough to pass the cap from some count on. */
+function dpkgList(count: number): string {
+  return Array.from({ length: count }, (_, i) => `pkg${i}\tamd64\t1.0-${i}\tii \n`).join('');
+}
+
+async function connect(exec: (command: string) => string): Promise<SshSession> {
+  sshd = await startTestSshd({ user: USER, password: PASSWORD, exec: (command) => ({ stdout: exec(command) }) });
+  session = await connectSsh({ address: '127.0.0.1', port: sshd.port, pinnedKey: null }, { username: USER, password: PASSWORD }, { maxOutputBytes: CAP });
+  return session;
+}
+
+describe('SSH output cap', () => {
+  it('returns output under the cap whole and unmarked', async () => {
+    const s = await connect(() => dpkgList(10));
+    const r = await s.exec(['dpkg-query', '-W']);
+    expect(r.stdout).toBe(dpkgList(10));
+    expect(r.truncated).toBeUndefined();
+    expect(await debian.installedPackages(s)).toHaveLength(10);
+  });
+
+  it('marks output cut at the cap as truncated, keeping exactly the cap', async () => {
+    const s = await connect(() => dpkgList(1000));
+    const r = await s.exec(['dpkg-query', '-W']);
+    expect(r.truncated).toBe(true);
+    expect(Buffer.byteLength(r.stdout)).toBe(CAP);
+    expect(dpkgList(1000).startsWith(r.stdout)).toBe(true);
+  });
+
+  it('refuses to parse cut output: a package list that lost its tail is an error, not a shorter list', async () => {
+    const s = await connect(() => dpkgList(1000));
+    await expect(debian.installedPackages(s)).rejects.toThrow(TruncatedOutputError);
+    await expect(run(s, ['dpkg-query', '-W'])).rejects.toThrow(/was cut at the transport's size limit; Patchwell does not read cut output as a complete answer/);
+  });
+});
