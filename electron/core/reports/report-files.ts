@@ -63,12 +63,12 @@ export async function generateReport(db: Db, dataDir: string, o: GenerateOptions
   write('data.json', canonicalJson(data));
   write('report.html', renderReportHtml(data, hash));
   write('machines.csv', toCsv(
-    ['id', 'name', 'address', 'os', 'criticality', 'status', 'open_updates', 'security_updates', 'kev_findings', 'reboot_required', 'last_assessed'],
-    data.machines.map((m) => [m.id, m.name, m.address, m.os, m.criticality, m.status, m.pending, m.security, m.kev, m.rebootRequired, m.lastAssessedAt === null ? '' : new Date(m.lastAssessedAt).toISOString()]),
+    ['id', 'name', 'address', 'os', 'criticality', 'status', 'open_updates', 'findings', 'kev_findings', 'reboot_required', 'last_assessed'],
+    data.machines.map((m) => [m.id, m.name, m.address, m.os, m.criticality, m.status, m.pending, m.findings, m.kev, m.rebootRequired, m.lastAssessedAt === null ? '' : new Date(m.lastAssessedAt).toISOString()]),
   ));
   write('findings.csv', toCsv(
-    ['machine', 'package', 'installed_version', 'fixed_in', 'cves', 'kev', 'urgency', 'opened', 'fixed', 'exposure_days'],
-    data.critical.map((f) => [f.host, f.package, f.installedVersion, f.fixedIn, f.cves.join(' '), f.kev, f.urgency, new Date(f.openedAt).toISOString(), f.resolvedAt === null ? '' : new Date(f.resolvedAt).toISOString(), f.exposureDays]),
+    ['machine', 'package', 'installed_version', 'fixed_in', 'cves', 'kev', 'urgency', 'risk_score', 'risk_band', 'opened', 'fixed', 'exposure_days'],
+    data.critical.map((f) => [f.host, f.package, f.installedVersion, f.fixedIn, f.cves.join(' '), f.kev, f.urgency, f.score, f.band, new Date(f.openedAt).toISOString(), f.resolvedAt === null ? '' : new Date(f.resolvedAt).toISOString(), f.exposureDays]),
   ));
   write('deployments.csv', toCsv(
     ['deployment', 'title', 'state', 'rollback_of', 'started', 'finished', 'machine', 'package', 'from', 'to', 'result', 'item_state', 'approved_by', 'approved_at'],
