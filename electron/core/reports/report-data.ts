@@ -9,6 +9,7 @@ import { verifyAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import { findingReasons, isCriticalFinding, isFinding, type FindingReason } from '../intel/finding';
 import { scoreOpenUpdates, scoreUpdatesOpenDuring } from '../intel/open-update-scores';
+import { collectAudit, collectDeployments, type AuditLine, type DeploymentLine } from './report-trail';
 import type { RiskBand } from '../../../shared/contract';
 
 export interface ReportPeriod {
@@ -50,29 +51,7 @@ export interface Finding {
   exposureDays: number;
 }
 
-export interface DeploymentLine {
-  id: number;
-  title: string;
-  state: string;
-  createdAt: number;
-  finishedAt: number | null;
-  createdBy: string;
-  machines: number;
-  succeeded: number;
-  rolledBack: number;
-  failed: number;
-  rollbackOf: number | null;
-  items: { host: string; package: string; from: string | null; to: string; result: string | null; state: string; approvedBy: string | null; approvedAt: number | null }[];
-}
-
-export interface AuditLine {
-  id: number;
-  ts: number;
-  actor: string;
-  action: string;
-  target: string;
-  details: string;
-}
+export type { AuditLine, DeploymentItemLine, DeploymentLine } from './report-trail';
 
 export interface ReportData {
   title: string;
@@ -166,42 +145,8 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
     }))
     .sort((a, b) => Number(b.kev) - Number(a.kev) || a.openedAt - b.openedAt);
 
-  const deps = db
-    .prepare('SELECT id, title, state, created_at, finished_at, created_by, rollback_of FROM deployments WHERE created_at BETWEEN ? AND ? ORDER BY id')
-    .all(period.from, period.to) as { id: number; title: string; state: string; created_at: number; finished_at: number | null; created_by: string; rollback_of: number | null }[];
-  const targetCounts = db.prepare('SELECT state, count(*) AS n FROM deployment_targets WHERE deployment_id = ? GROUP BY state');
-  const items = db.prepare(
-    `SELECT coalesce(h.display_name, h.hostname, h.address) AS host, i.package, i.from_version, i.to_version, i.result_version, i.state,
-            a.approved_by, a.approved_at
-     FROM deployment_items i JOIN hosts h ON h.id = i.host_id LEFT JOIN approvals a ON a.id = i.approval_id
-     WHERE i.deployment_id = ? ORDER BY host, i.package`,
-  );
-  const deployments: DeploymentLine[] = deps.map((d) => {
-    const counts = new Map((targetCounts.all(d.id) as { state: string; n: number }[]).map((c) => [c.state, c.n]));
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    return {
-      id: d.id,
-      title: d.title,
-      state: d.state,
-      createdAt: d.created_at,
-      finishedAt: d.finished_at,
-      createdBy: d.created_by,
-      machines: total,
-      succeeded: counts.get('succeeded') ?? 0,
-      rolledBack: counts.get('rolled-back') ?? 0,
-      failed: (counts.get('failed') ?? 0) + (counts.get('rollback-failed') ?? 0),
-      rollbackOf: d.rollback_of,
-      items: (items.all(d.id) as { host: string; package: string; from_version: string | null; to_version: string; result_version: string | null; state: string; approved_by: string | null; approved_at: number | null }[]).map((i) => ({
-        host: i.host, package: i.package, from: i.from_version, to: i.to_version, result: i.result_version, state: i.state, approvedBy: i.approved_by, approvedAt: i.approved_at,
-      })),
-    };
-  });
-
-  const audit = (
-    db.prepare('SELECT id, ts, actor, action, target_type, target_id, details FROM audit_log WHERE ts BETWEEN ? AND ? ORDER BY id').all(period.from, period.to) as {
-      id: number; ts: number; actor: string; action: string; target_type: string | null; target_id: string | null; details: string;
-    }[]
-  ).map((a) => ({ id: a.id, ts: a.ts, actor: a.actor, action: a.action, target: a.target_type ? `${a.target_type} ${a.target_id ?? ''}`.trim() : '', details: a.details }));
+  const deployments = collectDeployments(db, period);
+  const audit = collectAudit(db, period);
   const chain = verifyAudit(db);
 
   return {

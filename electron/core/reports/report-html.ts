@@ -102,7 +102,7 @@ function deploymentsSection(ds: readonly DeploymentLine[]): string {
     .map(
       (d) => `<h3>#${d.id} ${esc(d.title)} — ${esc(d.state)}</h3><p class="meta">${d.rollbackOf ? `Rollback of deployment ${d.rollbackOf}. ` : ''}Started ${when(d.createdAt)} by ${esc(d.createdBy)}; finished ${when(d.finishedAt)}. ${d.machines} machines: ${d.succeeded} succeeded, ${d.rolledBack} rolled back, ${d.failed} failed.</p>` +
         `<table><thead><tr><th>Machine</th><th>Package</th><th>From</th><th>To</th><th>Result</th><th>Approved by</th><th>Approved at</th></tr></thead><tbody>${d.items
-          .map((i) => `<tr><td>${esc(i.host)}</td><td>${esc(i.package)}</td><td>${esc(i.from ?? '—')}</td><td>${esc(i.to)}</td><td>${esc(i.state)}${i.result ? ` (${esc(i.result)})` : ''}</td><td>${esc(i.approvedBy ?? '—')}</td><td>${when(i.approvedAt)}</td></tr>`)
+          .map((i) => `<tr><td>${esc(i.host)}</td><td>${esc(i.package)}</td><td>${esc(i.from ?? '—')}</td><td>${esc(i.to)}</td><td>${esc(i.outcome)}${i.result ? ` (${esc(i.result)})` : ''}</td><td>${esc(i.approver ?? '—')}${i.approvalAuditId === null ? '' : ` (audit #${i.approvalAuditId})`}</td><td>${when(i.approvedAt)}</td></tr>`)
           .join('')}</tbody></table>`,
     )
     .join('');
