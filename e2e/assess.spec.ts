@@ -41,7 +41,7 @@ test('add a credential, assess machines, and read each one’s missing updates a
 
   await expect(machines.row(fixture.address)).toContainText('3');
   await expect(machines.row('127.0.0.250')).toContainText('failed');
-  await expect(machines.row(stale.address)).toContainText('security');
+  await expect(machines.row(stale.address)).toContainText('finding');
   await app.getByRole('button', { name: 'Fixture box' }).click();
   const updates = app.getByRole('table', { name: 'Pending updates' });
   await expect(updates.getByRole('row').filter({ hasText: 'pw-fixture-a' })).toContainText('CVE-2021-44228');

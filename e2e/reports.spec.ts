@@ -49,6 +49,6 @@ test('a report generated offline reads right as PDF (pdftotext) and as HTML', as
 
   const [csv] = await Promise.all([app.waitForEvent('download'), row.getByRole('button', { name: 'Machines CSV' }).click()]);
   const csvText = fs.readFileSync(await csv.path(), 'utf8');
-  expect(csvText.split('\r\n')[0]).toBe('id,name,address,os,criticality,status,open_updates,security_updates,kev_findings,reboot_required,last_assessed');
+  expect(csvText.split('\r\n')[0]).toBe('id,name,address,os,criticality,status,open_updates,findings,kev_findings,reboot_required,last_assessed');
   expect(csvText).toContain('"Reception <PC> & ""Co"""');
 });

@@ -15,6 +15,7 @@ export const trendPoint = z.object({
   kevOpen: count,
   critical: count,
   high: count,
+  /** Machines with an open finding: a KEV-listed, high- or critical-risk, or security-source update (README, Patches). */
   machinesAtRisk: count,
 });
 export type TrendPoint = z.infer<typeof trendPoint>;

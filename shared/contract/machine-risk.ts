@@ -15,6 +15,8 @@ export const machineRisk = z.object({
   criticalUpdates: count,
   highUpdates: count,
   kevCves: count,
+  /** Open updates that are findings: KEV-listed, high or critical risk, or from a security source (README, Patches). */
+  findings: count,
   /** What the score used: the highest criticality of the machine's own and its tags', and exposure. */
   criticality,
   exposed: z.boolean(),

@@ -22,7 +22,7 @@ export const policyRuleInput = z.object({
   approveScore: z.number().int().min(0).max(100).nullable(),
   /** Approve anything else once it has been pending this many days. */
   afterDays: z.number().int().min(0).max(3650).nullable(),
-  /** Only security updates (from the security suite or naming CVEs) are approved by this rule. */
+  /** Only findings (KEV-listed, high or critical risk, or from a security source) are approved by this rule. */
   securityOnly: z.boolean(),
 });
 export type PolicyRuleInput = z.infer<typeof policyRuleInput>;
@@ -53,7 +53,7 @@ export function describePolicyRule(r: PolicyRuleSpec): string {
   if (r.afterDays !== null) parts.push(r.afterDays === 0 ? 'approve every other update at once' : `approve every other update once it has been pending ${r.afterDays} day${r.afterDays === 1 ? '' : 's'}`);
   if (!parts.length) return `${scope}: this rule approves nothing (choose at least one condition).`;
   const instead = r.tag ? ' This rule applies to them instead of the rule for all machines.' : '';
-  return `${scope}: ${parts.join('; ')}${r.securityOnly ? '. Only security updates; others wait for a manual approval' : ''}. Blocked packages are never approved.${instead}`;
+  return `${scope}: ${parts.join('; ')}${r.securityOnly ? '. Only findings (KEV-listed, high or critical risk, or from a security repository); others wait for a manual approval' : ''}. Blocked packages are never approved.${instead}`;
 }
 
 

@@ -64,6 +64,16 @@ describe('fleetRisk', () => {
     expect(r.today.critical + r.today.high).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts a machine at risk when it has an open finding, as the report counts it not compliant', () => {
+    const db = fleet();
+    // A KEV-listed fix from a point-release repository, alone on a machine that was up to date.
+    pending(db, 5, 'liblog', '1.1', { urgency: 'low', cves: ['CVE-2024-0001'] });
+    const r = fleetRisk(db, NOW);
+    // files01 (KEV), web01 (a medium update from the security suite: a finding by its source), desk05 (KEV from
+    // another repository); not desk04, whose only update is a low one from the regular repository.
+    expect(r.today.machinesAtRisk).toBe(3);
+  });
+
   it("finds each machine's last deployment through the index, not by scanning every deployment", () => {
     const plan = (fleet().prepare(`EXPLAIN QUERY PLAN ${HOST_STATE_SQL}`).all() as { detail: string }[]).map((r) => r.detail).join('\n');
     expect(plan).toMatch(/SEARCH t USING INDEX deployment_targets_host \(host_id=\?\)/);

@@ -4,13 +4,13 @@
  */
 import type { DashboardSummary, MachineState, RiskBand, TrendPoint } from '../../../shared/contract';
 import type { Db } from '../db/open';
+import { isFinding } from '../intel/finding';
 import { scoreOpenUpdates } from '../intel/open-update-scores';
 
 export const TOP_N = 5;
 export const TREND_DAYS = 365;
 /** A machine whose last deployment ended like this needs the user to look at it. */
 const ATTENTION = new Set(['failed', 'rolled-back', 'rollback-failed', 'interrupted']);
-const AT_RISK: ReadonlySet<RiskBand> = new Set(['critical', 'high']);
 
 /** The local calendar day of a time, YYYY-MM-DD. */
 export function localDay(ms: number): string {
@@ -43,7 +43,8 @@ export function fleetRisk(db: Db, now = Date.now()): FleetRisk {
     h.open++;
     if (u.score > h.score) Object.assign(h, { score: u.score, band: u.band });
     for (const c of u.kevCves) h.kev.add(c);
-    h.atRisk ||= AT_RISK.has(u.band) || u.kevCves.length > 0;
+    // At risk: with an open finding, as the report counts a machine not compliant.
+    h.atRisk ||= isFinding(u);
     perHost.set(u.hostId, h);
     const key = `${u.package}\u0000${u.candidateVersion}`;
     const g = perUpdate.get(key);

@@ -28,9 +28,11 @@ describe('machineRisks', () => {
     const risks = machineRisks(fleet(), NOW);
     const web = risks.find((r) => r.hostId === 1)!;
     // openssl: high 40 + KEV 35 + ransomware 10 = 85 (critical); curl: high severity 40 → medium.
-    expect(web).toMatchObject({ score: 85, band: 'critical', openUpdates: 3, criticalUpdates: 1, highUpdates: 0, kevCves: 1, criticality: 'normal', exposed: false, profileFrom: [] });
+    expect(web).toMatchObject({ score: 85, band: 'critical', openUpdates: 3, criticalUpdates: 1, highUpdates: 0, kevCves: 1, findings: 2, criticality: 'normal', exposed: false, profileFrom: [] });
     expect(web.why).toMatch(/^openssl 2: .*CVE-2021-44228 is on CISA's Known Exploited Vulnerabilities list.*\.$/);
-    expect(risks.find((r) => r.hostId === 3)).toMatchObject({ score: 0, band: 'low', why: 'No open updates.', openUpdates: 0 });
+    expect(risks.find((r) => r.hostId === 3)).toMatchObject({ score: 0, band: 'low', why: 'No open updates.', openUpdates: 0, findings: 0 });
+    // The Machines page's count: bash is a medium-risk update, a finding because it comes from the security suite.
+    expect(risks.find((r) => r.hostId === 2)).toMatchObject({ band: 'medium', findings: 1 });
   });
 
   it('a tag raises criticality and marks its machines exposed, and the reasons say where that came from', () => {

@@ -6,6 +6,7 @@
 import type { Criticality, MachinePatches, MachineRisk, TagProfileView } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import { hostProfiles, listTagProfiles } from '../hosts/host-profile';
+import { isFinding } from './finding';
 import { scoreOpenUpdates } from './open-update-scores';
 
 export function machineRisks(db: Db, now = Date.now()): MachineRisk[] {
@@ -31,6 +32,7 @@ export function machineRisks(db: Db, now = Date.now()): MachineRisk[] {
       criticalUpdates: 0,
       highUpdates: 0,
       kevCves: 0,
+      findings: 0,
       criticality: p.criticality,
       exposed: p.exposed,
       profileFrom,
@@ -44,6 +46,7 @@ export function machineRisks(db: Db, now = Date.now()): MachineRisk[] {
     m.openUpdates++;
     if (u.band === 'critical') m.criticalUpdates++;
     else if (u.band === 'high') m.highUpdates++;
+    if (isFinding(u)) m.findings++;
     if (u.kevCves.length) {
       const set = kev.get(u.hostId) ?? new Set<string>();
       for (const c of u.kevCves) set.add(c);

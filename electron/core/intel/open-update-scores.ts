@@ -4,7 +4,7 @@
  */
 import type { RiskBand } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { cveIntelOf, intelForOpenCves, listOpenUpdateRows, type OpenUpdateRow } from './patch-queries';
+import { cveIntelOf, intelForOpenCves, listOpenUpdateRows, type OpenDuring, type OpenUpdateRow } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
 
 export interface ScoredUpdate extends OpenUpdateRow {
@@ -21,16 +21,32 @@ export interface ScoredUpdate extends OpenUpdateRow {
 export function scoreOpenUpdates(db: Db, now = Date.now(), keep: (u: OpenUpdateRow) => boolean = () => true): ScoredUpdate[] {
   const updates = listOpenUpdateRows(db).filter(keep);
   if (!updates.length) return [];
-  const intel = intelForOpenCves(db);
+  return scoreRows(updates, intelForOpenCves(db), () => now);
+}
+
+/**
+ * Every update open at some time in a period (a report's), fixed since or not. Each is scored as it stood when
+ * its exposure in the period ended: when it was fixed, or at the period's end (or now, if sooner); with today's
+ * intelligence, which is all Patchwell keeps.
+ */
+export function scoreUpdatesOpenDuring(db: Db, period: OpenDuring, now = Date.now()): ScoredUpdate[] {
+  const updates = listOpenUpdateRows(db, period);
+  if (!updates.length) return [];
+  return scoreRows(updates, intelForOpenCves(db, period), (u) => Math.min(u.resolvedAt ?? now, period.to, now));
+}
+
+function scoreRows(updates: OpenUpdateRow[], intel: ReturnType<typeof intelForOpenCves>, scoredAt: (u: OpenUpdateRow) => number): ScoredUpdate[] {
   // Updates alike on machines alike score alike: score each distinct case once (as the Patches page does).
   const memo = new Map<string, { score: number; band: RiskBand; why: string; kevCves: string[] }>();
   const out: ScoredUpdate[] = new Array<ScoredUpdate>(updates.length);
   for (let i = 0; i < updates.length; i++) {
     const u = updates[i]!;
+    const now = scoredAt(u);
     // CVE ids as pending_updates.cve_list keeps them (sorted, as the Patches page reads them), split only when scored.
     const security = u.isSecurity || u.cveList !== null;
     const days = Math.floor(Math.max(0, now - u.detectedAt) / 86_400_000);
-    const key = `${u.package}\u0000${u.candidateVersion}\u0000${u.criticality}\u0000${u.exposed}\u0000${u.openPorts.join(',')}\u0000${days}\u0000${security}\u0000${u.urgency}\u0000${u.cveList ?? ''}`;
+    // When scored is part of the case: a fix's publication ages with it (constant for open updates scored now).
+    const key = `${now}\u0000${u.package}\u0000${u.candidateVersion}\u0000${u.criticality}\u0000${u.exposed}\u0000${u.openPorts.join(',')}\u0000${days}\u0000${security}\u0000${u.urgency}\u0000${u.cveList ?? ''}`;
     let risk = memo.get(key);
     if (!risk) {
       const ids = u.cveList ? u.cveList.split(',') : [];

@@ -26,7 +26,18 @@ export interface OpenUpdateRow {
   approved: boolean;
   /** The update's CVE ids, sorted and comma-joined (pending_updates.cve_list), or null when it names none. */
   cveList: string | null;
+  /** When it was fixed; null while open (always null in listOpenUpdateRows without a period). */
+  resolvedAt: number | null;
 }
+
+/** A time window: updates open at any moment of it, fixed since or not (a report's period). */
+export interface OpenDuring {
+  from: number;
+  to: number;
+}
+
+const OPEN_NOW = 'resolved_at IS NULL';
+const OPEN_DURING = 'detected_at <= @to AND (resolved_at IS NULL OR resolved_at >= @from)';
 
 export interface CveFacts {
   kev: { dateAdded: string; dueDate: string | null; ransomware: boolean } | null;
@@ -39,7 +50,8 @@ export interface CveFacts {
   fixPublished: { at: number; source: string } | null;
 }
 
-export function listOpenUpdateRows(db: Db): OpenUpdateRow[] {
+/** Every open update, or with `during` every update open at some time in that window. */
+export function listOpenUpdateRows(db: Db, during?: OpenDuring): OpenUpdateRow[] {
   // Machine facts once per machine rather than once per update row.
   const hosts = new Map<number, { label: string; criticality: Criticality; exposed: boolean; openPorts: number[]; rebootRequired: boolean }>();
   const profiles = hostProfiles(db);
@@ -56,15 +68,15 @@ export function listOpenUpdateRows(db: Db): OpenUpdateRow[] {
       (a) => `${a.host_id}\u0000${a.package}\u0000${a.arch}\u0000${a.to_version}`,
     ),
   );
-  const rows = db
+  const stmt = db
     .prepare(
-      `SELECT id, host_id, package, arch, installed_version, candidate_version, is_security, urgency, detected_at, cve_list
-       FROM pending_updates WHERE resolved_at IS NULL`,
+      `SELECT id, host_id, package, arch, installed_version, candidate_version, is_security, urgency, detected_at, cve_list, resolved_at
+       FROM pending_updates WHERE ${during ? OPEN_DURING : OPEN_NOW}`,
     )
-    .raw()
-    .all() as [number, number, string, string, string | null, string, number, string | null, number, string | null][];
+    .raw();
+  const rows = (during ? stmt.all(during) : stmt.all()) as [number, number, string, string, string | null, string, number, string | null, number, string | null, number | null][];
   const out: OpenUpdateRow[] = [];
-  for (const [id, hostId, pkg, arch, installed, candidate, security, urgency, detectedAt, cveList] of rows) {
+  for (const [id, hostId, pkg, arch, installed, candidate, security, urgency, detectedAt, cveList, resolvedAt] of rows) {
     const h = hosts.get(hostId);
     if (!h) continue;
     out.push({
@@ -84,27 +96,30 @@ export function listOpenUpdateRows(db: Db): OpenUpdateRow[] {
       detectedAt,
       approved: approved.has(`${hostId}\u0000${pkg}\u0000${arch}\u0000${candidate}`),
       cveList,
+      resolvedAt,
     });
   }
   return out;
 }
 
 const OPEN_CVES = `SELECT DISTINCT a.cve_id FROM advisories a JOIN pending_updates u ON u.id = a.pending_update_id WHERE u.resolved_at IS NULL`;
+const CVES_OPEN_DURING = `SELECT DISTINCT a.cve_id FROM advisories a JOIN pending_updates u ON u.id = a.pending_update_id
+  WHERE u.detected_at <= @to AND (u.resolved_at IS NULL OR u.resolved_at >= @from)`;
 const TRACKER_RANK = `CASE t.urgency WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 WHEN 'unimportant' THEN 1 END`;
 const TRACKER_LABEL = ['', 'low', 'medium', 'high'] as const;
 const OSV_SEVERITY_RANK = `CASE o.vendor_severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 WHEN 'negligible' THEN 1 ELSE 0 END`;
 
 /**
- * What the feeds say about every CVE an open update fixes: KEV and EPSS, the highest CVSS base score (OSV,
+ * What the feeds say about every CVE an open update fixes (or, with `during`, one open in that window): KEV and EPSS, the highest CVSS base score (OSV,
  * Microsoft), the highest vendor severity (Debian tracker over all releases, Ubuntu's priority, Microsoft) and
  * the earliest fix publication. SQLite's bare columns beside max()/min() come from the row that holds the extreme.
  */
-export function intelForOpenCves(db: Db): Map<string, CveFacts> {
+export function intelForOpenCves(db: Db, during?: OpenDuring): Map<string, CveFacts> {
   const out = new Map<string, CveFacts>();
   // One pass over the open CVEs; each feed is read through its index on cve_id (no whole-table aggregates).
-  const rows = db
+  const stmt = db
     .prepare(
-      `WITH c AS MATERIALIZED (${OPEN_CVES})
+      `WITH c AS MATERIALIZED (${during ? CVES_OPEN_DURING : OPEN_CVES})
        SELECT c.cve_id, k.date_added, k.due_date, k.ransomware, e.score, e.percentile,
          (SELECT o.cvss_score || ' ' || o.cvss_version || ' ' || o.advisory_id FROM osv_fixes o
            WHERE o.cve_id = c.cve_id AND o.cvss_score IS NOT NULL ORDER BY o.cvss_score DESC LIMIT 1) AS osv_cvss,
@@ -119,8 +134,8 @@ export function intelForOpenCves(db: Db): Map<string, CveFacts> {
        LEFT JOIN epss e ON e.cve_id = c.cve_id
        LEFT JOIN msrc_cves m ON m.cve_id = c.cve_id`,
     )
-    .raw()
-    .all() as [
+    .raw();
+  const rows = (during ? stmt.all(during) : stmt.all()) as [
     cve: string,
     dateAdded: string | null,
     dueDate: string | null,

@@ -60,8 +60,16 @@ describe('ruleApproves', () => {
     expect(ruleApproves({ ...rule, approveScore: 63 }, facts, NOW)).toBeNull();
   });
 
+  it('counts as security under a security-only rule what is a finding, whatever repository it comes from', () => {
+    const old = { ...facts, isSecurity: false, band: 'low' as const, detectedAt: NOW - 30 * DAY_MS };
+    const securityOnly = { ...rule, afterDays: 7, securityOnly: true };
+    expect(ruleApproves(securityOnly, { ...old, kevCves: ['CVE-2024-0001'] }, NOW)).toBe('pending 30 days (rule: after 7)');
+    expect(ruleApproves(securityOnly, { ...old, band: 'high' }, NOW)).toBe('pending 30 days (rule: after 7)');
+    expect(ruleApproves(securityOnly, { ...old, isSecurity: true }, NOW)).toBe('pending 30 days (rule: after 7)');
+  });
+
   it('leaves non-security updates alone under a security-only rule, and a never rule approves nothing', () => {
-    const old = { ...facts, isSecurity: false, detectedAt: NOW - 30 * DAY_MS };
+    const old = { ...facts, isSecurity: false, band: 'medium' as const, detectedAt: NOW - 30 * DAY_MS };
     expect(ruleApproves({ ...rule, afterDays: 7 }, old, NOW)).toBe('pending 30 days (rule: after 7)');
     expect(ruleApproves({ ...rule, afterDays: 7, securityOnly: true }, old, NOW)).toBeNull();
     expect(ruleApproves({ ...rule, mode: 'never', approveKev: true, afterDays: 0 }, { ...facts, kevCves: ['CVE-2024-0001'] }, NOW)).toBeNull();
@@ -75,7 +83,7 @@ describe('describeRule', () => {
     );
     expect(describeRule(specOf({ ...fleetRule, tag: 'db', mode: 'never' }))).toBe('Machines tagged db: never approve anything automatically (overrides the fleet rule).');
     expect(describeRule(specOf({ ...fleetRule, tag: 'office', approveKev: false, approveBand: 'high', afterDays: null, securityOnly: true }))).toBe(
-      'Machines tagged office: approve at once an update that has a high risk band or higher. Only security updates; others wait for a manual approval. Blocked packages are never approved. This rule applies to them instead of the rule for all machines.',
+      'Machines tagged office: approve at once an update that has a high risk band or higher. Only findings (KEV-listed, high or critical risk, or from a security repository); others wait for a manual approval. Blocked packages are never approved. This rule applies to them instead of the rule for all machines.',
     );
     expect(describeRule(specOf({ ...fleetRule, approveKev: false, afterDays: null }))).toBe('All machines: this rule approves nothing (choose at least one condition).');
   });

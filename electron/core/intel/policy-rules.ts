@@ -9,6 +9,7 @@ import { describePolicyRule as describeRule, type PolicyBlock, type PolicyDecisi
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
+import { isFinding } from './finding';
 import { scoreOpenUpdates } from './open-update-scores';
 import { approveUpdates } from './patch-queries';
 import { blockedPackages } from './policy-queries';
@@ -114,6 +115,7 @@ export function removeBlock(db: Db, id: number): PolicyBlock | null {
 
 /** What one update looks like to a rule. */
 export interface RuleFacts {
+  /** From a security suite or repository (pending_updates.is_security): one of the ways to be a finding. */
   isSecurity: boolean;
   kevCves: readonly string[];
   score: number;
@@ -124,7 +126,8 @@ export interface RuleFacts {
 /** Why this rule approves the update now, or null if it does not (yet). */
 export function ruleApproves(rule: RuleSpec, u: RuleFacts, now: number): string | null {
   if (rule.mode === 'never') return null;
-  if (rule.securityOnly && !u.isSecurity) return null;
+  // "Security updates only" means findings only: the one notion of security the report and Machines page use.
+  if (rule.securityOnly && !isFinding(u)) return null;
   if (rule.approveKev && u.kevCves.length) return `KEV-listed ${u.kevCves.join(', ')}`;
   if (rule.approveBand && BAND_RANK[u.band] >= BAND_RANK[rule.approveBand]) return `risk band ${u.band} (score ${u.score})`;
   if (rule.approveScore !== null && u.score >= rule.approveScore) return `risk score ${u.score} is at least ${rule.approveScore}`;
@@ -162,7 +165,7 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
   for (const u of updates) {
     const applicable = rulesFor(tagsByHost.get(u.hostId) ?? [], rules);
     if (!applicable.length || applicable[0]!.mode === 'never') continue;
-    const facts: RuleFacts = { isSecurity: u.security, kevCves: u.kevCves, score: u.score, band: u.band, detectedAt: u.detectedAt };
+    const facts: RuleFacts = { isSecurity: u.isSecurity, kevCves: u.kevCves, score: u.score, band: u.band, detectedAt: u.detectedAt };
     let match: { rule: RuleSpec; why: string } | null = null;
     for (const rule of applicable) {
       const why = ruleApproves(rule, facts, now);

@@ -3,6 +3,8 @@ declare module 'jsdom' {
   interface ParsedElement {
     getAttributeNames(): string[];
     readonly textContent: string | null;
+    querySelectorAll(selector: string): ArrayLike<ParsedElement> & Iterable<ParsedElement>;
+    querySelector(selector: string): ParsedElement | null;
   }
   interface ParsedDocument {
     querySelectorAll(selector: string): ArrayLike<ParsedElement> & Iterable<ParsedElement>;

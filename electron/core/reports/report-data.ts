@@ -6,8 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { verifyAudit } from '../audit/audit-log';
-import { redactDeep, redactSecrets } from '../../../shared/redact';
 import type { Db } from '../db/open';
+import { findingReasons, isCriticalFinding, isFinding, type FindingReason } from '../intel/finding';
+import { scoreOpenUpdates, scoreUpdatesOpenDuring } from '../intel/open-update-scores';
+import { collectAudit, collectDeployments, type AuditLine, type DeploymentLine } from './report-trail';
+import type { RiskBand } from '../../../shared/contract';
 
 export interface ReportPeriod {
   from: number;
@@ -22,10 +25,12 @@ export interface MachineLine {
   criticality: string;
   lastAssessedAt: number | null;
   pending: number;
-  security: number;
+  /** Open updates that are findings (intel/finding.ts): KEV-listed, high or critical risk, or from a security source. */
+  findings: number;
   kev: number;
   rebootRequired: boolean;
-  status: 'patched' | 'missing security updates' | 'not assessed';
+  /** Compliant ("patched") when assessed with no open finding, whatever repository its updates come from. */
+  status: 'patched' | 'open findings' | 'not assessed';
 }
 
 export interface Finding {
@@ -36,35 +41,17 @@ export interface Finding {
   cves: string[];
   kev: boolean;
   urgency: string | null;
+  /** Its risk score and band, as it stood when fixed or at the end of the period. */
+  score: number;
+  band: RiskBand;
+  reasons: FindingReason[];
   openedAt: number;
   resolvedAt: number | null;
   /** Days the machine was exposed within the report's knowledge: detection to fix (or to the period's end). */
   exposureDays: number;
 }
 
-export interface DeploymentLine {
-  id: number;
-  title: string;
-  state: string;
-  createdAt: number;
-  finishedAt: number | null;
-  createdBy: string;
-  machines: number;
-  succeeded: number;
-  rolledBack: number;
-  failed: number;
-  rollbackOf: number | null;
-  items: { host: string; package: string; from: string | null; to: string; result: string | null; state: string; approvedBy: string | null; approvedAt: number | null }[];
-}
-
-export interface AuditLine {
-  id: number;
-  ts: number;
-  actor: string;
-  action: string;
-  target: string;
-  details: string;
-}
+export type { AuditLine, DeploymentItemLine, DeploymentLine } from './report-trail';
 
 export interface ReportData {
   title: string;
@@ -75,13 +62,13 @@ export interface ReportData {
     machines: number;
     assessed: number;
     fullyPatched: number;
-    /** Percent of assessed machines with no open security update; null when none is assessed. */
+    /** Percent of assessed machines with no open finding; null when none is assessed. */
     compliancePct: number | null;
     openUpdates: number;
-    openSecurity: number;
+    openFindings: number;
     kevFindings: number;
     kevMachines: number;
-    /** Mean days from detection to fix of the security updates fixed in the period; null when none was. */
+    /** Mean days from detection to fix of the findings fixed in the period; null when none was. */
     mttrDays: number | null;
     fixedInPeriod: number;
     deployments: number;
@@ -107,99 +94,63 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
     .prepare(
       `SELECT h.id, coalesce(h.display_name, h.hostname, h.address) AS name, h.address, coalesce(h.os_name, '') || coalesce(' ' || h.os_version, '') AS os,
               h.criticality, h.last_assessed_at, h.reboot_required,
-              (SELECT count(*) FROM pending_updates u WHERE u.host_id = h.id AND u.resolved_at IS NULL) AS pending,
-              (SELECT count(*) FROM pending_updates u WHERE u.host_id = h.id AND u.resolved_at IS NULL AND u.is_security = 1) AS security,
-              (SELECT count(DISTINCT u.id) FROM pending_updates u JOIN advisories a ON a.pending_update_id = u.id JOIN kev k ON k.cve_id = a.cve_id
-                 WHERE u.host_id = h.id AND u.resolved_at IS NULL) AS kev
+              (SELECT count(*) FROM pending_updates u WHERE u.host_id = h.id AND u.resolved_at IS NULL) AS pending
        FROM hosts h ORDER BY name COLLATE NOCASE`,
     )
-    .all() as { id: number; name: string; address: string; os: string; criticality: string; last_assessed_at: number | null; reboot_required: number | null; pending: number; security: number; kev: number }[];
-  const machines: MachineLine[] = hosts.map((h) => ({
-    id: h.id,
-    name: h.name,
-    address: h.address,
-    os: h.os.trim() || 'unknown',
-    criticality: h.criticality,
-    lastAssessedAt: h.last_assessed_at,
-    pending: h.pending,
-    security: h.security,
-    kev: h.kev,
-    rebootRequired: h.reboot_required === 1,
-    status: h.last_assessed_at === null ? 'not assessed' : h.security === 0 ? 'patched' : 'missing security updates',
-  }));
+    .all() as { id: number; name: string; address: string; os: string; criticality: string; last_assessed_at: number | null; reboot_required: number | null; pending: number }[];
+  // Findings and KEV exposure from the open updates as the Patches page scores them, never from the repository alone.
+  const open = new Map<number, { findings: number; kev: number }>();
+  for (const u of scoreOpenUpdates(db, now)) {
+    const o = open.get(u.hostId) ?? { findings: 0, kev: 0 };
+    if (isFinding(u)) o.findings++;
+    if (u.kevCves.length) o.kev++;
+    open.set(u.hostId, o);
+  }
+  const machines: MachineLine[] = hosts.map((h) => {
+    const o = open.get(h.id) ?? { findings: 0, kev: 0 };
+    return {
+      id: h.id,
+      name: h.name,
+      address: h.address,
+      os: h.os.trim() || 'unknown',
+      criticality: h.criticality,
+      lastAssessedAt: h.last_assessed_at,
+      pending: h.pending,
+      findings: o.findings,
+      kev: o.kev,
+      rebootRequired: h.reboot_required === 1,
+      status: h.last_assessed_at === null ? 'not assessed' : o.findings === 0 ? 'patched' : 'open findings',
+    };
+  });
   const assessed = machines.filter((m) => m.status !== 'not assessed');
   const fullyPatched = assessed.filter((m) => m.status === 'patched').length;
 
-  const fixed = db
-    .prepare('SELECT detected_at, resolved_at FROM pending_updates WHERE is_security = 1 AND resolved_at BETWEEN ? AND ?')
-    .all(period.from, period.to) as { detected_at: number; resolved_at: number }[];
-  const mttr = fixed.length ? fixed.reduce((n, f) => n + (f.resolved_at - f.detected_at), 0) / fixed.length / DAY : null;
+  const during = scoreUpdatesOpenDuring(db, period, now).filter(isFinding);
+  const fixed = during.filter((u) => u.resolvedAt !== null && u.resolvedAt >= period.from && u.resolvedAt <= period.to);
+  const mttr = fixed.length ? fixed.reduce((n, u) => n + (u.resolvedAt! - u.detectedAt), 0) / fixed.length / DAY : null;
 
-  // Critical findings: security updates fixing a known-exploited CVE or of high urgency, open at some time in the period.
-  const rows = db
-    .prepare(
-      `SELECT u.id, coalesce(h.display_name, h.hostname, h.address) AS host, u.package, u.installed_version, u.candidate_version, u.urgency,
-              u.detected_at, u.resolved_at, group_concat(a.cve_id) AS cves, max(k.cve_id IS NOT NULL) AS kev
-       FROM pending_updates u JOIN hosts h ON h.id = u.host_id
-       LEFT JOIN advisories a ON a.pending_update_id = u.id LEFT JOIN kev k ON k.cve_id = a.cve_id
-       WHERE u.is_security = 1 AND u.detected_at <= ? AND (u.resolved_at IS NULL OR u.resolved_at >= ?)
-       GROUP BY u.id
-       HAVING kev = 1 OR lower(coalesce(u.urgency, '')) IN ('high', 'critical', 'emergency', 'important')
-       ORDER BY kev DESC, u.detected_at`,
-    )
-    .all(period.to, period.from) as {
-    host: string; package: string; installed_version: string | null; candidate_version: string; urgency: string | null;
-    detected_at: number; resolved_at: number | null; cves: string | null; kev: number;
-  }[];
-  const critical: Finding[] = rows.map((r) => ({
-    host: r.host,
-    package: r.package,
-    installedVersion: r.installed_version,
-    fixedIn: r.candidate_version,
-    cves: r.cves ? [...new Set(r.cves.split(','))].sort() : [],
-    kev: r.kev === 1,
-    urgency: r.urgency,
-    openedAt: r.detected_at,
-    resolvedAt: r.resolved_at,
-    exposureDays: round1(((r.resolved_at ?? Math.min(period.to, now)) - r.detected_at) / DAY),
-  }));
+  // Critical findings: known exploited or scored high or critical, open at some time in the period, from any repository.
+  const critical: Finding[] = during
+    .filter(isCriticalFinding)
+    .map((u) => ({
+      host: u.hostLabel,
+      package: u.package,
+      installedVersion: u.installedVersion,
+      fixedIn: u.candidateVersion,
+      cves: u.cveList ? u.cveList.split(',') : [],
+      kev: u.kevCves.length > 0,
+      urgency: u.urgency,
+      score: u.score,
+      band: u.band,
+      reasons: findingReasons(u),
+      openedAt: u.detectedAt,
+      resolvedAt: u.resolvedAt,
+      exposureDays: round1(((u.resolvedAt ?? Math.min(period.to, now)) - u.detectedAt) / DAY),
+    }))
+    .sort((a, b) => Number(b.kev) - Number(a.kev) || a.openedAt - b.openedAt);
 
-  const deps = db
-    .prepare('SELECT id, title, state, created_at, finished_at, created_by, rollback_of FROM deployments WHERE created_at BETWEEN ? AND ? ORDER BY id')
-    .all(period.from, period.to) as { id: number; title: string; state: string; created_at: number; finished_at: number | null; created_by: string; rollback_of: number | null }[];
-  const targetCounts = db.prepare('SELECT state, count(*) AS n FROM deployment_targets WHERE deployment_id = ? GROUP BY state');
-  const items = db.prepare(
-    `SELECT coalesce(h.display_name, h.hostname, h.address) AS host, i.package, i.from_version, i.to_version, i.result_version, i.state,
-            a.approved_by, a.approved_at
-     FROM deployment_items i JOIN hosts h ON h.id = i.host_id LEFT JOIN approvals a ON a.id = i.approval_id
-     WHERE i.deployment_id = ? ORDER BY host, i.package`,
-  );
-  const deployments: DeploymentLine[] = deps.map((d) => {
-    const counts = new Map((targetCounts.all(d.id) as { state: string; n: number }[]).map((c) => [c.state, c.n]));
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    return {
-      id: d.id,
-      title: d.title,
-      state: d.state,
-      createdAt: d.created_at,
-      finishedAt: d.finished_at,
-      createdBy: d.created_by,
-      machines: total,
-      succeeded: counts.get('succeeded') ?? 0,
-      rolledBack: counts.get('rolled-back') ?? 0,
-      failed: (counts.get('failed') ?? 0) + (counts.get('rollback-failed') ?? 0),
-      rollbackOf: d.rollback_of,
-      items: (items.all(d.id) as { host: string; package: string; from_version: string | null; to_version: string; result_version: string | null; state: string; approved_by: string | null; approved_at: number | null }[]).map((i) => ({
-        host: i.host, package: i.package, from: i.from_version, to: i.to_version, result: i.result_version, state: i.state, approvedBy: i.approved_by, approvedAt: i.approved_at,
-      })),
-    };
-  });
-
-  const audit = (
-    db.prepare('SELECT id, ts, actor, action, target_type, target_id, details FROM audit_log WHERE ts BETWEEN ? AND ? ORDER BY id').all(period.from, period.to) as {
-      id: number; ts: number; actor: string; action: string; target_type: string | null; target_id: string | null; details: string;
-    }[]
-  ).map((a) => ({ id: a.id, ts: a.ts, actor: a.actor, action: a.action, target: a.target_type ? `${a.target_type} ${a.target_id ?? ''}`.trim() : '', details: reportDetails(a.details) }));
+  const deployments = collectDeployments(db, period);
+  const audit = collectAudit(db, period);
   const chain = verifyAudit(db);
 
   return {
@@ -213,7 +164,7 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
       fullyPatched,
       compliancePct: assessed.length ? round1((fullyPatched / assessed.length) * 100) : null,
       openUpdates: machines.reduce((n, m) => n + m.pending, 0),
-      openSecurity: machines.reduce((n, m) => n + m.security, 0),
+      openFindings: machines.reduce((n, m) => n + m.findings, 0),
       kevFindings: machines.reduce((n, m) => n + m.kev, 0),
       kevMachines: machines.filter((m) => m.kev > 0).length,
       mttrDays: mttr === null ? null : round1(mttr),
@@ -246,10 +197,3 @@ export function dataHash(data: ReportData): string {
  * Audit details as a report prints them: credentials hidden even in rows written before appendAudit hid them
  * (a health-check command with a password). Parsed and re-serialised, so hiding never breaks the JSON.
  */
-function reportDetails(details: string): string {
-  try {
-    return JSON.stringify(redactDeep(JSON.parse(details) as unknown));
-  } catch {
-    return redactSecrets(details);
-  }
-}

@@ -63,16 +63,16 @@ export async function generateReport(db: Db, dataDir: string, o: GenerateOptions
   write('data.json', canonicalJson(data));
   write('report.html', renderReportHtml(data, hash));
   write('machines.csv', toCsv(
-    ['id', 'name', 'address', 'os', 'criticality', 'status', 'open_updates', 'security_updates', 'kev_findings', 'reboot_required', 'last_assessed'],
-    data.machines.map((m) => [m.id, m.name, m.address, m.os, m.criticality, m.status, m.pending, m.security, m.kev, m.rebootRequired, m.lastAssessedAt === null ? '' : new Date(m.lastAssessedAt).toISOString()]),
+    ['id', 'name', 'address', 'os', 'criticality', 'status', 'open_updates', 'findings', 'kev_findings', 'reboot_required', 'last_assessed'],
+    data.machines.map((m) => [m.id, m.name, m.address, m.os, m.criticality, m.status, m.pending, m.findings, m.kev, m.rebootRequired, m.lastAssessedAt === null ? '' : new Date(m.lastAssessedAt).toISOString()]),
   ));
   write('findings.csv', toCsv(
-    ['machine', 'package', 'installed_version', 'fixed_in', 'cves', 'kev', 'urgency', 'opened', 'fixed', 'exposure_days'],
-    data.critical.map((f) => [f.host, f.package, f.installedVersion, f.fixedIn, f.cves.join(' '), f.kev, f.urgency, new Date(f.openedAt).toISOString(), f.resolvedAt === null ? '' : new Date(f.resolvedAt).toISOString(), f.exposureDays]),
+    ['machine', 'package', 'installed_version', 'fixed_in', 'cves', 'kev', 'urgency', 'risk_score', 'risk_band', 'opened', 'fixed', 'exposure_days'],
+    data.critical.map((f) => [f.host, f.package, f.installedVersion, f.fixedIn, f.cves.join(' '), f.kev, f.urgency, f.score, f.band, new Date(f.openedAt).toISOString(), f.resolvedAt === null ? '' : new Date(f.resolvedAt).toISOString(), f.exposureDays]),
   ));
   write('deployments.csv', toCsv(
-    ['deployment', 'title', 'state', 'rollback_of', 'started', 'finished', 'machine', 'package', 'from', 'to', 'result', 'item_state', 'approved_by', 'approved_at'],
-    data.deployments.flatMap((d) => d.items.map((i) => [d.id, d.title, d.state, d.rollbackOf, new Date(d.createdAt).toISOString(), d.finishedAt === null ? '' : new Date(d.finishedAt).toISOString(), i.host, i.package, i.from, i.to, i.result, i.state, i.approvedBy, i.approvedAt === null ? '' : new Date(i.approvedAt).toISOString()])),
+    ['deployment', 'title', 'state', 'rollback_of', 'started', 'finished', 'machine', 'package', 'from', 'to', 'result', 'item_state', 'outcome', 'approved_by', 'approver', 'approval_audit_id', 'approved_at'],
+    data.deployments.flatMap((d) => d.items.map((i) => [d.id, d.title, d.state, d.rollbackOf, new Date(d.createdAt).toISOString(), d.finishedAt === null ? '' : new Date(d.finishedAt).toISOString(), i.host, i.package, i.from, i.to, i.result, i.state, i.outcome, i.approvedBy, i.approver, i.approvalAuditId, i.approvedAt === null ? '' : new Date(i.approvedAt).toISOString()])),
   ));
   write('audit.csv', toCsv(['id', 'time', 'actor', 'action', 'target', 'details'], data.audit.map((a) => [a.id, new Date(a.ts).toISOString(), a.actor, a.action, a.target, a.details])));
   let pdfError: string | null = null;

@@ -67,8 +67,8 @@ th{background:#f2f4f7}td:first-child{min-width:120px}.kev{color:#fff;background:
 `;
 
 function machinesTable(ms: readonly MachineLine[]): string {
-  return `<table><thead><tr><th>Machine</th><th>Address</th><th>OS</th><th>Criticality</th><th>Status</th><th>Open updates</th><th>Security</th><th>Known exploited</th><th>Reboot needed</th><th>Last assessed</th></tr></thead><tbody>${ms
-    .map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.address)}</td><td>${esc(m.os)}</td><td>${esc(m.criticality)}</td><td>${esc(m.status)}</td><td>${m.pending}</td><td>${m.security}</td><td>${m.kev ? `<span class="kev">${m.kev}</span>` : '0'}</td><td>${m.rebootRequired ? 'yes' : 'no'}</td><td>${day(m.lastAssessedAt)}</td></tr>`)
+  return `<table><thead><tr><th>Machine</th><th>Address</th><th>OS</th><th>Criticality</th><th>Status</th><th>Open updates</th><th>Findings</th><th>Known exploited</th><th>Reboot needed</th><th>Last assessed</th></tr></thead><tbody>${ms
+    .map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.address)}</td><td>${esc(m.os)}</td><td>${esc(m.criticality)}</td><td>${esc(m.status)}</td><td>${m.pending}</td><td>${m.findings}</td><td>${m.kev ? `<span class="kev">${m.kev}</span>` : '0'}</td><td>${m.rebootRequired ? 'yes' : 'no'}</td><td>${day(m.lastAssessedAt)}</td></tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -83,8 +83,8 @@ function findingsTable(all: readonly Finding[]): string {
     .sort((a, b) => Number(b.kev) - Number(a.kev) || Number(a.resolvedAt !== null) - Number(b.resolvedAt !== null) || b.exposureDays - a.exposureDays)
     .slice(0, FINDINGS_IN_HTML);
   const note = all.length > fs.length ? `<p class="meta">${all.length} critical findings; the ${fs.length} worst are shown (known exploited, open, longest exposure first); findings.csv holds all.</p>` : '';
-  return `${note}<table><thead><tr><th>Machine</th><th>Package</th><th>Fixed in</th><th>CVEs</th><th>Opened</th><th>Fixed</th><th>Exposure (days)</th></tr></thead><tbody>${fs
-    .map((f) => `<tr><td>${esc(f.host)}</td><td>${esc(f.package)} ${esc(f.installedVersion ?? '')}</td><td>${esc(f.fixedIn)}</td><td>${f.kev ? '<span class="kev">KEV</span> ' : ''}${esc(f.cves.join(', ') || f.urgency || '')}</td><td>${day(f.openedAt)}</td><td>${f.resolvedAt === null ? 'open' : day(f.resolvedAt)}</td><td>${f.exposureDays}</td></tr>`)
+  return `${note}<table><thead><tr><th>Machine</th><th>Package</th><th>Fixed in</th><th>CVEs</th><th>Risk</th><th>Opened</th><th>Fixed</th><th>Exposure (days)</th></tr></thead><tbody>${fs
+    .map((f) => `<tr><td>${esc(f.host)}</td><td>${esc(f.package)} ${esc(f.installedVersion ?? '')}</td><td>${esc(f.fixedIn)}</td><td>${f.kev ? '<span class="kev">KEV</span> ' : ''}${esc(f.cves.join(', ') || f.urgency || '')}</td><td>${f.score} ${esc(f.band)}</td><td>${day(f.openedAt)}</td><td>${f.resolvedAt === null ? 'open' : day(f.resolvedAt)}</td><td>${f.exposureDays}</td></tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -102,7 +102,7 @@ function deploymentsSection(ds: readonly DeploymentLine[]): string {
     .map(
       (d) => `<h3>#${d.id} ${esc(d.title)} — ${esc(d.state)}</h3><p class="meta">${d.rollbackOf ? `Rollback of deployment ${d.rollbackOf}. ` : ''}Started ${when(d.createdAt)} by ${esc(d.createdBy)}; finished ${when(d.finishedAt)}. ${d.machines} machines: ${d.succeeded} succeeded, ${d.rolledBack} rolled back, ${d.failed} failed.</p>` +
         `<table><thead><tr><th>Machine</th><th>Package</th><th>From</th><th>To</th><th>Result</th><th>Approved by</th><th>Approved at</th></tr></thead><tbody>${d.items
-          .map((i) => `<tr><td>${esc(i.host)}</td><td>${esc(i.package)}</td><td>${esc(i.from ?? '—')}</td><td>${esc(i.to)}</td><td>${esc(i.state)}${i.result ? ` (${esc(i.result)})` : ''}</td><td>${esc(i.approvedBy ?? '—')}</td><td>${when(i.approvedAt)}</td></tr>`)
+          .map((i) => `<tr><td>${esc(i.host)}</td><td>${esc(i.package)}</td><td>${esc(i.from ?? '—')}</td><td>${esc(i.to)}</td><td>${esc(i.outcome)}${i.result ? ` (${esc(i.result)})` : ''}</td><td>${esc(i.approver ?? '—')}${i.approvalAuditId === null ? '' : ` (audit #${i.approvalAuditId})`}</td><td>${when(i.approvedAt)}</td></tr>`)
           .join('')}</tbody></table>`,
     )
     .join('');
@@ -116,7 +116,7 @@ export function renderReportHtml(data: ReportData, hash: string): string {
   const notAssessed = s.machines - s.assessed;
   const auditShown = data.audit.slice(-AUDIT_ROWS_IN_HTML);
   const card = (label: string, value: string, tone = ''): string => `<div class="card ${tone}"><b>${esc(value)}</b>${esc(label)}</div>`;
-  const perMachine = data.machines.filter((m) => m.security > 0).sort((a, b) => b.security - a.security).slice(0, 12).map((m) => ({ label: m.name, value: m.security }));
+  const perMachine = data.machines.filter((m) => m.findings > 0).sort((a, b) => b.findings - a.findings).slice(0, 12).map((m) => ({ label: m.name, value: m.findings }));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
@@ -125,23 +125,24 @@ export function renderReportHtml(data: ReportData, hash: string): string {
 <p class="meta">Period ${day(data.period.from)} to ${day(data.period.to)} · generated ${when(data.generatedAt)} by Patchwell ${esc(data.appVersion)}, offline, from its local inventory.</p>
 <h2>Executive summary</h2>
 <div class="cards">
-${card('compliance (assessed machines with no open security update)', s.compliancePct === null ? 'n/a' : `${s.compliancePct}%`, s.compliancePct === null ? '' : s.compliancePct === 100 ? 'good' : 'bad')}
+${card('compliance (assessed machines with no open finding)', s.compliancePct === null ? 'n/a' : `${s.compliancePct}%`, s.compliancePct === null ? '' : s.compliancePct === 100 ? 'good' : 'bad')}
 ${card('machines fully patched', `${s.fullyPatched} of ${s.assessed}`)}
 ${card('known-exploited (KEV) findings open', String(s.kevFindings), s.kevFindings ? 'bad' : 'good')}
 ${card('machines exposed to a KEV CVE', String(s.kevMachines), s.kevMachines ? 'bad' : 'good')}
 ${card('mean time to remediate (days)', s.mttrDays === null ? 'n/a' : String(s.mttrDays))}
-${card('security updates fixed in the period', String(s.fixedInPeriod))}
+${card('findings fixed in the period', String(s.fixedInPeriod))}
 ${card('deployments / rollbacks', `${s.deployments} / ${s.rollbacks}`)}
 </div>
 ${stackedBar([
   { label: 'Fully patched', value: s.fullyPatched, color: '#067647' },
-  { label: 'Missing security updates', value: s.assessed - s.fullyPatched, color: '#b42318' },
+  { label: 'Open findings', value: s.assessed - s.fullyPatched, color: '#b42318' },
   { label: 'Not assessed', value: notAssessed, color: '#98a2b3' },
 ])}
-<p>${s.machines} machines in the inventory, ${s.assessed} assessed; ${s.openUpdates} updates open, ${s.openSecurity} of them security updates.${notAssessed ? ` ${notAssessed} machine${notAssessed === 1 ? ' has' : 's have'} never been assessed and ${notAssessed === 1 ? 'is' : 'are'} not counted in the compliance rate.` : ''}</p>
-${perMachine.length ? `<h3>Open security updates per machine</h3>${barChart(perMachine)}` : ''}
+<p>${s.machines} machines in the inventory, ${s.assessed} assessed; ${s.openUpdates} updates open, ${s.openFindings} of them findings.${notAssessed ? ` ${notAssessed} machine${notAssessed === 1 ? ' has' : 's have'} never been assessed and ${notAssessed === 1 ? 'is' : 'are'} not counted in the compliance rate.` : ''}</p>
+<p class="meta">A finding is an open update that is on CISA's Known Exploited Vulnerabilities list, or scored high or critical, or comes from a security source; whatever repository it comes from, it makes its machine non-compliant.</p>
+${perMachine.length ? `<h3>Open findings per machine</h3>${barChart(perMachine)}` : ''}
 <h2>Critical findings and their exposure</h2>
-<p class="meta">Security updates that fix a CVE on CISA's Known Exploited Vulnerabilities list, or of high urgency, open at any time in the period. Exposure runs from detection to the fix (or to the end of the period).</p>
+<p class="meta">Updates from any repository that fix a CVE on CISA's Known Exploited Vulnerabilities list, or whose risk score is high or critical, open at any time in the period. Exposure runs from detection to the fix (or to the end of the period).</p>
 ${findingsTable(data.critical)}
 <h2>Machines</h2>
 ${machinesTable(data.machines)}

@@ -33,8 +33,11 @@ function seed(): Db {
   const kevId = Number(upd.run(a, 'liblog', '1.0', '1.1', 'low', NOW - 10 * DAY, null).lastInsertRowid);
   db.prepare(`INSERT INTO advisories (pending_update_id, cve_id, source) VALUES (?, 'CVE-2021-44228', 'changelog')`).run(kevId);
   upd.run(a, '=cmd|calc', '1', '2', 'low', NOW - 5 * DAY, null);
-  // Fixed on b within the period: 4 and 2 days to remediate -> MTTR 3 days; one was high urgency (critical finding).
-  upd.run(b, 'openssl', '3.0.1', '3.0.2', 'high', NOW - 6 * DAY, NOW - 2 * DAY);
+  // Fixed on b within the period: 4 and 2 days to remediate -> MTTR 3 days; openssl is scored high (high urgency 40
+  // + EPSS 97% 20 = 60: a critical finding), zlib medium.
+  const sslId = Number(upd.run(b, 'openssl', '3.0.1', '3.0.2', 'high', NOW - 6 * DAY, NOW - 2 * DAY).lastInsertRowid);
+  db.prepare(`INSERT INTO advisories (pending_update_id, cve_id, source) VALUES (?, 'CVE-2024-0002', 'changelog')`).run(sslId);
+  db.prepare(`INSERT INTO epss (cve_id, score, percentile) VALUES ('CVE-2024-0002', 0.97, 0.99)`).run();
   upd.run(b, 'zlib', '1.2', '1.3', 'medium', NOW - 3 * DAY, NOW - DAY);
   appendAudit(db, { actor: 'user', action: 'patch.approve', targetType: 'host', targetId: a, details: { package: 'liblog' } }, NOW - 2 * DAY);
   return db;
@@ -46,16 +49,58 @@ describe('report data', () => {
   it('computes the executive summary from the inventory', () => {
     const d = collectReport(seed(), period, { now: NOW });
     expect(d.summary).toEqual({
-      machines: 3, assessed: 2, fullyPatched: 1, compliancePct: 50, openUpdates: 2, openSecurity: 2, kevFindings: 1, kevMachines: 1,
+      machines: 3, assessed: 2, fullyPatched: 1, compliancePct: 50, openUpdates: 2, openFindings: 2, kevFindings: 1, kevMachines: 1,
       mttrDays: 3, fixedInPeriod: 2, deployments: 0, rollbacks: 0,
     });
-    expect(d.critical.map((f) => [f.package, f.kev, f.exposureDays, f.resolvedAt === null])).toEqual([
-      ['liblog', true, 10, true],
-      ['openssl', false, 4, false],
+    expect(d.critical.map((f) => [f.package, f.kev, f.band, f.exposureDays, f.resolvedAt === null])).toEqual([
+      ['liblog', true, 'critical', 10, true],
+      ['openssl', false, 'high', 4, false],
     ]);
     expect(d.machines.find((m) => m.name === 'never-assessed')?.status).toBe('not assessed');
     expect(d.audit.map((a) => a.action)).toEqual(['patch.approve']);
     expect(d.auditChain.ok).toBe(true);
+  });
+});
+
+interface ParsedRow {
+  machine: string;
+  text: string;
+}
+
+describe('compliance counts findings, not repositories', () => {
+  /** seed() plus files01, assessed, whose only open update is a KEV-listed, ransomware-used fix from backports. */
+  function withKevFromBackports(): Db {
+    const db = seed();
+    const c = insertHost(db, { address: '127.0.0.5', displayName: 'files01' }).id;
+    db.prepare('UPDATE hosts SET last_assessed_at = ? WHERE id = ?').run(NOW - DAY, c);
+    const id = Number(
+      db
+        .prepare(`INSERT INTO pending_updates (host_id, package, installed_version, candidate_version, source, is_security, urgency, detected_at) VALUES (?, 'liblog-java', '2.14', '2.17', 'bookworm-backports', 0, NULL, ?)`)
+        .run(c, NOW - 3 * DAY).lastInsertRowid,
+    );
+    db.prepare(`INSERT INTO advisories (pending_update_id, cve_id, source) VALUES (?, 'CVE-2021-44228', 'changelog')`).run(id);
+    return db;
+  }
+
+  it('a KEV update from a non-security repository makes its machine non-compliant and is a critical finding', () => {
+    const d = collectReport(withKevFromBackports(), period, { now: NOW });
+    expect(d.machines.find((m) => m.name === 'files01')).toMatchObject({ status: 'open findings', pending: 1, findings: 1, kev: 1 });
+    expect(d.summary).toMatchObject({ machines: 4, assessed: 3, fullyPatched: 1, compliancePct: 33.3, openFindings: 3, kevFindings: 2, kevMachines: 2 });
+    const files01 = d.critical.find((f) => f.host === 'files01');
+    expect(files01).toMatchObject({ package: 'liblog-java', kev: true, band: 'critical', reasons: ['kev', 'risk'], cves: ['CVE-2021-44228'], resolvedAt: null, exposureDays: 3 });
+
+    const html = renderReportHtml(d, 'abc');
+    const tables = [...new JSDOM(html).window.document.querySelectorAll('table')];
+    // A table by a column only it has; its rows by their first cell (the machine).
+    const rowsOf = (column: string): ParsedRow[] =>
+      [...tables.find((t) => [...t.querySelectorAll('th')].some((th) => th.textContent === column))!.querySelectorAll('tbody tr')].map((tr) => ({
+        machine: tr.querySelector('td')?.textContent ?? '',
+        text: tr.textContent ?? '',
+      }));
+    expect(rowsOf('Exposure (days)').find((r) => r.machine === 'files01')?.text).toContain('liblog-java');
+    expect(rowsOf('Last assessed').find((r) => r.machine === 'files01')?.text).toContain('open findings');
+    expect(html).toContain('<b>1 of 3</b>machines fully patched');
+    expect(html).toContain('<b>33.3%</b>compliance');
   });
 });
 
@@ -103,7 +148,7 @@ describe('report files', () => {
     expect(createHash('sha256').update(json).digest('hex')).toBe(m.dataHash);
     expect(fs.readFileSync(path.join(dir, 'reports', m.id, 'report.html'), 'utf8')).toContain(m.dataHash);
     const machines = parseCsv(Buffer.from(readReportFile(dir, m.id, 'machines.csv').base64, 'base64').toString('utf8'));
-    expect(machines[0]).toEqual(['id', 'name', 'address', 'os', 'criticality', 'status', 'open_updates', 'security_updates', 'kev_findings', 'reboot_required', 'last_assessed']);
+    expect(machines[0]).toEqual(['id', 'name', 'address', 'os', 'criticality', 'status', 'open_updates', 'findings', 'kev_findings', 'reboot_required', 'last_assessed']);
     expect(machines.find((r) => r[2] === '127.0.0.2')?.[1]).toBe(HOSTILE);
     const findings = parseCsv(Buffer.from(readReportFile(dir, m.id, 'findings.csv').base64, 'base64').toString('utf8'));
     expect(findings.map((r) => r[1])).toEqual(['package', 'liblog', 'openssl']);
@@ -145,5 +190,6 @@ describe('scheduled reports', () => {
     } finally {
       await core.close();
     }
-  });
+    // A whole core starts here (migrations, jobs, a report written): about 5 s on a loaded 2-core machine.
+  }, 30_000);
 });

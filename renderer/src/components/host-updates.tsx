@@ -10,8 +10,16 @@ function uptime(seconds: number | null): string {
   return d > 0 ? `${d} d ${h} h` : `${h} h ${Math.floor((seconds % 3600) / 60)} min`;
 }
 
-/** What the last assessment found on one machine: facts, reboot state, health, and each pending update. */
-export function HostUpdates({ host }: { host: Host }) {
+/** "2 findings": open updates that are KEV-listed, high or critical risk, or from a security source (README, Patches). */
+export function findingsText(n: number): string {
+  return `${n} finding${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * What the last assessment found on one machine: facts, reboot state, health, and each pending update. `findings`
+ * comes from the machine's risk (the core's one definition); unknown until that has loaded.
+ */
+export function HostUpdates({ host, findings }: { host: Host; findings?: number | undefined }) {
   const found = useHostsStore((s) => (s.assessment?.hostId === host.id ? s.assessment : null));
   const loadAssessment = useHostsStore((s) => s.loadAssessment);
   // Read again whenever the machine is reassessed or edited.
@@ -65,7 +73,7 @@ export function HostUpdates({ host }: { host: Host }) {
         </div>
       )}
       <h3>
-        {updates?.length ?? 0} pending update{updates?.length === 1 ? '' : 's'} ({host.securityCount} security)
+        {updates?.length ?? 0} pending update{updates?.length === 1 ? '' : 's'}{findings === undefined ? '' : ` (${findingsText(findings)})`}
       </h3>
       {updates && updates.length > 0 && (
         <table className="compact" aria-label="Pending updates">

@@ -83,7 +83,7 @@ describe('Policies section', () => {
     );
     fireEvent.change(screen.getByLabelText('everything else after this many days pending'), { target: { value: '' } });
     fireEvent.click(screen.getByLabelText('security updates only'));
-    expect(screen.getByLabelText('What this rule will do').textContent).toMatch(/critical risk band\. Only security updates; others wait for a manual approval\./);
+    expect(screen.getByLabelText('What this rule will do').textContent).toMatch(/critical risk band\. Only findings \(KEV-listed, high or critical risk, or from a security repository\); others wait for a manual approval\./);
   });
 
   it('previews a rule before saving it, then saves it for the chosen tag', async () => {

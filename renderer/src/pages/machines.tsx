@@ -4,7 +4,7 @@ import type { Host, HostInput, MachineRisk } from '../../../shared/contract';
 import { Dialog } from '../components/dialog';
 import { EmptyState } from '../components/empty-state';
 import { HostForm } from '../components/host-form';
-import { HostUpdates } from '../components/host-updates';
+import { findingsText, HostUpdates } from '../components/host-updates';
 import { ScanDialog } from '../components/scan-dialog';
 import { ago, OS_LABEL, REACHABILITY_LABEL } from '../format';
 import { useCredentialsStore } from '../stores/credentials-store';
@@ -224,7 +224,7 @@ function HostDetail({ host, risk, onEdit }: { host: Host; risk: MachineRisk | un
           </>
         )}
       </dl>
-      <HostUpdates host={host} />
+      <HostUpdates host={host} findings={risk?.findings} />
     </section>
   );
 }
@@ -373,7 +373,7 @@ export function MachinesPage() {
                     ) : (
                       <>
                         {h.pendingCount}
-                        {h.securityCount > 0 && <span className="badge state-failed">{h.securityCount} security</span>}
+                        {(risks.get(h.id)?.findings ?? 0) > 0 && <span className="badge state-failed">{findingsText(risks.get(h.id)!.findings)}</span>}
                         {h.rebootRequired && <span className="badge">reboot</span>}
                       </>
                     )}

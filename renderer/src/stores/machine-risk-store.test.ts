@@ -10,7 +10,7 @@ vi.mock('../services/machine-risk-service', () => ({
 }));
 
 const risk = (hostId: number, score: number): MachineRisk =>
-  ({ hostId, score, band: 'high', why: '', openUpdates: 1, criticalUpdates: 0, highUpdates: 1, kevCves: 0, criticality: 'normal', exposed: false, profileFrom: [] }) as MachineRisk;
+  ({ hostId, score, band: 'high', why: '', openUpdates: 1, criticalUpdates: 0, highUpdates: 1, kevCves: 0, findings: 1, criticality: 'normal', exposed: false, profileFrom: [] }) satisfies MachineRisk;
 const tag = (name: string, exposed = false): TagProfileView => ({ tag: name, criticality: null, exposed, machines: 1 });
 const down = new AppError('unavailable', 'Lost the connection to Patchwell');
 
