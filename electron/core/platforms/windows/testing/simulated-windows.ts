@@ -117,8 +117,23 @@ export class SimulatedWindows {
   comesBackAfter = new Map<string, number>();
   /** The next SYSTEM task runs past its time limit. */
   hangNextTask = false;
-  /** ACLs set on folders of the machine, by path under its root ("/ProgramData/Patchwell"). */
-  acls: Record<string, SimAcl> = {};
+  /**
+   * ACLs set on folders of the machine, by path under its root ("/ProgramData/Patchwell"). %ProgramData%'s is
+   * Windows' default: any user may create folders in it (and, as CREATOR OWNER, own them).
+   */
+  acls: Record<string, SimAcl> = {
+    '/ProgramData': {
+      owner: 'S-1-5-18',
+      protected: true,
+      rules: [
+        { sid: 'S-1-5-18', rights: 'FullControl', type: 'Allow' },
+        { sid: 'S-1-5-32-544', rights: 'FullControl', type: 'Allow' },
+        { sid: 'S-1-3-0', rights: 'FullControl', type: 'Allow' },
+        { sid: 'S-1-5-32-545', rights: 'ReadAndExecute, Synchronize', type: 'Allow' },
+        { sid: 'S-1-5-32-545', rights: 'CreateFiles, AppendData, Synchronize', type: 'Allow' },
+      ],
+    },
+  };
   readonly calls: SimCall[] = [];
   /** register/start/stop/remove of each SYSTEM task, in order. */
   readonly tasks: string[] = [];

@@ -185,7 +185,8 @@ function Checkpoint-Computer {
 function Get-PackageOf($Hotfix) {
   $num = ([string]$Hotfix.kb).Substring(2)
   switch ([string]$Hotfix.package) {
-    'rollup' { 'Package_for_RollupFix~31bf3856ad364e35~amd64~~' + $script:S.build + '.' + $script:S.ubr + '.1.7' }
+    # Each cumulative update has its own build revision in its name; the KB is not in it.
+    'rollup' { 'Package_for_RollupFix~31bf3856ad364e35~amd64~~' + $script:S.build + '.' + ([int]$num % 9000 + 1000) + '.1.7' }
     'kb' { 'Package_for_KB' + $num + '~31bf3856ad364e35~amd64~~10.0.1.2' }
     default { $null }
   }
@@ -482,6 +483,8 @@ function Invoke-TaskAction($T) {
   $text = [Text.Encoding]::Unicode.GetString([Convert]::FromBase64String($m.Groups[1].Value))
   # A new powershell.exe as SYSTEM: its own runspace, the same machine (the state goes through the file).
   Save-StandinState
+  # Another process's console settings are its own.
+  $encoding = [Console]::OutputEncoding
   $rs = [runspacefactory]::CreateRunspace([initialsessionstate]::CreateDefault2())
   $rs.Open()
   $ps = [powershell]::Create()
@@ -499,6 +502,7 @@ function Invoke-TaskAction($T) {
   } finally {
     $ps.Dispose()
     $rs.Dispose()
+    [Console]::OutputEncoding = $encoding
   }
   $script:S = Get-Content -Raw -LiteralPath $script:StatePath | ConvertFrom-Json -AsHashtable
   $T = $script:S.scheduledTasks[$T.key]
