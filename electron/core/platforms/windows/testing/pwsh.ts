@@ -12,10 +12,10 @@ import path from 'node:path';
 export const PWSH_VERSION = '7.6.10';
 export const PWSH_NEEDED = `PowerShell ${PWSH_VERSION} is needed: dotnet tool install --global PowerShell --version ${PWSH_VERSION}`;
 
-/** The pwsh to run; throws PWSH_NEEDED when there is none. */
-export function findPwsh(): string {
-  const onPath = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, 'pwsh'));
-  const file = [...onPath, path.join(os.homedir(), '.dotnet', 'tools', 'pwsh')].find((f) => fs.existsSync(f));
+/** The pwsh to run, on PATH or where `dotnet tool install --global` puts it; throws PWSH_NEEDED when there is none. */
+export function findPwsh(searchPath = process.env.PATH ?? '', home = os.homedir()): string {
+  const onPath = searchPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, 'pwsh'));
+  const file = [...onPath, path.join(home, '.dotnet', 'tools', 'pwsh')].find((f) => fs.existsSync(f));
   if (!file) throw new Error(PWSH_NEEDED);
   return file;
 }
