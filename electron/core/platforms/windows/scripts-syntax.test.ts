@@ -1,9 +1,11 @@
 /**
- * No Windows runs here, so no real PowerShell ever parses these scripts in the tests. This is the next best
- * check: every script Patchwell sends, exactly as it travels (the data prelude of powershell.ts, the SSH
- * bootstrap, the SYSTEM task's bootstrap line), is parsed with tree-sitter's PowerShell grammar and must
- * have no syntax error, and every command it calls must be one it defines itself or one of the Windows
- * PowerShell 5.1 cmdlets listed below (a misspelt cmdlet is otherwise found only on a customer's machine).
+ * The scripts also run in PowerShell 7 in the tests (scripts-in-powershell.test.ts and the simulated machine),
+ * but Windows runs them in Windows PowerShell 5.1, which has fewer cmdlets and a different grammar in places.
+ * So this check stands beside that one: every script Patchwell sends, exactly as it travels (the data prelude
+ * of powershell.ts, the SSH bootstrap, the SYSTEM task's bootstrap line), is parsed with tree-sitter's
+ * PowerShell grammar and must have no syntax error, and every command it calls must be one it defines itself
+ * or one of the Windows PowerShell 5.1 cmdlets listed below (a cmdlet only PowerShell 7 or the stand-ins have
+ * is otherwise found only on a customer's machine).
  */
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * The Windows module over the real WinRM client (NTLM, sealed messages) against the loopback test server with a
- * simulated Windows machine behind it: assess, install exactly the approved updates through the SYSTEM task,
+ * simulated Windows machine behind it, which executes each script in PowerShell 7 against the stand-ins: assess, install exactly the approved updates through the SYSTEM task,
  * verify, restore point with its 24-hour limit, KB removal and its refusals, a hung task, malformed replies.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
