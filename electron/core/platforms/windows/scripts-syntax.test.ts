@@ -119,6 +119,11 @@ describe('the PowerShell Patchwell sends to Windows', () => {
     expect(c.commands.size).toBeGreaterThan(0);
   });
 
+  it.each(constantScripts)('%s is ASCII, so no code page (OpenSSH stdin is read with the OEM one) can change it', (_name, script) => {
+    // eslint-disable-next-line no-control-regex
+    expect(script.match(/[^\x00-\x7f]/g) ?? []).toEqual([]);
+  });
+
   it('the SSH bootstrap decodes to itself and parses', () => {
     const argv = SSH_COMMAND.split(' ');
     expect(decodeEncodedCommand(argv)).toBe(SSH_BOOTSTRAP);
