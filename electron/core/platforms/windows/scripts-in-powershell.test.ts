@@ -108,6 +108,14 @@ describe('Windows Update as SYSTEM', () => {
   });
 });
 
+describe('a SYSTEM task that cannot start', () => {
+  it('says it ended without a result, with Task Scheduler\'s code, and removes it', async () => {
+    const { win, ps } = machine((w) => (w.nextTaskFailsWith = 0x8007052e));
+    await expect(wuaSearch(ps)).rejects.toThrow(/The Windows Update task on reception ended without a result \(task result 0x8007052E\); it was removed/);
+    expect(win.tasks.map((t) => t.split(' ')[0])).toEqual(['register', 'start', 'remove']);
+  });
+});
+
 describe('the SYSTEM task folder', () => {
   const USER = 'S-1-5-21-3623811015-3361044348-30300820-1013';
   const prepared = (acl: SimulatedWindows['acls'][string]) => (w: SimulatedWindows) => {

@@ -117,6 +117,8 @@ export class SimulatedWindows {
   comesBackAfter = new Map<string, number>();
   /** The next SYSTEM task runs past its time limit. */
   hangNextTask = false;
+  /** The next SYSTEM task cannot start, and Task Scheduler records this result (an HRESULT). */
+  nextTaskFailsWith: number | null = null;
   /**
    * ACLs set on folders of the machine, by path under its root ("/ProgramData/Patchwell"). %ProgramData%'s is
    * Windows' default: any user may create folders in it (and, as CREATOR OWNER, own them).
@@ -242,6 +244,7 @@ export class SimulatedWindows {
       comesBackAfter: Object.fromEntries(this.comesBackAfter),
       stoppedFor: this.stoppedFor,
       hangNextTask: this.hangNextTask,
+      nextTaskFailsWith: this.nextTaskFailsWith,
       acls: Object.fromEntries(Object.entries(this.acls).map(([k, a]) => [k, { ...a, rules: a.rules.map((r) => ({ ...r, inherited: false })) }])),
       scheduledTasks: {},
       events: [],
@@ -263,6 +266,7 @@ export class SimulatedWindows {
     this.services = s.services.filter((r) => isAlwaysOn(r) && r.state === 'Running').map((r) => r.name);
     this.stoppedFor = s.stoppedFor;
     this.hangNextTask = s.hangNextTask;
+    this.nextTaskFailsWith = s.nextTaskFailsWith;
     this.acls = Object.fromEntries(Object.entries(s.acls).map(([k, a]) => [k, { owner: a.owner, protected: a.protected, rules: a.rules.map(({ sid, rights, type }) => ({ sid, rights, type })) }]));
     this.events.push(...s.events);
     this.tasks.push(...s.events.filter((e) => /^(register|start|stop|remove) Patchwell-/.test(e)));
@@ -299,6 +303,7 @@ interface State {
   comesBackAfter: Record<string, number>;
   stoppedFor: Record<string, number>;
   hangNextTask: boolean;
+  nextTaskFailsWith: number | null;
   acls: Record<string, SimAcl & { rules: { inherited: boolean }[] }>;
   scheduledTasks: Record<string, unknown>;
   events: string[];

@@ -62,6 +62,12 @@ function Start-ScheduledTask {
   $t = Get-StandinTask $TaskPath $TaskName
   Add-StandinEvent ('start ' + $TaskName)
   $t.runs = [int]$t.runs + 1
+  if ($null -ne $script:S.nextTaskFailsWith) {
+    # Task Scheduler could not start the action (a logon failure, a disabled service account): nothing ran.
+    $t.lastTaskResult = [int64]$script:S.nextTaskFailsWith
+    $script:S.nextTaskFailsWith = $null
+    return
+  }
   if ($script:S.hangNextTask) {
     $script:S.hangNextTask = $false
     $t.state = 'Running'
