@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { powershellArgv } from '../../winrm/powershell';
+import { powershellArgv, scriptWithData } from '../../winrm/powershell';
 import { FACTS_SCRIPT, INSTALLED_SCRIPT } from './scripts';
 import { SimulatedWindows, sampleUpdates } from './testing/simulated-windows';
 import {
@@ -107,6 +107,15 @@ describe('Windows Update as SYSTEM', () => {
     expect(fs.readdirSync(path.join(win.root, 'ProgramData', 'Patchwell'))).toEqual([]);
     // The task runs again after that, on the folder the first run created.
     expect((await wuaSearch(ps)).length).toBe(2);
+  });
+});
+
+describe('over OpenSSH', () => {
+  it('runs a script given as text through the constant bootstrap, reading it from stdin', async () => {
+    const { win } = machine();
+    const r = await win.runScriptText(scriptWithData(FACTS_SCRIPT, [JSON.stringify({})]));
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ hostname: 'RECEPTION-PC', build: '22631', ubr: 3880 });
   });
 });
 

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CommandReply } from '../../../winrm/testing/test-server';
 import { MARKER } from '../scripts';
+import { SSH_COMMAND } from '../windows-module';
 import { findPwsh, runInPwsh } from './pwsh';
 
 export interface SimUpdate {
@@ -175,8 +176,7 @@ export class SimulatedWindows {
 
   /** A script arriving as text on OpenSSH's stdin, run by Patchwell's constant SSH bootstrap. */
   async runScriptText(text: string): Promise<CommandReply> {
-    const bootstrap = "$ErrorActionPreference = 'Stop'; $t = [Console]::In.ReadToEnd(); & ([scriptblock]::Create($t))";
-    return this.execute(Buffer.from(bootstrap, 'utf16le').toString('base64'), text);
+    return this.runCommandLine(SSH_COMMAND, text);
   }
 
   private record(text: string): void {
