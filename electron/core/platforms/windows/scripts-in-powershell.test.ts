@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { powershellArgv, scriptWithData } from '../../winrm/powershell';
-import { FACTS_SCRIPT, INSTALLED_SCRIPT } from './scripts';
+import { FACTS_SCRIPT, INSTALLED_SCRIPT, WUA_WORKER_SCRIPT } from './scripts';
 import { SimulatedWindows, sampleUpdates } from './testing/simulated-windows';
 import {
   removeKb, restart, restorePoint, toFacts, windowsFacts, windowsInstalled, windowsRunningServices, wingetUpgrades, wuaInstall, wuaSearch, type PsRunner,
@@ -147,6 +147,19 @@ describe('the SYSTEM task folder', () => {
     const inheriting = machine(prepared({ owner: 'S-1-5-32-544', protected: false, rules: safeRules }));
     await expect(wuaSearch(inheriting.ps)).rejects.toThrow(/it inherits permissions from its parent folder/);
     expect([...writable.win.tasks, ...inheriting.win.tasks]).toEqual([]);
+  });
+
+  it('gives the task nothing to read from a file: the worker and its input are in its command line, the run folder is empty', async () => {
+    const { win, ps } = machine();
+    await wuaInstall(ps, [CU.updateId]);
+    expect(win.taskStarts).toHaveLength(1);
+    const start = win.taskStarts[0]!;
+    const m = /^-NoProfile -NonInteractive -EncodedCommand ([A-Za-z0-9+/=]+)$/.exec(start.arguments);
+    const boot = Buffer.from(m![1]!, 'base64').toString('utf16le');
+    const blobs = [...boot.matchAll(/FromBase64String\('([A-Za-z0-9+/=]*)'\)/g)].map((b) => Buffer.from(b[1]!, 'base64').toString('utf8'));
+    expect(blobs).toEqual([expect.stringMatching(/ProgramData\/Patchwell\/[0-9a-f]{16}$/), JSON.stringify({ op: 'install', updateIds: [CU.updateId] }), WUA_WORKER_SCRIPT]);
+    expect(boot).not.toMatch(/ReadAllText|Get-Content|\.ps1/);
+    expect(start.files).toEqual([expect.stringMatching(/^\/[0-9a-f]{16}$/)]);
   });
 
   it('is created protected when missing, each run in a fresh folder that is removed after; a safe existing one is used', async () => {

@@ -142,6 +142,8 @@ export class SimulatedWindows {
   readonly tasks: string[] = [];
   /** What the stand-ins saw happen (tasks, wusa, DISM, winget, restart), in order. */
   readonly events: string[] = [];
+  /** Each SYSTEM task as it started: its action's arguments, and the files under %ProgramData%\Patchwell then. */
+  readonly taskStarts: { arguments: string; files: string[] }[] = [];
   /** Errors a SYSTEM task's worker raised (on Windows, only its exit code 1 would show). */
   readonly taskErrors: string[] = [];
   private serviceTable: ServiceRow[] = OTHER_SERVICES.map((s) => ({ ...s }));
@@ -248,6 +250,7 @@ export class SimulatedWindows {
       acls: Object.fromEntries(Object.entries(this.acls).map(([k, a]) => [k, { ...a, rules: a.rules.map((r) => ({ ...r, inherited: false })) }])),
       scheduledTasks: {},
       events: [],
+      taskStarts: [],
       taskErrors: [],
     };
   }
@@ -271,6 +274,7 @@ export class SimulatedWindows {
     this.events.push(...s.events);
     this.tasks.push(...s.events.filter((e) => /^(register|start|stop|remove) Patchwell-/.test(e)));
     this.taskErrors.push(...s.taskErrors);
+    this.taskStarts.push(...s.taskStarts.map((t) => ({ arguments: t.arguments, files: t.files })));
   }
 }
 
@@ -307,6 +311,7 @@ interface State {
   acls: Record<string, SimAcl & { rules: { inherited: boolean }[] }>;
   scheduledTasks: Record<string, unknown>;
   events: string[];
+  taskStarts: { arguments: string; files: string[] }[];
   taskErrors: string[];
 }
 

@@ -61,6 +61,10 @@ function Start-ScheduledTask {
   [CmdletBinding()] param([Parameter(Mandatory)][string]$TaskName, [string]$TaskPath = '\')
   $t = Get-StandinTask $TaskPath $TaskName
   Add-StandinEvent ('start ' + $TaskName)
+  # What the task has to work with when it starts: its command line, and every file under ProgramData\Patchwell.
+  $base = Join-Path $env:ProgramData 'Patchwell'
+  $files = @(Get-ChildItem -LiteralPath $base -Recurse -Force -ErrorAction SilentlyContinue | ForEach-Object { $_.FullName.Substring($base.Length).Replace('\', '/') })
+  $script:S.taskStarts += @(@{ arguments = [string]$t.arguments; files = $files })
   $t.runs = [int]$t.runs + 1
   if ($null -ne $script:S.nextTaskFailsWith) {
     # Task Scheduler could not start the action (a logon failure, a disabled service account): nothing ran.
