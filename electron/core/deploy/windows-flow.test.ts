@@ -7,12 +7,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeploymentDetail, Host, JobDetail, PatchRow } from '../../../shared/contract';
 import { createCore, type Core } from '../core';
 import { SimulatedWindows, sampleUpdates } from '../platforms/windows/testing/simulated-windows';
 import { testKeyPair } from '../transports/testing/test-keys';
 import { WinrmTestServer } from '../winrm/testing/test-server';
+
+// Every script runs in PowerShell 7 (one runspace each, and one more for a SYSTEM task): seconds, not milliseconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
 
 let core: Core;
 let server: WinrmTestServer;

@@ -10,12 +10,15 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeploymentDetail, Host, JobDetail, PatchRow } from '../../../shared/contract';
 import { createCore, type Core } from '../core';
 import { SimulatedWindows, sampleUpdates } from '../platforms/windows/testing/simulated-windows';
 import { SSH_COMMAND } from '../platforms/windows/windows-module';
 import { testHostKey } from '../transports/testing/test-keys';
+
+// Every script runs in PowerShell 7 (one runspace each, and one more for a SYSTEM task): seconds, not milliseconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
 
 const USER = 'office\\patchwell';
 const PASSWORD = 'S3cret-pass!';
@@ -41,12 +44,13 @@ function startSshd(): Promise<number> {
         const channel = acceptExec();
         const chunks: Buffer[] = [];
         channel.on('data', (d: Buffer) => chunks.push(d));
-        channel.on('end', () => {
+        channel.on('end', async () => {
           const stdin = Buffer.concat(chunks).toString('utf8');
           execs.push({ command: info.command, stdinBytes: stdin.length });
-          // Windows' sshd hands the line to cmd.exe, which runs powershell.exe; anything else is not ours.
+          // Windows' sshd hands the line to cmd.exe, which runs powershell.exe (here: the bootstrap in PowerShell,
+          // reading the script from this stdin); anything else is not ours.
           const reply =
-            info.command === SSH_COMMAND ? win.runScriptText(stdin) : { stdout: '', stderr: `'${info.command.split(' ')[0]}' is not recognized as an internal or external command`, exitCode: 1 };
+            info.command === SSH_COMMAND ? await win.runCommandLine(info.command, stdin) : { stdout: '', stderr: `'${info.command.split(' ')[0]}' is not recognized as an internal or external command`, exitCode: 1 };
           channel.write(reply.stdout);
           if (reply.stderr) channel.stderr.write(reply.stderr);
           channel.exit(reply.exitCode);

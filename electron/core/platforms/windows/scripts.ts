@@ -2,18 +2,36 @@
  * The constant PowerShell scripts of the Windows module (Windows PowerShell 5.1, which every supported Windows
  * has). Each starts with a marker line naming it, reads its data only from $PwArgs[0] (JSON that powershell.ts
  * passes as base64, never pasted into the text), and prints exactly one JSON document. Nothing here is built
- * from a machine's or a user's text.
+ * from a machine's or a user's text. The tests run them, exactly as sent, in PowerShell 7 under StrictMode
+ * Latest against stand-ins for the Windows-only surface (testing/standins), so they must also run there:
+ * $PwArgs is read as @($PwArgs)[0] (5.1's ConvertFrom-Json keeps a JSON array whole, 7's enumerates it) and a
+ * property a registry key or an object may lack is read through PSObject.Properties.
+ *
+ * Output is UTF-8: without the first line of each script, Windows encodes what a script prints with the OEM
+ * code page (437 or 850), and a non-ASCII name (an application, a restore point's description) reaches
+ * Patchwell as replacement characters.
  *
  * Windows Update runs through a scheduled task as SYSTEM: the Windows Update Agent refuses downloads and
- * installs (and, on recent builds, searches) from a remote session. The launcher writes the worker script and
- * its input into %ProgramData%\Patchwell (only SYSTEM and Administrators may read or write it), registers a
- * task named Patchwell-<16 hex digits Patchwell generated>, starts it, polls until it ends or the time limit
- * passes (then stops it), returns the worker's JSON, and removes the task and its files in every case.
+ * installs (and, on recent builds, searches) from a remote session. How that stays safe (WUA_TASK_SCRIPT):
+ * - Nothing SYSTEM runs is read from a file. The worker script and its input travel inside the task's own
+ *   command line (-EncodedCommand), which Task Scheduler keeps in its registry and System32\Tasks, writable by
+ *   SYSTEM and Administrators only: there is no script file to swap between writing it and the task's start,
+ *   so there is no hash to check either.
+ * - The worker's result needs a folder. %ProgramData%\Patchwell is used only if its owner is SYSTEM or
+ *   Administrators, it inherits nothing from %ProgramData% (where any user may create folders) and every rule
+ *   that allows anything names SYSTEM or Administrators; it is not a junction or symbolic link. When it does not
+ *   exist Patchwell creates it so. Otherwise Patchwell refuses and says why: a folder a standard user created
+ *   first is theirs, and they could change it back after any repair.
+ * - Each run gets a fresh folder <id> inside it, which must not exist before, created with the same protected
+ *   ACL and checked again before the task starts; it is removed with the task in every case.
+ * The launcher registers a task named Patchwell-<16 hex digits Patchwell generated>, starts it, polls until it
+ * ends or the time limit passes (then stops it), and returns the worker's JSON.
  */
 
 export const MARKER = '# patchwell-windows:';
 
-const PRELUDE_NOTE = '# Data: $PwArgs[0] is JSON from Patchwell.';
+const PRELUDE_NOTE = `# Data: $PwArgs[0] is JSON from Patchwell.
+try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding($false) } catch { }`;
 
 export const FACTS_SCRIPT = `${MARKER}facts
 ${PRELUDE_NOTE}
@@ -22,8 +40,8 @@ $cv = Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion'
 $reasons = @()
 if (Test-Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending') { $reasons += 'Windows servicing (CBS) has a reboot pending' }
 if (Test-Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto Update\\RebootRequired') { $reasons += 'Windows Update needs a reboot to finish installing' }
-$pfro = (Get-ItemProperty 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Session Manager' -Name PendingFileRenameOperations -ErrorAction SilentlyContinue).PendingFileRenameOperations
-if ($pfro) { $reasons += 'files are waiting to be replaced at the next boot (PendingFileRenameOperations)' }
+$sm = Get-ItemProperty 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Session Manager'
+if ($sm.PSObject.Properties['PendingFileRenameOperations'] -and @($sm.PendingFileRenameOperations | Where-Object { $_ }).Count -gt 0) { $reasons += 'files are waiting to be replaced at the next boot (PendingFileRenameOperations)' }
 $sys = Get-CimInstance Win32_LogicalDisk -Filter ("DeviceID='" + $env:SystemDrive + "'")
 [pscustomobject]@{
   hostname = [string]$env:COMPUTERNAME
@@ -49,23 +67,26 @@ $hotfixes = @(Get-CimInstance Win32_QuickFixEngineering | Where-Object { $_.HotF
   try { if ($_.InstalledOn) { $on = ([datetime]$_.InstalledOn).ToString('yyyy-MM-dd') } } catch { $on = $null }
   [pscustomobject]@{ kb = [string]$_.HotFixID; installedOn = $on; description = [string]$_.Description }
 })
+function Prop($o, [string]$n) { $p = $o.PSObject.Properties[$n]; if ($p) { $p.Value } else { $null } }
 $apps = @(foreach ($path in @('HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*', 'HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*')) {
-  Get-ItemProperty $path -ErrorAction SilentlyContinue | Where-Object { $_.DisplayName -and -not $_.SystemComponent } | ForEach-Object {
-    [pscustomobject]@{ name = [string]$_.DisplayName; version = [string]$_.DisplayVersion; publisher = [string]$_.Publisher; x86 = ($path -like '*WOW6432Node*') }
+  Get-ItemProperty $path -ErrorAction SilentlyContinue | Where-Object { (Prop $_ 'DisplayName') -and -not (Prop $_ 'SystemComponent') } | ForEach-Object {
+    [pscustomobject]@{ name = [string](Prop $_ 'DisplayName'); version = [string](Prop $_ 'DisplayVersion'); publisher = [string](Prop $_ 'Publisher'); x86 = ($path -like '*WOW6432Node*') }
   }
 })
 [pscustomobject]@{ hotfixes = $hotfixes; apps = $apps } | ConvertTo-Json -Depth 4 -Compress
 `;
 
 /**
- * The worker the SYSTEM task runs. $PwTaskId is set by the task's bootstrap to our 16-hex id; its input is
- * <id>.in.json and its output <id>.json beside it.
+ * The worker the SYSTEM task runs. The task's bootstrap sets $PwTaskDir (the run's protected folder, where it
+ * writes result.json) and $PwInput (its input as JSON). A failed COM call reaches PowerShell as a
+ * MethodInvocationException around the COMException that carries Windows Update's HRESULT: the innermost
+ * exception is the one to report. An update whose download fails is reported with its download result and not
+ * handed to the installer (which would only say it needs downloading again).
  */
 export const WUA_WORKER_SCRIPT = `${MARKER}wua-worker
 $ErrorActionPreference = 'Stop'
-$dir = Join-Path $env:ProgramData 'Patchwell'
-$in = Get-Content -Raw -Path (Join-Path $dir ($PwTaskId + '.in.json')) | ConvertFrom-Json
-$outFile = Join-Path $dir ($PwTaskId + '.json')
+$in = ConvertFrom-Json $PwInput
+$outFile = Join-Path $PwTaskDir 'result.json'
 function Describe($u) {
   [pscustomobject]@{
     updateId = [string]$u.Identity.UpdateID
@@ -80,6 +101,9 @@ function Describe($u) {
     uninstallable = [bool]$u.IsUninstallable
     published = $u.LastDeploymentChangeTime.ToUniversalTime().ToString('o')
   }
+}
+function Result($u, [string]$stage, $r) {
+  [pscustomobject]@{ updateId = [string]$u.Identity.UpdateID; kbs = @($u.KBArticleIDs | ForEach-Object { 'KB' + $_ }); stage = $stage; resultCode = [int]$r.ResultCode; hresult = [int]$r.HResult; rebootRequired = ($stage -eq 'install' -and [bool]$r.RebootRequired) }
 }
 try {
   $session = New-Object -ComObject Microsoft.Update.Session
@@ -98,18 +122,24 @@ try {
     $results = @()
     $reboot = $false
     if ($coll.Count -gt 0) {
-      $downloader = $session.CreateUpdateDownloader(); $downloader.Updates = $coll; [void]$downloader.Download()
-      $installer = $session.CreateUpdateInstaller(); $installer.Updates = $coll; $ir = $installer.Install()
-      $reboot = [bool]$ir.RebootRequired
+      $downloader = $session.CreateUpdateDownloader(); $downloader.Updates = $coll; $dr = $downloader.Download()
+      $ready = New-Object -ComObject Microsoft.Update.UpdateColl
       for ($i = 0; $i -lt $coll.Count; $i++) {
-        $r = $ir.GetUpdateResult($i)
-        $results += [pscustomobject]@{ updateId = [string]$coll.Item($i).Identity.UpdateID; kbs = @($coll.Item($i).KBArticleIDs | ForEach-Object { 'KB' + $_ }); resultCode = [int]$r.ResultCode; hresult = [int]$r.HResult; rebootRequired = [bool]$r.RebootRequired }
+        $r = $dr.GetUpdateResult($i)
+        if ([int]$r.ResultCode -eq 2 -or [int]$r.ResultCode -eq 3) { [void]$ready.Add($coll.Item($i)) } else { $results += Result $coll.Item($i) 'download' $r }
+      }
+      if ($ready.Count -gt 0) {
+        $installer = $session.CreateUpdateInstaller(); $installer.Updates = $ready; $ir = $installer.Install()
+        $reboot = [bool]$ir.RebootRequired
+        for ($i = 0; $i -lt $ready.Count; $i++) { $results += Result $ready.Item($i) 'install' $ir.GetUpdateResult($i) }
       }
     }
     $res = [pscustomobject]@{ op = 'install'; results = $results; missing = $missing; rebootRequired = $reboot }
   }
 } catch {
-  $res = [pscustomobject]@{ op = [string]$in.op; error = [string]$_.Exception.Message; hresult = [int]$_.Exception.HResult }
+  $e = $_.Exception
+  while ($e.InnerException) { $e = $e.InnerException }
+  $res = [pscustomobject]@{ op = [string]$in.op; error = [string]$e.Message; hresult = [int]$e.HResult }
 }
 $res | ConvertTo-Json -Depth 6 -Compress | Set-Content -Path $outFile -Encoding UTF8
 `;
@@ -117,14 +147,16 @@ $res | ConvertTo-Json -Depth 6 -Compress | Set-Content -Path $outFile -Encoding 
 /**
  * winget as SYSTEM: the App Installer's winget.exe is found under WindowsApps (SYSTEM has no alias for it),
  * upgrades are listed (winget prints a table only) or one package is upgraded to an exact version in machine
- * scope. Input: { op: 'winget-list' } or { op: 'winget-upgrade', id, version }.
+ * scope. Input: { op: 'winget-list' } or { op: 'winget-upgrade', id, version }. winget writes UTF-8 when its
+ * output is redirected; PowerShell decodes a native program's output with [Console]::OutputEncoding, the OEM
+ * code page unless set, which turns every non-ASCII name into mojibake.
  */
 export const WINGET_WORKER_SCRIPT = `${MARKER}winget-worker
 $ErrorActionPreference = 'Stop'
-$dir = Join-Path $env:ProgramData 'Patchwell'
-$in = Get-Content -Raw -Path (Join-Path $dir ($PwTaskId + '.in.json')) | ConvertFrom-Json
-$outFile = Join-Path $dir ($PwTaskId + '.json')
+$in = ConvertFrom-Json $PwInput
+$outFile = Join-Path $PwTaskDir 'result.json'
 try {
+  [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding($false)
   $winget = Get-ChildItem -Path (Join-Path $env:ProgramFiles 'WindowsApps') -Filter 'winget.exe' -Recurse -ErrorAction SilentlyContinue |
     Where-Object { $_.DirectoryName -like '*Microsoft.DesktopAppInstaller_*_x64__8wekyb3d8bbwe' } | Sort-Object LastWriteTime | Select-Object -Last 1
   if (-not $winget) {
@@ -140,63 +172,89 @@ try {
     $res = [pscustomobject]@{ op = 'winget-upgrade'; found = $true; exitCode = [int64]$LASTEXITCODE; lines = $lines }
   }
 } catch {
-  $res = [pscustomobject]@{ op = [string]$in.op; error = [string]$_.Exception.Message; hresult = [int]$_.Exception.HResult }
+  $e = $_.Exception
+  while ($e.InnerException) { $e = $e.InnerException }
+  $res = [pscustomobject]@{ op = [string]$in.op; error = [string]$e.Message; hresult = [int]$e.HResult }
 }
 $res | ConvertTo-Json -Depth 6 -Compress | Set-Content -Path $outFile -Encoding UTF8
 `;
 
-/** Registers, runs, polls and removes the SYSTEM task. Data: { id, worker, input, timeoutSeconds }. */
+/**
+ * Registers, runs, polls and removes the SYSTEM task (see the design at the top of this file).
+ * Data: { id, worker, input, timeoutSeconds }. Prints { status: 'done' | 'timed-out' | 'no-result' | 'refused' }.
+ */
 export const WUA_TASK_SCRIPT = `${MARKER}wua-task
 ${PRELUDE_NOTE}
-$D = ConvertFrom-Json $PwArgs[0]
+$D = ConvertFrom-Json @($PwArgs)[0]
 $id = [string]$D.id
 if ($id -notmatch '^[0-9a-f]{16}$') { throw 'The task id must be 16 hexadecimal digits' }
-$dir = Join-Path $env:ProgramData 'Patchwell'
-if ($dir.Contains("'")) { throw 'Unexpected ProgramData path' }
-if (-not (Test-Path $dir)) { New-Item -ItemType Directory -Path $dir | Out-Null }
-$acl = New-Object System.Security.AccessControl.DirectorySecurity
-$acl.SetAccessRuleProtection($true, $false)
-foreach ($sid in @('S-1-5-18', 'S-1-5-32-544')) {
-  $who = New-Object System.Security.Principal.SecurityIdentifier($sid)
-  $acl.AddAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule($who, 'FullControl', 'ContainerInherit,ObjectInherit', 'None', 'Allow')))
-}
-Set-Acl -Path $dir -AclObject $acl
-$ps1 = Join-Path $dir ($id + '.ps1')
-$inFile = Join-Path $dir ($id + '.in.json')
-$outFile = Join-Path $dir ($id + '.json')
 $name = 'Patchwell-' + $id
+$trusted = @('S-1-5-18', 'S-1-5-32-544')
+function Get-Unsafe([string]$dir) {
+  if (((Get-Item -LiteralPath $dir -Force).Attributes -band [IO.FileAttributes]::ReparsePoint) -ne 0) { return 'it is a link to another place' }
+  $acl = Get-Acl -LiteralPath $dir
+  $owner = [string]$acl.GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+  if ($trusted -notcontains $owner) { return 'it is owned by ' + $owner + ', not by SYSTEM or Administrators' }
+  if (-not $acl.AreAccessRulesProtected) { return 'it inherits permissions from its parent folder' }
+  foreach ($r in @($acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier]))) {
+    if ([string]$r.AccessControlType -eq 'Allow' -and $trusted -notcontains [string]$r.IdentityReference.Value) { return 'it grants ' + [string]$r.FileSystemRights + ' to ' + [string]$r.IdentityReference.Value }
+  }
+  $null
+}
+function New-ProtectedDir([string]$dir) {
+  New-Item -ItemType Directory -Path $dir | Out-Null
+  $acl = New-Object System.Security.AccessControl.DirectorySecurity
+  $acl.SetOwner((New-Object System.Security.Principal.SecurityIdentifier('S-1-5-32-544')))
+  $acl.SetAccessRuleProtection($true, $false)
+  foreach ($sid in $trusted) {
+    $who = New-Object System.Security.Principal.SecurityIdentifier($sid)
+    $acl.AddAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule($who, 'FullControl', 'ContainerInherit,ObjectInherit', 'None', 'Allow')))
+  }
+  Set-Acl -LiteralPath $dir -AclObject $acl
+}
+$base = Join-Path $env:ProgramData 'Patchwell'
+if (-not (Test-Path -LiteralPath $base)) { New-ProtectedDir $base }
+$why = Get-Unsafe $base
+if ($why) { [pscustomobject]@{ status = 'refused'; task = $name; reason = $base + ' is not safe for a SYSTEM task: ' + $why } | ConvertTo-Json -Compress; return }
+$dir = Join-Path $base $id
+$outFile = Join-Path $dir 'result.json'
 $path = '\\Patchwell\\'
+$registered = $false
 try {
-  Set-Content -Path $ps1 -Value ([string]$D.worker) -Encoding UTF8
-  Set-Content -Path $inFile -Value ($D.input | ConvertTo-Json -Depth 6 -Compress) -Encoding UTF8
-  $boot = "\`$PwTaskId = '" + $id + "'; & ([scriptblock]::Create([IO.File]::ReadAllText('" + $ps1 + "')))"
+  New-ProtectedDir $dir
+  $why = Get-Unsafe $dir
+  if ($why) { [pscustomobject]@{ status = 'refused'; task = $name; reason = $dir + ' is not safe for a SYSTEM task: ' + $why } | ConvertTo-Json -Compress; return }
+  $b64 = { param($t) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes([string]$t)) }
+  $decode = { param($b) "[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('" + $b + "'))" }
+  $boot = "\`$PwTaskDir = " + (& $decode (& $b64 $dir)) + "; \`$PwInput = " + (& $decode (& $b64 ($D.input | ConvertTo-Json -Depth 6 -Compress))) + "; & ([scriptblock]::Create(" + (& $decode (& $b64 $D.worker)) + "))"
   $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($boot))
   $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -EncodedCommand ' + $encoded)
   $principal = New-ScheduledTaskPrincipal -UserId 'S-1-5-18' -LogonType ServiceAccount -RunLevel Highest
   $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit (New-TimeSpan -Seconds ([int]$D.timeoutSeconds + 60))
   Register-ScheduledTask -TaskName $name -TaskPath $path -Action $action -Principal $principal -Settings $settings -Force | Out-Null
+  $registered = $true
   Start-ScheduledTask -TaskName $name -TaskPath $path
   $deadline = (Get-Date).AddSeconds([int]$D.timeoutSeconds)
   do { Start-Sleep -Seconds 2; $state = [string](Get-ScheduledTask -TaskName $name -TaskPath $path).State } while ($state -eq 'Running' -and (Get-Date) -lt $deadline)
   if ($state -eq 'Running') {
     Stop-ScheduledTask -TaskName $name -TaskPath $path
     [pscustomobject]@{ status = 'timed-out'; task = $name; seconds = [int]$D.timeoutSeconds } | ConvertTo-Json -Compress
-  } elseif (-not (Test-Path $outFile)) {
+  } elseif (-not (Test-Path -LiteralPath $outFile)) {
     $info = Get-ScheduledTaskInfo -TaskName $name -TaskPath $path
     [pscustomobject]@{ status = 'no-result'; task = $name; lastTaskResult = [int64]$info.LastTaskResult } | ConvertTo-Json -Compress
   } else {
-    [pscustomobject]@{ status = 'done'; task = $name; result = (Get-Content -Raw -Path $outFile | ConvertFrom-Json) } | ConvertTo-Json -Depth 8 -Compress
+    [pscustomobject]@{ status = 'done'; task = $name; result = (Get-Content -Raw -LiteralPath $outFile | ConvertFrom-Json) } | ConvertTo-Json -Depth 8 -Compress
   }
 } finally {
-  Unregister-ScheduledTask -TaskName $name -TaskPath $path -Confirm:$false -ErrorAction SilentlyContinue
-  Remove-Item -Path $ps1, $inFile, $outFile -Force -ErrorAction SilentlyContinue
+  if ($registered) { Unregister-ScheduledTask -TaskName $name -TaskPath $path -Confirm:$false -ErrorAction SilentlyContinue }
+  if (Test-Path -LiteralPath $dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue }
 }
 `;
 
 /** Data: { description }. Client editions only; says when Windows made no new point (one per 24 hours). */
 export const RESTORE_POINT_SCRIPT = `${MARKER}restore-point
 ${PRELUDE_NOTE}
-$D = ConvertFrom-Json $PwArgs[0]
+$D = ConvertFrom-Json @($PwArgs)[0]
 $os = Get-CimInstance Win32_OperatingSystem
 if ([int]$os.ProductType -ne 1) { [pscustomobject]@{ created = $false; reason = 'server' } | ConvertTo-Json -Compress; return }
 $before = @(Get-ComputerRestorePoint -ErrorAction SilentlyContinue) | Sort-Object SequenceNumber | Select-Object -Last 1
@@ -209,7 +267,12 @@ try {
 $after = @(Get-ComputerRestorePoint -ErrorAction SilentlyContinue) | Sort-Object SequenceNumber | Select-Object -Last 1
 $new = ($null -ne $after) -and (($null -eq $before) -or ([int]$after.SequenceNumber -gt [int]$before.SequenceNumber))
 $prev = $null
-if ($before) { $prev = [pscustomobject]@{ sequence = [int]$before.SequenceNumber; description = [string]$before.Description; created = [string]$before.CreationTime } }
+if ($before) {
+  # CreationTime is a WMI (DMTF) time, 20261122100000.000000-000: shown as 2026-11-22 10:00.
+  $at = [string]$before.CreationTime
+  if ($at -match '^(\\d{4})(\\d{2})(\\d{2})(\\d{2})(\\d{2})') { $at = $Matches[1] + '-' + $Matches[2] + '-' + $Matches[3] + ' ' + $Matches[4] + ':' + $Matches[5] }
+  $prev = [pscustomobject]@{ sequence = [int]$before.SequenceNumber; description = [string]$before.Description; created = $at }
+}
 $seq = $null
 if ($new) { $seq = [int]$after.SequenceNumber }
 $why = $null
@@ -219,21 +282,32 @@ if (-not $new) { $why = 'frequency' }
 
 /**
  * Data: { kb }. Removes one KB: through DISM's package (Remove-WindowsPackage) when one carries the KB number,
- * else wusa /uninstall; never restarts. Combined servicing-stack packages are refused by DISM (permanent).
+ * else wusa /uninstall; never restarts. A cumulative update's package is not named by its KB
+ * (Package_for_RollupFix~…~<build>.<UBR>…): its detail's description ("Fix for KB…") names it, and wusa cannot
+ * remove it. Combined servicing-stack packages are refused by DISM (permanent).
  */
 export const REMOVE_KB_SCRIPT = `${MARKER}remove-kb
 ${PRELUDE_NOTE}
-$D = ConvertFrom-Json $PwArgs[0]
+$D = ConvertFrom-Json @($PwArgs)[0]
 $kb = [string]$D.kb
 if ($kb -notmatch '^KB[0-9]{6,8}$') { throw 'A KB id is KB and 6 to 8 digits' }
 $num = $kb.Substring(2)
-$pkg = @(Get-WindowsPackage -Online -ErrorAction SilentlyContinue | Where-Object { $_.PackageName -like ('*KB' + $num + '*') -and [string]$_.PackageState -eq 'Installed' }) | Select-Object -First 1
+$all = @(Get-WindowsPackage -Online -ErrorAction SilentlyContinue | Where-Object { [string]$_.PackageState -eq 'Installed' })
+$pkg = @($all | Where-Object { $_.PackageName -like ('*_for_KB' + $num + '~*') }) | Select-Object -First 1
+if (-not $pkg) {
+  foreach ($c in @($all | Where-Object { $_.PackageName -like 'Package_for_RollupFix~*' -or $_.PackageName -like 'Package_for_DotNetRollup*' })) {
+    $detail = Get-WindowsPackage -Online -PackageName $c.PackageName
+    if ([string]$detail.Description -match ('\\bKB' + $num + '\\b')) { $pkg = $c; break }
+  }
+}
 if ($pkg) {
   try {
     $r = Remove-WindowsPackage -Online -PackageName $pkg.PackageName -NoRestart
     [pscustomobject]@{ kb = $kb; via = 'dism'; package = [string]$pkg.PackageName; exitCode = 0; rebootRequired = [bool]$r.RestartNeeded } | ConvertTo-Json -Compress
   } catch {
-    [pscustomobject]@{ kb = $kb; via = 'dism'; package = [string]$pkg.PackageName; exitCode = [int64]$_.Exception.HResult; message = [string]$_.Exception.Message; rebootRequired = $false } | ConvertTo-Json -Compress
+    $e = $_.Exception
+    while ($e.InnerException) { $e = $e.InnerException }
+    [pscustomobject]@{ kb = $kb; via = 'dism'; package = [string]$pkg.PackageName; exitCode = [int64]$e.HResult; message = [string]$e.Message; rebootRequired = $false } | ConvertTo-Json -Compress
   }
   return
 }

@@ -1,9 +1,9 @@
 /**
  * The Windows module over the real WinRM client (NTLM, sealed messages) against the loopback test server with a
- * simulated Windows machine behind it: assess, install exactly the approved updates through the SYSTEM task,
+ * simulated Windows machine behind it, which executes each script in PowerShell 7 against the stand-ins: assess, install exactly the approved updates through the SYSTEM task,
  * verify, restore point with its 24-hour limit, KB removal and its refusals, a hung task, malformed replies.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WinrmTestServer } from '../../winrm/testing/test-server';
 import { WinrmSession } from '../../winrm/winrm-client';
 import type { ExecResult } from '../remote';
@@ -13,6 +13,9 @@ import {
   parseUpdateVersion, remotePowerShell, removeKb, restart, restorePoint, SSH_BOOTSTRAP, SSH_COMMAND, sshPowerShell, toFacts, toInstalledPackages, toPendingUpdate,
   windowsFacts, windowsInstalled, windowsRunningServices, WindowsError, wingetPendingUpdate, wingetUpgrade, wingetUpgrades, parseWingetUpgradeTable, wuaInstall, wuaSearch, type PsRunner,
 } from './windows-module';
+
+// Every script runs in PowerShell 7 (one runspace each, and one more for a SYSTEM task): seconds, not milliseconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
 
 const cred = { username: 'Administrator', password: 'Tr0ub4dor&3', domain: 'LAB' };
 let server: WinrmTestServer | undefined;
@@ -139,7 +142,7 @@ describe('Windows module over OpenSSH', () => {
       label: 'reception:22',
       execRaw: async (command, stdin): Promise<ExecResult> => {
         seen.push({ command, stdin });
-        const r = win.runScriptText(stdin);
+        const r = await win.runCommandLine(command, stdin);
         return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr ?? '', timedOut: false };
       },
     });

@@ -13,7 +13,7 @@ import { assertCompleteOutput, tail } from '../remote';
 import {
   FACTS_SCRIPT, INSTALLED_SCRIPT, REMOVE_KB_SCRIPT, RESTART_SCRIPT, RESTORE_POINT_SCRIPT, scriptName, SERVICES_SCRIPT, WINGET_WORKER_SCRIPT, WUA_TASK_SCRIPT, WUA_WORKER_SCRIPT,
 } from './scripts';
-import { describeHresult, describeWusaExit, RESULT_CODES } from './wua-codes';
+import { describeHresult, describeWusaExit, DOWNLOAD_CODES, RESULT_CODES } from './wua-codes';
 
 /** Runs one constant PowerShell script with its data; the transport decides how. */
 export interface PsRunner {
@@ -159,6 +159,8 @@ export type WindowsUpdate = z.infer<typeof updateSchema>;
 const installResultSchema = z.object({
   updateId: z.string().regex(GUID),
   kbs: list(z.string().regex(KB_RE)),
+  /** Where it stopped: its download failing keeps it from the installer. */
+  stage: z.enum(['download', 'install']).optional(),
   resultCode: z.number().int().min(0).max(5),
   hresult: z.number().int(),
   rebootRequired: z.boolean(),
@@ -175,6 +177,7 @@ const taskReply = z.discriminatedUnion('status', [
   z.object({ status: z.literal('done'), task: z.string(), result: z.unknown() }),
   z.object({ status: z.literal('timed-out'), task: z.string(), seconds: z.number() }),
   z.object({ status: z.literal('no-result'), task: z.string(), lastTaskResult: z.number() }),
+  z.object({ status: z.literal('refused'), task: z.string(), reason: z.string().max(1000) }),
 ]);
 
 /** Our task names: Patchwell- and 16 random hex digits, never anything from a user or a machine. */
@@ -189,6 +192,9 @@ async function runAsSystem<T extends z.ZodTypeAny>(ps: PsRunner, what: string, w
   const reply = await runJson(ps, WUA_TASK_SCRIPT, { id, worker, input, timeoutSeconds }, taskReply, (timeoutSeconds + 120) * 1000);
   if (reply.status === 'timed-out') {
     throw new WindowsError(`${what} on ${ps.label} did not finish within ${Math.round(reply.seconds / 60)} minutes; the task ${reply.task} was stopped and removed`);
+  }
+  if (reply.status === 'refused') {
+    throw new WindowsError(`Patchwell did not run ${what} as SYSTEM on ${ps.label}: ${reply.reason}. An administrator should delete that folder; Patchwell creates it again, protected.`);
   }
   if (reply.status === 'no-result') {
     throw new WindowsError(`The ${what} task on ${ps.label} ended without a result (task result ${describeHresult(reply.lastTaskResult)}); it was removed`);
@@ -255,8 +261,8 @@ export async function wuaInstall(ps: PsRunner, updateIds: readonly string[], tim
   const r = await runAsSystem(ps, 'Windows Update', WUA_WORKER_SCRIPT, { op: 'install', updateIds: [...updateIds] }, wuaResult, timeoutSeconds);
   if (r.op !== 'install') throw new WindowsError(`Windows Update on ${ps.label} answered an install with ${r.op}`);
   const outcomes: InstallOutcome[] = r.results.map((x) => {
-    const ok = x.resultCode === 2 || x.resultCode === 3;
-    const words = RESULT_CODES[x.resultCode] ?? `result ${x.resultCode}`;
+    const ok = x.stage !== 'download' && (x.resultCode === 2 || x.resultCode === 3);
+    const words = x.stage === 'download' ? `download ${DOWNLOAD_CODES[x.resultCode] ?? `result ${x.resultCode}`}` : (RESULT_CODES[x.resultCode] ?? `result ${x.resultCode}`);
     return { updateId: x.updateId.toLowerCase(), kbs: x.kbs, ok, message: ok ? words : `${words}: ${describeHresult(x.hresult)}`, rebootRequired: x.rebootRequired };
   });
   for (const id of r.missing) outcomes.push({ updateId: id.toLowerCase(), kbs: [], ok: false, message: 'Windows Update no longer offers this update (superseded, hidden or already installed)', rebootRequired: false });

@@ -17,6 +17,16 @@ export const RESULT_CODES: Readonly<Record<number, string>> = {
   5: 'aborted',
 };
 
+/** The same codes for a download, which installs nothing. */
+export const DOWNLOAD_CODES: Readonly<Record<number, string>> = {
+  0: 'not started',
+  1: 'still in progress',
+  2: 'done',
+  3: 'done, with errors',
+  4: 'failed',
+  5: 'aborted',
+};
+
 const HRESULTS: Readonly<Record<number, [name: string, words: string]>> = {
   0x00240005: ['WU_S_REBOOT_REQUIRED', 'a restart is needed to finish'],
   0x00240006: ['WU_S_ALREADY_INSTALLED', 'the update is already installed'],

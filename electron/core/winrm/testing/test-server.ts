@@ -62,7 +62,7 @@ export class WinrmTestServer {
    * NTLM's channel binding is checked against the server's certificate as Windows' CbtHardeningLevel does:
    * 'relaxed' (Windows' default) refuses a wrong one, 'strict' also a missing one, 'none' ignores it.
    */
-  constructor(private readonly cred: Credentials, private readonly onCommand: (program: string, args: string[]) => CommandReply, private readonly tls?: { key: string; cert: string; channelBinding?: 'none' | 'relaxed' | 'strict' }) {
+  constructor(private readonly cred: Credentials, private readonly onCommand: (program: string, args: string[]) => CommandReply | Promise<CommandReply>, private readonly tls?: { key: string; cert: string; channelBinding?: 'none' | 'relaxed' | 'strict' }) {
     const level = tls?.channelBinding ?? 'relaxed';
     this.binding = tls && level !== 'none' ? { level, expected: channelBindingsHash(new crypto.X509Certificate(tls.cert).raw) } : undefined;
     this.server = tls ? https.createServer(tls, (req, res) => this.handle(req, res)) : http.createServer((req, res) => this.handle(req, res));
@@ -97,7 +97,7 @@ export class WinrmTestServer {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const conn = this.conns.get(req.socket) ?? {};
       this.conns.set(req.socket, conn);
       const auth = /^Negotiate (.+)$/.exec(req.headers.authorization ?? '');
@@ -126,7 +126,7 @@ export class WinrmTestServer {
         const soap = Buffer.concat(chunks).toString('utf8');
         const rule = this.ruleFor(soap);
         if (rule?.when === 'before') return void req.socket.destroy();
-        const { status, xml } = this.answer(soap);
+        const { status, xml } = await this.answer(soap);
         if (rule?.when === 'after') return void req.socket.destroy();
         res.writeHead(status, { 'Content-Type': 'application/soap+xml;charset=UTF-8' }).end(xml);
         if (rule?.when === 'reply-then-forget') conn.session = undefined;
@@ -139,7 +139,7 @@ export class WinrmTestServer {
       const soap = decryptBody(conn.session, Buffer.concat(chunks)).toString('utf8');
       const rule = this.ruleFor(soap);
       if (rule?.when === 'before') return void req.socket.destroy();
-      const { status, xml } = this.answer(soap);
+      const { status, xml } = await this.answer(soap);
       if (rule?.when === 'after') return void req.socket.destroy();
       let body = encryptBody(conn.session, Buffer.from(xml));
       if (this.misbehaviour === 'truncate') body = body.subarray(0, body.length - 40);
@@ -163,7 +163,7 @@ export class WinrmTestServer {
     return rule;
   }
 
-  private answer(xml: string): { status: number; xml: string } {
+  private async answer(xml: string): Promise<{ status: number; xml: string }> {
     const env = parseXml(xml);
     const action = actionOf(env);
     if (this.misbehaviour === 'entities') return { status: 200, xml: `<!DOCTYPE s [<!ENTITY x "xxxxxxxx">]>${wrap('&x;')}` };
@@ -192,7 +192,8 @@ export class WinrmTestServer {
             '<s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858793" Machine="WIN-TEST"/></s:Detail></s:Fault>') };
         }
         const id = first(env, 'rsp:DesiredStream')?.attrs.CommandId ?? '';
-        const p = this.pending ?? { stdout: '', exitCode: 0 };
+        // A command's output is ready when it has finished running (the simulated Windows executes it in PowerShell).
+        const p = (await this.pending) ?? { stdout: '', exitCode: 0 };
         const stream = (name: string, text: string): string => `<rsp:Stream Name="${name}" CommandId="${id}">${Buffer.from(text).toString('base64')}</rsp:Stream>`;
         if (p.endless !== undefined) {
           this.endlessReplies++;
@@ -216,5 +217,5 @@ export class WinrmTestServer {
     }
   }
 
-  private pending: CommandReply | undefined;
+  private pending: CommandReply | Promise<CommandReply> | undefined;
 }

@@ -1,11 +1,19 @@
 /**
- * A simulated Windows machine for tests, behind the loopback WinRM test server (real NTLM and sealing): it
- * recognises Patchwell's constant scripts by their marker line, never executes anything, decodes their JSON data
- * and answers from a state that installs and removals change — as Windows would, including its refusals: an
- * update that fails, a KB that cannot be removed, one restore point per 24 hours, a task that hangs.
+ * A simulated Windows machine for tests, behind the loopback WinRM test server (real NTLM and sealing) or an SSH
+ * server: it executes the exact command Patchwell sends (powershell.exe -NoProfile -NonInteractive
+ * -EncodedCommand …, and for OpenSSH the script on stdin) in PowerShell 7 under StrictMode Latest, against the
+ * stand-ins of standins/Patchwell.WindowsStandins.psm1 for the Windows-only surface. The machine's state lives
+ * here; it is written to a JSON file before each script and read back after, so installs and removals change
+ * what the next script sees, and Windows' refusals (an update that fails, a KB that cannot be removed, one
+ * restore point per 24 hours, a task that hangs) come from the stand-ins, not from reading the script.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { CommandReply } from '../../../winrm/testing/test-server';
 import { MARKER } from '../scripts';
+import { SSH_COMMAND } from '../windows-module';
+import { findPwsh, runInPwsh } from './pwsh';
 
 export interface SimUpdate {
   updateId: string;
@@ -19,8 +27,28 @@ export interface SimUpdate {
   maxDownloadSize: number;
   uninstallable: boolean;
   published: string;
-  /** Installing it fails with this HRESULT. */
+  /** Installing it fails with this HRESULT (install result code 4). */
   failWith?: number;
+  /** Its download ends with this OperationResultCode (4 failed, 5 aborted) and HRESULT. */
+  download?: { resultCode: number; hresult: number };
+  /** Its install ends with this OperationResultCode (3 with errors, 4 failed, 5 aborted) and HRESULT. */
+  install?: { resultCode: number; hresult: number };
+}
+
+/** How a hotfix is serviced: a DISM package named by its KB, a cumulative update (RollupFix), or no package (wusa only). */
+export type HotfixPackage = 'kb' | 'rollup' | 'none';
+
+export interface SimHotfix {
+  kb: string;
+  installedOn: string | null;
+  package?: HotfixPackage;
+}
+
+/** A folder's security as the stand-ins' Get-Acl reports it: owner and rules by SID. */
+export interface SimAcl {
+  owner: string;
+  protected: boolean;
+  rules: { sid: string; rights: string; type: 'Allow' | 'Deny' }[];
 }
 
 export interface SimCall {
@@ -28,7 +56,30 @@ export interface SimCall {
   data: unknown;
 }
 
-const DAY = 86_400_000;
+const REASONS = {
+  cbs: 'Windows servicing (CBS) has a reboot pending',
+  wu: 'Windows Update needs a reboot to finish installing',
+  pfro: 'files are waiting to be replaced at the next boot (PendingFileRenameOperations)',
+} as const;
+
+interface ServiceRow { name: string; state: 'Running' | 'Stopped'; startMode: 'Auto' | 'Manual' | 'Disabled'; delayed: boolean; trigger: boolean }
+
+/** Services every Windows has that the "always running" list must leave out (delayed, trigger-started, manual). */
+const OTHER_SERVICES: ServiceRow[] = [
+  { name: 'BITS', state: 'Running', startMode: 'Auto', delayed: true, trigger: false },
+  { name: 'CDPSvc', state: 'Running', startMode: 'Auto', delayed: false, trigger: true },
+  { name: 'wuauserv', state: 'Running', startMode: 'Manual', delayed: false, trigger: true },
+  { name: 'edgeupdate', state: 'Stopped', startMode: 'Auto', delayed: true, trigger: false },
+];
+
+const isAlwaysOn = (s: ServiceRow): boolean => s.startMode === 'Auto' && !s.delayed && !s.trigger;
+
+/** "2026-10-15" as Win32_QuickFixEngineering.InstalledOn gives it ("10/15/2026"), and back. */
+const toWmiDate = (iso: string | null): string => (iso ? `${Number(iso.slice(5, 7))}/${Number(iso.slice(8, 10))}/${iso.slice(0, 4)}` : '');
+function fromWmiDate(s: string): string | null {
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s);
+  return m ? `${m[3]}-${m[1]!.padStart(2, '0')}-${m[2]!.padStart(2, '0')}` : null;
+}
 
 export class SimulatedWindows {
   hostname = 'RECEPTION-PC';
@@ -39,17 +90,23 @@ export class SimulatedWindows {
   lastBoot = new Date('2026-11-20T07:00:00Z');
   freeKb = 40 * 1024 * 1024;
   rebootReasons: string[] = [];
-  hotfixes: { kb: string; installedOn: string | null }[] = [{ kb: 'KB5027397', installedOn: '2026-10-15' }];
+  hotfixes: SimHotfix[] = [{ kb: 'KB5027397', installedOn: '2026-10-15' }];
   apps = [{ name: '7-Zip 23.01 (x64)', version: '23.01', publisher: 'Igor Pavlov', x86: false }];
   pending: SimUpdate[] = [];
   /** Updates installed through Windows Update: removing one of their KBs offers them again. */
   installedUpdates: SimUpdate[] = [];
   restorePoints: { sequence: number; description: string; created: number }[] = [];
+  /** System Restore is turned off on the system drive (Checkpoint-Computer fails). */
+  restoreDisabled = false;
   /** KBs Windows refuses to remove (permanent packages). */
   permanent = new Set<string>();
+  /** The Windows Update Agent's search fails with this HRESULT. */
+  searchHResult: number | null = null;
   /** winget (App Installer) present, and the application upgrades it offers. */
   winget = true;
   appUpgrades: { name: string; id: string; installed: string; available: string; failWith?: number }[] = [];
+  /** The code page PowerShell decodes native programs' output with ([Console]::OutputEncoding): 437 as on an English Windows. */
+  consoleCodePage = 437;
   /** Automatic, non-delayed, non-trigger services running now. */
   services = ['Dnscache', 'EventLog', 'LanmanServer', 'Spooler', 'W32Time', 'WinRM'];
   /** Installing an update with this KB stops these services (a bad update breaking something). */
@@ -59,169 +116,203 @@ export class SimulatedWindows {
    * (absent: it stays stopped).
    */
   comesBackAfter = new Map<string, number>();
-  private readonly stoppedFor = new Map<string, number>();
   /** The next SYSTEM task runs past its time limit. */
   hangNextTask = false;
+  /** The next SYSTEM task cannot start, and Task Scheduler records this result (an HRESULT). */
+  nextTaskFailsWith: number | null = null;
+  /**
+   * ACLs set on folders of the machine, by path under its root ("/ProgramData/Patchwell"). %ProgramData%'s is
+   * Windows' default: any user may create folders in it (and, as CREATOR OWNER, own them).
+   */
+  acls: Record<string, SimAcl> = {
+    '/ProgramData': {
+      owner: 'S-1-5-18',
+      protected: true,
+      rules: [
+        { sid: 'S-1-5-18', rights: 'FullControl', type: 'Allow' },
+        { sid: 'S-1-5-32-544', rights: 'FullControl', type: 'Allow' },
+        { sid: 'S-1-3-0', rights: 'FullControl', type: 'Allow' },
+        { sid: 'S-1-5-32-545', rights: 'ReadAndExecute, Synchronize', type: 'Allow' },
+        { sid: 'S-1-5-32-545', rights: 'CreateFiles, AppendData, Synchronize', type: 'Allow' },
+      ],
+    },
+  };
   readonly calls: SimCall[] = [];
+  /** register/start/stop/remove of each SYSTEM task, in order. */
   readonly tasks: string[] = [];
+  /** What the stand-ins saw happen (tasks, wusa, DISM, winget, restart), in order. */
+  readonly events: string[] = [];
+  /** Each SYSTEM task as it started: its action's arguments, and the files under %ProgramData%\Patchwell then. */
+  readonly taskStarts: { arguments: string; files: string[] }[] = [];
+  /** Errors a SYSTEM task's worker raised (on Windows, only its exit code 1 would show). */
+  readonly taskErrors: string[] = [];
+  private serviceTable: ServiceRow[] = OTHER_SERVICES.map((s) => ({ ...s }));
+  private stoppedFor: Record<string, number> = {};
+  private clockOffset = 0;
+  private rootDir: string | undefined;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    // Fails the test at once, with the command that installs PowerShell, where there is none.
+    findPwsh();
+  }
+
+  /** The machine's folder: C:\ProgramData, C:\Program Files and C:\Windows live under it. */
+  get root(): string {
+    this.rootDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'pw-simwin-'));
+    return this.rootDir;
+  }
 
   /** The WinRM test server's command callback. */
-  readonly onCommand = (program: string, args: string[]): CommandReply => {
+  readonly onCommand = async (program: string, args: string[]): Promise<CommandReply> => {
     if (program !== 'powershell.exe') return { stdout: '', stderr: `'${program}' is not recognized as an internal or external command`, exitCode: 1 };
-    const encoded = args[args.indexOf('-EncodedCommand') + 1];
-    if (!encoded) return { stdout: '', stderr: 'no -EncodedCommand', exitCode: 1 };
-    return this.runScriptText(Buffer.from(encoded, 'base64').toString('utf16le'));
+    if (args.length !== 4 || args[0] !== '-NoProfile' || args[1] !== '-NonInteractive' || args[2] !== '-EncodedCommand') return { stdout: '', stderr: `unexpected powershell.exe arguments ${args.slice(0, 3).join(' ')}`, exitCode: 1 };
+    return this.execute(args[3]!, '');
   };
 
-  /** The same, for a script arriving as text (OpenSSH: the script on stdin). */
-  runScriptText(text: string): CommandReply {
+  /** The same for OpenSSH: the constant command line, with the script on stdin. */
+  async runCommandLine(command: string, stdin: string): Promise<CommandReply> {
+    const m = /^powershell\.exe -NoProfile -NonInteractive -EncodedCommand ([A-Za-z0-9+/=]+)$/.exec(command);
+    if (!m) return { stdout: '', stderr: `'${command.split(' ')[0]}' is not recognized as an internal or external command`, exitCode: 1 };
+    return this.execute(m[1]!, stdin);
+  }
+
+  /** A script arriving as text on OpenSSH's stdin, run by Patchwell's constant SSH bootstrap. */
+  async runScriptText(text: string): Promise<CommandReply> {
+    return this.runCommandLine(SSH_COMMAND, text);
+  }
+
+  private record(text: string): void {
     const marker = text.split('\n').find((l) => l.startsWith(MARKER));
     const blob = /FromBase64String\('([A-Za-z0-9+/=]*)'\)/.exec(text)?.[1];
-    if (!marker || blob === undefined) return { stdout: '', stderr: 'The simulated machine runs only Patchwell scripts', exitCode: 1 };
+    if (!marker || blob === undefined) return;
     const args = JSON.parse(Buffer.from(blob, 'base64').toString('utf8')) as string[];
-    const data = JSON.parse(args[0] ?? 'null') as Record<string, unknown>;
-    const script = marker.slice(MARKER.length).trim();
-    this.calls.push({ script, data });
-    const json = (v: unknown): CommandReply => ({ stdout: `${JSON.stringify(v)}\r\n`, exitCode: 0 });
-    switch (script) {
-      case 'facts':
-        return json({
-          hostname: this.hostname,
-          caption: this.caption,
-          version: `10.0.${this.build}`,
-          build: this.build,
-          ubr: this.ubr,
-          displayVersion: '23H2',
-          edition: this.productType === 1 ? 'Professional' : 'ServerStandard',
-          productType: this.productType,
-          architecture: '64-bit',
-          lastBoot: this.lastBoot.toISOString(),
-          uptimeSeconds: Math.max(0, Math.floor((this.now() - this.lastBoot.getTime()) / 1000)),
-          systemDriveFreeKb: this.freeKb,
-          // As ConvertTo-Json writes a one-element array: the element alone.
-          rebootReasons: this.rebootReasons.length === 1 ? this.rebootReasons[0] : this.rebootReasons,
-        });
-      case 'installed':
-        return json({ hotfixes: this.hotfixes.map((h) => ({ ...h, description: 'Security Update' })), apps: this.apps });
-      case 'wua-task':
-        return json(this.task(data));
-      case 'restore-point':
-        return json(this.restorePoint(String(data.description)));
-      case 'remove-kb':
-        return json(this.remove(String(data.kb)));
-      case 'services':
-        for (const [name, looks] of this.stoppedFor) {
-          if (looks > 0) this.stoppedFor.set(name, looks - 1);
-          else {
-            this.stoppedFor.delete(name);
-            this.services.push(name);
-          }
-        }
-        // One running service: ConvertTo-Json writes the element alone.
-        return json({ running: this.services.length === 1 ? this.services[0] : [...this.services].sort() });
-      case 'restart':
-        this.lastBoot = new Date(this.now());
-        this.rebootReasons = [];
-        return json({ restarting: true });
-      default:
-        return { stdout: '', stderr: `unknown script ${script}`, exitCode: 1 };
-    }
+    this.calls.push({ script: marker.slice(MARKER.length).trim(), data: JSON.parse(args[0] ?? 'null') as unknown });
   }
 
-  private task(d: Record<string, unknown>): unknown {
-    const id = String(d.id);
-    if (!/^[0-9a-f]{16}$/.test(id)) return { status: 'no-result', task: 'invalid', lastTaskResult: 0x80070057 };
-    const worker = String(d.worker);
-    if (!worker.startsWith(`${MARKER}wua-worker`) && !worker.startsWith(`${MARKER}winget-worker`)) return { status: 'no-result', task: `Patchwell-${id}`, lastTaskResult: 1 };
-    const name = `Patchwell-${id}`;
-    this.tasks.push(`register ${name}`, `start ${name}`);
-    try {
-      if (this.hangNextTask) {
-        this.hangNextTask = false;
-        this.tasks.push(`stop ${name}`);
-        return { status: 'timed-out', task: name, seconds: Number(d.timeoutSeconds) };
-      }
-      const input = d.input as { op: string; updateIds?: string[]; id?: string; version?: string };
-      if (input.op.startsWith('winget')) return { status: 'done', task: name, result: this.wingetOp(input) };
-      if (input.op === 'search') return { status: 'done', task: name, result: { op: 'search', updates: this.pending.map(({ failWith: _f, ...u }) => u) } };
-      const results: unknown[] = [];
-      const missing: string[] = [];
-      let reboot = false;
-      for (const want of input.updateIds ?? []) {
-        const u = this.pending.find((p) => p.updateId === want);
-        if (!u) {
-          missing.push(want);
-          continue;
-        }
-        if (u.failWith !== undefined) {
-          results.push({ updateId: u.updateId, kbs: u.kbs, resultCode: 4, hresult: u.failWith | 0, rebootRequired: false });
-          continue;
-        }
-        this.pending = this.pending.filter((p) => p !== u);
-        this.installedUpdates.push(u);
-        for (const kb of u.kbs) this.hotfixes.push({ kb, installedOn: new Date(this.now()).toISOString().slice(0, 10) });
-        for (const name of u.kbs.flatMap((kb) => this.stopsServices.get(kb) ?? [])) {
-          if (!this.services.includes(name)) continue;
-          this.services = this.services.filter((s) => s !== name);
-          const back = this.comesBackAfter.get(name);
-          if (back !== undefined) this.stoppedFor.set(name, back);
-        }
-        const needs = u.rebootBehavior !== 0;
-        if (needs && !this.rebootReasons.includes('Windows Update needs a reboot to finish installing')) this.rebootReasons.push('Windows Update needs a reboot to finish installing');
-        reboot ||= needs;
-        results.push({ updateId: u.updateId, kbs: u.kbs, resultCode: 2, hresult: 0, rebootRequired: needs });
-      }
-      return { status: 'done', task: name, result: { op: 'install', results, missing, rebootRequired: reboot } };
-    } finally {
-      this.tasks.push(`remove ${name}`);
-    }
+  private async execute(encoded: string, stdin: string): Promise<CommandReply> {
+    this.record(stdin || Buffer.from(encoded, 'base64').toString('utf16le'));
+    const dir = this.root;
+    const statePath = path.join(dir, 'state.json');
+    for (const d of ['ProgramData', 'Program Files', 'Windows/System32']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    fs.writeFileSync(statePath, JSON.stringify(this.toState()));
+    const r = await runInPwsh({
+      encoded,
+      stdin,
+      env: {
+        COMPUTERNAME: this.hostname,
+        SystemDrive: 'C:',
+        ProgramData: path.join(dir, 'ProgramData'),
+        ProgramFiles: path.join(dir, 'Program Files'),
+        SystemRoot: path.join(dir, 'Windows'),
+        PATCHWELL_STANDIN_STATE: statePath,
+        PATCHWELL_STANDIN_ROOT: dir,
+      },
+    });
+    this.fromState(JSON.parse(fs.readFileSync(statePath, 'utf8')) as State);
+    // powershell.exe ends its lines with CRLF; Patchwell must read either.
+    return { stdout: r.stdout.replace(/\n/g, '\r\n'), stderr: r.stderr, exitCode: r.exitCode };
   }
 
-  /** Answers like winget: its table (with a progress spinner first), or an upgrade's output and exit code. */
-  private wingetOp(input: { op: string; id?: string; version?: string }): unknown {
-    if (!this.winget) return { op: input.op, found: false };
-    if (input.op === 'winget-list') {
-      const rows = this.appUpgrades.map((a) => [a.name, a.id, a.installed, a.available, 'winget']);
-      const widths = [0, 1, 2, 3].map((i) => Math.max(['Name', 'Id', 'Version', 'Available'][i]!.length, ...rows.map((r) => r[i]!.length)));
-      const line = (cells: string[]): string => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]! + 1) : c)).join('');
-      const lines = ['   - \r   \\ \r', line(['Name', 'Id', 'Version', 'Available', 'Source']), '-'.repeat(widths.reduce((a, b) => a + b + 1, 6)), ...rows.map(line)];
-      lines.push(rows.length ? `${rows.length} upgrade${rows.length === 1 ? '' : 's'} available.` : 'No installed package found matching input criteria.');
-      return { op: 'winget-list', found: true, exitCode: rows.length ? 0 : 0x8a15002b | 0, lines };
+  private toState(): State {
+    for (const row of this.serviceTable) if (isAlwaysOn(row)) row.state = this.services.includes(row.name) ? 'Running' : 'Stopped';
+    for (const name of this.services) {
+      if (!this.serviceTable.some((r) => r.name === name)) this.serviceTable.push({ name, state: 'Running', startMode: 'Auto', delayed: false, trigger: false });
     }
-    const app = this.appUpgrades.find((a) => a.id === input.id && a.available === input.version);
-    if (!app) return { op: 'winget-upgrade', found: true, exitCode: 0x8a150014 | 0, lines: ['No package found matching input criteria.'] };
-    if (app.failWith !== undefined) return { op: 'winget-upgrade', found: true, exitCode: app.failWith | 0, lines: ['Installer failed with exit code: 1603'] };
-    this.appUpgrades = this.appUpgrades.filter((a) => a !== app);
-    const installed = this.apps.find((a) => a.name === app.name);
-    if (installed) installed.version = app.available;
-    return { op: 'winget-upgrade', found: true, exitCode: 0, lines: ['Found ' + app.name + ' [' + app.id + '] Version ' + app.available, 'Successfully installed'] };
+    return {
+      now: this.now() + this.clockOffset,
+      hostname: this.hostname,
+      caption: this.caption,
+      build: this.build,
+      ubr: this.ubr,
+      displayVersion: '23H2',
+      edition: this.productType === 1 ? 'Professional' : 'ServerStandard',
+      productType: this.productType,
+      lastBoot: this.lastBoot.getTime(),
+      freeKb: this.freeKb,
+      reboot: { cbs: this.rebootReasons.includes(REASONS.cbs), wu: this.rebootReasons.includes(REASONS.wu), pfro: this.rebootReasons.includes(REASONS.pfro) },
+      hotfixes: this.hotfixes.map((h) => ({ kb: h.kb, installedOn: toWmiDate(h.installedOn), description: 'Security Update', package: h.package ?? 'kb' })),
+      apps: this.apps,
+      pending: this.pending,
+      installedUpdates: this.installedUpdates,
+      restorePoints: this.restorePoints,
+      restoreDisabled: this.restoreDisabled,
+      permanent: [...this.permanent],
+      searchHResult: this.searchHResult,
+      winget: this.winget,
+      appUpgrades: this.appUpgrades,
+      consoleCodePage: this.consoleCodePage,
+      services: this.serviceTable,
+      stopsServices: Object.fromEntries(this.stopsServices),
+      comesBackAfter: Object.fromEntries(this.comesBackAfter),
+      stoppedFor: this.stoppedFor,
+      hangNextTask: this.hangNextTask,
+      nextTaskFailsWith: this.nextTaskFailsWith,
+      acls: Object.fromEntries(Object.entries(this.acls).map(([k, a]) => [k, { ...a, rules: a.rules.map((r) => ({ ...r, inherited: false })) }])),
+      scheduledTasks: {},
+      events: [],
+      taskStarts: [],
+      taskErrors: [],
+    };
   }
 
-  private restorePoint(description: string): unknown {
-    if (this.productType !== 1) return { created: false, reason: 'server' };
-    const last = this.restorePoints.at(-1);
-    const previous = last ? { sequence: last.sequence, description: last.description, created: new Date(last.created).toISOString() } : null;
-    if (last && this.now() - last.created < DAY) return { created: false, sequence: null, reason: 'frequency', previous, message: 'A new system restore point cannot be created because one has already been created within the past 1440 minutes.' };
-    const sequence = (last?.sequence ?? 40) + 1;
-    this.restorePoints.push({ sequence, description, created: this.now() });
-    return { created: true, sequence, reason: null, previous, message: '' };
+  private fromState(s: State): void {
+    this.clockOffset = s.now - this.now();
+    this.lastBoot = new Date(s.lastBoot);
+    this.rebootReasons = (['cbs', 'wu', 'pfro'] as const).filter((k) => s.reboot[k]).map((k) => REASONS[k]);
+    this.hotfixes = s.hotfixes.map((h) => ({ kb: h.kb, installedOn: fromWmiDate(h.installedOn), package: h.package }));
+    this.apps = s.apps;
+    this.pending = s.pending;
+    this.installedUpdates = s.installedUpdates;
+    this.restorePoints = s.restorePoints;
+    this.appUpgrades = s.appUpgrades;
+    this.serviceTable = s.services;
+    this.services = s.services.filter((r) => isAlwaysOn(r) && r.state === 'Running').map((r) => r.name);
+    this.stoppedFor = s.stoppedFor;
+    this.hangNextTask = s.hangNextTask;
+    this.nextTaskFailsWith = s.nextTaskFailsWith;
+    this.acls = Object.fromEntries(Object.entries(s.acls).map(([k, a]) => [k, { owner: a.owner, protected: a.protected, rules: a.rules.map(({ sid, rights, type }) => ({ sid, rights, type })) }]));
+    this.events.push(...s.events);
+    this.tasks.push(...s.events.filter((e) => /^(register|start|stop|remove) Patchwell-/.test(e)));
+    this.taskErrors.push(...s.taskErrors);
+    this.taskStarts.push(...s.taskStarts.map((t) => ({ arguments: t.arguments, files: t.files })));
   }
+}
 
-  private remove(kb: string): unknown {
-    if (!this.hotfixes.some((h) => h.kb === kb)) return { kb, via: 'wusa', package: null, exitCode: 0x240007, rebootRequired: false };
-    const pkg = `Package_for_RollupFix~31bf3856ad364e35~amd64~~${this.build}.${this.ubr}.1.7`;
-    if (this.permanent.has(kb)) return { kb, via: 'dism', package: pkg, exitCode: 0x800f0825 | 0, message: 'The specified package cannot be uninstalled.', rebootRequired: false };
-    this.hotfixes = this.hotfixes.filter((h) => h.kb !== kb);
-    const u = this.installedUpdates.find((x) => x.kbs.includes(kb));
-    if (u) {
-      this.installedUpdates = this.installedUpdates.filter((x) => x !== u);
-      this.pending.push(u);
-    }
-    if (!this.rebootReasons.includes('Windows servicing (CBS) has a reboot pending')) this.rebootReasons.push('Windows servicing (CBS) has a reboot pending');
-    return { kb, via: 'dism', package: pkg, exitCode: 0, rebootRequired: true };
-  }
+/** The state file the stand-ins read and write (see Patchwell.WindowsStandins.psm1). */
+interface State {
+  now: number;
+  hostname: string;
+  caption: string;
+  build: string;
+  ubr: number;
+  displayVersion: string;
+  edition: string;
+  productType: number;
+  lastBoot: number;
+  freeKb: number;
+  reboot: { cbs: boolean; wu: boolean; pfro: boolean };
+  hotfixes: { kb: string; installedOn: string; description: string; package: HotfixPackage }[];
+  apps: SimulatedWindows['apps'];
+  pending: SimUpdate[];
+  installedUpdates: SimUpdate[];
+  restorePoints: SimulatedWindows['restorePoints'];
+  restoreDisabled: boolean;
+  permanent: string[];
+  searchHResult: number | null;
+  winget: boolean;
+  appUpgrades: SimulatedWindows['appUpgrades'];
+  consoleCodePage: number;
+  services: ServiceRow[];
+  stopsServices: Record<string, string[]>;
+  comesBackAfter: Record<string, number>;
+  stoppedFor: Record<string, number>;
+  hangNextTask: boolean;
+  nextTaskFailsWith: number | null;
+  acls: Record<string, SimAcl & { rules: { inherited: boolean }[] }>;
+  scheduledTasks: Record<string, unknown>;
+  events: string[];
+  taskStarts: { arguments: string; files: string[] }[];
+  taskErrors: string[];
 }
 
 /** Two realistic pending updates: a cumulative update fixing a KEV-listed CVE, and a .NET update. */
