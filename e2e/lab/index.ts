@@ -4,6 +4,7 @@
  */
 export { up, status, down, stopHost, startHost, resetHost, pruneCache, desiredHosts, MAX_HOSTS } from './lab.js';
 export { labAvailable } from './available.js';
+export { addressOf, labCidr, labNet } from './paths.js';
 export { hostProcessIds } from './metrics.js';
 export { memoryOf } from './proc.js';
 export { FIXTURE_PACKAGES, FIXTURE_REPO, latestVersion, type FixturePackage, type FixtureVersion, type Urgency } from './fixture-packages.js';
