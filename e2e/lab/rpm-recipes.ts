@@ -21,8 +21,6 @@ function osRelease(flavour: RpmFlavour): string {
     ? ['PLATFORM_ID="platform:el9"', 'CPE_NAME="cpe:/o:rocky:rocky:9::baseos"', 'HOME_URL="https://rockylinux.org/"']
     : ['CPE_NAME="cpe:/o:opensuse:leap:15.6"', 'HOME_URL="https://www.opensuse.org/"'];
   return [
-    '# Patchwell lab stand-in: a Debian bookworm root whose package manager (and rpm database) is real;',
-    `# only this identity is ${o.name}'s.`,
     `NAME="${o.name}"`,
     `VERSION="${o.versionId}"`,
     `ID="${o.id}"`,
@@ -34,16 +32,22 @@ function osRelease(flavour: RpmFlavour): string {
   ].join('\n');
 }
 
-/** Identity and rpm database location shared by both flavours. */
+/** Offices keep local time, and dnf prints advisory dates in it: the hosts are not on UTC, so a parser that assumes UTC shows. */
+export const RPM_HOST_TIMEZONE: Record<RpmFlavour, string> = { rhel: 'America/New_York', suse: 'Europe/Berlin' };
+
+/** Identity, time zone and rpm database location shared by both flavours. */
 function common(flavour: RpmFlavour): string[] {
   return [
+    `ln -sf /usr/share/zoneinfo/${RPM_HOST_TIMEZONE[flavour]} /etc/localtime && echo ${RPM_HOST_TIMEZONE[flavour]} > /etc/timezone`,
     // Debian's rpm keeps its database in ~/.rpmdb (so it never pretends to own the system); an RPM distribution
     // has one system database, which dnf, zypper and `rpm -q` as any user must all see.
     'mkdir -p /etc/rpm /var/lib/rpm',
     "printf '%%_dbpath /var/lib/rpm\\n' > /etc/rpm/macros.pw-lab-dbpath",
+    // No comment in os-release itself: libzypp makes its system product from the file's first line.
     'rm -f /etc/os-release',
     `cat > /usr/lib/os-release <<'PW_EOF'\n${osRelease(flavour)}PW_EOF`,
     'cp /usr/lib/os-release /etc/os-release',
+    `echo 'Patchwell lab stand-in: a Debian bookworm root with a real ${flavour === 'rhel' ? 'dnf' : 'zypper'} and rpm database; only /etc/os-release is ${RPM_FIXTURE_REPO.osRelease[flavour].name}.' > /etc/pw-lab-stand-in`,
   ];
 }
 
@@ -79,7 +83,8 @@ export function rpmFixtureScript(): string {
 export function suseFixtureScript(): string {
   const repo = RPM_FIXTURE_REPO;
   return [
-    aptInstall('zypper rpm'),
+    // lsof: `zypper ps` needs it, and SUSE installs it by default.
+    aptInstall('zypper rpm lsof'),
     ...common('suse'),
     'mkdir -p /etc/zypp/repos.d',
     `cat > ${repo.repoFile.suse} <<'PW_EOF'`,
