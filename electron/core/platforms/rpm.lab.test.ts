@@ -81,11 +81,24 @@ const INSTALLED: Record<string, string> = Object.fromEntries(RPM_FIXTURE_PACKAGE
 /** Not every package to its newest: pw-rpm-a goes to its middle version, so one of its updates stays pending. */
 const TARGET: Record<string, string> = { 'pw-rpm-a': '1.0-2', 'pw-rpm-b': '2.0-2', 'pw-rpm-c': '1:1.0-1' };
 
-interface Case { scenario: Scenario; flavour: RpmFlavour; expected: (installed: Readonly<Record<string, string>>) => PendingUpdate[] }
+interface Case {
+  scenario: Scenario;
+  flavour: RpmFlavour;
+  expected: (installed: Readonly<Record<string, string>>) => PendingUpdate[];
+  /** How an administrator holds a package back on this family, and lets it go again. */
+  lock: (name: string) => string[];
+  unlock: (name: string) => string[];
+}
 
 const CASES: readonly Case[] = [
-  { scenario: 'rpm-fixture', flavour: 'rhel', expected: expectedRhel },
-  { scenario: 'suse-fixture', flavour: 'suse', expected: expectedSuse },
+  {
+    scenario: 'rpm-fixture', flavour: 'rhel', expected: expectedRhel,
+    lock: (n) => ['dnf', '-q', 'versionlock', 'add', n], unlock: (n) => ['dnf', '-q', 'versionlock', 'delete', n],
+  },
+  {
+    scenario: 'suse-fixture', flavour: 'suse', expected: expectedSuse,
+    lock: (n) => ['zypper', '--non-interactive', 'addlock', n], unlock: (n) => ['zypper', '--non-interactive', 'removelock', n],
+  },
 ];
 
 describe.skipIf(!labEnabled)('RPM platforms on real dnf and zypper', () => {
@@ -102,7 +115,7 @@ describe.skipIf(!labEnabled)('RPM platforms on real dnf and zypper', () => {
     if (lab) for (const c of CASES) await resetHost(hostOf(lab, c.scenario).address);
   }, LAB_TIMEOUT);
 
-  describe.each(CASES)('$scenario', ({ scenario, flavour, expected }) => {
+  describe.each(CASES)('$scenario', ({ scenario, flavour, expected, lock, unlock }) => {
     let host: LabHost;
     let remote: SshSession;
     let platform: Platform;
@@ -154,6 +167,19 @@ describe.skipIf(!labEnabled)('RPM platforms on real dnf and zypper', () => {
       expect((await remote.exec(['cat', '/usr/share/pw-rpm-a/NEW-IN-1.1'])).code).not.toBe(0);
       expect(normalised((await platform.pendingUpdates(remote)).updates)).toEqual(normalised(expected(INSTALLED)));
       expect(await platform.health(remote)).toEqual({ ok: true, problems: [] });
+    });
+
+    it('refreshes as root, and names a locked package as held (its update is then not offered)', async () => {
+      expect((await remote.exec(lock('pw-rpm-b'), { sudo: true })).code).toBe(0);
+      try {
+        const r = await platform.pendingUpdates(remote, { refresh: true });
+        expect(r.warnings).toEqual([]);
+        expect(r.held).toEqual(['pw-rpm-b']);
+        expect(r.updates.filter((u) => u.kind === 'package').map((u) => u.name).sort()).toEqual(['pw-rpm-a', 'pw-rpm-c']);
+      } finally {
+        expect((await remote.exec(unlock('pw-rpm-b'), { sudo: true })).code).toBe(0);
+      }
+      expect((await platform.pendingUpdates(remote)).held).toEqual([]);
     });
 
     it('fails an exact install of a version the repository does not have, and says which', async () => {
