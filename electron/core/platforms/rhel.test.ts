@@ -173,6 +173,27 @@ describe('rhel platform command sequence', () => {
     expect(r.updates).toHaveLength(3);
     expect(r.updates[0]).toMatchObject({ name: 'glibc', installedVersion: '2.28-9.fc29', isSecurity: false, advisories: [{ id: 'FEDORA-2018-318f184000', type: 'bugfix' }] });
   });
+  it('reads what the lab\'s real dnf 4.14 printed: epochs in check-update and updateinfo rows, versionlock, every advisory joined', async () => {
+    const s = fixtureSections('rhel/lab-dnf414.txt');
+    const host = new FakeRemote()
+      .on(['sh', '-c', 'command -v dnf || command -v yum'], { stdout: '/usr/bin/dnf\n' })
+      .on(['dnf', 'check-update', '-q'], { code: 100, stdout: s.get('check-update') ?? '' })
+      .on(['rpm', '-qa', '--qf', '%{NAME} %{EPOCHNUM} %{VERSION} %{RELEASE} %{ARCH}\\n'], { stdout: s.get('rpm-qa') ?? '' })
+      .on(['dnf', 'updateinfo', 'list', '--available', '-q'], { stdout: s.get('list') ?? '' })
+      .on(['dnf', 'updateinfo', 'info', '--available', '-q'], { stdout: s.get('info') ?? '' })
+      .on(['dnf', 'versionlock', 'list', '-q'], { stdout: s.get('versionlock') ?? '' });
+    const r = await rhel.pendingUpdates(host);
+    expect(r.held).toEqual(['pw-rpm-b']);
+    expect(r.updates.map((u) => [u.name, u.installedVersion, u.candidateVersion, u.severity, u.cves.length, u.isSecurity])).toEqual([
+      ['pw-rpm-a', '1.0-1', '1.1-1', 'Important', 4, true],
+      ['pw-rpm-b', '2.0-1', '2.0-2', 'Low', 1, true],
+      ['pw-rpm-c', '1:0.9-1', '1:1.0-1', 'Critical', 3, true],
+    ]);
+    expect(r.updates[2]?.advisories).toEqual([
+      { id: 'RLSA-2024:0605', cves: ['CVE-2021-4034'], severity: 'Moderate', publishedAt: '2024-02-05T10:00:00.000Z', origin: 'updateinfo', type: 'security' },
+      { id: 'RLSA-2024:7007', cves: ['CVE-2022-0847', 'CVE-2024-47176'], severity: 'Critical', publishedAt: '2024-10-07T10:00:00.000Z', origin: 'updateinfo', type: 'security' },
+    ]);
+  });
   it('refuses option-like package names', async () => {
     await expect(rhel.installExact(new FakeRemote(), [{ name: '--setopt=x', version: '1-1' }])).rejects.toThrow(/Refusing/);
   });
