@@ -83,9 +83,14 @@ export function rpmFixtureScript(): string {
 export function suseFixtureScript(): string {
   const repo = RPM_FIXTURE_REPO;
   return [
-    // lsof: `zypper ps` needs it, and SUSE installs it by default.
-    aptInstall('zypper rpm lsof'),
+    // lsof: `zypper ps` needs it, and SUSE installs it by default. libzypp-config: zypp.conf and needreboot.
+    aptInstall('zypper libzypp-config rpm lsof'),
     ...common('suse'),
+    '# As kernel and glibc are on SUSE: installing this package makes libzypp write /run/reboot-needed, so',
+    '# `zypper needs-rebooting` exits 102 until the host restarts (its /run is a fresh tmpfs then).',
+    `echo ${RPM_FIXTURE_REPO.suseRebootPackage} >> /etc/zypp/needreboot`,
+    "# libzypp-config's systemCheck requires glibc, which this rpm database (fixture packages only) cannot provide.",
+    "printf '# Patchwell lab stand-in: no glibc package in the rpm database.\\n' > /etc/zypp/systemCheck",
     'mkdir -p /etc/zypp/repos.d',
     `cat > ${repo.repoFile.suse} <<'PW_EOF'`,
     `[${repo.id}]`,

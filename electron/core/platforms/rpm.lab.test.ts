@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetHost, type LabHost, type Scenario } from '../../../e2e/lab/index';
+import { resetHost, startHost, stopHost, type LabHost, type Scenario } from '../../../e2e/lab/index';
 import {
   evrOf, RPM_FIXTURE_PACKAGES, RPM_FIXTURE_REPO, type RpmFixtureVersion, type RpmFlavour,
 } from '../../../e2e/lab/rpm-fixture-packages';
@@ -162,6 +162,10 @@ describe.skipIf(!labEnabled)('RPM platforms on real dnf and zypper', () => {
       }
       expect(normalised((await platform.pendingUpdates(remote)).updates)).toEqual(normalised(expected(TARGET)));
       expect(await platform.health(remote)).toEqual({ ok: true, problems: [] });
+      if (flavour === 'suse') {
+        // pw-rpm-c is in the host's /etc/zypp/needreboot, as glibc is on SUSE.
+        expect(await platform.facts(remote)).toMatchObject({ rebootRequired: true, rebootReasons: ['zypper needs-rebooting'] });
+      }
 
       const back = await platform.downgradeExact(remote, Object.entries(INSTALLED).map(([name, version]) => ({ name, version })));
       expect(back, back.stdoutTail + back.stderrTail).toMatchObject({ ok: true, failed: [], timedOut: false });
@@ -182,6 +186,14 @@ describe.skipIf(!labEnabled)('RPM platforms on real dnf and zypper', () => {
         expect((await remote.exec(unlock('pw-rpm-b'), { sudo: true })).code).toBe(0);
       }
       expect((await platform.pendingUpdates(remote)).held).toEqual([]);
+    });
+
+    it.runIf(flavour === 'suse')('no longer asks for a reboot once the machine has restarted', async () => {
+      expect((await platform.facts(remote)).rebootRequired).toBe(true);
+      await stopHost(host.address);
+      await startHost(host.address);
+      remote = await session(host);
+      expect(await platform.facts(remote)).toMatchObject({ rebootRequired: false, rebootReasons: [] });
     });
 
     it('fails an exact install of a version the repository does not have, and says which', async () => {
