@@ -148,8 +148,12 @@ export const RPM_FIXTURE_REPO = {
   /** Read-only bind mount of the cached repository (createrepo_c layout: repodata/, Packages/). */
   pathInHost: { rhel: '/srv/pw-rpm-repo', suse: '/srv/pw-suse-repo' },
   repoFile: { rhel: '/etc/yum.repos.d/pw-fixture.repo', suse: '/etc/zypp/repos.d/pw-fixture.repo' },
-  /** Listed in the suse-fixture host's /etc/zypp/needreboot: installing any version of it makes zypper ask for a reboot. */
-  suseRebootPackage: 'pw-rpm-c',
+  /**
+   * Installing any version of it makes the host ask for a reboot until it restarts: it is in the rpm-fixture host's
+   * /etc/dnf/plugins/needs-restarting.d (dnf needs-restarting -r exits 1) and the suse-fixture host's
+   * /etc/zypp/needreboot (zypper needs-rebooting exits 102), as kernel and glibc are on real systems.
+   */
+  rebootPackage: 'pw-rpm-c',
   /** Stand-in identities: the package manager is real, the distribution is Debian underneath. */
   osRelease: {
     rhel: { id: 'rocky', idLike: 'rhel centos fedora', versionId: '9.4', name: 'Rocky Linux', prettyName: 'Rocky Linux 9.4 (Blue Onyx)' },
