@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Programs the lab runs on the machine itself (see debian-packages.txt for their packages). */
-const TOOLS = ['debootstrap', 'unshare', 'setpriv', 'mount', 'umount', 'losetup', 'chroot', 'ssh-keygen', 'gpg', 'gpgconf', 'apt-ftparchive', 'dpkg-deb', 'mkfs.btrfs', 'truncate', 'cp'];
+const TOOLS = ['debootstrap', 'unshare', 'setpriv', 'mount', 'umount', 'losetup', 'chroot', 'ssh-keygen', 'gpg', 'gpgconf', 'apt-ftparchive', 'dpkg-deb', 'mkfs.btrfs', 'truncate', 'cp', 'rpmbuild', 'createrepo_c', 'modifyrepo_c'];
 
 function onPath(cmd: string): boolean {
   const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);

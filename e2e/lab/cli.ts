@@ -5,7 +5,8 @@ import { down, pruneCache, labAvailable, resetHost, startHost, status, stopHost,
 const USAGE = `usage: npm run lab -- <command>
 
   up [--hosts N] [--scenario NAME...] [--refresh]
-                        start hosts on 127.0.0.11 and up (default: one 'stale' host);
+                        start hosts on 127.0.0.11 and up (PATCHWELL_LAB_NET=127.0.1: 127.0.1.11…;
+                        default: one 'stale' host);
                         scenarios without --hosts: one host each; with --hosts: they cycle.
                         --refresh rebuilds the upgraded layer from today's Debian archive.
   status [--json]       list hosts with credentials and host key fingerprints

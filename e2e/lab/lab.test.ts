@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopsUnder, mountsUnder } from './cleanup.js';
-import { cacheDir, PROCESS_MARKER, stateDir } from './paths.js';
+import { addressOf, cacheDir, PROCESS_MARKER, stateDir } from './paths.js';
 import { readCmdline } from './proc.js';
 import {
   down, FIXTURE_PACKAGES, FIXTURE_REPO, labAvailable, latestVersion, SCENARIOS, startHost, status, stopHost, up,
@@ -95,7 +95,7 @@ describe.skipIf(!available.ok && !inCi)('the lab', () => {
     expect(new Set(hosts.map((h) => h.hostKeyFingerprint)).size).toBe(hosts.length);
     expect(fs.statSync(hosts[0]?.keyPath ?? '').mode & 0o777).toBe(0o600);
     for (const h of hosts) {
-      expect(h.address).toBe(`127.0.0.${h.index}`);
+      expect(h.address).toBe(addressOf(h.index));
       expect(h.hostname).toBe(`lab-${h.index}-${h.scenario}`);
       expect(h.running).toBe(true);
       expect(h.hostKeyFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);

@@ -13,10 +13,9 @@ import { withLock } from './lock.js';
 import { readMirrors } from './mirror.js';
 import { addressOf, cacheDir, FIRST_INDEX, hostDir, hostsDir, indexOfAddress, LAST_INDEX, stateDir } from './paths.js';
 import { isOurs } from './proc.js';
-import { ensureLayers, makePlan, needsFixtureRepo, topLayer, type Plan } from './recipes.js';
+import { ensureLayers, makePlan, repoBinds, topLayer, type Plan } from './recipes.js';
 import { labAvailable } from './available.js';
 import { DEFAULT_SCENARIO, LabError, SCENARIOS, type LabHost, type LabUpOptions, type Scenario } from './types.js';
-import { FIXTURE_REPO } from './fixture-packages.js';
 
 export const MAX_HOSTS = LAST_INDEX - FIRST_INDEX + 1;
 
@@ -95,7 +94,7 @@ interface Wanted {
 }
 
 function wantedFor(plan: Plan, s: Scenario): Wanted {
-  const binds = needsFixtureRepo(s) ? [{ src: plan.repo.dir, dst: FIXTURE_REPO.pathInHost }] : [];
+  const binds = repoBinds(plan, s);
   if (s === 'btrfs') return { lowerDirs: null, imageKey: planImage(plan.layers.btrfsTools).key, binds };
   return { lowerDirs: lowerDirs(topLayer(plan, s)), imageKey: null, binds };
 }
@@ -246,14 +245,15 @@ export async function pruneCache(opts: { onLog?: Log } = {}): Promise<string[]> 
   const log: Log = opts.onLog ?? (() => {});
   return withLock(lockFile(), 'lab', async () => {
     const plan = await makePlan(readMirrors(), false, log);
-    const keep = new Set<string>([path.dirname(plan.base.dir), plan.repo.dir, path.dirname(planImage(plan.layers.btrfsTools).file)]);
+    const keep = new Set<string>([path.dirname(plan.base.dir), plan.repo.dir, path.dirname(plan.rpmRepos.dirs.rhel), path.dirname(planImage(plan.layers.btrfsTools).file)]);
     for (const l of Object.values(plan.layers)) keep.add(path.dirname(l.dir));
     const creds = readCredentials();
     if (creds) for (const e of vmCacheEntries(plan, creds)) keep.add(e);
     for (const index of hostIndexes()) {
       const rec = loadRecord(index);
       for (const d of rec?.lowerDirs ?? []) keep.add(path.dirname(d));
-      for (const b of rec?.binds ?? []) keep.add(b.src);
+      // Apt repositories are bound whole; each RPM flavour is a subdirectory of its cache entry.
+      for (const b of rec?.binds ?? []) keep.add(path.basename(path.dirname(b.src)).startsWith('rpm-repo-') ? path.dirname(b.src) : b.src);
       if (rec?.imageKey) keep.add(path.join(cacheDir(), 'images', `btrfs-${rec.imageKey}`));
     }
     const candidates: string[] = [];
@@ -261,7 +261,7 @@ export async function pruneCache(opts: { onLog?: Log } = {}): Promise<string[]> 
       const dir = path.join(cacheDir(), sub);
       if (fs.existsSync(dir)) for (const n of fs.readdirSync(dir)) candidates.push(path.join(dir, n));
     }
-    for (const n of fs.readdirSync(cacheDir())) if (n.startsWith('fixture-repo-')) candidates.push(path.join(cacheDir(), n));
+    for (const n of fs.readdirSync(cacheDir())) if (n.startsWith('fixture-repo-') || n.startsWith('rpm-repo-')) candidates.push(path.join(cacheDir(), n));
     const removed = candidates.filter((c) => !keep.has(c));
     // Builds hold the build lock; a `.tmp` entry may be one in progress in another process.
     await withLock(path.join(cacheDir(), 'build.lock'), 'build', async () => {

@@ -38,16 +38,37 @@ export function hostDir(index: number): string {
   return path.join(hostsDir(), String(index));
 }
 
-export function addressOf(index: number): string {
-  return `127.0.0.${index}`;
+/**
+ * The /24 inside 127.0.0.0/8 the lab's hosts live in: `PATCHWELL_LAB_NET` (three octets, default 127.0.0), so a
+ * second lab can run beside the default one — and beside a discovery test scanning 127.0.0.0/24 — without either
+ * seeing the other's hosts.
+ */
+export function labNet(): string {
+  const value = process.env.PATCHWELL_LAB_NET ?? '127.0.0';
+  const m = /^127\.(\d{1,3})\.(\d{1,3})$/.exec(value);
+  if (!m || [m[1], m[2]].some((o) => Number(o) > 255 || String(Number(o)) !== o)) {
+    throw new LabError(`PATCHWELL_LAB_NET must be three octets inside 127.0.0.0/8 such as 127.0.1, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
-/** Parses `127.0.0.N` (N within the lab's range) and nothing else. */
+/** The lab's subnet in CIDR form, for scans of exactly the lab. */
+export function labCidr(): string {
+  return `${labNet()}.0/24`;
+}
+
+export function addressOf(index: number): string {
+  return `${labNet()}.${index}`;
+}
+
+/** Parses `NET.N` (the lab's net, N within the lab's range) and nothing else. */
 export function indexOfAddress(address: string): number {
-  const m = /^127\.0\.0\.(\d{1,3})$/.exec(address);
-  const n = m ? Number(m[1]) : NaN;
-  if (!m || !Number.isInteger(n) || n < FIRST_INDEX || n > LAST_INDEX || String(n) !== m[1]) {
-    throw new LabError(`not a lab address: ${JSON.stringify(address)} (expected 127.0.0.${FIRST_INDEX}-${LAST_INDEX})`);
+  const net = labNet();
+  const prefix = `${net}.`;
+  const rest = address.startsWith(prefix) ? address.slice(prefix.length) : '';
+  const n = /^\d{1,3}$/.test(rest) ? Number(rest) : NaN;
+  if (!Number.isInteger(n) || n < FIRST_INDEX || n > LAST_INDEX || String(n) !== rest) {
+    throw new LabError(`not a lab address: ${JSON.stringify(address)} (expected ${net}.${FIRST_INDEX}-${LAST_INDEX})`);
   }
   return n;
 }

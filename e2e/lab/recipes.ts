@@ -6,6 +6,9 @@ import { debFileName, FIXTURE_PACKAGES, FIXTURE_REPO } from './fixture-packages.
 import { ensureFixtureRepo, fixtureSources, type FixtureRepo } from './fixture-repo.js';
 import { ensureLayer, planLayer, type Bind, type Layer, type LayerRecipe } from './layers.js';
 import type { Mirrors } from './mirror.js';
+import { ensureRpmRepos, type RpmRepos } from './rpm-repo.js';
+import { rpmFixtureScript, suseFixtureScript } from './rpm-recipes.js';
+import { RPM_FIXTURE_REPO } from './rpm-fixture-packages.js';
 import { cacheDir } from './paths.js';
 import type { Scenario } from './types.js';
 
@@ -61,9 +64,12 @@ export interface Plan {
   mirrors: Mirrors;
   base: ReturnType<typeof planBase>;
   repo: FixtureRepo;
-  recipes: Record<'upgraded' | 'fixture' | 'broken' | 'btrfsTools', LayerRecipe>;
-  layers: Record<'upgraded' | 'fixture' | 'broken' | 'btrfsTools', Layer>;
+  rpmRepos: RpmRepos;
+  recipes: Record<LayerName, LayerRecipe>;
+  layers: Record<LayerName, Layer>;
 }
+
+type LayerName = 'upgraded' | 'fixture' | 'broken' | 'btrfsTools' | 'rpmFixture' | 'suseFixture';
 
 function generationFile(): string {
   return path.join(cacheDir(), 'upgrade-generation');
@@ -89,14 +95,24 @@ export async function makePlan(mirrors: Mirrors, refresh: boolean, log: Log): Pr
   const fixture = planLayer(fixtureR);
   const brokenR: LayerRecipe = { name: 'broken-dpkg', parent: fixture, script: BROKEN, inputs: [repo.key], binds: repoBind };
   const btrfsToolsR: LayerRecipe = { name: 'btrfs-tools', parent: upgraded, script: BTRFS_TOOLS, inputs: [] };
+  const rpmRepos = await ensureRpmRepos(log);
+  const rpmFixtureR: LayerRecipe = {
+    name: 'rpm-fixture', parent: upgraded, script: rpmFixtureScript(), inputs: [rpmRepos.key],
+    binds: [{ src: rpmRepos.dirs.rhel, dst: RPM_FIXTURE_REPO.pathInHost.rhel }],
+  };
+  const suseFixtureR: LayerRecipe = {
+    name: 'suse-fixture', parent: upgraded, script: suseFixtureScript(), inputs: [rpmRepos.key],
+    binds: [{ src: rpmRepos.dirs.suse, dst: RPM_FIXTURE_REPO.pathInHost.suse }],
+  };
   return {
-    mirrors, base, repo,
-    recipes: { upgraded: upgradedR, fixture: fixtureR, broken: brokenR, btrfsTools: btrfsToolsR },
-    layers: { upgraded, fixture, broken: planLayer(brokenR), btrfsTools: planLayer(btrfsToolsR) },
+    mirrors, base, repo, rpmRepos,
+    recipes: { upgraded: upgradedR, fixture: fixtureR, broken: brokenR, btrfsTools: btrfsToolsR, rpmFixture: rpmFixtureR, suseFixture: suseFixtureR },
+    layers: {
+      upgraded, fixture, broken: planLayer(brokenR), btrfsTools: planLayer(btrfsToolsR),
+      rpmFixture: planLayer(rpmFixtureR), suseFixture: planLayer(suseFixtureR),
+    },
   };
 }
-
-type LayerName = keyof Plan['layers'];
 
 /** Which cached layer a scenario's overlay sits on (btrfs: the layer its image is made from). */
 export function topLayerName(s: Scenario): LayerName | 'base' {
@@ -106,6 +122,8 @@ export function topLayerName(s: Scenario): LayerName | 'base' {
     case 'fixture': return 'fixture';
     case 'broken-dpkg': return 'broken';
     case 'btrfs': return 'btrfsTools';
+    case 'rpm-fixture': return 'rpmFixture';
+    case 'suse-fixture': return 'suseFixture';
   }
 }
 
@@ -118,7 +136,15 @@ export function needsFixtureRepo(s: Scenario): boolean {
   return s === 'fixture' || s === 'broken-dpkg';
 }
 
-const ORDER: readonly LayerName[] = ['upgraded', 'fixture', 'broken', 'btrfsTools'];
+/** The repositories a scenario's host sees read-only (the same binds its layer was built with). */
+export function repoBinds(plan: Plan, s: Scenario): Bind[] {
+  if (needsFixtureRepo(s)) return [{ src: plan.repo.dir, dst: FIXTURE_REPO.pathInHost }];
+  if (s === 'rpm-fixture') return [...(plan.recipes.rpmFixture.binds ?? [])];
+  if (s === 'suse-fixture') return [...(plan.recipes.suseFixture.binds ?? [])];
+  return [];
+}
+
+const ORDER: readonly LayerName[] = ['upgraded', 'fixture', 'broken', 'btrfsTools', 'rpmFixture', 'suseFixture'];
 
 /** Builds what the scenarios need that the cache lacks, each layer once, parents first. */
 export async function ensureLayers(plan: Plan, scenarios: readonly Scenario[], log: Log): Promise<void> {

@@ -7,7 +7,9 @@ export type Scenario =
   | 'sudo-password'
   | 'key-only'
   | 'broken-dpkg'
-  | 'btrfs';
+  | 'btrfs'
+  | 'rpm-fixture'
+  | 'suse-fixture';
 
 export const SCENARIOS: readonly Scenario[] = [
   'current',
@@ -18,6 +20,8 @@ export const SCENARIOS: readonly Scenario[] = [
   'key-only',
   'broken-dpkg',
   'btrfs',
+  'rpm-fixture',
+  'suse-fixture',
 ];
 
 export const DEFAULT_SCENARIO: Scenario = 'stale';

@@ -1,11 +1,11 @@
-/** Discovery against the lab's real sshd hosts on 127.0.0.0/24, through the core's calls. */
+/** Discovery against the lab's real sshd hosts on its /24 (127.0.0.0/24 unless PATCHWELL_LAB_NET says otherwise), through the core's calls. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, type Host, type Job, type ScanResult } from '../../../shared/contract';
 import { hostOf, LAB_TIMEOUT, labEnabled, standardLab } from '../../../e2e/lab/test-support';
-import { startHost, stopHost, type LabHost } from '../../../e2e/lab/index';
+import { labCidr, startHost, stopHost, type LabHost } from '../../../e2e/lab/index';
 import { createCore, type Core } from '../core';
 
 let core: Core;
@@ -29,8 +29,8 @@ describe.skipIf(!labEnabled)('discovery on the lab', () => {
     await core?.close();
   });
 
-  it('a scan of 127.0.0.0/24 finds exactly the lab hosts, each with its SSH banner and a Debian 12 hint', async () => {
-    const { job, results } = await scan('127.0.0.0/24');
+  it('a scan of the lab subnet finds exactly the lab hosts, each with its SSH banner and a Debian 12 hint', async () => {
+    const { job, results } = await scan(labCidr());
     expect(job.state).toBe('succeeded');
     expect(job.current).toBe(254);
     expect(results.map((r) => r.address).sort()).toEqual(lab.map((h) => h.address).sort());
@@ -57,7 +57,7 @@ describe.skipIf(!labEnabled)('discovery on the lab', () => {
     const victim = hostOf(lab, 'current');
     await stopHost(victim.address);
     try {
-      const { job, results } = await scan('127.0.0.0/24');
+      const { job, results } = await scan(labCidr());
       expect(job.summary).toMatch(/1 no longer answering/);
       expect(results.find((r) => r.address === victim.address)?.change).toBe('missing');
       expect(results.filter((r) => r.change === 'same')).toHaveLength(lab.length - 1);
@@ -67,7 +67,7 @@ describe.skipIf(!labEnabled)('discovery on the lab', () => {
     } finally {
       await startHost(victim.address);
     }
-    const { results } = await scan('127.0.0.0/24');
+    const { results } = await scan(labCidr());
     expect(results.find((r) => r.address === victim.address)?.change).toBe('same');
     hosts = (await core.call('hosts/list', undefined)) as Host[];
     expect(hosts.find((h) => h.address === victim.address)?.reachability).toBe('up');

@@ -4,13 +4,15 @@
 import { assertCompleteOutput, RemoteCommandError, type ExecOptions, type ExecResult, type Remote } from './remote';
 
 /**
- * The environment every platform command runs with: C locale so parsers see untranslated English, and the
- * Debian knobs that keep apt/dpkg/needrestart from ever prompting. (ExecOptions.env is typed as a complete record,
- * so all allowlisted names are set; the Debian ones are inert elsewhere.)
+ * The environment every platform command runs with: C locale so parsers see untranslated English, UTC so dates
+ * printed without a zone are UTC (dnf 4's `updateinfo info` prints "Updated: 2024-10-07 06:00:00" in the
+ * machine's local time), and the Debian knobs that keep apt/dpkg/needrestart from ever prompting. (ExecOptions.env
+ * is typed as a complete record, so all allowlisted names are set; the Debian ones are inert elsewhere.)
  */
 export const COMMAND_ENV: NonNullable<ExecOptions['env']> = {
   LC_ALL: 'C',
   LANG: 'C',
+  TZ: 'UTC',
   DEBIAN_FRONTEND: 'noninteractive',
   APT_LISTCHANGES_FRONTEND: 'none',
   // "l" = list only: an upgrade must not restart services behind the operator's back.

@@ -24,8 +24,8 @@ export interface ExecOptions {
   stdin?: string;
   /** Abandon the command after this long (default set by the transport). */
   timeoutMs?: number;
-  /** Extra environment for the command, names from a fixed allowlist (LC_ALL, DEBIAN_FRONTEND, …). */
-  env?: Readonly<Partial<Record<'LC_ALL' | 'LANG' | 'DEBIAN_FRONTEND' | 'APT_LISTCHANGES_FRONTEND' | 'NEEDRESTART_MODE', string>>>;
+  /** Extra environment for the command, names from a fixed allowlist (LC_ALL, TZ, DEBIAN_FRONTEND, …). */
+  env?: Readonly<Partial<Record<'LC_ALL' | 'LANG' | 'TZ' | 'DEBIAN_FRONTEND' | 'APT_LISTCHANGES_FRONTEND' | 'NEEDRESTART_MODE', string>>>;
 }
 
 export interface Remote {

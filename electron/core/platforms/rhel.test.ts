@@ -1,6 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, fixtureSections, FakeRemote } from './fake-remote';
-import { buildRhelUpdates, newestRpmKernel, parseRhelFacts, rhel } from './rhel';
+import { buildRhelUpdates, newestRpmKernel, parseRhelFacts, rhel, RHEL_FACTS_SCRIPT } from './rhel';
 import {
   highestSeverity, parseCheckUpdate, parseNeedsRestartingR, parseNevra, parseRpmQa, parseUpdateinfoInfo, parseUpdateinfoList,
 } from './rpm-parse';
@@ -104,7 +108,58 @@ describe('facts and needs-restarting', () => {
   });
 });
 
+/**
+ * Runs the facts script with a PATH holding only the basic tools and the given programs, so which needs-restarting
+ * it finds does not depend on this machine.
+ */
+function factsWith(programs: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-rhel-facts-'));
+  try {
+    for (const tool of ['cat', 'uname', 'grep', 'ls', 'hostname']) {
+      const found = ['/usr/bin', '/bin'].map((d) => path.join(d, tool)).find((f) => fs.existsSync(f));
+      if (found) fs.symlinkSync(found, path.join(dir, tool));
+    }
+    for (const [name, body] of Object.entries(programs)) fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    const r = spawnSync('/bin/sh', ['-s'], { input: RHEL_FACTS_SCRIPT, env: { PATH: dir }, encoding: 'utf8' });
+    return r.stdout;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('rhel facts script', () => {
+  // Recorded from dnf-plugins-core 4.3's needs-restarting -r (ci-dnf-stack): exit 1 means a reboot is needed.
+  const rebootNeeded = `cat <<'EOF'\n${fixture('rhel/needs-restarting-r.txt').trimEnd()}\nEOF\nexit 1`;
+
+  it('asks dnf needs-restarting where the standalone tool (yum-utils) is not installed, as on minimal EL9', () => {
+    const dnf = `case "$*" in *needs-restarting*--help*) exit 0 ;; *needs-restarting*-r*) ${rebootNeeded} ;; *) exit 2 ;; esac`;
+    const f = parseRhelFacts(factsWith({ dnf }));
+    expect(f.rebootRequired).toBe(true);
+    expect(f.rebootReasons).toEqual(['needs-restarting -r: glibc, kernel']);
+  });
+
+  it('prefers the standalone needs-restarting, and says nothing where neither exists', () => {
+    expect(parseRhelFacts(factsWith({ 'needs-restarting': rebootNeeded, dnf: 'exit 2' })).rebootReasons).toEqual(['needs-restarting -r: glibc, kernel']);
+    // A dnf without the plugin fails `needs-restarting --help`.
+    expect(parseRhelFacts(factsWith({ dnf: 'echo "No such command: needs-restarting." >&2; exit 1' })).rebootRequired).toBe(false);
+  });
+});
+
 describe('rhel platform command sequence', () => {
+  it('runs dnf in UTC: updateinfo info prints issue dates in the machine\'s local time, without a zone', async () => {
+    const host = new FakeRemote()
+      .on(['sh', '-c', 'command -v dnf || command -v yum'], { stdout: '/usr/bin/dnf\n' })
+      .on(['dnf', 'check-update', '-q'], { code: 0 })
+      .on(['rpm', '-qa', '--qf', '%{NAME} %{EPOCHNUM} %{VERSION} %{RELEASE} %{ARCH}\\n'], { stdout: '' })
+      .on(['dnf', 'updateinfo', 'list', '--available', '-q'], { stdout: '' })
+      .on(['dnf', 'updateinfo', 'info', '--available', '-q'], { stdout: '' })
+      .on(['dnf', 'versionlock', 'list', '-q'], { code: 0 });
+    await rhel.pendingUpdates(host);
+    const dnfCalls = host.calls.filter((c) => c.argv[0] === 'dnf');
+    expect(dnfCalls.length).toBe(4);
+    for (const c of dnfCalls) expect(c.options?.env).toMatchObject({ TZ: 'UTC', LC_ALL: 'C' });
+  });
+
   it('treats check-update exit 100 as success and joins advisories', async () => {
     const s = fixtureSections('rhel/dnf4-updateinfo.txt');
     const host = new FakeRemote()
@@ -117,6 +172,27 @@ describe('rhel platform command sequence', () => {
     const r = await rhel.pendingUpdates(host);
     expect(r.updates).toHaveLength(3);
     expect(r.updates[0]).toMatchObject({ name: 'glibc', installedVersion: '2.28-9.fc29', isSecurity: false, advisories: [{ id: 'FEDORA-2018-318f184000', type: 'bugfix' }] });
+  });
+  it('reads what the lab\'s real dnf 4.14 printed: epochs in check-update and updateinfo rows, versionlock, every advisory joined', async () => {
+    const s = fixtureSections('rhel/lab-dnf414.txt');
+    const host = new FakeRemote()
+      .on(['sh', '-c', 'command -v dnf || command -v yum'], { stdout: '/usr/bin/dnf\n' })
+      .on(['dnf', 'check-update', '-q'], { code: 100, stdout: s.get('check-update') ?? '' })
+      .on(['rpm', '-qa', '--qf', '%{NAME} %{EPOCHNUM} %{VERSION} %{RELEASE} %{ARCH}\\n'], { stdout: s.get('rpm-qa') ?? '' })
+      .on(['dnf', 'updateinfo', 'list', '--available', '-q'], { stdout: s.get('list') ?? '' })
+      .on(['dnf', 'updateinfo', 'info', '--available', '-q'], { stdout: s.get('info') ?? '' })
+      .on(['dnf', 'versionlock', 'list', '-q'], { stdout: s.get('versionlock') ?? '' });
+    const r = await rhel.pendingUpdates(host);
+    expect(r.held).toEqual(['pw-rpm-b']);
+    expect(r.updates.map((u) => [u.name, u.installedVersion, u.candidateVersion, u.severity, u.cves.length, u.isSecurity])).toEqual([
+      ['pw-rpm-a', '1.0-1', '1.1-1', 'Important', 4, true],
+      ['pw-rpm-b', '2.0-1', '2.0-2', 'Low', 1, true],
+      ['pw-rpm-c', '1:0.9-1', '1:1.0-1', 'Critical', 3, true],
+    ]);
+    expect(r.updates[2]?.advisories).toEqual([
+      { id: 'RLSA-2024:0605', cves: ['CVE-2021-4034'], severity: 'Moderate', publishedAt: '2024-02-05T10:00:00.000Z', origin: 'updateinfo', type: 'security' },
+      { id: 'RLSA-2024:7007', cves: ['CVE-2022-0847', 'CVE-2024-47176'], severity: 'Critical', publishedAt: '2024-10-07T10:00:00.000Z', origin: 'updateinfo', type: 'security' },
+    ]);
   });
   it('refuses option-like package names', async () => {
     await expect(rhel.installExact(new FakeRemote(), [{ name: '--setopt=x', version: '1-1' }])).rejects.toThrow(/Refusing/);

@@ -32,6 +32,23 @@ describe('zypper --xmlout', () => {
     expect(p[0]?.rebootSuggested).toBeUndefined();
     expect(p[1]).toMatchObject({ name: 'openSUSE-Leap-16.0-113', rebootSuggested: true, cves: ['CVE-2025-40168', 'CVE-2025-40169', 'CVE-2025-40171'] });
   });
+  it('reads what the lab\'s real zypper 1.14 printed: epochs in editions, one patch per advisory with CVEs, severity and date', () => {
+    const u = parseZypperListUpdates(fixture('suse/lab-list-updates.xml'));
+    expect(u.map((x) => [x.name, x.installedVersion, x.candidateVersion, x.arch, x.source])).toEqual([
+      ['pw-rpm-a', '1.0-1', '1.1-1', 'noarch', 'pw-fixture'],
+      ['pw-rpm-b', '2.0-1', '2.0-2', 'noarch', 'pw-fixture'],
+      ['pw-rpm-c', '1:0.9-1', '1:1.0-1', 'noarch', 'pw-fixture'],
+    ]);
+    const p = parseZypperListPatches(fixture('suse/lab-list-patches.xml'));
+    expect(p.map((x) => [x.name, x.severity, x.cves, x.advisories[0]?.publishedAt])).toEqual([
+      ['openSUSE-SU-2024:1402-1', 'important', ['CVE-2021-44228', 'CVE-2024-3094'], '2024-04-02T10:00:00.000Z'],
+      ['openSUSE-SU-2024:4701-1', 'moderate', ['CVE-2023-4863', 'CVE-2024-6387'], '2024-07-01T10:00:00.000Z'],
+      ['openSUSE-SU-2024:0815-1', 'low', ['CVE-2023-38545'], '2024-02-15T10:00:00.000Z'],
+      ['openSUSE-SU-2024:0605-1', 'moderate', ['CVE-2021-4034'], '2024-02-05T10:00:00.000Z'],
+      ['openSUSE-SU-2024:7007-1', 'critical', ['CVE-2022-0847', 'CVE-2024-47176'], '2024-10-07T10:00:00.000Z'],
+    ]);
+    expect(p.every((x) => x.isSecurity && x.kind === 'patch' && x.source === 'pw-fixture')).toBe(true);
+  });
   it('decodes entities and refuses broken XML', () => {
     const doc = parseXml('<a x="&lt;&amp;&#65;&#x42;">t&apos;s<![CDATA[<raw>]]><b/></a>');
     expect(doc.children[0]?.attrs.x).toBe('<&AB');
