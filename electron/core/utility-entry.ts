@@ -59,7 +59,7 @@ port.on('message', ({ data }) => {
   const parsed = requestMessage.safeParse(data);
   if (!parsed.success) return; // main only sends well-formed requests; anything else is dropped
   const { id, name, arg } = parsed.data;
-  live.call(name, arg).then(
+  live.callFromWire(name, arg).then(
     (value) => port.postMessage({ type: 'result', id, ok: true, value }),
     (err: unknown) => port.postMessage({ type: 'result', id, ok: false, error: toWireError(err) }),
   );

@@ -33,6 +33,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
   return async (ctx) => {
     let done = 0;
     let ok = 0;
+    let failed = 0;
     ctx.progress(0, hosts.length);
     for (const h of hosts) ctx.target(h.address, { hostId: h.id, state: 'pending', total: STEPS.length });
 
@@ -132,6 +133,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
           ctx.target(key, { state: 'succeeded', step: 'done', current: STEPS.length });
         } catch (err) {
           if (ctx.signal.aborted) return;
+          failed++;
           const failure = toFailure(err, step);
           recordFailedAssessment(s.db, host.id, ctx.jobId, startedAt, failure);
           ctx.target(key, { state: 'failed', failure });
@@ -142,11 +144,14 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
       },
       ctx.signal,
     );
-    s.events.emit('inventory/changed', { hostIds: hosts.map((h) => h.id), reason: 'assessed' });
-    const failed = done - ok;
+    const hostIds = hosts.map((h) => h.id);
+    s.events.emit('inventory/changed', { hostIds, reason: 'assessed' });
+    s.events.emit('assess/finished', { jobId: ctx.jobId, hostIds, counts: { ok, failed } });
+    // A cancelled run counts the machines it stopped short of as not assessed, as it always has.
+    const notAssessed = done - ok;
     return {
-      state: failed === 0 ? 'succeeded' : ok === 0 ? 'failed' : 'partial',
-      summary: `${ok} of ${hosts.length} machines assessed${failed ? `, ${failed} failed` : ''}`,
+      state: notAssessed === 0 ? 'succeeded' : ok === 0 ? 'failed' : 'partial',
+      summary: `${ok} of ${hosts.length} machines assessed${notAssessed ? `, ${notAssessed} failed` : ''}`,
     };
   };
 }
