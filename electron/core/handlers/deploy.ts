@@ -65,7 +65,7 @@ export const deployHandlers: HandlerMap<DeployCalls> = {
     if (req.deployNow && !req.confirmed) {
       throw new AppError('bad-request', 'Deploy now skips the maintenance windows: confirm it first');
     }
-    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
+    s.vault.assertUnlocked();
     const p = plan(s, req);
     const hosts = p.rings.flatMap((r) => r.hosts);
     if (hosts.length === 0) {
@@ -129,7 +129,7 @@ export const deployHandlers: HandlerMap<DeployCalls> = {
     if (d.state !== 'interrupted' && d.state !== 'cancelled' && d.state !== 'halted' && !(mode === 'resume' && (d.state === 'failed' || d.state === 'partial'))) {
       throw new AppError('bad-request', `A ${d.state} deployment cannot be resumed`);
     }
-    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
+    s.vault.assertUnlocked();
     if (mode === 'resume') {
       // Machines a cancel or a halt left unstarted go back in the queue, and so do those that stopped before any
       // change (no snapshot: a full disk or a busy package manager the user may have dealt with since).
@@ -150,7 +150,7 @@ export const deployHandlers: HandlerMap<DeployCalls> = {
     const d = getDeployment(s.db, id);
     if (!d) throw new AppError('not-found', `No deployment ${id}`);
     if (d.jobId !== null && s.jobs.isRunning(d.jobId)) throw new AppError('conflict', 'This deployment is still running: cancel it first, then roll back');
-    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
+    s.vault.assertUnlocked();
     const candidates = d.targets.filter((t) => (!hostIds || hostIds.includes(t.hostId)) && t.snapshot !== null && t.state !== 'rolled-back');
     if (candidates.length === 0) throw new AppError('bad-request', 'Nothing to roll back: no machine of this deployment has a snapshot that was not restored already');
     const rollbackPlan: PlanView = {
