@@ -5,7 +5,8 @@ import {
   setDeploySettings, setDeploymentJob, setDeploymentState, setSnapshotState, setWindows, snapshotsToPrune,
 } from '../deploy/deploy-queries';
 import { deployJob, rollbackJob } from '../deploy/deploy-job';
-import { buildPlan, hostLabel } from '../deploy/plan';
+import { buildPlan } from '../deploy/plan';
+import { hostLabel } from '../../../shared/host-label';
 import { isTimeZone } from '../deploy/window';
 import type { Db } from '../db/open';
 import { getHost, listHosts } from '../hosts/host-queries';
