@@ -63,6 +63,18 @@ describe('core dispatch', () => {
     expect(await c.call('audit/verify', undefined)).toMatchObject({ ok: true, rows: 3 });
   });
 
+  it('removing a credential unassigns it from its machines, which fall back to the credential that applies to all', async () => {
+    const c = newCore();
+    const h = await c.call('hosts/create', { address: '127.0.0.9' });
+    const fallback = await c.call('credentials/create', { name: 'Everyone', username: 'admin', password: 'S3cret-pass!', appliesToAll: true });
+    const own = await c.call('credentials/create', { name: 'Own', username: 'root', password: 'An0ther-pass!' });
+    await c.call('hosts/set-credential', { ids: [h.id], credentialId: own.id });
+    expect((await c.call('hosts/get', { id: h.id })).credentialId).toBe(own.id);
+    await c.call('credentials/remove', { id: own.id });
+    expect((await c.call('hosts/get', { id: h.id })).credentialId).toBeNull();
+    expect(c.services.vault.resolveFor(await c.call('hosts/get', { id: h.id }))?.id).toBe(fallback.id);
+  });
+
   it('marks a machine exposed and a tag critical; both audited, and the machine risk follows at once', async () => {
     const c = newCore();
     const h = await c.call('hosts/create', { address: '127.0.0.9', tags: ['dmz'] });

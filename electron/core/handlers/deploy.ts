@@ -1,78 +1,35 @@
-import { AppError, type PlanView, type SnapshotRetention } from '../../../shared/contract';
+import { AppError, type PlanView } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import {
-  approvedItems, createDeployment, getDeployment, getDeploySettings, listDeployments, listSnapshots, listWindows,
-  setDeploySettings, setDeploymentJob, setDeploymentState, setSnapshotState, setWindows, snapshotsToPrune,
+  cancelUnstartedTargets, createDeployment, getDeployment, getDeploySettings, listDeployments, listSnapshots, listWindows,
+  requeueUnchangedTargets, setDeploySettings, setDeploymentJob, setDeploymentState, setWindows,
 } from '../deploy/deploy-queries';
 import { deployJob, rollbackJob } from '../deploy/deploy-job';
-import { buildPlan } from '../deploy/plan';
-import { hostLabel } from '../../../shared/host-label';
+import { busyHostIds, planFor } from '../deploy/plan-request';
+import { getRetention, pruneSnapshots } from '../deploy/snapshot-prune';
 import { isTimeZone } from '../deploy/window';
-import type { Db } from '../db/open';
-import { getHost, listHosts } from '../hosts/host-queries';
-import type { CoreServices } from '../services';
-import { putSetting, readSetting } from '../settings';
-import { deleteFsSnapshot } from '../snapshots/providers';
-import type { HandlerMap, ParsedArg } from './types';
+import { getHost } from '../hosts/host-queries';
+import type { HandlerMap } from './types';
 
 type DeployCalls =
   | 'deploy/plan' | 'deploy/start' | 'deploy/list' | 'deploy/get' | 'deploy/cancel' | 'deploy/resume' | 'deploy/rollback'
   | 'deploy/settings' | 'deploy/set-settings' | 'deploy/windows' | 'deploy/set-windows'
   | 'snapshots/list' | 'snapshots/retention' | 'snapshots/prune';
 
-/** What policy forbids per machine; filled in by the policy module when it is present. */
-export type BlockedLookup = (db: Db, hostId: number) => ReadonlyMap<string, string>;
-let blockedLookup: BlockedLookup | null = null;
-export function setBlockedLookup(fn: BlockedLookup): void {
-  blockedLookup = fn;
-}
-
-function plan(s: CoreServices, req: ParsedArg<'deploy/plan'>): PlanView {
-  return buildPlan({
-    hosts: listHosts(s.db),
-    settings: getDeploySettings(s.db),
-    approvals: approvedItems(s.db, req.hostIds),
-    windows: listWindows(s.db),
-    ...(blockedLookup ? { blocked: (id: number) => blockedLookup!(s.db, id) } : {}),
-    ...(req.hostIds ? { hostIds: req.hostIds } : {}),
-    concurrency: req.concurrency,
-    gatePercent: req.gatePercent,
-    deployNow: req.deployNow,
-    now: Date.now(),
-    localZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-  });
-}
-
-function busyHosts(s: CoreServices): Set<number> {
-  const busy = new Set<number>();
-  for (const d of listDeployments(s.db, 50)) {
-    if (d.state !== 'running' || d.jobId === null || !s.jobs.isRunning(d.jobId)) continue;
-    for (const t of getDeployment(s.db, d.id)?.targets ?? []) busy.add(t.hostId);
-  }
-  return busy;
-}
-
-const RETENTION_KEY = 'snapshotRetention';
-const DEFAULT_RETENTION: SnapshotRetention = { keepPerHost: 5, maxAgeDays: 90 };
-
-function getRetention(s: CoreServices): SnapshotRetention {
-  return { ...DEFAULT_RETENTION, ...readSetting<Partial<SnapshotRetention>>(s.db, RETENTION_KEY) };
-}
-
 export const deployHandlers: HandlerMap<DeployCalls> = {
-  'deploy/plan': (req, s) => plan(s, req),
+  'deploy/plan': (req, s) => planFor(s.db, req),
 
   'deploy/start': (req, s) => {
     if (req.deployNow && !req.confirmed) {
       throw new AppError('bad-request', 'Deploy now skips the maintenance windows: confirm it first');
     }
     s.vault.assertUnlocked();
-    const p = plan(s, req);
+    const p = planFor(s.db, req);
     const hosts = p.rings.flatMap((r) => r.hosts);
     if (hosts.length === 0) {
       throw new AppError('bad-request', p.skipped[0] ? `Nothing to deploy: ${p.skipped[0].label}: ${p.skipped[0].reason}` : 'Nothing to deploy: approve updates on the Patches page first');
     }
-    const busy = busyHosts(s);
+    const busy = busyHostIds(s.db, s.jobs);
     const clash = hosts.find((h) => busy.has(h.hostId));
     if (clash) throw new AppError('conflict', `${clash.label} is in a deployment that is still running; wait for it or cancel it`);
     const title = req.title || `${p.totalItems} update${p.totalItems === 1 ? '' : 's'} on ${hosts.length} machine${hosts.length === 1 ? '' : 's'}`;
@@ -114,7 +71,7 @@ export const deployHandlers: HandlerMap<DeployCalls> = {
       appendAudit(s.db, { actor: 'user', action: 'deploy.cancel', targetType: 'deployment', targetId: id });
     } else if (d.state === 'scheduled' || d.state === 'interrupted') {
       s.db.transaction(() => {
-        s.db.prepare(`UPDATE deployment_targets SET state = 'cancelled' WHERE deployment_id = ? AND state IN ('pending','waiting')`).run(id);
+        cancelUnstartedTargets(s.db, id);
         setDeploymentState(s.db, id, 'cancelled', { finished: true, haltedReason: 'Cancelled by the user' });
         appendAudit(s.db, { actor: 'user', action: 'deploy.cancel', targetType: 'deployment', targetId: id });
       })();
@@ -131,16 +88,7 @@ export const deployHandlers: HandlerMap<DeployCalls> = {
       throw new AppError('bad-request', `A ${d.state} deployment cannot be resumed`);
     }
     s.vault.assertUnlocked();
-    if (mode === 'resume') {
-      // Machines a cancel or a halt left unstarted go back in the queue, and so do those that stopped before any
-      // change (no snapshot: a full disk or a busy package manager the user may have dealt with since).
-      s.db
-        .prepare(
-          `UPDATE deployment_targets SET state = 'pending', failure = NULL
-           WHERE deployment_id = ? AND (state IN ('cancelled','skipped','waiting') OR (state = 'failed' AND snapshot_id IS NULL))`,
-        )
-        .run(id);
-    }
+    if (mode === 'resume') requeueUnchangedTargets(s.db, id);
     appendAudit(s.db, { actor: 'user', action: `deploy.${mode}`, targetType: 'deployment', targetId: id });
     const jobId = s.jobs.start('deploy', `${mode === 'resume' ? 'Resume' : 'Repair'}: ${d.title}`, { deploymentId: id, mode }, deployJob(s, id, d.plan, { mode }));
     setDeploymentJob(s.db, id, jobId);
@@ -197,38 +145,9 @@ export const deployHandlers: HandlerMap<DeployCalls> = {
 
   'snapshots/list': ({ hostId }, s) => listSnapshots(s.db, hostId),
 
-  'snapshots/retention': (_arg, s) => getRetention(s),
+  'snapshots/retention': (_arg, s) => getRetention(s.db),
 
-  'snapshots/prune': (retention, s) => {
-    putSetting(s.db, RETENTION_KEY, retention);
-    const doomed = snapshotsToPrune(s.db, retention.keepPerHost, retention.maxAgeDays);
-    appendAudit(s.db, { actor: 'user', action: 'snapshots.prune', details: { retention, snapshots: doomed.map((d) => d.id) } });
-    if (doomed.length === 0) return { jobId: null, toDelete: 0 };
-    const jobId = s.jobs.start('rollback', `Prune ${doomed.length} snapshot${doomed.length === 1 ? '' : 's'}`, { snapshots: doomed.map((d) => d.id) }, async (ctx) => {
-      let ok = 0;
-      ctx.progress(0, doomed.length);
-      for (const [i, snap] of doomed.entries()) {
-        const host = getHost(s.db, snap.hostId);
-        const key = `snapshot:${snap.id}`;
-        ctx.target(key, { hostId: snap.hostId, state: 'running' });
-        try {
-          if (snap.provider !== 'package' && host) {
-            await s.connections.withSession(host, ctx.signal, (remote) => deleteFsSnapshot(remote, snap.provider, snap.ref));
-          }
-          setSnapshotState(s.db, snap.id, 'deleted');
-          appendAudit(s.db, { actor: 'system', action: 'snapshot.delete', targetType: 'host', targetId: snap.hostId, details: { snapshotId: snap.id, provider: snap.provider, ref: snap.ref } });
-          ctx.target(key, { state: 'succeeded' });
-          ok++;
-        } catch (e) {
-          ctx.target(key, { state: 'failed', failure: { command: null, exitCode: null, stderrTail: '', message: e instanceof Error ? e.message : String(e) } });
-          ctx.log('error', `Could not delete snapshot ${snap.ref} on ${host ? hostLabel(host) : snap.hostId}: ${e instanceof Error ? e.message : String(e)}`, key);
-        }
-        ctx.progress(i + 1);
-      }
-      return { state: ok === doomed.length ? 'succeeded' : ok > 0 ? 'partial' : 'failed', summary: `${ok} of ${doomed.length} snapshots deleted` };
-    });
-    return { jobId, toDelete: doomed.length };
-  },
+  'snapshots/prune': (retention, s) => pruneSnapshots(s, retention),
 };
 
 

@@ -6,7 +6,7 @@ import { AppError, type PolicyEvaluation, type PolicyRuleInput } from '../../../
 import { createCore, type Core } from '../core';
 import { openDatabase, type Db } from '../db/open';
 import { EventBus } from '../event-bus';
-import { addBlock } from './policy-queries';
+import { addBlock, forgetHolds } from './policy-queries';
 import { DAY_MS, describeRule, evaluatePolicies, previewRule, ruleApproves, saveRule, specOf, startPolicyEvaluation, type RuleFacts } from './policy-rules';
 
 const NOW = 1_800_000_000_000;
@@ -128,6 +128,18 @@ describe('evaluatePolicies', () => {
     db.prepare(`DELETE FROM policy_blocks`).run();
     evaluatePolicies(db, null, NOW + 2000);
     expect(approvals(db).map((a) => a.package)).toEqual(['openssl', 'vim']);
+  });
+
+  it('forgets the holds of a package, so a block put back is audited again', () => {
+    const db = fleet();
+    seed(db, 3);
+    saveRule(db, fleetRule, NOW);
+    addBlock(db, { kind: 'package', name: 'openssl', reason: 'breaks the VPN client' });
+    evaluatePolicies(db, null, NOW);
+    forgetHolds(db, 'openssl');
+    forgetHolds(db, 'not-held');
+    evaluatePolicies(db, null, NOW + 1000);
+    expect(audit(db).filter((a) => a.action === 'policy.hold')).toHaveLength(2);
   });
 
   it("lets a tag's rule win over the fleet rule, and a tag saying never wins over the machine's other tags", () => {
