@@ -15,7 +15,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { DeploymentDetail, Host, JobLogLine, PendingUpdateView } from '../shared/contract';
 import { createCore } from '../electron/core/core';
 import { FIXTURE_PACKAGES, resetHost, SCENARIOS, up, type LabHost } from '../e2e/lab/index';
 
@@ -85,25 +84,25 @@ async function patchwell(hosts: LabHost[]): Promise<number> {
     await core.call('settings/update', { maxConcurrentHosts: N, refreshPackageLists: false });
     await core.call('assess/start', {});
     await core.services.jobs.idle();
-    for (const h of (await core.call('hosts/list', undefined)) as Host[]) {
-      const updates = (await core.call('hosts/updates', { id: h.id })) as PendingUpdateView[];
+    for (const h of await core.call('hosts/list', undefined)) {
+      const updates = await core.call('hosts/updates', { id: h.id });
       await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [h.id] })) });
     }
     // One ring, all at once: the benchmark compares install throughput, not the canary's wait.
-    const all = (await core.call('hosts/list', undefined)) as Host[];
+    const all = await core.call('hosts/list', undefined);
     await core.call('deploy/set-settings', { ids: all.map((h) => h.id), patch: { ring: 0 } });
     const t = performance.now();
     const cpu = process.cpuUsage();
-    const { deploymentId } = (await core.call('deploy/start', { deployNow: true, confirmed: true, concurrency: N })) as { deploymentId: number };
+    const { deploymentId } = await core.call('deploy/start', { deployNow: true, confirmed: true, concurrency: N });
     await core.services.jobs.idle();
     const ms = performance.now() - t;
     const used = process.cpuUsage(cpu);
     coreCpu.push((used.user + used.system) / 1000);
-    const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+    const d = await core.call('deploy/get', { id: deploymentId });
     const bad = d.targets.filter((x) => x.state !== 'succeeded');
     if (bad.length) throw new Error(`Patchwell: ${bad.length} machines did not succeed: ${bad.map((b) => `${b.label} ${b.failure?.message}`).join('; ')}`);
     if (d.jobId) {
-      const log = (await core.call('jobs/log', { id: d.jobId })) as JobLogLine[];
+      const log = await core.call('jobs/log', { id: d.jobId });
       const t = parseStepTimes(log.map((l) => l.message));
       if ((t.total?.length ?? 0) !== hosts.length) throw new Error(`Patchwell: ${t.total?.length ?? 0} "Done in" lines for ${hosts.length} machines`);
       steps.push(t);

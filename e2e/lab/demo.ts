@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Host, JobDetail } from '../../shared/contract';
 import { createCore } from '../../electron/core/core';
 import { labAvailable, up } from './index.js';
 
@@ -38,11 +37,11 @@ async function main(): Promise<void> {
       await core.call('hosts/create', { address: h.address, displayName: n.name, tags: n.tags, criticality: n.criticality });
     }
     console.log(`demo: assessing ${lab.length} machines…`);
-    const { jobId } = (await core.call('assess/start', {})) as { jobId: number };
+    const { jobId } = await core.call('assess/start', {});
     await core.services.jobs.idle();
-    const job = (await core.call('jobs/get', { id: jobId })) as JobDetail;
+    const job = await core.call('jobs/get', { id: jobId });
     console.log(`demo: ${job.summary ?? job.state}`);
-    const hosts = (await core.call('hosts/list', undefined)) as Host[];
+    const hosts = await core.call('hosts/list', undefined);
     for (const h of hosts) console.log(`  ${h.displayName} (${h.address}): ${h.pendingCount} updates pending, ${h.securityCount} security`);
   } finally {
     await core.close();

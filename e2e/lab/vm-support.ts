@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Host } from '../../shared/contract';
 import { labEnabled } from './test-support';
 import { vmAvailable, vmUp, type LabVm, type VmVariant } from './vm';
 import { createCore, type Core } from '../../electron/core/core';
@@ -31,7 +30,7 @@ export async function startVmUnderTest(variant: VmVariant): Promise<VmUnderTest>
   await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, appliesToAll: true });
   // The VM reaches no network: assess from the package lists its image carries.
   await core.call('settings/update', { refreshPackageLists: false });
-  const hostId = ((await core.call('hosts/create', { address: vm.address, tags: ['lab-vm'] })) as Host).id;
+  const hostId = (await core.call('hosts/create', { address: vm.address, tags: ['lab-vm'] })).id;
   await core.call('assess/start', { ids: [hostId] });
   await core.services.jobs.idle();
   const sh = async (command: string): Promise<string> => {

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AuditVerifyResult, Host, JobDetail, ReportInfo, ScanResult } from '../../shared/contract';
+import type { JobDetail } from '../../shared/contract';
 import { createCore, defaultDataDir, type Core } from '../core/core';
 import { reportsDir } from '../core/reports/report-files';
 import { parseArgs, USAGE, UsageError, type Command } from './args';
@@ -22,7 +22,7 @@ async function waitForJob(core: Core, jobId: number): Promise<JobDetail> {
   let last = '';
   const off = core.subscribe((e) => {
     if (e.name !== 'job/updated') return;
-    const { job } = e.payload as { job: { id: number; current: number; total: number; summary: string | null } };
+    const { job } = e.payload;
     if (job.id !== jobId) return;
     const line = `${job.current}/${job.total}${job.summary ? ` ${job.summary}` : ''}`;
     if (line !== last) err(`  … ${(last = line)}`);
@@ -32,7 +32,7 @@ async function waitForJob(core: Core, jobId: number): Promise<JobDetail> {
   } finally {
     off();
   }
-  return (await core.call('jobs/get', { id: jobId })) as JobDetail;
+  return await core.call('jobs/get', { id: jobId });
 }
 
 async function run(core: Core, command: Command, json: boolean): Promise<number> {
@@ -44,12 +44,12 @@ async function run(core: Core, command: Command, json: boolean): Promise<number>
       out(USAGE, { usage: USAGE });
       return 0;
     case 'audit-verify': {
-      const v = (await core.call('audit/verify', undefined)) as AuditVerifyResult;
+      const v = await core.call('audit/verify', undefined);
       out(v.ok ? `audit trail intact: ${v.rows} entries, head ${v.head}` : `audit trail BROKEN at entry ${v.firstBrokenId}: ${v.reason}`, v);
       return v.ok ? 0 : 3;
     }
     case 'export-ansible': {
-      const r = (await core.call('ansible/export', {})) as { inventory: string; playbook: string; machines: number; approved: number };
+      const r = await core.call('ansible/export', {});
       const dir = path.resolve(command.out);
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, 'patchwell-inventory.yml'), r.inventory);
@@ -61,12 +61,12 @@ async function run(core: Core, command: Command, json: boolean): Promise<number>
       return 0;
     }
     case 'scan': {
-      const { jobId } = (await core.call('discovery/start', {
+      const { jobId } = await core.call('discovery/start', {
         include: command.targets, exclude: command.exclude, extraPorts: command.ports, confirmLarge: command.confirmLarge,
-      })) as { jobId: number };
+      });
       err(`scanning ${command.targets}`);
       const job = await waitForJob(core, jobId);
-      const { results } = (await core.call('discovery/results', { jobId })) as { results: ScanResult[] };
+      const { results } = await core.call('discovery/results', { jobId });
       out(
         results.map((r) => `${r.address}\t${r.change}\tports ${r.openPorts.join(',') || '-'}\t${r.osGuess?.distro ?? r.osGuess?.family ?? ''}`).join('\n') || 'no machine answered',
         { job: { state: job.state, summary: job.summary }, results },
@@ -74,16 +74,16 @@ async function run(core: Core, command: Command, json: boolean): Promise<number>
       return job.state === 'succeeded' || job.state === 'partial' ? 0 : 1;
     }
     case 'assess': {
-      const hosts = (await core.call('hosts/list', undefined)) as Host[];
+      const hosts = await core.call('hosts/list', undefined);
       const chosen = command.addresses.length ? hosts.filter((h) => command.addresses.includes(h.address)) : hosts;
       const unknown = command.addresses.filter((a) => !hosts.some((h) => h.address === a));
       if (unknown.length) throw new UsageError(`not in the inventory: ${unknown.join(', ')} (add them in the app, or scan and add)`);
       const passphrase = process.env.PATCHWELL_PASSPHRASE;
       if (passphrase) await core.call('vault/unlock', { passphrase }).catch(() => undefined);
-      const { jobId } = (await core.call('assess/start', { ids: chosen.map((h) => h.id), ...(command.refresh === null ? {} : { refresh: command.refresh }) })) as { jobId: number };
+      const { jobId } = await core.call('assess/start', { ids: chosen.map((h) => h.id), ...(command.refresh === null ? {} : { refresh: command.refresh }) });
       err(`assessing ${chosen.length} machine${chosen.length === 1 ? '' : 's'}`);
       const job = await waitForJob(core, jobId);
-      const after = ((await core.call('hosts/list', undefined)) as Host[]).filter((h) => chosen.some((c) => c.id === h.id));
+      const after = (await core.call('hosts/list', undefined)).filter((h) => chosen.some((c) => c.id === h.id));
       out(
         [
           ...after.map((h) => {
@@ -97,14 +97,14 @@ async function run(core: Core, command: Command, json: boolean): Promise<number>
       return job.state === 'succeeded' ? 0 : 1;
     }
     case 'report': {
-      const { jobId } = (await core.call('reports/generate', { period: { from: command.from, to: command.to }, ...(command.title ? { title: command.title } : {}) })) as { jobId: number };
+      const { jobId } = await core.call('reports/generate', { period: { from: command.from, to: command.to }, ...(command.title ? { title: command.title } : {}) });
       err('writing the report');
       const job = await waitForJob(core, jobId);
       if (job.state === 'failed') {
         err(job.error ?? 'the report failed');
         return 1;
       }
-      const report = ((await core.call('reports/list', undefined)) as ReportInfo[])[0]!;
+      const report = (await core.call('reports/list', undefined))[0]!;
       const dir = path.join(reportsDir(core.services.dataDir), report.id);
       let where = dir;
       if (command.out) {

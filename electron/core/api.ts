@@ -7,7 +7,7 @@ import { AppError, type CallName, calls, fieldsFromZod, isCallName } from '../..
 import { ansibleHandlers } from './handlers/ansible';
 import { assessHandlers } from './handlers/assess';
 import { credentialHandlers } from './handlers/credentials';
-import { deployHandlers, setBlockedLookup } from './handlers/deploy';
+import { deployHandlers } from './handlers/deploy';
 import { feedHandlers } from './handlers/feeds';
 import { reportHandlers } from './handlers/reports';
 import { discoveryHandlers } from './handlers/discovery';
@@ -19,7 +19,6 @@ import { dashboardHandlers } from './handlers/dashboard';
 import { machineRiskHandlers } from './handlers/machine-risk';
 import { feedDownloadHandlers } from './handlers/feed-download';
 import type { HandlerMap } from './handlers/types';
-import { blockedPackages } from './intel/policy-queries';
 import type { CoreServices } from './services';
 
 // Typed as the full map: a call declared in the contract without a handler fails the type check.
@@ -39,9 +38,6 @@ const handlers: HandlerMap<CallName> = {
   ...machineRiskHandlers,
   ...feedDownloadHandlers,
 };
-
-// Deployment plans leave out what the policy block list forbids on each machine.
-setBlockedLookup(blockedPackages);
 
 export interface DispatchOptions {
   /** Validate results against the contract too (on in tests, where a drift must fail loudly). */

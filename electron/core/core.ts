@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EventEnvelope } from '../../shared/contract';
+import type { CallArg, CallName, CallResult, EventEnvelope } from '../../shared/contract';
 import { dispatch, type DispatchOptions } from './api';
 import { closeDatabase, openDatabase } from './db/open';
 import { EventBus } from './event-bus';
@@ -57,8 +57,17 @@ export interface CoreOptions {
   processKind?: string;
 }
 
+/** A call's argument list: none for calls that take no argument (an explicit `undefined` is accepted too). */
+export type CallArgs<K extends CallName> = CallArg<K> extends undefined ? [arg?: undefined] : [arg: CallArg<K>];
+
 export interface Core {
-  call(name: unknown, arg: unknown): Promise<unknown>;
+  /** Calls the core from code that knows the call: typed from the contract, validated all the same. */
+  call<K extends CallName>(name: K, ...arg: CallArgs<K>): Promise<CallResult<K>>;
+  /**
+   * Calls the core with a name and argument straight off a bridge: both are checked against the contract
+   * (unknown names rejected), so the result is only known to be what that call returns.
+   */
+  callFromWire(name: unknown, arg: unknown): Promise<unknown>;
   subscribe(fn: (e: EventEnvelope) => void): () => void;
   readonly services: CoreServices;
   /** Jobs interrupted by the previous process's death, found at start-up. */
@@ -115,7 +124,9 @@ export function createCore(options: CoreOptions): Core {
   return {
     services,
     interruptedJobIds,
-    call: (name, arg) => dispatch(services, name, arg, dispatchOptions),
+    // dispatch parses the argument with the schema of `name` and returns that call's handler result.
+    call: <K extends CallName>(name: K, ...arg: CallArgs<K>) => dispatch(services, name, arg[0], dispatchOptions) as Promise<CallResult<K>>,
+    callFromWire: (name, arg) => dispatch(services, name, arg, dispatchOptions),
     subscribe: (fn) => events.subscribe(fn),
     async close() {
       if (closed) return;

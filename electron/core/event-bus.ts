@@ -9,6 +9,7 @@ export class EventBus implements EventSink {
   private readonly listeners = new Set<(e: EventEnvelope) => void>();
 
   emit<K extends EventName>(name: K, payload: EventPayload<K>): void {
+    // TypeScript cannot pair a generic name with its payload inside the union; emit's signature already did.
     const envelope = { name, payload } as EventEnvelope;
     for (const fn of this.listeners) {
       try {

@@ -3,7 +3,8 @@
  * Main relays renderer calls here and our events back; nothing here knows about Electron's APIs.
  */
 import path from 'node:path';
-import { requestMessage, toWireError } from '../../shared/contract';
+import { mainMessage, toWireError, type EventMessage, type PrintPdfRequest, type ResponseMessage } from '../../shared/contract';
+import { Correlator } from '../../shared/correlator';
 import { createCore, defaultDataDir, type Core } from './core';
 import type { PdfPrinter } from './reports/pdf';
 
@@ -21,46 +22,37 @@ if (!port) {
 let core: Core | null = null;
 
 // Reports are printed to PDF by main with Electron's own Chromium: ask, and wait for the answer by id.
-let nextPrint = 1;
-const printing = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+const printing = new Correlator({ peer: 'Electron' });
 const electronPrinter: PdfPrinter = {
   name: 'Electron',
-  print: (htmlFile, pdfFile) =>
-    new Promise((resolve, reject) => {
-      const id = nextPrint++;
-      printing.set(id, { resolve, reject });
-      port.postMessage({ type: 'print-pdf', id, htmlFile, pdfFile });
-    }),
+  print: async (htmlFile, pdfFile) => {
+    await printing.call((id) => port.postMessage({ type: 'print-pdf', id, htmlFile, pdfFile } satisfies PrintPdfRequest));
+  },
 };
 
 port.on('message', ({ data }) => {
-  const answer = data as { type?: unknown; id?: unknown; ok?: unknown; error?: unknown };
-  if (answer?.type === 'print-pdf-result' && typeof answer.id === 'number') {
-    const waiting = printing.get(answer.id);
-    printing.delete(answer.id);
-    if (answer.ok === true) waiting?.resolve();
-    else waiting?.reject(new Error(typeof answer.error === 'string' ? answer.error : 'Electron could not print the PDF'));
+  const parsed = mainMessage.safeParse(data);
+  if (!parsed.success) return; // main only sends these; anything else is dropped
+  const msg = parsed.data;
+  if (msg === 'shutdown') {
+    if (core) void core.close().finally(() => process.exit(0));
     return;
   }
-  if (core === null) {
-    // The first message from main is the init, with the vault key unwrapped from the system keychain.
-    const init = data as { type?: string; vaultKey?: string | null };
-    if (init?.type !== 'init') return;
-    const vaultKey = typeof init.vaultKey === 'string' ? Buffer.from(init.vaultKey, 'base64') : undefined;
+  if (msg.type === 'print-pdf-result') {
+    printing.answer(msg);
+    return;
+  }
+  if (msg.type === 'init') {
+    if (core !== null) return; // one init per process: main sends it first, and once
+    const vaultKey = msg.vaultKey === null ? undefined : Buffer.from(msg.vaultKey, 'base64');
     core = createCore({ dataDir: defaultDataDir(), runtime: 'electron', resourcesDir: path.join(__dirname, '../../resources'), pdfPrinter: electronPrinter, ...(vaultKey?.length === 32 ? { vaultKey } : {}) });
-    core.subscribe((e) => port.postMessage({ type: 'event', name: e.name, payload: e.payload }));
+    core.subscribe((e) => port.postMessage({ type: 'event', name: e.name, payload: e.payload } satisfies EventMessage));
     return;
   }
-  const live = core;
-  if (data === 'shutdown') {
-    void live.close().finally(() => process.exit(0));
-    return;
-  }
-  const parsed = requestMessage.safeParse(data);
-  if (!parsed.success) return; // main only sends well-formed requests; anything else is dropped
-  const { id, name, arg } = parsed.data;
-  live.call(name, arg).then(
-    (value) => port.postMessage({ type: 'result', id, ok: true, value }),
-    (err: unknown) => port.postMessage({ type: 'result', id, ok: false, error: toWireError(err) }),
+  if (core === null) return; // calls before the init have no core to answer them (main sends the init first)
+  const { id, name, arg } = msg;
+  core.callFromWire(name, arg).then(
+    (value) => port.postMessage({ type: 'result', id, ok: true, value } satisfies ResponseMessage),
+    (err: unknown) => port.postMessage({ type: 'result', id, ok: false, error: toWireError(err) } satisfies ResponseMessage),
   );
 });

@@ -174,7 +174,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       const parsed = requestMessage.safeParse(msg);
       if (!parsed.success) return ws.close(1008, 'Malformed request');
       const { id, name, arg } = parsed.data;
-      options.core.call(name, arg).then(
+      options.core.callFromWire(name, arg).then(
         (value) => send(ws, { type: 'result', id, ok: true, value }),
         (err: unknown) => send(ws, { type: 'result', id, ok: false, error: toWireError(err) }),
       );

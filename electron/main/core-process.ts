@@ -4,7 +4,10 @@
  */
 import { utilityProcess, type UtilityProcess } from 'electron';
 import path from 'node:path';
-import { responseMessage, eventMessage, type BridgeResult } from '../../shared/contract';
+import {
+  toWireError, utilityMessage, type BridgeResult, type CoreInitMessage, type PrintPdfRequest, type PrintPdfResult, type RequestMessage,
+} from '../../shared/contract';
+import { Correlator } from '../../shared/correlator';
 import { printReportPdf } from './print-pdf';
 
 export interface CoreProcess {
@@ -19,48 +22,35 @@ export function startCoreProcess(dataDir: string, vaultKey: Buffer | null): Core
     env: { ...process.env, PATCHWELL_HOME: dataDir },
     stdio: 'inherit',
   });
-  // The first message carries the vault key, so it never sits in the environment or on a command line.
-  child.postMessage({ type: 'init', vaultKey: vaultKey ? vaultKey.toString('base64') : null });
-  let nextId = 1;
-  const pending = new Map<number, (r: BridgeResult) => void>();
+  const init: CoreInitMessage = { type: 'init', vaultKey: vaultKey ? vaultKey.toString('base64') : null };
+  child.postMessage(init);
+  const calls = new Correlator({ peer: 'the Patchwell core' });
   const listeners: ((name: string, payload: unknown) => void)[] = [];
 
+  // The core asks main to print a report with Electron's Chromium (it cannot itself: utility process).
+  const print = (req: PrintPdfRequest): void => {
+    const answer = (r: PrintPdfResult): void => child.postMessage(r);
+    printReportPdf(dataDir, req.htmlFile, req.pdfFile).then(
+      () => answer({ type: 'print-pdf-result', id: req.id, ok: true }),
+      (e: unknown) => answer({ type: 'print-pdf-result', id: req.id, ok: false, error: toWireError(e) }),
+    );
+  };
+
   child.on('message', (data: unknown) => {
-    // The core asks main to print a report with Electron's Chromium (it cannot itself: utility process).
-    const print = data as { type?: unknown; id?: unknown; htmlFile?: unknown; pdfFile?: unknown };
-    if (print?.type === 'print-pdf' && typeof print.id === 'number' && typeof print.htmlFile === 'string' && typeof print.pdfFile === 'string') {
-      const id = print.id;
-      printReportPdf(dataDir, print.htmlFile, print.pdfFile).then(
-        () => child.postMessage({ type: 'print-pdf-result', id, ok: true }),
-        (e: unknown) => child.postMessage({ type: 'print-pdf-result', id, ok: false, error: e instanceof Error ? e.message : String(e) }),
-      );
-      return;
-    }
-    const res = responseMessage.safeParse(data);
-    if (res.success) {
-      const resolve = pending.get(res.data.id);
-      pending.delete(res.data.id);
-      resolve?.(res.data.ok ? { ok: true, value: res.data.value } : { ok: false, error: res.data.error });
-      return;
-    }
-    const ev = eventMessage.safeParse(data);
-    if (ev.success) for (const fn of listeners) fn(ev.data.name, ev.data.payload);
+    const msg = utilityMessage.safeParse(data);
+    if (!msg.success) return; // the core only sends these; anything else is dropped
+    if (msg.data.type === 'print-pdf') print(msg.data);
+    else if (msg.data.type === 'event') for (const fn of listeners) fn(msg.data.name, msg.data.payload);
+    else calls.answer(msg.data);
   });
 
   child.on('exit', (code) => {
-    for (const resolve of pending.values()) {
-      resolve({ ok: false, error: { name: 'CoreExited', message: `The Patchwell core stopped (exit ${code})`, code: 'unavailable' } });
-    }
-    pending.clear();
+    calls.failAll({ name: 'CoreExited', message: `The Patchwell core stopped (exit ${code})`, code: 'unavailable' });
   });
 
   return {
     call(name, arg) {
-      const id = nextId++;
-      return new Promise((resolve) => {
-        pending.set(id, resolve);
-        child.postMessage({ type: 'call', id, name, arg });
-      });
+      return calls.request((id) => child.postMessage({ type: 'call', id, name, arg } satisfies RequestMessage)).result;
     },
     onEvent(fn) {
       listeners.push(fn);

@@ -5,6 +5,7 @@
  * evaluates "{{ … }}" in a machine name. No secret is ever exported: the user name only, keys stay where they are.
  */
 import type { Host } from '../../../shared/contract';
+import { hostLabel } from '../../../shared/host-label';
 
 export interface AnsibleHost {
   host: Host;
@@ -33,7 +34,7 @@ export function inventoryYaml(machines: readonly AnsibleHost[], now = Date.now()
     lines.push(`      ansible_host: ${q(host.address)}`);
     lines.push(`      ansible_port: ${host.sshPort}`);
     if (user) lines.push(`      ansible_user: ${unsafe(user)}`);
-    lines.push(`      patchwell_name: ${unsafe(host.displayName || host.hostname || host.address)}`);
+    lines.push(`      patchwell_name: ${unsafe(hostLabel(host))}`);
     lines.push(`      patchwell_criticality: ${q(host.criticality)}`);
     if (host.sshHostKey) lines.push(`      patchwell_host_key_fingerprint: ${q(host.sshHostKey)}`);
   }

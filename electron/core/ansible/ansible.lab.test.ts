@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Host, PendingUpdateView } from '../../../shared/contract';
 import { FIXTURE_PACKAGES, resetHost, type LabHost } from '../../../e2e/lab/index';
 import { hostOf, LAB_TIMEOUT, labEnabled, standardLab } from '../../../e2e/lab/test-support';
 import { createCore, type Core } from '../core';
@@ -27,10 +26,10 @@ describe.skipIf(!labEnabled)('Ansible export on the lab', () => {
     fixture = hostOf(await standardLab(), 'fixture');
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-ansible-')), runtime: 'browser', checkResults: true, scheduler: false });
     await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey: fs.readFileSync(fixture.keyPath, 'utf8'), appliesToAll: true });
-    hostId = ((await core.call('hosts/create', { address: fixture.address, displayName: HOSTILE, tags: ['front-desk', '2nd.floor'] })) as Host).id;
-    const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    hostId = (await core.call('hosts/create', { address: fixture.address, displayName: HOSTILE, tags: ['front-desk', '2nd.floor'] })).id;
+    const { jobId } = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
-    expect(((await core.call('jobs/get', { id: jobId })) as { state: string }).state).toBe('succeeded');
+    expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
   }, LAB_TIMEOUT);
 
   afterAll(async () => {
@@ -40,11 +39,11 @@ describe.skipIf(!labEnabled)('Ansible export on the lab', () => {
   }, LAB_TIMEOUT);
 
   it('the exported playbook installs exactly the approved versions, and names are data, never templates', async () => {
-    const updates = (await core.call('hosts/updates', { id: hostId })) as PendingUpdateView[];
+    const updates = await core.call('hosts/updates', { id: hostId });
     // Approve two of the three: the third must stay as it is.
     const approved = updates.filter((u) => u.package !== 'pw-fixture-b');
     await core.call('patches/approve', { items: approved.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [hostId] })) });
-    const out = (await core.call('ansible/export', {})) as { inventory: string; playbook: string; approved: number };
+    const out = await core.call('ansible/export', {});
     expect(out.approved).toBe(2);
     expect(out.inventory).not.toContain('BEGIN OPENSSH PRIVATE KEY');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-ansible-run-'));

@@ -34,6 +34,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
   return async (ctx) => {
     let done = 0;
     let ok = 0;
+    let failed = 0;
     let busy = 0;
     ctx.progress(0, hosts.length);
     for (const h of hosts) ctx.target(h.address, { hostId: h.id, state: 'pending', total: STEPS.length });
@@ -144,6 +145,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
           ctx.target(key, { state: 'succeeded', step: 'done', current: STEPS.length });
         } catch (err) {
           if (ctx.signal.aborted) return;
+          failed++;
           const failure = toFailure(err, step);
           recordFailedAssessment(s.db, host.id, ctx.jobId, startedAt, failure);
           ctx.target(key, { state: 'failed', failure });
@@ -155,11 +157,14 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
       },
       ctx.signal,
     );
-    s.events.emit('inventory/changed', { hostIds: hosts.map((h) => h.id), reason: 'assessed' });
-    const failed = done - ok - busy;
+    const hostIds = hosts.map((h) => h.id);
+    s.events.emit('inventory/changed', { hostIds, reason: 'assessed' });
+    s.events.emit('assess/finished', { jobId: ctx.jobId, hostIds, counts: { ok, failed, busy } });
+    // A cancelled run counts the machines it stopped short of as not assessed, as it always has.
+    const notAssessed = done - ok - busy;
     return {
-      state: failed + busy === 0 ? 'succeeded' : ok === 0 ? 'failed' : 'partial',
-      summary: `${ok} of ${hosts.length} machines assessed${failed ? `, ${failed} failed` : ''}${busy ? `, ${busy} left alone while another job works on ${busy === 1 ? 'it' : 'them'}` : ''}`,
+      state: notAssessed + busy === 0 ? 'succeeded' : ok === 0 ? 'failed' : 'partial',
+      summary: `${ok} of ${hosts.length} machines assessed${notAssessed ? `, ${notAssessed} failed` : ''}${busy ? `, ${busy} left alone while another job works on ${busy === 1 ? 'it' : 'them'}` : ''}`,
     };
   };
 }

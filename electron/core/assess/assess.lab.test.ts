@@ -17,15 +17,15 @@ const hostIds = new Map<Scenario, number>();
 
 async function assess(scenarios: Scenario[]): Promise<JobDetail> {
   const ids = scenarios.map((s) => hostIds.get(s)!);
-  const { jobId } = (await core.call('assess/start', { ids })) as { jobId: number };
+  const { jobId } = await core.call('assess/start', { ids });
   await core.services.jobs.idle();
-  return (await core.call('jobs/get', { id: jobId })) as JobDetail;
+  return await core.call('jobs/get', { id: jobId });
 }
 
-const updatesOf = async (s: Scenario): Promise<PendingUpdateView[]> => (await core.call('hosts/updates', { id: hostIds.get(s)! })) as PendingUpdateView[];
-const hostRow = async (s: Scenario): Promise<Host> => (await core.call('hosts/get', { id: hostIds.get(s)! })) as Host;
+const updatesOf = async (s: Scenario): Promise<PendingUpdateView[]> => await core.call('hosts/updates', { id: hostIds.get(s)! });
+const hostRow = async (s: Scenario): Promise<Host> => await core.call('hosts/get', { id: hostIds.get(s)! });
 const lastAssessment = async (s: Scenario): Promise<AssessmentView> =>
-  ((await core.call('hosts/assessments', { id: hostIds.get(s)!, limit: 1 })) as AssessmentView[])[0]!;
+  (await core.call('hosts/assessments', { id: hostIds.get(s)!, limit: 1 }))[0]!;
 
 describe.skipIf(!labEnabled)('assessment on the lab', () => {
   beforeAll(async () => {
@@ -43,7 +43,7 @@ describe.skipIf(!labEnabled)('assessment on the lab', () => {
       appliesToAll: true,
     });
     for (const h of lab) {
-      const created = (await core.call('hosts/create', { address: h.address, tags: ['lab'] })) as Host;
+      const created = await core.call('hosts/create', { address: h.address, tags: ['lab'] });
       hostIds.set(h.scenario, created.id);
     }
   }, LAB_TIMEOUT);
@@ -150,13 +150,13 @@ describe.skipIf(!labEnabled)('assessment on the lab', () => {
     await core.call('hosts/accept-host-key', { id });
     expect((await hostRow('key-only')).sshHostKey).toBe(hostOf(lab, 'key-only').hostKeyFingerprint);
     expect((await assess(['key-only'])).state).toBe('succeeded');
-    const audit = (await core.call('audit/list', {})) as { action: string }[];
+    const audit = await core.call('audit/list', {});
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['host-key.pin', 'host-key.mismatch', 'host-key.accept']));
   }, 300_000);
 
   it('never lets a secret into logs, events, errors, the audit trail or anything the renderer can read', async () => {
     const logs: JobLogLine[] = [];
-    for (const j of (await core.call('jobs/list', { limit: 100 })) as { id: number }[]) logs.push(...((await core.call('jobs/log', { id: j.id })) as JobLogLine[]));
+    for (const j of await core.call('jobs/list', { limit: 100 })) logs.push(...await core.call('jobs/log', { id: j.id }));
     expect(logs.length).toBeGreaterThan(0);
     const everything = [
       ...seen,

@@ -4,7 +4,7 @@
  * success rate misses the gate halts the deployment and says why. Cancelling stops new machines from starting
  * and lets the ones in flight finish their step (killing apt halfway is what breaks machines).
  */
-import type { Host, HostDeploySettings, PlanHost, PlanItem, PlanView, TargetState } from '../../../shared/contract';
+import type { DeployOutcomeCounts, Host, HostDeploySettings, PlanHost, PlanItem, PlanView, TargetState } from '../../../shared/contract';
 import type { JobContext, JobHandler, JobOutcome } from '../jobs/job-runner';
 import { getHost } from '../hosts/host-queries';
 import type { CoreServices } from '../services';
@@ -121,6 +121,7 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
     setDeploymentState(s.db, deploymentId, finalState, { finished: true, haltedReason: halted ?? (ctx.signal.aborted ? 'Cancelled by the user' : null) });
     s.events.emit('deploy/changed', { deploymentId });
     s.events.emit('inventory/changed', { hostIds: all.map((h) => h.hostId), reason: 'deployed' });
+    s.events.emit('deploy/finished', { deploymentId, kind: 'deploy', state: finalState, counts: { ...tally } });
     const summary = [
       `${tally.succeeded} of ${all.length} machines updated`,
       tally['rolled-back'] ? `${tally['rolled-back']} rolled back` : '',
@@ -245,6 +246,7 @@ export function rollbackJob(s: CoreServices, originalId: number, rollbackId: num
     ctx.progress(0, hostIds.length);
     let ok = 0;
     let done = 0;
+    const counts: DeployOutcomeCounts = { succeeded: 0, failed: 0, 'rolled-back': 0, 'rollback-failed': 0, skipped: 0, cancelled: 0 };
     for (const hostId of hostIds) {
       const host = getHost(s.db, hostId);
       const row = targetRow(s.db, originalId, hostId);
@@ -263,12 +265,14 @@ export function rollbackJob(s: CoreServices, originalId: number, rollbackId: num
       } else if (row.snapshotId === null) {
         m.log('error', 'No snapshot was taken on this machine (it stopped before any change): nothing to roll back');
         m.report({ state: 'skipped', finished: true });
+        counts.skipped++;
       } else {
         const original = { ...m, deploymentId: originalId };
         const success = await rollbackWith(deployer, original, row.snapshotId, 'manual', `Rollback of deployment ${originalId} asked by the user`);
         m.report({ state: success ? 'succeeded' : 'rollback-failed', step: 'done', finished: true });
         updateTarget(s.db, originalId, hostId, { state: success ? 'rolled-back' : 'rollback-failed' });
         if (success) ok++;
+        counts[success ? 'succeeded' : 'rollback-failed']++;
       }
       releaseLease(s.db, hostId, s.processId);
       ctx.progress(++done);
@@ -278,6 +282,7 @@ export function rollbackJob(s: CoreServices, originalId: number, rollbackId: num
     s.events.emit('deploy/changed', { deploymentId: originalId });
     s.events.emit('deploy/changed', { deploymentId: rollbackId });
     s.events.emit('inventory/changed', { hostIds: [...hostIds], reason: 'rolled-back' });
+    s.events.emit('deploy/finished', { deploymentId: rollbackId, kind: 'rollback', rollbackOf: originalId, state, counts });
     return { state, summary: `${ok} of ${hostIds.length} machines rolled back` };
   };
 }

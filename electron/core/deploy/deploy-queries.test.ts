@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open';
 import { insertHost } from '../hosts/host-queries';
-import { createDeployment, getDeployment, interruptRunningDeployments, listDeployments, setDeploymentState, updateTarget } from './deploy-queries';
+import {
+  cancelUnstartedTargets, createDeployment, getDeployment, interruptRunningDeployments, listDeployments, requeueUnchangedTargets,
+  setDeploymentState, updateTarget,
+} from './deploy-queries';
 import { insertSnapshot, snapshotsToPrune } from './snapshot-queries';
 import type { PlanView } from '../../../shared/contract';
 
@@ -42,5 +45,37 @@ describe('deployment rows', () => {
     expect(snapshotsToPrune(db, 2, 0, now).map((s) => s.id)).toEqual([ids[1], ids[0]]);
     expect(snapshotsToPrune(db, 10, 30, now).map((s) => s.id)).toEqual([ids[1], ids[0]]);
     expect(snapshotsToPrune(db, 10, 1, now).map((s) => s.id)).toEqual([ids[2], ids[1], ids[0]]);
+  });
+});
+
+describe('cancelling and resuming a deployment', () => {
+  const failure = { command: 'apt-get install', exitCode: 100, stderrTail: 'E: Could not get lock', message: 'apt is busy' };
+
+  it('a cancel before it ran marks only the machines not yet started', () => {
+    const db = openDatabase(':memory:');
+    const [a, b, c] = ['127.0.0.2', '127.0.0.3', '127.0.0.4'].map((address) => insertHost(db, { address }).id) as [number, number, number];
+    const id = createDeployment(db, { title: 't', plan: planFor([a, b, c]), createdBy: 'user', state: 'scheduled' });
+    updateTarget(db, id, b, { state: 'waiting' });
+    updateTarget(db, id, c, { state: 'succeeded', step: 'done' });
+    cancelUnstartedTargets(db, id);
+    expect(getDeployment(db, id)!.targets.map((t) => t.state)).toEqual(['cancelled', 'cancelled', 'succeeded']);
+  });
+
+  it('a resume requeues the unstarted machines and those that failed before any change, never one with a snapshot', () => {
+    const db = openDatabase(':memory:');
+    const ids = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7'].map((address) => insertHost(db, { address }).id);
+    const id = createDeployment(db, { title: 't', plan: planFor(ids), createdBy: 'user', state: 'halted' });
+    const [cancelled, skipped, unchanged, changed, done, rolledBack] = ids as [number, number, number, number, number, number];
+    const snap = insertSnapshot(db, { hostId: changed, deploymentId: id, provider: 'package', ref: 'packages', sizeBytes: null, meta: { packages: [], unavailable: [] } });
+    updateTarget(db, id, cancelled, { state: 'cancelled' });
+    updateTarget(db, id, skipped, { state: 'skipped' });
+    updateTarget(db, id, unchanged, { state: 'failed', failure });
+    updateTarget(db, id, changed, { state: 'failed', failure, snapshotId: snap });
+    updateTarget(db, id, done, { state: 'succeeded' });
+    updateTarget(db, id, rolledBack, { state: 'rolled-back' });
+    requeueUnchangedTargets(db, id);
+    const targets = getDeployment(db, id)!.targets;
+    expect(targets.map((t) => t.state)).toEqual(['pending', 'pending', 'pending', 'failed', 'succeeded', 'rolled-back']);
+    expect(targets.map((t) => t.failure !== null)).toEqual([false, false, false, true, false, false]);
   });
 });

@@ -384,3 +384,19 @@ export function targetRow(db: Db, deploymentId: number, hostId: number): { state
 export function setHostReboot(db: Db, hostId: number, required: boolean, reasons: readonly string[]): void {
   db.prepare('UPDATE hosts SET reboot_required = ?, reboot_reasons = ? WHERE id = ?').run(required ? 1 : 0, JSON.stringify(reasons), hostId);
 }
+
+/** A deployment cancelled before it ran (scheduled, or interrupted): its machines not yet started are cancelled. */
+export function cancelUnstartedTargets(db: Db, deploymentId: number): void {
+  db.prepare(`UPDATE deployment_targets SET state = 'cancelled' WHERE deployment_id = ? AND state IN ('pending','waiting')`).run(deploymentId);
+}
+
+/**
+ * Resuming a deployment: machines a cancel or a halt left unstarted go back in the queue, and so do those that
+ * stopped before any change (no snapshot: a full disk or a busy package manager the user may have dealt with since).
+ */
+export function requeueUnchangedTargets(db: Db, deploymentId: number): void {
+  db.prepare(
+    `UPDATE deployment_targets SET state = 'pending', failure = NULL
+     WHERE deployment_id = ? AND (state IN ('cancelled','skipped','waiting') OR (state = 'failed' AND snapshot_id IS NULL))`,
+  ).run(deploymentId);
+}

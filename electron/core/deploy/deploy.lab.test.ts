@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeploymentDetail, Host, JobDetail, PendingUpdateView, PlanView } from '../../../shared/contract';
+import type { DeploymentDetail, PendingUpdateView } from '../../../shared/contract';
 import { FIXTURE_PACKAGES, hostProcessIds, resetHost, type LabHost, type Scenario } from '../../../e2e/lab/index';
 import { hostOf, LAB_TIMEOUT, labEnabled, standardLab } from '../../../e2e/lab/test-support';
 import { createCore, type Core } from '../core';
@@ -38,12 +38,12 @@ async function versions(s: Scenario, names: readonly string[]): Promise<Record<s
 }
 
 async function assess(s: Scenario): Promise<void> {
-  const { jobId } = (await core.call('assess/start', { ids: [ids.get(s)!] })) as { jobId: number };
+  const { jobId } = await core.call('assess/start', { ids: [ids.get(s)!] });
   await core.services.jobs.idle();
-  expect(((await core.call('jobs/get', { id: jobId })) as JobDetail).state).toBe('succeeded');
+  expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
 }
 
-const updatesOf = async (s: Scenario): Promise<PendingUpdateView[]> => (await core.call('hosts/updates', { id: ids.get(s)! })) as PendingUpdateView[];
+const updatesOf = async (s: Scenario): Promise<PendingUpdateView[]> => await core.call('hosts/updates', { id: ids.get(s)! });
 
 async function approveAll(s: Scenario, only?: (u: PendingUpdateView) => boolean): Promise<PendingUpdateView[]> {
   const updates = (await updatesOf(s)).filter(only ?? (() => true));
@@ -53,16 +53,16 @@ async function approveAll(s: Scenario, only?: (u: PendingUpdateView) => boolean)
 }
 
 async function deploy(s: Scenario): Promise<DeploymentDetail> {
-  const { deploymentId } = (await core.call('deploy/start', { hostIds: [ids.get(s)!], deployNow: true, confirmed: true })) as { deploymentId: number };
+  const { deploymentId } = await core.call('deploy/start', { hostIds: [ids.get(s)!], deployNow: true, confirmed: true });
   await core.services.jobs.idle();
-  return (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+  return await core.call('deploy/get', { id: deploymentId });
 }
 
 async function rollback(deploymentId: number): Promise<DeploymentDetail> {
-  const { deploymentId: rid } = (await core.call('deploy/rollback', { id: deploymentId })) as { deploymentId: number };
+  const { deploymentId: rid } = await core.call('deploy/rollback', { id: deploymentId });
   await core.services.jobs.idle();
-  expect(((await core.call('deploy/get', { id: rid })) as DeploymentDetail).state).toBe('succeeded');
-  return (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+  expect((await core.call('deploy/get', { id: rid })).state).toBe('succeeded');
+  return await core.call('deploy/get', { id: deploymentId });
 }
 
 const fixtureNames = FIXTURE_PACKAGES.map((p) => p.name);
@@ -78,7 +78,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-deploy-')), runtime: 'browser', checkResults: true });
     await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, sudoPassword: any.password!, appliesToAll: true });
     for (const s of [...CHANGED, ...READ_ONLY]) {
-      const created = (await core.call('hosts/create', { address: hostOf(lab, s).address, tags: ['lab'] })) as Host;
+      const created = await core.call('hosts/create', { address: hostOf(lab, s).address, tags: ['lab'] });
       ids.set(s, created.id);
     }
   }, LAB_TIMEOUT);
@@ -91,7 +91,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
   it('deploys exactly the approved fixture versions, verifies them, and rolls back to the exact previous versions', async () => {
     await assess('fixture');
     const approved = await approveAll('fixture');
-    const plan = (await core.call('deploy/plan', { hostIds: [ids.get('fixture')!], deployNow: true })) as PlanView;
+    const plan = await core.call('deploy/plan', { hostIds: [ids.get('fixture')!], deployNow: true });
     expect(plan.rings).toHaveLength(1);
     expect(plan.rings[0]!.hosts[0]!.items.map((i) => `${i.package}=${i.toVersion}`).sort()).toEqual(approved.map((u) => `${u.package}=${u.candidateVersion}`).sort());
 
@@ -109,7 +109,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     // byte the repository's, fetched without apt-get's slower download path.
     const kept = await sh('fixture', 'cd /var/cache/apt/archives && find . -maxdepth 1 -type f -name "pw-fixture-*" | sort | while read -r f; do cmp -s "$f" "/srv/pw-fixture-repo/pool/$f" && echo "$f"; done');
     expect(kept.stdout.trim().split('\n')).toEqual(FIXTURE_PACKAGES.map((p) => `./${p.name}_${p.installed}_all.deb`).sort());
-    const log = ((await core.call('jobs/log', { id: d.jobId! })) as { message: string }[]).map((l) => l.message).join('\n');
+    const log = (await core.call('jobs/log', { id: d.jobId! })).map((l) => l.message).join('\n');
     expect(log).toMatch(/rollback packages kept: 3$/m);
 
     // The rollback needs no repository: with the fixture repository gone, it installs the kept .debs.
@@ -120,9 +120,9 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     expect((await sh('fixture', 'test -e /usr/share/pw-fixture-a/NEW-IN-1.1; echo $?')).stdout.trim()).toBe('1');
     expect((await sh('fixture', 'sudo dpkg --audit')).stdout).toBe('');
     expect((await updatesOf('fixture')).map((u) => u.package).sort()).toEqual([...fixtureNames].sort());
-    const actions = ((await core.call('audit/list', { limit: 1000 })) as { action: string }[]).map((a) => a.action);
+    const actions = (await core.call('audit/list', { limit: 1000 })).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['deploy.start', 'deploy.snapshot', 'deploy.install', 'deploy.rollback-start', 'deploy.rollback']));
-    expect((await core.call('audit/verify', undefined)) as { ok: boolean }).toMatchObject({ ok: true });
+    expect(await core.call('audit/verify', undefined)).toMatchObject({ ok: true });
   }, 600_000);
 
   it('a failing health check rolls the machine back by itself, and says why', async () => {
@@ -139,7 +139,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
   it('the SSH connection cut mid-install ends with the machine rolled back and dpkg healthy', async () => {
     await approveAll('fixture');
     const hostId = ids.get('fixture')!;
-    const { deploymentId } = (await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true })) as { deploymentId: number };
+    const { deploymentId } = await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true });
     const address = hostOf(lab, 'fixture').address;
     let cut = 0;
     const seen: string[] = [];
@@ -164,7 +164,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     }
     expect(cut, `the install step was never seen running; the machine went through ${seen.join(' → ')}`).toBeGreaterThan(0);
     await core.services.jobs.idle();
-    const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+    const d = await core.call('deploy/get', { id: deploymentId });
     expect(d.targets[0]!.state).toBe('rolled-back');
     // The cut is what failed the step that was running (the install, or the verify right after it).
     expect(d.targets[0]!.failure?.message).toMatch(/^(install|verify): /);
@@ -234,7 +234,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     // Space freed, the same deployment resumes: the machine that stopped before any change is tried again.
     await core.call('deploy/resume', { id, mode: 'resume' });
     await core.services.jobs.idle();
-    const again = (await core.call('deploy/get', { id })) as DeploymentDetail;
+    const again = await core.call('deploy/get', { id });
     expect(again.targets[0]).toMatchObject({ state: 'succeeded', failure: null });
     expect(again.state).toBe('succeeded');
   }, 600_000);
@@ -246,11 +246,11 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     await approveAll('fixture');
     await core.call('deploy/set-settings', { ids: [ids.get('broken-dpkg')!], patch: { ring: 0 } });
     await core.call('deploy/set-settings', { ids: [ids.get('fixture')!], patch: { ring: 1 } });
-    const { deploymentId } = (await core.call('deploy/start', {
+    const { deploymentId } = await core.call('deploy/start', {
       hostIds: [ids.get('broken-dpkg')!, ids.get('fixture')!], deployNow: true, confirmed: true,
-    })) as { deploymentId: number };
+    });
     await core.services.jobs.idle();
-    const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+    const d = await core.call('deploy/get', { id: deploymentId });
     expect(d.state).toBe('halted');
     expect(d.haltedReason).toBe('Canary: 0 of 1 machines succeeded, below the 100% gate; later rings were not started');
     const byHost = new Map(d.targets.map((t) => [t.hostId, t]));
@@ -268,16 +268,16 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     await core.call('deploy/set-settings', { ids: [fixtureId], patch: { timezone: 'UTC' } });
     await core.call('deploy/set-windows', { tag: 'lab', rules: [{ days: [soon.getUTCDay()], start, minutes: 30 }] });
     try {
-      const { deploymentId } = (await core.call('deploy/start', { hostIds: [fixtureId] })) as { deploymentId: number };
+      const { deploymentId } = await core.call('deploy/start', { hostIds: [fixtureId] });
       let state = '';
       for (let i = 0; i < 200 && state !== 'waiting'; i++) {
-        state = ((await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail).targets[0]!.state;
+        state = (await core.call('deploy/get', { id: deploymentId })).targets[0]!.state;
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(state).toBe('waiting');
       await core.call('deploy/cancel', { id: deploymentId });
       await core.services.jobs.idle();
-      const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+      const d = await core.call('deploy/get', { id: deploymentId });
       expect(d.state).toBe('cancelled');
       expect(d.targets[0]).toMatchObject({ state: 'cancelled', snapshot: null });
     } finally {

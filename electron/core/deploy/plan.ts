@@ -6,6 +6,7 @@
 import type { Host, HostDeploySettings, MaintenanceWindows, PlanHost, PlanItem, PlanView } from '../../../shared/contract';
 import { deployableNames, deployerFor } from './deployers';
 import { nextWindow, windowsFor } from './window';
+import { hostLabel } from '../../../shared/host-label';
 
 export interface PlanInput {
   hosts: readonly Host[];
@@ -24,10 +25,6 @@ export interface PlanInput {
 }
 
 const CRITICALITY_ORDER = { low: 0, normal: 1, high: 2, critical: 3 } as const;
-
-export function hostLabel(h: Pick<Host, 'displayName' | 'hostname' | 'address'>): string {
-  return h.displayName || h.hostname || h.address;
-}
 
 function formatWhen(t: number, zone: string): string {
   return new Intl.DateTimeFormat('en-GB', {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { DeploymentDetail, Host, JobDetail, PatchRow } from '../../../shared/contract';
+import type { DeploymentDetail, PatchRow } from '../../../shared/contract';
 import { createCore, type Core } from '../core';
 import { SimulatedWindows, sampleUpdates } from '../platforms/windows/testing/simulated-windows';
 import { testKeyPair } from '../transports/testing/test-keys';
@@ -29,7 +29,7 @@ beforeEach(async () => {
   const port = await server.listen();
   core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-win-')), runtime: 'browser', checkResults: true, scheduler: false, deployTimings: { serviceGraceMs: 50 } });
   await core.call('credentials/create', { name: 'Office admin', username: 'OFFICE\\patchwell', password: 'S3cret-pass!', appliesToAll: true });
-  const h = (await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Reception PC', transport: 'winrm', winrmPort: port, osFamily: 'windows' })) as Host;
+  const h = await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Reception PC', transport: 'winrm', winrmPort: port, osFamily: 'windows' });
   hostId = h.id;
 });
 
@@ -39,25 +39,25 @@ afterEach(async () => {
 });
 
 async function assess(): Promise<void> {
-  const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
+  const { jobId } = await core.call('assess/start', { ids: [hostId] });
   await core.services.jobs.idle();
-  const job = (await core.call('jobs/get', { id: jobId })) as JobDetail;
+  const job = await core.call('jobs/get', { id: jobId });
   expect(job.state, JSON.stringify(job)).toBe('succeeded');
 }
 
 async function deploy(): Promise<DeploymentDetail> {
-  const { deploymentId } = (await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true })) as { deploymentId: number };
+  const { deploymentId } = await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true });
   await core.services.jobs.idle();
-  return (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+  return await core.call('deploy/get', { id: deploymentId });
 }
 
-const rows = async (): Promise<PatchRow[]> => ((await core.call('patches/list', undefined)) as { rows: PatchRow[] }).rows;
-const logOf = async (d: DeploymentDetail): Promise<string> => ((await core.call('jobs/log', { id: d.jobId! })) as { message: string }[]).map((l) => l.message).join('\n');
+const rows = async (): Promise<PatchRow[]> => (await core.call('patches/list', undefined)).rows;
+const logOf = async (d: DeploymentDetail): Promise<string> => (await core.call('jobs/log', { id: d.jobId! })).map((l) => l.message).join('\n');
 
 describe('Windows over WinRM: assess → approve → deploy → roll back', () => {
   it('installs exactly the approved update with a restore point first, verifies it, and rolls it back by removing the KB', async () => {
     await assess();
-    const host = (await core.call('hosts/get', { id: hostId })) as Host;
+    const host = await core.call('hosts/get', { id: hostId });
     expect(host).toMatchObject({ platform: 'windows', osFamily: 'windows', osName: 'Microsoft Windows 11 Pro', hostname: 'RECEPTION-PC', pendingCount: 2, securityCount: 2 });
     const list = await rows();
     expect(list.map((r) => r.package).sort()).toEqual(['KB5045935', 'KB5046633']);
@@ -76,15 +76,15 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     expect(log).toMatch(/A reboot is needed .* and is not allowed on this machine/);
     expect(win.tasks.filter((t) => t.startsWith('register')).length).toBe(win.tasks.filter((t) => t.startsWith('remove')).length);
     expect((await rows()).map((r) => r.package)).toEqual(['KB5045935']);
-    expect(((await core.call('hosts/get', { id: hostId })) as Host).rebootRequired).toBe(true);
+    expect((await core.call('hosts/get', { id: hostId })).rebootRequired).toBe(true);
 
-    const { deploymentId: rid } = (await core.call('deploy/rollback', { id: d.id })) as { deploymentId: number };
+    const { deploymentId: rid } = await core.call('deploy/rollback', { id: d.id });
     await core.services.jobs.idle();
-    expect(((await core.call('deploy/get', { id: rid })) as DeploymentDetail).state).toBe('succeeded');
-    expect(((await core.call('deploy/get', { id: d.id })) as DeploymentDetail).targets[0]!.state).toBe('rolled-back');
+    expect((await core.call('deploy/get', { id: rid })).state).toBe('succeeded');
+    expect((await core.call('deploy/get', { id: d.id })).targets[0]!.state).toBe('rolled-back');
     expect(win.hotfixes.map((h) => h.kb)).not.toContain('KB5046633');
     expect((await rows()).map((r) => r.package).sort()).toEqual(['KB5045935', 'KB5046633']);
-    const actions = ((await core.call('audit/list', { limit: 100 })) as { action: string }[]).map((a) => a.action);
+    const actions = (await core.call('audit/list', { limit: 100 })).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['patch.approve', 'deploy.snapshot', 'deploy.install', 'deploy.rollback']));
     expect(await core.call('audit/verify', undefined)).toMatchObject({ ok: true });
   });
@@ -141,9 +141,9 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     await core.call('patches/approve', { items: [{ package: cu.package, candidateVersion: cu.candidateVersion, hostIds: [hostId] }] });
     const d = await deploy();
     expect(d.targets[0]!.state).toBe('succeeded');
-    const { deploymentId: rid } = (await core.call('deploy/rollback', { id: d.id })) as { deploymentId: number };
+    const { deploymentId: rid } = await core.call('deploy/rollback', { id: d.id });
     await core.services.jobs.idle();
-    const r = (await core.call('deploy/get', { id: rid })) as DeploymentDetail;
+    const r = await core.call('deploy/get', { id: rid });
     expect(r.state).toBe('failed');
     expect(await logOf(r)).toMatch(/Windows would not remove KB5046633\. Restore point #41, made before the change, can still undo it/);
   });
@@ -159,8 +159,8 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     expect(win.calls.map((c) => c.script)).toContain('restart');
     expect(win.lastBoot.getTime()).toBeGreaterThan(bootBefore);
     expect(await logOf(d)).toMatch(/Back after the restart/);
-    expect(((await core.call('hosts/get', { id: hostId })) as Host).rebootRequired).toBe(false);
-    expect(((await core.call('audit/list', { limit: 100 })) as { action: string }[]).map((a) => a.action)).toContain('deploy.reboot');
+    expect((await core.call('hosts/get', { id: hostId })).rebootRequired).toBe(false);
+    expect((await core.call('audit/list', { limit: 100 })).map((a) => a.action)).toContain('deploy.reboot');
   });
 
   it('upgrades an application through winget with the KBs, and says at rollback that it stays', async () => {
@@ -174,9 +174,9 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     expect(d.targets[0]!.state).toBe('succeeded');
     expect(win.apps.find((a) => a.name === '7-Zip 23.01 (x64)')!.version).toBe('24.08');
     expect((await rows()).map((r) => r.package)).toEqual(['KB5045935']);
-    const { deploymentId: rid } = (await core.call('deploy/rollback', { id: d.id })) as { deploymentId: number };
+    const { deploymentId: rid } = await core.call('deploy/rollback', { id: d.id });
     await core.services.jobs.idle();
-    const r = (await core.call('deploy/get', { id: rid })) as DeploymentDetail;
+    const r = await core.call('deploy/get', { id: rid });
     expect(r.state).toBe('succeeded');
     expect(await logOf(r)).toMatch(/Application upgrades stay as they are \(winget keeps no previous version\): 7zip\.7zip 24\.08/);
     expect(win.hotfixes.map((h) => h.kb)).not.toContain('KB5046633');
@@ -185,23 +185,23 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
   it('says in the job log when a WinRM connection dropped and was signed in again, and still finishes', async () => {
     // The third Receive (inside the facts script's output loop or the next script) loses its connection.
     server.dropAt({ action: 'Receive', when: 'before', skip: 2 });
-    const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    const { jobId } = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
-    expect(((await core.call('jobs/get', { id: jobId })) as JobDetail).state).toBe('succeeded');
+    expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
     expect(server.dropped).toEqual([{ action: 'Receive', when: 'before' }]);
-    const log = ((await core.call('jobs/log', { id: jobId })) as { level: string; message: string }[]).filter((l) => /connection dropped/.test(l.message));
+    const log = (await core.call('jobs/log', { id: jobId })).filter((l) => /connection dropped/.test(l.message));
     expect(log).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^WinRM at 127\.0\.0\.1:\d+: connection dropped \(receive: .+\); signing in again on a new connection \(reconnection 1 in this session\)$/) })]);
     expect((await rows()).map((r) => r.package).sort()).toEqual(['KB5045935', 'KB5046633']);
   });
 
   it('refuses a credential without a password, with a clear message', async () => {
     const { private: privateKey } = testKeyPair();
-    const keyOnly = (await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey })) as { id: number };
+    const keyOnly = await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey });
     await core.call('hosts/set-credential', { ids: [hostId], credentialId: keyOnly.id });
-    const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    const { jobId } = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
-    expect(((await core.call('jobs/get', { id: jobId })) as JobDetail).state).toBe('failed');
-    const log = ((await core.call('jobs/log', { id: jobId })) as { message: string }[]).map((l) => l.message).join('\n');
+    expect((await core.call('jobs/get', { id: jobId })).state).toBe('failed');
+    const log = (await core.call('jobs/log', { id: jobId })).map((l) => l.message).join('\n');
     expect(log).toMatch(/The credential "Key only" has no password: WinRM signs in with a user name and password/);
     expect(win.calls).toEqual([]);
   });

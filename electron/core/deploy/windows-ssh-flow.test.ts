@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { DeploymentDetail, Host, JobDetail, PatchRow } from '../../../shared/contract';
+import type { PatchRow } from '../../../shared/contract';
 import { createCore, type Core } from '../core';
 import { SimulatedWindows, sampleUpdates } from '../platforms/windows/testing/simulated-windows';
 import { SSH_COMMAND } from '../platforms/windows/windows-module';
@@ -69,7 +69,7 @@ beforeEach(async () => {
   const port = await startSshd();
   core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-winssh-')), runtime: 'browser', checkResults: true, scheduler: false });
   await core.call('credentials/create', { name: 'Office admin', username: USER, password: PASSWORD, appliesToAll: true });
-  const h = (await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Accounts PC', transport: 'ssh', sshPort: port, osFamily: 'windows' })) as Host;
+  const h = await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Accounts PC', transport: 'ssh', sshPort: port, osFamily: 'windows' });
   hostId = h.id;
 });
 
@@ -78,15 +78,15 @@ afterEach(async () => {
   await new Promise<void>((resolve) => sshd.close(() => resolve()));
 });
 
-const rows = async (): Promise<PatchRow[]> => ((await core.call('patches/list', undefined)) as { rows: PatchRow[] }).rows;
+const rows = async (): Promise<PatchRow[]> => (await core.call('patches/list', undefined)).rows;
 
 describe('Windows over OpenSSH: assess → approve → deploy → roll back', () => {
   it('runs the same Windows module over SSH, the script on stdin and only the constant bootstrap on the command line', async () => {
-    const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    const { jobId } = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
-    const job = (await core.call('jobs/get', { id: jobId })) as JobDetail;
+    const job = await core.call('jobs/get', { id: jobId });
     expect(job.state, JSON.stringify(job)).toBe('succeeded');
-    const host = (await core.call('hosts/get', { id: hostId })) as Host;
+    const host = await core.call('hosts/get', { id: hostId });
     expect(host).toMatchObject({ platform: 'windows', osName: 'Microsoft Windows 11 Pro', hostname: 'RECEPTION-PC', pendingCount: 2 });
     expect(host.sshHostKey).toMatch(/^SHA256:|ssh-ed25519/);
     expect(execs.length).toBeGreaterThanOrEqual(3);
@@ -97,48 +97,48 @@ describe('Windows over OpenSSH: assess → approve → deploy → roll back', ()
 
     const cu = (await rows()).find((r) => r.package === 'KB5046633')!;
     await core.call('patches/approve', { items: [{ package: cu.package, candidateVersion: cu.candidateVersion, hostIds: [hostId] }] });
-    const { deploymentId } = (await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true })) as { deploymentId: number };
+    const { deploymentId } = await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true });
     await core.services.jobs.idle();
-    const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
+    const d = await core.call('deploy/get', { id: deploymentId });
     expect(d.targets[0], JSON.stringify(d.targets[0])).toMatchObject({ state: 'succeeded' });
     expect(win.hotfixes.map((h) => h.kb)).toContain('KB5046633');
     expect(win.restorePoints).toHaveLength(1);
     // The SYSTEM task was registered and removed again, over SSH as over WinRM.
     expect(win.tasks.filter((t) => t.startsWith('register')).length).toBe(win.tasks.filter((t) => t.startsWith('remove')).length);
 
-    const { deploymentId: rid } = (await core.call('deploy/rollback', { id: deploymentId })) as { deploymentId: number };
+    const { deploymentId: rid } = await core.call('deploy/rollback', { id: deploymentId });
     await core.services.jobs.idle();
-    expect(((await core.call('deploy/get', { id: rid })) as DeploymentDetail).state).toBe('succeeded');
+    expect((await core.call('deploy/get', { id: rid })).state).toBe('succeeded');
     expect(win.hotfixes.map((h) => h.kb)).not.toContain('KB5046633');
     expect(execs.every((e) => e.command === SSH_COMMAND)).toBe(true);
   });
 
   it('a machine added as plain SSH (no OS known) that answers with cmd.exe is assessed as Windows, and stays so', async () => {
     await core.call('hosts/remove', { ids: [hostId] });
-    const plain = (await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Unknown box', transport: 'ssh', sshPort: (sshd.address() as AddressInfo).port })) as Host;
+    const plain = await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Unknown box', transport: 'ssh', sshPort: (sshd.address() as AddressInfo).port });
     expect(plain.osFamily).toBe('unknown');
-    const { jobId } = (await core.call('assess/start', { ids: [plain.id] })) as { jobId: number };
+    const { jobId } = await core.call('assess/start', { ids: [plain.id] });
     await core.services.jobs.idle();
-    const job = (await core.call('jobs/get', { id: jobId })) as JobDetail;
+    const job = await core.call('jobs/get', { id: jobId });
     expect(job.state, JSON.stringify(job)).toBe('succeeded');
-    const log = ((await core.call('jobs/log', { id: jobId })) as { message: string }[]).map((l) => l.message).join('\n');
+    const log = (await core.call('jobs/log', { id: jobId })).map((l) => l.message).join('\n');
     expect(log).toMatch(/The SSH server answers with a Windows shell: assessing it as Windows over OpenSSH/);
     // It asked like a Unix machine first (cat, sw_vers), got cmd.exe's answers, then ran only the bootstrap.
     expect(execs.slice(0, 2).map((e) => e.command)).toEqual([expect.stringMatching(/cat/), expect.stringMatching(/sw_vers/)]);
     expect(execs.slice(2).every((e) => e.command === SSH_COMMAND)).toBe(true);
-    expect((await core.call('hosts/get', { id: plain.id })) as Host).toMatchObject({ platform: 'windows', osFamily: 'windows', pendingCount: 2 });
+    expect(await core.call('hosts/get', { id: plain.id })).toMatchObject({ platform: 'windows', osFamily: 'windows', pendingCount: 2 });
     // The next assessment goes straight to the Windows module.
     const before = execs.length;
-    const { jobId: again } = (await core.call('assess/start', { ids: [plain.id] })) as { jobId: number };
+    const { jobId: again } = await core.call('assess/start', { ids: [plain.id] });
     await core.services.jobs.idle();
-    expect(((await core.call('jobs/get', { id: again })) as JobDetail).state).toBe('succeeded');
+    expect((await core.call('jobs/get', { id: again })).state).toBe('succeeded');
     expect(execs.slice(before).every((e) => e.command === SSH_COMMAND)).toBe(true);
   });
 
   it('refuses a machine whose host key changed, before any script runs', async () => {
-    const { jobId } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    const { jobId } = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
-    expect(((await core.call('jobs/get', { id: jobId })) as JobDetail).state).toBe('succeeded');
+    expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
     // Another machine answers at the same address and port with a different key.
     const port = (sshd.address() as AddressInfo).port;
     await new Promise<void>((resolve) => sshd.close(() => resolve()));
@@ -151,10 +151,10 @@ describe('Windows over OpenSSH: assess → approve → deploy → roll back', ()
       });
       sshd.listen(port, '127.0.0.1', () => resolve());
     });
-    const { jobId: again } = (await core.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    const { jobId: again } = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
-    expect(((await core.call('jobs/get', { id: again })) as JobDetail).state).toBe('failed');
-    const log = ((await core.call('jobs/log', { id: again })) as { message: string }[]).map((l) => l.message).join('\n');
+    expect((await core.call('jobs/get', { id: again })).state).toBe('failed');
+    const log = (await core.call('jobs/log', { id: again })).map((l) => l.message).join('\n');
     expect(log).toMatch(/host key/i);
     expect(win.calls.length).toBe(before);
   });

@@ -180,4 +180,16 @@ export function markHostMissing(db: Db, hostId: number, scanId: number, now = Da
   db.prepare(`UPDATE hosts SET reachability = 'down', last_scan_id = ?, updated_at = ? WHERE id = ?`).run(scanId, now, hostId);
 }
 
+/** A machine just added from a scan keeps what the scan saw: fingerprints, OS guess, MAC and vendor. */
+export function recordScanFacts(db: Db, hostId: number, r: ScanResult, scanId: number, guess: OsGuessView | null): void {
+  db.prepare(
+    `UPDATE hosts SET fingerprints = ?, os_guess = ?, mac = ?, vendor = ?, os_name = ?, os_version = ?, last_scan_id = ? WHERE id = ?`,
+  ).run(JSON.stringify(r.fingerprints), r.osGuess ? JSON.stringify(r.osGuess) : null, r.mac, r.vendor, guess?.distro ?? null, guess?.version ?? null, scanId, hostId);
+}
+
+/** Links a scan's result to the machine it became, so the scan's page shows it as in the inventory. */
+export function linkResultToHost(db: Db, scanId: number, address: string, hostId: number): void {
+  db.prepare('UPDATE scan_results SET host_id = ? WHERE scan_id = ? AND address = ?').run(hostId, scanId, address);
+}
+
 export { findHostByAddress };

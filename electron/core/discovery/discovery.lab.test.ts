@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError, type Host, type Job, type ScanResult } from '../../../shared/contract';
+import { AppError, type Job, type ScanResult } from '../../../shared/contract';
 import { hostOf, LAB_TIMEOUT, labEnabled, standardLab } from '../../../e2e/lab/test-support';
 import { labCidr, startHost, stopHost, type LabHost } from '../../../e2e/lab/index';
 import { createCore, type Core } from '../core';
@@ -12,10 +12,10 @@ let core: Core;
 let lab: LabHost[];
 
 async function scan(include: string): Promise<{ job: Job; results: ScanResult[] }> {
-  const { jobId } = (await core.call('discovery/start', { include })) as { jobId: number };
+  const { jobId } = await core.call('discovery/start', { include });
   await core.services.jobs.idle();
-  const job = (await core.call('jobs/get', { id: jobId })) as Job;
-  const { results } = (await core.call('discovery/results', { jobId })) as { results: ScanResult[] };
+  const job = await core.call('jobs/get', { id: jobId });
+  const { results } = await core.call('discovery/results', { jobId });
   return { job, results };
 }
 
@@ -47,10 +47,10 @@ describe.skipIf(!labEnabled)('discovery on the lab', () => {
 
   it('adds the found machines to the inventory, and a machine that goes down is marked, never removed', async () => {
     const first = await core.call('discovery/results', {});
-    const scanId = (first as { scan: { id: number } }).scan.id;
-    const { added } = (await core.call('discovery/add', { scanId, addresses: lab.map((h) => h.address), tags: ['lab'] })) as { added: number[] };
+    const scanId = first.scan!.id;
+    const { added } = await core.call('discovery/add', { scanId, addresses: lab.map((h) => h.address), tags: ['lab'] });
     expect(added).toHaveLength(lab.length);
-    let hosts = (await core.call('hosts/list', undefined)) as Host[];
+    let hosts = await core.call('hosts/list', undefined);
     expect(hosts.every((h) => h.source === 'discovery' && h.osFamily === 'linux' && h.reachability === 'up' && h.tags[0] === 'lab')).toBe(true);
     expect(hosts[0]!.fingerprints.some((f) => f.source === 'ssh-banner')).toBe(true);
 
@@ -61,7 +61,7 @@ describe.skipIf(!labEnabled)('discovery on the lab', () => {
       expect(job.summary).toMatch(/1 no longer answering/);
       expect(results.find((r) => r.address === victim.address)?.change).toBe('missing');
       expect(results.filter((r) => r.change === 'same')).toHaveLength(lab.length - 1);
-      hosts = (await core.call('hosts/list', undefined)) as Host[];
+      hosts = await core.call('hosts/list', undefined);
       expect(hosts).toHaveLength(lab.length);
       expect(hosts.find((h) => h.address === victim.address)).toMatchObject({ reachability: 'down' });
     } finally {
@@ -69,27 +69,27 @@ describe.skipIf(!labEnabled)('discovery on the lab', () => {
     }
     const { results } = await scan(labCidr());
     expect(results.find((r) => r.address === victim.address)?.change).toBe('same');
-    hosts = (await core.call('hosts/list', undefined)) as Host[];
+    hosts = await core.call('hosts/list', undefined);
     expect(hosts.find((h) => h.address === victim.address)?.reachability).toBe('up');
   }, 300_000);
 
   it('refuses bad targets before sending anything', async () => {
-    const before = ((await core.call('jobs/list', {})) as Job[]).length;
+    const before = (await core.call('jobs/list', {})).length;
     for (const include of ['300.1.1.1', '127.0.0.0/33', '10.0.0.0/8', '127.0.0.1-300', 'bad_host!', '']) {
       await expect(core.call('discovery/start', { include })).rejects.toBeInstanceOf(AppError);
     }
     // A /16 needs the user's confirmation.
     await expect(core.call('discovery/start', { include: '127.9.0.0/16' })).rejects.toThrow(/confirm/);
-    expect(((await core.call('jobs/list', {})) as Job[]).length).toBe(before);
+    expect((await core.call('jobs/list', {})).length).toBe(before);
     const check = await core.call('discovery/check', { include: '127.0.0.0/24 !127.0.0.1', exclude: '127.0.0.200-210' });
     expect(check).toMatchObject({ ok: true, addressCount: 254 - 1 - 11, needsConfirmation: false });
   });
 
   it('a cancel stops a large scan within a second', async () => {
-    const { jobId } = (await core.call('discovery/start', { include: '127.8.0.0/16', confirmLarge: true })) as { jobId: number };
+    const { jobId } = await core.call('discovery/start', { include: '127.8.0.0/16', confirmLarge: true });
     // Wait until probes are in flight.
     for (let i = 0; i < 200; i++) {
-      const j = (await core.call('jobs/get', { id: jobId })) as Job;
+      const j = await core.call('jobs/get', { id: jobId });
       if (j.current > 0) break;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -97,11 +97,11 @@ describe.skipIf(!labEnabled)('discovery on the lab', () => {
     await core.call('jobs/cancel', { id: jobId });
     await core.services.jobs.idle();
     const elapsed = performance.now() - t0;
-    const job = (await core.call('jobs/get', { id: jobId })) as Job;
+    const job = await core.call('jobs/get', { id: jobId });
     expect(job.state).toBe('cancelled');
     expect(job.current).toBeLessThan(job.total);
     expect(elapsed).toBeLessThan(1000);
-    const { scan } = (await core.call('discovery/results', { jobId })) as { scan: { status: string } };
-    expect(scan.status).toBe('cancelled');
+    const { scan } = await core.call('discovery/results', { jobId });
+    expect(scan?.status).toBe('cancelled');
   }, 60_000);
 });

@@ -11,7 +11,7 @@ export const assessHandlers: HandlerMap<'assess/start' | 'hosts/updates' | 'host
     const all = listHosts(s.db);
     const hosts = ids ? all.filter((h) => ids.includes(h.id)) : all;
     if (hosts.length === 0) throw new AppError('bad-request', 'No machines to assess: add one first');
-    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
+    s.vault.assertUnlocked();
     const settings = getSettings(s.db);
     const title = hosts.length === 1 ? `Assess ${hosts[0]!.address}` : `Assess ${hosts.length} machines`;
     const jobId = s.jobs.start(

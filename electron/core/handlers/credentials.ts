@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
+import { unassignCredential } from '../hosts/host-queries';
 import type { HandlerMap } from './types';
 
 export const credentialHandlers: HandlerMap<
@@ -32,7 +33,7 @@ export const credentialHandlers: HandlerMap<
     s.db.transaction(() => {
       const c = s.vault.get(id);
       if (!c) throw new AppError('not-found', `No credential ${id}`);
-      s.db.prepare('UPDATE hosts SET credential_id = NULL WHERE credential_id = ?').run(id);
+      unassignCredential(s.db, id);
       s.vault.remove(id);
       appendAudit(s.db, { actor: 'user', action: 'credential.remove', targetType: 'credential', targetId: id, details: { name: c.name } });
       return { ok: true as const };

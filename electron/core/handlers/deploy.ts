@@ -1,101 +1,27 @@
-import { AppError, type PlanView, type SnapshotRetention } from '../../../shared/contract';
+import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
-import { approvedItems } from '../deploy/approval-queries';
-import {
-  createDeployment, getDeployment, getDeploySettings, listDeployments, listWindows, setDeploySettings, setDeploymentJob, setDeploymentState, setWindows,
-} from '../deploy/deploy-queries';
-import { listSnapshots, setSnapshotState, snapshotsToPrune } from '../deploy/snapshot-queries';
-import { deployJob, rollbackJob } from '../deploy/deploy-job';
-import { buildPlan, hostLabel } from '../deploy/plan';
+import { getDeployment, getDeploySettings, listDeployments, listWindows, setDeploySettings, setWindows } from '../deploy/deploy-queries';
+import { cancelDeployment, resumeDeployment, startDeployment, startRollback } from '../deploy/deployment-actions';
+import { planFor } from '../deploy/plan-request';
+import { listSnapshots } from '../deploy/snapshot-queries';
+import { getRetention, pruneSnapshots } from '../deploy/snapshot-prune';
 import { isTimeZone } from '../deploy/window';
-import type { Db } from '../db/open';
-import { getHost, listHosts } from '../hosts/host-queries';
-import type { CoreServices } from '../services';
-import { putSetting, readSetting } from '../settings';
-import { deleteFsSnapshot } from '../snapshots/providers';
-import type { HandlerMap, ParsedArg } from './types';
+import { getHost } from '../hosts/host-queries';
+import type { HandlerMap } from './types';
 
 type DeployCalls =
   | 'deploy/plan' | 'deploy/start' | 'deploy/list' | 'deploy/get' | 'deploy/cancel' | 'deploy/resume' | 'deploy/rollback'
   | 'deploy/settings' | 'deploy/set-settings' | 'deploy/windows' | 'deploy/set-windows'
   | 'snapshots/list' | 'snapshots/retention' | 'snapshots/prune';
 
-/** What policy forbids per machine; filled in by the policy module when it is present. */
-export type BlockedLookup = (db: Db, hostId: number) => ReadonlyMap<string, string>;
-let blockedLookup: BlockedLookup | null = null;
-export function setBlockedLookup(fn: BlockedLookup): void {
-  blockedLookup = fn;
-}
-
-function plan(s: CoreServices, req: ParsedArg<'deploy/plan'>): PlanView {
-  return buildPlan({
-    hosts: listHosts(s.db),
-    settings: getDeploySettings(s.db),
-    approvals: approvedItems(s.db, req.hostIds),
-    windows: listWindows(s.db),
-    ...(blockedLookup ? { blocked: (id: number) => blockedLookup!(s.db, id) } : {}),
-    ...(req.hostIds ? { hostIds: req.hostIds } : {}),
-    concurrency: req.concurrency,
-    gatePercent: req.gatePercent,
-    deployNow: req.deployNow,
-    now: Date.now(),
-    localZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-  });
-}
-
-function busyHosts(s: CoreServices): Set<number> {
-  const busy = new Set<number>();
-  for (const d of listDeployments(s.db, 50)) {
-    if (d.state !== 'running' || d.jobId === null || !s.jobs.isRunning(d.jobId)) continue;
-    for (const t of getDeployment(s.db, d.id)?.targets ?? []) busy.add(t.hostId);
-  }
-  return busy;
-}
-
-const RETENTION_KEY = 'snapshotRetention';
-const DEFAULT_RETENTION: SnapshotRetention = { keepPerHost: 5, maxAgeDays: 90 };
-
-function getRetention(s: CoreServices): SnapshotRetention {
-  return { ...DEFAULT_RETENTION, ...readSetting<Partial<SnapshotRetention>>(s.db, RETENTION_KEY) };
-}
-
 export const deployHandlers: HandlerMap<DeployCalls> = {
-  'deploy/plan': (req, s) => plan(s, req),
+  'deploy/plan': (req, s) => planFor(s.db, req),
 
   'deploy/start': (req, s) => {
     if (req.deployNow && !req.confirmed) {
       throw new AppError('bad-request', 'Deploy now skips the maintenance windows: confirm it first');
     }
-    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
-    const p = plan(s, req);
-    const hosts = p.rings.flatMap((r) => r.hosts);
-    if (hosts.length === 0) {
-      throw new AppError('bad-request', p.skipped[0] ? `Nothing to deploy: ${p.skipped[0].label}: ${p.skipped[0].reason}` : 'Nothing to deploy: approve updates on the Patches page first');
-    }
-    const busy = busyHosts(s);
-    const clash = hosts.find((h) => busy.has(h.hostId));
-    if (clash) throw new AppError('conflict', `${clash.label} is in a deployment that is still running; wait for it or cancel it`);
-    const title = req.title || `${p.totalItems} update${p.totalItems === 1 ? '' : 's'} on ${hosts.length} machine${hosts.length === 1 ? '' : 's'}`;
-    const deploymentId = s.db.transaction(() => {
-      const id = createDeployment(s.db, { title, plan: p, createdBy: 'user', state: 'scheduled' });
-      appendAudit(s.db, {
-        actor: 'user',
-        action: 'deploy.start',
-        targetType: 'deployment',
-        targetId: id,
-        details: {
-          deployNow: p.deployNow,
-          gatePercent: p.gatePercent,
-          concurrency: p.concurrency,
-          rings: p.rings.map((r) => ({ ring: r.ring, hosts: r.hosts.map((h) => ({ hostId: h.hostId, items: h.items.map((i) => `${i.package} ${i.fromVersion ?? '-'} → ${i.toVersion}`) })) })),
-        },
-      });
-      return id;
-    })();
-    const jobId = s.jobs.start('deploy', `Deploy: ${title}`, { deploymentId }, deployJob(s, deploymentId, p, { mode: 'deploy' }));
-    setDeploymentJob(s.db, deploymentId, jobId);
-    s.events.emit('deploy/changed', { deploymentId });
-    return { deploymentId, jobId };
+    return startDeployment(s, req);
   },
 
   'deploy/list': ({ limit }, s) => listDeployments(s.db, limit ?? 100),
@@ -107,70 +33,13 @@ export const deployHandlers: HandlerMap<DeployCalls> = {
   },
 
   'deploy/cancel': ({ id }, s) => {
-    const d = getDeployment(s.db, id);
-    if (!d) throw new AppError('not-found', `No deployment ${id}`);
-    if (d.jobId !== null && s.jobs.isRunning(d.jobId)) {
-      s.jobs.cancel(d.jobId);
-      appendAudit(s.db, { actor: 'user', action: 'deploy.cancel', targetType: 'deployment', targetId: id });
-    } else if (d.state === 'scheduled' || d.state === 'interrupted') {
-      s.db.transaction(() => {
-        s.db.prepare(`UPDATE deployment_targets SET state = 'cancelled' WHERE deployment_id = ? AND state IN ('pending','waiting')`).run(id);
-        setDeploymentState(s.db, id, 'cancelled', { finished: true, haltedReason: 'Cancelled by the user' });
-        appendAudit(s.db, { actor: 'user', action: 'deploy.cancel', targetType: 'deployment', targetId: id });
-      })();
-      s.events.emit('deploy/changed', { deploymentId: id });
-    }
+    cancelDeployment(s, id);
     return { ok: true as const };
   },
 
-  'deploy/resume': ({ id, mode }, s) => {
-    const d = getDeployment(s.db, id);
-    if (!d || !d.plan) throw new AppError('not-found', `No deployment ${id}`);
-    if (d.jobId !== null && s.jobs.isRunning(d.jobId)) throw new AppError('conflict', 'This deployment is still running');
-    if (d.state !== 'interrupted' && d.state !== 'cancelled' && d.state !== 'halted' && !(mode === 'resume' && (d.state === 'failed' || d.state === 'partial'))) {
-      throw new AppError('bad-request', `A ${d.state} deployment cannot be resumed`);
-    }
-    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
-    if (mode === 'resume') {
-      // Machines a cancel or a halt left unstarted go back in the queue, and so do those that stopped before any
-      // change (no snapshot: a full disk or a busy package manager the user may have dealt with since).
-      s.db
-        .prepare(
-          `UPDATE deployment_targets SET state = 'pending', failure = NULL
-           WHERE deployment_id = ? AND (state IN ('cancelled','skipped','waiting') OR (state = 'failed' AND snapshot_id IS NULL))`,
-        )
-        .run(id);
-    }
-    appendAudit(s.db, { actor: 'user', action: `deploy.${mode}`, targetType: 'deployment', targetId: id });
-    const jobId = s.jobs.start('deploy', `${mode === 'resume' ? 'Resume' : 'Repair'}: ${d.title}`, { deploymentId: id, mode }, deployJob(s, id, d.plan, { mode }));
-    setDeploymentJob(s.db, id, jobId);
-    return { jobId };
-  },
+  'deploy/resume': ({ id, mode }, s) => resumeDeployment(s, id, mode),
 
-  'deploy/rollback': ({ id, hostIds }, s) => {
-    const d = getDeployment(s.db, id);
-    if (!d) throw new AppError('not-found', `No deployment ${id}`);
-    if (d.jobId !== null && s.jobs.isRunning(d.jobId)) throw new AppError('conflict', 'This deployment is still running: cancel it first, then roll back');
-    if (s.vault.status().locked) throw new AppError('unavailable', 'The vault is locked: unlock it in Settings first');
-    const candidates = d.targets.filter((t) => (!hostIds || hostIds.includes(t.hostId)) && t.snapshot !== null && t.state !== 'rolled-back');
-    if (candidates.length === 0) throw new AppError('bad-request', 'Nothing to roll back: no machine of this deployment has a snapshot that was not restored already');
-    const rollbackPlan: PlanView = {
-      rings: [{ ring: 0, label: 'Rollback', hosts: candidates.map((t) => ({
-        hostId: t.hostId, label: t.label, ring: 0, cluster: null, window: null, windowText: 'now', snapshotProvider: 'auto', allowReboot: false,
-        items: t.items.map((i) => ({ package: i.package, arch: i.arch, fromVersion: i.toVersion, toVersion: i.fromVersion ?? '(removed)', approvalId: 0 })),
-      })) }],
-      skipped: [], warnings: [], concurrency: 1, gatePercent: 0, deployNow: true, totalItems: candidates.reduce((n, t) => n + t.items.length, 0),
-    };
-    const title = `Roll back deployment ${id} on ${candidates.length} machine${candidates.length === 1 ? '' : 's'}`;
-    const rollbackId = s.db.transaction(() => {
-      const rid = createDeployment(s.db, { title, plan: rollbackPlan, createdBy: 'user', state: 'scheduled', rollbackOf: id });
-      appendAudit(s.db, { actor: 'user', action: 'deploy.rollback-start', targetType: 'deployment', targetId: id, details: { rollbackDeploymentId: rid, hosts: candidates.map((c) => c.hostId) } });
-      return rid;
-    })();
-    const jobId = s.jobs.start('rollback', title, { deploymentId: id, rollbackId }, rollbackJob(s, id, rollbackId, candidates.map((c) => c.hostId)));
-    setDeploymentJob(s.db, rollbackId, jobId);
-    return { deploymentId: rollbackId, jobId };
-  },
+  'deploy/rollback': ({ id, hostIds }, s) => startRollback(s, id, hostIds),
 
   'deploy/settings': ({ ids }, s) => [...getDeploySettings(s.db, ids).values()],
 
@@ -197,38 +66,9 @@ export const deployHandlers: HandlerMap<DeployCalls> = {
 
   'snapshots/list': ({ hostId }, s) => listSnapshots(s.db, hostId),
 
-  'snapshots/retention': (_arg, s) => getRetention(s),
+  'snapshots/retention': (_arg, s) => getRetention(s.db),
 
-  'snapshots/prune': (retention, s) => {
-    putSetting(s.db, RETENTION_KEY, retention);
-    const doomed = snapshotsToPrune(s.db, retention.keepPerHost, retention.maxAgeDays);
-    appendAudit(s.db, { actor: 'user', action: 'snapshots.prune', details: { retention, snapshots: doomed.map((d) => d.id) } });
-    if (doomed.length === 0) return { jobId: null, toDelete: 0 };
-    const jobId = s.jobs.start('rollback', `Prune ${doomed.length} snapshot${doomed.length === 1 ? '' : 's'}`, { snapshots: doomed.map((d) => d.id) }, async (ctx) => {
-      let ok = 0;
-      ctx.progress(0, doomed.length);
-      for (const [i, snap] of doomed.entries()) {
-        const host = getHost(s.db, snap.hostId);
-        const key = `snapshot:${snap.id}`;
-        ctx.target(key, { hostId: snap.hostId, state: 'running' });
-        try {
-          if (snap.provider !== 'package' && host) {
-            await s.connections.withSession(host, ctx.signal, (remote) => deleteFsSnapshot(remote, snap.provider, snap.ref));
-          }
-          setSnapshotState(s.db, snap.id, 'deleted');
-          appendAudit(s.db, { actor: 'system', action: 'snapshot.delete', targetType: 'host', targetId: snap.hostId, details: { snapshotId: snap.id, provider: snap.provider, ref: snap.ref } });
-          ctx.target(key, { state: 'succeeded' });
-          ok++;
-        } catch (e) {
-          ctx.target(key, { state: 'failed', failure: { command: null, exitCode: null, stderrTail: '', message: e instanceof Error ? e.message : String(e) } });
-          ctx.log('error', `Could not delete snapshot ${snap.ref} on ${host ? hostLabel(host) : snap.hostId}: ${e instanceof Error ? e.message : String(e)}`, key);
-        }
-        ctx.progress(i + 1);
-      }
-      return { state: ok === doomed.length ? 'succeeded' : ok > 0 ? 'partial' : 'failed', summary: `${ok} of ${doomed.length} snapshots deleted` };
-    });
-    return { jobId, toDelete: doomed.length };
-  },
+  'snapshots/prune': (retention, s) => pruneSnapshots(s, retention),
 };
 
 

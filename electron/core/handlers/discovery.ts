@@ -1,11 +1,11 @@
 import os from 'node:os';
 import { AppError, type TargetCheck } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
+import { addScannedHosts } from '../discovery/add-scanned';
 import { discoveryJob } from '../discovery/discovery-job';
 import { getScan, listResults, listScans, scanForJob } from '../discovery/discovery-queries';
 import { DEFAULT_PORTS, validatePorts } from '../discovery/probe';
 import { parseTargets, suggestSubnets, type TargetPlan } from '../discovery/targets';
-import { findHostByAddress, insertHost } from '../hosts/host-queries';
 import type { HandlerMap } from './types';
 
 function check(include: string, exclude: string, extraPorts: readonly number[]): { check: TargetCheck; plan: TargetPlan | null; ports: number[] } {
@@ -64,34 +64,9 @@ export const discoveryHandlers: HandlerMap<
     return { scan: scan ?? null, results: scan ? listResults(s.db, scan.id) : [] };
   },
 
-  'discovery/add': ({ scanId, addresses, tags }, s) =>
-    s.db.transaction(() => {
-      const results = new Map(listResults(s.db, scanId).map((r) => [r.address, r]));
-      const added: number[] = [];
-      for (const address of addresses) {
-        const r = results.get(address);
-        if (!r) throw new AppError('bad-request', `${address} was not found by scan ${scanId}`);
-        if (r.change === 'missing' || findHostByAddress(s.db, address)) continue;
-        const guess = r.osGuess && r.osGuess.confidence >= 0.5 ? r.osGuess : null;
-        const h = insertHost(s.db, {
-          address,
-          hostname: r.hostnames[0] ?? null,
-          osFamily: guess?.family ?? 'unknown',
-          tags: tags ?? [],
-          source: 'discovery',
-          openPorts: r.openPorts,
-          reachability: 'up',
-        });
-        s.db
-          .prepare(
-            `UPDATE hosts SET fingerprints = ?, os_guess = ?, mac = ?, vendor = ?, os_name = ?, os_version = ?, last_scan_id = ? WHERE id = ?`,
-          )
-          .run(JSON.stringify(r.fingerprints), r.osGuess ? JSON.stringify(r.osGuess) : null, r.mac, r.vendor, guess?.distro ?? null, guess?.version ?? null, scanId, h.id);
-        s.db.prepare('UPDATE scan_results SET host_id = ? WHERE scan_id = ? AND address = ?').run(h.id, scanId, address);
-        appendAudit(s.db, { actor: 'user', action: 'host.create', targetType: 'host', targetId: h.id, details: { address, from: `scan ${scanId}` } });
-        added.push(h.id);
-      }
-      if (added.length) s.events.emit('inventory/changed', { hostIds: added, reason: 'created' });
-      return { added };
-    })(),
+  'discovery/add': ({ scanId, addresses, tags }, s) => {
+    const added = addScannedHosts(s.db, scanId, addresses, tags ?? []);
+    if (added.length) s.events.emit('inventory/changed', { hostIds: added, reason: 'created' });
+    return { added };
+  },
 };

@@ -1,7 +1,7 @@
 import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import { evaluatePolicies, listBlocks, listRules, previewRule, removeBlock, removeRule, saveRule } from '../intel/policy-rules';
-import { addBlock } from '../intel/policy-queries';
+import { addBlock, forgetHolds } from '../intel/policy-queries';
 import type { HandlerMap } from './types';
 
 type PolicyCall =
@@ -53,8 +53,7 @@ export const policyHandlers: HandlerMap<PolicyCall> = {
       const removed = removeBlock(s.db, id);
       if (!removed) throw new AppError('not-found', `There is no block ${id}: it may have been removed already`);
       appendAudit(s.db, { actor: 'user', action: 'policy.block.remove', targetType: 'policy-block', targetId: removed.name, details: removed });
-      // A held update may be approved by a rule now; forget the holds so a new block is audited again.
-      s.db.prepare('DELETE FROM policy_holds WHERE package = ?').run(removed.name);
+      forgetHolds(s.db, removed.name);
     })();
     evaluatePolicies(s.db, s.events);
     return listBlocks(s.db);

@@ -225,3 +225,8 @@ export function deleteHosts(db: Db, ids: readonly number[]): number {
 export function pinWinrmCert(db: Db, id: number, sha256: string, now = Date.now()): void {
   db.prepare('UPDATE hosts SET winrm_cert = ?, updated_at = ? WHERE id = ?').run(sha256, now, id);
 }
+
+/** Machines that used a credential being removed fall back to the credentials their tags or "all machines" give. */
+export function unassignCredential(db: Db, credentialId: number): void {
+  db.prepare('UPDATE hosts SET credential_id = NULL WHERE credential_id = ?').run(credentialId);
+}

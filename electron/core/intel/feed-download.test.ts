@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FeedDownloadState, FeedView } from '../../../shared/contract';
 import { createCore, type Core } from '../core';
 import { openDatabase } from '../db/open';
 import { checkFeedUrl, defaultFeedSources, feedSourcesFor, fetchFeed, msrcMonth } from './feed-download';
@@ -70,21 +69,21 @@ describe('feed downloads', () => {
       { id: 'epss', label: 'EPSS', url: `${base}/epss_scores-current.csv.gz` },
     ]);
     try {
-      expect(((await core.call('feeds/download-state', undefined)) as FeedDownloadState).allowed).toBe(false);
+      expect((await core.call('feeds/download-state', undefined)).allowed).toBe(false);
       await expect(core.call('feeds/download', undefined)).rejects.toThrow(/Downloading feeds is off/);
       expect(hits).toEqual([]);
 
       await core.call('feeds/set-download', { allowed: true });
-      const state = (await core.call('feeds/download', undefined)) as FeedDownloadState;
+      const state = await core.call('feeds/download', undefined);
       expect(state.lastRun?.outcomes).toEqual([
         { source: 'kev', label: 'KEV', ok: true, message: `Imported: ${kev.count.toLocaleString('en')} records, dated 2026-11-21` },
         { source: 'epss', label: 'EPSS', ok: true, message: 'Imported: 2 records, dated 2026-11-21' },
       ]);
       expect(hits).toEqual(['/kev.json', '/epss_scores-current.csv.gz', '/epss_scores-2026-11-21.csv.gz']);
-      const feeds = (await core.call('feeds/list', undefined)) as FeedView[];
+      const feeds = await core.call('feeds/list', undefined);
       expect(feeds.find((f) => f.kind === 'kev')).toMatchObject({ feedDate: '2026-11-21T17:00:00.000Z', source: `${base}/kev.json` });
       expect(feeds.find((f) => f.kind === 'epss')).toMatchObject({ feedDate: '2026-11-21T12:55:00.000Z', recordCount: 2 });
-      const audit = (await core.call('audit/list', { limit: 100 })) as { action: string }[];
+      const audit = await core.call('audit/list', { limit: 100 });
       expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['feed.download-setting', 'feed.import']));
     } finally {
       await core.close();
@@ -99,13 +98,13 @@ describe('feed downloads', () => {
     ]);
     try {
       await core.call('feeds/set-download', { allowed: true });
-      const state = (await core.call('feeds/download', undefined)) as FeedDownloadState;
+      const state = await core.call('feeds/download', undefined);
       expect(state.lastRun?.outcomes).toEqual([
         { source: 'debian-tracker', label: 'Tracker', ok: true, message: 'Imported: 5 records, dated 2026-11-20' },
         { source: 'osv-debian', label: 'OSV', ok: true, message: 'Imported: 1 record, dated 2024-06-21' },
         { source: 'msrc', label: 'MSRC', ok: true, message: 'Imported: 1 record, dated 2024-08-13' },
       ]);
-      const feeds = (await core.call('feeds/list', undefined)) as FeedView[];
+      const feeds = await core.call('feeds/list', undefined);
       expect(feeds.map((f) => f.kind).sort()).toEqual(['debian-tracker', 'kev', 'msrc', 'osv']);
       expect(feeds.find((f) => f.kind === 'debian-tracker')).toMatchObject({ feedDate: '2026-11-20T06:12:00.000Z' });
     } finally {
@@ -127,16 +126,16 @@ describe('feed downloads', () => {
   it('refuses a truncated download with the importer\'s reason and keeps the feed in force', async () => {
     const core = newCore([{ id: 'kev', label: 'KEV', url: `${base}/kev-truncated.json` }, { id: 'gone', label: 'Gone', url: `${base}/nothing-here` }]);
     try {
-      const before = ((await core.call('feeds/list', undefined)) as FeedView[]).find((f) => f.kind === 'kev');
+      const before = (await core.call('feeds/list', undefined)).find((f) => f.kind === 'kev');
       await core.call('feeds/set-download', { allowed: true });
-      const state = (await core.call('feeds/download', undefined)) as FeedDownloadState;
+      const state = await core.call('feeds/download', undefined);
       const [k, g] = state.lastRun!.outcomes;
       expect(k).toMatchObject({ source: 'kev', ok: false });
       expect(k!.message).toMatch(/was refused: .*The feed in force is unchanged/);
       expect(g).toMatchObject({ source: 'gone', ok: false, message: expect.stringMatching(/answered HTTP 404.*The feed in force is unchanged/) });
-      const after = ((await core.call('feeds/list', undefined)) as FeedView[]).find((f) => f.kind === 'kev');
+      const after = (await core.call('feeds/list', undefined)).find((f) => f.kind === 'kev');
       expect(after).toEqual(before);
-      expect(((await core.call('audit/list', { limit: 100 })) as { action: string }[]).filter((a) => a.action === 'feed.download-failed')).toHaveLength(2);
+      expect((await core.call('audit/list', { limit: 100 })).filter((a) => a.action === 'feed.download-failed')).toHaveLength(2);
     } finally {
       await core.close();
     }

@@ -47,3 +47,8 @@ export function blockedPackages(db: Db, hostId: number): Map<string, string> {
   }
   return out;
 }
+
+/** Forgets the holds of a package whose block was removed, so a rule may approve it and a new block is audited again. */
+export function forgetHolds(db: Db, packageName: string): void {
+  db.prepare('DELETE FROM policy_holds WHERE package = ?').run(packageName);
+}

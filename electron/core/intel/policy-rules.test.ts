@@ -6,7 +6,7 @@ import { AppError, type PolicyEvaluation, type PolicyRuleInput } from '../../../
 import { createCore, type Core } from '../core';
 import { openDatabase, type Db } from '../db/open';
 import { EventBus } from '../event-bus';
-import { addBlock } from './policy-queries';
+import { addBlock, forgetHolds } from './policy-queries';
 import { DAY_MS, describeRule, evaluatePolicies, previewRule, ruleApproves, saveRule, specOf, startPolicyEvaluation, type RuleFacts } from './policy-rules';
 
 const NOW = 1_800_000_000_000;
@@ -138,6 +138,18 @@ describe('evaluatePolicies', () => {
     expect(approvals(db).map((a) => a.package)).toEqual(['openssl', 'vim']);
   });
 
+  it('forgets the holds of a package, so a block put back is audited again', () => {
+    const db = fleet();
+    seed(db, 3);
+    saveRule(db, fleetRule, NOW);
+    addBlock(db, { kind: 'package', name: 'openssl', reason: 'breaks the VPN client' });
+    evaluatePolicies(db, null, NOW);
+    forgetHolds(db, 'openssl');
+    forgetHolds(db, 'not-held');
+    evaluatePolicies(db, null, NOW + 1000);
+    expect(audit(db).filter((a) => a.action === 'policy.hold')).toHaveLength(2);
+  });
+
   it("lets a tag's rule win over the fleet rule, and a tag saying never wins over the machine's other tags", () => {
     const db = fleet();
     for (const h of [1, 2, 3]) seed(db, h);
@@ -185,9 +197,9 @@ describe('policy calls', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-policy-'));
     core = createCore({ dataDir, runtime: 'browser', checkResults: true, scheduler: false, resourcesDir: dataDir });
     const c = core;
-    const saved = (await c.call('policies/save-rule', { ...fleetRule, tag: 'db' })) as { rule: { id: number; summary: string }; evaluation: PolicyEvaluation };
+    const saved = await c.call('policies/save-rule', { ...fleetRule, tag: 'db' });
     expect(saved.rule.summary).toMatch(/^Machines tagged db: approve at once/);
-    const blocks = (await c.call('policies/add-block', { kind: 'kb', name: 'kb5034441', reason: 'recovery partition too small' })) as { id: number; name: string }[];
+    const blocks = await c.call('policies/add-block', { kind: 'kb', name: 'kb5034441', reason: 'recovery partition too small' });
     expect(blocks.map((b) => b.name)).toEqual(['KB5034441']);
     const err = await c.call('policies/add-block', { kind: 'kb', name: 'not-a-kb', reason: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
@@ -210,8 +222,8 @@ describe('policy calls', () => {
     db.prepare(`INSERT OR IGNORE INTO kev (cve_id, vendor, product, name, date_added, due_date, ransomware) VALUES ('CVE-2024-0001', 'OpenSSL', 'OpenSSL', 'x', '2024-01-02', NULL, 0)`).run();
     seed(db, 1, Date.now());
     seed(db, 3, Date.now());
-    const never = (await c.call('policies/save-rule', { ...fleetRule, tag: 'db', name: 'Database: by hand', mode: 'never' })) as { rule: { id: number } };
-    const saved = (await c.call('policies/save-rule', fleetRule)) as { evaluation: PolicyEvaluation };
+    const never = await c.call('policies/save-rule', { ...fleetRule, tag: 'db', name: 'Database: by hand', mode: 'never' });
+    const saved = await c.call('policies/save-rule', fleetRule);
     expect(saved.evaluation.decisions.map((d) => [d.hostId, d.package])).toEqual([
       [3, 'openssl'],
       [3, 'vim'],

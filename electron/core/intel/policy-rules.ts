@@ -5,7 +5,7 @@
  * the hold is audited once. Approvals are recorded exactly like manual ones (exact versions, per machine),
  * with the approver "policy:<rule name>".
  */
-import { describePolicyRule as describeRule, type PolicyBlock, type PolicyDecision, type PolicyEvaluation, type PolicyRule, type PolicyRuleInput, type PolicyRuleSpec, type RiskBand } from '../../../shared/contract';
+import { describePolicyRule as describeRule, type EventEnvelope, type InventoryReason, type PolicyBlock, type PolicyDecision, type PolicyEvaluation, type PolicyRule, type PolicyRuleInput, type PolicyRuleSpec, type RiskBand } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
@@ -250,18 +250,17 @@ export function evaluatePolicies(db: Db, events: EventSink | null, now = Date.no
 }
 
 /** Inventory reasons after which the policies are evaluated again. */
-const TRIGGERS = new Set(['assessed', 'feeds', 'updated', 'scan', 'tags']);
+const TRIGGERS: ReadonlySet<InventoryReason> = new Set<InventoryReason>(['assessed', 'feeds', 'updated', 'scan', 'tags']);
 
 /**
  * Evaluates the policies after assessments, feed imports and tag changes (deferred, outside the emitter's
  * transaction). A failure is audited rather than lost. Returns the unsubscribe.
  */
-export function startPolicyEvaluation(db: Db, events: EventSink & { subscribe(fn: (e: { name: string; payload: unknown }) => void): () => void }): () => void {
+export function startPolicyEvaluation(db: Db, events: EventSink & { subscribe(fn: (e: EventEnvelope) => void): () => void }): () => void {
   let pending: NodeJS.Immediate | null = null;
   const unsubscribe = events.subscribe((e) => {
     if (e.name !== 'inventory/changed' || pending) return;
-    const reason = (e.payload as { reason?: unknown }).reason;
-    if (typeof reason !== 'string' || !TRIGGERS.has(reason)) return;
+    if (!TRIGGERS.has(e.payload.reason)) return;
     pending = setImmediate(() => {
       pending = null;
       try {

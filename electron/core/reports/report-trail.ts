@@ -6,7 +6,7 @@
 import { redactDeep, redactSecrets } from '../../../shared/redact';
 import type { DeployStep, TargetState } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { hostLabel } from '../deploy/plan';
+import { hostLabel } from '../../../shared/host-label';
 import { approverText, itemOutcome, type ItemFacts } from './report-wording';
 
 export interface DeploymentItemLine {

@@ -8,7 +8,6 @@
  * the snapshot: only the merge can take it away.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeploymentDetail, JobLogLine, PendingUpdateView } from '../../../shared/contract';
 import { FIXTURE_PACKAGES } from '../../../e2e/lab/index';
 import { LVM_VG, vmDown } from '../../../e2e/lab/vm';
 import type { Core } from '../core';
@@ -48,13 +47,13 @@ describe.skipIf(!vmTestsEnabled)('LVM snapshots on the lab VM (root on a logical
   it('deploys with a snapshot of the root LV; the one-click rollback restores versions at once and every file at the reboot', async () => {
     expect((await sh('findmnt -n -o SOURCE /')).trim()).toBe(`/dev/mapper/${LVM_VG}-root`);
     const before = await versions();
-    const updates = (await core.call('hosts/updates', { id: hostId })) as PendingUpdateView[];
+    const updates = await core.call('hosts/updates', { id: hostId });
     expect(updates.map((u) => u.package).sort()).toEqual(FIXTURE_PACKAGES.map((p) => p.name).sort());
     await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [hostId] })) });
-    const { deploymentId } = (await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true })) as { deploymentId: number };
+    const { deploymentId } = await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true });
     await core.services.jobs.idle();
-    const d = (await core.call('deploy/get', { id: deploymentId })) as DeploymentDetail;
-    const log = ((await core.call('jobs/log', { id: d.jobId! })) as JobLogLine[]).map((l) => l.message).join('\n');
+    const d = await core.call('deploy/get', { id: deploymentId });
+    const log = (await core.call('jobs/log', { id: d.jobId! })).map((l) => l.message).join('\n');
     expect(d.state, log).toBe('succeeded');
     expect(d.targets[0]!.snapshot).toMatchObject({ provider: 'lvm', state: 'ready' });
     expect(log).toContain('lvm snapshot (root is on a logical volume)');
@@ -67,10 +66,10 @@ describe.skipIf(!vmTestsEnabled)('LVM snapshots on the lab VM (root on a logical
     // Written after the snapshot and owned by no package: the package-state half of a rollback leaves it.
     await sh('echo after-the-update | sudo tee /etc/pw-lvm-marker >/dev/null');
 
-    const { deploymentId: rid } = (await core.call('deploy/rollback', { id: deploymentId })) as { deploymentId: number };
+    const { deploymentId: rid } = await core.call('deploy/rollback', { id: deploymentId });
     await core.services.jobs.idle();
-    const r = (await core.call('deploy/get', { id: rid })) as DeploymentDetail;
-    const rlog = ((await core.call('jobs/log', { id: r.jobId! })) as JobLogLine[]).map((l) => l.message).join('\n');
+    const r = await core.call('deploy/get', { id: rid });
+    const rlog = (await core.call('jobs/log', { id: r.jobId! })).map((l) => l.message).join('\n');
     expect(r.state, rlog).toBe('succeeded');
     expect(rlog).toContain(`Restored lvm snapshot ${LVM_VG}/${label} (completes at the next reboot)`);
     expect(await versions()).toEqual(before);

@@ -79,8 +79,11 @@ describe('Vault', () => {
     const restarted = new Vault(db, dir);
     expect(restarted.status()).toEqual({ locked: true, protection: 'passphrase' });
     expect(() => restarted.secrets(c.id)).toThrow(/locked/);
+    // The same refusal before any work that needs the vault starts.
+    expect(() => restarted.assertUnlocked()).toThrow(expect.objectContaining({ code: 'unavailable', message: expect.stringMatching(/^The vault is locked/) }));
     await expect(restarted.unlock('wrong')).rejects.toThrow('Wrong passphrase');
     await restarted.unlock('a long office passphrase');
+    expect(() => restarted.assertUnlocked()).not.toThrow();
     expect(restarted.secrets(c.id).password).toBe(PASSWORD);
   }, 60_000);
 

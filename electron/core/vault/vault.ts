@@ -62,6 +62,10 @@ function toCredential(r: CredentialRow): Credential {
 
 const aad = (id: number): string => `patchwell-credential:${id}`;
 
+function lockedError(): AppError {
+  return new AppError('unavailable', 'The vault is locked: unlock it with its passphrase in Settings first');
+}
+
 export class Vault {
   private key: Buffer | null = null;
   private protection: KeyProtection;
@@ -113,6 +117,14 @@ export class Vault {
 
   status(): { locked: boolean; protection: KeyProtection } {
     return { locked: this.key === null, protection: this.protection };
+  }
+
+  /**
+   * Throws the one "vault is locked" error users see. Work that signs in to machines checks this before it
+   * starts, so a locked vault is a clear refusal rather than a job whose every machine fails.
+   */
+  assertUnlocked(): void {
+    if (!this.key) throw lockedError();
   }
 
   async unlock(passphrase: string): Promise<void> {
@@ -264,7 +276,7 @@ export class Vault {
   }
 
   private requireKey(): Buffer {
-    if (!this.key) throw new AppError('unavailable', 'The vault is locked: unlock it with its passphrase in Settings');
+    if (!this.key) throw lockedError();
     return this.key;
   }
 }

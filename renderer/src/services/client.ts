@@ -4,7 +4,6 @@
  */
 import {
   AppError,
-  fromWireError,
   isEventName,
   serverMessage,
   type BridgeResult,
@@ -13,7 +12,9 @@ import {
   type CallResult,
   type EventName,
   type PatchwellBridge,
+  type RequestMessage,
 } from '../../../shared/contract';
+import { Correlator, unwrap } from '../../../shared/correlator';
 
 type Listener = (name: string, payload: unknown) => void;
 export type ConnectionState = 'connecting' | 'open' | 'closed';
@@ -32,9 +33,8 @@ function preloadTransport(bridge: PatchwellBridge): Transport {
 export function webSocketTransport(url: string): Transport {
   let ws: WebSocket | null = null;
   let state: ConnectionState = 'connecting';
-  let nextId = 1;
   let retry = 0;
-  const pending = new Map<number, (r: BridgeResult) => void>();
+  const calls = new Correlator({ peer: 'Patchwell' });
   const queue: string[] = [];
   const eventListeners = new Set<Listener>();
   const stateListeners = new Set<(s: ConnectionState) => void>();
@@ -65,15 +65,10 @@ export function webSocketTransport(url: string): Transport {
         for (const fn of eventListeners) fn(msg.data.name, msg.data.payload);
         return;
       }
-      const resolve = pending.get(msg.data.id);
-      pending.delete(msg.data.id);
-      resolve?.(msg.data.ok ? { ok: true, value: msg.data.value } : { ok: false, error: msg.data.error });
+      calls.answer(msg.data);
     };
     ws.onclose = () => {
-      for (const resolve of pending.values()) {
-        resolve({ ok: false, error: { name: 'Disconnected', message: 'Lost the connection to Patchwell', code: 'unavailable' } });
-      }
-      pending.clear();
+      calls.failAll({ name: 'Disconnected', message: 'Lost the connection to Patchwell', code: 'unavailable' });
       setState('closed');
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, 250 * 2 ** retry);
@@ -83,13 +78,11 @@ export function webSocketTransport(url: string): Transport {
 
   return {
     invoke(name, arg) {
-      const id = nextId++;
-      const text = JSON.stringify({ type: 'call', id, name, arg });
-      return new Promise((resolve) => {
-        pending.set(id, resolve);
+      return calls.request((id) => {
+        const text = JSON.stringify({ type: 'call', id, name, arg } satisfies RequestMessage);
         if (state === 'open' && ws) ws.send(text);
         else queue.push(text);
-      });
+      }).result;
     },
     onEvent(fn) {
       eventListeners.add(fn);
@@ -136,9 +129,8 @@ export async function invoke<K extends CallName>(
   name: K,
   ...arg: CallArg<K> extends undefined ? [] : [CallArg<K>]
 ): Promise<CallResult<K>> {
-  const result = await getTransport().invoke(name, arg[0]);
-  if (!result.ok) throw fromWireError(result.error);
-  return result.value as CallResult<K>;
+  // The core checked the argument against this call's schema and answers with that call's result.
+  return unwrap(await getTransport().invoke(name, arg[0])) as CallResult<K>;
 }
 
 /**
