@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { hostLabel } from '../../../shared/host-label';
 import type { HostDeploySettings, SnapshotProvider, SnapshotRetention, WindowRule } from '../../../shared/contract';
 import { ago } from '../format';
 import { useDeployStore } from '../stores/deploy-store';
@@ -34,7 +35,7 @@ function MachineSettings() {
         {hosts.map((h) => {
           const s = settings.find((x) => x.hostId === h.id);
           if (!s) return null;
-          const label = h.displayName || h.hostname || h.address;
+          const label = hostLabel(h);
           const check = s.healthCheck ? (s.healthCheck.kind === 'command' ? s.healthCheck.command : s.healthCheck.url) : '';
           return (
             <tr key={h.id}>

@@ -1,5 +1,6 @@
 /** The machines the user sees: a cache of the inventory, refetched when the core says it changed. */
 import { create } from 'zustand';
+import { hostLabel } from '../../../shared/host-label';
 import type { AssessmentView, Host, HostInput, PendingUpdateView } from '../../../shared/contract';
 import { assessService } from '../services/assess-service';
 import { credentialsService } from '../services/credentials-service';
@@ -108,7 +109,7 @@ export const useHostsStore = create<HostsState & HostsActions>()((set, get) => (
 }));
 
 export const hostsSelectors = {
-  label: (h: Host): string => h.displayName || h.hostname || h.address,
+  label: (h: Host): string => hostLabel(h),
   byId: (s: HostsState, id: number | null): Host | undefined => (id === null ? undefined : s.hosts.find((h) => h.id === id)),
   counts: (s: HostsState): { total: number; up: number; down: number; unknown: number } => {
     const c = { total: s.hosts.length, up: 0, down: 0, unknown: 0 };
