@@ -76,6 +76,9 @@ export const routes: { [K in EventName]?: readonly Route<K>[] } = {
     () => refresh('dashboard'),
   ],
   'deploy/changed': [() => refresh('deploy')],
+  // A deployment's or rollback's end changes the fleet's figures, not only the Deployments page.
+  'deploy/finished': [() => refresh('deploy'), () => refresh('dashboard'), () => refresh('machine-risk')],
+  'assess/finished': [() => refresh('dashboard')],
   'job/updated': [
     ({ job, targets }) => useJobsStore.getState().applyUpdate(job, targets),
     ({ job }) => useReportsStore.getState().jobUpdated(job),
