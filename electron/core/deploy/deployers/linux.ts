@@ -48,6 +48,8 @@ export interface PackageManagerSpec {
   restoreVersions(remote: Remote, items: readonly (ExactItem & { arch: string })[], log: (message: string) => void): Promise<{ ok: boolean; errors: string[]; exitCode: number | null }>;
   /** Removes packages installed since the snapshot ("name:arch" keys, validated by the spec). */
   removePackages(remote: Remote, keys: readonly string[]): Promise<void>;
+  /** Items this package manager cannot install as exact package versions, with the reason (checked before any change). */
+  refuse?(items: readonly { package: string; toVersion: string }[]): string | null;
   /** Waits for a package manager someone else runs, then repairs an interrupted one. */
   settle(remote: Remote): Promise<SettleResult>;
 }
@@ -88,6 +90,8 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
       // One round of commands multiplexed on the session: these machines may be slow, and the office has many.
       const [pf, health, installed, services] = await Promise.all([preflight(remote), p.health(remote), p.installedPackages(remote), runningServices(remote)]);
       const problems = preflightProblems(pf, m.minFreeKb);
+      const refused = spec.refuse?.(m.items);
+      if (refused) problems.unshift(refused);
       if (!health.ok) problems.push(`The package database is not healthy: ${health.problems.map((x) => x.message).join('; ')} (Repair runs ${spec.repairCommand})`);
       // apk's installed list carries no architecture (its updates do): a package without one matches any.
       const current = installed.filter((x) => m.items.some((i) => i.package === x.name && (!i.arch || !x.arch || i.arch === x.arch)));

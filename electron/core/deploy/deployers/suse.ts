@@ -3,6 +3,9 @@ import { suse } from '../../platforms/suse';
 import { linuxDeployer } from './linux';
 import { keepRpms, removeRpms, restoreRpms, settleRpm } from './rpm-common';
 
+/** zypper's patch names: openSUSE-SU-2024:1402-1, SUSE-SLE-Module-Basesystem-15-SP5-2024-1402, openSUSE-2024-123… */
+export const isSusePatchName = (name: string): boolean => /^(open)?SUSE-/.test(name) && /[:-]\d/.test(name);
+
 export const suseDeployer = linuxDeployer({
   id: 'suse',
   platforms: ['suse'],
@@ -15,4 +18,10 @@ export const suseDeployer = linuxDeployer({
   restoreVersions: (remote, items, log) => restoreRpms(remote, 'zypper', suse, items, log),
   removePackages: (remote, keys) => removeRpms(remote, 'zypper', keys),
   settle: (remote) => settleRpm(remote, suse),
+  // zypper lists patches (openSUSE-SU-…, SUSE-SU-…) beside the package updates they bring. A deployment installs and
+  // rolls back exact package versions, so a patch is approved through its packages.
+  refuse(items) {
+    const patches = items.filter((i) => isSusePatchName(i.package));
+    return patches.length ? `${patches.map((p) => p.package).join(', ')} ${patches.length === 1 ? 'is a SUSE patch' : 'are SUSE patches'}: approve the package updates it brings instead (they are listed on the Patches page), so each version can be verified and rolled back` : null;
+  },
 });
