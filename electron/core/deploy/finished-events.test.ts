@@ -52,7 +52,7 @@ describe('events that say how a run ended', () => {
   it('assess/finished counts the machines assessed and the ones that failed', async () => {
     const { jobId } = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
-    expect(payloads('assess/finished')).toEqual([{ jobId, hostIds: [hostId], counts: { ok: 1, failed: 0 } }]);
+    expect(payloads('assess/finished')).toEqual([{ jobId, hostIds: [hostId], counts: { ok: 1, failed: 0, busy: 0 } }]);
 
     // A credential WinRM cannot use: the machine is attempted and fails.
     const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
@@ -60,7 +60,7 @@ describe('events that say how a run ended', () => {
     await core.call('hosts/set-credential', { ids: [hostId], credentialId: keyOnly.id });
     const second = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
-    expect(payloads('assess/finished')[1]).toEqual({ jobId: second.jobId, hostIds: [hostId], counts: { ok: 0, failed: 1 } });
+    expect(payloads('assess/finished')[1]).toEqual({ jobId: second.jobId, hostIds: [hostId], counts: { ok: 0, failed: 1, busy: 0 } });
   });
 
   it('deploy/finished gives the final state and the machines per outcome, for a deployment and for its rollback', async () => {
