@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     privateKey: fs.readFileSync(hosts[0]!.keyPath, 'utf8'),
     appliesToAll: true,
   });
-  for (const h of hosts) await core.call('hosts/create', { address: h.address });
+  for (const h of hosts) await core.call('machines/create', { address: h.address });
 
   const run = async (label: string, refresh: boolean): Promise<void> => {
     const t0 = performance.now();

@@ -80,16 +80,16 @@ async function patchwell(hosts: LabHost[]): Promise<number> {
   try {
     const key = fs.readFileSync(hosts[0]!.keyPath, 'utf8');
     await core.call('credentials/create', { name: 'lab', username: 'admin', privateKey: key, appliesToAll: true });
-    for (const h of hosts) await core.call('hosts/create', { address: h.address });
+    for (const h of hosts) await core.call('machines/create', { address: h.address });
     await core.call('settings/update', { maxConcurrentHosts: N, refreshPackageLists: false });
     await core.call('assess/start', {});
     await core.services.jobs.idle();
-    for (const h of await core.call('hosts/list', undefined)) {
-      const updates = await core.call('hosts/updates', { id: h.id });
+    for (const h of await core.call('machines/list', undefined)) {
+      const updates = await core.call('machines/updates', { id: h.id });
       await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [h.id] })) });
     }
     // One ring, all at once: the benchmark compares install throughput, not the canary's wait.
-    const all = await core.call('hosts/list', undefined);
+    const all = await core.call('machines/list', undefined);
     await core.call('deploy/set-settings', { ids: all.map((h) => h.id), patch: { ring: 0 } });
     const t = performance.now();
     const cpu = process.cpuUsage();

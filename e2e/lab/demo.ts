@@ -34,14 +34,14 @@ async function main(): Promise<void> {
     });
     for (const h of lab) {
       const n = NAMES[h.scenario] ?? { name: h.hostname, tags: [], criticality: 'normal' as const };
-      await core.call('hosts/create', { address: h.address, displayName: n.name, tags: n.tags, criticality: n.criticality });
+      await core.call('machines/create', { address: h.address, displayName: n.name, tags: n.tags, criticality: n.criticality });
     }
     console.log(`demo: assessing ${lab.length} machines…`);
     const { jobId } = await core.call('assess/start', {});
     await core.services.jobs.idle();
     const job = await core.call('jobs/get', { id: jobId });
     console.log(`demo: ${job.summary ?? job.state}`);
-    const hosts = await core.call('hosts/list', undefined);
+    const hosts = await core.call('machines/list', undefined);
     for (const h of hosts) console.log(`  ${h.displayName} (${h.address}): ${h.pendingCount} updates pending, ${h.securityCount} security`);
   } finally {
     await core.close();

@@ -30,7 +30,7 @@ export async function startVmUnderTest(variant: VmVariant): Promise<VmUnderTest>
   await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, appliesToAll: true });
   // The VM reaches no network: assess from the package lists its image carries.
   await core.call('settings/update', { refreshPackageLists: false });
-  const hostId = (await core.call('hosts/create', { address: vm.address, tags: ['lab-vm'] })).id;
+  const hostId = (await core.call('machines/create', { address: vm.address, tags: ['lab-vm'] })).id;
   await core.call('assess/start', { ids: [hostId] });
   await core.services.jobs.idle();
   const sh = async (command: string): Promise<string> => {

@@ -74,7 +74,7 @@ async function run(core: Core, command: Command, json: boolean): Promise<number>
       return job.state === 'succeeded' || job.state === 'partial' ? 0 : 1;
     }
     case 'assess': {
-      const hosts = await core.call('hosts/list', undefined);
+      const hosts = await core.call('machines/list', undefined);
       const chosen = command.addresses.length ? hosts.filter((h) => command.addresses.includes(h.address)) : hosts;
       const unknown = command.addresses.filter((a) => !hosts.some((h) => h.address === a));
       if (unknown.length) throw new UsageError(`not in the inventory: ${unknown.join(', ')} (add them in the app, or scan and add)`);
@@ -83,7 +83,7 @@ async function run(core: Core, command: Command, json: boolean): Promise<number>
       const { jobId } = await core.call('assess/start', { ids: chosen.map((h) => h.id), ...(command.refresh === null ? {} : { refresh: command.refresh }) });
       err(`assessing ${chosen.length} machine${chosen.length === 1 ? '' : 's'}`);
       const job = await waitForJob(core, jobId);
-      const after = (await core.call('hosts/list', undefined)).filter((h) => chosen.some((c) => c.id === h.id));
+      const after = (await core.call('machines/list', undefined)).filter((h) => chosen.some((c) => c.id === h.id));
       out(
         [
           ...after.map((h) => {

@@ -11,7 +11,7 @@ import { deployHandlers } from './handlers/deploy';
 import { feedHandlers } from './handlers/feeds';
 import { reportHandlers } from './handlers/reports';
 import { discoveryHandlers } from './handlers/discovery';
-import { hostHandlers } from './handlers/hosts';
+import { machineHandlers } from './handlers/machines';
 import { jobHandlers } from './handlers/jobs';
 import { patchHandlers } from './handlers/patches';
 import { policyHandlers } from './handlers/policies';
@@ -23,7 +23,7 @@ import type { CoreServices } from './services';
 
 // Typed as the full map: a call declared in the contract without a handler fails the type check.
 const handlers: HandlerMap<CallName> = {
-  ...hostHandlers,
+  ...machineHandlers,
   ...jobHandlers,
   ...credentialHandlers,
   ...discoveryHandlers,

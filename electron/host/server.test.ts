@@ -166,9 +166,9 @@ describe('the session cookie', () => {
 describe('headless host over WebSocket', () => {
   it('answers calls from its own origin with the token', async () => {
     const ws = await openWs({ Origin: origin, Cookie: cookie() });
-    expect(await call(ws, 1, 'hosts/list')).toEqual({ type: 'result', id: 1, ok: true, value: [] });
-    expect(await call(ws, 2, 'hosts/nope')).toMatchObject({ ok: false, error: { code: 'unknown-call' } });
-    expect(await call(ws, 3, 'hosts/create', { address: '' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await call(ws, 1, 'machines/list')).toEqual({ type: 'result', id: 1, ok: true, value: [] });
+    expect(await call(ws, 2, 'machines/nope')).toMatchObject({ ok: false, error: { code: 'unknown-call' } });
+    expect(await call(ws, 3, 'machines/create', { address: '' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     ws.close();
   });
 
@@ -180,7 +180,7 @@ describe('headless host over WebSocket', () => {
         if (m.type === 'event') resolve(m);
       });
     });
-    await call(ws, 1, 'hosts/create', { address: '127.0.0.77' });
+    await call(ws, 1, 'machines/create', { address: '127.0.0.77' });
     expect(await event).toMatchObject({ type: 'event', name: 'inventory/changed' });
     ws.close();
   });

@@ -40,13 +40,13 @@ export const calls = {
       runtime: z.enum(['electron', 'browser']),
     }),
   },
-  'hosts/list': { arg: z.undefined(), result: z.array(host) },
-  'hosts/get': { arg: id, result: host },
-  'hosts/create': { arg: hostInput, result: host },
-  'hosts/update': { arg: z.object({ id: z.number().int().positive(), patch: hostInput.partial() }), result: host },
-  'hosts/remove': { arg: z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }), result: ok },
+  'machines/list': { arg: z.undefined(), result: z.array(host) },
+  'machines/get': { arg: id, result: host },
+  'machines/create': { arg: hostInput, result: host },
+  'machines/update': { arg: z.object({ id: z.number().int().positive(), patch: hostInput.partial() }), result: host },
+  'machines/remove': { arg: z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }), result: ok },
   /** Starts a job that checks which machines answer on their management ports. */
-  'hosts/check': {
+  'machines/check': {
     arg: z.object({ ids: z.array(z.number().int().positive()).max(10_000).optional() }),
     result: z.object({ jobId: z.number().int().positive() }),
   },
@@ -87,20 +87,20 @@ export const calls = {
   'credentials/update': { arg: z.object({ id: z.number().int().positive(), input: credentialInput }), result: credential },
   'credentials/remove': { arg: id, result: ok },
   /** Sets (or clears, with null) the credential of the given machines. */
-  'hosts/set-credential': {
+  'machines/set-credential': {
     arg: z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000), credentialId: z.number().int().positive().nullable() }),
     result: ok,
   },
   /** Accepts the new SSH host key a machine presented (after a reinstall). */
-  'hosts/accept-host-key': { arg: id, result: host },
+  'machines/accept-host-key': { arg: id, result: host },
   /** Starts an assessment job over the given machines (all when omitted). */
   'assess/start': {
     arg: z.object({ ids: z.array(z.number().int().positive()).max(10_000).optional(), refresh: z.boolean().optional() }),
     result: z.object({ jobId: z.number().int().positive() }),
   },
   /** Open (not yet installed) updates of one machine, with the CVEs each fixes. */
-  'hosts/updates': { arg: id, result: z.array(pendingUpdateView) },
-  'hosts/assessments': {
+  'machines/updates': { arg: id, result: z.array(pendingUpdateView) },
+  'machines/assessments': {
     arg: z.object({ id: z.number().int().positive(), limit: z.number().int().min(1).max(200).optional() }),
     result: z.array(assessmentView),
   },

@@ -26,7 +26,7 @@ describe.skipIf(!labEnabled)('Ansible export on the lab', () => {
     fixture = hostOf(await standardLab(), 'fixture');
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-ansible-')), runtime: 'browser', checkResults: true, scheduler: false });
     await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey: fs.readFileSync(fixture.keyPath, 'utf8'), appliesToAll: true });
-    hostId = (await core.call('hosts/create', { address: fixture.address, displayName: HOSTILE, tags: ['front-desk', '2nd.floor'] })).id;
+    hostId = (await core.call('machines/create', { address: fixture.address, displayName: HOSTILE, tags: ['front-desk', '2nd.floor'] })).id;
     const { jobId } = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
     expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
@@ -39,7 +39,7 @@ describe.skipIf(!labEnabled)('Ansible export on the lab', () => {
   }, LAB_TIMEOUT);
 
   it('the exported playbook installs exactly the approved versions, and names are data, never templates', async () => {
-    const updates = await core.call('hosts/updates', { id: hostId });
+    const updates = await core.call('machines/updates', { id: hostId });
     // Approve two of the three: the third must stay as it is.
     const approved = updates.filter((u) => u.package !== 'pw-fixture-b');
     await core.call('patches/approve', { items: approved.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [hostId] })) });

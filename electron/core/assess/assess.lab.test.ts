@@ -22,10 +22,10 @@ async function assess(scenarios: Scenario[]): Promise<JobDetail> {
   return await core.call('jobs/get', { id: jobId });
 }
 
-const updatesOf = async (s: Scenario): Promise<PendingUpdateView[]> => await core.call('hosts/updates', { id: hostIds.get(s)! });
-const hostRow = async (s: Scenario): Promise<Host> => await core.call('hosts/get', { id: hostIds.get(s)! });
+const updatesOf = async (s: Scenario): Promise<PendingUpdateView[]> => await core.call('machines/updates', { id: hostIds.get(s)! });
+const hostRow = async (s: Scenario): Promise<Host> => await core.call('machines/get', { id: hostIds.get(s)! });
 const lastAssessment = async (s: Scenario): Promise<AssessmentView> =>
-  (await core.call('hosts/assessments', { id: hostIds.get(s)!, limit: 1 }))[0]!;
+  (await core.call('machines/assessments', { id: hostIds.get(s)!, limit: 1 }))[0]!;
 
 describe.skipIf(!labEnabled)('assessment on the lab', () => {
   beforeAll(async () => {
@@ -43,7 +43,7 @@ describe.skipIf(!labEnabled)('assessment on the lab', () => {
       appliesToAll: true,
     });
     for (const h of lab) {
-      const created = await core.call('hosts/create', { address: h.address, tags: ['lab'] });
+      const created = await core.call('machines/create', { address: h.address, tags: ['lab'] });
       hostIds.set(h.scenario, created.id);
     }
   }, LAB_TIMEOUT);
@@ -147,7 +147,7 @@ describe.skipIf(!labEnabled)('assessment on the lab', () => {
     expect(h.lastError?.message).toMatch(/changed/);
     // Still refused until accepted.
     expect((await assess(['key-only'])).state).toBe('failed');
-    await core.call('hosts/accept-host-key', { id });
+    await core.call('machines/accept-host-key', { id });
     expect((await hostRow('key-only')).sshHostKey).toBe(hostOf(lab, 'key-only').hostKeyFingerprint);
     expect((await assess(['key-only'])).state).toBe('succeeded');
     const audit = await core.call('audit/list', {});
@@ -161,7 +161,7 @@ describe.skipIf(!labEnabled)('assessment on the lab', () => {
     const everything = [
       ...seen,
       JSON.stringify(logs),
-      JSON.stringify(await core.call('hosts/list', undefined)),
+      JSON.stringify(await core.call('machines/list', undefined)),
       JSON.stringify(await core.call('credentials/list', undefined)),
       JSON.stringify(await core.call('audit/list', { limit: 1000 })),
       JSON.stringify(await core.call('jobs/list', { limit: 100 })),

@@ -6,7 +6,7 @@
  */
 import type { DeployOutcomeCounts, Host, HostDeploySettings, PlanHost, PlanItem, PlanView, TargetState } from '../../../shared/contract';
 import type { JobContext, JobHandler, JobOutcome } from '../jobs/job-runner';
-import { getHost } from '../hosts/host-queries';
+import { getHost } from '../machines/machine-queries';
 import type { CoreServices } from '../services';
 import {
   deploymentItemsFor, getDeploySettings, listWindows, setDeploymentState, targetRow, updateTarget, type TargetPatch,

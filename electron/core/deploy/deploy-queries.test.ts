@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open';
-import { insertHost } from '../hosts/host-queries';
+import { insertHost } from '../machines/machine-queries';
 import {
   cancelUnstartedTargets, createDeployment, getDeployment, interruptRunningDeployments, listDeployments, requeueUnchangedTargets,
   setDeploymentState, updateTarget,

@@ -43,7 +43,7 @@ async function assess(s: Scenario): Promise<void> {
   expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
 }
 
-const updatesOf = async (s: Scenario): Promise<PendingUpdateView[]> => await core.call('hosts/updates', { id: ids.get(s)! });
+const updatesOf = async (s: Scenario): Promise<PendingUpdateView[]> => await core.call('machines/updates', { id: ids.get(s)! });
 
 async function approveAll(s: Scenario, only?: (u: PendingUpdateView) => boolean): Promise<PendingUpdateView[]> {
   const updates = (await updatesOf(s)).filter(only ?? (() => true));
@@ -78,7 +78,7 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-deploy-')), runtime: 'browser', checkResults: true });
     await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, sudoPassword: any.password!, appliesToAll: true });
     for (const s of [...CHANGED, ...READ_ONLY]) {
-      const created = await core.call('hosts/create', { address: hostOf(lab, s).address, tags: ['lab'] });
+      const created = await core.call('machines/create', { address: hostOf(lab, s).address, tags: ['lab'] });
       ids.set(s, created.id);
     }
   }, LAB_TIMEOUT);

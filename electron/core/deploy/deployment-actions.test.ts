@@ -25,7 +25,7 @@ function planFor(hostIds: number[]): PlanView {
 describe('deployment actions through the core', () => {
   it('cancels a scheduled deployment: its machines are cancelled, the cancel audited, and it cannot be cancelled into anything else', async () => {
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-act-')), runtime: 'browser', checkResults: true, scheduler: false });
-    const h = await core.call('hosts/create', { address: '127.0.0.2' });
+    const h = await core.call('machines/create', { address: '127.0.0.2' });
     const id = createDeployment(core.services.db, { title: 'Later', plan: planFor([h.id]), createdBy: 'user', state: 'scheduled' });
     expect(await core.call('deploy/cancel', { id })).toEqual({ ok: true });
     const d = await core.call('deploy/get', { id });
@@ -37,7 +37,7 @@ describe('deployment actions through the core', () => {
 
   it('refuses to resume a deployment that succeeded, to roll back one without snapshots, and to start with nothing approved', async () => {
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-act-')), runtime: 'browser', checkResults: true, scheduler: false });
-    const h = await core.call('hosts/create', { address: '127.0.0.2' });
+    const h = await core.call('machines/create', { address: '127.0.0.2' });
     const id = createDeployment(core.services.db, { title: 'Done', plan: planFor([h.id]), createdBy: 'user', state: 'running' });
     setDeploymentState(core.services.db, id, 'succeeded', { finished: true });
     await expect(core.call('deploy/resume', { id, mode: 'resume' })).rejects.toMatchObject({ code: 'bad-request', message: 'A succeeded deployment cannot be resumed' });

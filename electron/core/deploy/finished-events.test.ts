@@ -25,7 +25,7 @@ beforeEach(async () => {
   const port = await server.listen();
   core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-fin-')), runtime: 'browser', checkResults: true, scheduler: false, deployTimings: { serviceGraceMs: 50 } });
   await core.call('credentials/create', { name: 'Office admin', username: 'OFFICE\\patchwell', password: 'S3cret-pass!', appliesToAll: true });
-  hostId = (await core.call('hosts/create', { address: '127.0.0.1', transport: 'winrm', winrmPort: port, osFamily: 'windows' })).id;
+  hostId = (await core.call('machines/create', { address: '127.0.0.1', transport: 'winrm', winrmPort: port, osFamily: 'windows' })).id;
   seen = [];
   core.subscribe((e) => seen.push(e));
 });
@@ -57,7 +57,7 @@ describe('events that say how a run ended', () => {
     // A credential WinRM cannot use: the machine is attempted and fails.
     const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
     const keyOnly = await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey });
-    await core.call('hosts/set-credential', { ids: [hostId], credentialId: keyOnly.id });
+    await core.call('machines/set-credential', { ids: [hostId], credentialId: keyOnly.id });
     const second = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
     expect(payloads('assess/finished')[1]).toEqual({ jobId: second.jobId, hostIds: [hostId], counts: { ok: 0, failed: 1, busy: 0 } });

@@ -65,7 +65,7 @@ describe('health-check credentials', () => {
 
   it('are hidden in the audit trail when the setting is saved, and the chain still verifies', async () => {
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-redact-')), runtime: 'browser', checkResults: true, throttleMs: 20 });
-    const host = (await core.call('hosts/create', { address: '127.0.0.9' })) as { id: number };
+    const host = (await core.call('machines/create', { address: '127.0.0.9' })) as { id: number };
     await core.call('deploy/set-settings', { ids: [host.id], patch: { healthCheck: { kind: 'command', command: COMMAND } } });
     const audit = (await core.call('audit/list', {})) as AuditEntry[];
     const saved = audit.find((a) => a.action === 'deploy.settings');

@@ -28,7 +28,7 @@ beforeEach(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-lease-flow-'));
   app = createCore({ dataDir, runtime: 'browser', checkResults: true, scheduler: false, deployTimings: { serviceGraceMs: 50 } });
   await app.call('credentials/create', { name: 'Office admin', username: 'OFFICE\\patchwell', password: 'S3cret-pass!', appliesToAll: true });
-  hostId = ((await app.call('hosts/create', { address: '127.0.0.1', displayName: 'Reception PC', transport: 'winrm', winrmPort: port, osFamily: 'windows' })) as Host).id;
+  hostId = ((await app.call('machines/create', { address: '127.0.0.1', displayName: 'Reception PC', transport: 'winrm', winrmPort: port, osFamily: 'windows' })) as Host).id;
   // The second process starts after the app: it must not take the app's running work for dead.
   other = createCore({ dataDir, runtime: 'browser', owner: false, scheduler: false, processKind: 'cli' });
 });

@@ -2,7 +2,7 @@
 import type { PlanView, planRequest } from '../../../shared/contract';
 import type { z } from 'zod';
 import type { Db } from '../db/open';
-import { listHosts } from '../hosts/host-queries';
+import { listHosts } from '../machines/machine-queries';
 import { blockedPackages } from '../intel/policy-queries';
 import type { JobRunner } from '../jobs/job-runner';
 import { approvedItems } from './approval-queries';

@@ -19,7 +19,7 @@ let hostId: number;
 let sh: VmUnderTest['sh'];
 
 async function deployApproved(names: readonly string[]): Promise<{ d: DeploymentDetail; log: string }> {
-  const updates = (await core.call('hosts/updates', { id: hostId })).filter((u) => names.includes(u.package));
+  const updates = (await core.call('machines/updates', { id: hostId })).filter((u) => names.includes(u.package));
   expect(updates.map((u) => u.package).sort()).toEqual([...names].sort());
   await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [hostId] })) });
   const { deploymentId } = await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true });
@@ -35,7 +35,7 @@ const flagReboot = (pkg: string): Promise<string> =>
 describe.skipIf(!vmTestsEnabled)('deployment reboots on the lab VM', () => {
   beforeAll(async () => {
     ({ vm, core, hostId, sh } = await startVmUnderTest('plain'));
-    const pending = (await core.call('hosts/updates', { id: hostId })).map((u) => u.package).sort();
+    const pending = (await core.call('machines/updates', { id: hostId })).map((u) => u.package).sort();
     expect(pending).toEqual(FIXTURE_PACKAGES.map((p) => p.name).sort());
   }, 20 * 60_000);
 
@@ -52,7 +52,7 @@ describe.skipIf(!vmTestsEnabled)('deployment reboots on the lab VM', () => {
     expect(log).toMatch(/A reboot is needed \(.*\/var\/run\/reboot-required \(pw-fixture-b\).*\) and is not allowed on this machine/);
     expect(log).not.toContain('Rebooting');
     expect((await sh('cat /proc/sys/kernel/random/boot_id')).trim()).toBe(bootBefore);
-    expect((await core.call('hosts/get', { id: hostId })).rebootRequired).toBe(true);
+    expect((await core.call('machines/get', { id: hostId })).rebootRequired).toBe(true);
   }, 10 * 60_000);
 
   it('reboots when needed and allowed: waits for SSH, checks the new boot and the kernel, and records the machine', async () => {
@@ -71,7 +71,7 @@ describe.skipIf(!vmTestsEnabled)('deployment reboots on the lab VM', () => {
     expect((await sh('uname -r')).trim()).toBe(vm.kernelRelease);
     const got = await sh("dpkg-query -W -f='${Package}=${Version}\\n' pw-fixture-a pw-fixture-b pw-fixture-c");
     expect(got.trim().split('\n').sort()).toEqual(FIXTURE_PACKAGES.map((p) => `${p.name}=${p.versions.at(-1)!.version}`).sort());
-    expect((await core.call('hosts/get', { id: hostId })).rebootRequired).toBe(false);
+    expect((await core.call('machines/get', { id: hostId })).rebootRequired).toBe(false);
     const actions = (await core.call('audit/list', { limit: 1000 })).map((a) => a.action);
     expect(actions).toContain('deploy.reboot');
     expect(await core.call('audit/verify', undefined)).toMatchObject({ ok: true });

@@ -56,7 +56,7 @@ describe.skipIf(!labEnabled)('deployment on the RPM lab machines (dnf, zypper)',
     privateKey = fs.readFileSync(any.keyPath, 'utf8');
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-rpm-deploy-')), runtime: 'browser', checkResults: true, scheduler: false });
     await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, sudoPassword: any.password!, appliesToAll: true });
-    for (const s of SCENARIOS) ids.set(s, (await core.call('hosts/create', { address: hostOf(lab, s).address, tags: ['lab'] })).id);
+    for (const s of SCENARIOS) ids.set(s, (await core.call('machines/create', { address: hostOf(lab, s).address, tags: ['lab'] })).id);
   }, LAB_TIMEOUT);
 
   afterAll(async () => {
@@ -70,9 +70,9 @@ describe.skipIf(!labEnabled)('deployment on the RPM lab machines (dnf, zypper)',
       const { jobId } = await core.call('assess/start', { ids: [hostId] });
       await core.services.jobs.idle();
       expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
-      expect((await core.call('hosts/get', { id: hostId })).platform).toBe(s === 'rpm-fixture' ? 'rhel' : 'suse');
+      expect((await core.call('machines/get', { id: hostId })).platform).toBe(s === 'rpm-fixture' ? 'rhel' : 'suse');
 
-      const updates: PendingUpdateView[] = (await core.call('hosts/updates', { id: hostId })).filter((u) => !isSusePatchName(u.package));
+      const updates: PendingUpdateView[] = (await core.call('machines/updates', { id: hostId })).filter((u) => !isSusePatchName(u.package));
       expect(updates.map((u) => u.package).sort()).toEqual(names);
       await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [hostId] })) });
 
@@ -107,7 +107,7 @@ describe.skipIf(!labEnabled)('deployment on the RPM lab machines (dnf, zypper)',
     const { jobId } = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
     expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
-    const patch = (await core.call('hosts/updates', { id: hostId })).find((u) => isSusePatchName(u.package))!;
+    const patch = (await core.call('machines/updates', { id: hostId })).find((u) => isSusePatchName(u.package))!;
     expect(patch).toBeDefined();
     await core.call('patches/approve', { items: [{ package: patch.package, candidateVersion: patch.candidateVersion, hostIds: [hostId] }] });
     const { deploymentId } = await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true });

@@ -19,7 +19,7 @@ describe('snapshot retention and pruning', () => {
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-prune-')), runtime: 'browser', checkResults: true, scheduler: false });
     const db = core.services.db;
     expect(await core.call('snapshots/retention')).toEqual({ keepPerHost: 5, maxAgeDays: 90 });
-    const h = await core.call('hosts/create', { address: '127.0.0.2', displayName: 'Front desk' });
+    const h = await core.call('machines/create', { address: '127.0.0.2', displayName: 'Front desk' });
     const now = Date.now();
     // Oldest first: two package snapshots (records only) and a btrfs one that needs the machine, which has no credential.
     const oldPkg = insertSnapshot(db, { hostId: h.id, deploymentId: null, provider: 'package', ref: 'packages', sizeBytes: null, meta }, now - 30 * DAY);

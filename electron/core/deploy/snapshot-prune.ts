@@ -6,7 +6,7 @@ import type { SnapshotRetention } from '../../../shared/contract';
 import { hostLabel } from '../../../shared/host-label';
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
-import { getHost } from '../hosts/host-queries';
+import { getHost } from '../machines/machine-queries';
 import type { CoreServices } from '../services';
 import { putSetting, readSetting } from '../settings';
 import { deleteFsSnapshot } from '../snapshots/providers';

@@ -29,7 +29,7 @@ beforeEach(async () => {
   const port = await server.listen();
   core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-win-')), runtime: 'browser', checkResults: true, scheduler: false, deployTimings: { serviceGraceMs: 50 } });
   await core.call('credentials/create', { name: 'Office admin', username: 'OFFICE\\patchwell', password: 'S3cret-pass!', appliesToAll: true });
-  const h = await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Reception PC', transport: 'winrm', winrmPort: port, osFamily: 'windows' });
+  const h = await core.call('machines/create', { address: '127.0.0.1', displayName: 'Reception PC', transport: 'winrm', winrmPort: port, osFamily: 'windows' });
   hostId = h.id;
 });
 
@@ -57,7 +57,7 @@ const logOf = async (d: DeploymentDetail): Promise<string> => (await core.call('
 describe('Windows over WinRM: assess → approve → deploy → roll back', () => {
   it('installs exactly the approved update with a restore point first, verifies it, and rolls it back by removing the KB', async () => {
     await assess();
-    const host = await core.call('hosts/get', { id: hostId });
+    const host = await core.call('machines/get', { id: hostId });
     expect(host).toMatchObject({ platform: 'windows', osFamily: 'windows', osName: 'Microsoft Windows 11 Pro', hostname: 'RECEPTION-PC', pendingCount: 2, securityCount: 2 });
     const list = await rows();
     expect(list.map((r) => r.package).sort()).toEqual(['KB5045935', 'KB5046633']);
@@ -76,7 +76,7 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     expect(log).toMatch(/A reboot is needed .* and is not allowed on this machine/);
     expect(win.tasks.filter((t) => t.startsWith('register')).length).toBe(win.tasks.filter((t) => t.startsWith('remove')).length);
     expect((await rows()).map((r) => r.package)).toEqual(['KB5045935']);
-    expect((await core.call('hosts/get', { id: hostId })).rebootRequired).toBe(true);
+    expect((await core.call('machines/get', { id: hostId })).rebootRequired).toBe(true);
 
     const { deploymentId: rid } = await core.call('deploy/rollback', { id: d.id });
     await core.services.jobs.idle();
@@ -159,7 +159,7 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     expect(win.calls.map((c) => c.script)).toContain('restart');
     expect(win.lastBoot.getTime()).toBeGreaterThan(bootBefore);
     expect(await logOf(d)).toMatch(/Back after the restart/);
-    expect((await core.call('hosts/get', { id: hostId })).rebootRequired).toBe(false);
+    expect((await core.call('machines/get', { id: hostId })).rebootRequired).toBe(false);
     expect((await core.call('audit/list', { limit: 100 })).map((a) => a.action)).toContain('deploy.reboot');
   });
 
@@ -197,7 +197,7 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
   it('refuses a credential without a password, with a clear message', async () => {
     const { private: privateKey } = testKeyPair();
     const keyOnly = await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey });
-    await core.call('hosts/set-credential', { ids: [hostId], credentialId: keyOnly.id });
+    await core.call('machines/set-credential', { ids: [hostId], credentialId: keyOnly.id });
     const { jobId } = await core.call('assess/start', { ids: [hostId] });
     await core.services.jobs.idle();
     expect((await core.call('jobs/get', { id: jobId })).state).toBe('failed');

@@ -69,7 +69,7 @@ beforeEach(async () => {
   const port = await startSshd();
   core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-winssh-')), runtime: 'browser', checkResults: true, scheduler: false });
   await core.call('credentials/create', { name: 'Office admin', username: USER, password: PASSWORD, appliesToAll: true });
-  const h = await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Accounts PC', transport: 'ssh', sshPort: port, osFamily: 'windows' });
+  const h = await core.call('machines/create', { address: '127.0.0.1', displayName: 'Accounts PC', transport: 'ssh', sshPort: port, osFamily: 'windows' });
   hostId = h.id;
 });
 
@@ -86,7 +86,7 @@ describe('Windows over OpenSSH: assess → approve → deploy → roll back', ()
     await core.services.jobs.idle();
     const job = await core.call('jobs/get', { id: jobId });
     expect(job.state, JSON.stringify(job)).toBe('succeeded');
-    const host = await core.call('hosts/get', { id: hostId });
+    const host = await core.call('machines/get', { id: hostId });
     expect(host).toMatchObject({ platform: 'windows', osName: 'Microsoft Windows 11 Pro', hostname: 'RECEPTION-PC', pendingCount: 2 });
     expect(host.sshHostKey).toMatch(/^SHA256:|ssh-ed25519/);
     expect(execs.length).toBeGreaterThanOrEqual(3);
@@ -114,8 +114,8 @@ describe('Windows over OpenSSH: assess → approve → deploy → roll back', ()
   });
 
   it('a machine added as plain SSH (no OS known) that answers with cmd.exe is assessed as Windows, and stays so', async () => {
-    await core.call('hosts/remove', { ids: [hostId] });
-    const plain = await core.call('hosts/create', { address: '127.0.0.1', displayName: 'Unknown box', transport: 'ssh', sshPort: (sshd.address() as AddressInfo).port });
+    await core.call('machines/remove', { ids: [hostId] });
+    const plain = await core.call('machines/create', { address: '127.0.0.1', displayName: 'Unknown box', transport: 'ssh', sshPort: (sshd.address() as AddressInfo).port });
     expect(plain.osFamily).toBe('unknown');
     const { jobId } = await core.call('assess/start', { ids: [plain.id] });
     await core.services.jobs.idle();
@@ -126,7 +126,7 @@ describe('Windows over OpenSSH: assess → approve → deploy → roll back', ()
     // It asked like a Unix machine first (cat, sw_vers), got cmd.exe's answers, then ran only the bootstrap.
     expect(execs.slice(0, 2).map((e) => e.command)).toEqual([expect.stringMatching(/cat/), expect.stringMatching(/sw_vers/)]);
     expect(execs.slice(2).every((e) => e.command === SSH_COMMAND)).toBe(true);
-    expect(await core.call('hosts/get', { id: plain.id })).toMatchObject({ platform: 'windows', osFamily: 'windows', pendingCount: 2 });
+    expect(await core.call('machines/get', { id: plain.id })).toMatchObject({ platform: 'windows', osFamily: 'windows', pendingCount: 2 });
     // The next assessment goes straight to the Windows module.
     const before = execs.length;
     const { jobId: again } = await core.call('assess/start', { ids: [plain.id] });

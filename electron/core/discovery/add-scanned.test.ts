@@ -26,7 +26,7 @@ describe('discovery/add: machines a scan found join the inventory', () => {
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-add-')), runtime: 'browser', checkResults: true, scheduler: false });
     const db = core.services.db;
     const scanId = insertScan(db, { jobId: insertJob(db, 'scan', 'scan', {}), include: '127.0.0.0/24', exclude: '', ports: [22], addressCount: 254 });
-    const known = await core.call('hosts/create', { address: '127.0.0.9' });
+    const known = await core.call('machines/create', { address: '127.0.0.9' });
     insertResult(db, result(scanId, '127.0.0.2', {
       hostnames: ['files.office.test'], mac: '00:11:22:33:44:55', vendor: 'Acme',
       osGuess: { family: 'linux', distro: 'Ubuntu', version: '24.04', confidence: 0.9, reasons: ['banner'] },
@@ -39,7 +39,7 @@ describe('discovery/add: machines a scan found join the inventory', () => {
 
     const { added } = await core.call('discovery/add', { scanId, addresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.9'], tags: ['office'] });
     expect(added).toHaveLength(2);
-    const [a, b] = await Promise.all(added.map((id) => core!.call('hosts/get', { id })));
+    const [a, b] = await Promise.all(added.map((id) => core!.call('machines/get', { id })));
     expect(a).toMatchObject({
       address: '127.0.0.2', hostname: 'files.office.test', osFamily: 'linux', osName: 'Ubuntu', osVersion: '24.04', tags: ['office'],
       source: 'discovery', reachability: 'up', openPorts: [22], mac: '00:11:22:33:44:55', vendor: 'Acme',
@@ -60,6 +60,6 @@ describe('discovery/add: machines a scan found join the inventory', () => {
     const scanId = insertScan(db, { jobId: insertJob(db, 'scan', 'scan', {}), include: '127.0.0.2', exclude: '', ports: [22], addressCount: 1 });
     insertResult(db, result(scanId, '127.0.0.2'));
     await expect(core.call('discovery/add', { scanId, addresses: ['127.0.0.2', '127.0.0.5'] })).rejects.toMatchObject({ code: 'bad-request', message: `127.0.0.5 was not found by scan ${scanId}` });
-    expect(await core.call('hosts/list')).toEqual([]);
+    expect(await core.call('machines/list')).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
-import { insertHost } from '../hosts/host-queries';
+import { insertHost } from '../machines/machine-queries';
 import { findHostByAddress, linkResultToHost, listResults, recordScanFacts } from './discovery-queries';
 
 /**

@@ -6,7 +6,7 @@
 import type { FingerprintView, ScanResult } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
-import { listHosts } from '../hosts/host-queries';
+import { listHosts } from '../machines/machine-queries';
 import type { JobHandler } from '../jobs/job-runner';
 import {
   describeChanges,

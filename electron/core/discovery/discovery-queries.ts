@@ -1,7 +1,7 @@
 /** Scans, their results, and how a result merges into the inventory. */
 import type { FingerprintView, Host, OsGuessView, Scan, ScanResult } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { findHostByAddress } from '../hosts/host-queries';
+import { findHostByAddress } from '../machines/machine-queries';
 
 interface ScanRow {
   id: number;

@@ -50,7 +50,7 @@ describe.skipIf(!labEnabled)('discovery on the lab', () => {
     const scanId = first.scan!.id;
     const { added } = await core.call('discovery/add', { scanId, addresses: lab.map((h) => h.address), tags: ['lab'] });
     expect(added).toHaveLength(lab.length);
-    let hosts = await core.call('hosts/list', undefined);
+    let hosts = await core.call('machines/list', undefined);
     expect(hosts.every((h) => h.source === 'discovery' && h.osFamily === 'linux' && h.reachability === 'up' && h.tags[0] === 'lab')).toBe(true);
     expect(hosts[0]!.fingerprints.some((f) => f.source === 'ssh-banner')).toBe(true);
 
@@ -61,7 +61,7 @@ describe.skipIf(!labEnabled)('discovery on the lab', () => {
       expect(job.summary).toMatch(/1 no longer answering/);
       expect(results.find((r) => r.address === victim.address)?.change).toBe('missing');
       expect(results.filter((r) => r.change === 'same')).toHaveLength(lab.length - 1);
-      hosts = await core.call('hosts/list', undefined);
+      hosts = await core.call('machines/list', undefined);
       expect(hosts).toHaveLength(lab.length);
       expect(hosts.find((h) => h.address === victim.address)).toMatchObject({ reachability: 'down' });
     } finally {
@@ -69,7 +69,7 @@ describe.skipIf(!labEnabled)('discovery on the lab', () => {
     }
     const { results } = await scan(labCidr());
     expect(results.find((r) => r.address === victim.address)?.change).toBe('same');
-    hosts = await core.call('hosts/list', undefined);
+    hosts = await core.call('machines/list', undefined);
     expect(hosts.find((h) => h.address === victim.address)?.reachability).toBe('up');
   }, 300_000);
 

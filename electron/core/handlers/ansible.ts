@@ -2,7 +2,7 @@ import { AppError } from '../../../shared/contract';
 import { inventoryYaml, playbookYaml } from '../ansible/ansible-export';
 import { appendAudit } from '../audit/audit-log';
 import { approvedItems } from '../deploy/approval-queries';
-import { listHosts } from '../hosts/host-queries';
+import { listHosts } from '../machines/machine-queries';
 import type { HandlerMap } from './types';
 
 export const ansibleHandlers: HandlerMap<'ansible/export'> = {

@@ -2,11 +2,11 @@ import { AppError } from '../../../shared/contract';
 import { assessJob } from '../assess/assess-job';
 import { listAssessments, listOpenUpdates } from '../assess/update-queries';
 import { appendAudit } from '../audit/audit-log';
-import { getHost, listHosts } from '../hosts/host-queries';
+import { getHost, listHosts } from '../machines/machine-queries';
 import { getSettings, updateSettings } from '../settings';
 import type { HandlerMap } from './types';
 
-export const assessHandlers: HandlerMap<'assess/start' | 'hosts/updates' | 'hosts/assessments' | 'settings/get' | 'settings/update'> = {
+export const assessHandlers: HandlerMap<'assess/start' | 'machines/updates' | 'machines/assessments' | 'settings/get' | 'settings/update'> = {
   'assess/start': ({ ids, refresh }, s) => {
     const all = listHosts(s.db);
     const hosts = ids ? all.filter((h) => ids.includes(h.id)) : all;
@@ -24,11 +24,11 @@ export const assessHandlers: HandlerMap<'assess/start' | 'hosts/updates' | 'host
     s.db.transaction(() => appendAudit(s.db, { actor: 'user', action: 'assess.start', targetType: 'job', targetId: jobId, details: { hosts: hosts.map((h) => h.address), refresh: refresh ?? settings.refreshPackageLists } }))();
     return { jobId };
   },
-  'hosts/updates': ({ id }, s) => {
+  'machines/updates': ({ id }, s) => {
     if (!getHost(s.db, id)) throw new AppError('not-found', `No machine with id ${id}`);
     return listOpenUpdates(s.db, id);
   },
-  'hosts/assessments': ({ id, limit }, s) => listAssessments(s.db, id, limit ?? 20),
+  'machines/assessments': ({ id, limit }, s) => listAssessments(s.db, id, limit ?? 20),
   'settings/get': (_arg, s) => getSettings(s.db),
   'settings/update': (patch, s) =>
     s.db.transaction(() => {

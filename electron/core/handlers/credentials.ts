@@ -1,6 +1,6 @@
 import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
-import { unassignCredential } from '../hosts/host-queries';
+import { unassignCredential } from '../machines/machine-queries';
 import type { HandlerMap } from './types';
 
 export const credentialHandlers: HandlerMap<

@@ -6,7 +6,7 @@ import { planFor } from '../deploy/plan-request';
 import { listSnapshots } from '../deploy/snapshot-queries';
 import { getRetention, pruneSnapshots } from '../deploy/snapshot-prune';
 import { isTimeZone } from '../deploy/window';
-import { getHost } from '../hosts/host-queries';
+import { getHost } from '../machines/machine-queries';
 import type { HandlerMap } from './types';
 
 type DeployCalls =

@@ -1,5 +1,5 @@
 import { appendAudit } from '../audit/audit-log';
-import { setTagProfile } from '../hosts/host-profile';
+import { setTagProfile } from '../machines/machine-profile';
 import { tagProfileViews } from '../intel/machine-risk';
 import { machineRiskCache } from '../intel/patch-cache';
 import type { HandlerMap } from './types';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open';
-import { setTagProfile } from '../hosts/host-profile';
+import { setTagProfile } from '../machines/machine-profile';
 import { buildPatchRows } from './patch-list';
 import { machineRisks, tagProfileViews, updatesByMachine } from './machine-risk';
 

@@ -5,7 +5,7 @@
  */
 import type { Criticality, MachinePatches, MachineRisk, TagProfileView } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { hostProfiles, listTagProfiles } from '../hosts/host-profile';
+import { hostProfiles, listTagProfiles } from '../machines/machine-profile';
 import { isFinding } from './finding';
 import { scoreOpenUpdates } from './open-update-scores';
 

@@ -19,7 +19,7 @@
  */
 import type { Criticality, PatchRow } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { HOST_PROFILE_SQL } from '../hosts/host-profile';
+import { HOST_PROFILE_SQL } from '../machines/machine-profile';
 import { cveIntelOf, intelForOpenCves } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
 

@@ -4,7 +4,7 @@
  */
 import type { Criticality } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { hostProfiles } from '../hosts/host-profile';
+import { hostProfiles } from '../machines/machine-profile';
 import { blockedPackages } from './policy-queries';
 import { normalizeSeverity, type CveIntel } from './risk-score';
 

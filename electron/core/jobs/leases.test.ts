@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, type Db } from '../db/open';
-import { insertHost } from '../hosts/host-queries';
+import { insertHost } from '../machines/machine-queries';
 import { insertJob, markInterrupted } from './job-queries';
 import { acquireLease, LEASE_TTL_MS, liveLeases, processAlive, ProcessRegistration, releaseLease, type ProcessCheck } from './leases';
 

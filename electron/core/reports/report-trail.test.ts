@@ -4,7 +4,7 @@ import type { PlanItem, PlanView } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import { openDatabase, type Db } from '../db/open';
 import { createDeployment, setItemResults, updateTarget } from '../deploy/deploy-queries';
-import { insertHost } from '../hosts/host-queries';
+import { insertHost } from '../machines/machine-queries';
 import { approveUpdates } from '../intel/patch-queries';
 import { collectReport } from './report-data';
 import { renderReportHtml } from './report-html';

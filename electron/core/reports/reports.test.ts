@@ -6,7 +6,7 @@ import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { appendAudit } from '../audit/audit-log';
 import { openDatabase, type Db } from '../db/open';
-import { insertHost } from '../hosts/host-queries';
+import { insertHost } from '../machines/machine-queries';
 import { readCsvRows } from '../intel/feeds/csv-reader';
 import { csvCell, toCsv } from './csv';
 

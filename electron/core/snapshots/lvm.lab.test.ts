@@ -47,7 +47,7 @@ describe.skipIf(!vmTestsEnabled)('LVM snapshots on the lab VM (root on a logical
   it('deploys with a snapshot of the root LV; the one-click rollback restores versions at once and every file at the reboot', async () => {
     expect((await sh('findmnt -n -o SOURCE /')).trim()).toBe(`/dev/mapper/${LVM_VG}-root`);
     const before = await versions();
-    const updates = await core.call('hosts/updates', { id: hostId });
+    const updates = await core.call('machines/updates', { id: hostId });
     expect(updates.map((u) => u.package).sort()).toEqual(FIXTURE_PACKAGES.map((p) => p.name).sort());
     await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [hostId] })) });
     const { deploymentId } = await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true });

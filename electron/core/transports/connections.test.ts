@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listAudit } from '../audit/audit-log';
 import { openDatabase, type Db } from '../db/open';
-import { getHost, insertHost, pinHostKey } from '../hosts/host-queries';
+import { getHost, insertHost, pinHostKey } from '../machines/machine-queries';
 import { Vault } from '../vault/vault';
 import { ConnectionManager } from './connections';
 import { connectSsh, SshConnectError } from './ssh';

@@ -7,7 +7,7 @@ import { AppError, type Host } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
-import { getHost, pinFirstHostKey, pinHostKey, pinWinrmCert, recordPendingHostKey } from '../hosts/host-queries';
+import { getHost, pinFirstHostKey, pinHostKey, pinWinrmCert, recordPendingHostKey } from '../machines/machine-queries';
 import { remotePowerShell, sshPowerShell, type PsRunner } from '../platforms/windows/windows-module';
 import { WinrmSession } from '../winrm/winrm-client';
 import type { Vault } from '../vault/vault';

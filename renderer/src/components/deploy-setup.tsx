@@ -4,7 +4,7 @@ import { hostLabel } from '../../../shared/host-label';
 import type { HostDeploySettings, SnapshotProvider, SnapshotRetention, WindowRule } from '../../../shared/contract';
 import { ago } from '../format';
 import { useDeployStore } from '../stores/deploy-store';
-import { useHostsStore } from '../stores/hosts-store';
+import { useMachinesStore } from '../stores/machines-store';
 import { useUiStore } from '../stores/ui-store';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -13,7 +13,7 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 /** Per machine: ring, cluster, snapshot provider, reboots, health check. Saved as soon as a field changes. */
 function MachineSettings() {
   const settings = useDeployStore((s) => s.settings);
-  const hosts = useHostsStore((s) => s.hosts);
+  const hosts = useMachinesStore((s) => s.hosts);
   const toast = useUiStore((s) => s.toast);
   const save = (id: number, patch: Partial<Omit<HostDeploySettings, 'hostId'>>): void => {
     void useDeployStore.getState().saveSettings([id], patch).catch((e: unknown) => toast('error', message(e)));
@@ -88,7 +88,7 @@ function MachineSettings() {
 /** Weekly windows per group (tag), read in each machine's zone. */
 function Windows() {
   const windows = useDeployStore((s) => s.windows);
-  const hosts = useHostsStore((s) => s.hosts);
+  const hosts = useMachinesStore((s) => s.hosts);
   const toast = useUiStore((s) => s.toast);
   const tags = [...new Set(['', ...hosts.flatMap((h) => h.tags), ...windows.map((w) => w.tag)])];
   const [tag, setTag] = useState('');

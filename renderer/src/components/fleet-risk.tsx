@@ -1,7 +1,7 @@
 import { EmptyState } from './empty-state';
 import { StateBar, TrendChart } from './fleet-charts';
 import { useDashboardStore } from '../stores/dashboard-store';
-import { useHostsStore } from '../stores/hosts-store';
+import { useMachinesStore } from '../stores/machines-store';
 import { usePatchesStore } from '../stores/patches-store';
 import { useLive } from '../stores/use-live';
 import { useUiStore } from '../stores/ui-store';
@@ -35,7 +35,7 @@ export function FleetRisk() {
     go('patches');
   };
   const showMachine = (id: number): void => {
-    useHostsStore.getState().openDetail(id);
+    useMachinesStore.getState().openDetail(id);
     go('machines');
   };
   const today = summary.trend[summary.trend.length - 1];

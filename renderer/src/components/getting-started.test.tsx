@@ -2,7 +2,7 @@ import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeResult, Host } from '../../../shared/contract';
 import { setTransport } from '../services/client';
-import { initialHostsState, useHostsStore } from '../stores/hosts-store';
+import { initialMachinesState, useMachinesStore } from '../stores/machines-store';
 import { GettingStarted } from './getting-started';
 
 function transport(answers: Record<string, unknown>): void {
@@ -20,13 +20,13 @@ const settle = async (): Promise<void> => {
 afterEach(() => {
   cleanup();
   setTransport(null);
-  useHostsStore.setState(initialHostsState);
+  useMachinesStore.setState(initialMachinesState);
 });
 
 describe('getting started', () => {
   it('ticks what is done and offers the one next step', async () => {
     transport({ 'credentials/list': [{ id: 1 }], 'deploy/plan': plan(0), 'deploy/list': [] });
-    useHostsStore.setState({ hosts: [{ id: 1, lastAssessedAt: 5 } as unknown as Host], loaded: true });
+    useMachinesStore.setState({ hosts: [{ id: 1, lastAssessedAt: 5 } as unknown as Host], loaded: true });
     render(<GettingStarted />);
     await settle();
     const items = screen.getAllByRole('listitem');
@@ -41,7 +41,7 @@ describe('getting started', () => {
     expect(screen.getByRole('button', { name: 'Scan the network' })).toBeTruthy();
     unmount();
     transport({ 'credentials/list': [{ id: 1 }], 'deploy/plan': plan(0), 'deploy/list': [{ id: 1 }] });
-    useHostsStore.setState({ hosts: [{ id: 1, lastAssessedAt: 5 } as unknown as Host], loaded: true });
+    useMachinesStore.setState({ hosts: [{ id: 1, lastAssessedAt: 5 } as unknown as Host], loaded: true });
     render(<GettingStarted />);
     await settle();
     expect(screen.queryByRole('region', { name: 'Getting started' })).toBeNull();

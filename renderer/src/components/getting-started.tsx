@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useDashboardStore } from '../stores/dashboard-store';
-import { useHostsStore } from '../stores/hosts-store';
+import { useMachinesStore } from '../stores/machines-store';
 import { useUiStore, type Page } from '../stores/ui-store';
 
 interface Step {
@@ -17,7 +17,7 @@ interface Step {
  * a credential, an assessment, approvals, a deployment), so it always shows the one next thing to do.
  */
 export function GettingStarted() {
-  const hosts = useHostsStore((s) => s.hosts);
+  const hosts = useMachinesStore((s) => s.hosts);
   const go = useUiStore((s) => s.go);
   const { credentials, approved, deployed } = useDashboardStore(useShallow((s) => s.steps));
   const loadSteps = useDashboardStore((s) => s.loadSteps);

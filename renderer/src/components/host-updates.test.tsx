@@ -31,8 +31,8 @@ afterEach(() => {
 describe('HostUpdates', () => {
   it("counts the machine's findings beside its pending updates", async () => {
     const answers: Record<string, unknown> = {
-      'hosts/updates': [update(1, 'liblog-java', ['CVE-2021-44228']), update(2, 'tzdata', []), update(3, 'vim', [])],
-      'hosts/assessments': [],
+      'machines/updates': [update(1, 'liblog-java', ['CVE-2021-44228']), update(2, 'tzdata', []), update(3, 'vim', [])],
+      'machines/assessments': [],
     };
     setTransport({
       invoke: async (name: string): Promise<BridgeResult> => ({ ok: true, value: answers[name] ?? null }),

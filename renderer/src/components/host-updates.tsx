@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import type { Host } from '../../../shared/contract';
 import { ago } from '../format';
-import { useHostsStore } from '../stores/hosts-store';
+import { useMachinesStore } from '../stores/machines-store';
 
 function uptime(seconds: number | null): string {
   if (seconds === null) return '—';
@@ -20,8 +20,8 @@ export function findingsText(n: number): string {
  * comes from the machine's risk (the core's one definition); unknown until that has loaded.
  */
 export function HostUpdates({ host, findings }: { host: Host; findings?: number | undefined }) {
-  const found = useHostsStore((s) => (s.assessment?.hostId === host.id ? s.assessment : null));
-  const loadAssessment = useHostsStore((s) => s.loadAssessment);
+  const found = useMachinesStore((s) => (s.assessment?.hostId === host.id ? s.assessment : null));
+  const loadAssessment = useMachinesStore((s) => s.loadAssessment);
   // Read again whenever the machine is reassessed or edited.
   useEffect(() => {
     void loadAssessment(host.id);

@@ -2,7 +2,7 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describePolicyRule, type BridgeResult, type Host, type PolicyBlock, type PolicyEvaluation, type PolicyRule } from '../../../shared/contract';
 import { setTransport } from '../services/client';
-import { initialHostsState, useHostsStore } from '../stores/hosts-store';
+import { initialMachinesState, useMachinesStore } from '../stores/machines-store';
 import { initialPoliciesState, usePoliciesStore } from '../stores/policies-store';
 import { initialUiState, useUiStore } from '../stores/ui-store';
 import { PoliciesSection } from './policies-section';
@@ -60,13 +60,13 @@ const evaluation: PolicyEvaluation = {
 
 beforeEach(() => {
   calls.length = 0;
-  useHostsStore.setState({ hosts: [{ id: 3, tags: ['office'] } as unknown as Host], loaded: true });
+  useMachinesStore.setState({ hosts: [{ id: 3, tags: ['office'] } as unknown as Host], loaded: true });
 });
 
 afterEach(() => {
   cleanup();
   setTransport(null);
-  useHostsStore.setState(initialHostsState);
+  useMachinesStore.setState(initialMachinesState);
   usePoliciesStore.setState(initialPoliciesState);
   useUiStore.setState(initialUiState);
 });

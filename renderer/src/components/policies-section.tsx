@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { describePolicyRule, type PolicyEvaluation, type PolicyRuleInput, type RiskBand } from '../../../shared/contract';
-import { useHostsStore } from '../stores/hosts-store';
+import { useMachinesStore } from '../stores/machines-store';
 import { usePoliciesStore } from '../stores/policies-store';
 import { useUiStore } from '../stores/ui-store';
 
@@ -43,7 +43,7 @@ function outcomeText(e: PolicyEvaluation): string {
 /** Auto-approve rules (fleet-wide, per tag) with their effect previewed before saving, and the block list. */
 export function PoliciesSection() {
   const toast = useUiStore((s) => s.toast);
-  const hosts = useHostsStore((s) => s.hosts);
+  const hosts = useMachinesStore((s) => s.hosts);
   const { rules, blocks, loaded, error, busy, preview } = usePoliciesStore();
   const store = usePoliciesStore.getState;
   const [draft, setDraft] = useState<Draft>(NEW_DRAFT);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeResult, DashboardSummary, Host } from '../../../shared/contract';
 import { setTransport } from '../services/client';
 import { initialDashboardState, useDashboardStore } from '../stores/dashboard-store';
-import { initialHostsState, useHostsStore } from '../stores/hosts-store';
+import { initialMachinesState, useMachinesStore } from '../stores/machines-store';
 import { initialPatchesState, usePatchesStore } from '../stores/patches-store';
 import { initialUiState, useUiStore } from '../stores/ui-store';
 import { DashboardPage } from './dashboard';
@@ -59,14 +59,14 @@ const settle = async (): Promise<void> => {
 };
 
 function withMachines(n: number): void {
-  useHostsStore.setState({ hosts: Array.from({ length: n }, (_, i) => ({ id: i + 1, reachability: 'up', lastAssessedAt: 5, tags: [] }) as unknown as Host), loaded: true });
+  useMachinesStore.setState({ hosts: Array.from({ length: n }, (_, i) => ({ id: i + 1, reachability: 'up', lastAssessedAt: 5, tags: [] }) as unknown as Host), loaded: true });
 }
 
 afterEach(() => {
   cleanup();
   setTransport(null);
   emit = null;
-  useHostsStore.setState(initialHostsState);
+  useMachinesStore.setState(initialMachinesState);
   useDashboardStore.setState(initialDashboardState);
   usePatchesStore.setState(initialPatchesState);
   useUiStore.setState(initialUiState);
@@ -75,7 +75,7 @@ afterEach(() => {
 describe('Dashboard', () => {
   it('asks for machines first, and reads no risk figures without any', async () => {
     transport({ ...assessed, machines: 0 });
-    useHostsStore.setState({ hosts: [], loaded: true });
+    useMachinesStore.setState({ hosts: [], loaded: true });
     render(<DashboardPage />);
     await settle();
     expect(screen.getByRole('region', { name: 'Welcome to Patchwell' })).toBeTruthy();
@@ -111,7 +111,7 @@ describe('Dashboard', () => {
     expect(screen.getByRole('table', { name: 'Fleet risk by day' }).querySelectorAll('tbody tr')).toHaveLength(2);
 
     fireEvent.click(screen.getByRole('button', { name: 'files01' }));
-    expect(useHostsStore.getState().detailId).toBe(3);
+    expect(useMachinesStore.getState().detailId).toBe(3);
     expect(useUiStore.getState().page).toBe('machines');
     fireEvent.click(screen.getByRole('button', { name: 'openssl 3.0.15-1' }));
     expect(usePatchesStore.getState().filter).toBe('openssl');

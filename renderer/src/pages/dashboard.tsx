@@ -1,14 +1,14 @@
 import { EmptyState } from '../components/empty-state';
 import { GettingStarted } from '../components/getting-started';
 import { FleetRisk } from '../components/fleet-risk';
-import { hostsSelectors, useHostsStore } from '../stores/hosts-store';
+import { hostsSelectors, useMachinesStore } from '../stores/machines-store';
 import { useShallow } from 'zustand/react/shallow';
 import { useJobsStore } from '../stores/jobs-store';
 import { useUiStore } from '../stores/ui-store';
 
 export function DashboardPage() {
-  const counts = useHostsStore(useShallow(hostsSelectors.counts));
-  const loaded = useHostsStore((s) => s.loaded);
+  const counts = useMachinesStore(useShallow(hostsSelectors.counts));
+  const loaded = useMachinesStore((s) => s.loaded);
   const interrupted = useJobsStore(useShallow((s) => s.jobs.filter((j) => j.state === 'interrupted')));
   const go = useUiStore((s) => s.go);
   const setTrayOpen = useJobsStore((s) => s.setTrayOpen);

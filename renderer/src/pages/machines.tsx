@@ -8,7 +8,7 @@ import { findingsText, HostUpdates } from '../components/host-updates';
 import { ScanDialog } from '../components/scan-dialog';
 import { ago, OS_LABEL, REACHABILITY_LABEL } from '../format';
 import { useCredentialsStore } from '../stores/credentials-store';
-import { hostsSelectors, useHostsStore } from '../stores/hosts-store';
+import { hostsSelectors, useMachinesStore } from '../stores/machines-store';
 import { useJobsStore } from '../stores/jobs-store';
 import { riskByHost, useMachineRiskStore } from '../stores/machine-risk-store';
 import { useLive } from '../stores/use-live';
@@ -16,7 +16,7 @@ import { useUiStore } from '../stores/ui-store';
 
 function HostKeyAlert({ host }: { host: Host }) {
   const toast = useUiStore((s) => s.toast);
-  const acceptHostKey = useHostsStore((s) => s.acceptHostKey);
+  const acceptHostKey = useMachinesStore((s) => s.acceptHostKey);
   const [confirming, setConfirming] = useState(false);
   if (!host.pendingHostKey) return null;
   return (
@@ -60,7 +60,7 @@ function CredentialPicker({ host }: { host: Host }) {
   const credentials = useCredentialsStore((s) => s.credentials);
   const load = useCredentialsStore((s) => s.load);
   const toast = useUiStore((s) => s.toast);
-  const setCredential = useHostsStore((s) => s.setCredential);
+  const setCredential = useMachinesStore((s) => s.setCredential);
   useEffect(() => {
     void load().catch(() => undefined);
   }, [load]);
@@ -100,7 +100,7 @@ function RiskBadge({ risk }: { risk: MachineRisk | undefined }) {
 }
 
 function HostDetail({ host, risk, onEdit }: { host: Host; risk: MachineRisk | undefined; onEdit: () => void }) {
-  const close = useHostsStore((s) => s.openDetail);
+  const close = useMachinesStore((s) => s.openDetail);
   return (
     <section className="detail" aria-label={`Details of ${hostsSelectors.label(host)}`}>
       <header>
@@ -230,12 +230,12 @@ function HostDetail({ host, risk, onEdit }: { host: Host; risk: MachineRisk | un
 }
 
 export function MachinesPage() {
-  const { hosts, loaded, loadError, selectedIds, detailId } = useHostsStore(
+  const { hosts, loaded, loadError, selectedIds, detailId } = useMachinesStore(
     useShallow((s) => ({ hosts: s.hosts, loaded: s.loaded, loadError: s.loadError, selectedIds: s.selectedIds, detailId: s.detailId })),
   );
-  const detail = useHostsStore((s) => hostsSelectors.byId(s, s.detailId));
+  const detail = useMachinesStore((s) => hostsSelectors.byId(s, s.detailId));
   const risks = useMachineRisks();
-  const { create, update, remove, setSelected, toggleSelected, openDetail, load, assess: startAssess, check: startCheck } = useHostsStore.getState();
+  const { create, update, remove, setSelected, toggleSelected, openDetail, load, assess: startAssess, check: startCheck } = useMachinesStore.getState();
   const toast = useUiStore((s) => s.toast);
   const setTrayOpen = useJobsStore((s) => s.setTrayOpen);
   const [editing, setEditing] = useState<Host | 'new' | null>(null);

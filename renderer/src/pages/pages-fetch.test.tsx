@@ -19,7 +19,7 @@ const answers: Record<string, unknown> = {
   'deploy/windows': [],
   'snapshots/list': [],
   'snapshots/retention': { keepPerHost: 5, maxAgeDays: 90 },
-  'hosts/list': [],
+  'machines/list': [],
 };
 
 function countingTransport(): Map<string, number> {

@@ -14,7 +14,7 @@ describe('onAnyEvent', () => {
     const got: [string, unknown][] = [];
     const off = onAnyEvent((name, payload) => got.push([name, payload]));
     listeners.forEach((fn) => fn('deploy/changed', { deploymentId: 1 }));
-    listeners.forEach((fn) => fn('hosts/deleted-everything', {}));
+    listeners.forEach((fn) => fn('machines/deleted-everything', {}));
     off();
     listeners.forEach((fn) => fn('deploy/changed', { deploymentId: 2 }));
     expect(got).toEqual([['deploy/changed', { deploymentId: 1 }]]);

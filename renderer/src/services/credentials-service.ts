@@ -10,6 +10,6 @@ export const credentialsService = {
   vaultStatus: () => invoke('vault/status'),
   unlock: (passphrase: string) => invoke('vault/unlock', { passphrase }),
   setPassphrase: (passphrase: string) => invoke('vault/set-passphrase', { passphrase }),
-  setHostCredential: (ids: number[], credentialId: number | null) => invoke('hosts/set-credential', { ids, credentialId }),
-  acceptHostKey: (id: number) => invoke('hosts/accept-host-key', { id }),
+  setHostCredential: (ids: number[], credentialId: number | null) => invoke('machines/set-credential', { ids, credentialId }),
+  acceptHostKey: (id: number) => invoke('machines/accept-host-key', { id }),
 };

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Job, JobLogLine, ScanResult } from '../../../shared/contract';
 import { dashboardService } from '../services/dashboard-service';
 import { deployService } from '../services/deploy-service';
-import { hostsService, jobsService } from '../services/hosts-service';
+import { jobsService } from '../services/jobs-service';
+import { machinesService } from '../services/machines-service';
 import { machineRiskService } from '../services/machine-risk-service';
 import { patchesService } from '../services/patches-service';
 import { reportsService } from '../services/reports-service';
@@ -14,7 +15,7 @@ import { initialDashboardState, useDashboardStore } from './dashboard-store';
 import { initialDeployState, useDeployStore } from './deploy-store';
 import { initialDiscoveryState, useDiscoveryStore } from './discovery-store';
 import { isShown, watch } from './events';
-import { initialHostsState, useHostsStore } from './hosts-store';
+import { initialMachinesState, useMachinesStore } from './machines-store';
 import { initialJobsState, useJobsStore } from './jobs-store';
 import { initialMachineRiskState, useMachineRiskStore } from './machine-risk-store';
 import { initialPatchesState, usePatchesStore } from './patches-store';
@@ -40,11 +41,9 @@ vi.mock('../services/client', () => ({
     throw new Error('a store reached the core without its service');
   },
 }));
-vi.mock('../services/hosts-service', () => ({
-  hostsService: { list: vi.fn(async () => []) },
-  jobsService: { list: vi.fn(async () => []) },
-  appService: {},
-}));
+vi.mock('../services/machines-service', () => ({ machinesService: { list: vi.fn(async () => []) } }));
+vi.mock('../services/jobs-service', () => ({ jobsService: { list: vi.fn(async () => []) } }));
+vi.mock('../services/app-service', () => ({ appService: {} }));
 vi.mock('../services/machine-risk-service', () => ({
   machineRiskService: { list: vi.fn(async () => []), tagProfiles: vi.fn(async () => []) },
 }));
@@ -75,7 +74,7 @@ const show = (...keys: Parameters<typeof watch>[0][]): void => {
 };
 
 beforeEach(() => {
-  useHostsStore.setState(initialHostsState);
+  useMachinesStore.setState(initialMachinesState);
   useJobsStore.setState(initialJobsState);
   useMachineRiskStore.setState(initialMachineRiskState);
   usePatchesStore.setState(initialPatchesState);
@@ -118,7 +117,7 @@ describe('event routing', () => {
     await settle();
     expect(patchesService.list).toHaveBeenCalledTimes(1);
     expect(dashboardService.summary).toHaveBeenCalledTimes(1);
-    expect(hostsService.list).not.toHaveBeenCalled();
+    expect(machinesService.list).not.toHaveBeenCalled();
     expect(machineRiskService.list).not.toHaveBeenCalled();
     expect(machineRiskService.tagProfiles).not.toHaveBeenCalled();
     expect(deployService.list).not.toHaveBeenCalled();
@@ -200,14 +199,14 @@ describe('event routing', () => {
     await settle();
     vi.clearAllMocks();
     connection('open');
-    expect(hostsService.list).not.toHaveBeenCalled();
+    expect(machinesService.list).not.toHaveBeenCalled();
     connection('closed');
     expect(useUiStore.getState().connection).toBe('closed');
     connection('connecting');
     connection('open');
     await settle();
     expect(useUiStore.getState().connection).toBe('open');
-    expect(hostsService.list).toHaveBeenCalledTimes(1);
+    expect(machinesService.list).toHaveBeenCalledTimes(1);
     expect(jobsService.list).toHaveBeenCalledTimes(1);
     expect(machineRiskService.tagProfiles).toHaveBeenCalledTimes(1);
     expect(patchesService.list).not.toHaveBeenCalled();

@@ -8,7 +8,7 @@ import { onAnyEvent, onConnectionState } from '../services/client';
 import { useDashboardStore } from './dashboard-store';
 import { showsLogOf, useDeployStore } from './deploy-store';
 import { useDiscoveryStore } from './discovery-store';
-import { useHostsStore } from './hosts-store';
+import { useMachinesStore } from './machines-store';
 import { useJobsStore } from './jobs-store';
 import { useMachineRiskStore } from './machine-risk-store';
 import { usePatchesStore } from './patches-store';
@@ -17,7 +17,7 @@ import { useUiStore } from './ui-store';
 
 /** The server data a component can show, each loaded by one action. */
 export const loaders = {
-  hosts: () => useHostsStore.getState().load(),
+  hosts: () => useMachinesStore.getState().load(),
   // The tray's list: a failure leaves the last one (the core says why on the next call that matters).
   jobs: () => useJobsStore.getState().load().catch(() => undefined),
   'machine-risk': () => useMachineRiskStore.getState().load(),

@@ -1,7 +1,7 @@
 /** Jobs for the tray: the recent list, kept live by `job/updated` events. */
 import { create } from 'zustand';
 import type { Job, JobLogLine, JobTarget } from '../../../shared/contract';
-import { jobsService } from '../services/hosts-service';
+import { jobsService } from '../services/jobs-service';
 
 export interface JobsState {
   jobs: Job[];

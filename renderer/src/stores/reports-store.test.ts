@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditVerifyResult, Job, ReportInfo, ReportSchedule } from '../../../shared/contract';
 import { AppError } from '../../../shared/contract';
-import { appService } from '../services/hosts-service';
+import { appService } from '../services/app-service';
 import { reportsService, saveFile } from '../services/reports-service';
 import { initialReportsState, useReportsStore } from './reports-store';
 
@@ -9,7 +9,7 @@ vi.mock('../services/reports-service', () => ({
   reportsService: { list: vi.fn(), generate: vi.fn(), file: vi.fn(), schedules: vi.fn(), addSchedule: vi.fn(), removeSchedule: vi.fn() },
   saveFile: vi.fn(),
 }));
-vi.mock('../services/hosts-service', () => ({ appService: { auditVerify: vi.fn(), auditList: vi.fn() } }));
+vi.mock('../services/app-service', () => ({ appService: { auditVerify: vi.fn(), auditList: vi.fn() } }));
 
 const report = { id: 'r1' } as ReportInfo;
 const schedule = (id: string): ReportSchedule => ({ id, every: 'monthly', folder: '/srv/reports', lastRunAt: null }) as ReportSchedule;

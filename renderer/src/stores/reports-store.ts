@@ -1,7 +1,7 @@
 /** The Reports page: written reports, the schedules that write them, the report being written, and the audit check. */
 import { create } from 'zustand';
 import type { AuditEntry, AuditVerifyResult, Job, ReportInfo, ReportSchedule } from '../../../shared/contract';
-import { appService } from '../services/hosts-service';
+import { appService } from '../services/app-service';
 import { reportsService, saveFile } from '../services/reports-service';
 import { errorText } from './error-text';
 

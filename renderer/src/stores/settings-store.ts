@@ -1,8 +1,8 @@
 /** The app's settings kept by the core (not UI preferences: those are in ui-store) and what it says about itself. */
 import { create } from 'zustand';
 import type { AppSettings, CallResult } from '../../../shared/contract';
-import { assessService } from '../services/assess-service';
-import { appService } from '../services/hosts-service';
+import { appService } from '../services/app-service';
+import { settingsService } from '../services/settings-service';
 
 export interface SettingsState {
   /** Null until read, or when the core could not say: the page then leaves the part out. */
@@ -23,10 +23,10 @@ export const useSettingsStore = create<SettingsState & SettingsActions>()((set) 
   async load() {
     await Promise.all([
       appService.info().then((info) => set({ info }), () => set({ info: null })),
-      assessService.settings().then((settings) => set({ settings }), () => set({ settings: null })),
+      settingsService.get().then((settings) => set({ settings }), () => set({ settings: null })),
     ]);
   },
   async update(patch) {
-    set({ settings: await assessService.updateSettings(patch) });
+    set({ settings: await settingsService.update(patch) });
   },
 }));

@@ -8,7 +8,7 @@ import type { HostDeploySettings, PlanItem, PlanView } from '../../../../shared/
 import { recordAssessment } from '../../assess/assessment-queries';
 import { listAudit } from '../../audit/audit-log';
 import { openDatabase, type Db } from '../../db/open';
-import { insertHost } from '../../hosts/host-queries';
+import { insertHost } from '../../machines/machine-queries';
 import type { FakeRemote } from '../../platforms/fake-remote';
 import type { Facts, InstalledPackage, PendingUpdate, PlatformId } from '../../platforms/platform';
 import type { CoreServices } from '../../services';

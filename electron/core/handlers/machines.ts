@@ -1,6 +1,6 @@
 import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
-import { checkJob } from '../hosts/check-job';
+import { checkJob } from '../machines/check-job';
 import {
   deleteHosts,
   findHostByAddress,
@@ -9,23 +9,23 @@ import {
   listHosts,
   setHostCredential,
   updateHost,
-} from '../hosts/host-queries';
+} from '../machines/machine-queries';
 import type { HandlerMap } from './types';
 
-function requireHost(s: Parameters<HandlerMap<'hosts/get'>['hosts/get']>[1], id: number) {
+function requireHost(s: Parameters<HandlerMap<'machines/get'>['machines/get']>[1], id: number) {
   const h = getHost(s.db, id);
   if (!h) throw new AppError('not-found', `No machine with id ${id}`);
   return h;
 }
 
-export const hostHandlers: HandlerMap<
-  'hosts/list' | 'hosts/get' | 'hosts/create' | 'hosts/update' | 'hosts/remove' | 'hosts/check' | 'hosts/set-credential' | 'hosts/accept-host-key'
+export const machineHandlers: HandlerMap<
+  'machines/list' | 'machines/get' | 'machines/create' | 'machines/update' | 'machines/remove' | 'machines/check' | 'machines/set-credential' | 'machines/accept-host-key'
 > = {
-  'hosts/list': (_arg, s) => listHosts(s.db),
+  'machines/list': (_arg, s) => listHosts(s.db),
 
-  'hosts/get': ({ id }, s) => requireHost(s, id),
+  'machines/get': ({ id }, s) => requireHost(s, id),
 
-  'hosts/create': (input, s) =>
+  'machines/create': (input, s) =>
     s.db.transaction(() => {
       if (findHostByAddress(s.db, input.address)) {
         throw new AppError('conflict', `${input.address} is already in the inventory`, {
@@ -38,7 +38,7 @@ export const hostHandlers: HandlerMap<
       return h;
     })(),
 
-  'hosts/update': ({ id, patch }, s) =>
+  'machines/update': ({ id, patch }, s) =>
     s.db.transaction(() => {
       requireHost(s, id);
       if (patch.address) {
@@ -53,7 +53,7 @@ export const hostHandlers: HandlerMap<
       return h;
     })(),
 
-  'hosts/remove': ({ ids }, s) =>
+  'machines/remove': ({ ids }, s) =>
     s.db.transaction(() => {
       const existing = ids.map((id) => getHost(s.db, id)).filter((h) => h !== undefined);
       deleteHosts(s.db, ids);
@@ -64,7 +64,7 @@ export const hostHandlers: HandlerMap<
       return { ok: true as const };
     })(),
 
-  'hosts/check': ({ ids }, s) => {
+  'machines/check': ({ ids }, s) => {
     const all = listHosts(s.db);
     const hosts = ids ? all.filter((h) => ids.includes(h.id)) : all;
     if (hosts.length === 0) throw new AppError('bad-request', 'No machines to check: add one first');
@@ -72,7 +72,7 @@ export const hostHandlers: HandlerMap<
     return { jobId: s.jobs.start('check', title, { ids: hosts.map((h) => h.id) }, checkJob(s.db, s.events, hosts)) };
   },
 
-  'hosts/set-credential': ({ ids, credentialId }, s) =>
+  'machines/set-credential': ({ ids, credentialId }, s) =>
     s.db.transaction(() => {
       if (credentialId !== null && !s.vault.get(credentialId)) throw new AppError('not-found', `No credential ${credentialId}`);
       setHostCredential(s.db, ids, credentialId);
@@ -81,7 +81,7 @@ export const hostHandlers: HandlerMap<
       return { ok: true as const };
     })(),
 
-  'hosts/accept-host-key': ({ id }, s) => {
+  'machines/accept-host-key': ({ id }, s) => {
     s.connections.acceptPendingKey(requireHost(s, id));
     return requireHost(s, id);
   },

@@ -7,7 +7,7 @@ import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
 import type { JobHandler } from '../jobs/job-runner';
 import { mapLimit, tcpConnect } from '../net/tcp-connect';
-import { recordReachability } from './host-queries';
+import { recordReachability } from './machine-queries';
 
 /** Ports tried besides the SSH port, in the order that finds Windows and Linux machines fastest. */
 const MANAGEMENT_PORTS = [22, 5985, 5986, 445, 3389];

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BridgeResult, Host } from '../../../shared/contract';
 import { setTransport } from '../services/client';
-import { hostsSelectors, initialHostsState, useHostsStore } from './hosts-store';
+import { hostsSelectors, initialMachinesState, useMachinesStore } from './machines-store';
 
 function host(id: number, over: Partial<Host> = {}): Host {
   return {
@@ -56,8 +56,8 @@ function fakeCore(state: { hosts: Host[] }) {
   setTransport({
     async invoke(name, arg): Promise<BridgeResult> {
       calls.push({ name, arg });
-      if (name === 'hosts/list') return { ok: true, value: state.hosts };
-      if (name === 'hosts/create') {
+      if (name === 'machines/list') return { ok: true, value: state.hosts };
+      if (name === 'machines/create') {
         const a = arg as { address: string };
         if (state.hosts.some((h) => h.address === a.address)) {
           return { ok: false, error: { name: 'AppError', message: 'taken', code: 'conflict', fields: { address: 'taken' } } };
@@ -66,7 +66,7 @@ function fakeCore(state: { hosts: Host[] }) {
         state.hosts = [...state.hosts, h];
         return { ok: true, value: h };
       }
-      if (name === 'hosts/remove') {
+      if (name === 'machines/remove') {
         const ids = (arg as { ids: number[] }).ids;
         state.hosts = state.hosts.filter((h) => !ids.includes(h.id));
         return { ok: true, value: { ok: true } };
@@ -80,26 +80,26 @@ function fakeCore(state: { hosts: Host[] }) {
 }
 
 beforeEach(() => {
-  useHostsStore.setState(initialHostsState);
+  useMachinesStore.setState(initialMachinesState);
 });
 
 describe('hosts store', () => {
   it('loads, creates and removes through the client, keeping selection consistent', async () => {
     const state = { hosts: [host(1), host(2)] };
     const calls = fakeCore(state);
-    await useHostsStore.getState().load();
-    expect(useHostsStore.getState().hosts).toHaveLength(2);
-    useHostsStore.getState().setSelected([1, 2]);
-    await useHostsStore.getState().create({ address: '127.0.0.50' });
-    expect(useHostsStore.getState().hosts.map((h) => h.address)).toContain('127.0.0.50');
-    await useHostsStore.getState().remove([2]);
-    expect(useHostsStore.getState().selectedIds).toEqual([1]);
-    expect(calls.map((c) => c.name)).toEqual(['hosts/list', 'hosts/create', 'hosts/list', 'hosts/remove', 'hosts/list']);
+    await useMachinesStore.getState().load();
+    expect(useMachinesStore.getState().hosts).toHaveLength(2);
+    useMachinesStore.getState().setSelected([1, 2]);
+    await useMachinesStore.getState().create({ address: '127.0.0.50' });
+    expect(useMachinesStore.getState().hosts.map((h) => h.address)).toContain('127.0.0.50');
+    await useMachinesStore.getState().remove([2]);
+    expect(useMachinesStore.getState().selectedIds).toEqual([1]);
+    expect(calls.map((c) => c.name)).toEqual(['machines/list', 'machines/create', 'machines/list', 'machines/remove', 'machines/list']);
   });
 
   it('rethrows the core error with its field messages', async () => {
     fakeCore({ hosts: [host(1)] });
-    await expect(useHostsStore.getState().create({ address: '127.0.0.1' })).rejects.toMatchObject({
+    await expect(useMachinesStore.getState().create({ address: '127.0.0.1' })).rejects.toMatchObject({
       code: 'conflict',
       fields: { address: 'taken' },
     });
@@ -111,15 +111,15 @@ describe('hosts store', () => {
       onEvent: () => () => undefined,
       onState: () => () => undefined,
     });
-    await useHostsStore.getState().load();
-    expect(useHostsStore.getState()).toMatchObject({ loaded: true, loadError: 'Lost the connection' });
+    await useMachinesStore.getState().load();
+    expect(useMachinesStore.getState()).toMatchObject({ loaded: true, loadError: 'Lost the connection' });
   });
 
   it('computes labels and counts with pure selectors', () => {
     expect(hostsSelectors.label(host(1, { displayName: 'NAS', hostname: 'nas' }))).toBe('NAS');
     expect(hostsSelectors.label(host(1, { hostname: 'nas' }))).toBe('nas');
     expect(hostsSelectors.label(host(3))).toBe('127.0.0.3');
-    const s = { ...initialHostsState, hosts: [host(1, { reachability: 'up' }), host(2, { reachability: 'down' }), host(3)] };
+    const s = { ...initialMachinesState, hosts: [host(1, { reachability: 'up' }), host(2, { reachability: 'down' }), host(3)] };
     expect(hostsSelectors.counts(s)).toEqual({ total: 3, up: 1, down: 1, unknown: 1 });
   });
 });

@@ -4,7 +4,7 @@ import { hostLabel } from '../../../shared/host-label';
 import type { AssessmentView, Host, HostInput, PendingUpdateView } from '../../../shared/contract';
 import { assessService } from '../services/assess-service';
 import { credentialsService } from '../services/credentials-service';
-import { hostsService } from '../services/hosts-service';
+import { machinesService } from '../services/machines-service';
 import { errorText } from './error-text';
 
 /** What the last assessment found on the machine whose details are open. */
@@ -15,7 +15,7 @@ export interface HostAssessment {
   error: string | null;
 }
 
-export interface HostsState {
+export interface MachinesState {
   hosts: Host[];
   loaded: boolean;
   loadError: string | null;
@@ -24,7 +24,7 @@ export interface HostsState {
   assessment: HostAssessment | null;
 }
 
-export interface HostsActions {
+export interface MachinesActions {
   load(): Promise<void>;
   create(input: HostInput): Promise<Host>;
   update(id: number, patch: Partial<HostInput>): Promise<Host>;
@@ -42,15 +42,15 @@ export interface HostsActions {
   setCredential(ids: number[], credentialId: number | null): Promise<void>;
 }
 
-export const initialHostsState: HostsState = { hosts: [], loaded: false, loadError: null, selectedIds: [], detailId: null, assessment: null };
+export const initialMachinesState: MachinesState = { hosts: [], loaded: false, loadError: null, selectedIds: [], detailId: null, assessment: null };
 
 let assessmentTicket = 0;
 
-export const useHostsStore = create<HostsState & HostsActions>()((set, get) => ({
-  ...initialHostsState,
+export const useMachinesStore = create<MachinesState & MachinesActions>()((set, get) => ({
+  ...initialMachinesState,
   async load() {
     try {
-      const hosts = await hostsService.list();
+      const hosts = await machinesService.list();
       const ids = new Set(hosts.map((h) => h.id));
       set({
         hosts,
@@ -64,17 +64,17 @@ export const useHostsStore = create<HostsState & HostsActions>()((set, get) => (
     }
   },
   async create(input) {
-    const host = await hostsService.create(input);
+    const host = await machinesService.create(input);
     await get().load();
     return host;
   },
   async update(id, patch) {
-    const host = await hostsService.update(id, patch);
+    const host = await machinesService.update(id, patch);
     await get().load();
     return host;
   },
   async remove(ids) {
-    await hostsService.remove(ids);
+    await machinesService.remove(ids);
     await get().load();
   },
   setSelected: (ids) => set({ selectedIds: ids }),
@@ -97,7 +97,7 @@ export const useHostsStore = create<HostsState & HostsActions>()((set, get) => (
     await assessService.start(ids);
   },
   async check(ids) {
-    await hostsService.check(ids);
+    await machinesService.check(ids);
   },
   // The core announces the changed machine (inventory/changed), which reloads the list.
   async acceptHostKey(id) {
@@ -110,8 +110,8 @@ export const useHostsStore = create<HostsState & HostsActions>()((set, get) => (
 
 export const hostsSelectors = {
   label: (h: Host): string => hostLabel(h),
-  byId: (s: HostsState, id: number | null): Host | undefined => (id === null ? undefined : s.hosts.find((h) => h.id === id)),
-  counts: (s: HostsState): { total: number; up: number; down: number; unknown: number } => {
+  byId: (s: MachinesState, id: number | null): Host | undefined => (id === null ? undefined : s.hosts.find((h) => h.id === id)),
+  counts: (s: MachinesState): { total: number; up: number; down: number; unknown: number } => {
     const c = { total: s.hosts.length, up: 0, down: 0, unknown: 0 };
     for (const h of s.hosts) c[h.reachability]++;
     return c;

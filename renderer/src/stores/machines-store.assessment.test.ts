@@ -4,12 +4,12 @@ import type { AssessmentView, PendingUpdateView } from '../../../shared/contract
 import { AppError } from '../../../shared/contract';
 import { assessService } from '../services/assess-service';
 import { credentialsService } from '../services/credentials-service';
-import { hostsService } from '../services/hosts-service';
-import { initialHostsState, useHostsStore } from './hosts-store';
+import { machinesService } from '../services/machines-service';
+import { initialMachinesState, useMachinesStore } from './machines-store';
 
 vi.mock('../services/assess-service', () => ({ assessService: { updates: vi.fn(), history: vi.fn(), start: vi.fn() } }));
 vi.mock('../services/credentials-service', () => ({ credentialsService: { acceptHostKey: vi.fn(), setHostCredential: vi.fn() } }));
-vi.mock('../services/hosts-service', () => ({ hostsService: { check: vi.fn() } }));
+vi.mock('../services/machines-service', () => ({ machinesService: { check: vi.fn() } }));
 
 const update = (id: number): PendingUpdateView => ({ id, package: `pkg${id}` }) as PendingUpdateView;
 const run = { newCount: 1 } as AssessmentView;
@@ -23,49 +23,49 @@ function later<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
 
 beforeEach(() => {
   vi.resetAllMocks();
-  useHostsStore.setState(initialHostsState);
+  useMachinesStore.setState(initialMachinesState);
 });
 
 describe('hosts store: the open machine', () => {
   it("reads a machine's pending updates and its last five assessments", async () => {
     vi.mocked(assessService.updates).mockResolvedValueOnce([update(1)]);
     vi.mocked(assessService.history).mockResolvedValueOnce([run]);
-    await useHostsStore.getState().loadAssessment(3);
+    await useMachinesStore.getState().loadAssessment(3);
     expect(assessService.updates).toHaveBeenCalledWith(3);
     expect(assessService.history).toHaveBeenCalledWith(3);
-    expect(useHostsStore.getState().assessment).toEqual({ hostId: 3, updates: [update(1)], history: [run], error: null });
+    expect(useMachinesStore.getState().assessment).toEqual({ hostId: 3, updates: [update(1)], history: [run], error: null });
   });
 
   it('shows the machine asked for last, even when an earlier answer comes after it', async () => {
     const slow = later<PendingUpdateView[]>();
     vi.mocked(assessService.updates).mockReturnValueOnce(slow.promise).mockResolvedValueOnce([update(2)]);
     vi.mocked(assessService.history).mockResolvedValue([]);
-    const first = useHostsStore.getState().loadAssessment(1);
-    await useHostsStore.getState().loadAssessment(2);
+    const first = useMachinesStore.getState().loadAssessment(1);
+    await useMachinesStore.getState().loadAssessment(2);
     slow.resolve([update(1)]);
     await first;
-    expect(useHostsStore.getState().assessment).toMatchObject({ hostId: 2, updates: [update(2)] });
+    expect(useMachinesStore.getState().assessment).toMatchObject({ hostId: 2, updates: [update(2)] });
   });
 
   it('keeps the failure for the machine it belongs to', async () => {
     vi.mocked(assessService.updates).mockRejectedValueOnce(new AppError('not-found', 'no such machine'));
     vi.mocked(assessService.history).mockResolvedValueOnce([]);
-    await useHostsStore.getState().loadAssessment(4);
-    expect(useHostsStore.getState().assessment).toEqual({ hostId: 4, updates: null, history: [], error: 'AppError: no such machine' });
+    await useMachinesStore.getState().loadAssessment(4);
+    expect(useMachinesStore.getState().assessment).toEqual({ hostId: 4, updates: null, history: [], error: 'AppError: no such machine' });
   });
 
   it('starts assessments and checks of the selection or of all, and lets a refusal reach the caller', async () => {
     vi.mocked(assessService.start).mockResolvedValueOnce({ jobId: 1 } as never);
-    vi.mocked(hostsService.check).mockRejectedValueOnce(new AppError('conflict', 'a check is running'));
-    await useHostsStore.getState().assess([1, 2]);
+    vi.mocked(machinesService.check).mockRejectedValueOnce(new AppError('conflict', 'a check is running'));
+    await useMachinesStore.getState().assess([1, 2]);
     expect(assessService.start).toHaveBeenCalledWith([1, 2]);
-    await expect(useHostsStore.getState().check(undefined)).rejects.toThrow('a check is running');
-    expect(hostsService.check).toHaveBeenCalledWith(undefined);
+    await expect(useMachinesStore.getState().check(undefined)).rejects.toThrow('a check is running');
+    expect(machinesService.check).toHaveBeenCalledWith(undefined);
   });
 
   it("accepts a machine's new host key and sets its credential through the credentials calls", async () => {
-    await useHostsStore.getState().acceptHostKey(5);
-    await useHostsStore.getState().setCredential([5], null);
+    await useMachinesStore.getState().acceptHostKey(5);
+    await useMachinesStore.getState().setCredential([5], null);
     expect(credentialsService.acceptHostKey).toHaveBeenCalledWith(5);
     expect(credentialsService.setHostCredential).toHaveBeenCalledWith([5], null);
   });
