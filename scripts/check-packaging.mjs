@@ -70,6 +70,20 @@ for (const f of [pkg.main, 'out/preload/index.cjs', 'out/core/utility.cjs', 'out
     if (!included(f)) problems.push(`${f} would not be packaged: electron-builder.yml "files" leaves it out`);
   }
 }
+// Fuses: a tool that holds administrators' credentials must not be usable as a Node runtime or debugged from outside.
+const FUSES = {
+  runAsNode: false,
+  enableNodeOptionsEnvironmentVariable: false,
+  enableNodeCliInspectArguments: false,
+  enableEmbeddedAsarIntegrityValidation: true,
+  onlyLoadAppFromAsar: true,
+  grantFileProtocolExtraPrivileges: false,
+};
+for (const [fuse, want] of Object.entries(FUSES)) {
+  const got = config.electronFuses?.[fuse];
+  if (got !== want) problems.push(`electronFuses.${fuse} must be ${want} (it is ${got === undefined ? 'not set' : got})`);
+}
+if (config.asar === false) problems.push('asar must stay on: onlyLoadAppFromAsar and the integrity check need it');
 if (pkg.main !== 'out/main/index.cjs') problems.push(`package.json main is ${pkg.main}, the build writes out/main/index.cjs`);
 if (!config.appId || !/^[a-z0-9.-]+$/.test(config.appId)) problems.push('appId must be a reverse-DNS identifier');
 
@@ -77,4 +91,4 @@ if (problems.length) {
   console.error(`packaging check: ${problems.length} problem(s)\n${problems.map((p) => `- ${p}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`packaging check: electron-builder.yml valid for electron-builder; icons, native module unpacking and ${patterns.length} file patterns checked`);
+console.log(`packaging check: electron-builder.yml valid for electron-builder; icons, native module unpacking, fuses and ${patterns.length} file patterns checked`);

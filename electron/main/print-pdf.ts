@@ -22,7 +22,8 @@ export async function printReportPdf(dataDir: string, htmlFile: string, pdfFile:
   });
   try {
     await win.loadFile(htmlFile);
-    const pdf = await win.webContents.printToPDF({ printBackground: true, pageSize: 'A4', margins: { marginType: 'default' } });
+    // Electron's default margins (1 cm each side): Electron 45's margins no longer take a marginType.
+    const pdf = await win.webContents.printToPDF({ printBackground: true, pageSize: 'A4' });
     fs.writeFileSync(pdfFile, pdf, { mode: 0o600 });
   } finally {
     win.destroy();
