@@ -23,6 +23,8 @@ if ('missing' in bin && bin.downloadable && !process.env.ELECTRON_SKIP_BINARY_DO
   console.log('patchwell: fetching Electron\'s binary (first start)…');
   const r = spawnSync(process.execPath, [path.join(root, 'node_modules/electron/install.js')], { cwd: root, stdio: 'inherit', timeout: 10 * 60_000 });
   bin = r.status === 0 ? electronBinary() : { missing: 'its binary could not be downloaded on this machine' };
+} else if ('missing' in bin && bin.downloadable) {
+  bin = { missing: 'ELECTRON_SKIP_BINARY_DOWNLOAD is set, so its binary was not fetched' };
 }
 const args = process.argv.slice(2);
 let child;
