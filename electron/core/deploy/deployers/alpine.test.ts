@@ -13,7 +13,7 @@ import { FakeRemote, fixtureSections } from '../../platforms/fake-remote';
 import { LocalRemote } from '../../platforms/local-remote';
 import { alpineDeployer, APK_KEEP_SCRIPT, APK_RESTORE_SCRIPT, apkFileName } from './alpine';
 import { fakeMachine } from './fake-machine';
-import { deployWith } from './pipeline';
+import { deployWith, repairWith } from './pipeline';
 import { KEEP_DIR } from './rpm-common';
 
 const apk = fixtureSections('alpine/apk.txt');
@@ -71,6 +71,16 @@ describe('Alpine deployer through the pipeline (vuls recording)', () => {
     expect(t.hostPackages()).toMatchObject({ libcrypto3: '3.3.2-r0', libssl3: '3.3.2-r0', busybox: '1.36.1-r28' });
     expect(t.auditActions()).toEqual(['deploy.snapshot', 'deploy.install']);
     expect(t.log()).toMatch(/Snapshot taken: package-state snapshot .*; 6 package versions recorded; rollback packages kept: 2/);
+  });
+
+  it('a machine left mid-install by a crash, found as approved by Repair, has its items installed and approvals carried out', async () => {
+    const t = alpineMachine();
+    // The install finished on the machine; Patchwell stopped before recording it.
+    for (const i of t.m.items) t.installed.set(i.package, i.toVersion);
+    expect(await repairWith(alpineDeployer, t.m, null)).toBe('succeeded');
+    expect(t.items()).toEqual({ libcrypto3: { state: 'installed', version: '3.3.2-r0' }, libssl3: { state: 'installed', version: '3.3.2-r0' } });
+    expect(t.target()).toMatchObject({ state: 'succeeded', step: 'done' });
+    expect(t.log()).toMatch(/Repaired and verified/);
   });
 
   it('an install apk refuses half-way is rolled back to the snapshot versions from the kept packages', async () => {

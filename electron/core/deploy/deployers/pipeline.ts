@@ -138,6 +138,11 @@ export async function repairWith(d: AnyDeployer, m: MachineContext, snapshotId: 
   try {
     const verdict = await d.session(m, (session) => d.check(m, session, snapshotId));
     if (verdict.ok) {
+      // The machine is as approved: its items are installed and their approvals carried out, as after a deployment.
+      m.s.db.transaction(() => {
+        setItemResults(m.s.db, m.deploymentId, m.host.id, m.items.map((i) => ({ package: i.package, arch: i.arch, version: i.toVersion, state: 'installed' })));
+        markApprovalsDeployed(m.s.db, approvalIds(m));
+      })();
       m.log('info', verdict.message);
       m.report({ state: 'succeeded', step: 'done', finished: true, failure: null });
       return 'succeeded';
