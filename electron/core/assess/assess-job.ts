@@ -27,9 +27,10 @@ export interface AssessOptions {
 }
 
 export function assessJob(s: CoreServices, hosts: readonly Host[], options: AssessOptions): JobHandler {
-  // One Debian module per job, sharing the SQLite changelog cache, so a repeat assessment downloads nothing.
-  const debian = createDebianPlatform({ changelogCache: sqliteChangelogCache(s.db) });
-  const pick = (p: Platform | null): Platform | null => (p?.id === 'debian' ? debian : p);
+  // A Debian module per machine with that machine's own changelog cache: a repeat assessment downloads nothing,
+  // and no machine's answers change another's findings.
+  const pick = (p: Platform | null, hostId: number): Platform | null =>
+    p?.id === 'debian' ? createDebianPlatform({ changelogCache: sqliteChangelogCache(s.db, hostId) }) : p;
 
   return async (ctx) => {
     let done = 0;
@@ -110,7 +111,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
               await assessWindows(sshPowerShell(session));
               return;
             }
-            const platform = pick(detectPlatform(os));
+            const platform = pick(detectPlatform(os), host.id);
             if (!platform) throw new Error(`${os.prettyName ?? os.id} is not a platform Patchwell can assess yet`);
             enter('facts');
             const facts = await platform.facts(session);

@@ -127,11 +127,11 @@ describe.skipIf(!labEnabled)('assessment on the lab', () => {
   });
 
   it('a repeat assessment reads changelogs from the cache and reports nothing new', async () => {
-    const cached = core.services.db.prepare('SELECT count(*) AS n FROM changelog_cache').get() as { n: number };
+    const cached = core.services.db.prepare('SELECT count(*) AS n FROM machine_changelogs').get() as { n: number };
     expect(cached.n).toBeGreaterThan(0);
     const job = await assess(['fixture', 'stale']);
     expect(job.state).toBe('succeeded');
-    expect(core.services.db.prepare('SELECT count(*) AS n FROM changelog_cache').get()).toEqual(cached);
+    expect(core.services.db.prepare('SELECT count(*) AS n FROM machine_changelogs').get()).toEqual(cached);
     expect(await lastAssessment('fixture')).toMatchObject({ newCount: 0, fixedCount: 0, pendingCount: FIXTURE_PACKAGES.length });
   }, 600_000);
 

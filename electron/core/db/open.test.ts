@@ -85,7 +85,7 @@ describe('openDatabase', () => {
     expect(plan(db, 'SELECT count(*) FROM pending_updates u WHERE u.host_id = ? AND u.resolved_at IS NULL', 1)).toMatch(
       /USING (COVERING )?INDEX pending_updates_host_open/,
     );
-    expect(plan(db, 'SELECT * FROM changelog_cache WHERE package = ? AND version = ?', 'a', 'b')).toMatch(/USING PRIMARY KEY/);
+    expect(plan(db, 'SELECT info FROM machine_changelogs WHERE host_id = ? AND package = ? AND version = ?', 1, 'a', 'b')).toMatch(/USING PRIMARY KEY/);
     closeDatabase(db);
   });
 });

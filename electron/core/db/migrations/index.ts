@@ -13,6 +13,7 @@ import { sql as fleetTrend } from './0008-fleet-trend';
 import { sql as vendorIntel } from './0009-vendor-intel-and-exposure';
 import { sql as osvVendorSeverity } from './0010-osv-vendor-severity';
 import { sql as machineLeases } from './0011-machine-leases';
+import { sql as machineChangelogs } from './0012-machine-changelogs';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -33,6 +34,7 @@ export const migrations: readonly Migration[] = [
   { version: 9, name: '0009-vendor-intel-and-exposure', sql: vendorIntel },
   { version: 10, name: '0010-osv-vendor-severity', sql: osvVendorSeverity },
   { version: 11, name: '0011-machine-leases', sql: machineLeases },
+  { version: 12, name: '0012-machine-changelogs', sql: machineChangelogs },
 ];
 
 /** The schema version this build of the app understands. */
