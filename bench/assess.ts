@@ -50,8 +50,8 @@ async function main(): Promise<void> {
   await run(`cold (${count} hosts, apt-get update)`, true);
   await run(`cold lists, warm changelog cache`, false);
   await run(`cached (again)`, false);
-  const cached = db.prepare('SELECT count(*) AS n FROM changelog_cache').get() as { n: number };
-  console.log(`changelog cache: ${cached.n} package versions`);
+  const cached = db.prepare('SELECT count(*) AS n, count(DISTINCT package || char(0) || version) AS versions FROM machine_changelogs').get() as { n: number; versions: number };
+  console.log(`changelog cache: ${cached.n} entries (${cached.versions} package versions, kept per machine)`);
   await core.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
