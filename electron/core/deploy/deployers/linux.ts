@@ -87,8 +87,11 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
     session: (m, fn) => m.s.connections.withSession(m.host, NEVER, fn),
 
     async preflight(m, remote) {
-      // One round of commands multiplexed on the session: these machines may be slow, and the office has many.
-      const [pf, health, installed, services] = await Promise.all([preflight(remote), p.health(remote), p.installedPackages(remote), runningServices(remote)]);
+      // The busy check first and alone: it looks for package-manager processes, and the health check and package
+      // list below are such processes (dpkg, rpm, dnf) — run beside it, they made the machine look busy.
+      const pf = await preflight(remote);
+      // Then one round of commands multiplexed on the session: these machines may be slow, and the office has many.
+      const [health, installed, services] = await Promise.all([p.health(remote), p.installedPackages(remote), runningServices(remote)]);
       const problems = preflightProblems(pf, m.minFreeKb);
       const refused = spec.refuse?.(m.items);
       if (refused) problems.unshift(refused);
