@@ -8,6 +8,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const PWSH_VERSION = '7.6.10';
 export const PWSH_NEEDED = `PowerShell ${PWSH_VERSION} is needed: dotnet tool install --global PowerShell --version ${PWSH_VERSION}`;
@@ -76,7 +77,7 @@ let host: Host | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
 function startHost(): Host {
-  const child = spawn(findPwsh(), ['-NoProfile', '-NonInteractive', '-File', path.join(__dirname, 'standins', 'host.ps1')], {
+  const child = spawn(findPwsh(), ['-NoProfile', '-NonInteractive', '-File', path.join(path.dirname(fileURLToPath(import.meta.url)), 'standins', 'host.ps1')], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(), POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off', DOTNET_CLI_TELEMETRY_OPTOUT: '1', NO_COLOR: '1' },
   });
   const lines = new AsyncLineQueue();
