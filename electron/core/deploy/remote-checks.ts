@@ -6,6 +6,7 @@
 import type { HealthCheck } from '../../../shared/contract';
 import { redactSecrets } from '../../../shared/redact';
 import { runScript, splitSections } from '../platforms/exec-util';
+import type { Platform } from '../platforms/platform';
 import { RemoteCommandError, type Remote } from '../platforms/remote';
 
 export const PREFLIGHT_SCRIPT = `# patchwell:deploy-preflight
@@ -49,16 +50,19 @@ else
 fi
 `;
 
-/** Root: waits (up to $1 seconds) until no apt/dpkg process runs, then repairs dpkg if it was interrupted. */
-export const SETTLE_SCRIPT = `# patchwell:deploy-settle
+/**
+ * Root: waits (up to $1 seconds) until none of `processes` runs — "@@waited N", or "@@busy" and exit 75 past the
+ * limit — then runs `then`. One loop for every package manager; the process names are the deployers' constants.
+ */
+export function settleScript(name: string, processes: readonly string[], then = ''): string {
+  return `# patchwell:${name}
 set -u
 LC_ALL=C; export LC_ALL
-DEBIAN_FRONTEND=noninteractive; export DEBIAN_FRONTEND
 limit=$1; waited=0
 busy() {
   for p in /proc/[0-9]*; do
     c=$(cat "$p/comm" 2>/dev/null) || continue
-    case "$c" in apt|apt-get|aptitude|dpkg|unattended-upgr) return 0;; esac
+    case "$c" in ${processes.join('|')}) return 0;; esac
   done
   return 1
 }
@@ -67,13 +71,18 @@ while busy; do
   sleep 2; waited=$((waited + 2))
 done
 echo "@@waited $waited"
+${then}`;
+}
+
+/** Root: waits until no apt/dpkg process runs, then repairs dpkg if it was interrupted. */
+export const SETTLE_SCRIPT = settleScript('deploy-settle', ['apt', 'apt-get', 'aptitude', 'dpkg', 'unattended-upgr'], `DEBIAN_FRONTEND=noninteractive; export DEBIAN_FRONTEND
 if [ -n "$(dpkg --audit 2>/dev/null)" ]; then
   echo "@@repair"
   dpkg --configure -a --force-confold --force-confdef 2>&1 | tail -n 20
 fi
 echo "@@audit"
 dpkg --audit 2>&1 | head -n 20
-`;
+`);
 
 export interface DiskFree {
   mount: string;
@@ -217,4 +226,16 @@ function withoutUserinfo(raw: string): [string, RequestInit] {
   url.username = '';
   url.password = '';
   return [url.href, { ...init, headers: { Authorization: `Basic ${basic}` } }];
+}
+
+/**
+ * For package managers with no half-configured state to finish (rpm, apk): waits for `script`'s processes, then
+ * takes the package database's health as the audit.
+ */
+export async function settleThenCheckHealth(remote: Remote, name: string, script: string, platform: Platform, who: string, limitSeconds = 600): Promise<SettleResult> {
+  const r = await runScript(remote, name, script, [String(limitSeconds)], { sudo: true, timeoutMs: (limitSeconds + 60) * 1000, okCodes: [0, 75] });
+  if (r.code === 75) throw new Error(`${who} was still running after ${limitSeconds} s`);
+  const waited = /^@@waited (\d+)$/m.exec(r.stdout);
+  const health = await platform.health(remote);
+  return { waitedSeconds: waited ? Number(waited[1]) : 0, repaired: false, repairOutput: '', audit: health.ok ? '' : health.problems.map((p) => p.message).join('\n') };
 }

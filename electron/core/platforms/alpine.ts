@@ -73,17 +73,23 @@ export function parseAlpineFacts(output: string): Facts {
  * would move it) and make a dependency look wanted for itself; the machine's own constraints are put back after
  * the run, whatever its outcome. apk's exit code is the script's.
  */
-export const APK_ADD_SCRIPT = `# patchwell:apk-add
-set -u
-LC_ALL=C; export LC_ALL
-world=/etc/apk/world
-saved=$(mktemp "$world.patchwell.XXXXXX") || exit 70
+/**
+ * The end of a script that runs `apk add "$@"` and leaves /etc/apk/world as it was: `apk add name=version`
+ * writes that pin into world, and a deployed package would then be stuck at its version. Needs $world set.
+ */
+export const APK_ADD_KEEPING_WORLD = `saved=$(mktemp "$world.patchwell.XXXXXX") || exit 70
 cat "$world" > "$saved" || { rm -f "$saved"; exit 70; }
 apk add --no-interactive "$@"
 rc=$?
 cat "$saved" > "$world" && rm -f "$saved"
 exit $rc
 `;
+
+export const APK_ADD_SCRIPT = `# patchwell:apk-add
+set -u
+LC_ALL=C; export LC_ALL
+world=/etc/apk/world
+${APK_ADD_KEEPING_WORLD}`;
 
 async function snapshot(remote: Remote, names: readonly string[]): Promise<PackageState[]> {
   for (const n of names) assertValid('apk package name', n, isApkName);

@@ -4,14 +4,14 @@
  * `apk verify` when kept; a rollback installs them with `apk add`, which checks their signatures against
  * /etc/apk/keys again — never with --allow-untrusted, so nothing unsigned is ever installed from that folder.
  */
-import { alpine } from '../../platforms/alpine';
+import { alpine, APK_ADD_KEEPING_WORLD } from '../../platforms/alpine';
 import { runScript } from '../../platforms/exec-util';
 import type { ExactItem } from '../../platforms/platform';
 import type { Remote } from '../../platforms/remote';
 import { assertValid, isApkName, isApkVersion } from '../../platforms/validate';
-import type { SettleResult } from '../remote-checks';
+import { settleScript, settleThenCheckHealth, type SettleResult } from '../remote-checks';
 import { linuxDeployer, type KeptPackages } from './linux';
-import { KEEP_DIR } from './rpm-common';
+import { KEEP_DIR, parseKeptFiles } from './rpm-common';
 
 /** The file name `apk fetch` writes: name-version.apk. */
 export const apkFileName = (i: ExactItem): string => `${i.name}-${i.version}.apk`;
@@ -57,43 +57,14 @@ while [ "$i" -lt "$n" ]; do
   if [ -f "$dir/$file" ] && [ ! -L "$dir/$file" ]; then set -- "$@" "$dir/$file"; else set -- "$@" "$spec"; fi
   i=$((i + 1))
 done
-saved=$(mktemp "$world.patchwell.XXXXXX") || exit 70
-cat "$world" > "$saved" || { rm -f "$saved"; exit 70; }
-apk add --no-interactive "$@"
-rc=$?
-cat "$saved" > "$world" && rm -f "$saved"
-exit $rc
-`;
+${APK_ADD_KEEPING_WORLD}`;
 
 /** Root: waits (up to $1 seconds) until no apk runs. */
-export const APK_SETTLE_SCRIPT = `# patchwell:apk-settle
-set -u
-LC_ALL=C; export LC_ALL
-limit=$1; waited=0
-busy() {
-  for p in /proc/[0-9]*; do
-    c=$(cat "$p/comm" 2>/dev/null) || continue
-    [ "$c" = apk ] && return 0
-  done
-  return 1
-}
-while busy; do
-  if [ "$waited" -ge "$limit" ]; then echo "@@busy"; exit 75; fi
-  sleep 2; waited=$((waited + 2))
-done
-echo "@@waited $waited"
-`;
+export const APK_SETTLE_SCRIPT = settleScript('apk-settle', ['apk']);
 
 export async function keepApks(remote: Remote, items: readonly ExactItem[]): Promise<KeptPackages> {
   const r = await runScript(remote, 'apk-keep', APK_KEEP_SCRIPT, pairs(items), { sudo: true, timeoutMs: 30 * 60_000 });
-  const kept: KeptPackages = { kept: 0, slow: 0, unavailable: [] };
-  for (const line of r.stdout.split('\n')) {
-    const [status, file] = line.trim().split(' ');
-    if (!file) continue;
-    if (status === 'present' || status === 'downloaded') kept.kept++;
-    else if (status === 'unavailable') kept.unavailable.push(file.replace(/\.apk$/, ''));
-  }
-  return kept;
+  return parseKeptFiles(r.stdout, '.apk');
 }
 
 export async function restoreApks(remote: Remote, items: readonly ExactItem[]): Promise<{ ok: boolean; errors: string[]; exitCode: number | null }> {
@@ -113,12 +84,8 @@ export async function removeApks(remote: Remote, keys: readonly string[]): Promi
 }
 
 /** Waits for an apk someone else runs; `apk fix --simulate` afterwards is the audit. */
-export async function settleApk(remote: Remote, limitSeconds = 600): Promise<SettleResult> {
-  const r = await runScript(remote, 'apk-settle', APK_SETTLE_SCRIPT, [String(limitSeconds)], { sudo: true, timeoutMs: (limitSeconds + 60) * 1000, okCodes: [0, 75] });
-  if (r.code === 75) throw new Error(`apk was still running after ${limitSeconds} s`);
-  const waited = /^@@waited (\d+)$/m.exec(r.stdout);
-  const health = await alpine.health(remote);
-  return { waitedSeconds: waited ? Number(waited[1]) : 0, repaired: false, repairOutput: '', audit: health.ok ? '' : health.problems.map((p) => p.message).join('\n') };
+export function settleApk(remote: Remote, limitSeconds = 600): Promise<SettleResult> {
+  return settleThenCheckHealth(remote, 'apk-settle', APK_SETTLE_SCRIPT, alpine, 'apk', limitSeconds);
 }
 
 export const alpineDeployer = linuxDeployer({

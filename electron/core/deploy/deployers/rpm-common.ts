@@ -10,7 +10,7 @@ import type { ExactItem, Platform } from '../../platforms/platform';
 import { runScript } from '../../platforms/exec-util';
 import type { Remote } from '../../platforms/remote';
 import { assertValid, isRpmArch, isRpmEvr, isRpmName } from '../../platforms/validate';
-import type { SettleResult } from '../remote-checks';
+import { settleScript, settleThenCheckHealth, type SettleResult } from '../remote-checks';
 import type { KeptPackages } from './linux';
 
 export type RpmManager = 'dnf' | 'zypper';
@@ -88,34 +88,23 @@ exit 64
 `;
 
 /** Root: waits (up to $1 seconds) until no rpm-family package manager runs. */
-export const RPM_SETTLE_SCRIPT = `# patchwell:rpm-settle
-set -u
-LC_ALL=C; export LC_ALL
-limit=$1; waited=0
-busy() {
-  for p in /proc/[0-9]*; do
-    c=$(cat "$p/comm" 2>/dev/null) || continue
-    case "$c" in dnf|yum|rpm|zypper|dnf-automatic|packagekitd) return 0;; esac
-  done
-  return 1
-}
-while busy; do
-  if [ "$waited" -ge "$limit" ]; then echo "@@busy"; exit 75; fi
-  sleep 2; waited=$((waited + 2))
-done
-echo "@@waited $waited"
-`;
+export const RPM_SETTLE_SCRIPT = settleScript('rpm-settle', ['dnf', 'yum', 'rpm', 'zypper', 'dnf-automatic', 'packagekitd']);
 
-export async function keepRpms(remote: Remote, pm: RpmManager, items: readonly (ExactItem & { arch: string })[]): Promise<KeptPackages> {
-  const r = await runScript(remote, 'rpm-keep', RPM_KEEP_SCRIPT, [pm, ...pairs(pm, items)], { sudo: true, timeoutMs: 30 * 60_000 });
+/** A keep script's report ("present|downloaded|unavailable FILE" per line), for the log and the audit trail. */
+export function parseKeptFiles(stdout: string, extension: string): KeptPackages {
   const kept: KeptPackages = { kept: 0, slow: 0, unavailable: [] };
-  for (const line of r.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     const [status, file] = line.trim().split(' ');
     if (!file) continue;
     if (status === 'present' || status === 'downloaded') kept.kept++;
-    else if (status === 'unavailable') kept.unavailable.push(file.replace(/\.rpm$/, ''));
+    else if (status === 'unavailable') kept.unavailable.push(file.endsWith(extension) ? file.slice(0, -extension.length) : file);
   }
   return kept;
+}
+
+export async function keepRpms(remote: Remote, pm: RpmManager, items: readonly (ExactItem & { arch: string })[]): Promise<KeptPackages> {
+  const r = await runScript(remote, 'rpm-keep', RPM_KEEP_SCRIPT, [pm, ...pairs(pm, items)], { sudo: true, timeoutMs: 30 * 60_000 });
+  return parseKeptFiles(r.stdout, '.rpm');
 }
 
 export async function restoreRpms(
@@ -159,15 +148,6 @@ export async function removeRpms(remote: Remote, pm: RpmManager, keys: readonly 
 }
 
 /** Waits for another rpm-family package manager to finish; the package database's health is the audit. */
-export async function settleRpm(remote: Remote, platform: Platform, limitSeconds = 600): Promise<SettleResult> {
-  const r = await runScript(remote, 'rpm-settle', RPM_SETTLE_SCRIPT, [String(limitSeconds)], { sudo: true, timeoutMs: (limitSeconds + 60) * 1000, okCodes: [0, 75] });
-  if (r.code === 75) throw new Error(`The package manager was still running after ${limitSeconds} s`);
-  const waited = /^@@waited (\d+)$/m.exec(r.stdout);
-  const health = await platform.health(remote);
-  return {
-    waitedSeconds: waited ? Number(waited[1]) : 0,
-    repaired: false,
-    repairOutput: '',
-    audit: health.ok ? '' : health.problems.map((p) => p.message).join('\n'),
-  };
+export function settleRpm(remote: Remote, platform: Platform, limitSeconds = 600): Promise<SettleResult> {
+  return settleThenCheckHealth(remote, 'rpm-settle', RPM_SETTLE_SCRIPT, platform, 'The package manager', limitSeconds);
 }
