@@ -5,7 +5,7 @@ import { buildPlan, type PlanInput } from './plan';
 function host(id: number, over: Partial<Host> = {}): Host {
   return {
     id, address: `127.0.0.${id + 1}`, hostname: `pc-${id}`, displayName: null, osFamily: 'linux', osName: 'Debian GNU/Linux', osVersion: '12',
-    kernel: null, tags: [], criticality: 'normal', exposed: false, transport: 'ssh', winrmPort: null, winrmHttps: false, winrmCert: null, sshPort: 22, credentialId: null, sshHostKey: null, pendingHostKey: null, platform: 'debian',
+    kernel: null, tags: [], criticality: 'normal', exposed: false, transport: 'ssh', winrmPort: null, winrmHttps: false, winrmCert: null, sshPort: 22, credentialId: null, sshHostKey: null, pendingHostKey: null, pendingWinrmCert: null, contactAllowedAt: null, platform: 'debian',
     arch: 'x86_64', uptimeSeconds: null, rebootRequired: false, rebootReasons: [], health: null, lastAssessedAt: 1, lastError: null, mac: null,
     vendor: null, fingerprints: [], osGuess: null, pendingCount: 1, securityCount: 1, openPorts: [22], reachability: 'up', source: 'manual',
     notes: '', firstSeen: null, lastSeen: null, createdAt: 1, updatedAt: 1, ...over,
