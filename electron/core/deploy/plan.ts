@@ -65,6 +65,10 @@ export function buildPlan(input: PlanInput): PlanView {
       skipped.push({ hostId: h.id, label, reason: 'Its SSH host key changed: accept or investigate it first' });
       continue;
     }
+    if (h.pendingWinrmCert) {
+      skipped.push({ hostId: h.id, label, reason: 'Its WinRM certificate changed: accept or investigate it first' });
+      continue;
+    }
     const blocked = input.blocked?.(h.id);
     const allowed = items.filter((i) => {
       const reason = blocked?.get(i.package);
