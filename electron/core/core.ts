@@ -8,12 +8,13 @@ import path from 'node:path';
 import type { CallArg, CallName, CallResult, EventEnvelope } from '../../shared/contract';
 import { dispatch, type DispatchOptions } from './api';
 import { closeDatabase, openDatabase } from './db/open';
+import { isStorageFull, StorageMonitor } from './db/storage';
 import { EventBus } from './event-bus';
 import { JobRunner } from './jobs/job-runner';
 import { markInterrupted } from './jobs/job-queries';
 import { processAlive, ProcessRegistration } from './jobs/leases';
 import { markScansInterrupted } from './discovery/discovery-queries';
-import { interruptRunningDeployments } from './deploy/deploy-queries';
+import { interruptDeploymentOfJob, interruptRunningDeployments } from './deploy/deploy-queries';
 import { startScheduler } from './reports/schedules';
 import type { FeedSource } from './intel/feed-download';
 import type { PdfPrinter } from './reports/pdf';
@@ -99,7 +100,17 @@ export function createCore(options: CoreOptions): Core {
   }
   ensureBundledKev(db, options.resourcesDir ?? path.resolve('resources'));
   const events = new EventBus();
-  const jobs = new JobRunner(db, events, options.throttleMs, registration.id);
+  const storage = new StorageMonitor(db, events, options.dataDir);
+  // The heartbeat is the write that finds out, every 20 s, whether the data folder has room again.
+  registration.onBeat = (err) => {
+    if (err === null) storage.check();
+    else if (isStorageFull(err)) storage.noteFull(err);
+    else console.error('Patchwell: the heartbeat could not be written:', err);
+  };
+  const jobs = new JobRunner(db, events, options.throttleMs, registration.id, {
+    storage,
+    onRecordLost: (jobId, now) => interruptDeploymentOfJob(db, jobId, "Patchwell's data folder was full while this deployment ran", now),
+  });
   const vault = new Vault(db, options.dataDir, options.vaultKey);
   const services: CoreServices = {
     db,
@@ -107,6 +118,7 @@ export function createCore(options: CoreOptions): Core {
     jobs,
     vault,
     connections: new ConnectionManager(db, vault, events, options.maxConnections ?? 16),
+    storage,
     scanOverrides: options.scanOverrides,
     dataDir: options.dataDir,
     processId: registration.id,
@@ -135,7 +147,8 @@ export function createCore(options: CoreOptions): Core {
       stopPolicies();
       stopTrend();
       await jobs.stopAll();
-      registration.stop();
+      // On a full disk the leases cannot be given back here; they expire without a heartbeat.
+      storage.write(() => registration.stop(), undefined);
       closeDatabase(db);
     },
   };

@@ -1,4 +1,5 @@
 import type { Db } from './db/open';
+import type { StorageMonitor } from './db/storage';
 import type { ScanOptions } from './discovery/scan';
 import type { EventBus } from './event-bus';
 import type { JobRunner } from './jobs/job-runner';
@@ -14,6 +15,8 @@ export interface CoreServices {
   jobs: JobRunner;
   vault: Vault;
   connections: ConnectionManager;
+  /** Whether the data folder has room; writes that must not stop a rollback go through it. */
+  storage: StorageMonitor;
   dataDir: string;
   /** This process, as it holds machine leases and owns jobs (core_processes.id). */
   processId: string;

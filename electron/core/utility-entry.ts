@@ -6,6 +6,7 @@ import path from 'node:path';
 import { mainMessage, toWireError, type EventMessage, type PrintPdfRequest, type ResponseMessage } from '../../shared/contract';
 import { Correlator } from '../../shared/correlator';
 import { createCore, defaultDataDir, type Core } from './core';
+import { installProcessGuard } from './process-guard';
 import type { PdfPrinter } from './reports/pdf';
 
 interface ParentPortLike {
@@ -46,6 +47,7 @@ port.on('message', ({ data }) => {
     if (core !== null) return; // one init per process: main sends it first, and once
     const vaultKey = msg.vaultKey === null ? undefined : Buffer.from(msg.vaultKey, 'base64');
     core = createCore({ dataDir: defaultDataDir(), runtime: 'electron', resourcesDir: path.join(__dirname, '../../resources'), pdfPrinter: electronPrinter, ...(vaultKey?.length === 32 ? { vaultKey } : {}) });
+    installProcessGuard({ storage: () => core?.services.storage ?? null });
     core.subscribe((e) => port.postMessage({ type: 'event', name: e.name, payload: e.payload } satisfies EventMessage));
     return;
   }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore, defaultDataDir } from '../core/core';
+import { installProcessGuard } from '../core/process-guard';
 import { startHost } from './server';
 
 function parseFlags(argv: string[]): { port: number; home: string | undefined } {
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const dataDir = flags.home ? path.resolve(flags.home) : defaultDataDir();
   const here = path.dirname(fileURLToPath(import.meta.url));
   const core = createCore({ dataDir, runtime: 'browser', resourcesDir: path.resolve(here, '../../resources') });
+  installProcessGuard({ storage: () => core.services.storage });
   if (core.interruptedJobIds.length > 0) {
     console.log(`patchwell: ${core.interruptedJobIds.length} job(s) were interrupted by the last shutdown; see the jobs tray.`);
   }

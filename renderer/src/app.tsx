@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useLive } from './stores/use-live';
 import { useUiStore, type Page } from './stores/ui-store';
 import { FirstContactDialog } from './components/first-contact-dialog';
+import { StorageBanner } from './components/storage-banner';
 import { JobsTray } from './components/jobs-tray';
 import { Toasts } from './components/toasts';
 import { DashboardPage } from './pages/dashboard';
@@ -38,6 +39,7 @@ function useTheme(): void {
 function useLiveData(): void {
   useLive('hosts');
   useLive('jobs');
+  useLive('storage');
 }
 
 export function App() {
@@ -71,6 +73,7 @@ export function App() {
             Lost the connection to the Patchwell core. Reconnecting… Work in progress continues on the core.
           </div>
         )}
+        <StorageBanner />
         {page === 'dashboard' && <DashboardPage />}
         {page === 'machines' && <MachinesPage />}
         {page === 'patches' && <PatchesPage />}

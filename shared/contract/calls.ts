@@ -16,6 +16,7 @@ import {
 import { credential, credentialInput, vaultStatus } from './credentials';
 import { appSettings, assessmentView, pendingUpdateView } from './assessment';
 import { firstContact } from './credentials';
+import { storageState } from './events';
 import { feedImportResult, feedView, machinePatches, patchRow } from './patches';
 import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput } from './discovery';
 import {
@@ -31,6 +32,10 @@ const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
 
 export const calls = {
+  /** Whether the data folder has room (writes are refused when it is full). */
+  'storage/status': { arg: z.undefined(), result: storageState },
+  /** Tries a write now: there may be room again (the core also tries every 20 s). */
+  'storage/check': { arg: z.undefined(), result: storageState },
   /** Version, data folder and runtime, for the About box and diagnostics. */
   'app/info': {
     arg: z.undefined(),

@@ -222,7 +222,8 @@ export const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
 export type LogLevel = z.infer<typeof logLevel>;
 
 export const jobLogLine = z.object({
-  id: z.number().int().positive(),
+  /** Negative: a line the core could not write (its data folder was full); it lives only in the events. */
+  id: z.number().int(),
   jobId: z.number().int().positive(),
   ts: epochMs,
   level: logLevel,

@@ -1,6 +1,6 @@
 /** Push events from the core to every connected renderer, declared once with their payload schemas. */
 import { z } from 'zod';
-import { job, jobLogLine, jobTarget } from './domain';
+import { epochMs, job, jobLogLine, jobTarget } from './domain';
 import { scanResult } from './discovery';
 import { deploymentState } from './deploy';
 
@@ -62,11 +62,21 @@ export const deployOutcomeCounts = z.object({
 });
 export type DeployOutcomeCounts = z.infer<typeof deployOutcomeCounts>;
 
+export const storageState = z.object({
+  state: z.enum(['ok', 'full']),
+  /** When the first write failed; null while ok. */
+  since: epochMs.nullable(),
+  message: z.string(),
+});
+export type StorageState = z.infer<typeof storageState>;
+
 export const events = {
   /** A job changed state or progress (throttled per job). */
   'job/updated': z.object({ job, targets: z.array(jobTarget) }),
   /** New log lines of a job. */
   'job/log': z.object({ lines: z.array(jobLogLine) }),
+  /** The data folder filled up (writes refused) or has room again. */
+  'core/storage': storageState,
   /** A scan saw one more machine (or found a known one missing). */
   'discovery/host': z.object({ jobId: z.number().int().positive(), result: scanResult }),
   /** The inventory changed: renderers refetch what they show. */

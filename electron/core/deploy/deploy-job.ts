@@ -48,7 +48,8 @@ function machineContext(
     items,
     minFreeKb,
     report(patch: TargetPatch) {
-      updateTarget(s.db, deploymentId, host.id, patch);
+      // On a full disk the machine's record stops here; the job's targets (in memory) and events go on.
+      s.storage.write(() => updateTarget(s.db, deploymentId, host.id, patch), undefined);
       const jobState = patch.state === undefined ? undefined
         : patch.state === 'succeeded' ? 'succeeded'
           : patch.state === 'running' || patch.state === 'waiting' ? 'running'
@@ -97,7 +98,7 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
     let halted: string | null = null;
 
     for (const ring of plan.rings) {
-      if (halted || ctx.signal.aborted) break;
+      if (halted || ctx.signal.aborted || s.storage.full) break;
       const outcomes = await runRing(ring.hosts);
       const attempted = outcomes.filter((o) => o !== 'skipped' && o !== 'cancelled').length;
       const good = outcomes.filter((o) => o === 'succeeded').length;
@@ -105,6 +106,15 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
         halted = `${ring.label}: ${good} of ${attempted} machines succeeded, below the ${plan.gatePercent}% gate; later rings were not started`;
         ctx.log('error', `Deployment halted. ${halted}`);
       }
+    }
+
+    if (s.storage.full) {
+      // Nothing more can be recorded. Once there is room the job and this deployment are marked interrupted,
+      // and Resume or Repair goes on from what each machine's record says (the runner arranges it).
+      const message = `Stopped: Patchwell's data folder is full. ${tally['rolled-back']} machine(s) rolled back, ${tally.succeeded} updated; the others were not started`;
+      ctx.log('error', message);
+      s.events.emit('deploy/changed', { deploymentId });
+      return { state: 'failed', summary: message };
     }
 
     // Whatever did not start (a halt, a cancel) is recorded as such, never left "pending".
@@ -153,6 +163,14 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
         if (ctx.signal.aborted && queue.length > 0) {
           for (const _h of queue.splice(0)) results.push('cancelled');
         }
+        // A full data folder: no machine more is started (its changes could not be recorded).
+        if (s.storage.full && queue.length > 0) {
+          for (const h of queue.splice(0)) {
+            results.push('skipped');
+            const address = getHost(s.db, h.hostId)?.address ?? `host:${h.hostId}`;
+            ctx.target(address, { state: 'skipped', step: 'not started: data folder full' });
+          }
+        }
         let started = false;
         let soonest = Number.POSITIVE_INFINITY;
         for (let i = 0; i < queue.length && active.size < plan.concurrency; i++) {
@@ -180,7 +198,8 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
             }
           }
           // One job per machine, across processes: a machine another job works on waits for it.
-          const lease = acquireLease(s.db, h.hostId, { holder: s.processId, jobId: ctx.jobId, purpose: `deployment ${deploymentId}` });
+          const lease = s.storage.write(() => acquireLease(s.db, h.hostId, { holder: s.processId, jobId: ctx.jobId, purpose: `deployment ${deploymentId}` }), null);
+          if (!lease) break; // the data folder is full: the loop's top stops starting machines
           if (!lease.ok) {
             soonest = Math.min(soonest, Date.now() + LEASE_POLL_MS);
             if (!busyLogged.has(h.hostId)) {
@@ -210,7 +229,7 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
             tally[outcome]++;
             ctx.progress(++done);
           })().finally(() => {
-            releaseLease(s.db, h.hostId, s.processId);
+            s.storage.write(() => releaseLease(s.db, h.hostId, s.processId), undefined);
             active.delete(h.hostId);
             if (h.cluster) busyClusters.delete(h.cluster);
           });

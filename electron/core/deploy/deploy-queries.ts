@@ -314,13 +314,26 @@ export function interruptRunningDeployments(db: Db, now = Date.now(), alive: (ow
     )
       .filter((r) => r.owner === null || !alive(r.owner))
       .map((r) => r.id);
-    for (const id of ids) {
-      db.prepare(`UPDATE deployment_targets SET state = 'interrupted', updated_at = ? WHERE deployment_id = ? AND state IN ('running')`).run(now, id);
-      db.prepare(
-        `UPDATE deployments SET state = 'interrupted', halted_reason = 'Patchwell stopped while this deployment ran' WHERE id = ?`,
-      ).run(id);
-    }
+    for (const id of ids) interruptDeployment(db, id, 'Patchwell stopped while this deployment ran', now);
     return ids;
+  })();
+}
+
+/**
+ * The deployment run by `jobId`, whose record was cut short: it becomes interrupted if it is still marked running
+ * or a machine of it is (their last record is mid-step), so Repair settles those machines.
+ */
+export function interruptDeploymentOfJob(db: Db, jobId: number, reason: string, now = Date.now()): void {
+  const row = db.prepare(`SELECT id, state FROM deployments WHERE job_id = ?`).get(jobId) as { id: number; state: string } | undefined;
+  if (!row) return;
+  const midStep = db.prepare(`SELECT count(*) AS n FROM deployment_targets WHERE deployment_id = ? AND state = 'running'`).get(row.id) as { n: number };
+  if (row.state === 'running' || midStep.n > 0) interruptDeployment(db, row.id, reason, now);
+}
+
+function interruptDeployment(db: Db, id: number, reason: string, now: number): void {
+  db.transaction(() => {
+    db.prepare(`UPDATE deployment_targets SET state = 'interrupted', updated_at = ? WHERE deployment_id = ? AND state IN ('running')`).run(now, id);
+    db.prepare(`UPDATE deployments SET state = 'interrupted', halted_reason = ?, finished_at = NULL WHERE id = ?`).run(reason, id);
   })();
 }
 

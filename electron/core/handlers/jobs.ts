@@ -4,7 +4,9 @@ import { schemaVersion } from '../db/open';
 import { getJobDetail, listJobs, listLogLines } from '../jobs/job-queries';
 import type { HandlerMap } from './types';
 
-export const jobHandlers: HandlerMap<'app/info' | 'jobs/list' | 'jobs/get' | 'jobs/log' | 'jobs/cancel' | 'audit/list' | 'audit/verify'> = {
+export const jobHandlers: HandlerMap<'storage/status' | 'storage/check' | 'app/info' | 'jobs/list' | 'jobs/get' | 'jobs/log' | 'jobs/cancel' | 'audit/list' | 'audit/verify'> = {
+  'storage/status': (_arg, s) => s.storage.status,
+  'storage/check': (_arg, s) => s.storage.check(),
   'app/info': (_arg, s) => ({ version: s.version, schemaVersion: schemaVersion(s.db), dataDir: s.dataDir, runtime: s.runtime }),
   'jobs/list': ({ limit }, s) => listJobs(s.db, limit ?? 50),
   'jobs/get': ({ id }, s) => {

@@ -156,17 +156,16 @@ export function markInterrupted(db: Db, now = Date.now(), alive: (owner: string)
     const ids = (db.prepare(`SELECT id, owner FROM jobs WHERE state IN ('queued','running')`).all() as { id: number; owner: string | null }[])
       .filter((r) => r.owner === null || !alive(r.owner))
       .map((r) => r.id);
-    const markJob = db.prepare(
-      `UPDATE jobs SET state = 'interrupted', finished_at = ?, error = COALESCE(error, ?) WHERE id = ?`,
-    );
-    const markTargets = db.prepare(
-      `UPDATE job_targets SET state = 'interrupted', updated_at = ? WHERE job_id = ? AND state IN ('pending','running')`,
-    );
-    for (const id of ids) {
-      markJob.run(now, 'Patchwell stopped while this job was running', id);
-      markTargets.run(now, id);
-      insertLogLine(db, id, 'warn', 'Patchwell stopped while this job was running; each machine keeps the step it had reached.', null, now);
-    }
+    for (const id of ids) interruptJob(db, id, 'Patchwell stopped while this job was running', now);
     return ids;
+  })();
+}
+
+/** Marks one job and its unfinished targets interrupted, each target keeping the step it had reached. */
+export function interruptJob(db: Db, id: number, reason: string, now = Date.now()): void {
+  db.transaction(() => {
+    db.prepare(`UPDATE jobs SET state = 'interrupted', finished_at = ?, error = COALESCE(error, ?) WHERE id = ?`).run(now, reason, id);
+    db.prepare(`UPDATE job_targets SET state = 'interrupted', updated_at = ? WHERE job_id = ? AND state IN ('pending','running')`).run(now, id);
+    insertLogLine(db, id, 'warn', `${reason}; each machine keeps the step it had reached.`, null, now);
   })();
 }

@@ -7,8 +7,9 @@ import { setMaxListeners } from 'node:events';
 import type { Job, JobKind, JobLogLine, JobTarget, LogLevel, RemoteFailure } from '../../../shared/contract';
 import { AppError } from '../../../shared/contract';
 import type { Db } from '../db/open';
+import { isStorageFull, type StorageMonitor } from '../db/storage';
 import type { EventSink } from '../event-bus';
-import { getJob, insertJob, insertLogLine, listTargets, updateJob, upsertTarget } from './job-queries';
+import { getJob, insertJob, insertLogLine, interruptJob, listTargets, updateJob, upsertTarget } from './job-queries';
 
 export interface TargetPatch {
   hostId?: number | null;
@@ -47,10 +48,21 @@ interface Live {
   lastFlush: number;
   pendingLog: JobLogLine[];
   done: Promise<void>;
+  /** A write of this job's failed for want of space: its record stops there; the rest lives in memory. */
+  lost: boolean;
+}
+
+export interface JobRunnerOptions {
+  /** Notes a full data folder; without it, a failed write throws as any error. */
+  storage?: StorageMonitor;
+  /** Called once there is room again for a job whose record was cut short (after it was marked interrupted). */
+  onRecordLost?: (jobId: number, now: number) => void;
 }
 
 export class JobRunner {
   private readonly live = new Map<number, Live>();
+  /** Log lines kept only in memory (no room to write them) get negative ids. */
+  private memoryLines = 0;
 
   constructor(
     private readonly db: Db,
@@ -58,11 +70,21 @@ export class JobRunner {
     private readonly throttleMs = 200,
     /** The process that runs these jobs (core_processes.id), recorded on each. */
     private readonly owner: string | null = null,
+    private readonly options: JobRunnerOptions = {},
   ) {}
 
   /** Creates the job row and starts the handler on the next tick; returns the job id at once. */
   start(kind: JobKind, title: string, args: unknown, handler: JobHandler): number {
-    const id = insertJob(this.db, kind, title, args, Date.now(), this.owner);
+    const storage = this.options.storage;
+    if (storage?.full) throw new AppError('unavailable', storage.status.message);
+    let id: number;
+    try {
+      id = insertJob(this.db, kind, title, args, Date.now(), this.owner);
+    } catch (err) {
+      if (!storage || !isStorageFull(err)) throw err;
+      storage.noteFull(err);
+      throw new AppError('unavailable', storage.status.message);
+    }
     const job = getJob(this.db, id)!;
     const entry: Live = {
       job,
@@ -73,6 +95,7 @@ export class JobRunner {
       lastFlush: 0,
       pendingLog: [],
       done: Promise.resolve(),
+      lost: false,
     };
     // Every probe or command of a job listens for its abort; hundreds at once are expected, not a leak.
     setMaxListeners(0, entry.controller.signal);
@@ -114,7 +137,7 @@ export class JobRunner {
     const { job } = entry;
     job.state = 'running';
     job.startedAt = Date.now();
-    updateJob(this.db, job.id, { state: 'running', startedAt: job.startedAt });
+    this.write(entry, () => updateJob(this.db, job.id, { state: 'running', startedAt: job.startedAt }));
     this.flush(entry);
     const ctx = this.context(entry);
     let outcome: JobOutcome;
@@ -138,19 +161,48 @@ export class JobRunner {
       if (t.state === 'pending' || t.state === 'running') {
         t.state = cancelled ? 'cancelled' : 'skipped';
         t.updatedAt = job.finishedAt;
-        upsertTarget(this.db, job.id, t);
+        this.write(entry, () => upsertTarget(this.db, job.id, t));
       }
     }
-    updateJob(this.db, job.id, {
-      state: job.state,
-      current: job.current,
-      total: job.total,
-      summary: job.summary,
-      error,
-      finishedAt: job.finishedAt,
-    });
+    this.write(entry, () =>
+      updateJob(this.db, job.id, {
+        state: job.state,
+        current: job.current,
+        total: job.total,
+        summary: job.summary,
+        error,
+        finishedAt: job.finishedAt,
+      }),
+    );
     this.flush(entry);
     this.live.delete(job.id);
+    if (entry.lost || this.options.storage?.full) this.recordLost(entry);
+  }
+
+  /**
+   * The job's record stopped when the disk filled: once there is room, it is marked interrupted as after a crash
+   * (each machine keeping the step its record reached), so Resume and Repair take over from what is known.
+   */
+  private recordLost(entry: Live): void {
+    const { job } = entry;
+    this.options.storage?.onRecovered((now) => {
+      interruptJob(this.db, job.id, "Patchwell's data folder was full while this job ran, so its record stops early", now);
+      this.options.onRecordLost?.(job.id, now);
+      const after = getJob(this.db, job.id);
+      if (after) this.events.emit('job/updated', { job: after, targets: listTargets(this.db, job.id) });
+    });
+  }
+
+  /** A write of the job's record; on a full disk it is noted and the job goes on in memory. */
+  private write(entry: Live, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      const storage = this.options.storage;
+      if (!storage || !isStorageFull(err)) throw err;
+      storage.noteFull(err);
+      entry.lost = true;
+    }
   }
 
   private context(entry: Live): JobContext {
@@ -181,7 +233,7 @@ export class JobRunner {
         entry.targets.set(key, next);
         // A new state or step is written now: after a crash it tells the user where each machine stopped.
         const durable = !prev || prev.state !== next.state || prev.step !== next.step || patch.failure !== undefined;
-        if (durable) upsertTarget(this.db, entry.job.id, next);
+        if (durable) this.write(entry, () => upsertTarget(this.db, entry.job.id, next));
         else entry.dirty = true;
         this.schedule(entry);
       },
@@ -190,7 +242,12 @@ export class JobRunner {
   }
 
   private log(entry: Live, level: LogLevel, message: string, target: string | null): void {
-    entry.pendingLog.push(insertLogLine(this.db, entry.job.id, level, message.slice(0, 8000), target));
+    const text = message.slice(0, 8000);
+    let line: JobLogLine = { id: -++this.memoryLines, jobId: entry.job.id, ts: Date.now(), level, target, message: text };
+    this.write(entry, () => {
+      line = insertLogLine(this.db, entry.job.id, level, text, target);
+    });
+    entry.pendingLog.push(line);
     this.schedule(entry);
   }
 
@@ -212,9 +269,13 @@ export class JobRunner {
     entry.lastFlush = Date.now();
     entry.dirty = false;
     const { job } = entry;
-    updateJob(this.db, job.id, { current: job.current, total: job.total, summary: job.summary });
-    for (const t of entry.targets.values()) upsertTarget(this.db, job.id, t);
-    this.events.emit('job/updated', { job: { ...job }, targets: listTargets(this.db, job.id) });
+    this.write(entry, () => {
+      updateJob(this.db, job.id, { current: job.current, total: job.total, summary: job.summary });
+      for (const t of entry.targets.values()) upsertTarget(this.db, job.id, t);
+    });
+    // What the job knows, from memory when its record could not keep up.
+    const targets = entry.lost ? [...entry.targets.values()] : listTargets(this.db, job.id);
+    this.events.emit('job/updated', { job: { ...job }, targets });
     if (entry.pendingLog.length > 0) {
       this.events.emit('job/log', { lines: entry.pendingLog });
       entry.pendingLog = [];

@@ -74,10 +74,16 @@ export class ProcessRegistration {
 
   /** Starts the heartbeat (a timer that does not keep Node alive). */
   start(intervalMs = HEARTBEAT_MS): this {
-    this.timer = setInterval(() => this.beat(), intervalMs);
+    this.timer = setInterval(() => this.timedBeat(), intervalMs);
     this.timer.unref();
     return this;
   }
+
+  /**
+   * Told after each timed beat: null when it was written, else the error. The beat runs on a timer, so an error
+   * thrown from it would end the process: a full disk must not.
+   */
+  onBeat: ((err: unknown) => void) | null = null;
 
   beat(): void {
     const now = this.check.now();
@@ -85,6 +91,17 @@ export class ProcessRegistration {
       this.db.prepare('UPDATE core_processes SET heartbeat_at = ? WHERE id = ?').run(now, this.id);
       this.db.prepare('UPDATE machine_leases SET expires_at = ? WHERE holder = ?').run(now + LEASE_TTL_MS, this.id);
     })();
+  }
+
+  private timedBeat(): void {
+    let error: unknown = null;
+    try {
+      this.beat();
+    } catch (err) {
+      error = err;
+    }
+    if (this.onBeat) this.onBeat(error);
+    else if (error !== null) throw error;
   }
 
   /** Stops the heartbeat and gives back every lease this process holds. */

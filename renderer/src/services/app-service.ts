@@ -3,6 +3,8 @@ import { invoke } from './client';
 
 export const appService = {
   info: () => invoke('app/info'),
+  storageStatus: () => invoke('storage/status'),
+  storageCheck: () => invoke('storage/check'),
   auditVerify: () => invoke('audit/verify'),
   auditList: (limit = 100) => invoke('audit/list', { limit }),
 };

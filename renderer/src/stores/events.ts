@@ -13,6 +13,7 @@ import { useJobsStore } from './jobs-store';
 import { useMachineRiskStore } from './machine-risk-store';
 import { usePatchesStore } from './patches-store';
 import { isFinishedReportJob, useReportsStore } from './reports-store';
+import { useStorageStore } from './storage-store';
 import { useUiStore } from './ui-store';
 
 /** The server data a component can show, each loaded by one action. */
@@ -26,6 +27,7 @@ export const loaders = {
   deploy: () => useDeployStore.getState().load(),
   reports: () => useReportsStore.getState().load(),
   dashboard: () => useDashboardStore.getState().load(),
+  storage: () => useStorageStore.getState().load().catch(() => undefined),
 } satisfies Record<string, () => Promise<unknown>>;
 
 export type LiveKey = keyof typeof loaders;
@@ -88,6 +90,7 @@ export const routes: { [K in EventName]?: readonly Route<K>[] } = {
     ({ lines }) => useJobsStore.getState().appendLog(lines),
     ({ lines }) => showsLogOf(useDeployStore.getState(), lines) && refresh('deploy'),
   ],
+  'core/storage': [(state) => useStorageStore.getState().apply(state)],
   'discovery/host': [({ jobId, result }) => useDiscoveryStore.getState().addResult(jobId, result)],
 };
 

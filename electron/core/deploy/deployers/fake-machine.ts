@@ -8,6 +8,7 @@ import type { HostDeploySettings, PlanItem, PlanView } from '../../../../shared/
 import { recordAssessment } from '../../assess/assessment-queries';
 import { listAudit } from '../../audit/audit-log';
 import { openDatabase, type Db } from '../../db/open';
+import { StorageMonitor } from '../../db/storage';
 import { insertHost } from '../../machines/machine-queries';
 import type { FakeRemote } from '../../platforms/fake-remote';
 import type { Facts, InstalledPackage, PendingUpdate, PlatformId } from '../../platforms/platform';
@@ -53,7 +54,11 @@ export function fakeMachine(
   const deploymentId = createDeployment(db, { title: 'test', plan, createdBy: 'user', state: 'running' });
   const logs: { level: string; message: string }[] = [];
   // Only what the deployers reach: the database and one session per machine.
-  const s = { db, connections: { withSession: <T>(_h: unknown, _signal: AbortSignal, fn: (r: FakeRemote) => Promise<T>) => fn(remote) } } as unknown as CoreServices;
+  const s = {
+    db,
+    storage: new StorageMonitor(db, { emit: () => undefined }, ':memory:'),
+    connections: { withSession: <T>(_h: unknown, _signal: AbortSignal, fn: (r: FakeRemote) => Promise<T>) => fn(remote) },
+  } as unknown as CoreServices;
   const m: MachineContext = {
     s, deploymentId, host, settings, items, pollMs: 0,
     report: (patch) => updateTarget(db, deploymentId, host.id, patch),

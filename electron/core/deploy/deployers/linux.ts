@@ -190,10 +190,11 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
         name: spec.name,
       });
       const finalPackages = await p.installedPackages(remote);
-      recordPackageChange(m.s.db, m.host.id, finalPackages);
       const ok = left.restore.length === 0 && left.remove.length === 0;
       return {
         ok,
+        // Recorded with the rollback's other rows, in one transaction: a full data folder cannot split them.
+        record: () => recordPackageChange(m.s.db, m.host.id, finalPackages),
         items: m.items.map((i) => ({ package: i.package, arch: i.arch, version: meta.packages.find((x) => x.name === i.package)?.version ?? null, state: 'rolled-back' as const })),
         audit: { left: ok ? undefined : describeDiff(left) },
         messages: [ok ? { level: 'info', text: 'Rollback verified: every package is at its snapshot version' } : { level: 'error', text: `Rollback incomplete: ${describeDiff(left)}` }],

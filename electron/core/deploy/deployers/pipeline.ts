@@ -4,7 +4,7 @@
  * crash the user sees where each machine stopped. A failed install or verification rolls the machine back from
  * its snapshot, in a fresh session (the failure may have been the connection itself), and checks the rollback.
  */
-import { appendAudit } from '../../audit/audit-log';
+import { isStorageFull } from '../../db/storage';
 import { markApprovalsDeployed, revokeApprovals } from '../approval-queries';
 import { setItemResults, type TargetPatch } from '../deploy-queries';
 import { getSnapshot, getSnapshotMeta, insertSnapshot, setSnapshotState } from '../snapshot-queries';
@@ -12,8 +12,9 @@ import { failureOf, StepError, type AnyDeployer, type MachineContext, type Machi
 
 type Step = NonNullable<TargetPatch['step']>;
 
+/** Audits a change to the machine; on a full disk the entry waits in memory, in order, for room (never lost). */
 export function auditMachine(m: MachineContext, action: string, details: Record<string, unknown>, actor: 'user' | 'system' = 'user'): void {
-  appendAudit(m.s.db, { actor, action, targetType: 'host', targetId: m.host.id, details: { deploymentId: m.deploymentId, ...details } });
+  m.s.storage.audit({ actor, action, targetType: 'host', targetId: m.host.id, details: { deploymentId: m.deploymentId, ...details } });
 }
 
 export const approvalIds = (m: MachineContext): number[] => m.items.map((i) => i.approvalId).filter((id) => id > 0);
@@ -90,6 +91,11 @@ export async function failAndRollBack(
   rollback: (m: MachineContext, snapshotId: number, why: 'automatic', reason: string) => Promise<boolean>,
 ): Promise<MachineOutcome> {
   const failure = failureOf(err, step);
+  if (isStorageFull(err)) {
+    // The machine may well be as approved, but Patchwell cannot record it: it is put back to what is recorded.
+    m.s.storage.noteFull(err);
+    failure.message = `Patchwell could not record this step: its data folder is full (${failure.message})`;
+  }
   m.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''));
   if (snapshotId === null) {
     m.report({ state: 'failed', failure, finished: true });
@@ -112,13 +118,23 @@ export async function rollbackWith(d: AnyDeployer, m: MachineContext, snapshotId
   }
   try {
     const r = await d.session(m, (session) => d.restore(m, session, snapshot, meta));
-    m.s.db.transaction(() => {
-      setSnapshotState(m.s.db, snapshotId, r.ok ? 'restored' : 'failed');
-      setItemResults(m.s.db, m.deploymentId, m.host.id, r.items);
-      r.record?.();
-      if (r.ok) revokeApprovals(m.s.db, approvalIds(m));
-      auditMachine(m, r.ok ? 'deploy.rollback' : 'deploy.rollback-failed', { snapshotId, provider: snapshot.provider, reason, ...r.audit }, why === 'automatic' ? 'system' : 'user');
-    })();
+    const audit = (): void => auditMachine(m, r.ok ? 'deploy.rollback' : 'deploy.rollback-failed', { snapshotId, provider: snapshot.provider, reason, ...r.audit }, why === 'automatic' ? 'system' : 'user');
+    try {
+      m.s.db.transaction(() => {
+        setSnapshotState(m.s.db, snapshotId, r.ok ? 'restored' : 'failed');
+        setItemResults(m.s.db, m.deploymentId, m.host.id, r.items);
+        r.record?.();
+        if (r.ok) revokeApprovals(m.s.db, approvalIds(m));
+        audit();
+      })();
+    } catch (err) {
+      if (!isStorageFull(err)) throw err;
+      // The machine is restored; only its record is not. The audit entry waits for room; Repair reads the rest
+      // from the machine once the job is marked interrupted.
+      m.s.storage.noteFull(err);
+      audit();
+      m.log('error', 'The rollback is done on the machine, but Patchwell could not record it: its data folder is full');
+    }
     for (const line of r.messages) m.log(line.level, line.text);
     return r.ok;
   } catch (err) {
