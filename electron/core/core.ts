@@ -14,7 +14,7 @@ import { markInterrupted } from './jobs/job-queries';
 import { processAlive, ProcessRegistration } from './jobs/leases';
 import { markScansInterrupted } from './discovery/discovery-queries';
 import { interruptRunningDeployments } from './deploy/deploy-queries';
-import { startScheduler } from './reports/schedules';
+import { startSchedules, type ScheduleClock } from './schedules/schedule-runner';
 import type { FeedSource } from './intel/feed-download';
 import type { PdfPrinter } from './reports/pdf';
 import type { ScanOptions } from './discovery/scan';
@@ -43,8 +43,10 @@ export interface CoreOptions {
   deployTimings?: DeployTimings;
   /** Folder with bundled data (the KEV snapshot); default: resources/ in the working directory. */
   resourcesDir?: string;
-  /** Run scheduled reports when due (default true). */
+  /** Run schedules (assessments, feed refreshes, reports) when due (default true). */
   scheduler?: boolean;
+  /** The schedules' clock and default zone (tests and the lab pin them); default the system's. */
+  scheduleClock?: ScheduleClock;
   /** Prints reports to PDF (the app passes Electron's); default: the system Chromium when there is one. */
   pdfPrinter?: PdfPrinter;
   /**
@@ -117,7 +119,7 @@ export function createCore(options: CoreOptions): Core {
     ...(options.deployTimings ? { deployTimings: options.deployTimings } : {}),
   };
   const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
-  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);
+  const stopScheduler = options.scheduler === false ? () => undefined : startSchedules(services, options.scheduleClock);
   const stopPolicies = startPolicyEvaluation(db, events);
   const stopTrend = startTrendRecorder(db, events);
   let closed = false;
