@@ -13,7 +13,8 @@ import { JobRunner } from './jobs/job-runner';
 import { markInterrupted } from './jobs/job-queries';
 import { processAlive, ProcessRegistration } from './jobs/leases';
 import { markScansInterrupted } from './discovery/discovery-queries';
-import { interruptRunningDeployments } from './deploy/deploy-queries';
+import { interruptRunningDeployments, waitingDeployments } from './deploy/deploy-queries';
+import { continueWaitingDeployment } from './deploy/deployment-actions';
 import { startSchedules, type ScheduleClock } from './schedules/schedule-runner';
 import type { FeedSource } from './intel/feed-download';
 import type { PdfPrinter } from './reports/pdf';
@@ -94,6 +95,8 @@ export function createCore(options: CoreOptions): Core {
   // Registered first, so the recovery below can tell a dead process's jobs from a live one's.
   const registration = new ProcessRegistration(db, options.processKind ?? (owner ? 'app' : 'cli')).start();
   const alive = (id: string): boolean => id === registration.id || processAlive(db, id);
+  // Read before the jobs are marked: a deployment that was only waiting goes on waiting (restarted below).
+  const waiting = owner ? waitingDeployments(db, alive) : [];
   const interruptedJobIds = owner ? markInterrupted(db, Date.now(), alive) : [];
   if (owner) {
     markScansInterrupted(db, Date.now(), alive);
@@ -118,6 +121,14 @@ export function createCore(options: CoreOptions): Core {
     ...(options.feedSources ? { feedSources: options.feedSources } : {}),
     ...(options.deployTimings ? { deployTimings: options.deployTimings } : {}),
   };
+  for (const id of waiting) {
+    try {
+      continueWaitingDeployment(services, id);
+    } catch (err) {
+      // One deployment's broken plan must not stop the core; it stays as it was, for the user to cancel.
+      console.error(`Deployment ${id} could not go on waiting: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
   const stopScheduler = options.scheduler === false ? () => undefined : startSchedules(services, options.scheduleClock);
   const stopPolicies = startPolicyEvaluation(db, events);

@@ -77,6 +77,20 @@ export function resumeDeployment(s: CoreServices, id: number, mode: 'resume' | '
   return { jobId };
 }
 
+/**
+ * At start-up: a deployment the previous process left waiting (for a window, a ring, a machine) goes on waiting
+ * in a new job, rather than being interrupted: nothing on a machine was half-done. Returns the job id.
+ */
+export function continueWaitingDeployment(s: CoreServices, id: number): number | null {
+  const d = getDeployment(s.db, id);
+  if (!d || !d.plan) return null;
+  appendAudit(s.db, { actor: 'system', action: 'deploy.continue', targetType: 'deployment', targetId: id, details: { reason: 'Patchwell started again while this deployment waited' } });
+  const jobId = s.jobs.start('deploy', `Deploy: ${d.title}`, { deploymentId: id, mode: 'resume', continued: true }, deployJob(s, id, d.plan, { mode: 'resume' }));
+  setDeploymentJob(s.db, id, jobId);
+  s.events.emit('deploy/changed', { deploymentId: id });
+  return jobId;
+}
+
 /** Rolls back machines of a deployment from their snapshots, as a deployment of its own. */
 export function startRollback(s: CoreServices, id: number, hostIds: readonly number[] | undefined): { deploymentId: number; jobId: number } {
   const d = getDeployment(s.db, id);

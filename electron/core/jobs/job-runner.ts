@@ -103,8 +103,16 @@ export class JobRunner {
     await Promise.all([...this.live.values()].map((e) => e.done));
   }
 
+  /** True once stopAll began: a job can tell the process stopping from a user's cancel (a deployment waits on). */
+  get stopping(): boolean {
+    return this.isStopping;
+  }
+
+  private isStopping = false;
+
   /** Cancels everything and waits; the jobs end as cancelled rather than interrupted. */
   async stopAll(): Promise<void> {
+    this.isStopping = true;
     for (const id of this.live.keys()) this.cancel(id);
     await this.idle();
   }
