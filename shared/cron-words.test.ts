@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeCron, ordinal } from './cron-words';
+import { cronFor, describeCron, ordinal, repeatOf, type Repeat } from './cron-words';
 
 describe('cron expressions in words', () => {
   it.each([
@@ -30,5 +30,25 @@ describe('cron expressions in words', () => {
 
   it('writes ordinals as English does', () => {
     expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '23rd', '31st']);
+  });
+});
+
+describe('the form’s repeats as expressions and back', () => {
+  it.each([
+    [{ every: 'day', time: '02:00' }, '0 2 * * *'],
+    [{ every: 'weekdays', time: '06:30' }, '30 6 * * 1-5'],
+    [{ every: 'week', days: [4, 1], time: '22:05' }, '5 22 * * 1,4'],
+    [{ every: 'month', day: 1, time: '06:00' }, '0 6 1 * *'],
+    [{ every: 'hours', hours: 6, minute: 15 }, '15 */6 * * *'],
+    [{ every: 'custom', cron: ' 0 2 1 1 * ' }, '0 2 1 1 *'],
+  ] as const)('%o ⇄ %s', (repeat, cron) => {
+    expect(cronFor(repeat as Repeat)).toBe(cron);
+    const back = repeatOf(cron);
+    expect(cronFor(back)).toBe(cron);
+  });
+
+  it('reads an expression it does not offer as custom', () => {
+    expect(repeatOf('0 2 1 * 1')).toEqual({ every: 'custom', cron: '0 2 1 * 1' });
+    expect(repeatOf('nonsense')).toEqual({ every: 'custom', cron: 'nonsense' });
   });
 });

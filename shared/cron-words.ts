@@ -79,3 +79,54 @@ export function describeCron(expression: string): string {
   }
   return custom;
 }
+
+/** The repeats the Schedules form offers; anything else is edited as a custom expression. */
+export type Repeat =
+  | { every: 'day'; time: string }
+  | { every: 'weekdays'; time: string }
+  | { every: 'week'; days: number[]; time: string }
+  | { every: 'month'; day: number; time: string }
+  | { every: 'hours'; hours: number; minute: number }
+  | { every: 'custom'; cron: string };
+
+const hm = (time: string): [number, number] => {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(time);
+  return m ? [Math.min(23, Number(m[1])), Math.min(59, Number(m[2]))] : [0, 0];
+};
+
+/** The cron expression of a repeat chosen in the form. */
+export function cronFor(r: Repeat): string {
+  if (r.every === 'custom') return r.cron.trim();
+  if (r.every === 'hours') return `${r.minute} */${r.hours} * * *`;
+  const [h, m] = hm(r.time);
+  if (r.every === 'day') return `${m} ${h} * * *`;
+  if (r.every === 'weekdays') return `${m} ${h} * * 1-5`;
+  if (r.every === 'week') return `${m} ${h} * * ${[...new Set(r.days)].sort((a, b) => a - b).join(',') || '1'}`;
+  return `${m} ${h} ${r.day} * *`;
+}
+
+/** The form's repeat for an expression: one of the offered shapes when it is one, else custom. */
+export function repeatOf(cron: string): Repeat {
+  const fields = cron.trim().split(/\s+/);
+  const custom: Repeat = { every: 'custom', cron: cron.trim() };
+  if (fields.length !== 5 || fields[3] !== '*') return custom;
+  const [mi, ho, dom, , dow] = fields as [string, string, string, string, string];
+  const minute = num(mi, 0, 59);
+  if (minute === null) return custom;
+  const every = /^\*\/(\d{1,2})$/.exec(ho);
+  if (every && dom === '*' && dow === '*') {
+    const hours = num(every[1]!, 1, 23);
+    return hours === null ? custom : { every: 'hours', hours, minute };
+  }
+  const hour = num(ho, 0, 23);
+  if (hour === null) return custom;
+  const time = `${two(hour)}:${two(minute)}`;
+  if (dom === '*' && dow === '*') return { every: 'day', time };
+  if (dom === '*') {
+    const days = weekdays(dow);
+    if (!days || days.length === 0) return custom;
+    return days.join(',') === '1,2,3,4,5' ? { every: 'weekdays', time } : { every: 'week', days, time };
+  }
+  const day = dow === '*' ? num(dom, 1, 31) : null;
+  return day === null ? custom : { every: 'month', day, time };
+}

@@ -8,6 +8,7 @@ import { MachinesPage } from './pages/machines';
 import { PatchesPage } from './pages/patches';
 import { DeploymentsPage } from './pages/deployments';
 import { ReportsPage } from './pages/reports';
+import { SchedulesPage } from './pages/schedules';
 import { SettingsPage } from './pages/settings';
 
 const NAV: { page: Page; label: string }[] = [
@@ -16,6 +17,7 @@ const NAV: { page: Page; label: string }[] = [
   { page: 'patches', label: 'Patches' },
   { page: 'deployments', label: 'Deployments' },
   { page: 'reports', label: 'Reports' },
+  { page: 'schedules', label: 'Schedules' },
   { page: 'settings', label: 'Settings' },
 ];
 
@@ -76,6 +78,7 @@ export function App() {
         {page === 'deployments' && <DeploymentsPage />}
         {page === 'reports' && <ReportsPage />}
         {page === 'settings' && <SettingsPage />}
+        {page === 'schedules' && <SchedulesPage />}
       </main>
       <JobsTray />
       <Toasts />

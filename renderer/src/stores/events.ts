@@ -13,6 +13,7 @@ import { useJobsStore } from './jobs-store';
 import { useMachineRiskStore } from './machine-risk-store';
 import { usePatchesStore } from './patches-store';
 import { isFinishedReportJob, useReportsStore } from './reports-store';
+import { endsScheduledRun, useSchedulesStore } from './schedules-store';
 import { useUiStore } from './ui-store';
 
 /** The server data a component can show, each loaded by one action. */
@@ -26,6 +27,7 @@ export const loaders = {
   deploy: () => useDeployStore.getState().load(),
   reports: () => useReportsStore.getState().load(),
   dashboard: () => useDashboardStore.getState().load(),
+  schedules: () => useSchedulesStore.getState().load(),
 } satisfies Record<string, () => Promise<unknown>>;
 
 export type LiveKey = keyof typeof loaders;
@@ -83,11 +85,13 @@ export const routes: { [K in EventName]?: readonly Route<K>[] } = {
     ({ job, targets }) => useJobsStore.getState().applyUpdate(job, targets),
     ({ job }) => useReportsStore.getState().jobUpdated(job),
     ({ job }) => isFinishedReportJob(job) && refresh('reports'),
+    ({ job }) => job.state !== 'running' && job.state !== 'queued' && endsScheduledRun(useSchedulesStore.getState(), job.id) && refresh('schedules'),
   ],
   'job/log': [
     ({ lines }) => useJobsStore.getState().appendLog(lines),
     ({ lines }) => showsLogOf(useDeployStore.getState(), lines) && refresh('deploy'),
   ],
+  'schedules/changed': [() => refresh('schedules')],
   'discovery/host': [({ jobId, result }) => useDiscoveryStore.getState().addResult(jobId, result)],
 };
 
