@@ -4,8 +4,11 @@
  * (injected clock) against the simulated Windows machine (real WinRM on loopback), followed by the policies.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScheduleInput } from '../../../shared/contract';
 import { listAudit } from '../audit/audit-log';
@@ -156,6 +159,34 @@ describe('a nightly assessment', () => {
     expect(updates.length).toBeGreaterThan(0);
     expect(audit().some((a) => a.action === 'patch.approve' && a.actor === 'policy:Everything')).toBe(true);
     expect((await core.call('schedules/list')).schedules[0]).toMatchObject({ lastJobId: jobId, lastOutcome: 'succeeded' });
+  }, 60_000);
+});
+
+describe('a daily feed refresh', () => {
+  it('downloads through the feed download call once allowed, and records how it went', async () => {
+    const epss = gzipSync('#model_version:v2025.03.14,score_date:2026-03-02T12:55:00Z\ncve,epss,percentile\nCVE-2021-44228,0.94358,0.99961\n');
+    const server = http.createServer((req, res) => (req.url === '/epss.csv.gz' ? res.writeHead(200).end(epss) : res.writeHead(404).end('no')));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const feeds = createCore({
+      dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-sched-feeds-')), runtime: 'browser', checkResults: true, scheduler: false,
+      feedSources: [{ id: 'epss', label: 'EPSS', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/epss.csv.gz` }],
+    });
+    try {
+      const s = feeds.services;
+      const id = saveSchedule(s, { ...nightly, kind: 'feeds', name: 'Feeds', cron: '30 0 * * *' }, at('2026-03-01T12:00:00Z')).schedules[0]!.id;
+      expect(runDueSchedules(s, clockAt('2026-03-02T00:30:05Z'))).toEqual([]);
+      expect(getScheduleRecord(s.db, id)).toMatchObject({ lastOutcome: 'skipped', lastMessage: expect.stringMatching(/Downloading feeds is off/) });
+
+      await feeds.call('feeds/set-download', { allowed: true });
+      runDueSchedules(s, clockAt('2026-03-03T00:30:05Z'));
+      await expect.poll(() => getScheduleRecord(s.db, id)?.lastOutcome).toBe('succeeded');
+      expect(getScheduleRecord(s.db, id)?.lastMessage).toBe('1 of 1 feeds downloaded');
+      expect((await feeds.call('feeds/list')).find((f) => f.kind === 'epss')).toMatchObject({ recordCount: 1 });
+      expect(listAudit(s.db, { limit: 50 }).map((a) => a.action)).toEqual(expect.arrayContaining(['schedule.run', 'feed.import']));
+    } finally {
+      await feeds.close();
+      await new Promise((r) => server.close(r));
+    }
   }, 60_000);
 });
 
