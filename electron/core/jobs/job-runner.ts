@@ -81,7 +81,7 @@ export class JobRunner {
     return id;
   }
 
-  cancel(id: number): void {
+  cancel(id: number, why = 'Cancelled by the user'): void {
     const entry = this.live.get(id);
     if (!entry) {
       const job = getJob(this.db, id);
@@ -89,8 +89,8 @@ export class JobRunner {
       return; // already finished: cancelling is a no-op
     }
     if (!entry.controller.signal.aborted) {
-      this.log(entry, 'warn', 'Cancelled by the user', null);
-      entry.controller.abort(new AppError('cancelled', 'Cancelled by the user'));
+      this.log(entry, 'warn', why, null);
+      entry.controller.abort(new AppError('cancelled', why));
     }
   }
 
@@ -113,7 +113,7 @@ export class JobRunner {
   /** Cancels everything and waits; the jobs end as cancelled rather than interrupted. */
   async stopAll(): Promise<void> {
     this.isStopping = true;
-    for (const id of this.live.keys()) this.cancel(id);
+    for (const id of this.live.keys()) this.cancel(id, 'Patchwell is stopping');
     await this.idle();
   }
 
