@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { AppError, type PlanView, type planRequest } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
+import { insertLogLine } from '../jobs/job-queries';
 import type { CoreServices } from '../services';
 import { deployJob, rollbackJob } from './deploy-job';
 import { cancelUnstartedTargets, createDeployment, getDeployment, requeueUnchangedTargets, setDeploymentJob, setDeploymentState } from './deploy-queries';
@@ -86,6 +87,8 @@ export function continueWaitingDeployment(s: CoreServices, id: number): number |
   if (!d || !d.plan) return null;
   appendAudit(s.db, { actor: 'system', action: 'deploy.continue', targetType: 'deployment', targetId: id, details: { reason: 'Patchwell started again while this deployment waited' } });
   const jobId = s.jobs.start('deploy', `Deploy: ${d.title}`, { deploymentId: id, mode: 'resume', continued: true }, deployJob(s, id, d.plan, { mode: 'resume' }));
+  // The old job reads "interrupted"; its log points to where the deployment went on.
+  if (d.jobId !== null) insertLogLine(s.db, d.jobId, 'info', `Nothing was half-done: the deployment goes on waiting in job ${jobId}`, null);
   setDeploymentJob(s.db, id, jobId);
   s.events.emit('deploy/changed', { deploymentId: id });
   return jobId;

@@ -93,6 +93,10 @@ describe('a deployment waiting for its window when Patchwell stopped', () => {
     expect(listAudit(core.services.db, { limit: 10 }).map((a) => [a.actor, a.action, a.targetId])).toContainEqual(['system', 'deploy.continue', String(deploymentId)]);
     const log = await core.call('jobs/log', { id: d.jobId! });
     expect(log.map((l) => l.message)).toContainEqual(expect.stringMatching(/^Missed its window/));
+    // The dead process's job is interrupted, and its log says where the deployment went on.
+    const old = (await core.call('jobs/list', {})).find((j) => j.id !== d.jobId && j.kind === 'deploy')!;
+    expect(old.state).toBe('interrupted');
+    expect((await core.call('jobs/log', { id: old.id })).map((l) => l.message)).toContain(`Nothing was half-done: the deployment goes on waiting in job ${d.jobId}`);
   });
 
   it('after a crash before its window, goes on waiting for the same window without calling it missed', async () => {
