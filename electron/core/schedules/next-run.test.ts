@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cronProblem, dueRun, nextRuns, previousRun, type Timed } from './next-run';
 
 const at = (iso: string): number => Date.parse(iso);
-const nightly = (over: Partial<Timed> = {}): Timed => ({ cron: '0 2 * * *', timezone: null, enabled: true, createdAt: at('2026-03-01T12:00:00Z'), lastRunAt: null, ...over });
+const nightly = (over: Partial<Timed> = {}): Timed => ({ cron: '0 2 * * *', timezone: null, enabled: true, createdAt: at('2026-03-01T12:00:00Z'), updatedAt: at('2026-03-01T12:00:00Z'), lastRunAt: null, ...over });
 
 describe('next run times', () => {
   it('lists the next three runs in the schedule’s zone', () => {
@@ -41,6 +41,12 @@ describe('due runs', () => {
   it('runs missed while closed are one due run, with the count of the others', () => {
     const s = nightly({ lastRunAt: at('2026-03-02T02:00:00Z') });
     expect(dueRun(s, 'UTC', at('2026-03-06T09:00:00Z'))).toEqual({ at: at('2026-03-03T02:00:00Z'), missed: 3 });
+  });
+
+  it('a schedule enabled again (or edited) does not make up what it missed before', () => {
+    const s = nightly({ lastRunAt: at('2026-03-02T02:00:00Z'), updatedAt: at('2026-03-06T08:00:00Z') });
+    expect(dueRun(s, 'UTC', at('2026-03-06T09:00:00Z'))).toBeNull();
+    expect(dueRun(s, 'UTC', at('2026-03-07T02:00:00Z'))).toEqual({ at: at('2026-03-07T02:00:00Z'), missed: 0 });
   });
 
   it('is never due while disabled', () => {

@@ -10,6 +10,8 @@ export interface Timed {
   timezone: string | null;
   enabled: boolean;
   createdAt: number;
+  /** The last edit (enabling one counts): a schedule changed starts afresh, what it missed before is not made up. */
+  updatedAt: number;
   lastRunAt: number | null;
 }
 
@@ -43,14 +45,14 @@ export function nextRuns(s: Timed, zone: string, now: number, count = 3): number
 }
 
 /**
- * The run that is due at `now`: the first scheduled time after the schedule's last run (or its creation) that
- * is not in the future; null when none is. `missed` counts the scheduled times after that one that have also
+ * The run that is due at `now`: the first scheduled time after the schedule's last run, creation or edit (the
+ * latest) that is not in the future; null when none is. `missed` counts the scheduled times after that one that have also
  * passed (the computer was off or Patchwell closed): they are not run again, one run catches up for all.
  */
 export function dueRun(s: Timed, zone: string, now: number): { at: number; missed: number } | null {
   if (!s.enabled) return null;
   const c = cronOf(s.cron, zone);
-  const first = c.nextRun(new Date(s.lastRunAt ?? s.createdAt));
+  const first = c.nextRun(new Date(Math.max(s.lastRunAt ?? s.createdAt, s.updatedAt)));
   if (!first || first.getTime() > now) return null;
   let missed = 0;
   let t: Date | null = first;
