@@ -64,7 +64,7 @@ export function SchedulesPage() {
       )}
       <p className="hint">
         A run missed while Patchwell was not running (or the computer was off) is made once when Patchwell starts again,
-        however many were missed. Deployments are not schedules: a machine that missed its maintenance window is never
+        however many were missed (a schedule just enabled or edited starts afresh instead). Deployments are not schedules: a machine that missed its maintenance window is never
         updated at a later hour; it waits for its next window, and the Deployments page says so.
       </p>
       {editing && (
