@@ -14,8 +14,9 @@ import { JobRunner } from './jobs/job-runner';
 import { markInterrupted } from './jobs/job-queries';
 import { processAlive, ProcessRegistration } from './jobs/leases';
 import { markScansInterrupted } from './discovery/discovery-queries';
-import { interruptDeploymentOfJob, interruptRunningDeployments } from './deploy/deploy-queries';
-import { startScheduler } from './reports/schedules';
+import { interruptDeploymentOfJob, interruptRunningDeployments, waitingDeployments } from './deploy/deploy-queries';
+import { continueWaitingDeployment } from './deploy/deployment-actions';
+import { startSchedules, type ScheduleClock } from './schedules/schedule-runner';
 import type { FeedSource } from './intel/feed-download';
 import type { PdfPrinter } from './reports/pdf';
 import type { ScanOptions } from './discovery/scan';
@@ -44,8 +45,10 @@ export interface CoreOptions {
   deployTimings?: DeployTimings;
   /** Folder with bundled data (the KEV snapshot); default: resources/ in the working directory. */
   resourcesDir?: string;
-  /** Run scheduled reports when due (default true). */
+  /** Run schedules (assessments, feed refreshes, reports) when due (default true). */
   scheduler?: boolean;
+  /** The schedules' clock and default zone (tests and the lab pin them); default the system's. */
+  scheduleClock?: ScheduleClock;
   /** Prints reports to PDF (the app passes Electron's); default: the system Chromium when there is one. */
   pdfPrinter?: PdfPrinter;
   /**
@@ -93,6 +96,8 @@ export function createCore(options: CoreOptions): Core {
   // Registered first, so the recovery below can tell a dead process's jobs from a live one's.
   const registration = new ProcessRegistration(db, options.processKind ?? (owner ? 'app' : 'cli')).start();
   const alive = (id: string): boolean => id === registration.id || processAlive(db, id);
+  // Read before the jobs are marked: a deployment that was only waiting goes on waiting (restarted below).
+  const waiting = owner ? waitingDeployments(db, alive) : [];
   const interruptedJobIds = owner ? markInterrupted(db, Date.now(), alive) : [];
   if (owner) {
     markScansInterrupted(db, Date.now(), alive);
@@ -128,8 +133,16 @@ export function createCore(options: CoreOptions): Core {
     ...(options.feedSources ? { feedSources: options.feedSources } : {}),
     ...(options.deployTimings ? { deployTimings: options.deployTimings } : {}),
   };
+  for (const id of waiting) {
+    try {
+      continueWaitingDeployment(services, id);
+    } catch (err) {
+      // One deployment's broken plan must not stop the core; it stays as it was, for the user to cancel.
+      console.error(`Deployment ${id} could not go on waiting: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
-  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);
+  const stopScheduler = options.scheduler === false ? () => undefined : startSchedules(services, options.scheduleClock);
   const stopPolicies = startPolicyEvaluation(db, events);
   const stopTrend = startTrendRecorder(db, events);
   let closed = false;

@@ -35,4 +35,8 @@ export interface CoreServices {
 export interface DeployTimings {
   /** How long a Windows service stopped by an install may take to come back (default 30 s). */
   serviceGraceMs?: number;
+  /** The clock maintenance windows are read against (tests pin it); default Date.now. */
+  clock?: () => number;
+  /** How often a machine waiting for its window looks again (default 30 s). */
+  windowPollMs?: number;
 }

@@ -2,7 +2,7 @@
 import { appSettings, type AppSettings } from '../../shared/contract';
 import type { Db } from './db/open';
 
-export const DEFAULT_SETTINGS: AppSettings = { refreshPackageLists: true, maxConcurrentHosts: 8 };
+export const DEFAULT_SETTINGS: AppSettings = { refreshPackageLists: true, maxConcurrentHosts: 8, schedulesPaused: false };
 
 export function getSettings(db: Db): AppSettings {
   const rows = db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];

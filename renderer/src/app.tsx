@@ -10,6 +10,7 @@ import { MachinesPage } from './pages/machines';
 import { PatchesPage } from './pages/patches';
 import { DeploymentsPage } from './pages/deployments';
 import { ReportsPage } from './pages/reports';
+import { SchedulesPage } from './pages/schedules';
 import { SettingsPage } from './pages/settings';
 
 const NAV: { page: Page; label: string }[] = [
@@ -18,6 +19,7 @@ const NAV: { page: Page; label: string }[] = [
   { page: 'patches', label: 'Patches' },
   { page: 'deployments', label: 'Deployments' },
   { page: 'reports', label: 'Reports' },
+  { page: 'schedules', label: 'Schedules' },
   { page: 'settings', label: 'Settings' },
 ];
 
@@ -80,6 +82,7 @@ export function App() {
         {page === 'deployments' && <DeploymentsPage />}
         {page === 'reports' && <ReportsPage />}
         {page === 'settings' && <SettingsPage />}
+        {page === 'schedules' && <SchedulesPage />}
       </main>
       <JobsTray />
       <Toasts />

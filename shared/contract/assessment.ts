@@ -44,5 +44,7 @@ export const appSettings = z.object({
   refreshPackageLists: z.boolean(),
   /** How many machines to assess or connect to at once. */
   maxConcurrentHosts: z.number().int().min(1).max(64),
+  /** Every schedule paused (the tray's "pause all schedules"); what falls due meanwhile is skipped, not caught up. */
+  schedulesPaused: z.boolean(),
 });
 export type AppSettings = z.infer<typeof appSettings>;

@@ -22,11 +22,12 @@ import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput
 import {
   deploymentDetail, deploymentSummary, hostDeploySettings, maintenanceWindows, planRequest, planView, snapshotRetention, snapshotView, windowRule,
 } from './deploy';
-import { reportFile, reportInfo, reportPeriod, reportSchedule } from './reports';
+import { reportFile, reportInfo, reportPeriod } from './reports';
 import { policyCalls } from './policies';
 import { dashboardCalls } from './dashboard';
 import { machineRiskCalls } from './machine-risk';
 import { feedDownloadCalls } from './feed-download';
+import { schedulesCalls } from './schedules';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -183,13 +184,6 @@ export const calls = {
     arg: z.object({ id: z.string().regex(/^\d{8}-\d{6}-[0-9a-f]{6}$/), name: z.string().regex(/^[a-z]+\.(html|pdf|csv|json)$/) }),
     result: reportFile,
   },
-  'reports/schedules': { arg: z.undefined(), result: z.array(reportSchedule) },
-  /** Adds a recurring report written to a folder (checked: absolute, exists, writable). */
-  'reports/add-schedule': {
-    arg: z.object({ every: z.enum(['daily', 'weekly', 'monthly']), folder: z.string().trim().min(1).max(1000) }),
-    result: z.array(reportSchedule),
-  },
-  'reports/remove-schedule': { arg: z.object({ id: z.string().max(40) }), result: z.array(reportSchedule) },
   /** The vulnerability feeds in force: kind, date, source, size, and whether they are out of date. */
   'feeds/list': { arg: z.undefined(), result: z.array(feedView) },
   /** Imports a feed file chosen in the UI (KEV JSON/CSV, EPSS CSV, gzipped or not); a bad file changes nothing. */
@@ -221,6 +215,7 @@ export const calls = {
   ...dashboardCalls,
   ...machineRiskCalls,
   ...feedDownloadCalls,
+  ...schedulesCalls,
 } as const;
 
 export type Calls = typeof calls;

@@ -139,6 +139,10 @@ export const deploymentTargetView = z.object({
   startedAt: epochMs.nullable(),
   finishedAt: epochMs.nullable(),
   items: z.array(deploymentItemView),
+  /** The maintenance window the machine waits for (or last waited for). */
+  waitingFor: z.object({ start: epochMs, end: epochMs }).nullable().optional(),
+  /** Why it is waiting, in words: e.g. its window was missed while Patchwell was stopped and it waits for the next. */
+  note: z.string().nullable().optional(),
 });
 export type DeploymentTargetView = z.infer<typeof deploymentTargetView>;
 

@@ -101,6 +101,8 @@ export const events = {
     /** ok: assessed; failed: could not be; busy: left alone while another job worked on them. */
     counts: z.object({ ok: count, failed: count, busy: count }),
   }),
+  /** A schedule was saved, removed or run, or all were paused: the Schedules view refetches. */
+  'schedules/changed': z.object({}),
 } as const;
 
 export type Events = typeof events;

@@ -26,12 +26,3 @@ export type ReportInfo = z.infer<typeof reportInfo>;
 
 export const reportFile = z.object({ name: z.string(), mime: z.string(), base64: z.string() });
 export type ReportFile = z.infer<typeof reportFile>;
-
-export const reportSchedule = z.object({
-  id: z.string().regex(/^[a-z0-9-]{1,40}$/),
-  every: z.enum(['daily', 'weekly', 'monthly']),
-  /** Absolute path of a folder on the computer running Patchwell. */
-  folder: z.string().min(1).max(1000),
-  lastRunAt: epochMs.nullable(),
-});
-export type ReportSchedule = z.infer<typeof reportSchedule>;

@@ -14,7 +14,7 @@ import {
 import { deployerFor, deployWith, needsRepair, repairWith, rollbackWith, type MachineContext, type MachineOutcome } from './deployers';
 import { StepError, failureOf } from './deployers/types';
 import { acquireLease, busyMessage, releaseLease } from '../jobs/leases';
-import { nextWindow, windowsFor } from './window';
+import { nextWindow, windowsFor, type WindowSpan } from './window';
 
 export interface DeployJobOptions {
   mode: 'deploy' | 'resume' | 'repair';
@@ -23,6 +23,8 @@ export interface DeployJobOptions {
   /** How often a machine waiting for its window looks again (ms). */
   pollMs?: number;
   localZone?: string;
+  /** The clock windows are read against; default the services' deploy clock, else Date.now. */
+  now?: () => number;
 }
 
 /** How often a machine waiting for another job's lease looks again. */
@@ -78,9 +80,15 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 
 export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView, options: DeployJobOptions): JobHandler {
   const localZone = options.localZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const pollMs = options.pollMs ?? 30_000;
+  const pollMs = options.pollMs ?? s.deployTimings?.windowPollMs ?? 30_000;
+  const now = options.now ?? s.deployTimings?.clock ?? (() => Date.now());
+  const when = (w: WindowSpan, zone: string): string => {
+    const f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+    return `${f.format(new Date(w.start))} – ${f.format(new Date(w.end)).split(', ').pop()} (${zone})`;
+  };
 
   return async (ctx) => {
+    const jobStartedAt = now();
     const all = plan.rings.flatMap((r) => r.hosts);
     const tally: Record<MachineOutcome | 'skipped' | 'cancelled', number> = { succeeded: 0, failed: 0, 'rolled-back': 0, 'rollback-failed': 0, skipped: 0, cancelled: 0 };
     let done = 0;
@@ -115,6 +123,20 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
       ctx.log('error', message);
       s.events.emit('deploy/changed', { deploymentId });
       return { state: 'failed', summary: message };
+    }
+
+    // Patchwell stopping is not the user cancelling: machines not started yet stay waiting, the deployment stays
+    // running, and the next start goes on with it (waitingDeployments).
+    if (ctx.signal.aborted && s.jobs.stopping && !halted) {
+      const left = all.filter((h) => {
+        const row = targetRow(s.db, deploymentId, h.hostId);
+        return row && (row.state === 'pending' || row.state === 'waiting');
+      }).length;
+      if (left > 0) {
+        ctx.log('info', `Patchwell is stopping: ${left} machine${left === 1 ? '' : 's'} not started yet go on waiting when it starts again`);
+        s.events.emit('deploy/changed', { deploymentId });
+        return { state: 'partial', summary: `${left} machine${left === 1 ? '' : 's'} wait for Patchwell to start again` };
+      }
     }
 
     // Whatever did not start (a halt, a cancel) is recorded as such, never left "pending".
@@ -156,8 +178,10 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
       }
       const active = new Map<number, Promise<void>>();
       const busyClusters = new Set<string>();
-      const waitingLogged = new Set<number>();
+      // The window start each machine was last told it waits for: a new one (a window missed) is said again.
+      const waitingLogged = new Map<number, number>();
       const busyLogged = new Set<number>();
+      let vaultLogged = false;
 
       while (queue.length > 0 || active.size > 0) {
         if (ctx.signal.aborted && queue.length > 0) {
@@ -185,23 +209,43 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
             continue;
           }
           if (!plan.deployNow) {
-            const w = nextWindow(windowsFor(windows, host.tags), set.timezone ?? localZone, Date.now());
-            if (w && w.start > Date.now()) {
+            const t = now();
+            const zone = set.timezone ?? localZone;
+            const w = nextWindow(windowsFor(windows, host.tags), zone, t);
+            if (w && w.start > t) {
               soonest = Math.min(soonest, w.start);
-              if (!waitingLogged.has(h.hostId)) {
-                waitingLogged.add(h.hostId);
-                updateTarget(s.db, deploymentId, h.hostId, { state: 'waiting' });
-                ctx.target(host.address, { state: 'pending', step: 'waiting for window' });
-                ctx.log('info', `Waiting for its maintenance window at ${new Date(w.start).toISOString()}`, host.address);
+              if (waitingLogged.get(h.hostId) !== w.start) {
+                waitingLogged.set(h.hostId, w.start);
+                // A window that closed without this machine: never run late, wait for the next one and say so.
+                const before = targetRow(s.db, deploymentId, h.hostId)?.window ?? null;
+                const missed = before !== null && before.end <= t && before.start !== w.start;
+                const why = missed && before.end <= jobStartedAt ? ' while Patchwell was not running' : '';
+                const note = missed
+                  ? `Missed its window ${when(before, zone)}${why}; waits for the next one, ${when(w, zone)}`
+                  : `Waiting for its maintenance window, ${when(w, zone)}`;
+                updateTarget(s.db, deploymentId, h.hostId, { state: 'waiting', window: w, note });
+                ctx.target(host.address, { state: 'pending', step: missed ? 'missed its window; waiting for the next' : 'waiting for window' });
+                ctx.log(missed ? 'warn' : 'info', note, host.address);
+                s.events.emit('deploy/changed', { deploymentId });
               }
               continue;
             }
+          }
+          // After a restart the vault may be locked (a passphrase): machines wait for it rather than fail.
+          if (s.vault.status().locked) {
+            soonest = Math.min(soonest, now() + pollMs);
+            if (!vaultLogged) {
+              vaultLogged = true;
+              ctx.log('warn', 'The credential vault is locked: machines wait until it is unlocked');
+              ctx.summary('Waiting for the credential vault to be unlocked');
+            }
+            continue;
           }
           // One job per machine, across processes: a machine another job works on waits for it.
           const lease = s.storage.write(() => acquireLease(s.db, h.hostId, { holder: s.processId, jobId: ctx.jobId, purpose: `deployment ${deploymentId}` }), null);
           if (!lease) break; // the data folder is full: the loop's top stops starting machines
           if (!lease.ok) {
-            soonest = Math.min(soonest, Date.now() + LEASE_POLL_MS);
+            soonest = Math.min(soonest, now() + LEASE_POLL_MS);
             if (!busyLogged.has(h.hostId)) {
               busyLogged.add(h.hostId);
               ctx.target(host.address, { state: 'pending', step: 'waiting for machine' });
@@ -238,11 +282,11 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
         }
         if (started) continue;
         if (active.size > 0) {
-          const wait = Number.isFinite(soonest) ? Math.max(1000, Math.min(pollMs, soonest - Date.now())) : pollMs;
+          const wait = Number.isFinite(soonest) ? Math.max(Math.min(1000, pollMs), Math.min(pollMs, soonest - now())) : pollMs;
           await Promise.race([...active.values(), sleep(wait, ctx.signal)]);
         } else if (queue.length > 0) {
           ctx.summary(`Waiting for maintenance windows (${queue.length} machines)`);
-          const wait = Number.isFinite(soonest) ? Math.max(1000, Math.min(pollMs, soonest - Date.now())) : pollMs;
+          const wait = Number.isFinite(soonest) ? Math.max(Math.min(1000, pollMs), Math.min(pollMs, soonest - now())) : pollMs;
           await sleep(wait, ctx.signal);
         }
       }

@@ -147,6 +147,10 @@ export function setDeploymentState(
 
 export interface TargetPatch {
   state?: TargetState;
+  /** The maintenance window the machine waits for; null clears it. */
+  window?: { start: number; end: number } | null;
+  /** Why it waits, in words; null clears it. */
+  note?: string | null;
   step?: DeployStep | null;
   snapshotId?: number | null;
   failure?: RemoteFailure | null;
@@ -160,7 +164,10 @@ export function updateTarget(db: Db, deploymentId: number, hostId: number, patch
   if (patch.step !== undefined) sets.push('step = @step');
   if (patch.snapshotId !== undefined) sets.push('snapshot_id = @snapshotId');
   if (patch.failure !== undefined) sets.push('failure = @failure');
-  if (patch.started) sets.push('started_at = @now', 'finished_at = NULL');
+  if (patch.window !== undefined) sets.push('window_start = @windowStart', 'window_end = @windowEnd');
+  if (patch.note !== undefined) sets.push('note = @note');
+  // A machine that starts is no longer waiting: the note saying why it waited goes.
+  if (patch.started) sets.push('started_at = @now', 'finished_at = NULL', 'note = NULL');
   if (patch.finished) sets.push('finished_at = @now');
   db.prepare(`UPDATE deployment_targets SET ${sets.join(', ')} WHERE deployment_id = @deploymentId AND host_id = @hostId`).run({
     now,
@@ -170,6 +177,9 @@ export function updateTarget(db: Db, deploymentId: number, hostId: number, patch
     step: patch.step ?? null,
     snapshotId: patch.snapshotId ?? null,
     failure: patch.failure ? JSON.stringify(patch.failure) : null,
+    windowStart: patch.window?.start ?? null,
+    windowEnd: patch.window?.end ?? null,
+    note: patch.note ?? null,
   });
 }
 
@@ -266,6 +276,9 @@ export function getDeployment(db: Db, id: number): DeploymentDetail | undefined 
     snapshot_id: number | null;
     started_at: number | null;
     finished_at: number | null;
+    window_start: number | null;
+    window_end: number | null;
+    note: string | null;
   }[];
   const items = db
     .prepare('SELECT * FROM deployment_items WHERE deployment_id = ? ORDER BY package')
@@ -288,6 +301,8 @@ export function getDeployment(db: Db, id: number): DeploymentDetail | undefined 
     snapshot: t.snapshot_id ? (getSnapshot(db, t.snapshot_id) ?? null) : null,
     startedAt: t.started_at,
     finishedAt: t.finished_at,
+    waitingFor: t.window_start !== null && t.window_end !== null ? { start: t.window_start, end: t.window_end } : null,
+    note: t.note,
     items: items
       .filter((i) => i.host_id === t.host_id)
       .map((i) => ({
@@ -303,17 +318,35 @@ export function getDeployment(db: Db, id: number): DeploymentDetail | undefined 
   return { ...summary!, plan: Array.isArray(plan.rings) ? (plan as PlanView) : null, targets: views };
 }
 
+// A deployment no machine of which was mid-step, with machines still to do: it was waiting (for a window, a
+// ring, a machine another job held), so nothing is half-done and it can simply go on.
+const ONLY_WAITING = `NOT EXISTS (SELECT 1 FROM deployment_targets t WHERE t.deployment_id = d.id AND t.state = 'running')
+  AND EXISTS (SELECT 1 FROM deployment_targets t WHERE t.deployment_id = d.id AND t.state IN ('pending','waiting'))`;
+
+function orphaned(db: Db, where: string, alive: (owner: string) => boolean): number[] {
+  return (
+    db.prepare(`SELECT d.id, j.owner FROM deployments d LEFT JOIN jobs j ON j.id = d.job_id WHERE d.state IN ('running') AND ${where} ORDER BY d.id`).all() as { id: number; owner: string | null }[]
+  )
+    .filter((r) => r.owner === null || !alive(r.owner))
+    .map((r) => r.id);
+}
+
 /**
- * At start-up: deployments that were running when the process died become `interrupted`, and so do their
- * machines that were mid-step; each keeps the step it had reached so the user can resume or repair.
+ * At start-up: deployments a dead process left waiting (no machine mid-step, machines still to do). They are not
+ * interrupted: the caller starts them again and they go on waiting for their windows.
+ */
+export function waitingDeployments(db: Db, alive: (owner: string) => boolean = () => false): number[] {
+  return orphaned(db, ONLY_WAITING, alive);
+}
+
+/**
+ * At start-up: deployments that were running a machine when the process died become `interrupted`, and so do
+ * their machines that were mid-step; each keeps the step it had reached so the user can resume or repair.
+ * Deployments that were only waiting are left for {@link waitingDeployments}.
  */
 export function interruptRunningDeployments(db: Db, now = Date.now(), alive: (owner: string) => boolean = () => false): number[] {
   return db.transaction(() => {
-    const ids = (
-      db.prepare(`SELECT d.id, j.owner FROM deployments d LEFT JOIN jobs j ON j.id = d.job_id WHERE d.state IN ('running')`).all() as { id: number; owner: string | null }[]
-    )
-      .filter((r) => r.owner === null || !alive(r.owner))
-      .map((r) => r.id);
+    const ids = orphaned(db, `NOT (${ONLY_WAITING})`, alive);
     for (const id of ids) interruptDeployment(db, id, 'Patchwell stopped while this deployment ran', now);
     return ids;
   })();
@@ -386,11 +419,26 @@ export function deploymentItemsFor(db: Db, deploymentId: number, hostId: number)
   ).map((r) => ({ package: r.package, arch: r.arch, fromVersion: r.from_version, toVersion: r.to_version, approvalId: r.approval_id ?? 0, state: r.state }));
 }
 
-export function targetRow(db: Db, deploymentId: number, hostId: number): { state: TargetState; step: DeployStep | null; snapshotId: number | null; ring: number } | undefined {
+export interface TargetRow {
+  state: TargetState;
+  step: DeployStep | null;
+  snapshotId: number | null;
+  ring: number;
+  /** The window the machine was last seen waiting for. */
+  window: { start: number; end: number } | null;
+}
+
+export function targetRow(db: Db, deploymentId: number, hostId: number): TargetRow | undefined {
   const r = db
-    .prepare('SELECT state, step, snapshot_id, ring FROM deployment_targets WHERE deployment_id = ? AND host_id = ?')
-    .get(deploymentId, hostId) as { state: TargetState; step: DeployStep | null; snapshot_id: number | null; ring: number } | undefined;
-  return r && { state: r.state, step: r.step, snapshotId: r.snapshot_id, ring: r.ring };
+    .prepare('SELECT state, step, snapshot_id, ring, window_start, window_end FROM deployment_targets WHERE deployment_id = ? AND host_id = ?')
+    .get(deploymentId, hostId) as { state: TargetState; step: DeployStep | null; snapshot_id: number | null; ring: number; window_start: number | null; window_end: number | null } | undefined;
+  return r && {
+    state: r.state,
+    step: r.step,
+    snapshotId: r.snapshot_id,
+    ring: r.ring,
+    window: r.window_start !== null && r.window_end !== null ? { start: r.window_start, end: r.window_end } : null,
+  };
 }
 
 /** Whether a machine must restart, and why, as a deployment or a rollback left it. */

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { AppError, type PlanView, type planRequest } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
+import { insertLogLine } from '../jobs/job-queries';
 import type { CoreServices } from '../services';
 import { deployJob, rollbackJob } from './deploy-job';
 import { cancelUnstartedTargets, createDeployment, getDeployment, requeueUnchangedTargets, setDeploymentJob, setDeploymentState } from './deploy-queries';
@@ -75,6 +76,22 @@ export function resumeDeployment(s: CoreServices, id: number, mode: 'resume' | '
   const jobId = s.jobs.start('deploy', `${mode === 'resume' ? 'Resume' : 'Repair'}: ${d.title}`, { deploymentId: id, mode }, deployJob(s, id, d.plan, { mode }));
   setDeploymentJob(s.db, id, jobId);
   return { jobId };
+}
+
+/**
+ * At start-up: a deployment the previous process left waiting (for a window, a ring, a machine) goes on waiting
+ * in a new job, rather than being interrupted: nothing on a machine was half-done. Returns the job id.
+ */
+export function continueWaitingDeployment(s: CoreServices, id: number): number | null {
+  const d = getDeployment(s.db, id);
+  if (!d || !d.plan) return null;
+  appendAudit(s.db, { actor: 'system', action: 'deploy.continue', targetType: 'deployment', targetId: id, details: { reason: 'Patchwell started again while this deployment waited' } });
+  const jobId = s.jobs.start('deploy', `Deploy: ${d.title}`, { deploymentId: id, mode: 'resume', continued: true }, deployJob(s, id, d.plan, { mode: 'resume' }));
+  // The old job reads "interrupted"; its log points to where the deployment went on.
+  if (d.jobId !== null) insertLogLine(s.db, d.jobId, 'info', `Nothing was half-done: the deployment goes on waiting in job ${jobId}`, null);
+  setDeploymentJob(s.db, id, jobId);
+  s.events.emit('deploy/changed', { deploymentId: id });
+  return jobId;
 }
 
 /** Rolls back machines of a deployment from their snapshots, as a deployment of its own. */

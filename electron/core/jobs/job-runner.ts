@@ -104,7 +104,7 @@ export class JobRunner {
     return id;
   }
 
-  cancel(id: number): void {
+  cancel(id: number, why = 'Cancelled by the user'): void {
     const entry = this.live.get(id);
     if (!entry) {
       const job = getJob(this.db, id);
@@ -112,8 +112,8 @@ export class JobRunner {
       return; // already finished: cancelling is a no-op
     }
     if (!entry.controller.signal.aborted) {
-      this.log(entry, 'warn', 'Cancelled by the user', null);
-      entry.controller.abort(new AppError('cancelled', 'Cancelled by the user'));
+      this.log(entry, 'warn', why, null);
+      entry.controller.abort(new AppError('cancelled', why));
     }
   }
 
@@ -126,9 +126,17 @@ export class JobRunner {
     await Promise.all([...this.live.values()].map((e) => e.done));
   }
 
+  /** True once stopAll began: a job can tell the process stopping from a user's cancel (a deployment waits on). */
+  get stopping(): boolean {
+    return this.isStopping;
+  }
+
+  private isStopping = false;
+
   /** Cancels everything and waits; the jobs end as cancelled rather than interrupted. */
   async stopAll(): Promise<void> {
-    for (const id of this.live.keys()) this.cancel(id);
+    this.isStopping = true;
+    for (const id of this.live.keys()) this.cancel(id, 'Patchwell is stopping');
     await this.idle();
   }
 

@@ -165,31 +165,3 @@ describe('report files', () => {
     expect(m.pdfError).toMatch(/install Chromium/);
   });
 });
-
-describe('scheduled reports', () => {
-  it('writes a due report into its folder once, then waits for the next interval', async () => {
-    const { createCore } = await import('../core');
-    const { runDueSchedules, getSchedules, saveSchedules } = await import('./schedules');
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-sched-'));
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-sched-out-'));
-    const core = createCore({ dataDir, runtime: 'browser', checkResults: true, scheduler: false });
-    try {
-      await expect(core.call('reports/add-schedule', { every: 'weekly', folder: 'relative/dir' })).rejects.toThrow(/absolute/);
-      await expect(core.call('reports/add-schedule', { every: 'weekly', folder: path.join(out, 'missing') })).rejects.toThrow(/does not exist/);
-      await core.call('reports/add-schedule', { every: 'weekly', folder: out });
-      const [sch] = getSchedules(core.services);
-      // Added now: not due until a week has passed.
-      expect(runDueSchedules(core.services, sch!.lastRunAt! + 6 * DAY)).toEqual([]);
-      saveSchedules(core.services, [{ ...sch!, lastRunAt: Date.now() - 8 * DAY }]);
-      expect(runDueSchedules(core.services)).toHaveLength(1);
-      await core.services.jobs.idle();
-      const written = fs.readdirSync(out);
-      expect(written).toHaveLength(1);
-      expect(fs.readdirSync(path.join(out, written[0]!))).toEqual(expect.arrayContaining(['report.html', 'data.json', 'machines.csv', 'manifest.json']));
-      expect(runDueSchedules(core.services)).toEqual([]);
-    } finally {
-      await core.close();
-    }
-    // A whole core starts here (migrations, jobs, a report written): about 5 s on a loaded 2-core machine.
-  }, 30_000);
-});

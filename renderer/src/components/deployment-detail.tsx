@@ -96,6 +96,7 @@ export function DeploymentDetail({ detail, log }: { detail: Detail; log: JobLogL
                 <span className={badgeClass(t.state)}>{STATE_LABEL[t.state] ?? t.state}</span>
                 {t.state === 'running' && t.step && <div className="hint">{STEP_LABEL[t.step] ?? t.step}</div>}
                 {t.state === 'interrupted' && t.step && <div className="hint">stopped while {STEP_LABEL[t.step] ?? t.step}</div>}
+                {t.note && (t.state === 'waiting' || t.state === 'pending') && <div className="hint">{t.note}</div>}
                 {t.failure && <div className="failure">{t.failure.message}</div>}
               </td>
               <td>

@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import type { ReportInfo, ReportSchedule } from '../../../shared/contract';
+import { useState } from 'react';
+import type { ReportInfo } from '../../../shared/contract';
 import { ago } from '../format';
 import { useReportsStore } from '../stores/reports-store';
 import { useUiStore } from '../stores/ui-store';
@@ -17,49 +17,17 @@ const FILE_LABEL: Record<string, string> = {
   'deployments.csv': 'Deployments CSV', 'audit.csv': 'Audit CSV',
 };
 
-/** Recurring reports written to a folder, e.g. a shared drive the boss reads. */
+/** Recurring reports are schedules like the others: one place lists them all. */
 function Schedules() {
-  const toast = useUiStore((s) => s.toast);
-  const list = useReportsStore((s) => s.schedules);
-  const { loadSchedules, addSchedule, removeSchedule } = useReportsStore.getState();
-  const [every, setEvery] = useState<ReportSchedule['every']>('monthly');
-  const [folder, setFolder] = useState('');
-  useEffect(() => {
-    void loadSchedules();
-  }, [loadSchedules]);
-  const act = async (fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (e) {
-      toast('error', e instanceof Error ? e.message : String(e));
-    }
-  };
+  const go = useUiStore((s) => s.go);
   return (
-    <div className="schedules">
-      <h3>Scheduled reports</h3>
-      {list.length === 0 && <p className="hint">None: add one to have a report written to a folder every day, week or month, without opening Patchwell's pages.</p>}
-      <ul>
-        {list.map((s) => (
-          <li key={s.id}>
-            {s.every} to <code>{s.folder}</code> — last written {s.lastRunAt ? ago(s.lastRunAt) : 'never'}{' '}
-            <button type="button" className="small" onClick={() => void act(() => removeSchedule(s.id))}>
-              Remove
-            </button>
-          </li>
-        ))}
-      </ul>
-      <div className="filters">
-        <select aria-label="Schedule" value={every} onChange={(e) => setEvery(e.target.value as ReportSchedule['every'])}>
-          <option value="daily">Daily</option>
-          <option value="weekly">Weekly</option>
-          <option value="monthly">Monthly</option>
-        </select>
-        <input aria-label="Report folder" placeholder="Folder, e.g. /srv/share/reports" value={folder} onChange={(e) => setFolder(e.target.value)} />
-        <button type="button" className="small" disabled={!folder.trim()} onClick={() => void act(() => addSchedule(every, folder.trim()))}>
-          Add schedule
-        </button>
-      </div>
-    </div>
+    <p className="hint">
+      Recurring reports (written to a folder every day, week or month, at a time of day) are on the{' '}
+      <button type="button" className="link" onClick={() => go('schedules')}>
+        Schedules
+      </button>{' '}
+      page.
+    </p>
   );
 }
 

@@ -5,9 +5,6 @@ export const reportsService = {
   generate: (from: number, to: number, title?: string) => invoke('reports/generate', { period: { from, to }, ...(title ? { title } : {}) }),
   list: () => invoke('reports/list'),
   file: (id: string, name: string) => invoke('reports/file', { id, name }),
-  schedules: () => invoke('reports/schedules'),
-  addSchedule: (every: 'daily' | 'weekly' | 'monthly', folder: string) => invoke('reports/add-schedule', { every, folder }),
-  removeSchedule: (id: string) => invoke('reports/remove-schedule', { id }),
 };
 
 /** Hands a file to the browser as a download (no navigation: the CSP and the app forbid it). */

@@ -14,6 +14,7 @@ import { useMachineRiskStore } from './machine-risk-store';
 import { usePatchesStore } from './patches-store';
 import { isFinishedReportJob, useReportsStore } from './reports-store';
 import { useStorageStore } from './storage-store';
+import { endsScheduledRun, useSchedulesStore } from './schedules-store';
 import { useUiStore } from './ui-store';
 
 /** The server data a component can show, each loaded by one action. */
@@ -28,6 +29,7 @@ export const loaders = {
   reports: () => useReportsStore.getState().load(),
   dashboard: () => useDashboardStore.getState().load(),
   storage: () => useStorageStore.getState().load().catch(() => undefined),
+  schedules: () => useSchedulesStore.getState().load(),
 } satisfies Record<string, () => Promise<unknown>>;
 
 export type LiveKey = keyof typeof loaders;
@@ -85,12 +87,14 @@ export const routes: { [K in EventName]?: readonly Route<K>[] } = {
     ({ job, targets }) => useJobsStore.getState().applyUpdate(job, targets),
     ({ job }) => useReportsStore.getState().jobUpdated(job),
     ({ job }) => isFinishedReportJob(job) && refresh('reports'),
+    ({ job }) => job.state !== 'running' && job.state !== 'queued' && endsScheduledRun(useSchedulesStore.getState(), job.id) && refresh('schedules'),
   ],
   'job/log': [
     ({ lines }) => useJobsStore.getState().appendLog(lines),
     ({ lines }) => showsLogOf(useDeployStore.getState(), lines) && refresh('deploy'),
   ],
   'core/storage': [(state) => useStorageStore.getState().apply(state)],
+  'schedules/changed': [() => refresh('schedules')],
   'discovery/host': [({ jobId, result }) => useDiscoveryStore.getState().addResult(jobId, result)],
 };
 

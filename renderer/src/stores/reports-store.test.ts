@@ -1,18 +1,17 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuditVerifyResult, Job, ReportInfo, ReportSchedule } from '../../../shared/contract';
+import type { AuditVerifyResult, Job, ReportInfo } from '../../../shared/contract';
 import { AppError } from '../../../shared/contract';
 import { appService } from '../services/app-service';
 import { reportsService, saveFile } from '../services/reports-service';
 import { initialReportsState, useReportsStore } from './reports-store';
 
 vi.mock('../services/reports-service', () => ({
-  reportsService: { list: vi.fn(), generate: vi.fn(), file: vi.fn(), schedules: vi.fn(), addSchedule: vi.fn(), removeSchedule: vi.fn() },
+  reportsService: { list: vi.fn(), generate: vi.fn(), file: vi.fn() },
   saveFile: vi.fn(),
 }));
 vi.mock('../services/app-service', () => ({ appService: { auditVerify: vi.fn(), auditList: vi.fn() } }));
 
 const report = { id: 'r1' } as ReportInfo;
-const schedule = (id: string): ReportSchedule => ({ id, every: 'monthly', folder: '/srv/reports', lastRunAt: null }) as ReportSchedule;
 const job = (state: Job['state'], kind: Job['kind'] = 'report'): Job => ({
   id: 1, kind, title: 'Report', state, current: 0, total: 1, summary: null, error: null, createdAt: 1, startedAt: 1, finishedAt: null,
 });
@@ -43,19 +42,6 @@ describe('reports store', () => {
     expect(useReportsStore.getState().generating).toBe(false);
     await expect(useReportsStore.getState().generate(2, 1)).rejects.toThrow('bad period');
     expect(useReportsStore.getState().generating).toBe(false);
-  });
-
-  it('keeps the schedules the core answers with after each change, and a refused change reaches the caller', async () => {
-    vi.mocked(reportsService.schedules).mockResolvedValueOnce([schedule('a')]);
-    vi.mocked(reportsService.addSchedule).mockResolvedValueOnce([schedule('a'), schedule('b')]).mockRejectedValueOnce(new AppError('bad-request', 'no such folder'));
-    vi.mocked(reportsService.removeSchedule).mockResolvedValueOnce([schedule('b')]);
-    await useReportsStore.getState().loadSchedules();
-    await useReportsStore.getState().addSchedule('weekly', '/srv/reports');
-    expect(useReportsStore.getState().schedules.map((s) => s.id)).toEqual(['a', 'b']);
-    await useReportsStore.getState().removeSchedule('a');
-    expect(useReportsStore.getState().schedules.map((s) => s.id)).toEqual(['b']);
-    await expect(useReportsStore.getState().addSchedule('daily', '/nope')).rejects.toThrow('no such folder');
-    expect(useReportsStore.getState().schedules.map((s) => s.id)).toEqual(['b']);
   });
 
   it('hands a report file to the user under a name that says which report it is', async () => {

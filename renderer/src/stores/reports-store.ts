@@ -1,6 +1,6 @@
-/** The Reports page: written reports, the schedules that write them, the report being written, and the audit check. */
+/** The Reports page: written reports, the report being written, and the audit check (recurring reports are schedules). */
 import { create } from 'zustand';
-import type { AuditEntry, AuditVerifyResult, Job, ReportInfo, ReportSchedule } from '../../../shared/contract';
+import type { AuditEntry, AuditVerifyResult, Job, ReportInfo } from '../../../shared/contract';
 import { appService } from '../services/app-service';
 import { reportsService, saveFile } from '../services/reports-service';
 import { errorText } from './error-text';
@@ -9,7 +9,6 @@ export interface ReportsState {
   /** Null until first read. */
   reports: ReportInfo[] | null;
   error: string | null;
-  schedules: ReportSchedule[];
   /** A report job was started here and has not finished yet. */
   generating: boolean;
   audit: { verify: AuditVerifyResult; entries: AuditEntry[] } | null;
@@ -17,10 +16,6 @@ export interface ReportsState {
 
 export interface ReportsActions {
   load(): Promise<void>;
-  loadSchedules(): Promise<void>;
-  /** Schedule changes and downloads fail to the caller, which says why. */
-  addSchedule(every: ReportSchedule['every'], folder: string): Promise<void>;
-  removeSchedule(id: string): Promise<void>;
   generate(from: number, to: number): Promise<void>;
   /** A job changed: when it is a report job that ended, the one being written is done. */
   jobUpdated(job: Job): void;
@@ -28,7 +23,7 @@ export interface ReportsActions {
   verifyAudit(): Promise<void>;
 }
 
-export const initialReportsState: ReportsState = { reports: null, error: null, schedules: [], generating: false, audit: null };
+export const initialReportsState: ReportsState = { reports: null, error: null, generating: false, audit: null };
 
 /** A report job that ran to its end, however it ended. */
 export const isFinishedReportJob = (job: Job): boolean => job.kind === 'report' && job.state !== 'running' && job.state !== 'queued';
@@ -41,19 +36,6 @@ export const useReportsStore = create<ReportsState & ReportsActions>()((set) => 
     } catch (e) {
       set({ error: errorText(e) });
     }
-  },
-  async loadSchedules() {
-    try {
-      set({ schedules: await reportsService.schedules() });
-    } catch {
-      // Kept as it was: the section then offers to add one, which says what is wrong if the core is.
-    }
-  },
-  async addSchedule(every, folder) {
-    set({ schedules: await reportsService.addSchedule(every, folder) });
-  },
-  async removeSchedule(id) {
-    set({ schedules: await reportsService.removeSchedule(id) });
   },
   async generate(from, to) {
     set({ generating: true });

@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
 
-export type Page = 'dashboard' | 'machines' | 'patches' | 'deployments' | 'reports' | 'settings';
+export type Page = 'dashboard' | 'machines' | 'patches' | 'deployments' | 'reports' | 'settings' | 'schedules';
 export type Theme = 'system' | 'light' | 'dark';
 
 export interface UiState {

@@ -15,6 +15,7 @@ import { sql as osvVendorSeverity } from './0010-osv-vendor-severity';
 import { sql as machineLeases } from './0011-machine-leases';
 import { sql as machineChangelogs } from './0012-machine-changelogs';
 import { sql as firstContact } from './0013-first-contact';
+import { sql as schedules } from './0014-schedules';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -37,6 +38,7 @@ export const migrations: readonly Migration[] = [
   { version: 11, name: '0011-machine-leases', sql: machineLeases },
   { version: 12, name: '0012-machine-changelogs', sql: machineChangelogs },
   { version: 13, name: '0013-first-contact', sql: firstContact },
+  { version: 14, name: '0014-schedules', sql: schedules },
 ];
 
 /** The schema version this build of the app understands. */
