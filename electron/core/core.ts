@@ -21,6 +21,7 @@ import type { ScanOptions } from './discovery/scan';
 import { ensureBundledKev } from './intel/kev-import';
 import { startPolicyEvaluation } from './intel/policy-rules';
 import { startTrendRecorder } from './dashboard/fleet-risk';
+import { startNotices } from './notices/notices';
 import { ConnectionManager } from './transports/connections';
 import { Vault } from './vault/vault';
 import type { CoreServices, DeployTimings } from './services';
@@ -120,6 +121,7 @@ export function createCore(options: CoreOptions): Core {
   const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);
   const stopPolicies = startPolicyEvaluation(db, events);
   const stopTrend = startTrendRecorder(db, events);
+  const stopNotices = startNotices(db, events);
   let closed = false;
   return {
     services,
@@ -134,6 +136,7 @@ export function createCore(options: CoreOptions): Core {
       stopScheduler();
       stopPolicies();
       stopTrend();
+      stopNotices();
       await jobs.stopAll();
       registration.stop();
       closeDatabase(db);

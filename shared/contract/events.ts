@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { job, jobLogLine, jobTarget } from './domain';
 import { scanResult } from './discovery';
 import { deploymentState } from './deploy';
+import { notice, noticeTarget } from './notices';
 
 /**
  * Why the inventory changed. Listeners in the core match on these (intel/policy-rules re-evaluates after some),
@@ -91,6 +92,13 @@ export const events = {
     /** ok: assessed; failed: could not be; busy: left alone while another job worked on them. */
     counts: z.object({ ok: count, failed: count, busy: count }),
   }),
+  /** Notices were stored (notices/list has them): the tray's bell and the desktop's OS notifications show them. */
+  'notices/added': z.object({ notices: z.array(notice) }),
+  /**
+   * Open a notice's page. Never emitted by the core: the desktop shell sends it to its window when the user
+   * clicks an OS notification.
+   */
+  'notices/open': z.object({ noticeId: z.number().int().positive(), target: noticeTarget }),
 } as const;
 
 export type Events = typeof events;
