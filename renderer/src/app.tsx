@@ -3,6 +3,7 @@ import { useLive } from './stores/use-live';
 import { useUiStore, type Page } from './stores/ui-store';
 import { JobsTray } from './components/jobs-tray';
 import { Toasts } from './components/toasts';
+import { noticeIdFromHash, useNoticesStore } from './stores/notices-store';
 import { DashboardPage } from './pages/dashboard';
 import { MachinesPage } from './pages/machines';
 import { PatchesPage } from './pages/patches';
@@ -37,11 +38,23 @@ function useTheme(): void {
 function useLiveData(): void {
   useLive('hosts');
   useLive('jobs');
+  useLive('notices');
+}
+
+/** A window the desktop opened for a clicked OS notification carries the notice in its address (#notice=12). */
+function useNoticeFromAddress(): void {
+  useEffect(() => {
+    const id = noticeIdFromHash(window.location.hash);
+    if (id === null) return;
+    window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    void useNoticesStore.getState().openById(id).catch(() => undefined);
+  }, []);
 }
 
 export function App() {
   useTheme();
   useLiveData();
+  useNoticeFromAddress();
   const page = useUiStore((s) => s.page);
   const go = useUiStore((s) => s.go);
   const connection = useUiStore((s) => s.connection);
@@ -77,8 +90,10 @@ export function App() {
         {page === 'reports' && <ReportsPage />}
         {page === 'settings' && <SettingsPage />}
       </main>
-      <JobsTray />
-      <Toasts />
+      <div className="dock">
+        <Toasts />
+        <JobsTray />
+      </div>
     </div>
   );
 }

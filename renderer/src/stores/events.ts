@@ -11,6 +11,7 @@ import { useDiscoveryStore } from './discovery-store';
 import { useMachinesStore } from './machines-store';
 import { useJobsStore } from './jobs-store';
 import { useMachineRiskStore } from './machine-risk-store';
+import { useNoticesStore } from './notices-store';
 import { usePatchesStore } from './patches-store';
 import { isFinishedReportJob, useReportsStore } from './reports-store';
 import { useUiStore } from './ui-store';
@@ -26,6 +27,8 @@ export const loaders = {
   deploy: () => useDeployStore.getState().load(),
   reports: () => useReportsStore.getState().load(),
   dashboard: () => useDashboardStore.getState().load(),
+  // Like the tray's jobs: a failure leaves the last list.
+  notices: () => useNoticesStore.getState().load().catch(() => undefined),
 } satisfies Record<string, () => Promise<unknown>>;
 
 export type LiveKey = keyof typeof loaders;
@@ -89,6 +92,8 @@ export const routes: { [K in EventName]?: readonly Route<K>[] } = {
     ({ lines }) => showsLogOf(useDeployStore.getState(), lines) && refresh('deploy'),
   ],
   'discovery/host': [({ jobId, result }) => useDiscoveryStore.getState().addResult(jobId, result)],
+  'notices/added': [({ notices }) => useNoticesStore.getState().added(notices)],
+  'notices/open': [({ noticeId, target }) => void useNoticesStore.getState().openById(noticeId, target).catch(() => undefined)],
 };
 
 function dispatch(name: EventName, payload: unknown): void {
