@@ -78,7 +78,7 @@ describe('notices from the end of a deployment', () => {
       [3, 'rollback-failed', 'Restore failed\nsecond line'],
     ]);
     const [n] = emit('deploy/finished', { deploymentId: 8, kind: 'deploy', state: 'partial', counts: { ...none, succeeded: 1, 'rolled-back': 1, 'rollback-failed': 1 } });
-    expect(n).toMatchObject({ kind: 'deploy-failed', severity: 'error', title: 'Deployment failed: 1 of 3 machines updated' });
+    expect(n).toMatchObject({ kind: 'deploy-failed', severity: 'error', title: 'Deployment finished with failures: 1 of 3 machines updated' });
     expect(n!.body).toBe(
       [
         'Approved updates on 3 machines',

@@ -81,7 +81,8 @@ export function deployNotice(db: Db, e: EventPayload<'deploy/finished'>): Notice
     .join(', ');
   const good = e.state === 'succeeded' || e.state === 'cancelled';
   const what = rollback ? 'Rollback' : 'Deployment';
-  const verb = e.state === 'cancelled' ? 'cancelled' : e.state === 'halted' ? 'halted' : good ? 'finished' : 'failed';
+  const verb =
+    e.state === 'cancelled' ? 'cancelled' : e.state === 'halted' ? 'halted' : e.state === 'partial' ? 'finished with failures' : good ? 'finished' : 'failed';
   const title = `${what} ${verb}: ${rollback ? `${e.counts.succeeded} of ${plural(total, 'machine')} restored` : `${e.counts.succeeded} of ${plural(total, 'machine')} updated`}`;
   const body = [name, outcome ? `${outcome}.` : 'No machine was started.', ...(failed.length ? ['Needs a look:', ...machineLines(failed)] : [])].join('\n');
   return {
