@@ -19,6 +19,7 @@ import { dashboardHandlers } from './handlers/dashboard';
 import { machineRiskHandlers } from './handlers/machine-risk';
 import { feedDownloadHandlers } from './handlers/feed-download';
 import { scheduleHandlers } from './handlers/schedules';
+import { noticeHandlers } from './handlers/notices';
 import type { HandlerMap } from './handlers/types';
 import type { CoreServices } from './services';
 
@@ -39,6 +40,7 @@ const handlers: HandlerMap<CallName> = {
   ...machineRiskHandlers,
   ...feedDownloadHandlers,
   ...scheduleHandlers,
+  ...noticeHandlers,
 };
 
 export interface DispatchOptions {

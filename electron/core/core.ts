@@ -23,6 +23,7 @@ import type { ScanOptions } from './discovery/scan';
 import { ensureBundledKev } from './intel/kev-import';
 import { startPolicyEvaluation } from './intel/policy-rules';
 import { startTrendRecorder } from './dashboard/fleet-risk';
+import { startNotices } from './notices/notices';
 import { ConnectionManager } from './transports/connections';
 import { Vault } from './vault/vault';
 import type { CoreServices, DeployTimings } from './services';
@@ -145,6 +146,7 @@ export function createCore(options: CoreOptions): Core {
   const stopScheduler = options.scheduler === false ? () => undefined : startSchedules(services, options.scheduleClock);
   const stopPolicies = startPolicyEvaluation(db, events);
   const stopTrend = startTrendRecorder(db, events);
+  const stopNotices = startNotices(db, events);
   let closed = false;
   return {
     services,
@@ -159,6 +161,7 @@ export function createCore(options: CoreOptions): Core {
       stopScheduler();
       stopPolicies();
       stopTrend();
+      stopNotices();
       await jobs.stopAll();
       // On a full disk the leases cannot be given back here; they expire without a heartbeat.
       storage.write(() => registration.stop(), undefined);

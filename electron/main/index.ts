@@ -2,12 +2,14 @@
  * Electron's main process, kept thin: lifecycle, the window, the app:// protocol, security handlers, and
  * the relay to the core, which runs in a utility process.
  */
-import { app, BrowserWindow, ipcMain, Menu, net, protocol } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, net, Notification, protocol } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IPC_CALL, IPC_EVENT, type BridgeResult } from '../../shared/contract/bridge';
+import type { NoticeTarget } from '../../shared/contract/notices';
 import { contentSecurityPolicy } from '../host/csp';
 import { startCoreProcess, type CoreProcess } from './core-process';
+import { createOsNotifier } from './os-notifications';
 import { installSecurityHandlers, isTrustedSender } from './security';
 import { loadVaultKey } from './vault-key';
 import { APP_ORIGIN, appUrlToRelativePath } from './trusted-url';
@@ -20,7 +22,8 @@ if (!app.requestSingleInstanceLock()) app.quit();
 const rendererDir = path.join(__dirname, '../renderer');
 let core: CoreProcess | null = null;
 
-function createWindow(): BrowserWindow {
+/** `hash`: what the renderer opens once it has started (a notice clicked while no window was open). */
+function createWindow(hash = ''): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -41,9 +44,26 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
-  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  void win.loadURL(`${APP_ORIGIN}/index.html${hash}`);
   return win;
 }
+
+/** A clicked OS notification: the window comes forward at the notice's page. */
+function openNotice(noticeId: number, target: NoticeTarget): void {
+  const win = BrowserWindow.getAllWindows()[0];
+  if (!win) {
+    // A new window has no listener yet when it loads: it reads the notice from its address, and shows itself when ready.
+    createWindow(`#notice=${noticeId}`);
+    return;
+  }
+  win.webContents.send(IPC_EVENT, 'notices/open', { noticeId, target });
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
+// Windows shows notifications only for an app with a user model id; the installer registers this one.
+if (process.platform === 'win32') app.setAppUserModelId('app.patchwell.desktop');
 
 void app.whenReady().then(() => {
   installSecurityHandlers();
@@ -58,8 +78,10 @@ void app.whenReady().then(() => {
 
   const dataDir = process.env.PATCHWELL_HOME ?? app.getPath('userData');
   core = startCoreProcess(dataDir, loadVaultKey(dataDir));
+  const notifier = createOsNotifier({ isSupported: () => Notification.isSupported(), create: (o) => new Notification(o), open: openNotice });
   core.onEvent((name, payload) => {
     for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IPC_EVENT, name, payload);
+    notifier.onCoreEvent(name, payload);
   });
   ipcMain.handle(IPC_CALL, (event, name: unknown, arg: unknown): Promise<BridgeResult> => {
     if (!isTrustedSender(event)) {

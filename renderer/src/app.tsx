@@ -5,6 +5,7 @@ import { FirstContactDialog } from './components/first-contact-dialog';
 import { StorageBanner } from './components/storage-banner';
 import { JobsTray } from './components/jobs-tray';
 import { Toasts } from './components/toasts';
+import { noticeIdFromHash, useNoticesStore } from './stores/notices-store';
 import { DashboardPage } from './pages/dashboard';
 import { MachinesPage } from './pages/machines';
 import { PatchesPage } from './pages/patches';
@@ -42,11 +43,23 @@ function useLiveData(): void {
   useLive('hosts');
   useLive('jobs');
   useLive('storage');
+  useLive('notices');
+}
+
+/** A window the desktop opened for a clicked OS notification carries the notice in its address (#notice=12). */
+function useNoticeFromAddress(): void {
+  useEffect(() => {
+    const id = noticeIdFromHash(window.location.hash);
+    if (id === null) return;
+    window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    void useNoticesStore.getState().openById(id).catch(() => undefined);
+  }, []);
 }
 
 export function App() {
   useTheme();
   useLiveData();
+  useNoticeFromAddress();
   const page = useUiStore((s) => s.page);
   const go = useUiStore((s) => s.go);
   const connection = useUiStore((s) => s.connection);
@@ -84,8 +97,10 @@ export function App() {
         {page === 'settings' && <SettingsPage />}
         {page === 'schedules' && <SchedulesPage />}
       </main>
-      <JobsTray />
-      <Toasts />
+      <div className="dock">
+        <Toasts />
+        <JobsTray />
+      </div>
       <FirstContactDialog />
     </div>
   );

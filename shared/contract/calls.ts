@@ -28,6 +28,7 @@ import { dashboardCalls } from './dashboard';
 import { machineRiskCalls } from './machine-risk';
 import { feedDownloadCalls } from './feed-download';
 import { schedulesCalls } from './schedules';
+import { noticeCalls } from './notices';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -216,6 +217,7 @@ export const calls = {
   ...machineRiskCalls,
   ...feedDownloadCalls,
   ...schedulesCalls,
+  ...noticeCalls,
 } as const;
 
 export type Calls = typeof calls;

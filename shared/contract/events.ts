@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { epochMs, job, jobLogLine, jobTarget } from './domain';
 import { scanResult } from './discovery';
 import { deploymentState } from './deploy';
+import { notice, noticeTarget } from './notices';
 
 /**
  * Why the inventory changed. Listeners in the core match on these (intel/policy-rules re-evaluates after some),
@@ -103,6 +104,13 @@ export const events = {
   }),
   /** A schedule was saved, removed or run, or all were paused: the Schedules view refetches. */
   'schedules/changed': z.object({}),
+  /** Notices were stored (notices/list has them): the tray's bell and the desktop's OS notifications show them. */
+  'notices/added': z.object({ notices: z.array(notice) }),
+  /**
+   * Open a notice's page. Never emitted by the core: the desktop shell sends it to its window when the user
+   * clicks an OS notification.
+   */
+  'notices/open': z.object({ noticeId: z.number().int().positive(), target: noticeTarget }),
 } as const;
 
 export type Events = typeof events;

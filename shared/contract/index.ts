@@ -15,3 +15,4 @@ export * from './dashboard';
 export * from './machine-risk';
 export * from './feed-download';
 export * from './schedules';
+export * from './notices';

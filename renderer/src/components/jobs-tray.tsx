@@ -1,7 +1,10 @@
 import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { Job } from '../../../shared/contract';
 import { jobsSelectors, useJobsStore } from '../stores/jobs-store';
+import { noticesSelectors, useNoticesStore } from '../stores/notices-store';
 import { useUiStore } from '../stores/ui-store';
+import { NoticesPanel } from './notices-panel';
 import { Progress } from './progress';
 
 const STATE_LABEL: Record<Job['state'], string> = {
@@ -92,25 +95,64 @@ function JobRow({ job }: { job: Job }) {
   );
 }
 
+/**
+ * The tray: a bar the layout reserves at the bottom of the page (it never lies over the page), collapsed by
+ * default, with a badge for jobs running or ended unseen and one for unseen notices. Either list opens above the
+ * bar, in the same reserved area.
+ */
 export function JobsTray() {
-  const jobs = useJobsStore((s) => s.jobs);
   const open = useJobsStore((s) => s.trayOpen);
-  const setOpen = useJobsStore((s) => s.setTrayOpen);
-  const active = jobs.filter(jobsSelectors.isActive);
-  const shown = open ? jobs : active;
+  const listed = useJobsStore(useShallow(jobsSelectors.listed));
+  const running = useJobsStore((s) => jobsSelectors.active(s).length);
+  const badge = useJobsStore(jobsSelectors.badge);
+  const finished = useJobsStore(jobsSelectors.finishedCount);
+  const { setTrayOpen, clearFinished } = useJobsStore.getState();
+  const noticesOpen = useNoticesStore((s) => s.open);
+  const unseenNotices = useNoticesStore(noticesSelectors.unseenCount);
+  const setNoticesOpen = useNoticesStore((s) => s.setOpen);
+  const toggleJobs = (): void => {
+    setTrayOpen(!open);
+    if (!open) setNoticesOpen(false);
+  };
+  const toggleNotices = (): void => {
+    setNoticesOpen(!noticesOpen);
+    if (!noticesOpen) setTrayOpen(false);
+  };
   return (
-    <aside className={`jobs-tray ${open ? 'open' : ''}`} aria-label="Jobs">
-      <button type="button" className="tray-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
-        Jobs {active.length > 0 ? `(${active.length} running)` : ''}
-      </button>
-      {shown.length > 0 && (
-        <ul className="job-list">
-          {shown.map((j) => (
-            <JobRow key={j.id} job={j} />
-          ))}
-        </ul>
+    <aside className={`jobs-tray${open || noticesOpen ? ' open' : ''}`} aria-label="Jobs">
+      {open && (
+        <section className="tray-panel" aria-label="Job list">
+          <div className="tray-panel-head">
+            <h2>Jobs</h2>
+            <button type="button" className="small" disabled={finished === 0} onClick={clearFinished}>
+              Clear finished
+            </button>
+          </div>
+          {listed.length > 0 ? (
+            <ul className="job-list">
+              {listed.map((j) => (
+                <JobRow key={j.id} job={j} />
+              ))}
+            </ul>
+          ) : (
+            <p className="hint">No jobs. Scans, assessments and deployments appear here.</p>
+          )}
+        </section>
       )}
-      {open && jobs.length === 0 && <p className="hint">No jobs yet. Scans, assessments and deployments appear here.</p>}
+      {noticesOpen && <NoticesPanel />}
+      <div className="tray-bar">
+        <button type="button" className="tray-toggle" aria-expanded={open} onClick={toggleJobs}>
+          Jobs
+          {badge > 0 && <span className="count-badge">{badge}</span>}
+        </button>
+        <span className="tray-status" aria-live="polite">
+          {running > 0 ? `${running} running` : ''}
+        </span>
+        <button type="button" className="tray-toggle" aria-expanded={noticesOpen} onClick={toggleNotices}>
+          Notices
+          {unseenNotices > 0 && <span className="count-badge">{unseenNotices}</span>}
+        </button>
+      </div>
     </aside>
   );
 }

@@ -11,6 +11,7 @@ import { useDiscoveryStore } from './discovery-store';
 import { useMachinesStore } from './machines-store';
 import { useJobsStore } from './jobs-store';
 import { useMachineRiskStore } from './machine-risk-store';
+import { useNoticesStore } from './notices-store';
 import { usePatchesStore } from './patches-store';
 import { isFinishedReportJob, useReportsStore } from './reports-store';
 import { useStorageStore } from './storage-store';
@@ -30,6 +31,8 @@ export const loaders = {
   dashboard: () => useDashboardStore.getState().load(),
   storage: () => useStorageStore.getState().load().catch(() => undefined),
   schedules: () => useSchedulesStore.getState().load(),
+  // Like the tray's jobs: a failure leaves the last list.
+  notices: () => useNoticesStore.getState().load().catch(() => undefined),
 } satisfies Record<string, () => Promise<unknown>>;
 
 export type LiveKey = keyof typeof loaders;
@@ -96,6 +99,8 @@ export const routes: { [K in EventName]?: readonly Route<K>[] } = {
   'core/storage': [(state) => useStorageStore.getState().apply(state)],
   'schedules/changed': [() => refresh('schedules')],
   'discovery/host': [({ jobId, result }) => useDiscoveryStore.getState().addResult(jobId, result)],
+  'notices/added': [({ notices }) => useNoticesStore.getState().added(notices)],
+  'notices/open': [({ noticeId, target }) => void useNoticesStore.getState().openById(noticeId, target).catch(() => undefined)],
 };
 
 function dispatch(name: EventName, payload: unknown): void {

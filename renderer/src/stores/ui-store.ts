@@ -28,7 +28,8 @@ export const useUiStore = create<UiState & UiActions>()(
   persist(
     (set) => ({
       ...initialUiState,
-      go: (page) => set({ page }),
+      // An error is about the page it happened on: it does not follow the user to the next one.
+      go: (page) => set((s) => ({ page, toasts: s.page === page ? s.toasts : s.toasts.filter((t) => t.kind !== 'error') })),
       setTheme: (theme) => set({ theme }),
       setConnection: (connection) => set({ connection }),
       toast: (kind, text) => set((s) => ({ toasts: [...s.toasts, { id: ++toastId, kind, text }].slice(-5) })),

@@ -16,6 +16,7 @@ import { sql as machineLeases } from './0011-machine-leases';
 import { sql as machineChangelogs } from './0012-machine-changelogs';
 import { sql as firstContact } from './0013-first-contact';
 import { sql as schedules } from './0014-schedules';
+import { sql as notices } from './0015-notices';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -39,6 +40,7 @@ export const migrations: readonly Migration[] = [
   { version: 12, name: '0012-machine-changelogs', sql: machineChangelogs },
   { version: 13, name: '0013-first-contact', sql: firstContact },
   { version: 14, name: '0014-schedules', sql: schedules },
+  { version: 15, name: '0015-notices', sql: notices },
 ];
 
 /** The schema version this build of the app understands. */
