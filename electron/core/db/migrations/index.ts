@@ -15,6 +15,7 @@ import { sql as osvVendorSeverity } from './0010-osv-vendor-severity';
 import { sql as machineLeases } from './0011-machine-leases';
 import { sql as machineChangelogs } from './0012-machine-changelogs';
 import { sql as firstContact } from './0013-first-contact';
+import { sql as appSecrets } from './0015-app-secrets';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -37,6 +38,8 @@ export const migrations: readonly Migration[] = [
   { version: 11, name: '0011-machine-leases', sql: machineLeases },
   { version: 12, name: '0012-machine-changelogs', sql: machineChangelogs },
   { version: 13, name: '0013-first-contact', sql: firstContact },
+  // The file keeps the number assigned to e-mail (0015); its version is its place in this list.
+  { version: 14, name: '0015-app-secrets', sql: appSecrets },
 ];
 
 /** The schema version this build of the app understands. */
