@@ -21,6 +21,7 @@ import type { ScanOptions } from './discovery/scan';
 import { ensureBundledKev } from './intel/kev-import';
 import { startPolicyEvaluation } from './intel/policy-rules';
 import { startTrendRecorder } from './dashboard/fleet-risk';
+import { startMail } from './mail/mail-runner';
 import { ConnectionManager } from './transports/connections';
 import { Vault } from './vault/vault';
 import type { CoreServices, DeployTimings } from './services';
@@ -120,6 +121,7 @@ export function createCore(options: CoreOptions): Core {
   const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);
   const stopPolicies = startPolicyEvaluation(db, events);
   const stopTrend = startTrendRecorder(db, events);
+  const mail = startMail(services);
   let closed = false;
   return {
     services,
@@ -135,6 +137,9 @@ export function createCore(options: CoreOptions): Core {
       stopPolicies();
       stopTrend();
       await jobs.stopAll();
+      // After the jobs, so a deployment that ends while stopping is still mailed; a slow server delays quitting 10 s at most.
+      mail.stop();
+      await Promise.race([mail.idle(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
       registration.stop();
       closeDatabase(db);
     },

@@ -26,6 +26,7 @@ import { policyCalls } from './policies';
 import { dashboardCalls } from './dashboard';
 import { machineRiskCalls } from './machine-risk';
 import { feedDownloadCalls } from './feed-download';
+import { mailCalls } from './mail';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -216,6 +217,7 @@ export const calls = {
   ...dashboardCalls,
   ...machineRiskCalls,
   ...feedDownloadCalls,
+  ...mailCalls,
 } as const;
 
 export type Calls = typeof calls;
