@@ -91,6 +91,8 @@ function explain(err: unknown, m: MailSettings, password: string | undefined): s
   let text: string;
   if (/certificate|self.signed|unable to verify|altname|CERT_|DEPTH_ZERO/i.test(detail)) {
     text = `The certificate of ${where} is not trusted (${detail}). If it is the office's own, paste it under "Trust this certificate".`;
+  } else if (/wrong version number|unknown protocol|packet length too long/i.test(detail)) {
+    text = `${where} did not answer with TLS: choose STARTTLS for this port (TLS is usually port 465, STARTTLS port 587).`;
   } else if (/ECONNREFUSED/.test(detail)) {
     text = `Could not connect to ${where}: connection refused (is it the right host and port?).`;
   } else if (/ENOTFOUND|EAI_AGAIN/.test(detail) || e.code === 'EDNS') {
