@@ -121,7 +121,8 @@ export function createCore(options: CoreOptions): Core {
   const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);
   const stopPolicies = startPolicyEvaluation(db, events);
   const stopTrend = startTrendRecorder(db, events);
-  const mail = startMail(services);
+  // Event mails from every process (the command line runs deployments too); the digest only where schedules run.
+  const mail = startMail(services, { digest: options.scheduler !== false });
   let closed = false;
   return {
     services,

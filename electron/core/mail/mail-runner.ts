@@ -88,8 +88,11 @@ export interface MailRunner {
   idle(): Promise<void>;
 }
 
-/** Subscribes to the bus and ticks the digest every `everyMs`; the clock is injectable for tests. */
-export function startMail(s: MailServices, options: { now?: () => number; everyMs?: number } = {}): MailRunner {
+/**
+ * Subscribes to the bus and ticks the digest every `everyMs` (unless `digest` is false: a process that runs no
+ * schedules, like the command line, must not send a second digest); the clock is injectable for tests.
+ */
+export function startMail(s: MailServices, options: { now?: () => number; everyMs?: number; digest?: boolean } = {}): MailRunner {
   const now = options.now ?? Date.now;
   let queue: Promise<void> = Promise.resolve();
   const enqueue = (work: () => Promise<unknown>): void => {
@@ -106,11 +109,11 @@ export function startMail(s: MailServices, options: { now?: () => number; everyM
     for (const { kind, mail } of mailsForEvent(s, m, e, at)) enqueue(() => deliver(s, m, kind, mail, { now }));
   });
   const tick = (): void => enqueue(() => runMailDigestIfDue(s, now()));
-  const timer = setInterval(tick, options.everyMs ?? 60_000);
-  timer.unref();
+  const timer = options.digest === false ? null : setInterval(tick, options.everyMs ?? 60_000);
+  timer?.unref();
   return {
     stop() {
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
       unsubscribe();
     },
     idle: () => queue,
