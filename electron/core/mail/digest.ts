@@ -7,8 +7,8 @@ import type { Db } from '../db/open';
 import type { DeploymentItemLine, DeploymentLine } from '../reports/report-trail';
 import { renderMail, when, type MailLine } from './mail-doc';
 import {
-  approvalsWaiting, deploymentsFinished, deploymentsWaiting, failedAssessments, machinesNeedingReboot, newKevFindings, openKevFindings, unhealthyMachines,
-  type KevFinding, type MachineProblem,
+  approvalsWaiting, deploymentsFinished, deploymentsWaiting, failedAssessments, machinesNeedingReboot, newKevFindings, openKevFindings, targetFailures,
+  unhealthyMachines, type KevFinding, type MachineProblem,
 } from './mail-queries';
 import type { OutgoingMail } from './smtp';
 
@@ -16,6 +16,8 @@ export interface DigestData {
   since: number;
   now: number;
   deployments: DeploymentLine[];
+  /** Why machines failed, by deployment id and machine label. */
+  whyFailed: Map<number, Map<string, string>>;
   failedAssessments: MachineProblem[];
   reboots: MachineProblem[];
   unhealthy: MachineProblem[];
@@ -31,10 +33,12 @@ export function collectDigest(db: Db, since: number, now: number, kevSeen: reado
   const allKev = openKevFindings(db, now);
   // The digest's first run has no memory of what was open: everything open counts as new once, then never again.
   const { fresh, keys } = newKevFindings(allKev, kevSeen ?? []);
+  const deployments = deploymentsFinished(db, since, now);
   return {
     since,
     now,
-    deployments: deploymentsFinished(db, since, now),
+    deployments,
+    whyFailed: new Map(deployments.map((d) => [d.id, targetFailures(db, d.id)])),
     failedAssessments: failedAssessments(db, { from: since, to: now }),
     reboots: machinesNeedingReboot(db),
     unhealthy: unhealthyMachines(db),
@@ -49,6 +53,12 @@ export function collectDigest(db: Db, since: number, now: number, kevSeen: reado
 /** One version on one machine: "files01: openssl 3.0.1 → 3.0.2: installed". */
 export function itemText(i: DeploymentItemLine): string {
   return `${i.host}: ${i.package} ${i.from ?? '(new)'} → ${i.to}: ${i.outcome}`;
+}
+
+/** A failed version with the machine's reason, unless its outcome already says it. */
+export function failedItemText(i: DeploymentItemLine, why: ReadonlyMap<string, string> | undefined): string {
+  const reason = why?.get(i.host);
+  return reason && !i.outcome.includes(reason) ? `${itemText(i)} (${reason})` : itemText(i);
 }
 
 /** A version that did not end where the deployment meant it to. */
@@ -70,7 +80,7 @@ export const kevText = (f: KevFinding): string =>
 const problem = (p: MachineProblem): MailLine => ({ text: `${p.host}: ${p.detail}` });
 
 export function renderDigest(d: DigestData): OutgoingMail {
-  const failedItems = d.deployments.flatMap((dep) => dep.items.filter((i) => itemFailed(dep, i)).map((i) => ({ text: `Deployment #${dep.id}: ${itemText(i)}` })));
+  const failedItems = d.deployments.flatMap((dep) => dep.items.filter((i) => itemFailed(dep, i)).map((i) => ({ text: `Deployment #${dep.id}: ${failedItemText(i, d.whyFailed.get(dep.id))}` })));
   const failed: MailLine[] = [...failedItems, ...d.failedAssessments.map((p) => ({ text: `Assessment of ${p.host} failed: ${p.detail}` }))];
   const patchedMachines = new Set(d.deployments.flatMap((dep) => dep.items.filter((i) => i.state === 'installed').map((i) => i.host)));
   const attention: MailLine[] = [

@@ -5,10 +5,10 @@
  */
 import type { EventPayload, MailEventToggles } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { deploymentTitle, itemFailed, itemText, kevText } from './digest';
+import { deploymentTitle, failedItemText, itemFailed, itemText, kevText } from './digest';
 import type { MailKind } from './deliver';
 import { renderMail } from './mail-doc';
-import { deploymentLine, failedAssessments, type KevFinding, type MachineProblem } from './mail-queries';
+import { deploymentLine, failedAssessments, targetFailures, type KevFinding, type MachineProblem } from './mail-queries';
 import type { OutgoingMail } from './smtp';
 
 export interface EventMail {
@@ -30,6 +30,7 @@ export function deployFinishedMail(db: Db, e: EventPayload<'deploy/finished'>, o
     : `Patchwell: ${what} finished, ${c.succeeded} machine${c.succeeded === 1 ? '' : 's'} ${e.kind === 'rollback' ? 'rolled back' : 'patched'}`;
   const counts = `Succeeded ${c.succeeded}; failed before any change ${c.failed}; rolled back ${c['rolled-back']}; rollback failed ${c['rollback-failed']}; not started ${c.skipped + c.cancelled}.`;
   const items = d?.items ?? [];
+  const why = targetFailures(db, e.deploymentId);
   return {
     kind: failed ? 'failure' : 'deploy-finished',
     mail: renderMail({
@@ -37,7 +38,7 @@ export function deployFinishedMail(db: Db, e: EventPayload<'deploy/finished'>, o
       intro: d ? deploymentTitle(d) : `${what}: ${e.state}`,
       sections: [
         { heading: 'Machines', lines: [{ text: counts }] },
-        ...(failed && d ? [{ heading: 'What failed', lines: items.filter((i) => itemFailed(d, i)).map((i) => ({ text: itemText(i) })), empty: 'See the Deployments page.' }] : []),
+        ...(failed && d ? [{ heading: 'What failed', lines: items.filter((i) => itemFailed(d, i)).map((i) => ({ text: failedItemText(i, why) })), empty: 'See the Deployments page.' }] : []),
         { heading: 'Versions', lines: items.map((i) => ({ text: itemText(i) })), empty: 'No version was part of it.' },
         { heading: 'Where to look', lines: [{ text: `Deployments page, ${what.toLowerCase()}: its log per machine${failed ? ', and Resume, Repair or Roll back' : ''}.` }] },
       ],

@@ -3,6 +3,7 @@
  * no script, no image, no style sheet and no link: machine and package names come from the machines, so every
  * value is escaped, and nothing in a mail can act on Patchwell (it says where to look instead).
  */
+import { redactSecrets } from '../../../shared/redact';
 import { esc } from '../reports/report-html';
 import type { OutgoingMail } from './smtp';
 
@@ -38,7 +39,20 @@ export function when(ts: number): string {
 /** Line breaks in a value would break the text layout (and the subject header): flattened to spaces. */
 const flat = (s: string): string => s.replace(/[\r\n\t]+/g, ' ');
 
-export function renderMail(doc: MailDoc): OutgoingMail {
+/**
+ * Failure messages quote what ran on a machine (a health-check command may carry a password): every line passes
+ * the same redaction as logs and the audit trail before it can leave in a mail.
+ */
+function redactDoc(doc: MailDoc): MailDoc {
+  return {
+    subject: redactSecrets(doc.subject),
+    intro: redactSecrets(doc.intro),
+    sections: doc.sections.map((s) => ({ ...s, lines: s.lines.map((l) => ({ text: redactSecrets(l.text), ...(l.sub ? { sub: l.sub.map(redactSecrets) } : {}) })) })),
+  };
+}
+
+export function renderMail(input: MailDoc): OutgoingMail {
+  const doc = redactDoc(input);
   const text: string[] = [flat(doc.intro), ''];
   const html: string[] = [
     '<!doctype html><html><body style="font-family:sans-serif;font-size:14px;line-height:1.4">',

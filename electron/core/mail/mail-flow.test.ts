@@ -139,7 +139,7 @@ function seedFleet(db: Db, now: number): { web: number; files: number; nas: numb
   db.prepare(`INSERT INTO deployments (id, state, created_by, created_at, started_at, finished_at, title) VALUES (7, 'partial', 'user', ?, ?, ?, 'Nightly updates')`).run(created, now - 5 * HOUR, now - 4 * HOUR);
   const target = db.prepare(`INSERT INTO deployment_targets (deployment_id, host_id, ring, state, step, failure, updated_at) VALUES (7, ?, 1, ?, ?, ?, ?)`);
   target.run(web, 'succeeded', 'done', null, now);
-  target.run(files, 'rolled-back', 'verify', JSON.stringify({ command: null, exitCode: 1, stderrTail: '', message: 'service nginx no longer ran' }), now);
+  target.run(files, 'rolled-back', 'verify', JSON.stringify({ command: null, exitCode: 1, stderrTail: '', message: 'service nginx no longer ran; health check curl -u admin:hc-secret-9 failed' }), now);
   const item = db.prepare(`INSERT INTO deployment_items (deployment_id, host_id, package, from_version, to_version, result_version, state) VALUES (7, ?, ?, ?, ?, ?, ?)`);
   item.run(web, 'openssl', '3.0.11-1~deb12u1', '3.0.15-1~deb12u1', '3.0.15-1~deb12u1', 'installed');
   item.run(web, 'curl', '7.88.1-10', '7.88.1-10+deb12u8', '7.88.1-10+deb12u8', 'installed');
@@ -183,7 +183,7 @@ describe('the morning digest', () => {
     expect(text).toContain('web01: curl 7.88.1-10 → 7.88.1-10+deb12u8: installed');
     expect(text).toContain(`${HOSTILE}: nginx 1.22.1-9 → 1.22.1-9+deb12u1: rolled back`);
     expect(text).not.toContain('Old one');
-    expect(text).toMatch(/FAILED\n {2}- Deployment #7: <b>files01<\/b>: nginx .*rolled back\n {2}- Assessment of nas failed: connection timed out/);
+    expect(text).toMatch(/FAILED\n {2}- Deployment #7: <b>files01<\/b>: nginx .*rolled back \(service nginx no longer ran; .*\)\n {2}- Assessment of nas failed: connection timed out/);
     expect(text).toContain('web01 needs a reboot (linux-image-6.1.0-28)');
     expect(text).toContain('nas: did not answer the last check; last assessment failed: connection timed out');
     expect(text).toContain('1 approved version on 1 machine waiting to be deployed');
@@ -194,6 +194,9 @@ describe('the morning digest', () => {
     expect(got.html).not.toContain(HOSTILE);
     expect(got.html).not.toMatch(/<a\b|href=|<script|<img|<form/i);
     expect(got.raw).not.toContain(PASSWORD);
+    // A credential quoted in a failure message (a health-check command) is hidden as in logs and the audit trail.
+    expect(text).toContain('curl -u admin:*** failed');
+    expect(got.raw).not.toContain('hc-secret-9');
 
     const audit = svc.db.prepare(`SELECT actor, details FROM audit_log WHERE action = 'mail.sent'`).all() as { actor: string; details: string }[];
     expect(audit).toHaveLength(1);
@@ -261,7 +264,8 @@ describe('mails on events', () => {
     expect(s.received.map((m) => m.subject)).toEqual(['Patchwell: Deployment #7 failed on 1 machine']);
     const dep = s.received[0]!;
     expect(dep.text).toContain('web01: openssl 3.0.11-1~deb12u1 → 3.0.15-1~deb12u1: installed');
-    expect(dep.text).toMatch(/WHAT FAILED\n {2}- <b>files01<\/b>: nginx 1\.22\.1-9 → 1\.22\.1-9\+deb12u1: rolled back/);
+    expect(dep.text).toMatch(/WHAT FAILED\n {2}- <b>files01<\/b>: nginx 1\.22\.1-9 → 1\.22\.1-9\+deb12u1: rolled back \(service nginx no longer ran; health check curl -u admin:\*\*\* failed\)/);
+    expect(dep.raw).not.toContain('hc-secret-9');
     expect(dep.html).not.toContain(HOSTILE);
 
     // Then the nas needs a reboot, and a feed puts a CVE of an open update on the KEV list.

@@ -35,6 +35,20 @@ export function deploymentLine(db: Db, id: number): DeploymentLine | undefined {
   return collectDeployments(db, { from: d.created_at, to: d.created_at }).find((x) => x.id === id);
 }
 
+/**
+ * Why each machine of a deployment failed, by machine label: the report's outcome of a rolled-back version says
+ * only "rolled back", and the person reading the mail wants the reason too.
+ */
+export function targetFailures(db: Db, deploymentId: number): Map<string, string> {
+  const rows = db
+    .prepare(
+      `SELECT t.failure, h.display_name, h.hostname, h.address FROM deployment_targets t JOIN hosts h ON h.id = t.host_id
+       WHERE t.deployment_id = ? AND t.failure IS NOT NULL`,
+    )
+    .all(deploymentId) as (HostNameRow & { failure: string })[];
+  return new Map(rows.map((r) => [label(r), failureMessage(r.failure)]));
+}
+
 export interface MachineProblem {
   hostId: number;
   host: string;
