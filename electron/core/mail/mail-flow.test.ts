@@ -230,6 +230,30 @@ describe('the morning digest', () => {
     expect((await s.next()).subject).toMatch(/^Patchwell digest/);
   });
 
+  it('is sent by the runner’s own tick once due', async () => {
+    const s = await smtp();
+    const svc = mailServices();
+    saveMailSettings(svc.db, svc.vault, { settings: mailSettings(s.port), password: PASSWORD }, at(3, 7, 0));
+    const runner = startMail(svc, { now: () => at(4, 7, 0), everyMs: 20 });
+    open.push({ close: () => runner.stop() });
+    expect((await s.next()).subject).toMatch(/^Patchwell digest: 0 machines patched/);
+  });
+
+  it('says the vault is locked when it cannot read the password, and sends nothing', async () => {
+    const s = await smtp();
+    const dir = tempDir();
+    const db = openDatabase(path.join(dir, 'p.db'));
+    open.push({ close: () => void db.close() });
+    const vault = new Vault(db, dir);
+    saveMailSettings(db, vault, { settings: mailSettings(s.port), password: PASSWORD }, at(3, 7, 0));
+    await vault.setPassphrase('a long office passphrase');
+    const locked = new Vault(db, dir);
+    expect(await runMailDigestIfDue({ db, vault: locked }, at(4, 7, 0))).toBe(false);
+    expect(JSON.stringify(db.prepare(`SELECT value FROM settings WHERE key = 'mail.memory'`).get())).toMatch(/The vault is locked/);
+    expect(s.auths).toHaveLength(0);
+    expect(s.received).toHaveLength(0);
+  }, 60_000);
+
   it('sends nothing while e-mail or the digest is off', async () => {
     const s = await smtp();
     const svc = mailServices();
