@@ -20,6 +20,7 @@ import { machineRiskHandlers } from './handlers/machine-risk';
 import { feedDownloadHandlers } from './handlers/feed-download';
 import { scheduleHandlers } from './handlers/schedules';
 import { noticeHandlers } from './handlers/notices';
+import { mailHandlers } from './handlers/mail';
 import type { HandlerMap } from './handlers/types';
 import type { CoreServices } from './services';
 
@@ -41,6 +42,7 @@ const handlers: HandlerMap<CallName> = {
   ...feedDownloadHandlers,
   ...scheduleHandlers,
   ...noticeHandlers,
+  ...mailHandlers,
 };
 
 export interface DispatchOptions {

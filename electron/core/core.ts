@@ -24,6 +24,7 @@ import { ensureBundledKev } from './intel/kev-import';
 import { startPolicyEvaluation } from './intel/policy-rules';
 import { startTrendRecorder } from './dashboard/fleet-risk';
 import { startNotices } from './notices/notices';
+import { startMail } from './mail/mail-runner';
 import { ConnectionManager } from './transports/connections';
 import { Vault } from './vault/vault';
 import type { CoreServices, DeployTimings } from './services';
@@ -147,6 +148,8 @@ export function createCore(options: CoreOptions): Core {
   const stopPolicies = startPolicyEvaluation(db, events);
   const stopTrend = startTrendRecorder(db, events);
   const stopNotices = startNotices(db, events);
+  // Event mails from every process (the command line runs deployments too); the digest only where schedules run.
+  const mail = startMail(services, { digest: options.scheduler !== false });
   let closed = false;
   return {
     services,
@@ -163,6 +166,9 @@ export function createCore(options: CoreOptions): Core {
       stopTrend();
       stopNotices();
       await jobs.stopAll();
+      // After the jobs, so a deployment that ends while stopping is still mailed; a slow server delays quitting 10 s at most.
+      mail.stop();
+      await Promise.race([mail.idle(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
       // On a full disk the leases cannot be given back here; they expire without a heartbeat.
       storage.write(() => registration.stop(), undefined);
       closeDatabase(db);

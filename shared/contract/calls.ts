@@ -29,6 +29,7 @@ import { machineRiskCalls } from './machine-risk';
 import { feedDownloadCalls } from './feed-download';
 import { schedulesCalls } from './schedules';
 import { noticeCalls } from './notices';
+import { mailCalls } from './mail';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -218,6 +219,7 @@ export const calls = {
   ...feedDownloadCalls,
   ...schedulesCalls,
   ...noticeCalls,
+  ...mailCalls,
 } as const;
 
 export type Calls = typeof calls;

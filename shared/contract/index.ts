@@ -16,3 +16,4 @@ export * from './machine-risk';
 export * from './feed-download';
 export * from './schedules';
 export * from './notices';
+export * from './mail';

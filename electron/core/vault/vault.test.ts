@@ -145,4 +145,26 @@ describe('Vault', () => {
     fs.chmodSync(path.join(dir, 'vault.key'), 0o644);
     expect(() => new Vault(db, dir)).toThrow(KeyFilePermissionError);
   });
+
+  it('keeps app secrets (the SMTP password) sealed and bound to their name, apart from credentials, and re-keys them', async () => {
+    const { dir, db, vault } = setup();
+    vault.putAppSecret('smtp-password', 'smtp-secret-77');
+    expect(vault.hasAppSecret('smtp-password')).toBe(true);
+    expect(vault.appSecret('smtp-password')).toBe('smtp-secret-77');
+    expect(vault.list()).toEqual([]);
+    const sealed = (db.prepare("SELECT sealed FROM app_secrets WHERE name = 'smtp-password'").get() as { sealed: string }).sealed;
+    expect(sealed).not.toContain('smtp-secret-77');
+    db.prepare("INSERT INTO app_secrets (name, sealed, updated_at) VALUES ('other', ?, 0)").run(sealed);
+    expect(() => vault.appSecret('other')).toThrow(VaultDecryptError);
+    vault.putAppSecret('other', null);
+    const oldKey = Buffer.from(fs.readFileSync(path.join(dir, 'vault.key'), 'utf8').trim(), 'base64');
+    await vault.setPassphrase('a long office passphrase');
+    const after = (db.prepare("SELECT sealed FROM app_secrets WHERE name = 'smtp-password'").get() as { sealed: string }).sealed;
+    expect(() => open(oldKey, JSON.parse(after) as Sealed, 'patchwell-secret:smtp-password')).toThrow(VaultDecryptError);
+    const restarted = new Vault(db, dir);
+    expect(restarted.hasAppSecret('smtp-password')).toBe(true);
+    expect(() => restarted.appSecret('smtp-password')).toThrow(/locked/);
+    await restarted.unlock('a long office passphrase');
+    expect(restarted.appSecret('smtp-password')).toBe('smtp-secret-77');
+  }, 60_000);
 });

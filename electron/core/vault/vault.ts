@@ -63,6 +63,8 @@ function toCredential(r: CredentialRow): Credential {
 }
 
 const aad = (id: number): string => `patchwell-credential:${id}`;
+/** Bound to the name, so an app secret's envelope copied under another name (or onto a credential) fails to open. */
+const appAad = (name: string): string => `patchwell-secret:${name}`;
 
 function lockedError(): AppError {
   return new AppError('unavailable', 'The vault is locked: unlock it with its passphrase in Settings first');
@@ -107,9 +109,11 @@ export class Vault {
   /** True when `key` opens the stored secrets (all are sealed under one key, so the first tells); true when there are none. */
   private opensSecrets(key: Buffer): boolean {
     const row = this.db.prepare('SELECT id, sealed FROM credentials ORDER BY id LIMIT 1').get() as { id: number; sealed: string } | undefined;
-    if (!row) return true;
+    const app = row ? undefined : (this.db.prepare('SELECT name, sealed FROM app_secrets ORDER BY name LIMIT 1').get() as { name: string; sealed: string } | undefined);
+    if (!row && !app) return true;
     try {
-      open(key, JSON.parse(row.sealed) as Sealed, aad(row.id));
+      if (row) open(key, JSON.parse(row.sealed) as Sealed, aad(row.id));
+      else open(key, JSON.parse(app!.sealed) as Sealed, appAad(app!.name));
       return true;
     } catch (err) {
       if (err instanceof VaultDecryptError) return false;
@@ -171,6 +175,13 @@ export class Vault {
         for (const r of rows) {
           const plain = open(oldKey, JSON.parse(r.sealed) as Sealed, aad(r.id));
           update.run(JSON.stringify(seal(newKey, plain, aad(r.id))), r.id);
+          plain.fill(0);
+        }
+        const apps = this.db.prepare('SELECT name, sealed FROM app_secrets').all() as { name: string; sealed: string }[];
+        const updateApp = this.db.prepare('UPDATE app_secrets SET sealed = ? WHERE name = ?');
+        for (const r of apps) {
+          const plain = open(oldKey, JSON.parse(r.sealed) as Sealed, appAad(r.name));
+          updateApp.run(JSON.stringify(seal(newKey, plain, appAad(r.name))), r.name);
           plain.fill(0);
         }
       })();
@@ -271,6 +282,30 @@ export class Vault {
     if (host.credentialId !== null) return this.get(host.credentialId);
     const all = this.list();
     return all.find((c) => c.scopeTags.some((t) => host.tags.includes(t))) ?? all.find((c) => c.appliesToAll);
+  }
+
+  /** Whether a secret of Patchwell's own (e.g. the SMTP password) is stored; readable while the vault is locked. */
+  hasAppSecret(name: string): boolean {
+    return this.db.prepare('SELECT 1 FROM app_secrets WHERE name = ?').get(name) !== undefined;
+  }
+
+  /** Seals and stores a secret of Patchwell's own, or removes it (null). Needs the vault unlocked to store. */
+  putAppSecret(name: string, value: string | null, now = Date.now()): void {
+    if (value === null) {
+      this.db.prepare('DELETE FROM app_secrets WHERE name = ?').run(name);
+      return;
+    }
+    const sealed = seal(this.requireKey(), Buffer.from(value, 'utf8'), appAad(name));
+    this.db
+      .prepare('INSERT INTO app_secrets (name, sealed, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at')
+      .run(name, JSON.stringify(sealed), now);
+  }
+
+  /** The secret, for the one module that uses it at send time; undefined when none is stored. */
+  appSecret(name: string): string | undefined {
+    const row = this.db.prepare('SELECT sealed FROM app_secrets WHERE name = ?').get(name) as { sealed: string } | undefined;
+    if (!row) return undefined;
+    return open(this.requireKey(), JSON.parse(row.sealed) as Sealed, appAad(name)).toString('utf8');
   }
 
   private secretsOf(id: number): Omit<Secrets, 'username'> {

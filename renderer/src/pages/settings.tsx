@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { AppSettings } from '../../../shared/contract';
 import { CredentialsSection } from '../components/credentials-section';
 import { FeedsSection } from '../components/feeds-section';
+import { MailSection } from '../components/mail-section';
 import { PoliciesSection } from '../components/policies-section';
 import { TagProfilesSection } from '../components/tag-profiles-section';
 import { useSettingsStore } from '../stores/settings-store';
@@ -61,6 +62,7 @@ export function SettingsPage() {
       <FeedsSection />
       <PoliciesSection />
       <TagProfilesSection />
+      <MailSection />
       {info && (
         <section aria-label="About">
           <h2>About</h2>

@@ -17,6 +17,7 @@ import { sql as machineChangelogs } from './0012-machine-changelogs';
 import { sql as firstContact } from './0013-first-contact';
 import { sql as schedules } from './0014-schedules';
 import { sql as notices } from './0015-notices';
+import { sql as appSecrets } from './0016-app-secrets';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -41,6 +42,7 @@ export const migrations: readonly Migration[] = [
   { version: 13, name: '0013-first-contact', sql: firstContact },
   { version: 14, name: '0014-schedules', sql: schedules },
   { version: 15, name: '0015-notices', sql: notices },
+  { version: 16, name: '0016-app-secrets', sql: appSecrets },
 ];
 
 /** The schema version this build of the app understands. */
