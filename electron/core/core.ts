@@ -41,6 +41,8 @@ export interface CoreOptions {
   feedSources?: readonly FeedSource[];
   /** Test overrides of deployment timings. */
   deployTimings?: DeployTimings;
+  /** The clock period figures (outcome metrics) are measured against; default Date.now. */
+  clock?: () => number;
   /** Folder with bundled data (the KEV snapshot); default: resources/ in the working directory. */
   resourcesDir?: string;
   /** Run scheduled reports when due (default true). */
@@ -115,6 +117,7 @@ export function createCore(options: CoreOptions): Core {
     ...(options.pdfPrinter ? { pdfPrinter: options.pdfPrinter } : {}),
     ...(options.feedSources ? { feedSources: options.feedSources } : {}),
     ...(options.deployTimings ? { deployTimings: options.deployTimings } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   const dispatchOptions: DispatchOptions = { checkResults: options.checkResults ?? false };
   const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(services);

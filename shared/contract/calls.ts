@@ -25,6 +25,7 @@ import { policyCalls } from './policies';
 import { dashboardCalls } from './dashboard';
 import { machineRiskCalls } from './machine-risk';
 import { feedDownloadCalls } from './feed-download';
+import { fleetMemoryCalls } from './fleet-memory';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -117,6 +118,8 @@ export const calls = {
         .array(z.object({ package: z.string().min(1).max(200), candidateVersion: z.string().min(1).max(200), hostIds: z.array(z.number().int().positive()).optional() }))
         .min(1)
         .max(100_000),
+      /** Required when a version failed or was rolled back before (fleet memory): the user saw that history. */
+      acknowledgeHistory: z.boolean().optional(),
     }),
     result: z.object({ approved: z.number().int().nonnegative() }),
   },
@@ -205,6 +208,7 @@ export const calls = {
   ...dashboardCalls,
   ...machineRiskCalls,
   ...feedDownloadCalls,
+  ...fleetMemoryCalls,
 } as const;
 
 export type Calls = typeof calls;

@@ -6,7 +6,8 @@
  */
 import { appendAudit } from '../../audit/audit-log';
 import { markApprovalsDeployed, revokeApprovals } from '../approval-queries';
-import { setItemResults, type TargetPatch } from '../deploy-queries';
+import { deploymentItemsFor, setItemResults, targetRow, type TargetPatch } from '../deploy-queries';
+import { recordOutcome, type OutcomeInput } from '../fleet-memory';
 import { getSnapshot, getSnapshotMeta, insertSnapshot, setSnapshotState } from '../snapshot-queries';
 import { failureOf, StepError, type AnyDeployer, type MachineContext, type MachineOutcome, type Verified } from './types';
 
@@ -17,6 +18,35 @@ export function auditMachine(m: MachineContext, action: string, details: Record<
 }
 
 export const approvalIds = (m: MachineContext): number[] => m.items.map((i) => i.approvalId).filter((id) => id > 0);
+
+/**
+ * Tells fleet memory what this machine's versions did. Never fails the deployment: the machine's own state is
+ * already written; a memory that could not be written is said in the machine's log.
+ */
+function remember(m: MachineContext, event: OutcomeInput['event'], step: string | null, detail: string): void {
+  try {
+    let items = m.items;
+    if (event === 'install-failed' || event === 'rolled-back' || event === 'rollback-failed') {
+      // When the install says which packages did not reach their version, those are the ones to blame.
+      const failed = new Set(deploymentItemsFor(m.s.db, m.deploymentId, m.host.id).filter((i) => i.state === 'failed').map((i) => i.package));
+      if (step === 'install' && failed.size) items = items.filter((i) => failed.has(i.package));
+    }
+    recordOutcome(m.s.db, {
+      hostId: m.host.id,
+      deploymentId: m.deploymentId,
+      items: items.map((i) => ({ package: i.package, version: i.toVersion })),
+      event,
+      step,
+      detail,
+      ring: targetRow(m.s.db, m.deploymentId, m.host.id)?.ring ?? null,
+    });
+  } catch (err) {
+    m.log('warn', `Fleet memory not updated: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Steps after which the machine was changed: a failure there is the version's, not the machine's access. */
+const CHANGING_STEPS: ReadonlySet<string> = new Set(['install', 'verify', 'reboot']);
 
 export async function deployWith(d: AnyDeployer, m: MachineContext): Promise<MachineOutcome> {
   let step: Step = 'preflight';
@@ -69,6 +99,7 @@ export async function deployWith(d: AnyDeployer, m: MachineContext): Promise<Mac
       markApprovalsDeployed(m.s.db, approvalIds(m));
     })();
     enter('done');
+    remember(m, 'succeeded', null, '');
     m.log('info', `Done in ${((Date.now() - began) / 1000).toFixed(1)} s (${timings.join(', ')})`);
     m.report({ state: 'succeeded', step: 'done', finished: true });
     return 'succeeded';
@@ -92,12 +123,14 @@ export async function failAndRollBack(
   const failure = failureOf(err, step);
   m.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''));
   if (snapshotId === null) {
+    if (CHANGING_STEPS.has(step)) remember(m, step === 'install' ? 'install-failed' : 'verify-failed', step, failure.message);
     m.report({ state: 'failed', failure, finished: true });
     return 'failed';
   }
   m.report({ state: 'running', step: 'rollback', failure });
   m.log('warn', announce);
   const ok = await rollback(m, snapshotId, 'automatic', failure.message);
+  remember(m, ok ? 'rolled-back' : 'rollback-failed', step, failure.message);
   m.report({ state: ok ? 'rolled-back' : 'rollback-failed', finished: true, failure });
   return ok ? 'rolled-back' : 'rollback-failed';
 }
@@ -120,6 +153,7 @@ export async function rollbackWith(d: AnyDeployer, m: MachineContext, snapshotId
       auditMachine(m, r.ok ? 'deploy.rollback' : 'deploy.rollback-failed', { snapshotId, provider: snapshot.provider, reason, ...r.audit }, why === 'automatic' ? 'system' : 'user');
     })();
     for (const line of r.messages) m.log(line.level, line.text);
+    if (r.ok && why === 'manual') remember(m, 'rolled-back-by-hand', null, reason);
     return r.ok;
   } catch (err) {
     const f = failureOf(err, 'rollback');
@@ -144,6 +178,7 @@ export async function repairWith(d: AnyDeployer, m: MachineContext, snapshotId: 
         markApprovalsDeployed(m.s.db, approvalIds(m));
       })();
       m.log('info', verdict.message);
+      remember(m, 'succeeded', null, '');
       m.report({ state: 'succeeded', step: 'done', finished: true, failure: null });
       return 'succeeded';
     }
@@ -155,6 +190,7 @@ export async function repairWith(d: AnyDeployer, m: MachineContext, snapshotId: 
     }
     m.report({ state: 'running', step: 'rollback' });
     const ok = await rollbackWith(d, m, snapshotId, 'automatic', verdict.problem);
+    remember(m, ok ? 'rolled-back' : 'rollback-failed', 'repair', verdict.problem);
     m.report({ state: ok ? 'rolled-back' : 'rollback-failed', finished: true, failure });
     return ok ? 'rolled-back' : 'rollback-failed';
   } catch (err) {
