@@ -4,6 +4,7 @@
  * crash the user sees where each machine stopped. A failed install or verification rolls the machine back from
  * its snapshot, in a fresh session (the failure may have been the connection itself), and checks the rollback.
  */
+import type { PlanItem } from '../../../../shared/contract';
 import { appendAudit } from '../../audit/audit-log';
 import { markApprovalsDeployed, revokeApprovals } from '../approval-queries';
 import { deploymentItemsFor, setItemResults, targetRow, type TargetPatch } from '../deploy-queries';
@@ -23,14 +24,8 @@ export const approvalIds = (m: MachineContext): number[] => m.items.map((i) => i
  * Tells fleet memory what this machine's versions did. Never fails the deployment: the machine's own state is
  * already written; a memory that could not be written is said in the machine's log.
  */
-function remember(m: MachineContext, event: OutcomeInput['event'], step: string | null, detail: string): void {
+function remember(m: MachineContext, event: OutcomeInput['event'], step: string | null, detail: string, items: readonly PlanItem[] = m.items): void {
   try {
-    let items = m.items;
-    if (event === 'install-failed' || event === 'rolled-back' || event === 'rollback-failed') {
-      // When the install says which packages did not reach their version, those are the ones to blame.
-      const failed = new Set(deploymentItemsFor(m.s.db, m.deploymentId, m.host.id).filter((i) => i.state === 'failed').map((i) => i.package));
-      if (step === 'install' && failed.size) items = items.filter((i) => failed.has(i.package));
-    }
     recordOutcome(m.s.db, {
       hostId: m.host.id,
       deploymentId: m.deploymentId,
@@ -42,6 +37,21 @@ function remember(m: MachineContext, event: OutcomeInput['event'], step: string 
     });
   } catch (err) {
     m.log('warn', `Fleet memory not updated: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * The items a failure is blamed on: when the install says which packages did not reach their version, those;
+ * otherwise all of the machine's (a failed verification or health check cannot tell which one broke it). Read
+ * before the rollback, which rewrites every item's state.
+ */
+function blamed(m: MachineContext, step: string): readonly PlanItem[] {
+  if (step !== 'install') return m.items;
+  try {
+    const failed = new Set(deploymentItemsFor(m.s.db, m.deploymentId, m.host.id).filter((i) => i.state === 'failed').map((i) => i.package));
+    return failed.size ? m.items.filter((i) => failed.has(i.package)) : m.items;
+  } catch {
+    return m.items;
   }
 }
 
@@ -122,15 +132,16 @@ export async function failAndRollBack(
 ): Promise<MachineOutcome> {
   const failure = failureOf(err, step);
   m.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''));
+  const culprits = blamed(m, step);
   if (snapshotId === null) {
-    if (CHANGING_STEPS.has(step)) remember(m, step === 'install' ? 'install-failed' : 'verify-failed', step, failure.message);
+    if (CHANGING_STEPS.has(step)) remember(m, step === 'install' ? 'install-failed' : 'verify-failed', step, failure.message, culprits);
     m.report({ state: 'failed', failure, finished: true });
     return 'failed';
   }
   m.report({ state: 'running', step: 'rollback', failure });
   m.log('warn', announce);
   const ok = await rollback(m, snapshotId, 'automatic', failure.message);
-  remember(m, ok ? 'rolled-back' : 'rollback-failed', step, failure.message);
+  remember(m, ok ? 'rolled-back' : 'rollback-failed', step, failure.message, culprits);
   m.report({ state: ok ? 'rolled-back' : 'rollback-failed', finished: true, failure });
   return ok ? 'rolled-back' : 'rollback-failed';
 }
