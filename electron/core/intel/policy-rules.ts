@@ -240,9 +240,9 @@ export function previewRule(db: Db, input: PolicyRuleInput, now = Date.now()): P
  * new hold by a block once. Emits inventory/changed (reason "policy") when something was approved.
  */
 export function evaluatePolicies(db: Db, events: EventSink | null, now = Date.now()): PolicyEvaluation {
-  const { decisions, approvedHosts } = db.transaction(() => {
+  const { decisions, approvedHosts, lifted } = db.transaction(() => {
     // A newer version offered since a failure lifts that failure's mark before the rules look at it.
-    clearSuperseded(db, now);
+    const lifted = clearSuperseded(db, now);
     const plan = planPolicies(db, listRules(db), now);
     const hosts = new Set<number>();
     const rememberHold = db.prepare(`INSERT OR IGNORE INTO policy_holds (host_id, package, to_version, reason, held_at) VALUES (?, ?, ?, ?, ?)`);
@@ -279,8 +279,10 @@ export function evaluatePolicies(db: Db, events: EventSink | null, now = Date.no
         appendAudit(db, { actor, action: 'patch.approve', targetType: 'host', targetId: a.hostId, details: { package: a.package, from: a.from, to: a.to, rule: g.rule, why } });
       }
     }
-    return { decisions: plan.decisions, approvedHosts: [...hosts] };
+    return { decisions: plan.decisions, approvedHosts: [...hosts], lifted };
   })();
+  // The Patches rows carry the marks: a lifted one must not wait for the rows' cache to expire.
+  if (lifted > 0 && events) events.emit('inventory/changed', { hostIds: [], reason: 'memory-cleared' });
   if (approvedHosts.length && events) events.emit('inventory/changed', { hostIds: approvedHosts, reason: 'policy' });
   return summarize(decisions);
 }
