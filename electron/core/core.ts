@@ -45,6 +45,8 @@ export interface CoreOptions {
   feedSources?: readonly FeedSource[];
   /** Test overrides of deployment timings. */
   deployTimings?: DeployTimings;
+  /** The clock period figures (outcome metrics) are measured against; default Date.now. */
+  clock?: () => number;
   /** Folder with bundled data (the KEV snapshot); default: resources/ in the working directory. */
   resourcesDir?: string;
   /** Run schedules (assessments, feed refreshes, reports) when due (default true). */
@@ -134,6 +136,7 @@ export function createCore(options: CoreOptions): Core {
     ...(options.pdfPrinter ? { pdfPrinter: options.pdfPrinter } : {}),
     ...(options.feedSources ? { feedSources: options.feedSources } : {}),
     ...(options.deployTimings ? { deployTimings: options.deployTimings } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   for (const id of waiting) {
     try {

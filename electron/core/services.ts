@@ -30,6 +30,8 @@ export interface CoreServices {
   feedSources?: readonly FeedSource[];
   /** Test overrides of deployment timings (the defaults are for real machines). */
   deployTimings?: DeployTimings;
+  /** The clock period figures (outcome metrics) are measured against; tests fix it. Default Date.now. */
+  clock?: () => number;
 }
 
 export interface DeployTimings {

@@ -30,6 +30,7 @@ import { feedDownloadCalls } from './feed-download';
 import { schedulesCalls } from './schedules';
 import { noticeCalls } from './notices';
 import { mailCalls } from './mail';
+import { fleetMemoryCalls } from './fleet-memory';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -136,6 +137,8 @@ export const calls = {
         .array(z.object({ package: z.string().min(1).max(200), candidateVersion: z.string().min(1).max(200), hostIds: z.array(z.number().int().positive()).optional() }))
         .min(1)
         .max(100_000),
+      /** Required when a version failed or was rolled back before (fleet memory): the user saw that history. */
+      acknowledgeHistory: z.boolean().optional(),
     }),
     result: z.object({ approved: z.number().int().nonnegative() }),
   },
@@ -220,6 +223,7 @@ export const calls = {
   ...schedulesCalls,
   ...noticeCalls,
   ...mailCalls,
+  ...fleetMemoryCalls,
 } as const;
 
 export type Calls = typeof calls;

@@ -42,6 +42,8 @@ export const inventoryReason = z.enum([
   'host-key',
   /** A machine answered with a different SSH host key. */
   'host-key-changed',
+  /** The admin cleared a version's fleet-memory mark (Patches rows carry it). */
+  'memory-cleared',
 ]);
 export type InventoryReason = z.infer<typeof inventoryReason>;
 

@@ -17,3 +17,4 @@ export * from './feed-download';
 export * from './schedules';
 export * from './notices';
 export * from './mail';
+export * from './fleet-memory';

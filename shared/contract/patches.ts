@@ -1,6 +1,7 @@
 /** The Patches page: one row per update across the fleet, with its intelligence and risk. */
 import { z } from 'zod';
 import { epochMs } from './domain';
+import { versionMemory } from './fleet-memory';
 
 export const riskView = z.object({
   /** 0..100 */
@@ -35,6 +36,8 @@ export const patchRow = z.object({
   firstDetectedAt: epochMs,
   /** What to know before approving, e.g. "Windows says this update cannot be uninstalled". */
   notes: z.array(z.string()),
+  /** What this exact version did elsewhere in the fleet (fleet memory); absent when it was never deployed. */
+  memory: versionMemory.optional(),
 });
 export type PatchRow = z.infer<typeof patchRow>;
 

@@ -126,7 +126,9 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     win.comesBackAfter.set('Spooler', 1);
     await assess();
     const again = (await rows()).find((r) => r.package === 'KB5046633')!;
-    await core.call('patches/approve', { items: [{ package: again.package, candidateVersion: again.candidateVersion, hostIds: [hostId] }] });
+    // Fleet memory remembers the rollback: approving the same update again needs the history acknowledged.
+    expect(again.memory).toMatchObject({ marked: true });
+    await core.call('patches/approve', { items: [{ package: again.package, candidateVersion: again.candidateVersion, hostIds: [hostId] }], acknowledgeHistory: true });
     const ok = await deploy();
     expect(ok.targets[0]).toMatchObject({ state: 'succeeded' });
     expect(await logOf(ok)).toMatch(/Verified: KB5046633 installed; 6 automatic services still running/);

@@ -19,6 +19,7 @@
  */
 import type { Criticality, PatchRow } from '../../../shared/contract';
 import type { Db } from '../db/open';
+import { versionMemories } from '../deploy/fleet-memory';
 import { HOST_PROFILE_SQL } from '../machines/machine-profile';
 import { cveIntelOf, intelForOpenCves } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
@@ -165,7 +166,17 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
   }
 
   const rows: PatchRow[] = [];
+  // What this exact version did elsewhere; marked only when it failed on a platform of the machines needing it.
+  const memories = versionMemories(db);
+  const platformOf = memories.size
+    ? new Map((db.prepare(`SELECT id, coalesce(platform, '') FROM hosts`).raw().all() as [number, string][]).map(([id, p]) => [id, p]))
+    : new Map<number, string>();
   for (const { hostSet, cveSet, kevSet, installedSet, ...row } of groups.values()) {
+    const memory = memories.get(`${row.package}\u0000${row.candidateVersion}`);
+    if (memory) {
+      const { markedPlatforms, ...view } = memory;
+      row.memory = { ...view, marked: [...hostSet].some((h) => markedPlatforms.has(platformOf.get(h) ?? '')) };
+    }
     row.hostIds = [...hostSet].sort((a, b) => a - b);
     row.hostLabels = row.hostIds.map((id) => labels.get(id) ?? String(id));
     row.cves = [...cveSet].sort();

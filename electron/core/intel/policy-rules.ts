@@ -9,6 +9,7 @@ import { describePolicyRule as describeRule, type EventEnvelope, type InventoryR
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
+import { activeMarks, clearSuperseded, markKey, MEMORY_HOLD_PREFIX } from '../deploy/fleet-memory';
 import { isFinding } from './finding';
 import { scoreOpenUpdates } from './open-update-scores';
 import { approveUpdates } from './patch-queries';
@@ -152,14 +153,24 @@ export function rulesFor(tags: readonly string[], rules: readonly RuleSpec[]): R
 
 interface Plan {
   decisions: PolicyDecision[];
+  /** Held decisions (host, package, version keys) held because fleet memory marks the version, not a block. */
+  remembered: Set<string>;
 }
+
+const decisionKey = (hostId: number, pkg: string, version: string): string => `${hostId}\u0000${pkg}\u0000${version}`;
 
 /** Decides, without writing, what the rules approve and what blocks hold among the updates not yet approved. */
 export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now()): Plan {
   const decisions: PolicyDecision[] = [];
-  if (!rules.length) return { decisions };
+  const remembered = new Set<string>();
+  if (!rules.length) return { decisions, remembered };
   const tagsByHost = new Map<number, string[]>();
-  for (const h of db.prepare('SELECT id, tags FROM hosts').all() as { id: number; tags: string }[]) tagsByHost.set(h.id, JSON.parse(h.tags) as string[]);
+  const platformOf = new Map<number, string | null>();
+  for (const h of db.prepare('SELECT id, tags, platform FROM hosts').all() as { id: number; tags: string; platform: string | null }[]) {
+    tagsByHost.set(h.id, JSON.parse(h.tags) as string[]);
+    platformOf.set(h.id, h.platform);
+  }
+  const marks = activeMarks(db);
   const updates = scoreOpenUpdates(db, now, (u) => !u.approved);
   const blocksByHost = new Map<number, Map<string, string>>();
   for (const u of updates) {
@@ -178,6 +189,22 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
     let blocks = blocksByHost.get(u.hostId);
     if (!blocks) blocksByHost.set(u.hostId, (blocks = blockedPackages(db, u.hostId)));
     const blocked = blocks.get(u.package);
+    // A version that failed or was rolled back on a machine of this platform is not approved again unseen.
+    const failed = blocked ? undefined : marks.get(markKey(u.package, u.candidateVersion, platformOf.get(u.hostId) ?? null))?.[0];
+    if (failed) {
+      remembered.add(decisionKey(u.hostId, u.package, u.candidateVersion));
+      decisions.push({
+        hostId: u.hostId,
+        hostLabel: u.hostLabel,
+        package: u.package,
+        fromVersion: u.installedVersion,
+        toVersion: u.candidateVersion,
+        outcome: 'held',
+        rule: match.rule.name,
+        why: `${match.why}, but this version failed before: ${failed.text}`,
+      });
+      continue;
+    }
     decisions.push({
       hostId: u.hostId,
       hostLabel: u.hostLabel,
@@ -190,7 +217,7 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
     });
   }
   decisions.sort((a, b) => (a.outcome === b.outcome ? 0 : a.outcome === 'approve' ? -1 : 1) || a.package.localeCompare(b.package) || a.hostLabel.localeCompare(b.hostLabel));
-  return { decisions };
+  return { decisions, remembered };
 }
 
 function summarize(decisions: readonly PolicyDecision[]): PolicyEvaluation {
@@ -213,7 +240,9 @@ export function previewRule(db: Db, input: PolicyRuleInput, now = Date.now()): P
  * new hold by a block once. Emits inventory/changed (reason "policy") when something was approved.
  */
 export function evaluatePolicies(db: Db, events: EventSink | null, now = Date.now()): PolicyEvaluation {
-  const { decisions, approvedHosts } = db.transaction(() => {
+  const { decisions, approvedHosts, lifted } = db.transaction(() => {
+    // A newer version offered since a failure lifts that failure's mark before the rules look at it.
+    const lifted = clearSuperseded(db, now);
     const plan = planPolicies(db, listRules(db), now);
     const hosts = new Set<number>();
     const rememberHold = db.prepare(`INSERT OR IGNORE INTO policy_holds (host_id, package, to_version, reason, held_at) VALUES (?, ?, ?, ?, ?)`);
@@ -224,8 +253,15 @@ export function evaluatePolicies(db: Db, events: EventSink | null, now = Date.no
     for (const d of plan.decisions) {
       const actor = `policy:${d.rule}`;
       if (d.outcome === 'held') {
-        if (rememberHold.run(d.hostId, d.package, d.toVersion, d.why, now).changes > 0) {
-          appendAudit(db, { actor, action: 'policy.hold', targetType: 'host', targetId: d.hostId, details: { package: d.package, to: d.toVersion, rule: d.rule, why: d.why } });
+        const memory = plan.remembered.has(decisionKey(d.hostId, d.package, d.toVersion));
+        if (rememberHold.run(d.hostId, d.package, d.toVersion, memory ? `${MEMORY_HOLD_PREFIX}${d.why}` : d.why, now).changes > 0) {
+          appendAudit(db, {
+            actor,
+            action: memory ? 'policy.skip-failed-version' : 'policy.hold',
+            targetType: 'host',
+            targetId: d.hostId,
+            details: { package: d.package, to: d.toVersion, rule: d.rule, why: d.why },
+          });
         }
         continue;
       }
@@ -243,8 +279,10 @@ export function evaluatePolicies(db: Db, events: EventSink | null, now = Date.no
         appendAudit(db, { actor, action: 'patch.approve', targetType: 'host', targetId: a.hostId, details: { package: a.package, from: a.from, to: a.to, rule: g.rule, why } });
       }
     }
-    return { decisions: plan.decisions, approvedHosts: [...hosts] };
+    return { decisions: plan.decisions, approvedHosts: [...hosts], lifted };
   })();
+  // The Patches rows carry the marks: a lifted one must not wait for the rows' cache to expire.
+  if (lifted > 0 && events) events.emit('inventory/changed', { hostIds: [], reason: 'memory-cleared' });
   if (approvedHosts.length && events) events.emit('inventory/changed', { hostIds: approvedHosts, reason: 'policy' });
   return summarize(decisions);
 }

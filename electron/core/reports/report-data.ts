@@ -10,7 +10,8 @@ import type { Db } from '../db/open';
 import { findingReasons, isCriticalFinding, isFinding, type FindingReason } from '../intel/finding';
 import { scoreOpenUpdates, scoreUpdatesOpenDuring } from '../intel/open-update-scores';
 import { collectAudit, collectDeployments, type AuditLine, type DeploymentLine } from './report-trail';
-import type { RiskBand } from '../../../shared/contract';
+import type { OutcomeMetrics, RiskBand } from '../../../shared/contract';
+import { collectOutcomes } from './outcome-metrics';
 
 export interface ReportPeriod {
   from: number;
@@ -77,6 +78,8 @@ export interface ReportData {
   machines: MachineLine[];
   critical: Finding[];
   deployments: DeploymentLine[];
+  /** Outcome metrics of the period (first-time success, deployment time, detection to fix, KEV exposure, rollbacks). */
+  outcomes: OutcomeMetrics;
   audit: AuditLine[];
   /**
    * The chain as Verify sees it (truncation included, against audit-head.log); `head` and `rows` in a report
@@ -175,6 +178,7 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
     machines,
     critical,
     deployments,
+    outcomes: collectOutcomes(db, period, now),
     audit,
     auditChain: { ok: chain.ok, rows: chain.rows, head: chain.head, firstBrokenId: chain.firstBrokenId, reason: chain.reason },
   };

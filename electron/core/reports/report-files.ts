@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { toCsv } from './csv';
+import { outcomeRows } from './outcome-csv';
 import type { PdfPrinter } from './pdf';
 import { canonicalJson, collectReport, dataHash, type ReportPeriod } from './report-data';
 import { renderReportHtml } from './report-html';
@@ -74,6 +75,7 @@ export async function generateReport(db: Db, dataDir: string, o: GenerateOptions
     ['deployment', 'title', 'state', 'rollback_of', 'started', 'finished', 'machine', 'package', 'from', 'to', 'result', 'item_state', 'outcome', 'approved_by', 'approver', 'approval_audit_id', 'approved_at'],
     data.deployments.flatMap((d) => d.items.map((i) => [d.id, d.title, d.state, d.rollbackOf, new Date(d.createdAt).toISOString(), d.finishedAt === null ? '' : new Date(d.finishedAt).toISOString(), i.host, i.package, i.from, i.to, i.result, i.state, i.outcome, i.approvedBy, i.approver, i.approvalAuditId, i.approvedAt === null ? '' : new Date(i.approvedAt).toISOString()])),
   ));
+  write('outcomes.csv', toCsv(['metric', 'value', 'detail', 'how'], outcomeRows(data.outcomes)));
   write('audit.csv', toCsv(['id', 'time', 'actor', 'action', 'target', 'details'], data.audit.map((a) => [a.id, new Date(a.ts).toISOString(), a.actor, a.action, a.target, a.details])));
   let pdfError: string | null = null;
   if (o.printer) {

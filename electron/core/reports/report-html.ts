@@ -3,6 +3,8 @@
  * any kind (it is opened offline, printed to PDF, mailed to an auditor). Every value is escaped: machine and
  * package names come from the machines.
  */
+import type { OutcomeMetrics } from '../../../shared/contract';
+import { formatSeconds } from './outcome-metrics';
 import type { DeploymentLine, Finding, MachineLine, ReportData } from './report-data';
 
 export function esc(value: unknown): string {
@@ -62,6 +64,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bott
 .bad b{color:#b42318}.good b{color:#067647}
 table{border-collapse:collapse;width:100%;font-size:12px}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e4e7ec;vertical-align:top}
 th{background:#f2f4f7}td:first-child{min-width:120px}.kev{color:#fff;background:#b42318;border-radius:8px;padding:0 6px;font-size:10px}
+.figure{display:flex;gap:12px;align-items:center;margin:6px 0}.figure .how{margin:0;max-width:560px}
 .evidence{font-family:ui-monospace,monospace;font-size:11px;word-break:break-all;background:#f2f4f7;padding:8px;border-radius:6px}
 @media print{body{margin:12mm}h2{break-after:avoid}tr{break-inside:avoid}}
 `;
@@ -108,6 +111,29 @@ function deploymentsSection(ds: readonly DeploymentLine[]): string {
     .join('');
 }
 
+/** The outcome metrics, each figure with the sentence that says how it is computed. */
+export function outcomesSection(o: OutcomeMetrics): string {
+  const fig = (label: string, value: string, how: string): string => `<div class="figure"><div class="card"><b>${esc(value)}</b>${esc(label)}</div><p class="meta how">${esc(how)}</p></div>`;
+  const f = o.firstTimeSuccess;
+  const t = o.deployTime;
+  const d = o.detectionToFix;
+  const days = (n: number | null): string => (n === null ? 'n/a' : `${n} d`);
+  const kev = o.kevExposure.findings.slice(0, FINDINGS_IN_HTML);
+  return [
+    fig('first-time success rate', f.pct === null ? 'n/a' : `${f.pct}% (${f.firstTime} of ${f.machines} machines)`, f.how),
+    fig('deployment time per machine: median / slowest', `${formatSeconds(t.medianSeconds)} / ${t.slowest ? `${formatSeconds(t.slowest.seconds)} (${t.slowest.hostLabel})` : 'n/a'}`, t.how),
+    fig('detection to fix, all findings: mean / p90', `${days(d.all.meanDays)} / ${days(d.all.p90Days)} (${d.all.count} fixed)`, d.how),
+    fig('detection to fix, KEV findings: mean / p90', `${days(d.kev.meanDays)} / ${days(d.kev.p90Days)} (${d.kev.count} fixed)`, d.how),
+    fig('rollbacks', `${o.rollbacksByCause.total}${o.rollbacksByCause.causes.length ? `: ${o.rollbacksByCause.causes.map((c) => `${c.count} ${c.cause}`).join(', ')}` : ''}`, o.rollbacksByCause.how),
+    `<h3>Exposure of every known-exploited finding (${o.kevExposure.findings.length}, ${o.kevExposure.totalDays} days in all)</h3><p class="meta how">${esc(o.kevExposure.how)}</p>`,
+    kev.length
+      ? `<table><thead><tr><th>Machine</th><th>Package</th><th>Fixed in</th><th>KEV CVEs</th><th>Opened</th><th>Fixed</th><th>Exposure (days)</th></tr></thead><tbody>${kev
+        .map((k) => `<tr><td>${esc(k.host)}</td><td>${esc(k.package)}</td><td>${esc(k.fixedIn)}</td><td>${esc(k.cves.join(', '))}</td><td>${day(k.openedAt)}</td><td>${k.resolvedAt === null ? 'open' : day(k.resolvedAt)}</td><td>${k.days}</td></tr>`)
+        .join('')}</tbody></table>`
+      : '<p>No known-exploited finding was open in this period.</p>',
+  ].join('\n');
+}
+
 /** At most this many audit rows are printed; the CSV and JSON exports carry all of them. */
 export const AUDIT_ROWS_IN_HTML = 500;
 
@@ -141,6 +167,8 @@ ${stackedBar([
 <p>${s.machines} machines in the inventory, ${s.assessed} assessed; ${s.openUpdates} updates open, ${s.openFindings} of them findings.${notAssessed ? ` ${notAssessed} machine${notAssessed === 1 ? ' has' : 's have'} never been assessed and ${notAssessed === 1 ? 'is' : 'are'} not counted in the compliance rate.` : ''}</p>
 <p class="meta">A finding is an open update that is on CISA's Known Exploited Vulnerabilities list, or scored high or critical, or comes from a security source; whatever repository it comes from, it makes its machine non-compliant.</p>
 ${perMachine.length ? `<h3>Open findings per machine</h3>${barChart(perMachine)}` : ''}
+<h2>Outcomes</h2>
+${outcomesSection(data.outcomes)}
 <h2>Critical findings and their exposure</h2>
 <p class="meta">Updates from any repository that fix a CVE on CISA's Known Exploited Vulnerabilities list, or whose risk score is high or critical, open at any time in the period. Exposure runs from detection to the fix (or to the end of the period).</p>
 ${findingsTable(data.critical)}

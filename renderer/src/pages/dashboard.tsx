@@ -1,6 +1,7 @@
 import { EmptyState } from '../components/empty-state';
 import { GettingStarted } from '../components/getting-started';
 import { FleetRisk } from '../components/fleet-risk';
+import { OutcomeMetricsSection } from '../components/outcome-metrics';
 import { hostsSelectors, useMachinesStore } from '../stores/machines-store';
 import { useShallow } from 'zustand/react/shallow';
 import { useJobsStore } from '../stores/jobs-store';
@@ -65,6 +66,7 @@ export function DashboardPage() {
         </section>
       )}
       {loaded && counts.total > 0 && <FleetRisk />}
+      {loaded && counts.total > 0 && <OutcomeMetricsSection />}
     </div>
   );
 }

@@ -1,9 +1,11 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { PatchRow } from '../../../shared/contract';
+import { Dialog } from '../components/dialog';
 import { EmptyState } from '../components/empty-state';
-import { machineItems, usePatchesStore, visibleRows, type GroupBy, type MachineItem, type SortKey } from '../stores/patches-store';
+import { VersionHistory } from '../components/version-history';
+import { machineItems, markedSelected, usePatchesStore, visibleRows, type GroupBy, type MachineItem, type SortKey } from '../stores/patches-store';
 import { useUiStore } from '../stores/ui-store';
 import { useLive } from '../stores/use-live';
 
@@ -31,7 +33,13 @@ function Row({ r, selected, onToggle, on }: { r: PatchRow; selected: boolean; on
       <span role="cell" className="c-package">
         <strong>{r.package}</strong> → {r.candidateVersion}
         <div className="hint why">
+          {r.memory?.marked && (
+            <span className="badge state-failed" title={r.memory.failures.filter((f) => f.active).map((f) => f.text).join('\n')}>
+              failed before
+            </span>
+          )}{' '}
           {r.notes.length > 0 && <span className="badge state-failed">{r.notes.join('; ')}</span>} {on?.why ?? r.risk.why}
+          {r.memory?.summary && <div className="memory">{r.memory.summary}</div>}
         </div>
       </span>
       <span role="cell" className="c-machines">
@@ -109,9 +117,17 @@ export function PatchesPage() {
     if (body.current) body.current.style.height = `${totalSize}px`;
   }, [totalSize]);
 
-  const approve = async (): Promise<void> => {
+  // Versions that failed or were rolled back before are approved only after their history was shown.
+  const [confirm, setConfirm] = useState<PatchRow[] | null>(null);
+  const approve = async (acknowledged = false): Promise<void> => {
+    const marked = markedSelected(usePatchesStore.getState());
+    if (marked.length && !acknowledged) {
+      setConfirm(marked);
+      return;
+    }
+    setConfirm(null);
     try {
-      const n = await actions.approveSelected();
+      const n = await actions.approveSelected(acknowledged);
       toast('info', `Approved ${n} update${n === 1 ? '' : 's'} (exact versions, per machine). Deploy them from the Deployments page.`);
     } catch (err) {
       toast('error', err instanceof Error ? err.message : String(err));
@@ -129,6 +145,18 @@ export function PatchesPage() {
           </button>
         </div>
       </header>
+      <Dialog title="Approve versions that failed before?" open={confirm !== null} onClose={() => setConfirm(null)}>
+        <p>These exact versions failed or were rolled back on machines of the fleet. Approve them anyway?</p>
+        {confirm?.map((r) => <VersionHistory key={r.key} row={r} onClear={() => void actions.clearMark(r.package, r.candidateVersion).then(() => setConfirm(null))} />)}
+        <div className="toolbar">
+          <button type="button" onClick={() => setConfirm(null)}>
+            Cancel
+          </button>
+          <button type="button" className="danger" onClick={() => void approve(true)}>
+            Approve anyway
+          </button>
+        </div>
+      </Dialog>
       {s.error && (
         <div className="banner error" role="alert">
           {s.error}

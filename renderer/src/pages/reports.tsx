@@ -15,6 +15,7 @@ const PRESETS: { label: string; days: number }[] = [
 const FILE_LABEL: Record<string, string> = {
   'report.pdf': 'PDF', 'report.html': 'HTML', 'data.json': 'JSON', 'machines.csv': 'Machines CSV', 'findings.csv': 'Findings CSV',
   'deployments.csv': 'Deployments CSV', 'audit.csv': 'Audit CSV',
+  'outcomes.csv': 'Outcomes CSV',
 };
 
 /** Recurring reports are schedules like the others: one place lists them all. */

@@ -4,5 +4,8 @@ import { invoke } from './client';
 export const patchesService = {
   list: () => invoke('patches/list'),
   byMachine: () => invoke('patches/by-machine'),
-  approve: (items: { package: string; candidateVersion: string; hostIds?: number[] }[]) => invoke('patches/approve', { items }),
+  approve: (items: { package: string; candidateVersion: string; hostIds?: number[] }[], acknowledgeHistory = false) =>
+    invoke('patches/approve', { items, ...(acknowledgeHistory ? { acknowledgeHistory } : {}) }),
+  /** The admin clears a version's fleet-memory mark (audited). */
+  clearMark: (pkg: string, version: string) => invoke('patches/clear-mark', { package: pkg, version }),
 };

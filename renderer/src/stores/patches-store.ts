@@ -35,7 +35,10 @@ export interface PatchesActions {
   setGroupBy(g: GroupBy): Promise<void>;
   toggle(key: string): void;
   selectAll(keys: string[]): void;
-  approveSelected(): Promise<number>;
+  /** Approves the selection; `acknowledgeHistory` once the user saw the history of versions that failed before. */
+  approveSelected(acknowledgeHistory?: boolean): Promise<number>;
+  /** Clears a version's fleet-memory mark (the admin decided it is safe again). */
+  clearMark(pkg: string, version: string): Promise<void>;
 }
 
 export const initialPatchesState: PatchesState = {
@@ -75,7 +78,7 @@ export const usePatchesStore = create<PatchesState & PatchesActions>()((set, get
   },
   toggle: (key) => set((s) => ({ selected: s.selected.includes(key) ? s.selected.filter((k) => k !== key) : [...s.selected, key] })),
   selectAll: (keys) => set({ selected: keys }),
-  async approveSelected() {
+  async approveSelected(acknowledgeHistory = false) {
     const byKey = new Map(get().rows.map((r) => [r.key, r]));
     const items: { package: string; candidateVersion: string; hostIds?: number[] }[] = [];
     for (const k of get().selected) {
@@ -85,12 +88,28 @@ export const usePatchesStore = create<PatchesState & PatchesActions>()((set, get
       items.push({ package: r.package, candidateVersion: r.candidateVersion, ...(at < 0 ? {} : { hostIds: [Number(k.slice(0, at))] }) });
     }
     if (items.length === 0) return 0;
-    const { approved } = await patchesService.approve(items);
+    const { approved } = await patchesService.approve(items, acknowledgeHistory);
     set({ selected: [] });
     await get().load();
     return approved;
   },
+  async clearMark(pkg, version) {
+    await patchesService.clearMark(pkg, version);
+    await get().load();
+  },
 }));
+
+/** The selected rows whose version failed or was rolled back before (fleet memory): approving them needs a confirmation. */
+export function markedSelected(s: Pick<PatchesState, 'rows' | 'selected'>): PatchRow[] {
+  const byKey = new Map(s.rows.map((r) => [r.key, r]));
+  const out = new Map<string, PatchRow>();
+  for (const k of s.selected) {
+    const at = k.indexOf(SEP);
+    const r = byKey.get(at < 0 ? k : k.slice(at + 1));
+    if (r?.memory?.marked) out.set(r.key, r);
+  }
+  return [...out.values()];
+}
 
 const compare: Record<SortKey, (a: PatchRow, b: PatchRow) => number> = {
   risk: (a, b) => b.risk.score - a.risk.score || a.package.localeCompare(b.package),

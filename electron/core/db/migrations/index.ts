@@ -18,6 +18,7 @@ import { sql as firstContact } from './0013-first-contact';
 import { sql as schedules } from './0014-schedules';
 import { sql as notices } from './0015-notices';
 import { sql as appSecrets } from './0016-app-secrets';
+import { sql as fleetMemory } from './0017-fleet-memory';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -43,6 +44,7 @@ export const migrations: readonly Migration[] = [
   { version: 14, name: '0014-schedules', sql: schedules },
   { version: 15, name: '0015-notices', sql: notices },
   { version: 16, name: '0016-app-secrets', sql: appSecrets },
+  { version: 17, name: '0017-fleet-memory', sql: fleetMemory },
 ];
 
 /** The schema version this build of the app understands. */

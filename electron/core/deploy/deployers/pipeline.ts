@@ -4,9 +4,11 @@
  * crash the user sees where each machine stopped. A failed install or verification rolls the machine back from
  * its snapshot, in a fresh session (the failure may have been the connection itself), and checks the rollback.
  */
+import type { PlanItem } from '../../../../shared/contract';
 import { isStorageFull } from '../../db/storage';
 import { markApprovalsDeployed, revokeApprovals } from '../approval-queries';
-import { setItemResults, type TargetPatch } from '../deploy-queries';
+import { deploymentItemsFor, setItemResults, targetRow, type TargetPatch } from '../deploy-queries';
+import { recordOutcome, type OutcomeInput } from '../fleet-memory';
 import { getSnapshot, getSnapshotMeta, insertSnapshot, setSnapshotState } from '../snapshot-queries';
 import { failureOf, StepError, type AnyDeployer, type MachineContext, type MachineOutcome, type Verified } from './types';
 
@@ -18,6 +20,44 @@ export function auditMachine(m: MachineContext, action: string, details: Record<
 }
 
 export const approvalIds = (m: MachineContext): number[] => m.items.map((i) => i.approvalId).filter((id) => id > 0);
+
+/**
+ * Tells fleet memory what this machine's versions did. Never fails the deployment: the machine's own state is
+ * already written; a memory that could not be written is said in the machine's log.
+ */
+function remember(m: MachineContext, event: OutcomeInput['event'], step: string | null, detail: string, items: readonly PlanItem[] = m.items): void {
+  try {
+    recordOutcome(m.s.db, {
+      hostId: m.host.id,
+      deploymentId: m.deploymentId,
+      items: items.map((i) => ({ package: i.package, version: i.toVersion })),
+      event,
+      step,
+      detail,
+      ring: targetRow(m.s.db, m.deploymentId, m.host.id)?.ring ?? null,
+    });
+  } catch (err) {
+    m.log('warn', `Fleet memory not updated: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * The items a failure is blamed on: when the install says which packages did not reach their version, those;
+ * otherwise all of the machine's (a failed verification or health check cannot tell which one broke it). Read
+ * before the rollback, which rewrites every item's state.
+ */
+function blamed(m: MachineContext, step: string): readonly PlanItem[] {
+  if (step !== 'install') return m.items;
+  try {
+    const failed = new Set(deploymentItemsFor(m.s.db, m.deploymentId, m.host.id).filter((i) => i.state === 'failed').map((i) => i.package));
+    return failed.size ? m.items.filter((i) => failed.has(i.package)) : m.items;
+  } catch {
+    return m.items;
+  }
+}
+
+/** Steps after which the machine was changed: a failure there is the version's, not the machine's access. */
+const CHANGING_STEPS: ReadonlySet<string> = new Set(['install', 'verify', 'reboot']);
 
 export async function deployWith(d: AnyDeployer, m: MachineContext): Promise<MachineOutcome> {
   let step: Step = 'preflight';
@@ -70,6 +110,7 @@ export async function deployWith(d: AnyDeployer, m: MachineContext): Promise<Mac
       markApprovalsDeployed(m.s.db, approvalIds(m));
     })();
     enter('done');
+    remember(m, 'succeeded', null, '');
     m.log('info', `Done in ${((Date.now() - began) / 1000).toFixed(1)} s (${timings.join(', ')})`);
     m.report({ state: 'succeeded', step: 'done', finished: true });
     return 'succeeded';
@@ -97,13 +138,16 @@ export async function failAndRollBack(
     failure.message = `Patchwell could not record this step: its data folder is full (${failure.message})`;
   }
   m.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''));
+  const culprits = blamed(m, step);
   if (snapshotId === null) {
+    if (CHANGING_STEPS.has(step)) remember(m, step === 'install' ? 'install-failed' : 'verify-failed', step, failure.message, culprits);
     m.report({ state: 'failed', failure, finished: true });
     return 'failed';
   }
   m.report({ state: 'running', step: 'rollback', failure });
   m.log('warn', announce);
   const ok = await rollback(m, snapshotId, 'automatic', failure.message);
+  remember(m, ok ? 'rolled-back' : 'rollback-failed', step, failure.message, culprits);
   m.report({ state: ok ? 'rolled-back' : 'rollback-failed', finished: true, failure });
   return ok ? 'rolled-back' : 'rollback-failed';
 }
@@ -136,6 +180,7 @@ export async function rollbackWith(d: AnyDeployer, m: MachineContext, snapshotId
       m.log('error', 'The rollback is done on the machine, but Patchwell could not record it: its data folder is full');
     }
     for (const line of r.messages) m.log(line.level, line.text);
+    if (r.ok && why === 'manual') remember(m, 'rolled-back-by-hand', null, reason);
     return r.ok;
   } catch (err) {
     const f = failureOf(err, 'rollback');
@@ -160,6 +205,7 @@ export async function repairWith(d: AnyDeployer, m: MachineContext, snapshotId: 
         markApprovalsDeployed(m.s.db, approvalIds(m));
       })();
       m.log('info', verdict.message);
+      remember(m, 'succeeded', null, '');
       m.report({ state: 'succeeded', step: 'done', finished: true, failure: null });
       return 'succeeded';
     }
@@ -171,6 +217,7 @@ export async function repairWith(d: AnyDeployer, m: MachineContext, snapshotId: 
     }
     m.report({ state: 'running', step: 'rollback' });
     const ok = await rollbackWith(d, m, snapshotId, 'automatic', verdict.problem);
+    remember(m, ok ? 'rolled-back' : 'rollback-failed', 'repair', verdict.problem);
     m.report({ state: ok ? 'rolled-back' : 'rollback-failed', finished: true, failure });
     return ok ? 'rolled-back' : 'rollback-failed';
   } catch (err) {
