@@ -18,6 +18,7 @@ import { policyHandlers } from './handlers/policies';
 import { dashboardHandlers } from './handlers/dashboard';
 import { machineRiskHandlers } from './handlers/machine-risk';
 import { feedDownloadHandlers } from './handlers/feed-download';
+import { detailHandlers } from './handlers/detail';
 import type { HandlerMap } from './handlers/types';
 import type { CoreServices } from './services';
 
@@ -37,6 +38,7 @@ const handlers: HandlerMap<CallName> = {
   ...dashboardHandlers,
   ...machineRiskHandlers,
   ...feedDownloadHandlers,
+  ...detailHandlers,
 };
 
 export interface DispatchOptions {
