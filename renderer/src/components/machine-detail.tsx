@@ -158,23 +158,27 @@ export function MachineDetailDialog() {
   const host = useMachinesStore((s) => hostsSelectors.byId(s, view?.hostId ?? null));
   useReturnFocus(view !== null);
   const title = host ? hostsSelectors.label(host) : 'Machine';
+  // The update's dialog is a sibling, not a child: React passes a nested dialog's "close" up to this one's onClose,
+  // so closing the update would close the machine too.
   return (
-    <Dialog title={title} open={view !== null} onClose={close}>
-      <div className="detail-view">
-        <div className="actions top">
-          <button type="button" onClick={close}>
-            Close
-          </button>
-        </div>
-        {view?.error && (
-          <div className="banner error" role="alert">
-            {view.error}
+    <>
+      <Dialog title={title} open={view !== null} onClose={close}>
+        <div className="detail-view">
+          <div className="actions top">
+            <button type="button" onClick={close}>
+              Close
+            </button>
           </div>
-        )}
-        {view && !view.data && !view.error && <p className="hint">Loading…</p>}
-        {view?.data && host && <Body host={host} m={view.data} />}
-      </div>
+          {view?.error && (
+            <div className="banner error" role="alert">
+              {view.error}
+            </div>
+          )}
+          {view && !view.data && !view.error && <p className="hint">Loading…</p>}
+          {view?.data && host && <Body host={host} m={view.data} />}
+        </div>
+      </Dialog>
       <UpdateDetailDialog />
-    </Dialog>
+    </>
   );
 }
