@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open';
+import { scoreOpenUpdates } from './open-update-scores';
 import { buildPatchRows } from './patch-list';
 import { cveRecordUrl, machineDetailOf, updateDetailOf } from './update-detail';
 
@@ -88,6 +89,11 @@ describe('machineDetailOf', () => {
     expect(d.updates[0]!.cves).toHaveLength(27);
     expect(d.updates[0]!.kevCves).toEqual(['CVE-2024-45490']);
     expect(d.updates[0]!.score).toBe(updateDetailOf(db, 'libexpat1', '2.5.0-1+deb12u1', NOW).machines[0]!.risk.score);
+    // The scores and reasons policies, the dashboard and the by-machine view use.
+    const scored = scoreOpenUpdates(db, NOW, (u) => u.hostId === 1);
+    expect(d.updates.map((u) => [u.package, u.score, u.band, u.why])).toEqual(
+      expect.arrayContaining(scored.map((u) => [u.package, u.score, u.band, u.why])),
+    );
   });
 
   it('shows its deployments and rollbacks as they went on this machine, and its assessments, newest first', () => {

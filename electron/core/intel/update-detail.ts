@@ -10,8 +10,7 @@ import { listAssessments } from '../assess/update-queries';
 import type { Db } from '../db/open';
 import { cveIntelOf, intelForCves, listOpenUpdateRows, type CveFacts, type OpenUpdateRow } from './patch-queries';
 import { blockedPackages } from './policy-queries';
-import { scoreOpenUpdates } from './open-update-scores';
-import { scoreUpdate } from './risk-score';
+import { scoreUpdate, type RiskScore } from './risk-score';
 
 const CVE_ID = /^CVE-\d{4}-\d{4,7}$/;
 
@@ -48,24 +47,29 @@ function approvalOf(u: Pick<OpenUpdateRow, 'hostId' | 'package' | 'arch' | 'cand
   return a ? { state: 'approved', by: a.approved_by, at: a.approved_at, reason: null } : { state: 'not-approved', by: null, at: null, reason: null };
 }
 
+const cveIdsOf = (rows: readonly OpenUpdateRow[]): string[] => [...new Set(rows.flatMap((u) => (u.cveList ? u.cveList.split(',') : [])))].sort();
+
+/** One open update on its machine, scored with the same inputs as every other scorer (open-update-scores.ts, the Patches page). */
+function scoreRow(u: OpenUpdateRow, intel: Map<string, CveFacts>, now: number): RiskScore {
+  return scoreUpdate({
+    package: u.package,
+    cves: u.cveList ? u.cveList.split(',').map((id) => cveIntelOf(id, intel.get(id))) : [],
+    vendorSeverity: u.urgency,
+    isSecurity: u.isSecurity || u.cveList !== null,
+    detectedAt: u.detectedAt,
+    machine: { criticality: u.criticality, exposed: u.exposed, listeningServices: u.openPorts },
+    now,
+  });
+}
+
 export function updateDetailOf(db: Db, pkg: string, candidateVersion: string, now = Date.now()): UpdateDetail {
   const rows = listOpenUpdateRows(db).filter((u) => u.package === pkg && u.candidateVersion === candidateVersion);
   if (rows.length === 0) throw new AppError('not-found', `No machine is waiting for ${pkg} ${candidateVersion}`);
-  const ids = [...new Set(rows.flatMap((u) => (u.cveList ? u.cveList.split(',') : [])))].sort();
+  const ids = cveIdsOf(rows);
   const intel = intelForCves(db, ids);
   const approvals = approvalsOf(db, 'package = ?', pkg);
   const machines: UpdateOnMachine[] = rows.map((u) => {
-    const cves = u.cveList ? u.cveList.split(',').map((id) => cveIntelOf(id, intel.get(id))) : [];
-    // The same inputs as every other scorer of open updates, so this score is the one the Patches page shows.
-    const r = scoreUpdate({
-      package: u.package,
-      cves,
-      vendorSeverity: u.urgency,
-      isSecurity: u.isSecurity || u.cveList !== null,
-      detectedAt: u.detectedAt,
-      machine: { criticality: u.criticality, exposed: u.exposed, listeningServices: u.openPorts },
-      now,
-    });
+    const r = scoreRow(u, intel, now);
     return {
       hostId: u.hostId,
       label: u.hostLabel,
@@ -105,21 +109,28 @@ export function machineDetailOf(db: Db, hostId: number, limit = 20, now = Date.n
   if (!db.prepare('SELECT 1 FROM hosts WHERE id = ?').get(hostId)) throw new AppError('not-found', `No machine with id ${hostId}`);
   const blocks = blockedPackages(db, hostId);
   const approvals = approvalsOf(db, 'host_id = ?', hostId);
-  const updates = scoreOpenUpdates(db, now, (u) => u.hostId === hostId)
-    .map((u) => ({
-      key: `${u.package}\u0000${u.candidateVersion}`,
-      package: u.package,
-      arch: u.arch,
-      installedVersion: u.installedVersion,
-      candidateVersion: u.candidateVersion,
-      isSecurity: u.isSecurity,
-      cves: u.cveList ? u.cveList.split(',') : [],
-      kevCves: [...u.kevCves],
-      score: u.score,
-      band: u.band,
-      why: u.why,
-      approval: approvalOf(u, approvals, blocks.get(u.package)),
-    }))
+  const rows = listOpenUpdateRows(db).filter((u) => u.hostId === hostId);
+  // Only this machine's CVEs are read from the feeds, not the fleet's.
+  const intel = intelForCves(db, cveIdsOf(rows));
+  const updates = rows
+    .map((u) => {
+      const r = scoreRow(u, intel, now);
+      const cves = u.cveList ? u.cveList.split(',') : [];
+      return {
+        key: `${u.package}\u0000${u.candidateVersion}`,
+        package: u.package,
+        arch: u.arch,
+        installedVersion: u.installedVersion,
+        candidateVersion: u.candidateVersion,
+        isSecurity: u.isSecurity,
+        cves,
+        kevCves: cves.filter((id) => intel.get(id)?.kev),
+        score: r.score,
+        band: r.band,
+        why: r.why,
+        approval: approvalOf(u, approvals, blocks.get(u.package)),
+      };
+    })
     .sort((a, b) => b.score - a.score || a.package.localeCompare(b.package));
 
   const items = db.prepare(
