@@ -3,6 +3,7 @@
  * updates, deployments, rollbacks and assessments.
  */
 import { describe, expect, it } from 'vitest';
+import { isSafeExternalUrl } from '../../main/trusted-url';
 import { openDatabase } from '../db/open';
 import { scoreOpenUpdates } from './open-update-scores';
 import { buildPatchRows } from './patch-list';
@@ -72,8 +73,9 @@ describe('updateDetailOf', () => {
     expect(() => updateDetailOf(db, 'libexpat1', '9.9', NOW)).toThrow(/No machine is waiting for libexpat1 9.9/);
   });
 
-  it('links only well-formed CVE ids', () => {
+  it('links only well-formed CVE ids, with links the window lets out to the system browser', () => {
     expect(cveRecordUrl('CVE-2024-3094')).toBe('https://www.cve.org/CVERecord?id=CVE-2024-3094');
+    expect(isSafeExternalUrl(cveRecordUrl('CVE-2024-3094')!)).toBe(true);
     for (const bad of ['CVE-2024-1&x=1', 'javascript:alert(1)', 'CVE-24-1', 'CVE-2024-1234/../x', 'GHSA-xxxx']) expect(cveRecordUrl(bad)).toBeNull();
   });
 });
