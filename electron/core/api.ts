@@ -21,6 +21,7 @@ import { feedDownloadHandlers } from './handlers/feed-download';
 import { scheduleHandlers } from './handlers/schedules';
 import { noticeHandlers } from './handlers/notices';
 import { mailHandlers } from './handlers/mail';
+import { detailHandlers } from './handlers/detail';
 import type { HandlerMap } from './handlers/types';
 import type { CoreServices } from './services';
 
@@ -43,6 +44,7 @@ const handlers: HandlerMap<CallName> = {
   ...scheduleHandlers,
   ...noticeHandlers,
   ...mailHandlers,
+  ...detailHandlers,
 };
 
 export interface DispatchOptions {

@@ -31,6 +31,7 @@ import { schedulesCalls } from './schedules';
 import { noticeCalls } from './notices';
 import { mailCalls } from './mail';
 import { fleetMemoryCalls } from './fleet-memory';
+import { detailCalls } from './detail';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -224,6 +225,7 @@ export const calls = {
   ...noticeCalls,
   ...mailCalls,
   ...fleetMemoryCalls,
+  ...detailCalls,
 } as const;
 
 export type Calls = typeof calls;

@@ -18,3 +18,4 @@ export * from './schedules';
 export * from './notices';
 export * from './mail';
 export * from './fleet-memory';
+export * from './detail';

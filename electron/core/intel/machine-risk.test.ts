@@ -27,8 +27,8 @@ describe('machineRisks', () => {
   it("a machine's score is its riskiest update's, with that update named and the others counted", () => {
     const risks = machineRisks(fleet(), NOW);
     const web = risks.find((r) => r.hostId === 1)!;
-    // openssl: high 40 + KEV 35 + ransomware 10 = 85 (critical); curl: high severity 40 → medium.
-    expect(web).toMatchObject({ score: 85, band: 'critical', openUpdates: 3, criticalUpdates: 1, highUpdates: 0, kevCves: 1, findings: 2, criticality: 'normal', exposed: false, profileFrom: [] });
+    // openssl: high 40 + KEV 35 + ransomware 10 + 1 (its one CVE, no CVSS or EPSS known) = 86 (critical); curl: high severity 40 → medium.
+    expect(web).toMatchObject({ score: 86, band: 'critical', openUpdates: 3, criticalUpdates: 1, highUpdates: 0, kevCves: 1, findings: 2, criticality: 'normal', exposed: false, profileFrom: [] });
     expect(web.why).toMatch(/^openssl 2: .*CVE-2021-44228 is on CISA's Known Exploited Vulnerabilities list.*\.$/);
     expect(risks.find((r) => r.hostId === 3)).toMatchObject({ score: 0, band: 'low', why: 'No open updates.', openUpdates: 0, findings: 0 });
     // The Machines page's count: bash is a medium-risk update, a finding because it comes from the security suite.
@@ -60,11 +60,11 @@ describe('updatesByMachine', () => {
     db.prepare(`INSERT INTO approvals (host_id, package, arch, from_version, to_version, approved_by, approved_at) VALUES (1, 'curl', 'amd64', '1', '3', 'me', 1)`).run();
     const groups = updatesByMachine(db, NOW);
     expect(groups.map((g) => [g.label, g.score, g.band])).toEqual([
-      ['web', 85, 'critical'],
+      ['web', 86, 'critical'],
       ['desk', 30, 'medium'],
     ]);
     expect(groups[0]!.updates.map((u) => [u.key.split('\u0000')[0], u.score, u.approved])).toEqual([
-      ['openssl', 85, false],
+      ['openssl', 86, false],
       ['curl', 40, true],
       ['tzdata', 5, false],
     ]);

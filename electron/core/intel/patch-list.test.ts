@@ -128,8 +128,8 @@ describe('buildPatchRows with vendor feeds and machine profiles', () => {
     db.prepare(`INSERT INTO tag_profiles (tag, criticality, exposed, updated_at) VALUES ('dmz', 'low', 0, 1)`).run();
     const rows = buildPatchRows(db, NOW);
     expect(rows.find((r) => r.package === 'libxml2')!.risk.factors[0]).toEqual({ key: 'severity', points: 40, text: 'security update, high severity (CVE-2024-25062, Debian security tracker)' });
-    // curl on web: medium 25 × 1.3 (the machine's own critical beats the tag's low) = 32.5 → 33.
-    expect(rows.find((r) => r.package === 'curl')!.risk.score).toBe(33);
+    // curl on web: (medium 25 + 1 for its one CVE, no CVSS or EPSS known) × 1.3 (the machine's own critical beats the tag's low) = 33.8 → 34.
+    expect(rows.find((r) => r.package === 'curl')!.risk.score).toBe(34);
     db.prepare(`INSERT INTO msrc_cves (cve_id, title, severity, cvss_base, published_at) VALUES ('CVE-2024-6197', 't', 'Critical', NULL, 1)`).run();
     expect(buildPatchRows(db, NOW).find((r) => r.package === 'curl')!.risk.factors[0]!.text).toBe('security update, critical severity (CVE-2024-6197, Microsoft)');
   });

@@ -115,11 +115,21 @@ const OSV_SEVERITY_RANK = `CASE o.vendor_severity WHEN 'critical' THEN 4 WHEN 'h
  * the earliest fix publication. SQLite's bare columns beside max()/min() come from the row that holds the extreme.
  */
 export function intelForOpenCves(db: Db, during?: OpenDuring): Map<string, CveFacts> {
+  return readIntel(db, during ? CVES_OPEN_DURING : OPEN_CVES, during ? [during] : []);
+}
+
+/** The same facts for the given CVE ids only (one update's, for its detail view), open or not. */
+export function intelForCves(db: Db, cveIds: readonly string[]): Map<string, CveFacts> {
+  if (cveIds.length === 0) return new Map();
+  return readIntel(db, 'SELECT DISTINCT value AS cve_id FROM json_each(?)', [JSON.stringify(cveIds)]);
+}
+
+function readIntel(db: Db, cveSource: string, params: unknown[]): Map<string, CveFacts> {
   const out = new Map<string, CveFacts>();
   // One pass over the open CVEs; each feed is read through its index on cve_id (no whole-table aggregates).
   const stmt = db
     .prepare(
-      `WITH c AS MATERIALIZED (${during ? CVES_OPEN_DURING : OPEN_CVES})
+      `WITH c AS MATERIALIZED (${cveSource})
        SELECT c.cve_id, k.date_added, k.due_date, k.ransomware, e.score, e.percentile,
          (SELECT o.cvss_score || ' ' || o.cvss_version || ' ' || o.advisory_id FROM osv_fixes o
            WHERE o.cve_id = c.cve_id AND o.cvss_score IS NOT NULL ORDER BY o.cvss_score DESC LIMIT 1) AS osv_cvss,
@@ -135,7 +145,7 @@ export function intelForOpenCves(db: Db, during?: OpenDuring): Map<string, CveFa
        LEFT JOIN msrc_cves m ON m.cve_id = c.cve_id`,
     )
     .raw();
-  const rows = (during ? stmt.all(during) : stmt.all()) as [
+  const rows = stmt.all(...params) as [
     cve: string,
     dateAdded: string | null,
     dueDate: string | null,

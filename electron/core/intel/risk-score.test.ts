@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Criticality } from '../../../shared/contract';
-import { normalizeSeverity, scoreUpdate, type UpdateRiskInput } from './risk-score';
+import { normalizeSeverity, scoreUpdate, type CveIntel, type UpdateRiskInput } from './risk-score';
 
 const NOW = Date.parse('2026-11-22T00:00:00Z');
 const base = (over: Partial<UpdateRiskInput> = {}): UpdateRiskInput => ({
@@ -85,16 +85,16 @@ describe('scoreUpdate: vendor feeds (CVSS, tracker and Microsoft severities, fix
   it("without CVSS, the highest vendor severity known wins: the tracker's high over the changelog's medium", () => {
     const r = scoreUpdate(base({ cves: [{ cveId: 'CVE-2024-5535', vendorSeverity: { label: 'high', source: 'Debian security tracker' } }] }));
     expect(r.factors[0]).toEqual({ key: 'severity', points: 40, text: 'security update, high severity (CVE-2024-5535, Debian security tracker)' });
-    // Microsoft's "Critical" counts as critical.
-    expect(scoreUpdate(base({ vendorSeverity: null, cves: [{ cveId: 'CVE-2024-38063', vendorSeverity: { label: 'Critical', source: 'Microsoft' } }] })).score).toBe(55);
+    // Microsoft's "Critical" counts as critical (55), + 1 for its one CVE as no CVSS or EPSS is known.
+    expect(scoreUpdate(base({ vendorSeverity: null, cves: [{ cveId: 'CVE-2024-38063', vendorSeverity: { label: 'Critical', source: 'Microsoft' } }] })).score).toBe(56);
     // A lower feed severity does not lower the update's own.
     expect(scoreUpdate(base({ vendorSeverity: 'high', cves: [{ cveId: 'CVE-1', vendorSeverity: { label: 'low', source: 'Debian security tracker' } }] })).factors[0]!.points).toBe(40);
   });
 
   it('age counts from the earliest published fix when that is older than the detection', () => {
     const r = scoreUpdate(base({ detectedAt: NOW - WEEK, cves: [{ cveId: 'CVE-A', fixPublished: { at: NOW - 6 * WEEK - 1, source: 'DSA-1-1' } }, { cveId: 'CVE-B', fixPublished: { at: NOW - 2 * WEEK, source: 'DSA-2-1' } }] }));
-    // 25 (medium) + 6 weeks.
-    expect(r.score).toBe(31);
+    // 25 (medium) + 6 weeks + 2 for two CVEs with no CVSS or EPSS known.
+    expect(r.score).toBe(33);
     expect(r.factors.find((f) => f.key === 'age')).toEqual({ key: 'age', points: 6, text: 'a fix was published 6 weeks ago (DSA-1-1)' });
     // A fix date after the detection (a re-published advisory) does not shorten the wait.
     expect(scoreUpdate(base({ detectedAt: NOW - 3 * WEEK, cves: [{ cveId: 'CVE-A', fixPublished: { at: NOW - WEEK, source: 'x' } }] })).factors.find((f) => f.key === 'age')?.text).toBe('waiting for 3 weeks');
@@ -104,6 +104,65 @@ describe('scoreUpdate: vendor feeds (CVSS, tracker and Microsoft severities, fix
     const r = scoreUpdate(base({ machine: { criticality: 'normal', exposed: true, listeningServices: [22] } }));
     expect(r.factors.find((f) => f.key === 'exposure')).toEqual({ key: 'exposure', points: 5, text: 'the machine is marked as exposed' });
     expect(r.score).toBe(30);
+  });
+});
+
+describe('scoreUpdate: the CVE count as a tie-breaker where no CVSS or EPSS is known', () => {
+  const cves = (n: number, extra: Partial<CveIntel> = {}): CveIntel[] => Array.from({ length: n }, (_, i) => ({ cveId: `CVE-2024-${10000 + i}`, ...extra }));
+  const KEV = { dateAdded: '2024-03-01', dueDate: null, ransomware: false };
+
+  it('27 CVEs and 1 CVE of the same urgency rank apart, and the breakdown says why and that no CVSS is known', () => {
+    const many = scoreUpdate(base({ package: 'libexpat1', vendorSeverity: 'high', cves: cves(27) }));
+    const one = scoreUpdate(base({ package: 'libpcre2-8-0', vendorSeverity: 'high', cves: cves(1) }));
+    // 40 + min(4, 1 + floor(log2 27)) = 44; 40 + 1 = 41.
+    expect(many.score).toBe(44);
+    expect(one.score).toBe(41);
+    expect(many.factors.find((f) => f.key === 'cves')).toEqual({
+      key: 'cves',
+      points: 4,
+      text: 'no CVSS or EPSS known; 27 CVEs named in its changelog or advisories (a tie-breaker, at most +4)',
+    });
+    expect(one.factors.find((f) => f.key === 'cves')?.text).toMatch(/^no CVSS or EPSS known; 1 CVE named/);
+    // Both stay in the band their urgency gives.
+    expect([many.band, one.band]).toEqual(['medium', 'medium']);
+  });
+
+  it('more CVEs never score less, and the count stops at +4', () => {
+    const points = [1, 2, 3, 4, 7, 8, 27, 500].map((n) => scoreUpdate(base({ cves: cves(n) })).factors.find((f) => f.key === 'cves')!.points);
+    expect(points).toEqual([1, 2, 2, 3, 3, 4, 4, 4]);
+  });
+
+  it('a single KEV-listed CVE still outranks 27 unrated ones at any urgency', () => {
+    for (const urgency of ['low', 'medium', 'high', 'critical']) {
+      const kev = scoreUpdate(base({ vendorSeverity: urgency, cves: [{ cveId: 'CVE-2024-1', kev: KEV }] }));
+      const many = scoreUpdate(base({ vendorSeverity: urgency, cves: cves(27) }));
+      expect(kev.score).toBeGreaterThan(many.score);
+    }
+  });
+
+  it('never lifts an update past the next vendor-severity level on the same machine', () => {
+    const levels = ['low', 'medium', 'high', 'critical'];
+    for (const criticality of ['low', 'normal', 'high', 'critical'] as const) {
+      const machine = { criticality, exposed: false, listeningServices: [] };
+      for (let i = 0; i + 1 < levels.length; i++) {
+        const lower = scoreUpdate(base({ vendorSeverity: levels[i]!, cves: cves(1000), machine }));
+        const higher = scoreUpdate(base({ vendorSeverity: levels[i + 1]!, cves: cves(1), machine }));
+        expect(lower.score).toBeLessThan(higher.score);
+      }
+    }
+  });
+
+  it('stands aside when any CVE has a CVSS score or an EPSS probability, and for non-security updates', () => {
+    const withCvss = scoreUpdate(base({ cves: [...cves(26), { cveId: 'CVE-2024-9', cvss: { score: 7.5, version: '3.1', source: 'DSA-1-1' } }] }));
+    const withEpss = scoreUpdate(base({ cves: [...cves(26), { cveId: 'CVE-2024-9', epss: { score: 0.02, percentile: 0.8 } }] }));
+    const notSecurity = scoreUpdate(base({ isSecurity: false, cves: cves(27) }));
+    for (const r of [withCvss, withEpss, notSecurity]) expect(r.factors.some((f) => f.key === 'cves')).toBe(false);
+    // Real evidence decides: the CVSS 7.5 sets the severity (41), with no count added.
+    expect(withCvss.score).toBe(41);
+  });
+
+  it('adds nothing for a security update that names no CVE', () => {
+    expect(scoreUpdate(base({ cves: [] })).factors.map((f) => f.key)).toEqual(['severity']);
   });
 });
 

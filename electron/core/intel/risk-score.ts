@@ -13,6 +13,12 @@
  *   ransomware +10 more when CISA says the CVE is used in ransomware campaigns,
  *   epss       up to +20 from the highest EPSS probability p: 20 × clamp(log10(1000·p) / 3, 0, 1)
  *              (p = 0.001 → 0, 0.01 → 7, 0.1 → 13, 1 → 20),
+ *   cves       a tie-breaker, only when none of its CVEs has a CVSS score or an EPSS probability (the bundled
+ *              KEV catalog alone gives neither, so every Debian security update of one urgency would score alike):
+ *              the number n of CVEs its changelog or advisories name gives min(4, 1 + floor(log2 n)) points
+ *              (1 → 1, 2 → 2, 4 → 3, 8 or more → 4). At most 4, below the 5 between two vendor-severity levels,
+ *              so it orders updates within a level, never lifts one past a level or a KEV listing (+35, floor 70),
+ *              and says in its text that no CVSS or EPSS is known,
  *   exposure   +5 when the machine listens on a service commonly reached from outside (80, 443, 3389, 445,
  *              5985, 5986) or is flagged exposed,
  *   age        +1 per full week since a fix was published (the earliest publication of a fix for one of its CVEs,
@@ -49,7 +55,7 @@ export interface UpdateRiskInput {
   now: number;
 }
 
-export type RiskFactorKey = 'severity' | 'kev' | 'ransomware' | 'epss' | 'exposure' | 'age' | 'criticality' | 'reboot';
+export type RiskFactorKey = 'severity' | 'cves' | 'kev' | 'ransomware' | 'epss' | 'exposure' | 'age' | 'criticality' | 'reboot';
 
 export interface RiskFactor {
   key: RiskFactorKey;
@@ -106,6 +112,17 @@ function severityFactor(u: UpdateRiskInput): RiskFactor {
   return { key: 'severity', points: LEVELS[best.level]!.points, text: `security update, ${best.label} severity${best.source ? ` (${best.source})` : ''}` };
 }
 
+/** Most points the CVE-count tie-breaker gives: less than the smallest step between two vendor-severity levels. */
+export const CVE_COUNT_MAX = 4;
+
+function cveCountFactor(u: UpdateRiskInput): RiskFactor[] {
+  const n = u.cves.length;
+  // Real evidence of severity or likelihood makes the count needless; it stands in only when there is none.
+  if (!u.isSecurity || n === 0 || u.cves.some((c) => c.cvss || c.epss)) return [];
+  const points = Math.min(CVE_COUNT_MAX, 1 + Math.floor(Math.log2(n)));
+  return [{ key: 'cves', points, text: `no CVSS or EPSS known; ${n} CVE${n === 1 ? '' : 's'} named in its changelog or advisories (a tie-breaker, at most +${CVE_COUNT_MAX})` }];
+}
+
 function ageFactor(u: UpdateRiskInput): RiskFactor[] {
   const fix = u.cves.reduce<CveIntel['fixPublished'] | null>((first, c) => (c.fixPublished && (!first || c.fixPublished.at < first.at) ? c.fixPublished : first), null);
   const since = fix && fix.at < u.detectedAt ? fix.at : u.detectedAt;
@@ -119,6 +136,7 @@ function ageFactor(u: UpdateRiskInput): RiskFactor[] {
 export function scoreUpdate(u: UpdateRiskInput): RiskScore {
   const factors: RiskFactor[] = [];
   factors.push(severityFactor(u));
+  factors.push(...cveCountFactor(u));
   const kev = u.cves.filter((c) => c.kev);
   if (kev.length > 0) {
     const first = kev[0]!;

@@ -91,7 +91,7 @@ describe('fleet memory on the Patches page', () => {
     fireEvent.click(screen.getByRole('button', { name: /Approve 1 selected/ }));
     await settle();
     expect(sent.some((c) => c.name === 'patches/approve')).toBe(false);
-    const dialog = screen.getByRole('dialog', { hidden: true });
+    const dialog = screen.getByRole('dialog', { name: 'Approve versions that failed before?', hidden: true });
     expect(within(dialog).getByText(FAILED)).toBeTruthy();
     fireEvent.click(within(dialog).getByRole('button', { name: 'Approve anyway', hidden: true }));
     await settle();

@@ -4,6 +4,8 @@ import type { Host, HostInput, MachineRisk } from '../../../shared/contract';
 import { Dialog } from '../components/dialog';
 import { EmptyState } from '../components/empty-state';
 import { HostForm } from '../components/host-form';
+import { MachineDetailDialog } from '../components/machine-detail';
+import { useDetailStore } from '../stores/detail-store';
 import { findingsText, HostUpdates } from '../components/host-updates';
 import { ScanDialog } from '../components/scan-dialog';
 import { ago, OS_LABEL, REACHABILITY_LABEL } from '../format';
@@ -111,6 +113,9 @@ function HostDetail({ host, risk, onEdit }: { host: Host; risk: MachineRisk | un
     <section className="detail" aria-label={`Details of ${hostsSelectors.label(host)}`}>
       <header>
         <h2>{hostsSelectors.label(host)}</h2>
+        <button type="button" aria-haspopup="dialog" onClick={() => void useDetailStore.getState().openMachine(host.id)}>
+          Updates and history
+        </button>
         <button type="button" onClick={onEdit}>
           Edit
         </button>
@@ -407,6 +412,7 @@ export function MachinesPage() {
         )}
       </Dialog>
       <ScanDialog open={scanning} onClose={() => setScanning(false)} />
+      <MachineDetailDialog />
       <Dialog title="Remove machines" open={confirmRemove} onClose={() => setConfirmRemove(false)}>
         <p>
           Remove {selectedIds.length} machine{selectedIds.length === 1 ? '' : 's'} from the inventory? Their history stays in the

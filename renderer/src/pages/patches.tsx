@@ -4,7 +4,9 @@ import { useShallow } from 'zustand/react/shallow';
 import type { PatchRow } from '../../../shared/contract';
 import { Dialog } from '../components/dialog';
 import { EmptyState } from '../components/empty-state';
+import { UpdateDetailDialog } from '../components/update-detail';
 import { VersionHistory } from '../components/version-history';
+import { useDetailStore } from '../stores/detail-store';
 import { machineItems, markedSelected, usePatchesStore, visibleRows, type GroupBy, type MachineItem, type SortKey } from '../stores/patches-store';
 import { useUiStore } from '../stores/ui-store';
 import { useLive } from '../stores/use-live';
@@ -20,10 +22,32 @@ interface OnMachine {
   approved: boolean;
 }
 
+/** A click or Enter on the row opens the update's detail, unless it landed on the row's own checkbox. */
+function opensDetail(target: EventTarget): boolean {
+  return !(target instanceof HTMLElement && target.closest('input, button, a, select, label'));
+}
+
 function Row({ r, selected, onToggle, on }: { r: PatchRow; selected: boolean; onToggle: () => void; on?: OnMachine }) {
   const band = on?.band ?? r.risk.band;
+  const open = (): void => void useDetailStore.getState().openUpdate(r.package, r.candidateVersion);
   return (
-    <div className={`patch-row band-${band}`} role="row" data-key={r.key} aria-selected={selected}>
+    <div
+      className={`patch-row band-${band}`}
+      role="row"
+      data-key={r.key}
+      aria-selected={selected}
+      tabIndex={0}
+      aria-haspopup="dialog"
+      onClick={(e) => {
+        if (opensDetail(e.target)) open();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' && opensDetail(e.target)) {
+          e.preventDefault();
+          open();
+        }
+      }}
+    >
       <span role="cell" className="c-check">
         <input type="checkbox" aria-label={`Select ${r.package} ${r.candidateVersion}${on ? ` on ${on.label}` : ''}`} checked={selected} onChange={onToggle} />
       </span>
@@ -264,6 +288,7 @@ export function PatchesPage() {
           </div>
         </>
       )}
+      <UpdateDetailDialog />
     </div>
   );
 }
