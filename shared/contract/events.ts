@@ -41,6 +41,8 @@ export const inventoryReason = z.enum([
   'host-key',
   /** A machine answered with a different SSH host key. */
   'host-key-changed',
+  /** A package manager was repaired (dpkg --configure -a) and its health read again. */
+  'repaired',
 ]);
 export type InventoryReason = z.infer<typeof inventoryReason>;
 
