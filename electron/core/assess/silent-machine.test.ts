@@ -67,5 +67,12 @@ describe('a machine that stops answering mid-assessment', () => {
     // Announced as a reachability change when it happened, before the assessment's own end-of-job announcement.
     expect(reasons.indexOf('reachability')).toBeGreaterThanOrEqual(0);
     expect(reasons.indexOf('reachability')).toBeLessThan(reasons.lastIndexOf('assessed'));
+
+    // It answers again (the server only ended that one connection): a plain check clears the state.
+    await core.call('machines/check', { ids: [host.id] });
+    await core.services.jobs.idle();
+    const back: Host = await core.call('machines/get', { id: host.id });
+    expect(back).toMatchObject({ reachability: 'up', lastError: null });
+    expect(machineProblems(back)).toEqual([]);
   });
 });

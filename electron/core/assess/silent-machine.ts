@@ -13,7 +13,10 @@ import { SshConnectError } from '../transports/ssh';
 
 /** True when the error says the machine is not answering (as opposed to refusing us, or a command failing). */
 export function isSilence(err: unknown): boolean {
-  return err instanceof ConnectionLostError || (err instanceof SshConnectError && (err.kind === 'unreachable' || err.kind === 'timeout'));
+  if (err instanceof ConnectionLostError) return true;
+  if (!(err instanceof SshConnectError)) return false;
+  // A refused connection is an answer (the machine is up, its sshd is not): that is the command's failure, not silence.
+  return err.kind === 'timeout' || (err.kind === 'unreachable' && !/refused the connection/.test(err.message));
 }
 
 /**

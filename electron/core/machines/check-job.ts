@@ -7,7 +7,8 @@ import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
 import type { JobHandler } from '../jobs/job-runner';
 import { mapLimit, tcpConnect } from '../net/tcp-connect';
-import { recordReachability } from './machine-queries';
+import { isSilenceMessage } from '../../../shared/machine-state';
+import { clearSilenceError, recordReachability } from './machine-queries';
 
 /** Ports tried besides the SSH port, in the order that finds Windows and Linux machines fastest. */
 const MANAGEMENT_PORTS = [22, 5985, 5986, 445, 3389];
@@ -34,6 +35,8 @@ export function checkJob(db: Db, events: EventSink, hosts: readonly Host[], time
         if (ctx.signal.aborted) return;
         const alive = open.length > 0;
         recordReachability(db, h.id, alive, alive ? open : null);
+        // Answering again: the error that said it had gone silent is no longer true.
+        if (alive) clearSilenceError(db, h.id, isSilenceMessage);
         if (alive) up++;
         ctx.target(h.address, { state: alive ? 'succeeded' : 'failed', step: 'done', current: 1, ...(alive ? {} : {
           failure: { command: null, exitCode: null, stderrTail: '', message: `No answer on ports ${ports.join(', ')}` },
