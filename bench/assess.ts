@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
   const run = async (label: string, refresh: boolean): Promise<void> => {
     const t0 = performance.now();
-    const { jobId } = await core.call('assess/start', { refresh });
+    const { jobId } = await core.call('assess/start', { refresh, allowFirstContact: true });
     await core.services.jobs.idle();
     const total = (performance.now() - t0) / 1000;
     const rows = db.prepare('SELECT state, finished_at - started_at AS ms, pending_count FROM assessments WHERE job_id = ?').all(jobId) as {

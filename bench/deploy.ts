@@ -82,7 +82,7 @@ async function patchwell(hosts: LabHost[]): Promise<number> {
     await core.call('credentials/create', { name: 'lab', username: 'admin', privateKey: key, appliesToAll: true });
     for (const h of hosts) await core.call('machines/create', { address: h.address });
     await core.call('settings/update', { maxConcurrentHosts: N, refreshPackageLists: false });
-    await core.call('assess/start', {});
+    await core.call('assess/start', { allowFirstContact: true });
     await core.services.jobs.idle();
     for (const h of await core.call('machines/list', undefined)) {
       const updates = await core.call('machines/updates', { id: h.id });

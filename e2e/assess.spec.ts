@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { expect, test } from './fixtures';
-import { addDefaultKeyCredential, JobsTray, MachinesPage } from './pages';
+import { addDefaultKeyCredential, assessAll, JobsTray, MachinesPage } from './pages';
 import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
 import type { LabHost } from './lab/index';
 
@@ -29,7 +29,7 @@ test('add a credential, assess machines, and read each one’s missing updates a
   await machines.add({ address: '127.0.0.250', name: 'Gone box' });
   await expect(machines.row('127.0.0.250')).toBeVisible();
 
-  await app.getByRole('button', { name: 'Assess all' }).click();
+  await assessAll(app, [fixture.address, stale.address, '127.0.0.250']);
   const tray = new JobsTray(app);
   const job = tray.job('Assess 3 machines');
   await expect(job).toContainText('Partly done', { timeout: 120_000 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { addDefaultKeyCredential, JobsTray, MachinesPage } from './pages';
+import { addDefaultKeyCredential, assessAll, JobsTray, MachinesPage } from './pages';
 import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
 import { FIXTURE_PACKAGES, resetHost, type LabHost } from './lab/index';
 
@@ -29,7 +29,7 @@ async function approveFixtureUpdates(app: Page, fixture: LabHost): Promise<void>
   const machines = new MachinesPage(app);
   await machines.open();
   await machines.add({ address: fixture.address, name: 'Fixture box' });
-  await app.getByRole('button', { name: 'Assess all' }).click();
+  await assessAll(app, [fixture.address]);
   await expect(new JobsTray(app).job(`Assess ${fixture.address}`)).toContainText('Done', { timeout: 120_000 });
   await nav(app, 'Patches');
   await app.getByRole('button', { name: /Select all 3/ }).click();

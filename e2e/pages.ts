@@ -56,3 +56,17 @@ export async function addDefaultKeyCredential(page: Page, name: string, privateK
   await form.getByRole('button', { name: 'Add credential' }).click();
   await expect(page.getByRole('table', { name: 'Credentials list' })).toContainText(name);
 }
+
+/**
+ * Machines → Assess all. A credential for all machines asks before its first use on a machine never contacted:
+ * the dialog must list exactly `firstContact` (labels or addresses), and the spec allows it.
+ */
+export async function assessAll(page: Page, firstContact: readonly string[]): Promise<void> {
+  await page.getByRole('button', { name: 'Assess all' }).click();
+  const dialog = page.getByRole('dialog', { name: 'First contact with new machines' });
+  const rows = dialog.getByRole('table', { name: 'Machines never contacted' }).getByRole('row');
+  await expect(rows).toHaveCount(firstContact.length + 1);
+  for (const m of firstContact) await expect(rows.filter({ hasText: m })).toHaveCount(1);
+  await dialog.getByRole('button', { name: 'Allow first contact and assess' }).click();
+  await expect(dialog).toBeHidden();
+}

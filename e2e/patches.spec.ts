@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { expect, test } from './fixtures';
-import { addDefaultKeyCredential, JobsTray, MachinesPage } from './pages';
+import { addDefaultKeyCredential, assessAll, JobsTray, MachinesPage } from './pages';
 import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
 import type { LabHost } from './lab/index';
 
@@ -20,7 +20,7 @@ test('a lab machine’s missing updates are prioritised with known-exploited CVE
   const machines = new MachinesPage(app);
   await machines.open();
   await machines.add({ address: fixture.address, name: 'Fixture box' });
-  await app.getByRole('button', { name: 'Assess all' }).click();
+  await assessAll(app, [fixture.address]);
   await expect(new JobsTray(app).job('Assess 127.0.0.13')).toContainText('Done', { timeout: 120_000 });
 
   await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Patches' }).click();

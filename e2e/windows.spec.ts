@@ -4,7 +4,7 @@
  * deployed with a restore point first, and rolled back with one click (the KB removed).
  */
 import { expect, test } from './fixtures';
-import { JobsTray, MachinesPage } from './pages';
+import { assessAll, JobsTray, MachinesPage } from './pages';
 import { SimulatedWindows, sampleUpdates } from '../electron/core/platforms/windows/testing/simulated-windows';
 import { WinrmTestServer } from '../electron/core/winrm/testing/test-server';
 
@@ -47,7 +47,7 @@ test('a Windows machine over WinRM: assess, approve a KB, deploy with a restore 
   await dialog.getByLabel('WinRM port').fill(String(port));
   await dialog.getByRole('button', { name: 'Add machine' }).click();
 
-  await app.getByRole('button', { name: 'Assess all' }).click();
+  await assessAll(app, ['127.0.0.1']);
   await expect(new JobsTray(app).job('Assess 127.0.0.1')).toContainText('Done', { timeout: 60_000 });
   await expect(machines.row('127.0.0.1')).toContainText('2');
   await machines.row('127.0.0.1').getByRole('button', { name: 'Reception PC' }).click();

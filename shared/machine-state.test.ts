@@ -13,6 +13,7 @@ describe('machine problems', () => {
     expect(machineProblems({ ...brokenDpkg, pendingHostKey: 'SHA256:x', reachability: 'down' }).map((p) => p.kind)).toEqual(['host-key-changed', 'unreachable', 'package-manager']);
     // Never checked is not the same as not answering.
     expect(machineProblems({ ...ok, reachability: 'unknown' })).toEqual([]);
+    expect(machineProblems({ ...ok, pendingWinrmCert: 'ab12' }).map((p) => p.label)).toEqual(['Certificate changed']);
   });
 
   it('gives the step a machine went silent at as the reason, and an older unrelated error never', () => {

@@ -31,7 +31,7 @@ export interface MachineProblem {
   reason: string;
 }
 
-type StateFields = Pick<Host, 'pendingHostKey' | 'reachability' | 'health' | 'lastError' | 'platform'>;
+type StateFields = Pick<Host, 'pendingHostKey' | 'reachability' | 'health' | 'lastError' | 'platform'> & Partial<Pick<Host, 'pendingWinrmCert'>>;
 
 export function machineProblems(h: StateFields): MachineProblem[] {
   const out: MachineProblem[] = [];
@@ -40,6 +40,13 @@ export function machineProblems(h: StateFields): MachineProblem[] {
       kind: 'host-key-changed',
       label: 'Host key changed',
       reason: 'Its SSH host key changed: Patchwell refuses to connect until the new key is accepted or investigated',
+    });
+  }
+  if (h.pendingWinrmCert) {
+    out.push({
+      kind: 'host-key-changed',
+      label: 'Certificate changed',
+      reason: 'Its WinRM certificate changed: Patchwell refuses to connect until the new certificate is accepted or investigated',
     });
   }
   if (h.reachability === 'down') {

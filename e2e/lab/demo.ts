@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       await core.call('machines/create', { address: h.address, displayName: n.name, tags: n.tags, criticality: n.criticality });
     }
     console.log(`demo: assessing ${lab.length} machines…`);
-    const { jobId } = await core.call('assess/start', {});
+    const { jobId } = await core.call('assess/start', { allowFirstContact: true });
     await core.services.jobs.idle();
     const job = await core.call('jobs/get', { id: jobId });
     console.log(`demo: ${job.summary ?? job.state}`);

@@ -31,7 +31,7 @@ export async function startVmUnderTest(variant: VmVariant): Promise<VmUnderTest>
   // The VM reaches no network: assess from the package lists its image carries.
   await core.call('settings/update', { refreshPackageLists: false });
   const hostId = (await core.call('machines/create', { address: vm.address, tags: ['lab-vm'] })).id;
-  await core.call('assess/start', { ids: [hostId] });
+  await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
   await core.services.jobs.idle();
   const sh = async (command: string): Promise<string> => {
     const session = await connectSsh({ address: vm.address, port: 22, pinnedKey: vm.hostKeyFingerprint }, { username: 'admin', privateKey });

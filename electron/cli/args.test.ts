@@ -8,8 +8,9 @@ describe('command line arguments', () => {
     expect(parseArgs(['--home', '/tmp/pw', '--json', 'scan', '127.0.0.0/24', '127.0.1.5', '--ports', '8080,9000', '--exclude', '127.0.0.1'])).toEqual({
       home: '/tmp/pw', json: true, command: { kind: 'scan', targets: '127.0.0.0/24 127.0.1.5', exclude: '127.0.0.1', ports: [8080, 9000], confirmLarge: false },
     });
-    expect(parseArgs(['assess', '127.0.0.12', '--no-refresh']).command).toEqual({ kind: 'assess', addresses: ['127.0.0.12'], refresh: false });
-    expect(parseArgs(['assess']).command).toEqual({ kind: 'assess', addresses: [], refresh: null });
+    expect(parseArgs(['assess', '127.0.0.12', '--no-refresh']).command).toEqual({ kind: 'assess', addresses: ['127.0.0.12'], refresh: false, allowFirstContact: false });
+    expect(parseArgs(['assess']).command).toEqual({ kind: 'assess', addresses: [], refresh: null, allowFirstContact: false });
+    expect(parseArgs(['assess', '--allow-first-contact']).command).toMatchObject({ kind: 'assess', allowFirstContact: true });
     expect(parseArgs(['audit', 'verify']).command).toEqual({ kind: 'audit-verify' });
     expect(parseArgs(['export-ansible', '--out', 'ansible']).command).toEqual({ kind: 'export-ansible', out: 'ansible' });
     expect(parseArgs([]).command).toEqual({ kind: 'help' });

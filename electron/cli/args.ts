@@ -2,7 +2,7 @@
 
 export type Command =
   | { kind: 'scan'; targets: string; exclude: string; ports: number[]; confirmLarge: boolean }
-  | { kind: 'assess'; addresses: string[]; refresh: boolean | null }
+  | { kind: 'assess'; addresses: string[]; refresh: boolean | null; allowFirstContact: boolean }
   | { kind: 'report'; from: number; to: number; out: string | null; title: string | null }
   | { kind: 'audit-verify' }
   | { kind: 'export-ansible'; out: string }
@@ -20,8 +20,9 @@ export const USAGE = `usage: patchwell [--home DIR] [--json] <command>
 
   scan TARGET... [--exclude TARGETS] [--ports 8080,9000] [--confirm-large]
         sweep addresses, ranges (a.b.c.d-e) or CIDRs for machines; new ones are listed, not added
-  assess [ADDRESS...] [--refresh | --no-refresh]
-        assess the given inventory machines (all when none is given)
+  assess [ADDRESS...] [--refresh | --no-refresh] [--allow-first-contact]
+        assess the given inventory machines (all when none is given); --allow-first-contact sends a
+        credential that asks first to machines Patchwell never contacted (audited)
   report [--days N | --from YYYY-MM-DD --to YYYY-MM-DD] [--title TEXT] [--out DIR]
         write a compliance report (HTML, PDF, CSV, JSON); --out copies its files to DIR
   audit verify
@@ -86,14 +87,16 @@ export function parseArgs(argv: readonly string[], now = Date.now()): Parsed {
     }
     case 'assess': {
       let refresh: boolean | null = null;
+      let allowFirstContact = false;
       const addresses: string[] = [];
       for (const a of args) {
-        if (a === '--refresh') refresh = true;
+        if (a === '--allow-first-contact') allowFirstContact = true;
+        else if (a === '--refresh') refresh = true;
         else if (a === '--no-refresh') refresh = false;
         else if (a.startsWith('--')) throw new UsageError(`assess does not know ${a}`);
         else addresses.push(a);
       }
-      return { home, json, command: { kind: 'assess', addresses, refresh } };
+      return { home, json, command: { kind: 'assess', addresses, refresh, allowFirstContact } };
     }
     case 'report': {
       let from: number | null = null;

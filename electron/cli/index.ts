@@ -80,7 +80,7 @@ async function run(core: Core, command: Command, json: boolean): Promise<number>
       if (unknown.length) throw new UsageError(`not in the inventory: ${unknown.join(', ')} (add them in the app, or scan and add)`);
       const passphrase = process.env.PATCHWELL_PASSPHRASE;
       if (passphrase) await core.call('vault/unlock', { passphrase }).catch(() => undefined);
-      const { jobId } = await core.call('assess/start', { ids: chosen.map((h) => h.id), ...(command.refresh === null ? {} : { refresh: command.refresh }) });
+      const { jobId } = await core.call('assess/start', { ids: chosen.map((h) => h.id), allowFirstContact: command.allowFirstContact, ...(command.refresh === null ? {} : { refresh: command.refresh }) });
       err(`assessing ${chosen.length} machine${chosen.length === 1 ? '' : 's'}`);
       const job = await waitForJob(core, jobId);
       const after = (await core.call('machines/list', undefined)).filter((h) => chosen.some((c) => c.id === h.id));

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useLive } from './stores/use-live';
 import { useUiStore, type Page } from './stores/ui-store';
+import { FirstContactDialog } from './components/first-contact-dialog';
 import { JobsTray } from './components/jobs-tray';
 import { Toasts } from './components/toasts';
 import { DashboardPage } from './pages/dashboard';
@@ -79,6 +80,7 @@ export function App() {
       </main>
       <JobsTray />
       <Toasts />
+      <FirstContactDialog />
     </div>
   );
 }

@@ -15,6 +15,7 @@ import {
 } from './domain';
 import { credential, credentialInput, vaultStatus } from './credentials';
 import { appSettings, assessmentView, pendingUpdateView } from './assessment';
+import { firstContact } from './credentials';
 import { feedImportResult, feedView, machinePatches, patchRow } from './patches';
 import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput } from './discovery';
 import {
@@ -92,12 +93,22 @@ export const calls = {
     arg: z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000), credentialId: z.number().int().positive().nullable() }),
     result: ok,
   },
-  /** Accepts the new SSH host key a machine presented (after a reinstall). */
+  /** Accepts the new SSH host key or WinRM certificate a machine presented (after a reinstall or a renewal). */
   'machines/accept-host-key': { arg: id, result: host },
   /** Starts an assessment job over the given machines (all when omitted). */
   'assess/start': {
-    arg: z.object({ ids: z.array(z.number().int().positive()).max(10_000).optional(), refresh: z.boolean().optional() }),
+    arg: z.object({
+      ids: z.array(z.number().int().positive()).max(10_000).optional(),
+      refresh: z.boolean().optional(),
+      /** The user allowed sending a credential to the machines never contacted (see machines/first-contacts). */
+      allowFirstContact: z.boolean().optional(),
+    }),
     result: z.object({ jobId: z.number().int().positive() }),
+  },
+  /** Machines among `ids` (all when omitted) that a credential would reach for the first time, and which credential. */
+  'machines/first-contacts': {
+    arg: z.object({ ids: z.array(z.number().int().positive()).max(10_000).optional() }),
+    result: z.array(firstContact),
   },
   /** Open (not yet installed) updates of one machine, with the CVEs each fixes. */
   'machines/updates': { arg: id, result: z.array(pendingUpdateView) },

@@ -16,6 +16,12 @@ export const credential = z.object({
   /** Key algorithm, e.g. "ssh-ed25519", when a private key is stored. */
   keyType: z.string().nullable(),
   hasSudoPassword: z.boolean(),
+  /**
+   * Ask before this credential is sent to a machine Patchwell never contacted. On by default for a credential
+   * that applies to all machines or by tag: a new machine on the LAN should not receive it (and its sudo password)
+   * unasked.
+   */
+  askFirstContact: z.boolean(),
   createdAt: epochMs,
   updatedAt: epochMs,
 });
@@ -41,6 +47,8 @@ export const credentialInput = z.object({
   clearSudoPassword: z.boolean().optional(),
   scopeTags: z.array(tag).max(20).optional(),
   appliesToAll: z.boolean().optional(),
+  /** Unset: on for a new credential that applies to all machines or by tag; an update keeps what was set. */
+  askFirstContact: z.boolean().optional(),
 });
 export type CredentialInput = z.infer<typeof credentialInput>;
 
@@ -48,3 +56,7 @@ export const vaultStatus = z.object({
   locked: z.boolean(),
   protection: z.enum(['key-file', 'passphrase', 'safe-storage']),
 });
+
+/** A machine a credential would reach for the first time, waiting for the user's yes. */
+export const firstContact = z.object({ id: z.number().int().positive(), label: z.string(), address: z.string(), credential: z.string() });
+export type FirstContact = z.infer<typeof firstContact>;

@@ -105,6 +105,10 @@ export const host = z.object({
   sshHostKey: z.string().nullable(),
   /** A different key the machine presented, waiting for the user to accept it; connections are refused meanwhile. */
   pendingHostKey: z.string().nullable(),
+  /** A different WinRM HTTPS certificate (SHA-256) the machine presented, waiting for the user to accept it. */
+  pendingWinrmCert: z.string().nullable(),
+  /** When Patchwell was first allowed to send a credential to this machine; null: never contacted. */
+  contactAllowedAt: z.number().int().nullable(),
   /** Platform module that manages it, e.g. "debian", once detected. */
   platform: z.string().nullable(),
   arch: z.string().nullable(),

@@ -27,7 +27,7 @@ describe.skipIf(!labEnabled)('Ansible export on the lab', () => {
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-ansible-')), runtime: 'browser', checkResults: true, scheduler: false });
     await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey: fs.readFileSync(fixture.keyPath, 'utf8'), appliesToAll: true });
     hostId = (await core.call('machines/create', { address: fixture.address, displayName: HOSTILE, tags: ['front-desk', '2nd.floor'] })).id;
-    const { jobId } = await core.call('assess/start', { ids: [hostId] });
+    const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
     await core.services.jobs.idle();
     expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
   }, LAB_TIMEOUT);

@@ -17,7 +17,7 @@ const hostIds = new Map<Scenario, number>();
 
 async function assess(scenarios: Scenario[]): Promise<JobDetail> {
   const ids = scenarios.map((s) => hostIds.get(s)!);
-  const { jobId } = await core.call('assess/start', { ids });
+  const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids });
   await core.services.jobs.idle();
   return await core.call('jobs/get', { id: jobId });
 }

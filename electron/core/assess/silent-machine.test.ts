@@ -49,7 +49,7 @@ describe('a machine that stops answering mid-assessment', () => {
     });
     await core.call('credentials/create', { name: 'Test', username: USER, password: PASSWORD, appliesToAll: true });
     const host = await core.call('machines/create', { address: '127.0.0.1', sshPort: sshd.port });
-    const { jobId } = await core.call('assess/start', { ids: [host.id], refresh: false });
+    const { jobId } = await core.call('assess/start', { ids: [host.id], refresh: false, allowFirstContact: true });
     await core.services.jobs.idle();
 
     const job = await core.call('jobs/get', { id: jobId });

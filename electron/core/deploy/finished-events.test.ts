@@ -42,7 +42,7 @@ function payloads<K extends EventName>(name: K): EventPayload<K>[] {
 const none = { succeeded: 0, failed: 0, 'rolled-back': 0, 'rollback-failed': 0, skipped: 0, cancelled: 0 };
 
 async function assessAndApprove(): Promise<void> {
-  await core.call('assess/start', { ids: [hostId] });
+  await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
   await core.services.jobs.idle();
   const { rows } = await core.call('patches/list');
   await core.call('patches/approve', { items: rows.map((r) => ({ package: r.package, candidateVersion: r.candidateVersion, hostIds: [hostId] })) });
@@ -50,7 +50,7 @@ async function assessAndApprove(): Promise<void> {
 
 describe('events that say how a run ended', () => {
   it('assess/finished counts the machines assessed and the ones that failed', async () => {
-    const { jobId } = await core.call('assess/start', { ids: [hostId] });
+    const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
     await core.services.jobs.idle();
     expect(payloads('assess/finished')).toEqual([{ jobId, hostIds: [hostId], counts: { ok: 1, failed: 0, busy: 0 } }]);
 
@@ -58,7 +58,7 @@ describe('events that say how a run ended', () => {
     const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
     const keyOnly = await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey });
     await core.call('machines/set-credential', { ids: [hostId], credentialId: keyOnly.id });
-    const second = await core.call('assess/start', { ids: [hostId] });
+    const second = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
     await core.services.jobs.idle();
     expect(payloads('assess/finished')[1]).toEqual({ jobId: second.jobId, hostIds: [hostId], counts: { ok: 0, failed: 1, busy: 0 } });
   });

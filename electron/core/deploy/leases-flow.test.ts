@@ -50,7 +50,7 @@ async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T) => boo
 
 describe('one job per machine, across processes', () => {
   it('an assessment leaves a busy machine alone; a deployment waits for it and then runs', async () => {
-    const first = (await app.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    const first = (await app.call('assess/start', { allowFirstContact: true, ids: [hostId] })) as { jobId: number };
     await app.services.jobs.idle();
     expect(((await app.call('jobs/get', { id: first.jobId })) as JobDetail).state).toBe('succeeded');
 
@@ -58,7 +58,7 @@ describe('one job per machine, across processes', () => {
     const held = acquireLease(other.services.db, hostId, { holder: other.services.processId, jobId: null, purpose: 'deployment 99 from the command line' });
     expect(held.ok).toBe(true);
 
-    const again = (await app.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    const again = (await app.call('assess/start', { allowFirstContact: true, ids: [hostId] })) as { jobId: number };
     await app.services.jobs.idle();
     const assessed = (await app.call('jobs/get', { id: again.jobId })) as JobDetail;
     expect(assessed.targets[0]).toMatchObject({ state: 'skipped', step: 'busy' });

@@ -5,7 +5,7 @@ import { buildPlan, type PlanInput } from './plan';
 function host(id: number, over: Partial<Host> = {}): Host {
   return {
     id, address: `127.0.0.${id + 1}`, hostname: `pc-${id}`, displayName: null, osFamily: 'linux', osName: 'Debian GNU/Linux', osVersion: '12',
-    kernel: null, tags: [], criticality: 'normal', exposed: false, transport: 'ssh', winrmPort: null, winrmHttps: false, winrmCert: null, sshPort: 22, credentialId: null, sshHostKey: null, pendingHostKey: null, platform: 'debian',
+    kernel: null, tags: [], criticality: 'normal', exposed: false, transport: 'ssh', winrmPort: null, winrmHttps: false, winrmCert: null, sshPort: 22, credentialId: null, sshHostKey: null, pendingHostKey: null, pendingWinrmCert: null, contactAllowedAt: null, platform: 'debian',
     arch: 'x86_64', uptimeSeconds: null, rebootRequired: false, rebootReasons: [], health: null, lastAssessedAt: 1, lastError: null, mac: null,
     vendor: null, fingerprints: [], osGuess: null, pendingCount: 1, securityCount: 1, openPorts: [22], reachability: 'up', source: 'manual',
     notes: '', firstSeen: null, lastSeen: null, createdAt: 1, updatedAt: 1, ...over,
@@ -55,11 +55,12 @@ describe('deployment plans', () => {
   });
 
   it('skips machines it cannot deploy to, with the reason', () => {
-    const hosts = [host(1, { platform: 'freebsd', osName: 'FreeBSD' }), host(2, { platform: null }), host(3, { pendingHostKey: 'SHA256:x' }), host(4)];
+    const hosts = [host(1, { platform: 'freebsd', osName: 'FreeBSD' }), host(2, { platform: null }), host(3, { pendingHostKey: 'SHA256:x' }), host(4),
+      host(5, { platform: 'windows', osFamily: 'windows', transport: 'winrm', winrmHttps: true, winrmCert: 'ab', pendingWinrmCert: 'cd' })];
     const plan = buildPlan(input({
       hosts,
-      hostIds: [1, 2, 3, 4],
-      approvals: new Map([[1, [item('a', 1)]], [2, [item('a', 2)]], [3, [item('a', 3)]]]),
+      hostIds: [1, 2, 3, 4, 5],
+      approvals: new Map([[1, [item('a', 1)]], [2, [item('a', 2)]], [3, [item('a', 3)]], [5, [item('KB5034441', 5)]]]),
     }));
     expect(plan.rings).toEqual([]);
     expect(plan.skipped.map((s) => [s.hostId, s.reason])).toEqual([
@@ -67,6 +68,7 @@ describe('deployment plans', () => {
       [2, 'Not assessed yet: assess it first'],
       [3, 'Its SSH host key changed: accept or investigate it first'],
       [4, 'No approved updates'],
+      [5, 'Its WinRM certificate changed: accept or investigate it first'],
     ]);
   });
 

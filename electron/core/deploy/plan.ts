@@ -66,6 +66,10 @@ export function buildPlan(input: PlanInput): PlanView {
       skipped.push({ hostId: h.id, label, reason: 'Its SSH host key changed: accept or investigate it first' });
       continue;
     }
+    if (h.pendingWinrmCert) {
+      skipped.push({ hostId: h.id, label, reason: 'Its WinRM certificate changed: accept or investigate it first' });
+      continue;
+    }
     // Not answering, or a package manager left broken: deploying would fail at preflight (or halt a ring as its
     // canary); the Machines page has "Check again" and, for an interrupted dpkg, "Repair".
     const problem = machineProblems(h).find((p) => p.kind !== 'host-key-changed');

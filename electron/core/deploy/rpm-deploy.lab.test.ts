@@ -67,7 +67,7 @@ describe.skipIf(!labEnabled)('deployment on the RPM lab machines (dnf, zypper)',
   for (const s of SCENARIOS) {
     it(`${s}: deploys the approved exact versions, keeps the old .rpms, and rolls back to the exact previous versions`, async () => {
       const hostId = ids.get(s)!;
-      const { jobId } = await core.call('assess/start', { ids: [hostId] });
+      const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
       await core.services.jobs.idle();
       expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
       expect((await core.call('machines/get', { id: hostId })).platform).toBe(s === 'rpm-fixture' ? 'rhel' : 'suse');
@@ -104,7 +104,7 @@ describe.skipIf(!labEnabled)('deployment on the RPM lab machines (dnf, zypper)',
 
   it('suse-fixture: a SUSE patch approved on its own is refused before any change, with the way to deploy it', async () => {
     const hostId = ids.get('suse-fixture')!;
-    const { jobId } = await core.call('assess/start', { ids: [hostId] });
+    const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
     await core.services.jobs.idle();
     expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
     const patch = (await core.call('machines/updates', { id: hostId })).find((u) => isSusePatchName(u.package))!;

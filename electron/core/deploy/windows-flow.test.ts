@@ -39,7 +39,7 @@ afterEach(async () => {
 });
 
 async function assess(): Promise<void> {
-  const { jobId } = await core.call('assess/start', { ids: [hostId] });
+  const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
   await core.services.jobs.idle();
   const job = await core.call('jobs/get', { id: jobId });
   expect(job.state, JSON.stringify(job)).toBe('succeeded');
@@ -185,7 +185,7 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
   it('says in the job log when a WinRM connection dropped and was signed in again, and still finishes', async () => {
     // The third Receive (inside the facts script's output loop or the next script) loses its connection.
     server.dropAt({ action: 'Receive', when: 'before', skip: 2 });
-    const { jobId } = await core.call('assess/start', { ids: [hostId] });
+    const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
     await core.services.jobs.idle();
     expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
     expect(server.dropped).toEqual([{ action: 'Receive', when: 'before' }]);
@@ -198,7 +198,7 @@ describe('Windows over WinRM: assess → approve → deploy → roll back', () =
     const { private: privateKey } = testKeyPair();
     const keyOnly = await core.call('credentials/create', { name: 'Key only', username: 'admin', privateKey });
     await core.call('machines/set-credential', { ids: [hostId], credentialId: keyOnly.id });
-    const { jobId } = await core.call('assess/start', { ids: [hostId] });
+    const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
     await core.services.jobs.idle();
     expect((await core.call('jobs/get', { id: jobId })).state).toBe('failed');
     const log = (await core.call('jobs/log', { id: jobId })).map((l) => l.message).join('\n');

@@ -82,7 +82,7 @@ const rows = async (): Promise<PatchRow[]> => (await core.call('patches/list', u
 
 describe('Windows over OpenSSH: assess → approve → deploy → roll back', () => {
   it('runs the same Windows module over SSH, the script on stdin and only the constant bootstrap on the command line', async () => {
-    const { jobId } = await core.call('assess/start', { ids: [hostId] });
+    const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
     await core.services.jobs.idle();
     const job = await core.call('jobs/get', { id: jobId });
     expect(job.state, JSON.stringify(job)).toBe('succeeded');
@@ -117,7 +117,7 @@ describe('Windows over OpenSSH: assess → approve → deploy → roll back', ()
     await core.call('machines/remove', { ids: [hostId] });
     const plain = await core.call('machines/create', { address: '127.0.0.1', displayName: 'Unknown box', transport: 'ssh', sshPort: (sshd.address() as AddressInfo).port });
     expect(plain.osFamily).toBe('unknown');
-    const { jobId } = await core.call('assess/start', { ids: [plain.id] });
+    const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [plain.id] });
     await core.services.jobs.idle();
     const job = await core.call('jobs/get', { id: jobId });
     expect(job.state, JSON.stringify(job)).toBe('succeeded');
@@ -129,14 +129,14 @@ describe('Windows over OpenSSH: assess → approve → deploy → roll back', ()
     expect(await core.call('machines/get', { id: plain.id })).toMatchObject({ platform: 'windows', osFamily: 'windows', pendingCount: 2 });
     // The next assessment goes straight to the Windows module.
     const before = execs.length;
-    const { jobId: again } = await core.call('assess/start', { ids: [plain.id] });
+    const { jobId: again } = await core.call('assess/start', { allowFirstContact: true, ids: [plain.id] });
     await core.services.jobs.idle();
     expect((await core.call('jobs/get', { id: again })).state).toBe('succeeded');
     expect(execs.slice(before).every((e) => e.command === SSH_COMMAND)).toBe(true);
   });
 
   it('refuses a machine whose host key changed, before any script runs', async () => {
-    const { jobId } = await core.call('assess/start', { ids: [hostId] });
+    const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
     await core.services.jobs.idle();
     expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
     // Another machine answers at the same address and port with a different key.
@@ -151,7 +151,7 @@ describe('Windows over OpenSSH: assess → approve → deploy → roll back', ()
       });
       sshd.listen(port, '127.0.0.1', () => resolve());
     });
-    const { jobId: again } = await core.call('assess/start', { ids: [hostId] });
+    const { jobId: again } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
     await core.services.jobs.idle();
     expect((await core.call('jobs/get', { id: again })).state).toBe('failed');
     const log = (await core.call('jobs/log', { id: again })).map((l) => l.message).join('\n');

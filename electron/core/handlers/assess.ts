@@ -2,16 +2,22 @@ import { AppError } from '../../../shared/contract';
 import { assessJob } from '../assess/assess-job';
 import { listAssessments, listOpenUpdates } from '../assess/update-queries';
 import { appendAudit } from '../audit/audit-log';
+import { allowFirstContact, firstContactError, firstContactsNeeded } from '../machines/first-contact';
 import { getHost, listHosts } from '../machines/machine-queries';
 import { getSettings, updateSettings } from '../settings';
 import type { HandlerMap } from './types';
 
-export const assessHandlers: HandlerMap<'assess/start' | 'machines/updates' | 'machines/assessments' | 'settings/get' | 'settings/update'> = {
-  'assess/start': ({ ids, refresh }, s) => {
+export const assessHandlers: HandlerMap<'assess/start' | 'machines/first-contacts' | 'machines/updates' | 'machines/assessments' | 'settings/get' | 'settings/update'> = {
+  'assess/start': ({ ids, refresh, allowFirstContact: allowed }, s) => {
     const all = listHosts(s.db);
     const hosts = ids ? all.filter((h) => ids.includes(h.id)) : all;
     if (hosts.length === 0) throw new AppError('bad-request', 'No machines to assess: add one first');
     s.vault.assertUnlocked();
+    const firstContacts = firstContactsNeeded(hosts, (h) => s.vault.resolveFor(h));
+    if (firstContacts.length > 0) {
+      if (!allowed) throw firstContactError(firstContacts);
+      allowFirstContact(s.db, firstContacts);
+    }
     const settings = getSettings(s.db);
     const title = hosts.length === 1 ? `Assess ${hosts[0]!.address}` : `Assess ${hosts.length} machines`;
     const jobId = s.jobs.start(
@@ -23,6 +29,10 @@ export const assessHandlers: HandlerMap<'assess/start' | 'machines/updates' | 'm
     // Refreshing package lists changes the machine (apt-get update), so it is audited.
     s.db.transaction(() => appendAudit(s.db, { actor: 'user', action: 'assess.start', targetType: 'job', targetId: jobId, details: { hosts: hosts.map((h) => h.address), refresh: refresh ?? settings.refreshPackageLists } }))();
     return { jobId };
+  },
+  'machines/first-contacts': ({ ids }, s) => {
+    const all = listHosts(s.db);
+    return firstContactsNeeded(ids ? all.filter((h) => ids.includes(h.id)) : all, (h) => s.vault.resolveFor(h));
   },
   'machines/updates': ({ id }, s) => {
     if (!getHost(s.db, id)) throw new AppError('not-found', `No machine with id ${id}`);

@@ -30,6 +30,8 @@ interface HostRow {
   created_at: number;
   updated_at: number;
   pending_host_key: string | null;
+  pending_winrm_cert: string | null;
+  contact_allowed_at: number | null;
   platform: string | null;
   arch: string | null;
   uptime_seconds: number | null;
@@ -75,6 +77,8 @@ export function rowToHost(r: HostRow): Host {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     pendingHostKey: r.pending_host_key,
+    pendingWinrmCert: r.pending_winrm_cert,
+    contactAllowedAt: r.contact_allowed_at,
     platform: r.platform,
     arch: r.arch,
     uptimeSeconds: r.uptime_seconds,
@@ -222,8 +226,26 @@ export function deleteHosts(db: Db, ids: readonly number[]): number {
   return n;
 }
 
+/** Pins `sha256` only where no certificate is pinned yet; returns the certificate pinned now and whether this call set it. */
+export function pinFirstWinrmCert(db: Db, id: number, sha256: string, now = Date.now()): { pinned: string | null; changed: boolean } {
+  const info = db.prepare('UPDATE hosts SET winrm_cert = ?, pending_winrm_cert = NULL, updated_at = ? WHERE id = ? AND winrm_cert IS NULL').run(sha256, now, id);
+  const row = db.prepare('SELECT winrm_cert FROM hosts WHERE id = ?').get(id) as { winrm_cert: string | null } | undefined;
+  return { pinned: row?.winrm_cert ?? null, changed: info.changes > 0 };
+}
+
+/** Pins `sha256` whatever was pinned: only for a certificate the user accepted. */
 export function pinWinrmCert(db: Db, id: number, sha256: string, now = Date.now()): void {
-  db.prepare('UPDATE hosts SET winrm_cert = ?, updated_at = ? WHERE id = ?').run(sha256, now, id);
+  db.prepare('UPDATE hosts SET winrm_cert = ?, pending_winrm_cert = NULL, updated_at = ? WHERE id = ?').run(sha256, now, id);
+}
+
+export function recordPendingWinrmCert(db: Db, id: number, sha256: string, now = Date.now()): void {
+  db.prepare('UPDATE hosts SET pending_winrm_cert = ?, updated_at = ? WHERE id = ?').run(sha256, now, id);
+}
+
+/** Records that the user allowed the first contact (kept if already set). */
+export function allowContact(db: Db, ids: readonly number[], now = Date.now()): number[] {
+  const stmt = db.prepare('UPDATE hosts SET contact_allowed_at = ? WHERE id = ? AND contact_allowed_at IS NULL');
+  return ids.filter((id) => stmt.run(now, id).changes > 0);
 }
 
 /** Machines that used a credential being removed fall back to the credentials their tags or "all machines" give. */

@@ -48,7 +48,7 @@ describe('Check again and Repair', () => {
     const { id } = await core.call('machines/create', { address: '127.0.0.1', sshPort: sshd.port });
     // As an assessment leaves a Debian machine that went silent in the middle of it.
     const db = core.services.db;
-    db.prepare(`UPDATE hosts SET platform = 'debian', health = '{"ok":true,"problems":[]}' WHERE id = ?`).run(id);
+    db.prepare(`UPDATE hosts SET platform = 'debian', health = '{"ok":true,"problems":[]}', contact_allowed_at = 1 WHERE id = ?`).run(id);
     recordReachability(db, id, false, null);
     recordHostError(db, id, { command: null, exitCode: null, stderrTail: '', message: 'Stopped answering at step updates (the connection to 127.0.0.1 was lost (closed))' });
     expect(machineProblems(await core.call('machines/get', { id })).map((p) => p.kind)).toEqual(['unreachable']);

@@ -54,7 +54,7 @@ describe.skipIf(!labEnabled)('dpkg repair on the lab', () => {
   it('flags the interrupted dpkg, repairs it over SSH, audits it, and finds it healthy again', async () => {
     expect(await dpkgAudit()).toContain(FIXTURE_REPO.brokenPackage.name);
 
-    const assessed = await runJob(core.call('assess/start', { ids: [id], refresh: false }));
+    const assessed = await runJob(core.call('assess/start', { ids: [id], refresh: false, allowFirstContact: true }));
     expect(assessed.state).toBe('succeeded');
     const flagged = await core.call('machines/get', { id });
     expect(machineProblems(flagged).map((p) => p.kind)).toEqual(['package-manager']);

@@ -1,7 +1,9 @@
 /**
  * Host-key pinning against ssh2's server on 127.0.0.1: the pin is read from the database right before
- * connecting, and set only where none is set, so two first contacts at once cannot both win.
+ * connecting, and set only where none is set, so two first contacts at once cannot both win. The same for the
+ * WinRM HTTPS certificate, against the WinRM test server; and a broad credential asks before a first contact.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -9,8 +11,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listAudit } from '../audit/audit-log';
 import { openDatabase, type Db } from '../db/open';
-import { getHost, insertHost, pinHostKey } from '../machines/machine-queries';
+import { allowFirstContact, firstContactsNeeded } from '../machines/first-contact';
+import { getHost, insertHost, pinHostKey, setHostCredential } from '../machines/machine-queries';
 import { Vault } from '../vault/vault';
+import { WinrmTestServer } from '../winrm/testing/test-server';
 import { ConnectionManager } from './connections';
 import { connectSsh, SshConnectError } from './ssh';
 import { testHostKey } from './testing/test-keys';
@@ -57,7 +61,10 @@ async function alternating(ports: readonly number[]): Promise<number> {
   return (proxy.address() as net.AddressInfo).port;
 }
 
-function setup(port: number): { db: Db; manager: ConnectionManager; hostId: number } {
+interface Setup { db: Db; vault: Vault; manager: ConnectionManager; hostId: number }
+
+/** A machine on 127.0.0.1 and a credential for all machines; `allowed`: the user already allowed the first contact. */
+function setup(port: number, { allowed = true, winrm = false } = {}): Setup {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-pin-'));
   const db = openDatabase(path.join(dir, 'p.db'));
   cleanup.push(async () => {
@@ -65,9 +72,10 @@ function setup(port: number): { db: Db; manager: ConnectionManager; hostId: numb
   });
   const vault = new Vault(db, dir);
   vault.save({ name: 'all', username: USER, password: PASSWORD, appliesToAll: true });
-  const hostId = insertHost(db, { address: '127.0.0.1', sshPort: port }).id;
+  const hostId = insertHost(db, winrm ? { address: '127.0.0.1', transport: 'winrm', winrmPort: port, winrmHttps: true } : { address: '127.0.0.1', sshPort: port }).id;
+  if (allowed) allowFirstContact(db, firstContactsNeeded([getHost(db, hostId)!], (h) => vault.resolveFor(h)));
   const manager = new ConnectionManager(db, vault, { emit: () => undefined });
-  return { db, manager, hostId };
+  return { db, vault, manager, hostId };
 }
 
 describe('SSH host-key pinning', () => {
@@ -92,7 +100,7 @@ describe('SSH host-key pinning', () => {
     expect(lost[0]!.reason).toMatchObject({ kind: 'host-key-changed', presentedKey: loser });
     // The first key stays pinned; the other waits for the user, with an alert in the audit trail.
     expect(getHost(db, hostId)).toMatchObject({ sshHostKey: winner, pendingHostKey: loser });
-    const audit = listAudit(db, {}).reverse();
+    const audit = listAudit(db, {}).reverse().filter((e) => e.action.startsWith('host-key.'));
     expect(audit.map((e) => e.action)).toEqual(['host-key.pin', 'host-key.mismatch']);
     expect(audit[0]!.details).toMatchObject({ fingerprint: winner });
     expect(audit[1]!.details).toEqual({ pinned: winner, presented: loser });
@@ -113,5 +121,92 @@ describe('SSH host-key pinning', () => {
     expect(ran).toBe(false);
     expect(b.commands).toEqual([]);
     expect(getHost(db, hostId)!.sshHostKey).toBe(keyA);
+  });
+});
+
+describe('first contact with a broad credential', () => {
+  it('is refused until the user allows it, before anything is sent; allowing is audited once', async () => {
+    const a = await sshd(testHostKey());
+    const { db, vault, manager, hostId } = setup(a.port, { allowed: false });
+    expect(vault.list()[0]!.askFirstContact).toBe(true);
+    await expect(manager.withSession(getHost(db, hostId)!, NEVER, async () => undefined)).rejects.toThrow(/never contacted 127\.0\.0\.1.*"all" asks/);
+    expect(a.commands).toEqual([]);
+    expect(getHost(db, hostId)!.sshHostKey).toBeNull();
+    const needed = firstContactsNeeded([getHost(db, hostId)!], (h) => vault.resolveFor(h));
+    expect(needed).toEqual([{ id: hostId, label: '127.0.0.1', address: '127.0.0.1', credential: 'all' }]);
+    allowFirstContact(db, needed);
+    allowFirstContact(db, needed);
+    expect(await manager.withSession(getHost(db, hostId)!, NEVER, async (s) => (await s.exec(['true'])).stdout)).toBe('ok\n');
+    expect(listAudit(db, {}).map((e) => e.action).reverse()).toEqual(['first-contact.allow', 'host-key.pin']);
+  });
+
+  it('does not ask for a credential picked for the machine by hand, or one set not to ask', async () => {
+    const a = await sshd(testHostKey());
+    const { db, vault, manager, hostId } = setup(a.port, { allowed: false });
+    const own = vault.save({ name: 'own', username: USER, password: PASSWORD });
+    expect(own.askFirstContact).toBe(false);
+    setHostCredential(db, [hostId], own.id);
+    await manager.withSession(getHost(db, hostId)!, NEVER, async (s) => s.exec(['true']));
+    const other = insertHost(db, { address: '127.0.0.2', sshPort: a.port }).id;
+    const all = vault.list().find((c) => c.name === 'all')!;
+    vault.save({ name: 'all', username: USER, appliesToAll: true, askFirstContact: false }, all.id);
+    expect(vault.get(all.id)!.askFirstContact).toBe(false);
+    expect(firstContactsNeeded([getHost(db, other)!], (h) => vault.resolveFor(h))).toEqual([]);
+    // An update that does not mention the setting keeps it.
+    vault.save({ name: 'all (renamed)', username: USER, appliesToAll: true }, all.id);
+    expect(vault.get(all.id)!.askFirstContact).toBe(false);
+  });
+});
+
+describe('WinRM HTTPS certificate pinning', () => {
+  const cred = { username: USER, password: PASSWORD, domain: '' };
+  function certificate(cn: string): { key: string; cert: string; sha256: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-cert-'));
+    const [k, c] = [path.join(dir, 'k.pem'), path.join(dir, 'c.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', k, '-out', c, '-days', '2', '-subj', `/CN=${cn}`], { stdio: 'ignore' });
+    const sha256 = execFileSync('openssl', ['x509', '-in', c, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' }).split('=')[1]!.trim().replace(/:/g, '').toLowerCase();
+    const out = { key: fs.readFileSync(k, 'utf8'), cert: fs.readFileSync(c, 'utf8'), sha256 };
+    fs.rmSync(dir, { recursive: true });
+    return out;
+  }
+  async function winrmServer(tls: { key: string; cert: string }): Promise<{ server: WinrmTestServer; port: number }> {
+    const server = new WinrmTestServer(cred, () => ({ stdout: 'ok', exitCode: 0 }), tls);
+    const port = await server.listen();
+    cleanup.push(async () => server.close());
+    return { server, port };
+  }
+
+  it('pins the certificate at first contact, before the job\'s work (which may fail); a renewed one waits for the user, who accepts it (audited)', async () => {
+    const first = certificate('win-a');
+    const { server, port } = await winrmServer(first);
+    const { db, manager, hostId } = setup(port, { winrm: true });
+    const job = getHost(db, hostId)!;
+    await expect(manager.withWindows(job, NEVER, async (ps) => {
+      await ps.run('hostname', null);
+      // Pinned already, while the job runs.
+      expect(getHost(db, hostId)!.winrmCert).toBe(first.sha256);
+      throw new Error('the job failed after contact');
+    })).rejects.toThrow('the job failed after contact');
+    expect(getHost(db, hostId)!.winrmCert).toBe(first.sha256);
+    await server.close();
+
+    // The same address now answers with another certificate (renewed, or someone in between).
+    const renewed = certificate('win-b');
+    const second = await winrmServer(renewed);
+    db.prepare('UPDATE hosts SET winrm_port = ? WHERE id = ?').run(second.port, hostId);
+    const seen = second.server.seen.length;
+    await expect(manager.withWindows(getHost(db, hostId)!, NEVER, (ps) => ps.run('hostname', null))).rejects.toMatchObject({ kind: 'cert-changed' });
+    expect(second.server.seen.length).toBe(seen); // nothing was sent to it
+    expect(getHost(db, hostId)).toMatchObject({ winrmCert: first.sha256, pendingWinrmCert: renewed.sha256 });
+    // Refused without another try while it waits for the user.
+    await expect(manager.withWindows(getHost(db, hostId)!, NEVER, (ps) => ps.run('hostname', null))).rejects.toThrow(/certificate of 127\.0\.0\.1 changed/);
+
+    manager.acceptPendingKey(getHost(db, hostId)!);
+    expect(getHost(db, hostId)).toMatchObject({ winrmCert: renewed.sha256, pendingWinrmCert: null });
+    expect((await manager.withWindows(getHost(db, hostId)!, NEVER, (ps) => ps.run('hostname', null))).stdout).toBe('ok');
+    const audit = listAudit(db, {}).reverse();
+    expect(audit.map((e) => e.action)).toEqual(['first-contact.allow', 'winrm-cert.pin', 'winrm-cert.mismatch', 'winrm-cert.accept']);
+    expect(audit[2]!.details).toEqual({ pinned: first.sha256, presented: renewed.sha256 });
+    expect(audit[3]!.details).toEqual({ previous: first.sha256, accepted: renewed.sha256 });
   });
 });

@@ -7,9 +7,10 @@ import { AppError, type Host } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
-import { getHost, pinFirstHostKey, pinHostKey, pinWinrmCert, recordPendingHostKey } from '../machines/machine-queries';
+import { firstContactError, firstContactsNeeded } from '../machines/first-contact';
+import { getHost, pinFirstHostKey, pinFirstWinrmCert, pinHostKey, pinWinrmCert, recordPendingHostKey, recordPendingWinrmCert } from '../machines/machine-queries';
 import { remotePowerShell, sshPowerShell, type PsRunner } from '../platforms/windows/windows-module';
-import { WinrmSession } from '../winrm/winrm-client';
+import { WinrmError, WinrmSession } from '../winrm/winrm-client';
 import type { Vault } from '../vault/vault';
 import { Semaphore } from './semaphore';
 import { connectSsh, SshConnectError, type SshOptions, type SshSession } from './ssh';
@@ -50,6 +51,7 @@ export class ConnectionManager {
     try {
       host = getHost(this.db, jobHost.id) ?? jobHost;
       pinnedNow = host.sshHostKey;
+      this.assertContactAllowed(host);
       if (host.pendingHostKey) {
         throw new SshConnectError(
           'host-key-changed',
@@ -110,11 +112,20 @@ export class ConnectionManager {
    * Runs fn with a PowerShell runner for a Windows machine. `log` receives what the user should see in the job's
    * log beyond fn's own lines: a WinRM connection that dropped and was signed in again.
    */
-  async withWindows<T>(host: Host, signal: AbortSignal, fn: (ps: PsRunner) => Promise<T>, log?: (level: 'warn', message: string) => void): Promise<T> {
+  async withWindows<T>(jobHost: Host, signal: AbortSignal, fn: (ps: PsRunner) => Promise<T>, log?: (level: 'warn', message: string) => void): Promise<T> {
     // Windows with OpenSSH (10 1809+, Server 2019+): the same module over the SSH session, host key pinned as usual.
-    if (host.transport === 'ssh') return this.withSession(host, signal, (session) => fn(sshPowerShell(session)));
+    if (jobHost.transport === 'ssh') return this.withSession(jobHost, signal, (session) => fn(sshPowerShell(session)));
+    // As for SSH: the pin is read now, not from the job's copy; another job may have pinned one since.
+    const host = getHost(this.db, jobHost.id) ?? jobHost;
     const credential = this.vault.resolveFor(host);
     if (!credential) throw new NoCredentialError(host);
+    this.assertContactAllowed(host);
+    if (host.pendingWinrmCert) {
+      throw new AppError(
+        'conflict',
+        `The WinRM certificate of ${host.address} changed to SHA-256 ${host.pendingWinrmCert}; accept it on the machine's page if it was renewed`,
+      );
+    }
     const secrets = this.vault.secrets(credential.id);
     if (!secrets.password) throw new AppError('bad-request', `The credential "${credential.name}" has no password: WinRM signs in with a user name and password`);
     const release = await this.slots.acquire(signal);
@@ -128,21 +139,20 @@ export class ConnectionManager {
       },
       { username: username!, password: secrets.password, ...(domain ? { domain } : {}) },
       this.winrmTimeoutMs,
-      { onReconnect: (r) => log?.('warn', r.message) },
+      {
+        onReconnect: (r) => log?.('warn', r.message),
+        // Pinned at the handshake, before the first request (and its credentials) is written: a certificate
+        // swapped between this job and the next is then refused, whatever this job's outcome.
+        pinFirstCert: (sha256) => this.pinFirst(host, sha256),
+      },
     );
     const onAbort = (): void => session.close();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await fn(remotePowerShell(session));
-      if (host.winrmHttps && !host.winrmCert && session.certSha256) {
-        const sha = session.certSha256;
-        this.db.transaction(() => {
-          pinWinrmCert(this.db, host.id, sha);
-          appendAudit(this.db, { actor: 'system', action: 'winrm-cert.pin', targetType: 'host', targetId: host.id, details: { sha256: sha, address: host.address } });
-        })();
-        this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key' });
-      }
-      return result;
+      return await fn(remotePowerShell(session));
+    } catch (err) {
+      if (err instanceof WinrmError && err.kind === 'cert-changed' && err.presented) this.recordCertChange(host, err.presented);
+      throw err;
     } finally {
       signal.removeEventListener('abort', onAbort);
       session.close();
@@ -150,19 +160,45 @@ export class ConnectionManager {
     }
   }
 
-  /** The user accepts the new key a machine presented: it becomes the pinned key. */
+  /** The user accepts the new SSH key or WinRM certificate a machine presented: it becomes the pinned one. */
   acceptPendingKey(host: Host): void {
-    if (!host.pendingHostKey) throw new AppError('bad-request', `${host.address} has no new host key waiting`);
+    if (!host.pendingHostKey && !host.pendingWinrmCert) throw new AppError('bad-request', `${host.address} has no new host key or certificate waiting`);
     this.db.transaction(() => {
-      pinHostKey(this.db, host.id, host.pendingHostKey!);
-      appendAudit(this.db, {
-        actor: 'user',
-        action: 'host-key.accept',
-        targetType: 'host',
-        targetId: host.id,
-        details: { previous: host.sshHostKey, accepted: host.pendingHostKey },
-      });
+      if (host.pendingHostKey) {
+        pinHostKey(this.db, host.id, host.pendingHostKey);
+        appendAudit(this.db, { actor: 'user', action: 'host-key.accept', targetType: 'host', targetId: host.id, details: { previous: host.sshHostKey, accepted: host.pendingHostKey } });
+      }
+      if (host.pendingWinrmCert) {
+        pinWinrmCert(this.db, host.id, host.pendingWinrmCert);
+        appendAudit(this.db, { actor: 'user', action: 'winrm-cert.accept', targetType: 'host', targetId: host.id, details: { previous: host.winrmCert, accepted: host.pendingWinrmCert } });
+      }
     })();
     this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key' });
+  }
+
+  private assertContactAllowed(host: Host): void {
+    const needed = firstContactsNeeded([host], (h) => this.vault.resolveFor(h));
+    if (needed.length > 0) throw firstContactError(needed);
+  }
+
+  private pinFirst(host: Host, sha256: string): string | null {
+    const result = this.db.transaction(() => {
+      const r = pinFirstWinrmCert(this.db, host.id, sha256);
+      if (r.changed) appendAudit(this.db, { actor: 'system', action: 'winrm-cert.pin', targetType: 'host', targetId: host.id, details: { sha256, address: host.address } });
+      return r;
+    })();
+    if (result.changed) this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key' });
+    // A machine removed meanwhile has nothing to pin to: hold this session to what it presented.
+    return result.pinned ?? sha256;
+  }
+
+  private recordCertChange(host: Host, presented: string): void {
+    const now = getHost(this.db, host.id);
+    if (!now || now.pendingWinrmCert === presented) return;
+    this.db.transaction(() => {
+      recordPendingWinrmCert(this.db, host.id, presented);
+      appendAudit(this.db, { actor: 'system', action: 'winrm-cert.mismatch', targetType: 'host', targetId: host.id, details: { pinned: now.winrmCert, presented } });
+    })();
+    this.events.emit('inventory/changed', { hostIds: [host.id], reason: 'host-key-changed' });
   }
 }

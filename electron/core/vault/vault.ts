@@ -39,6 +39,7 @@ interface CredentialRow {
   has_key: number;
   key_type: string | null;
   has_sudo_password: number;
+  ask_first_contact: number;
   sealed: string;
   created_at: number;
   updated_at: number;
@@ -55,6 +56,7 @@ function toCredential(r: CredentialRow): Credential {
     hasKey: r.has_key === 1,
     keyType: r.key_type,
     hasSudoPassword: r.has_sudo_password === 1,
+    askFirstContact: r.ask_first_contact === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -220,6 +222,7 @@ export class Vault {
         hasKey: secrets.privateKey ? 1 : 0,
         keyType,
         hasSudo: secrets.sudoPassword ? 1 : 0,
+        askFirstContact: (input.askFirstContact ?? (id === undefined ? !!input.appliesToAll || (input.scopeTags ?? []).length > 0 : this.get(id)?.askFirstContact)) ? 1 : 0,
         now,
       };
       let rowId = id;
@@ -227,8 +230,8 @@ export class Vault {
         const info = this.db
           .prepare(
             `INSERT INTO credentials (name, username, scope_tags, applies_to_all, has_password, has_key, key_type,
-               has_sudo_password, sealed, created_at, updated_at)
-             VALUES (@name, @username, @scopeTags, @appliesToAll, @hasPassword, @hasKey, @keyType, @hasSudo, '{}', @now, @now)`,
+               has_sudo_password, ask_first_contact, sealed, created_at, updated_at)
+             VALUES (@name, @username, @scopeTags, @appliesToAll, @hasPassword, @hasKey, @keyType, @hasSudo, @askFirstContact, '{}', @now, @now)`,
           )
           .run(values);
         rowId = Number(info.lastInsertRowid);
@@ -236,7 +239,8 @@ export class Vault {
         const info = this.db
           .prepare(
             `UPDATE credentials SET name = @name, username = @username, scope_tags = @scopeTags, applies_to_all = @appliesToAll,
-               has_password = @hasPassword, has_key = @hasKey, key_type = @keyType, has_sudo_password = @hasSudo, updated_at = @now
+               has_password = @hasPassword, has_key = @hasKey, key_type = @keyType, has_sudo_password = @hasSudo,
+               ask_first_contact = @askFirstContact, updated_at = @now
              WHERE id = @id`,
           )
           .run({ ...values, id: rowId });

@@ -38,6 +38,11 @@ export interface WinrmReconnect { count: number; reason: string; at: string; mes
 export interface WinrmSessionEvents { onReconnect?: (r: WinrmReconnect) => void }
 export interface WinrmSessionOptions extends WinrmSessionEvents {
   /**
+   * Called with the certificate's SHA-256 when nothing is pinned, before any request is written on the
+   * connection; returns what is pinned now (another job may have pinned a different one meanwhile).
+   */
+  pinFirstCert?: (sha256: string) => string | null;
+  /**
    * The most output (stdout and stderr together, in bytes) one command may return; past it the command is
    * stopped and its shell deleted. Each reply is bounded by the transport, but a host can keep replying.
    */
@@ -67,10 +72,13 @@ export class WinrmSession implements Remote {
   /** The connection the NTLM context belongs to; gone means the next request needs a new sign-in. */
   private authSocket: Socket | undefined;
   private basic: string | undefined;
+  /** The pin in force: the target's, or the one set at this session's first contact. */
+  private pinned: string | undefined;
 
   constructor(private readonly target: WinrmTarget, private readonly cred: WinrmCredentials, private readonly timeoutMs = 60_000, private readonly options: WinrmSessionOptions = {}) {
     const port = target.port ?? (target.https ? 5986 : 5985);
     this.label = `${target.address}:${port}`;
+    this.pinned = normalSha(target.pinnedCertSha256);
     const url = `${target.https ? 'https' : 'http'}://${target.address.includes(':') ? `[${target.address}]` : target.address}:${port}/wsman`;
     const opts = { keepAlive: true, maxSockets: 1 };
     this.agent = target.https
@@ -268,11 +276,16 @@ export class WinrmSession implements Remote {
   private checkCert(cert: PeerCertificate): Error | undefined {
     if (!cert?.raw) return new WinrmError('protocol', `WinRM at ${this.label} presented no certificate`);
     const seen = crypto.createHash('sha256').update(cert.raw).digest('hex');
-    const pinned = this.target.pinnedCertSha256?.toLowerCase().replace(/:/g, '');
+    if (!this.pinned && this.options.pinFirstCert) this.pinned = normalSha(this.options.pinFirstCert(seen) ?? seen);
+    const pinned = this.pinned;
     if (pinned && pinned !== seen) {
-      return new WinrmError('cert-changed', `WinRM at ${this.label} presented certificate SHA-256 ${seen}, but ${pinned} is pinned; refused`);
+      return new WinrmError('cert-changed', `WinRM at ${this.label} presented certificate SHA-256 ${seen}, but ${pinned} is pinned; refused`, seen);
     }
     this.certSha256 = seen;
     return undefined;
   }
+}
+
+function normalSha(sha: string | null | undefined): string | undefined {
+  return sha ? sha.toLowerCase().replace(/:/g, '') : undefined;
 }

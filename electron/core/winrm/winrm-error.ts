@@ -14,7 +14,8 @@ export type WinrmErrorKind =
   | 'output-limit';
 
 export class WinrmError extends Error {
-  constructor(readonly kind: WinrmErrorKind, message: string) {
+  /** `presented`: for cert-changed, the SHA-256 of the certificate the server presented. */
+  constructor(readonly kind: WinrmErrorKind, message: string, readonly presented?: string) {
     super(message);
     this.name = 'WinrmError';
   }

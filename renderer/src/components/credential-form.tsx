@@ -22,8 +22,12 @@ export function CredentialForm({ initial, onSubmit, onCancel }: Props) {
   const [sudoPassword, setSudoPassword] = useState('');
   const [scopeTags, setScopeTags] = useState((initial?.scopeTags ?? []).join(', '));
   const [appliesToAll, setAppliesToAll] = useState(initial?.appliesToAll ?? false);
+  const [askFirstContact, setAskFirstContact] = useState(initial?.askFirstContact ?? true);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+
+  const tagList = scopeTags.split(/[,\s]+/).filter(Boolean);
+  const broad = appliesToAll || tagList.length > 0;
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -37,8 +41,9 @@ export function CredentialForm({ initial, onSubmit, onCancel }: Props) {
         ...(privateKey ? { privateKey } : {}),
         ...(passphrase ? { passphrase } : {}),
         ...(sudoPassword ? { sudoPassword } : {}),
-        scopeTags: scopeTags.split(/[,\s]+/).filter(Boolean),
+        scopeTags: tagList,
         appliesToAll,
+        askFirstContact: broad && askFirstContact,
       });
     } catch (err) {
       setErrors(fieldErrorsOf(err));
@@ -85,6 +90,12 @@ export function CredentialForm({ initial, onSubmit, onCancel }: Props) {
         <input type="checkbox" checked={appliesToAll} onChange={(e) => setAppliesToAll(e.target.checked)} />
         Use for every machine that has no credential of its own
       </label>
+      {broad && (
+        <label className="inline">
+          <input type="checkbox" checked={askFirstContact} onChange={(e) => setAskFirstContact(e.target.checked)} />
+          Ask before sending it to a machine Patchwell has never contacted
+        </label>
+      )}
       {errors._ && (
         <div className="field-error" role="alert">
           {errors._}

@@ -13,7 +13,7 @@ const NOW = Date.UTC(2026, 10, 22);
 const host = {
   id: 3, address: '127.0.0.3', hostname: null, displayName: 'files01', osFamily: 'linux', osName: 'Debian GNU/Linux', osVersion: '12', kernel: null,
   tags: [], criticality: 'normal', exposed: false, sshPort: 22, transport: 'ssh', winrmPort: null, winrmHttps: false, winrmCert: null, credentialId: null,
-  sshHostKey: null, pendingHostKey: null, platform: 'debian', arch: 'amd64', uptimeSeconds: 3600, rebootRequired: false, rebootReasons: [], health: null,
+  sshHostKey: null, pendingHostKey: null, pendingWinrmCert: null, contactAllowedAt: null, platform: 'debian', arch: 'amd64', uptimeSeconds: 3600, rebootRequired: false, rebootReasons: [], health: null,
   lastAssessedAt: NOW, lastError: null, mac: null, vendor: null, fingerprints: [], osGuess: null, pendingCount: 3, securityCount: 0, openPorts: [22],
   reachability: 'up', source: 'manual', notes: '', firstSeen: null, lastSeen: null, createdAt: NOW, updatedAt: NOW,
 } satisfies Host;

@@ -18,7 +18,7 @@ function host(id: number, over: Partial<Host> = {}): Host {
   return {
     id, address: `192.0.2.${id}`, hostname: null, displayName: null, osFamily: 'linux', osName: 'Debian GNU/Linux', osVersion: '12', kernel: null,
     tags: [], criticality: 'normal', exposed: false, sshPort: 22, transport: 'ssh', winrmPort: null, winrmHttps: false, winrmCert: null, credentialId: null,
-    sshHostKey: 'SHA256:pinned', pendingHostKey: null, platform: 'debian', arch: 'amd64', uptimeSeconds: null, rebootRequired: false, rebootReasons: [],
+    sshHostKey: 'SHA256:pinned', pendingHostKey: null, pendingWinrmCert: null, contactAllowedAt: NOW, platform: 'debian', arch: 'amd64', uptimeSeconds: null, rebootRequired: false, rebootReasons: [],
     health: { ok: true, problems: [] }, lastAssessedAt: NOW, lastError: null, mac: null, vendor: null, fingerprints: [], osGuess: null, pendingCount: 0,
     securityCount: 0, openPorts: [22], reachability: 'up', source: 'manual', notes: '', firstSeen: null, lastSeen: null, createdAt: NOW, updatedAt: NOW,
     ...over,

@@ -19,19 +19,25 @@ function HostKeyAlert({ host }: { host: Host }) {
   const toast = useUiStore((s) => s.toast);
   const acceptHostKey = useMachinesStore((s) => s.acceptHostKey);
   const [confirming, setConfirming] = useState(false);
-  if (!host.pendingHostKey) return null;
+  // The SSH key and the WinRM HTTPS certificate are pinned alike; whichever changed waits here for the user.
+  const change = host.pendingHostKey
+    ? { what: 'SSH host key', noun: 'key', pinned: host.sshHostKey, presented: host.pendingHostKey, why: 'reinstalled or its keys regenerated' }
+    : host.pendingWinrmCert
+      ? { what: 'WinRM certificate', noun: 'certificate', pinned: host.winrmCert, presented: host.pendingWinrmCert, why: 'given a new certificate (renewed or reinstalled)' }
+      : null;
+  if (!change) return null;
   return (
     <div className="alert-key" role="alert">
-      <strong>The SSH host key of this machine changed.</strong> Patchwell refuses to connect until you decide. This is what an
-      attacker in the middle looks like; it is also what a reinstalled machine looks like.
+      <strong>The {change.what} of this machine changed.</strong> Patchwell refuses to connect until you decide. This is what an
+      attacker in the middle looks like; it is also what a {change.noun === 'key' ? 'reinstalled' : 'renewed'} machine looks like.
       <div>
-        Pinned: <code>{host.sshHostKey}</code>
+        Pinned: <code>{change.pinned}</code>
         <br />
-        Now presented: <code>{host.pendingHostKey}</code>
+        Now presented: <code>{change.presented}</code>
       </div>
       {confirming ? (
         <div className="actions">
-          <span>Only accept if you know the machine was reinstalled or its keys regenerated.</span>
+          <span>Only accept if you know the machine was {change.why}.</span>
           <button type="button" onClick={() => setConfirming(false)}>
             Keep refusing
           </button>
@@ -40,17 +46,17 @@ function HostKeyAlert({ host }: { host: Host }) {
             className="danger"
             onClick={() =>
               void acceptHostKey(host.id).then(
-                () => toast('info', 'New host key accepted and pinned'),
+                () => toast('info', `New ${change.what} accepted and pinned`),
                 (e: unknown) => toast('error', String(e)),
               )
             }
           >
-            Accept the new key
+            Accept the new {change.noun}
           </button>
         </div>
       ) : (
         <button type="button" onClick={() => setConfirming(true)}>
-          Accept the new key…
+          Accept the new {change.noun}…
         </button>
       )}
     </div>

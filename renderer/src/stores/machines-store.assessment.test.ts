@@ -7,7 +7,7 @@ import { credentialsService } from '../services/credentials-service';
 import { machinesService } from '../services/machines-service';
 import { initialMachinesState, useMachinesStore } from './machines-store';
 
-vi.mock('../services/assess-service', () => ({ assessService: { updates: vi.fn(), history: vi.fn(), start: vi.fn() } }));
+vi.mock('../services/assess-service', () => ({ assessService: { updates: vi.fn(), history: vi.fn(), start: vi.fn(), firstContacts: vi.fn() } }));
 vi.mock('../services/credentials-service', () => ({ credentialsService: { acceptHostKey: vi.fn(), setHostCredential: vi.fn() } }));
 vi.mock('../services/machines-service', () => ({ machinesService: { check: vi.fn() } }));
 
@@ -56,11 +56,28 @@ describe('hosts store: the open machine', () => {
 
   it('starts assessments and checks of the selection or of all, and lets a refusal reach the caller', async () => {
     vi.mocked(assessService.start).mockResolvedValueOnce({ jobId: 1 } as never);
+    vi.mocked(assessService.firstContacts).mockResolvedValueOnce([]);
     vi.mocked(machinesService.check).mockRejectedValueOnce(new AppError('conflict', 'a check is running'));
     await useMachinesStore.getState().assess([1, 2]);
     expect(assessService.start).toHaveBeenCalledWith([1, 2]);
     await expect(useMachinesStore.getState().check(undefined)).rejects.toThrow('a check is running');
     expect(machinesService.check).toHaveBeenCalledWith(undefined);
+  });
+
+  it('asks before a first contact: nothing starts until the user allows it, and a refusal starts nothing', async () => {
+    const machines = [{ id: 7, label: 'nas', address: '127.0.0.7', credential: 'office admin' }];
+    vi.mocked(assessService.start).mockClear();
+    vi.mocked(assessService.firstContacts).mockResolvedValue(machines);
+    await useMachinesStore.getState().assess(undefined);
+    expect(assessService.start).not.toHaveBeenCalled();
+    expect(useMachinesStore.getState().firstContact).toEqual({ ids: undefined, machines });
+    await useMachinesStore.getState().answerFirstContact(false);
+    expect(useMachinesStore.getState().firstContact).toBeNull();
+    expect(assessService.start).not.toHaveBeenCalled();
+    await useMachinesStore.getState().assess([7]);
+    await useMachinesStore.getState().answerFirstContact(true);
+    expect(assessService.start).toHaveBeenCalledWith([7], true);
+    expect(useMachinesStore.getState().firstContact).toBeNull();
   });
 
   it("accepts a machine's new host key and sets its credential through the credentials calls", async () => {

@@ -26,7 +26,7 @@ function host(id: number, over: Partial<Host> = {}): Host {
     lastSeen: null,
     createdAt: 1,
     updatedAt: 1,
-    pendingHostKey: null,
+    pendingHostKey: null, pendingWinrmCert: null, contactAllowedAt: null,
     exposed: false,
     transport: 'ssh',
     winrmPort: null,

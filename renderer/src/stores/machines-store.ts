@@ -1,7 +1,7 @@
 /** The machines the user sees: a cache of the inventory, refetched when the core says it changed. */
 import { create } from 'zustand';
 import { hostLabel } from '../../../shared/host-label';
-import type { AssessmentView, Host, HostInput, PendingUpdateView } from '../../../shared/contract';
+import type { AssessmentView, FirstContact, Host, HostInput, PendingUpdateView } from '../../../shared/contract';
 import { assessService } from '../services/assess-service';
 import { credentialsService } from '../services/credentials-service';
 import { machinesService } from '../services/machines-service';
@@ -23,6 +23,8 @@ export interface MachinesState {
   selectedIds: number[];
   detailId: number | null;
   assessment: HostAssessment | null;
+  /** An assessment waiting for the user's yes to contact these machines for the first time. */
+  firstContact: { ids: number[] | undefined; machines: FirstContact[] } | null;
 }
 
 export interface MachinesActions {
@@ -35,8 +37,13 @@ export interface MachinesActions {
   openDetail(id: number | null): void;
   /** Reads one machine's pending updates and assessment history (the open details). */
   loadAssessment(id: number): Promise<void>;
-  /** Starts an assessment job of these machines, or of all; the job tray follows it. */
+  /**
+   * Starts an assessment job of these machines, or of all; the job tray follows it. When a credential would reach
+   * a machine for the first time and asks first, nothing starts: `firstContact` holds the question.
+   */
   assess(ids?: number[]): Promise<void>;
+  /** The user's answer to `firstContact`: allow (and start the assessment) or not. */
+  answerFirstContact(allow: boolean): Promise<void>;
   /** Starts a reachability check of these machines, or of all. */
   check(ids?: number[]): Promise<void>;
   acceptHostKey(id: number): Promise<void>;
@@ -49,7 +56,7 @@ export interface MachinesActions {
   saveCsv(csv: string): void;
 }
 
-export const initialMachinesState: MachinesState = { hosts: [], loaded: false, loadError: null, selectedIds: [], detailId: null, assessment: null };
+export const initialMachinesState: MachinesState = { hosts: [], loaded: false, loadError: null, selectedIds: [], detailId: null, assessment: null, firstContact: null };
 
 let assessmentTicket = 0;
 
@@ -101,7 +108,17 @@ export const useMachinesStore = create<MachinesState & MachinesActions>()((set, 
     if (ticket === assessmentTicket) set({ assessment: next });
   },
   async assess(ids) {
+    const machines = await assessService.firstContacts(ids);
+    if (machines.length > 0) {
+      set({ firstContact: { ids, machines } });
+      return;
+    }
     await assessService.start(ids);
+  },
+  async answerFirstContact(allow) {
+    const pending = get().firstContact;
+    set({ firstContact: null });
+    if (allow && pending) await assessService.start(pending.ids, true);
   },
   async check(ids) {
     await machinesService.check(ids);

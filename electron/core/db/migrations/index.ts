@@ -14,6 +14,7 @@ import { sql as vendorIntel } from './0009-vendor-intel-and-exposure';
 import { sql as osvVendorSeverity } from './0010-osv-vendor-severity';
 import { sql as machineLeases } from './0011-machine-leases';
 import { sql as machineChangelogs } from './0012-machine-changelogs';
+import { sql as firstContact } from './0013-first-contact';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -35,6 +36,7 @@ export const migrations: readonly Migration[] = [
   { version: 10, name: '0010-osv-vendor-severity', sql: osvVendorSeverity },
   { version: 11, name: '0011-machine-leases', sql: machineLeases },
   { version: 12, name: '0012-machine-changelogs', sql: machineChangelogs },
+  { version: 13, name: '0013-first-contact', sql: firstContact },
 ];
 
 /** The schema version this build of the app understands. */
