@@ -12,6 +12,7 @@ import { feedHandlers } from './handlers/feeds';
 import { reportHandlers } from './handlers/reports';
 import { discoveryHandlers } from './handlers/discovery';
 import { machineHandlers } from './handlers/machines';
+import { machineStateHandlers } from './handlers/machine-state';
 import { jobHandlers } from './handlers/jobs';
 import { patchHandlers } from './handlers/patches';
 import { policyHandlers } from './handlers/policies';
@@ -28,6 +29,7 @@ import type { CoreServices } from './services';
 // Typed as the full map: a call declared in the contract without a handler fails the type check.
 const handlers: HandlerMap<CallName> = {
   ...machineHandlers,
+  ...machineStateHandlers,
   ...jobHandlers,
   ...credentialHandlers,
   ...discoveryHandlers,

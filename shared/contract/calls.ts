@@ -32,6 +32,7 @@ import { noticeCalls } from './notices';
 import { mailCalls } from './mail';
 import { fleetMemoryCalls } from './fleet-memory';
 import { detailCalls } from './detail';
+import { machineStateCalls } from './machine-state';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -226,6 +227,7 @@ export const calls = {
   ...mailCalls,
   ...fleetMemoryCalls,
   ...detailCalls,
+  ...machineStateCalls,
 } as const;
 
 export type Calls = typeof calls;

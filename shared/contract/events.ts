@@ -44,6 +44,8 @@ export const inventoryReason = z.enum([
   'host-key-changed',
   /** The admin cleared a version's fleet-memory mark (Patches rows carry it). */
   'memory-cleared',
+  /** A package manager was repaired (dpkg --configure -a) and its health read again. */
+  'repaired',
 ]);
 export type InventoryReason = z.infer<typeof inventoryReason>;
 

@@ -19,3 +19,4 @@ export * from './notices';
 export * from './mail';
 export * from './fleet-memory';
 export * from './detail';
+export * from './machine-state';

@@ -17,6 +17,7 @@ import type { CoreServices } from '../services';
 import { recordAssessment, recordFailedAssessment } from './assessment-queries';
 import { sqliteChangelogCache } from './changelog-cache';
 import { toFailure } from './failure';
+import { recordSilence } from './silent-machine';
 
 const STEPS = ['connect', 'detect', 'facts', 'packages', 'updates', 'health', 'record'] as const;
 type Step = (typeof STEPS)[number];
@@ -147,7 +148,8 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
         } catch (err) {
           if (ctx.signal.aborted) return;
           failed++;
-          const failure = toFailure(err, step);
+          // A machine that went silent gets one line naming the step, not one warning per command left.
+          const failure = recordSilence(s.db, s.events, host.id, step, err) ?? toFailure(err, step);
           recordFailedAssessment(s.db, host.id, ctx.jobId, startedAt, failure);
           ctx.target(key, { state: 'failed', failure });
           ctx.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''), key);

@@ -240,24 +240,44 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
     expect(again.state).toBe('succeeded');
   }, 600_000);
 
-  it('a canary that fails halts the deployment: the next ring is not started, and the plan says why', async () => {
-    // The broken-dpkg machine fails preflight (dpkg is unhealthy) before any change; as the canary it must stop the rest.
+  it('a machine whose dpkg is broken is not planned, and says why', async () => {
     await assess('broken-dpkg');
     await approveAll('broken-dpkg');
+    const plan = await core.call('deploy/plan', { hostIds: [ids.get('broken-dpkg')!], deployNow: true });
+    expect(plan.rings).toEqual([]);
+    expect(plan.skipped[0]!.reason).toMatch(/package manager is not healthy.*pw-fixture-a.*repair it on the Machines page/);
+  }, 600_000);
+
+  it('a canary that fails halts the deployment: the next ring is not started, and the plan says why', async () => {
+    // The fixture machine's dpkg breaks after its assessment (its installed pw-fixture-a unpacked again, never
+    // configured): the plan still takes it, and as the canary it fails preflight before any change and must stop the rest.
+    await assess('fixture');
+    await assess('stale');
     await approveAll('fixture');
-    await core.call('deploy/set-settings', { ids: [ids.get('broken-dpkg')!], patch: { ring: 0 } });
-    await core.call('deploy/set-settings', { ids: [ids.get('fixture')!], patch: { ring: 1 } });
-    const { deploymentId } = await core.call('deploy/start', {
-      hostIds: [ids.get('broken-dpkg')!, ids.get('fixture')!], deployNow: true, confirmed: true,
-    });
-    await core.services.jobs.idle();
-    const d = await core.call('deploy/get', { id: deploymentId });
-    expect(d.state).toBe('halted');
-    expect(d.haltedReason).toBe('Canary: 0 of 1 machines succeeded, below the 100% gate; later rings were not started');
-    const byHost = new Map(d.targets.map((t) => [t.hostId, t]));
-    expect(byHost.get(ids.get('broken-dpkg')!)).toMatchObject({ state: 'failed', step: 'preflight', snapshot: null });
-    expect(byHost.get(ids.get('broken-dpkg')!)!.failure?.message).toMatch(/package database is not healthy.*pw-fixture-a/);
-    expect(byHost.get(ids.get('fixture')!)).toMatchObject({ state: 'skipped', step: null });
+    await approveAll('stale');
+    const a = FIXTURE_PACKAGES.find((p) => p.name === 'pw-fixture-a')!;
+    const broke = await sh('fixture', `cd /tmp && apt-get download -q pw-fixture-a=${a.installed} && sudo dpkg --unpack pw-fixture-a_${a.installed}_all.deb`);
+    expect(broke.code).toBe(0);
+    try {
+      await core.call('deploy/set-settings', { ids: [ids.get('fixture')!], patch: { ring: 0 } });
+      await core.call('deploy/set-settings', { ids: [ids.get('stale')!], patch: { ring: 1 } });
+      const staleBefore = await versions('stale', (await updatesOf('stale')).map((u) => u.package));
+      const { deploymentId } = await core.call('deploy/start', {
+        hostIds: [ids.get('fixture')!, ids.get('stale')!], deployNow: true, confirmed: true,
+      });
+      await core.services.jobs.idle();
+      const d = await core.call('deploy/get', { id: deploymentId });
+      expect(d.state).toBe('halted');
+      expect(d.haltedReason).toBe('Canary: 0 of 1 machines succeeded, below the 100% gate; later rings were not started');
+      const byHost = new Map(d.targets.map((t) => [t.hostId, t]));
+      expect(byHost.get(ids.get('fixture')!)).toMatchObject({ state: 'failed', step: 'preflight', snapshot: null });
+      expect(byHost.get(ids.get('fixture')!)!.failure?.message).toMatch(/package database is not healthy.*pw-fixture-a/);
+      expect(byHost.get(ids.get('stale')!)).toMatchObject({ state: 'skipped', step: null });
+      expect(await versions('stale', Object.keys(staleBefore))).toEqual(staleBefore);
+    } finally {
+      expect((await sh('fixture', 'sudo dpkg --configure -a >/dev/null && sudo dpkg --audit')).stdout).toBe('');
+      await core.call('deploy/set-settings', { ids: [ids.get('fixture')!, ids.get('stale')!], patch: { ring: 1 } });
+    }
     expect(await versions('fixture', fixtureNames)).toEqual(fixtureInstalled);
   }, 600_000);
 

@@ -72,6 +72,25 @@ describe('deployment plans', () => {
     ]);
   });
 
+  it('does not plan a machine that stopped answering or whose package manager is broken, and says why and what to do', () => {
+    const hosts = [
+      host(1, { reachability: 'down', lastError: { command: null, exitCode: null, stderrTail: '', message: 'Stopped answering at step updates (the connection to 127.0.0.2 was lost (closed))' } }),
+      host(2, { reachability: 'down' }),
+      host(3, { health: { ok: false, problems: ['dpkg --audit: pw-fixture-a 1.0-2 is unpacked but not configured'] } }),
+      host(4, { platform: 'rhel', osName: 'Rocky Linux', health: { ok: false, problems: ['dnf check: rpmdb problem'] } }),
+      host(5, { health: { ok: true, problems: [] }, reachability: 'unknown' }),
+    ];
+    const plan = buildPlan(input({ hosts, approvals: new Map(hosts.map((h) => [h.id, [item('a', h.id)]])) }));
+    expect(plan.skipped.map((s) => [s.hostId, s.reason])).toEqual([
+      [1, 'Stopped answering at step updates (the connection to 127.0.0.2 was lost (closed)): check it again on the Machines page first'],
+      [2, 'It did not answer the last check: check it again on the Machines page first'],
+      [3, 'Its package manager is not healthy (dpkg --audit: pw-fixture-a 1.0-2 is unpacked but not configured): repair it on the Machines page (dpkg --configure -a) first'],
+      [4, 'Its package manager is not healthy (dnf check: rpmdb problem): repair it on the machine first'],
+    ]);
+    // Never checked is not "down": a machine added and assessed without a reachability check is still planned.
+    expect(plan.rings.flatMap((r) => r.hosts.map((h) => h.hostId))).toEqual([5]);
+  });
+
   it('leaves out blocked packages and says why', () => {
     const plan = buildPlan(input({
       hosts: [host(1)],

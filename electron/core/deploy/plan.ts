@@ -7,6 +7,7 @@ import type { Host, HostDeploySettings, MaintenanceWindows, PlanHost, PlanItem, 
 import { deployableNames, deployerFor } from './deployers';
 import { nextWindow, windowsFor } from './window';
 import { hostLabel } from '../../../shared/host-label';
+import { machineProblems } from '../../../shared/machine-state';
 
 export interface PlanInput {
   hosts: readonly Host[];
@@ -67,6 +68,14 @@ export function buildPlan(input: PlanInput): PlanView {
     }
     if (h.pendingWinrmCert) {
       skipped.push({ hostId: h.id, label, reason: 'Its WinRM certificate changed: accept or investigate it first' });
+      continue;
+    }
+    // Not answering, or a package manager left broken: deploying would fail at preflight (or halt a ring as its
+    // canary); the Machines page has "Check again" and, for an interrupted dpkg, "Repair".
+    const problem = machineProblems(h).find((p) => p.kind !== 'host-key-changed');
+    if (problem) {
+      const fix = problem.kind === 'unreachable' ? 'check it again on the Machines page' : h.platform === 'debian' ? 'repair it on the Machines page (dpkg --configure -a)' : 'repair it on the machine';
+      skipped.push({ hostId: h.id, label, reason: `${problem.reason}: ${fix} first` });
       continue;
     }
     const blocked = input.blocked?.(h.id);

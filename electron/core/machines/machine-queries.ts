@@ -252,3 +252,16 @@ export function allowContact(db: Db, ids: readonly number[], now = Date.now()): 
 export function unassignCredential(db: Db, credentialId: number): void {
   db.prepare('UPDATE hosts SET credential_id = NULL WHERE credential_id = ?').run(credentialId);
 }
+
+/** Records package-manager health read outside an assessment (a re-check, after a repair), as an assessment stores it. */
+export function recordHealth(db: Db, id: number, health: { ok: boolean; problems: readonly { source: string; message: string }[] }, now = Date.now()): void {
+  const stored = { ok: health.ok, problems: health.problems.map((p) => `${p.source}: ${p.message}`) };
+  db.prepare('UPDATE hosts SET health = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(stored), now, id);
+}
+
+/** A machine that answers again no longer carries the error that said it had gone silent. */
+export function clearSilenceError(db: Db, id: number, isSilence: (message: string) => boolean, now = Date.now()): void {
+  const row = db.prepare('SELECT last_error FROM hosts WHERE id = ?').get(id) as { last_error: string | null } | undefined;
+  const message = row?.last_error ? (JSON.parse(row.last_error) as { message?: string }).message : undefined;
+  if (message !== undefined && isSilence(message)) db.prepare('UPDATE hosts SET last_error = NULL, updated_at = ? WHERE id = ?').run(now, id);
+}

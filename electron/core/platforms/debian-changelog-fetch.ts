@@ -8,7 +8,7 @@
  */
 import { parseDebianChangelog, type ChangelogEntry } from './debian-changelog';
 import { errorMessage, run, runScript } from './exec-util';
-import type { Remote } from './remote';
+import { rethrowIfLost, type Remote } from './remote';
 import { isDebianPackageName, isDebianVersion } from './validate';
 
 /** What is kept of a changelog: the entries' metadata (not their bodies), newest first. */
@@ -205,6 +205,7 @@ export async function fetchChangelogs(
     const show = await run(remote, ['apt-cache', 'show', ...misses.map((m) => key(m.name, m.version))], { okCodes: [0, 100] });
     binaries = parseAptCacheShow(show.stdout);
   } catch (e) {
+    rethrowIfLost(e);
     warnings.push(`apt-cache show failed, downloading each package: ${errorMessage(e)}`);
   }
   for (const m of misses) {
@@ -269,6 +270,8 @@ async function runBatches(
       });
       out.push(...parseChangelogScriptOutput(r.stdout));
     } catch (e) {
+      // A machine that went away fails every later batch the same way: one error for the caller, not one per batch.
+      rethrowIfLost(e);
       warnings.push(`changelog download failed for ${batch.length} package(s): ${errorMessage(e)}`);
     }
   }

@@ -20,7 +20,7 @@ import type {
   ExactItem, Facts, Health, InstallResult, InstalledPackage, PackageState, PendingUpdate, PendingUpdatesOptions,
   PendingUpdatesResult, Platform,
 } from './platform';
-import { tail, type Remote } from './remote';
+import { rethrowIfLost, tail, type Remote } from './remote';
 import { assertValid, isDebianArch, isDebianPackageName, isDebianVersion } from './validate';
 
 /** One round trip for everything facts need; each section is allowed to be empty (missing file or tool). */
@@ -265,6 +265,7 @@ async function pendingUpdates(
     try {
       await run(remote, ['apt-get', 'update', '-q'], { sudo: true, timeoutMs: 15 * 60_000 });
     } catch (e) {
+      rethrowIfLost(e);
       warnings.push(`apt-get update failed, using the package lists already on the host: ${errorMessage(e)}`);
     }
   }
@@ -302,6 +303,7 @@ async function pendingUpdates(
         });
       }
     } catch (e) {
+      rethrowIfLost(e);
       warnings.push(`could not read candidates of held packages: ${errorMessage(e)}`);
     }
   }
@@ -364,7 +366,8 @@ export function createDebianPlatform(debianOptions: DebianOptions = {}): DebianP
         const audit = await run(remote, ['dpkg', '--audit'], { sudo: true, okCodes: [0, 1] });
         const problems = parseDpkgAudit(audit.stdout).map((message) => ({ source: 'dpkg --audit', message }));
         return { ok: problems.length === 0, problems };
-      } catch {
+      } catch (e) {
+        rethrowIfLost(e);
         const query = await run(remote, ['dpkg-query', '-W', `-f=${DPKG_QUERY_FORMAT}`], { timeoutMs: 120_000 });
         const problems = unhealthyStates(parseDpkgQuery(query.stdout)).map((message) => ({ source: 'dpkg-query (no sudo)', message }));
         return { ok: problems.length === 0, problems };

@@ -77,3 +77,20 @@ export class TruncatedOutputError extends Error {
 export function assertCompleteOutput(command: string, label: string, result: ExecResult): void {
   if (result.truncated) throw new TruncatedOutputError(command, label);
 }
+
+/**
+ * The connection to the machine is gone (it rebooted, lost power or network, or its sshd died): every later
+ * command would fail the same way, so code that carries on past a failed command rethrows this one
+ * (see {@link rethrowIfLost}) instead of turning it into one warning per remaining command.
+ */
+export class ConnectionLostError extends Error {
+  constructor(label: string, cause: string) {
+    super(`the connection to ${label} was lost (${cause})`);
+    this.name = 'ConnectionLostError';
+  }
+}
+
+/** For a catch that carries on after a failed command: a lost connection is not that command's failure. */
+export function rethrowIfLost(e: unknown): void {
+  if (e instanceof ConnectionLostError) throw e;
+}

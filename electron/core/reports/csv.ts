@@ -1,21 +1,2 @@
-/**
- * CSV as RFC 4180 says (CRLF rows, fields quoted when they hold a comma, quote or line break, quotes doubled,
- * by the same quoting the project's CSV reader, intel/feeds/csv-reader.ts, reads back), with one guard: a cell a spreadsheet would run as a formula (= + - @, tab, CR at the start) gets a leading
- * apostrophe, because machine and package names come from the machines themselves.
- */
-import { quoteCsvField } from '../intel/feeds/csv-reader';
-
-export type Cell = string | number | boolean | null | undefined;
-
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-export function csvCell(value: Cell): string {
-  if (value === null || value === undefined) return '';
-  let s = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : String(value);
-  if (typeof value === 'string' && FORMULA_START.test(s)) s = `'${s}`;
-  return quoteCsvField(s);
-}
-
-export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
+/** The reports' CSV: the shared rules (shared/csv.ts), so a report and a page's export quote and guard alike. */
+export { csvCell, toCsv, type Cell } from '../../../shared/csv';

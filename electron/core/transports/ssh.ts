@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel } from 'ssh2';
-import { RemoteCommandError, type ExecOptions, type ExecResult, type Remote } from '../platforms/remote';
+import { ConnectionLostError, RemoteCommandError, type ExecOptions, type ExecResult, type Remote } from '../platforms/remote';
 import type { Secrets } from '../vault/vault';
 import { commandLine } from './shell-quote';
 
@@ -79,6 +79,22 @@ export class SshSession implements Remote {
     private readonly maxOutputBytes: number = MAX_OUTPUT,
   ) {
     this.label = address;
+    // Keepalives (every 10 s, 3 missed) or a reset end a connection whose machine went away; from then on every
+    // command fails with the same ConnectionLostError rather than an exit code nobody returned.
+    const lost = (why: string) => (): void => {
+      if (!this.closing) this.lost ??= why;
+    };
+    client.on('close', lost('closed'));
+    client.on('end', lost('ended by the machine'));
+    client.on('error', (e: Error) => lost(e.message || 'error')());
+  }
+
+  private closing = false;
+  /** Why the connection ended, once it has (null while it is up or after our own close). */
+  private lost: string | null = null;
+
+  private assertConnected(): void {
+    if (this.lost !== null) throw new ConnectionLostError(this.label, this.lost);
   }
 
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
@@ -97,7 +113,21 @@ export class SshSession implements Remote {
    * PowerShell. Callers pass only constant text (see platforms/windows: a base64 bootstrap); data goes on stdin.
    */
   execRaw(command: string, stdin: string, timeoutMs?: number): Promise<ExecResult> {
-    return execChannel(this.client, command, stdin, timeoutMs ?? this.commandTimeoutMs, this.maxOutputBytes);
+    this.assertConnected();
+    return this.afterExec(execChannel(this.client, command, stdin, timeoutMs ?? this.commandTimeoutMs, this.maxOutputBytes));
+  }
+
+  /** A channel that failed or closed without an exit code because the connection went is reported as that. */
+  private async afterExec(p: Promise<ExecResult>): Promise<ExecResult> {
+    let result: ExecResult;
+    try {
+      result = await p;
+    } catch (e) {
+      this.assertConnected();
+      throw e;
+    }
+    if (result.code === null && !result.timedOut) this.assertConnected();
+    return result;
   }
 
   /** Runs and throws {@link RemoteCommandError} on a non-zero exit, {@link SudoError} on a sudo refusal. */
@@ -108,6 +138,7 @@ export class SshSession implements Remote {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.ssh.dispose();
   }
 
@@ -130,6 +161,7 @@ export class SshSession implements Remote {
   }
 
   private async run(argv: readonly string[], stdin: string, options: ExecOptions): Promise<ExecResult> {
+    this.assertConnected();
     const envArgs = options.env ? ['env', ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`)] : [];
     let full = [...envArgs, ...argv];
     let input = stdin;
@@ -141,7 +173,7 @@ export class SshSession implements Remote {
         full = ['sudo', '-n', '--', ...full];
       }
     }
-    const result = await execChannel(this.client, commandLine(full), input, options.timeoutMs ?? this.commandTimeoutMs, this.maxOutputBytes);
+    const result = await this.afterExec(execChannel(this.client, commandLine(full), input, options.timeoutMs ?? this.commandTimeoutMs, this.maxOutputBytes));
     if (options.sudo && result.code !== 0) checkSudo(result, this.label);
     return result;
   }

@@ -4,9 +4,10 @@ import type { Host, HostInput, MachineRisk } from '../../../shared/contract';
 import { Dialog } from '../components/dialog';
 import { EmptyState } from '../components/empty-state';
 import { HostForm } from '../components/host-form';
+import { HostUpdates } from '../components/host-updates';
 import { MachineDetailDialog } from '../components/machine-detail';
+import { MachinesTable } from '../components/machines-table';
 import { useDetailStore } from '../stores/detail-store';
-import { findingsText, HostUpdates } from '../components/host-updates';
 import { ScanDialog } from '../components/scan-dialog';
 import { ago, OS_LABEL, REACHABILITY_LABEL } from '../format';
 import { useCredentialsStore } from '../stores/credentials-store';
@@ -282,8 +283,6 @@ export function MachinesPage() {
     }
   };
 
-  const allSelected = hosts.length > 0 && selectedIds.length === hosts.length;
-
   return (
     <div className="page">
       <header className="page-head">
@@ -334,75 +333,15 @@ export function MachinesPage() {
       )}
       {hosts.length > 0 && (
         <div className={detail ? 'split' : undefined}>
-          <table className="grid" aria-label="Machines">
-            <thead>
-              <tr>
-                <th>
-                  <input
-                    type="checkbox"
-                    aria-label="Select all machines"
-                    checked={allSelected}
-                    onChange={() => setSelected(allSelected ? [] : hosts.map((h) => h.id))}
-                  />
-                </th>
-                <th>Name</th>
-                <th>Address</th>
-                <th>OS</th>
-                <th>State</th>
-                <th>Last seen</th>
-                <th>Updates</th>
-                <th>Risk</th>
-                <th>Tags</th>
-                <th>Criticality</th>
-              </tr>
-            </thead>
-            <tbody>
-              {hosts.map((h) => (
-                <tr key={h.id} className={detailId === h.id ? 'selected' : undefined} data-host-id={h.id}>
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${hostsSelectors.label(h)}`}
-                      checked={selectedIds.includes(h.id)}
-                      onChange={() => toggleSelected(h.id)}
-                    />
-                  </td>
-                  <td>
-                    <button type="button" className="link" onClick={() => openDetail(h.id)}>
-                      {hostsSelectors.label(h)}
-                    </button>
-                  </td>
-                  <td>{h.address}</td>
-                  <td>{OS_LABEL[h.osFamily]}</td>
-                  <td>
-                    <span className={`badge reach-${h.reachability}`}>{REACHABILITY_LABEL[h.reachability]}</span>
-                  </td>
-                  <td>{ago(h.lastSeen)}</td>
-                  <td>
-                    {h.lastAssessedAt === null ? (
-                      !h.lastError && <span className="hint">not assessed</span>
-                    ) : (
-                      <>
-                        {h.pendingCount}
-                        {(risks.get(h.id)?.findings ?? 0) > 0 && <span className="badge state-failed">{findingsText(risks.get(h.id)!.findings)}</span>}
-                        {h.rebootRequired && <span className="badge">reboot</span>}
-                      </>
-                    )}
-                    {h.lastError && (
-                      <span className="badge state-failed" title={h.lastError.message}>
-                        failed
-                      </span>
-                    )}
-                  </td>
-                  <td>
-                    <RiskBadge risk={risks.get(h.id)} />
-                  </td>
-                  <td>{h.tags.join(', ')}</td>
-                  <td>{risks.get(h.id)?.criticality ?? h.criticality}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <MachinesTable
+            hosts={hosts}
+            risks={risks}
+            selectedIds={selectedIds}
+            detailId={detailId}
+            onToggle={toggleSelected}
+            onSelect={setSelected}
+            onOpen={openDetail}
+          />
           {detail && <HostDetail host={detail} risk={risks.get(detail.id)} onEdit={() => setEditing(detail)} />}
         </div>
       )}

@@ -8,4 +8,6 @@ export const machinesService = {
   update: (id: number, patch: Partial<HostInput>) => invoke('machines/update', { id, patch }),
   remove: (ids: number[]) => invoke('machines/remove', { ids }),
   check: (ids?: number[]) => invoke('machines/check', ids ? { ids } : {}),
+  recheck: (ids: number[]) => invoke('machines/recheck', { ids }),
+  repair: (id: number) => invoke('machines/repair', { id }),
 };

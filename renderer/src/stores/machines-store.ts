@@ -5,6 +5,7 @@ import type { AssessmentView, FirstContact, Host, HostInput, PendingUpdateView }
 import { assessService } from '../services/assess-service';
 import { credentialsService } from '../services/credentials-service';
 import { machinesService } from '../services/machines-service';
+import { saveText } from '../services/reports-service';
 import { errorText } from './error-text';
 
 /** What the last assessment found on the machine whose details are open. */
@@ -46,7 +47,13 @@ export interface MachinesActions {
   /** Starts a reachability check of these machines, or of all. */
   check(ids?: number[]): Promise<void>;
   acceptHostKey(id: number): Promise<void>;
+  /** "Check again": contacts these machines afresh (answering? package manager healthy?); their rows follow. */
+  recheck(ids: number[]): Promise<void>;
+  /** Starts `dpkg --configure -a` on a Debian machine whose dpkg was interrupted; it is checked again afterwards. */
+  repair(id: number): Promise<void>;
   setCredential(ids: number[], credentialId: number | null): Promise<void>;
+  /** Hands the table's CSV (built from the rows shown) to the browser as a download. */
+  saveCsv(csv: string): void;
 }
 
 export const initialMachinesState: MachinesState = { hosts: [], loaded: false, loadError: null, selectedIds: [], detailId: null, assessment: null, firstContact: null };
@@ -120,9 +127,16 @@ export const useMachinesStore = create<MachinesState & MachinesActions>()((set, 
   async acceptHostKey(id) {
     await credentialsService.acceptHostKey(id);
   },
+  async recheck(ids) {
+    await machinesService.recheck(ids);
+  },
+  async repair(id) {
+    await machinesService.repair(id);
+  },
   async setCredential(ids, credentialId) {
     await credentialsService.setHostCredential(ids, credentialId);
   },
+  saveCsv: (csv) => saveText('patchwell-machines.csv', 'text/csv;charset=utf-8', csv),
 }));
 
 export const hostsSelectors = {

@@ -20,6 +20,8 @@ export interface TestSshdOptions {
   /** Port to listen on; 0 (any free port) when not given. */
   port?: number;
   exec?: (command: string, stdin: string) => TestReply;
+  /** When true for a command, the server ends the whole connection instead of answering: a machine gone silent. */
+  drop?: (command: string, stdin: string) => boolean;
 }
 
 export interface TestSshd {
@@ -44,6 +46,10 @@ export function startTestSshd(options: TestSshdOptions): Promise<TestSshd> {
         commands.push(info.command);
         channel.on('data', (d: Buffer) => chunks.push(d));
         channel.on('end', () => {
+          if (options.drop?.(info.command, Buffer.concat(chunks).toString('utf8'))) {
+            client.end();
+            return;
+          }
           const reply = options.exec?.(info.command, Buffer.concat(chunks).toString('utf8')) ?? {};
           if (reply.stdout) channel.write(reply.stdout);
           if (reply.stderr) channel.stderr.write(reply.stderr);
