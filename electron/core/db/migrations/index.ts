@@ -2,6 +2,7 @@
  * The ordered list of schema migrations. A migration's position is its version: append, never reorder or
  * edit a shipped one (shipped changes are additive).
  */
+import type { Db } from '../open';
 import { sql as foundation } from './0001-foundation';
 import { sql as vaultAndAssessment } from './0002-vault-and-assessment';
 import { sql as discovery } from './0003-discovery';
@@ -14,12 +15,15 @@ import { sql as vendorIntel } from './0009-vendor-intel-and-exposure';
 import { sql as osvVendorSeverity } from './0010-osv-vendor-severity';
 import { sql as machineLeases } from './0011-machine-leases';
 import { sql as machineChangelogs } from './0012-machine-changelogs';
+import { run as feedRefreshJobs } from './0018-feed-refresh-jobs';
 
 export interface Migration {
   /** user_version after this migration. */
   version: number;
   name: string;
   sql: string;
+  /** For a change plain SQL cannot make (run inside the same transaction, after `sql`). */
+  run?: (db: Db) => void;
 }
 
 export const migrations: readonly Migration[] = [
@@ -35,6 +39,7 @@ export const migrations: readonly Migration[] = [
   { version: 10, name: '0010-osv-vendor-severity', sql: osvVendorSeverity },
   { version: 11, name: '0011-machine-leases', sql: machineLeases },
   { version: 12, name: '0012-machine-changelogs', sql: machineChangelogs },
+  { version: 13, name: '0018-feed-refresh-jobs', sql: '', run: feedRefreshJobs },
 ];
 
 /** The schema version this build of the app understands. */
