@@ -224,15 +224,19 @@ export type DownloadProgress =
 export interface DownloadRunOptions extends FetchOptions {
   now?: () => number;
   onProgress?: (p: DownloadProgress) => void;
+  /** Each source's outcome as soon as it is known. */
+  onOutcome?: (source: FeedSource, outcome: FeedDownloadOutcome) => void;
   /** Where downloads wait for their import (removed after); default the system's temporary folder. */
   tempDir?: string;
+  /** Who is recorded in the audit trail: the user, or 'system' for the daily refresh. */
+  actor?: 'user' | 'system';
 }
 
 async function downloadAndImport(db: Db, source: FeedSource, options: DownloadRunOptions): Promise<ImportOutcome> {
   const dir = await fsp.mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'patchwell-feed-'));
   try {
     const file = path.join(dir, 'download');
-    const { onProgress, now, tempDir: _t, ...fetchOptions } = options;
+    const { onProgress, onOutcome: _o, now, tempDir: _t, actor: _a, ...fetchOptions } = options;
     const got = await downloadFeedFile(source.url, file, {
       // A whole bundle may take minutes on an office line; a stalled one is still ended by the cancel.
       timeoutMs: 30 * 60_000,
@@ -257,16 +261,19 @@ async function downloadAndImport(db: Db, source: FeedSource, options: DownloadRu
  */
 export async function downloadFeeds(db: Db, sources: readonly FeedSource[], options: DownloadRunOptions = {}): Promise<FeedDownloadState> {
   const outcomes: FeedDownloadOutcome[] = [];
+  const actor = options.actor ?? 'user';
   for (const source of sources) {
     if (options.signal?.aborted) {
-      outcomes.push({ source: source.id, label: source.label, ok: false, message: 'Not downloaded: the refresh was cancelled.' });
+      const skipped = { source: source.id, label: source.label, ok: false, message: 'Not downloaded: the refresh was cancelled.' };
+      outcomes.push(skipped);
+      options.onOutcome?.(source, skipped);
       continue;
     }
     let outcome: FeedDownloadOutcome;
     try {
       const r = await downloadAndImport(db, source, options);
       outcome = { source: source.id, label: source.label, ok: true, message: `Imported: ${r.recordCount.toLocaleString('en')} record${r.recordCount === 1 ? '' : 's'}, dated ${r.feedDate.slice(0, 10)}` };
-      appendAudit(db, { actor: 'user', action: 'feed.import', details: { ...r, downloaded: true } });
+      appendAudit(db, { actor, action: 'feed.import', details: { ...r, downloaded: true } });
     } catch (e) {
       const why = options.signal?.aborted
         ? 'Cancelled: nothing of it was imported. The feed in force is unchanged.'
@@ -274,9 +281,10 @@ export async function downloadFeeds(db: Db, sources: readonly FeedSource[], opti
           ? e.message
           : `Could not download it: ${plain(e)}. The feed in force is unchanged.`;
       outcome = { source: source.id, label: source.label, ok: false, message: why };
-      appendAudit(db, { actor: 'user', action: 'feed.download-failed', details: { source: source.url, reason: why } });
+      appendAudit(db, { actor, action: 'feed.download-failed', details: { source: source.url, reason: why } });
     }
     outcomes.push(outcome);
+    options.onOutcome?.(source, outcome);
   }
   putSetting(db, SETTING_KEY, { ...stored(db), lastRun: { at: (options.now ?? Date.now)(), outcomes } });
   return downloadState(db, sources);
