@@ -21,7 +21,7 @@ const running = new WeakMap<CoreServices, number>();
 
 const mb = (n: number): string => (n / 1048576).toFixed(1);
 
-function describe(p: DownloadProgress): { step: string; current: number; total: number; summary: string } {
+function progressOf(p: DownloadProgress): { step: string; current: number; total: number; summary: string } {
   if (p.phase === 'download') {
     const of = p.declared === null ? '' : ` of ${mb(p.declared)}`;
     return { step: 'downloading', current: p.received, total: p.declared ?? 0, summary: `${p.source.label}: ${mb(p.received)}${of} MB downloaded` };
@@ -55,7 +55,7 @@ export function startFeedRefresh(s: CoreServices, options: FeedRefreshOptions = 
       tempDir,
       actor: options.actor ?? 'user',
       onProgress: (p) => {
-        const d = describe(p);
+        const d = progressOf(p);
         ctx.target(p.source.id, { state: 'running', step: d.step, current: d.current, total: d.total });
         ctx.summary(d.summary);
       },
