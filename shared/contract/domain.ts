@@ -160,7 +160,7 @@ export const hostInput = z.object({
 });
 export type HostInput = z.infer<typeof hostInput>;
 
-export const jobKind = z.enum(['scan', 'check', 'assess', 'deploy', 'rollback', 'report']);
+export const jobKind = z.enum(['scan', 'check', 'assess', 'deploy', 'rollback', 'report', 'feeds']);
 export type JobKind = z.infer<typeof jobKind>;
 
 /**

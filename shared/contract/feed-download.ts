@@ -25,6 +25,9 @@ export const feedDownloadCalls = {
   /** Whether downloads are allowed, from where, and how the last download went. */
   'feeds/download-state': { arg: z.undefined(), result: feedDownloadState },
   'feeds/set-download': { arg: z.object({ allowed: z.boolean() }), result: feedDownloadState },
-  /** Downloads every source now (refused unless allowed); a source that fails leaves its feed in force. */
-  'feeds/download': { arg: z.undefined(), result: feedDownloadState },
+  /**
+   * Starts a refresh job that downloads every source (refused unless allowed, or while one runs); a source that
+   * fails leaves its feed in force. Progress and the per-source outcome are the job's; the state's lastRun too.
+   */
+  'feeds/download': { arg: z.undefined(), result: z.object({ jobId: z.number().int() }) },
 } as const;

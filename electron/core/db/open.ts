@@ -52,6 +52,7 @@ export function migrate(db: Db, list: readonly Migration[], target: number): num
     for (const m of pending) {
       try {
         db.exec(m.sql);
+        m.run?.(db);
       } catch (err) {
         throw new Error(`Migration ${m.name} failed: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeedDownloadState } from '../../../shared/contract';
 import { createCore, type Core } from '../core';
 import { openDatabase } from '../db/open';
 import { checkFeedUrl, defaultFeedSources, feedSourcesFor, fetchFeed, msrcMonth } from './feed-download';
@@ -27,6 +28,7 @@ const epss = gzipSync('#model_version:v2025.03.14,score_date:2026-11-21T12:55:00
 let server: http.Server;
 let base = '';
 const hits: string[] = [];
+const slow: http.ServerResponse[] = [];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -43,6 +45,12 @@ beforeAll(async () => {
         if (req.headers.accept === 'application/json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(cvrfSample));
         else res.writeHead(200, { 'content-type': 'application/xml' }).end('<cvrfdoc/>');
         return;
+      case '/slow-bundle':
+        // Starts a large archive and never finishes it: only a cancel ends this download.
+        res.writeHead(200, { 'content-length': String(50_000_000) });
+        res.write(Buffer.alloc(64 * 1024));
+        slow.push(res);
+        return;
       case '/away': res.writeHead(302, { location: 'http://192.0.2.10/kev.json' }).end(); return;
       case '/loop': res.writeHead(302, { location: '/loop' }).end(); return;
       case '/big': res.writeHead(200, { 'content-length': String(5_000_000) }).end(Buffer.alloc(5_000_000)); return;
@@ -55,11 +63,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const res of slow) res.destroy();
   await new Promise((r) => server.close(r));
 });
 
 function newCore(sources: { id: string; label: string; url: string; accept?: string }[]): Core {
   return createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-feed-dl-')), runtime: 'browser', checkResults: true, scheduler: false, feedSources: sources });
+}
+
+/** Starts the refresh job, waits for it to end, and returns the download state it left. */
+async function refresh(core: Core): Promise<FeedDownloadState> {
+  await core.call('feeds/download', undefined);
+  await core.services.jobs.idle();
+  return core.call('feeds/download-state', undefined);
 }
 
 describe('feed downloads', () => {
@@ -74,7 +90,7 @@ describe('feed downloads', () => {
       expect(hits).toEqual([]);
 
       await core.call('feeds/set-download', { allowed: true });
-      const state = await core.call('feeds/download', undefined);
+      const state = await refresh(core);
       expect(state.lastRun?.outcomes).toEqual([
         { source: 'kev', label: 'KEV', ok: true, message: `Imported: ${kev.count.toLocaleString('en')} records, dated 2026-11-21` },
         { source: 'epss', label: 'EPSS', ok: true, message: 'Imported: 2 records, dated 2026-11-21' },
@@ -98,7 +114,7 @@ describe('feed downloads', () => {
     ]);
     try {
       await core.call('feeds/set-download', { allowed: true });
-      const state = await core.call('feeds/download', undefined);
+      const state = await refresh(core);
       expect(state.lastRun?.outcomes).toEqual([
         { source: 'debian-tracker', label: 'Tracker', ok: true, message: 'Imported: 5 records, dated 2026-11-20' },
         { source: 'osv-debian', label: 'OSV', ok: true, message: 'Imported: 1 record, dated 2024-06-21' },
@@ -107,6 +123,66 @@ describe('feed downloads', () => {
       const feeds = await core.call('feeds/list', undefined);
       expect(feeds.map((f) => f.kind).sort()).toEqual(['debian-tracker', 'kev', 'msrc', 'osv']);
       expect(feeds.find((f) => f.kind === 'debian-tracker')).toMatchObject({ feedDate: '2026-11-20T06:12:00.000Z' });
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('run as a feeds job: one target per source, progress in entries imported, visible in jobs/list', async () => {
+    const core = newCore([
+      { id: 'kev', label: 'KEV', url: `${base}/kev.json` },
+      { id: 'osv-debian', label: 'OSV', url: `${base}/osv/all.zip` },
+    ]);
+    try {
+      await core.call('feeds/set-download', { allowed: true });
+      const { jobId } = await core.call('feeds/download', undefined);
+      await expect(core.call('feeds/download', undefined)).rejects.toThrow(`A feed refresh is already running (job ${jobId})`);
+      await core.services.jobs.idle();
+      const job = await core.call('jobs/get', { id: jobId });
+      expect(job).toMatchObject({ kind: 'feeds', title: 'Refresh 2 vulnerability feeds', state: 'succeeded', current: 2, total: 2, summary: '2 of 2 feeds refreshed' });
+      expect(job.targets.map((t) => [t.target, t.state, t.step, t.current, t.total])).toEqual([
+        ['kev', 'succeeded', 'imported', expect.any(Number), expect.any(Number)],
+        ['osv-debian', 'succeeded', 'imported', 1, 1],
+      ]);
+      expect((await core.call('jobs/list', {})).map((j) => j.id)).toContain(jobId);
+      // The downloads were removed once imported.
+      expect(fs.readdirSync(path.join(core.services.dataDir, 'feed-downloads'))).toEqual([]);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('a refresh cancelled mid-download ends cancelled, imports nothing and leaves no file behind', async () => {
+    const core = newCore([
+      { id: 'osv-ubuntu', label: 'Ubuntu OSV', url: `${base}/slow-bundle` },
+      { id: 'kev', label: 'KEV', url: `${base}/kev.json` },
+    ]);
+    try {
+      await core.call('feeds/set-download', { allowed: true });
+      const downloading = new Promise<number>((resolve) => {
+        core.subscribe((e) => {
+          if (e.name !== 'job/updated') return;
+          const t = e.payload.targets.find((x) => x.target === 'osv-ubuntu');
+          if (e.payload.job.kind === 'feeds' && t?.step === 'downloading' && t.current > 0) resolve(e.payload.job.id);
+        });
+      });
+      const { jobId } = await core.call('feeds/download', undefined);
+      expect(await downloading).toBe(jobId);
+      await core.call('jobs/cancel', { id: jobId });
+      await core.services.jobs.idle();
+      const job = await core.call('jobs/get', { id: jobId });
+      expect(job.state).toBe('cancelled');
+      expect(job.targets.map((t) => [t.target, t.state])).toEqual([
+        ['osv-ubuntu', 'cancelled'],
+        ['kev', 'cancelled'],
+      ]);
+      const state = await core.call('feeds/download-state', undefined);
+      expect(state.lastRun?.outcomes.map((o) => o.message)).toEqual([
+        'Cancelled: nothing of it was imported. The feed in force is unchanged.',
+        'Not downloaded: the refresh was cancelled.',
+      ]);
+      expect((await core.call('feeds/list', undefined)).map((f) => f.kind)).toEqual(['kev']); // the bundled snapshot only
+      expect(fs.readdirSync(path.join(core.services.dataDir, 'feed-downloads'))).toEqual([]);
     } finally {
       await core.close();
     }
@@ -128,7 +204,7 @@ describe('feed downloads', () => {
     try {
       const before = (await core.call('feeds/list', undefined)).find((f) => f.kind === 'kev');
       await core.call('feeds/set-download', { allowed: true });
-      const state = await core.call('feeds/download', undefined);
+      const state = await refresh(core);
       const [k, g] = state.lastRun!.outcomes;
       expect(k).toMatchObject({ source: 'kev', ok: false });
       expect(k!.message).toMatch(/was refused: .*The feed in force is unchanged/);

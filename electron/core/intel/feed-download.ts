@@ -5,12 +5,19 @@
  *
  * Transport rules: https only (http is accepted for a loopback address, which only tests use); redirects are
  * followed by hand, at most five, each target checked by the same rule; a size cap and a timeout per source.
+ * A download goes to a temporary file and is imported from there (an OSV bundle is streamed entry by entry).
  */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { FeedDownloadOutcome, FeedDownloadState } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import type { Db } from '../db/open';
 import { putSetting, readSetting } from '../settings';
-import { FeedImportError, importFeedBytes } from './feed-import';
+import { FeedImportError, importFeed, type ImportOutcome } from './feed-import';
 import { MAX_FEED_BYTES } from './feeds/feed-types';
 
 export interface FeedSource {
@@ -107,17 +114,22 @@ export interface FetchOptions {
   maxBytes?: number;
   timeoutMs?: number;
   accept?: string;
+  /** Ends the download early (a cancelled job). */
+  signal?: AbortSignal;
+  /** Bytes received so far, and the size the server declared (null when it did not). */
+  onBytes?: (received: number, declared: number | null) => void;
 }
 
-/** Fetches a feed's bytes, following checked redirects, refusing more than maxBytes. */
-export async function fetchFeed(url: string, options: FetchOptions = {}): Promise<Uint8Array> {
-  return (await fetchFeedFile(url, options)).bytes;
-}
+/** An archive goes to the disk, never into memory, so it may be far larger than a single feed document. */
+export const MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024 * 1024;
 
-/** The same, with the server's Last-Modified (the only date some feeds have, e.g. the Debian tracker). */
-export async function fetchFeedFile(url: string, options: FetchOptions = {}): Promise<{ bytes: Uint8Array; lastModified: string | null }> {
-  const maxBytes = options.maxBytes ?? MAX_FEED_BYTES;
-  const signal = AbortSignal.timeout(options.timeoutMs ?? 120_000);
+const mb = (n: number): number => Math.round(n / 1024 / 1024);
+
+/** Follows checked redirects to the final answer; refuses a declared size past maxBytes before reading it. */
+async function openFeed(url: string, options: FetchOptions, maxBytes: number): Promise<Response> {
+  // osv.dev's Ubuntu bundle is hundreds of MB: a whole download gets minutes, not the two a document gets.
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   let current = checkFeedUrl(url);
   for (let hop = 0; ; hop++) {
     const res = await fetch(current, { redirect: 'manual', signal, headers: { accept: options.accept ?? '*/*', 'user-agent': 'Patchwell feed download' } });
@@ -136,26 +148,63 @@ export async function fetchFeedFile(url: string, options: FetchOptions = {}): Pr
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > maxBytes) {
       await res.body?.cancel();
-      throw new Error(`the file is ${Math.round(declared / 1024 / 1024)} MB, more than the ${Math.round(maxBytes / 1024 / 1024)} MB a feed may be`);
+      throw new Error(`the file is ${mb(declared)} MB, more than the ${mb(maxBytes)} MB a feed may be`);
     }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (res.body) {
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel();
-          throw new Error(`the download passed ${Math.round(maxBytes / 1024 / 1024)} MB, more than a feed may be`);
-        }
-        chunks.push(value);
-      }
-    }
-    const lastModified = Date.parse(res.headers.get('last-modified') ?? '');
-    return { bytes: Buffer.concat(chunks), lastModified: Number.isFinite(lastModified) ? new Date(lastModified).toISOString() : null };
+    return res;
   }
+}
+
+/** The body, chunk by chunk, refusing more than maxBytes and reporting progress. */
+async function* bodyChunks(res: Response, options: FetchOptions, maxBytes: number): AsyncGenerator<Uint8Array> {
+  if (!res.body) return;
+  const declaredRaw = Number(res.headers.get('content-length') ?? NaN);
+  const declared = Number.isFinite(declaredRaw) ? declaredRaw : null;
+  const reader = res.body.getReader();
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      size += value.byteLength;
+      if (size > maxBytes) throw new Error(`the download passed ${mb(maxBytes)} MB, more than a feed may be`);
+      options.onBytes?.(size, declared);
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+function lastModifiedOf(res: Response): string | null {
+  const t = Date.parse(res.headers.get('last-modified') ?? '');
+  return Number.isFinite(t) ? new Date(t).toISOString() : null;
+}
+
+/** Fetches a feed's bytes into memory, following checked redirects, refusing more than maxBytes. */
+export async function fetchFeed(url: string, options: FetchOptions = {}): Promise<Uint8Array> {
+  const maxBytes = options.maxBytes ?? MAX_FEED_BYTES;
+  const res = await openFeed(url, options, maxBytes);
+  const chunks: Uint8Array[] = [];
+  for await (const c of bodyChunks(res, options, maxBytes)) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Downloads a feed to `file` (so an archive of any size is never held in memory), with the server's
+ * Last-Modified (the only date some feeds have, e.g. the Debian tracker).
+ */
+export async function downloadFeedFile(url: string, file: string, options: FetchOptions = {}): Promise<{ bytes: number; lastModified: string | null }> {
+  const maxBytes = options.maxBytes ?? MAX_DOWNLOAD_BYTES;
+  const res = await openFeed(url, options, maxBytes);
+  let bytes = 0;
+  const counted = async function* (): AsyncGenerator<Uint8Array> {
+    for await (const c of bodyChunks(res, options, maxBytes)) {
+      bytes += c.byteLength;
+      yield c;
+    }
+  };
+  await pipeline(Readable.from(counted()), fs.createWriteStream(file, { mode: 0o600 }));
+  return { bytes, lastModified: lastModifiedOf(res) };
 }
 
 function plain(e: unknown): string {
@@ -167,23 +216,75 @@ function plain(e: unknown): string {
   return String(e);
 }
 
-/** Downloads and imports every source, one after another; each outcome is audited and kept as the last run. */
-export async function downloadFeeds(db: Db, sources: readonly FeedSource[], options: FetchOptions & { now?: () => number } = {}): Promise<FeedDownloadState> {
+/** Where a download run stands, for a job's progress: the source, then bytes downloaded or entries imported. */
+export type DownloadProgress =
+  | { source: FeedSource; phase: 'download'; received: number; declared: number | null }
+  | { source: FeedSource; phase: 'import'; entries: number; entryCount: number };
+
+export interface DownloadRunOptions extends FetchOptions {
+  now?: () => number;
+  onProgress?: (p: DownloadProgress) => void;
+  /** Each source's outcome as soon as it is known. */
+  onOutcome?: (source: FeedSource, outcome: FeedDownloadOutcome) => void;
+  /** Where downloads wait for their import (removed after); default the system's temporary folder. */
+  tempDir?: string;
+  /** Who is recorded in the audit trail: the user, or 'system' for the daily refresh. */
+  actor?: 'user' | 'system';
+}
+
+async function downloadAndImport(db: Db, source: FeedSource, options: DownloadRunOptions): Promise<ImportOutcome> {
+  const dir = await fsp.mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'patchwell-feed-'));
+  try {
+    const file = path.join(dir, 'download');
+    const { onProgress, onOutcome: _o, now, tempDir: _t, actor: _a, ...fetchOptions } = options;
+    const got = await downloadFeedFile(source.url, file, {
+      // A whole bundle may take minutes on an office line; a stalled one is still ended by the cancel.
+      timeoutMs: 30 * 60_000,
+      ...fetchOptions,
+      ...(source.accept ? { accept: source.accept } : {}),
+      onBytes: (received, declared) => onProgress?.({ source, phase: 'download', received, declared }),
+    });
+    // A feed without a date of its own (the Debian tracker) is dated by the server's Last-Modified, else now.
+    return await importFeed(db, { path: file }, source.url, {
+      fileDate: got.lastModified ?? new Date((now ?? Date.now)()).toISOString(),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (entries, entryCount) => onProgress?.({ source, phase: 'import', entries, entryCount }),
+    });
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Downloads and imports every source, one after another; each outcome is audited and kept as the last run.
+ * A cancel (options.signal) stops at once: the source being imported is not imported, and the run is recorded.
+ */
+export async function downloadFeeds(db: Db, sources: readonly FeedSource[], options: DownloadRunOptions = {}): Promise<FeedDownloadState> {
   const outcomes: FeedDownloadOutcome[] = [];
+  const actor = options.actor ?? 'user';
   for (const source of sources) {
+    if (options.signal?.aborted) {
+      const skipped = { source: source.id, label: source.label, ok: false, message: 'Not downloaded: the refresh was cancelled.' };
+      outcomes.push(skipped);
+      options.onOutcome?.(source, skipped);
+      continue;
+    }
     let outcome: FeedDownloadOutcome;
     try {
-      const file = await fetchFeedFile(source.url, { ...options, ...(source.accept ? { accept: source.accept } : {}) });
-      // A feed without a date of its own (the Debian tracker) is dated by the server's Last-Modified, else now.
-      const r = importFeedBytes(db, file.bytes, source.url, { fileDate: file.lastModified ?? new Date((options.now ?? Date.now)()).toISOString() });
+      const r = await downloadAndImport(db, source, options);
       outcome = { source: source.id, label: source.label, ok: true, message: `Imported: ${r.recordCount.toLocaleString('en')} record${r.recordCount === 1 ? '' : 's'}, dated ${r.feedDate.slice(0, 10)}` };
-      appendAudit(db, { actor: 'user', action: 'feed.import', details: { ...r, downloaded: true } });
+      appendAudit(db, { actor, action: 'feed.import', details: { ...r, downloaded: true } });
     } catch (e) {
-      const why = e instanceof FeedImportError ? e.message : `Could not download it: ${plain(e)}. The feed in force is unchanged.`;
+      const why = options.signal?.aborted
+        ? 'Cancelled: nothing of it was imported. The feed in force is unchanged.'
+        : e instanceof FeedImportError
+          ? e.message
+          : `Could not download it: ${plain(e)}. The feed in force is unchanged.`;
       outcome = { source: source.id, label: source.label, ok: false, message: why };
-      appendAudit(db, { actor: 'user', action: 'feed.download-failed', details: { source: source.url, reason: why } });
+      appendAudit(db, { actor, action: 'feed.download-failed', details: { source: source.url, reason: why } });
     }
     outcomes.push(outcome);
+    options.onOutcome?.(source, outcome);
   }
   putSetting(db, SETTING_KEY, { ...stored(db), lastRun: { at: (options.now ?? Date.now)(), outcomes } });
   return downloadState(db, sources);

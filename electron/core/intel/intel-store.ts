@@ -45,7 +45,7 @@ export function listFeeds(db: Db): FeedInfo[] {
   ).map((r) => ({ kind: r.kind, feedDate: r.feed_date, source: r.source, recordCount: r.record_count, importedAt: r.imported_at }));
 }
 
-function recordFeed(db: Db, info: Omit<FeedInfo, 'importedAt'>, now: number): void {
+export function recordFeed(db: Db, info: Omit<FeedInfo, 'importedAt'>, now: number): void {
   db.prepare(
     `INSERT INTO feeds (kind, feed_date, source, record_count, imported_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (kind) DO UPDATE SET feed_date = excluded.feed_date, source = excluded.source,
@@ -99,39 +99,69 @@ function epochOf(iso: string, what: string): number {
   return t;
 }
 
+/** One osv_fixes row: (advisory, CVE, package) with the advisory's dates and score. */
+export type OsvFixRow = [
+  advisoryId: string,
+  cveId: string,
+  ecosystem: string,
+  pkg: string,
+  fixed: string | null,
+  publishedAt: number,
+  modifiedAt: number,
+  cvssVector: string | null,
+  cvssVersion: string | null,
+  cvssScore: number | null,
+  vendorSeverity: string | null,
+];
+
+/** The osv_fixes rows of one advisory (none when it names no CVE: it cannot be joined to an update). */
+export function osvFixRows(a: OsvAdvisoryRow): OsvFixRow[] {
+  if (a.cves.length === 0) return [];
+  const published = epochOf(a.published, a.id);
+  const modified = epochOf(a.modified, a.id);
+  const cvss = a.cvss ? cvssBaseScore(a.cvss) : null;
+  const packages = a.packages.length ? a.packages : [{ ecosystem: '', name: '', fixed: null }];
+  const rows: OsvFixRow[] = [];
+  for (const cve of a.cves) {
+    for (const p of packages) {
+      rows.push([a.id, cve, p.ecosystem, p.name, p.fixed, published, modified, a.cvss, cvss?.version ?? null, cvss?.ok ? cvss.score : null, a.vendorSeverity ?? null]);
+    }
+  }
+  return rows;
+}
+
+export const OSV_FIX_COLUMNS =
+  'advisory_id, cve_id, ecosystem, package, fixed_version, published_at, modified_at, cvss_vector, cvss_version, cvss_score, vendor_severity';
+
+/** Records the OSV feed as what osv_fixes now holds: its newest `modified` and its advisory count. */
+export function recordOsvFeed(db: Db, source: string, now: number): void {
+  const agg = db.prepare('SELECT max(modified_at) AS newest, count(DISTINCT advisory_id) AS n FROM osv_fixes').get() as { newest: number | null; n: number };
+  if (agg.newest !== null) recordFeed(db, { kind: 'osv', feedDate: new Date(agg.newest).toISOString(), source, recordCount: agg.n }, now);
+}
+
 /**
  * Merges OSV advisories: each advisory's rows are replaced by its new version, other advisories stay (OSV
  * comes one advisory per file, or as a zip of them). Advisories naming no CVE cannot be joined and are not kept.
- * The feed's date is the newest `modified` held; its count the advisories held.
+ * The feed's date is the newest `modified` held; its count the advisories held. (Zip bundles go through
+ * osv-staging.ts instead, which stages entry by entry and merges the same way.)
  */
 export function mergeOsv(db: Db, source: string, rows: readonly OsvAdvisoryRow[], now = Date.now()): { kept: number; withoutCve: number } {
   let kept = 0;
   let withoutCve = 0;
   db.transaction(() => {
     const drop = db.prepare('DELETE FROM osv_fixes WHERE advisory_id = ?');
-    const put = db.prepare(
-      `INSERT OR REPLACE INTO osv_fixes (advisory_id, cve_id, ecosystem, package, fixed_version, published_at, modified_at, cvss_vector, cvss_version, cvss_score, vendor_severity)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const put = db.prepare(`INSERT OR REPLACE INTO osv_fixes (${OSV_FIX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     for (const a of rows) {
       drop.run(a.id);
-      if (a.cves.length === 0) {
+      const fixes = osvFixRows(a);
+      if (fixes.length === 0) {
         withoutCve++;
         continue;
       }
-      const published = epochOf(a.published, a.id);
-      const modified = epochOf(a.modified, a.id);
-      const cvss = a.cvss ? cvssBaseScore(a.cvss) : null;
-      const packages = a.packages.length ? a.packages : [{ ecosystem: '', name: '', fixed: null }];
-      for (const cve of a.cves) {
-        for (const p of packages) {
-          put.run(a.id, cve, p.ecosystem, p.name, p.fixed, published, modified, a.cvss, cvss?.version ?? null, cvss?.ok ? cvss.score : null, a.vendorSeverity ?? null);
-        }
-      }
+      for (const f of fixes) put.run(...f);
       kept++;
     }
-    const agg = db.prepare('SELECT max(modified_at) AS newest, count(DISTINCT advisory_id) AS n FROM osv_fixes').get() as { newest: number | null; n: number };
-    if (agg.newest !== null) recordFeed(db, { kind: 'osv', feedDate: new Date(agg.newest).toISOString(), source, recordCount: agg.n }, now);
+    recordOsvFeed(db, source, now);
   })();
   return { kept, withoutCve };
 }

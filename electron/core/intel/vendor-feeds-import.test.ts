@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open';
-import { importFeedBytes } from './feed-import';
+import { importFeed, importFeedBytes } from './feed-import';
 import { cvrfSample } from './feeds/fixtures/cvrf-fixtures';
 import { trackerSample } from './feeds/fixtures/debian-tracker-fixtures';
 import { dsaAdvisory, ubuntuCveAdvisory, usnAdvisory } from './feeds/fixtures/osv-fixtures';
@@ -31,7 +31,7 @@ describe('vendor feeds: OSV, Debian tracker, Microsoft CVRF', () => {
     expect(db.prepare('SELECT DISTINCT cvss_vector, cvss_version, cvss_score FROM osv_fixes').all()).toEqual([{ cvss_vector: 'CVSS:4.0/AV:N/AC:L', cvss_version: '4.0', cvss_score: null }]);
   });
 
-  it('merges OSV files and zip bundles by advisory; a new version of an advisory replaces its rows', () => {
+  it('merges OSV files and zip bundles by advisory; a new version of an advisory replaces its rows', async () => {
     const db = openDatabase(':memory:');
     importFeedBytes(db, json(dsaAdvisory), 'DSA-5712-1.json');
     const revised = { ...dsaAdvisory, modified: '2024-07-01T00:00:00Z', aliases: ['CVE-2024-4741'] };
@@ -41,7 +41,7 @@ describe('vendor feeds: OSV, Debian tracker, Microsoft CVRF', () => {
       { name: 'UBUNTU-CVE-2024-38474.json', data: JSON.stringify(ubuntuCveAdvisory) },
       { name: 'README.txt', data: 'not an advisory' },
     ]);
-    const r = importFeedBytes(db, zip, 'all.zip');
+    const r = await importFeed(db, { bytes: zip }, 'all.zip');
     expect(r).toMatchObject({ kind: 'osv', format: 'osv-zip', recordCount: 3 });
     expect(db.prepare(`SELECT cve_id FROM osv_fixes WHERE advisory_id = 'DSA-5712-1'`).all()).toEqual([{ cve_id: 'CVE-2024-4741' }]);
     expect(db.prepare(`SELECT count(*) AS n FROM osv_fixes WHERE advisory_id = 'USN-6844-1'`).get()).toEqual({ n: 4 });
@@ -50,7 +50,7 @@ describe('vendor feeds: OSV, Debian tracker, Microsoft CVRF', () => {
     expect(listFeeds(db)[0]).toMatchObject({ kind: 'osv', recordCount: 3, source: 'all.zip' });
   });
 
-  it('refuses a damaged bundle or one bad advisory in it, naming the entry, and keeps what was there', () => {
+  it('refuses a damaged bundle or one bad advisory in it, naming the entry, and keeps what was there', async () => {
     const db = openDatabase(':memory:');
     importFeedBytes(db, json(dsaAdvisory), 'DSA-5712-1.json');
     const before = db.prepare('SELECT * FROM osv_fixes').all();
@@ -58,9 +58,9 @@ describe('vendor feeds: OSV, Debian tracker, Microsoft CVRF', () => {
       { name: 'USN-6844-1.json', data: JSON.stringify(usnAdvisory) },
       { name: 'DSA-9999-1.json', data: JSON.stringify({ id: 'DSA-9999-1' }) },
     ]);
-    expect(() => importFeedBytes(db, bad, 'all.zip')).toThrow(/all\.zip was refused: OSV bundle: DSA-9999-1\.json: .*modified.*The feed in force is unchanged/);
+    await expect(importFeed(db, { bytes: bad }, 'all.zip')).rejects.toThrow(/all\.zip was refused: OSV bundle: DSA-9999-1\.json: .*modified.*The feed in force is unchanged/);
     const good = makeZip([{ name: 'USN-6844-1.json', data: JSON.stringify(usnAdvisory) }]);
-    expect(() => importFeedBytes(db, good.subarray(0, good.length - 10), 'all.zip')).toThrow(/truncated or not a ZIP/);
+    await expect(importFeed(db, { bytes: good.subarray(0, good.length - 10) }, 'all.zip')).rejects.toThrow(/truncated or not a ZIP/);
     expect(db.prepare('SELECT * FROM osv_fixes').all()).toEqual(before);
   });
 

@@ -7,6 +7,7 @@
  */
 import type { ScheduleOutcome } from '../../../shared/contract';
 import { assessJob } from '../assess/assess-job';
+import { startFeedRefresh } from '../intel/feed-refresh';
 import { firstContactsNeeded } from '../machines/first-contact';
 import { appendAudit } from '../audit/audit-log';
 import { downloadState, feedSourcesFor } from '../intel/feed-download';
@@ -15,7 +16,7 @@ import type { CoreServices } from '../services';
 import { getSettings } from '../settings';
 import { dueRun, localZone, previousRun } from './next-run';
 import { startScheduledReport } from './report-run';
-import { getScheduleRecord, listScheduleRecords, recordRun, type ScheduleRecord } from './schedule-queries';
+import { listScheduleRecords, recordRun, type ScheduleRecord } from './schedule-queries';
 
 export interface RunResult {
   jobId: number | null;
@@ -64,7 +65,12 @@ function start(s: CoreServices, r: ScheduleRecord, now: number, clock: ScheduleC
       if (!downloadState(s.db, s.feedSources ?? feedSourcesFor(s.db)).allowed) {
         return { jobId: null, outcome: 'skipped', message: 'Downloading feeds is off (Settings → Vulnerability feeds)' };
       }
-      return startFeedRefresh(s, r.id, now);
+      try {
+        return { jobId: startFeedRefresh(s, { actor: 'system' }), outcome: 'running', message: 'Downloading feeds' };
+      } catch (err) {
+        // A refresh already running, or downloads switched off meanwhile: the run says so.
+        return { jobId: null, outcome: 'failed', message: err instanceof Error ? err.message : String(err) };
+      }
     }
     case 'report': {
       const folder = r.options.folder;
@@ -73,36 +79,6 @@ function start(s: CoreServices, r: ScheduleRecord, now: number, clock: ScheduleC
       const jobId = startScheduledReport(s, { id: r.id, name: r.name, folder }, { from: Math.min(from, now - MINUTE), to: now });
       return { jobId, outcome: 'running', message: `Report since ${new Date(from).toISOString().slice(0, 16).replace('T', ' ')} UTC` };
     }
-  }
-}
-
-/**
- * The feed download goes through its own call ('feeds/download'), whatever that does today (download inline) or
- * tomorrow (a job of its own): the schedule neither repeats its checks nor its code. Its outcome is recorded when
- * it ends. Imported lazily: api.ts reaches this module through the schedules handlers.
- */
-function startFeedRefresh(s: CoreServices, id: number, now: number): RunResult {
-  const work = import('../api').then(({ dispatch }) => dispatch(s, 'feeds/download', undefined));
-  void work.then(
-    (result) => {
-      const jobId = typeof result === 'object' && result !== null && 'jobId' in result && typeof result.jobId === 'number' ? result.jobId : null;
-      const outcomes = typeof result === 'object' && result !== null && 'lastRun' in result ? (result as { lastRun: { outcomes: { ok: boolean; label: string }[] } | null }).lastRun?.outcomes ?? [] : [];
-      const good = outcomes.filter((o) => o.ok).length;
-      const outcome: ScheduleOutcome = jobId !== null ? 'running' : good === outcomes.length ? 'succeeded' : good > 0 ? 'partial' : 'failed';
-      const message = jobId !== null ? 'Feed download started' : `${good} of ${outcomes.length} feeds downloaded`;
-      safeRecord(s, id, { at: now, jobId, outcome, message });
-    },
-    (err: unknown) => safeRecord(s, id, { at: now, jobId: null, outcome: 'failed', message: err instanceof Error ? err.message : String(err) }),
-  );
-  return { jobId: null, outcome: 'running', message: 'Downloading feeds' };
-}
-
-function safeRecord(s: CoreServices, id: number, run: Parameters<typeof recordRun>[2]): void {
-  try {
-    if (getScheduleRecord(s.db, id)) recordRun(s.db, id, run);
-    s.events.emit('schedules/changed', {});
-  } catch {
-    // The core is closing (database gone): the download's own state still says how it went.
   }
 }
 

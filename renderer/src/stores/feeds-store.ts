@@ -20,7 +20,8 @@ export interface FeedsActions {
   importPath(path: string): Promise<FeedImport>;
   loadDownload(): Promise<void>;
   setDownloadAllowed(allowed: boolean): Promise<FeedDownloadState>;
-  downloadNow(): Promise<FeedDownloadState>;
+  /** Starts the refresh job; its progress is the job's (jobs store), and loadDownload reads how it went. */
+  downloadNow(): Promise<number>;
 }
 
 export const initialFeedsState: FeedsState = { feeds: null, download: null };
@@ -57,8 +58,6 @@ export const useFeedsStore = create<FeedsState & FeedsActions>()((set, get) => (
     return download;
   },
   async downloadNow() {
-    const download = await feedDownloadService.download();
-    set({ download });
-    return download;
+    return (await feedDownloadService.download()).jobId;
   },
 }));

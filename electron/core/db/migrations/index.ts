@@ -2,6 +2,7 @@
  * The ordered list of schema migrations. A migration's position is its version: append, never reorder or
  * edit a shipped one (shipped changes are additive).
  */
+import type { Db } from '../open';
 import { sql as foundation } from './0001-foundation';
 import { sql as vaultAndAssessment } from './0002-vault-and-assessment';
 import { sql as discovery } from './0003-discovery';
@@ -19,12 +20,15 @@ import { sql as schedules } from './0014-schedules';
 import { sql as notices } from './0015-notices';
 import { sql as appSecrets } from './0016-app-secrets';
 import { sql as fleetMemory } from './0017-fleet-memory';
+import { run as feedRefreshJobs } from './0018-feed-refresh-jobs';
 
 export interface Migration {
   /** user_version after this migration. */
   version: number;
   name: string;
   sql: string;
+  /** For a change plain SQL cannot make (run inside the same transaction, after `sql`). */
+  run?: (db: Db) => void;
 }
 
 export const migrations: readonly Migration[] = [
@@ -45,6 +49,7 @@ export const migrations: readonly Migration[] = [
   { version: 15, name: '0015-notices', sql: notices },
   { version: 16, name: '0016-app-secrets', sql: appSecrets },
   { version: 17, name: '0017-fleet-memory', sql: fleetMemory },
+  { version: 18, name: '0018-feed-refresh-jobs', sql: '', run: feedRefreshJobs },
 ];
 
 /** The schema version this build of the app understands. */

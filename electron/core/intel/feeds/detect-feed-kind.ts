@@ -5,7 +5,7 @@
 import { constants, gunzipSync } from 'node:zlib';
 import { isGzip } from './feed-text';
 import type { FeedKind } from './feed-types';
-import { isZip } from './zip-reader';
+import { isZip } from './zip-stream';
 
 const HEAD_BYTES = 64 * 1024;
 // Deflate expands at most ~1032:1, so 8 KiB of compressed input yields at most ~8.3 MB: bounded work even

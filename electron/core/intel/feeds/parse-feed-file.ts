@@ -17,7 +17,7 @@ import type {
   OsvRecord,
 } from './feed-types';
 import { parseKevCsv, parseKevJson } from './kev-feed';
-import { parseOsvJson, parseOsvZip } from './osv-feed';
+import { parseOsvJson } from './osv-feed';
 
 /** The record type each kind produces. */
 export interface FeedRecordMap {
@@ -33,20 +33,22 @@ export interface FeedRecordMap {
 /** A result of any kind, discriminated by `feed.kind` once `ok` is checked. */
 export type AnyFeedResult = { [K in FeedKind]: FeedResult<K, FeedRecordMap[K]> }[FeedKind];
 
-type ParserTable = { [K in FeedKind]: (bytes: Uint8Array, opts: FeedParseOptions) => FeedResult<K, FeedRecordMap[K]> };
+/** Kinds parsed from one buffer; an OSV bundle (zip) is read entry by entry by the importer instead. */
+type WholeFileKind = Exclude<FeedKind, 'osv-zip'>;
+
+type ParserTable = { [K in WholeFileKind]: (bytes: Uint8Array, opts: FeedParseOptions) => FeedResult<K, FeedRecordMap[K]> };
 
 const PARSERS: ParserTable = {
   'kev-json': parseKevJson,
   'kev-csv': parseKevCsv,
   'epss-csv': parseEpssCsv,
   'osv-json': parseOsvJson,
-  'osv-zip': parseOsvZip,
   'debian-tracker-json': parseDebianTrackerJson,
   'msrc-cvrf-json': parseCvrfJson,
 };
 
 /** Every kind, e.g. for a zod enum at the IPC boundary. */
-export const FEED_KINDS = Object.keys(PARSERS) as FeedKind[];
+export const FEED_KINDS: FeedKind[] = [...(Object.keys(PARSERS) as WholeFileKind[]), 'osv-zip'];
 
 /** Parses `bytes` as `kind`. Debian tracker files need `opts.fallbackDate` (they carry no date). */
 export function parseFeedFile<K extends FeedKind>(
@@ -54,8 +56,12 @@ export function parseFeedFile<K extends FeedKind>(
   bytes: Uint8Array,
   opts: FeedParseOptions = {},
 ): FeedResult<K, FeedRecordMap[K]> {
+  if (kind === 'osv-zip') {
+    // Held whole, a real bundle (~1 GiB inflated) would not fit in memory; importFeed streams it.
+    return { ok: false, error: 'an OSV bundle (zip) is read entry by entry by the importer, not parsed whole' };
+  }
   if (!Object.hasOwn(PARSERS, kind)) return { ok: false, error: `unknown feed kind ${JSON.stringify(kind)}` };
-  return PARSERS[kind](bytes, opts);
+  return (PARSERS[kind as WholeFileKind] as (b: Uint8Array, o: FeedParseOptions) => FeedResult<K, FeedRecordMap[K]>)(bytes, opts);
 }
 
 /** Detects the kind, then parses; refuses files whose shape matches no known feed. */
