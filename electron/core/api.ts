@@ -18,6 +18,7 @@ import { policyHandlers } from './handlers/policies';
 import { dashboardHandlers } from './handlers/dashboard';
 import { machineRiskHandlers } from './handlers/machine-risk';
 import { feedDownloadHandlers } from './handlers/feed-download';
+import { backgroundHandlers } from './handlers/background';
 import type { HandlerMap } from './handlers/types';
 import type { CoreServices } from './services';
 
@@ -37,6 +38,7 @@ const handlers: HandlerMap<CallName> = {
   ...dashboardHandlers,
   ...machineRiskHandlers,
   ...feedDownloadHandlers,
+  ...backgroundHandlers,
 };
 
 export interface DispatchOptions {

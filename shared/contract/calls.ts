@@ -25,6 +25,7 @@ import { policyCalls } from './policies';
 import { dashboardCalls } from './dashboard';
 import { machineRiskCalls } from './machine-risk';
 import { feedDownloadCalls } from './feed-download';
+import { backgroundCalls } from './background';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -205,6 +206,7 @@ export const calls = {
   ...dashboardCalls,
   ...machineRiskCalls,
   ...feedDownloadCalls,
+  ...backgroundCalls,
 } as const;
 
 export type Calls = typeof calls;

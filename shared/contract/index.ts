@@ -14,3 +14,4 @@ export * from './policies';
 export * from './dashboard';
 export * from './machine-risk';
 export * from './feed-download';
+export * from './background';
