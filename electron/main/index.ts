@@ -8,6 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { IPC_CALL, IPC_EVENT, type BridgeResult } from '../../shared/contract/bridge';
 import { contentSecurityPolicy } from '../host/csp';
 import { startCoreProcess, type CoreProcess } from './core-process';
+import { BACKGROUND_EVENTS, startedHidden, wireBackground } from './background-wiring';
+import type { Background } from './background';
 import { installSecurityHandlers, isTrustedSender } from './security';
 import { loadVaultKey } from './vault-key';
 import { APP_ORIGIN, appUrlToRelativePath } from './trusted-url';
@@ -19,6 +21,7 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 const rendererDir = path.join(__dirname, '../renderer');
 let core: CoreProcess | null = null;
+let background: Background | null = null;
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -45,6 +48,18 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+/** From the tray, the dock or a second launch: bring the window back, or make one. */
+function openWindow(): void {
+  const win = BrowserWindow.getAllWindows()[0];
+  if (!win) {
+    createWindow();
+    return;
+  }
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
 void app.whenReady().then(() => {
   installSecurityHandlers();
   protocol.handle('app', async (request) => {
@@ -60,6 +75,7 @@ void app.whenReady().then(() => {
   core = startCoreProcess(dataDir, loadVaultKey(dataDir));
   core.onEvent((name, payload) => {
     for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IPC_EVENT, name, payload);
+    if (BACKGROUND_EVENTS.has(name)) void background?.refresh();
   });
   ipcMain.handle(IPC_CALL, (event, name: unknown, arg: unknown): Promise<BridgeResult> => {
     if (!isTrustedSender(event)) {
@@ -80,20 +96,39 @@ void app.whenReady().then(() => {
       { role: 'windowMenu' },
     ]),
   );
-  createWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
-  });
+  background = wireBackground(core, openWindow);
+  // Started at login: the tray only, until the user opens the window.
+  if (startedHidden()) void background.startHidden();
+  else {
+    createWindow();
+    void background.refresh();
+  }
+  app.on('activate', openWindow);
+  app.on('second-instance', openWindow);
 });
 
 app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
+  // macOS keeps an app without windows in the Dock; elsewhere the background setting decides (background.ts).
+  if (process.platform === 'darwin') void background?.refresh();
+  else if (background) void background.windowsClosed();
+  else app.quit();
 });
 
 let quitting = false;
+let quitConfirmed = false;
 app.on('before-quit', (e) => {
   if (quitting || !core) return;
   e.preventDefault();
+  if (!quitConfirmed) {
+    // Quitting with a deployment waiting or running asks first, saying what will not happen.
+    void (background?.confirmQuit() ?? Promise.resolve(true)).then((go) => {
+      if (!go) return;
+      quitConfirmed = true;
+      app.quit();
+    });
+    return;
+  }
   quitting = true;
+  background?.dispose();
   void core.stop().finally(() => app.quit());
 });

@@ -4,7 +4,7 @@
  * process only acts on the answer, so the decisions are the same code the tests run.
  */
 import { z } from 'zod';
-import { epochMs } from './domain';
+import { epochMs, jobKind } from './domain';
 
 /** What closing the last window does: keep running in the tray always, only while work is scheduled, or quit. */
 export const backgroundMode = z.enum(['always', 'scheduled', 'never']);
@@ -36,7 +36,7 @@ export const backgroundStatus = backgroundSettings.extend({
   /** Enabled schedules, paused or not (whether they fire is schedulesPaused). */
   schedules: z.number().int().nonnegative(),
   /** Jobs queued or running (deployments included, as their job). */
-  jobs: z.array(z.object({ id: z.number().int().positive(), title: z.string(), state: z.enum(['queued', 'running']) })),
+  jobs: z.array(z.object({ id: z.number().int().positive(), kind: jobKind, title: z.string(), state: z.enum(['queued', 'running']) })),
   deployments: z.array(activeDeployment),
 });
 export type BackgroundStatus = z.infer<typeof backgroundStatus>;

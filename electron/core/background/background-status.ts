@@ -43,7 +43,7 @@ export function countSchedules(db: Db): number {
 const UNSTARTED = new Set(['pending', 'waiting']);
 
 export function backgroundStatus(db: Db, now = Date.now(), localZone = Intl.DateTimeFormat().resolvedOptions().timeZone): BackgroundStatus {
-  const jobs = listJobs(db, 200).flatMap((j) => (j.state === 'queued' || j.state === 'running' ? [{ id: j.id, title: j.title, state: j.state }] : []));
+  const jobs = listJobs(db, 200).flatMap((j) => (j.state === 'queued' || j.state === 'running' ? [{ id: j.id, kind: j.kind, title: j.title, state: j.state }] : []));
   const windows = listWindows(db);
   const hostSettings = getDeploySettings(db);
   const deployments = listDeployments(db, 100)
