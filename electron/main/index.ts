@@ -10,14 +10,21 @@ import { contentSecurityPolicy } from '../host/csp';
 import { startCoreProcess, type CoreProcess } from './core-process';
 import { BACKGROUND_EVENTS, startedHidden, wireBackground } from './background-wiring';
 import type { Background } from './background';
+import { cliArgsFrom } from '../cli/cli-mode';
+import { runCliInApp } from './cli-in-app';
 import { installSecurityHandlers, isTrustedSender } from './security';
 import { loadVaultKey } from './vault-key';
 import { APP_ORIGIN, appUrlToRelativePath } from './trusted-url';
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
-app.enableSandbox();
 
-if (!app.requestSingleInstanceLock()) app.quit();
+// `patchwell …` from the installed app (the launcher passes --cli): the command line, no window, no single-instance lock.
+const cliArgs = cliArgsFrom(process.argv);
+if (cliArgs) runCliInApp(cliArgs);
+else {
+  app.enableSandbox();
+  if (!app.requestSingleInstanceLock()) app.quit();
+}
 
 const rendererDir = path.join(__dirname, '../renderer');
 let core: CoreProcess | null = null;
@@ -61,6 +68,7 @@ function openWindow(): void {
 }
 
 void app.whenReady().then(() => {
+  if (cliArgs) return;
   installSecurityHandlers();
   protocol.handle('app', async (request) => {
     const rel = appUrlToRelativePath(request.url);
