@@ -8,7 +8,7 @@ import { createBackground, type Background, type BackgroundPatch } from './backg
 import type { CoreProcess } from './core-process';
 
 /** Core events after which the tray's view of the work may have changed. */
-export const BACKGROUND_EVENTS = new Set(['job/updated', 'deploy/changed', 'deploy/finished']);
+export const BACKGROUND_EVENTS = new Set(['job/updated', 'deploy/changed', 'deploy/finished', 'background/changed']);
 
 async function callCore<T>(core: CoreProcess, name: string, arg: unknown): Promise<T> {
   const r = await core.call(name, arg);
@@ -40,7 +40,7 @@ export function wireBackground(core: CoreProcess, openWindow: () => void): Backg
   return createBackground({
     status: () => callCore<BackgroundStatus>(core, 'background/status', undefined),
     set: (patch: BackgroundPatch) => callCore<BackgroundStatus>(core, 'background/set', patch),
-    createTray: () => new Tray(process.platform === 'darwin' ? icon.resize({ width: 16, height: 16 }) : icon),
+    createTray: () => new Tray(process.platform === 'darwin' ? nativeImage.createFromPath(path.join(__dirname, '../../resources/tray/tray-16.png')) : icon),
     buildMenu: (template) => Menu.buildFromTemplate(template),
     powerSaveBlocker,
     openWindow,

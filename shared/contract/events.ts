@@ -91,6 +91,8 @@ export const events = {
     /** ok: assessed; failed: could not be; busy: left alone while another job worked on them. */
     counts: z.object({ ok: count, failed: count, busy: count }),
   }),
+  /** The background settings or the schedules' pause changed (the desktop tray and Settings re-read them). */
+  'background/changed': z.object({}),
 } as const;
 
 export type Events = typeof events;

@@ -68,10 +68,13 @@ describe('background status', () => {
     expect(backgroundStatus(db, NOW, 'UTC').deployments).toEqual([]);
   });
 
-  it('stores the settings and the schedules pause, and audits the change', async () => {
+  it('stores the settings and the schedules pause, audits the change and tells the tray', async () => {
+    const seen: string[] = [];
+    core.subscribe((e) => seen.push(e.name));
     const after = await core.call('background/set', { mode: 'always', schedulesPaused: true });
     expect(after).toMatchObject({ mode: 'always', startAtLogin: false, schedulesPaused: true });
     expect((await core.call('background/set', { startAtLogin: true })).mode).toBe('always');
+    expect(seen.filter((n) => n === 'background/changed')).toHaveLength(2);
     const audit = await core.call('audit/list', { limit: 5 });
     expect(audit.map((a) => a.action)).toContain('settings.update');
     await expect(core.call('background/set', { mode: 'sometimes' } as never)).rejects.toThrow();

@@ -10,6 +10,7 @@ export const backgroundHandlers: HandlerMap<'background/status' | 'background/se
       // Pausing schedules stops planned work, so it is audited like any setting.
       appendAudit(s.db, { actor: 'user', action: 'settings.update', details: patch });
     })();
+    s.events.emit('background/changed', {});
     return backgroundStatus(s.db);
   },
 };

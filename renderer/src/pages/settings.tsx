@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { AppSettings } from '../../../shared/contract';
+import { BackgroundSection } from '../components/background-section';
 import { CredentialsSection } from '../components/credentials-section';
 import { FeedsSection } from '../components/feeds-section';
 import { PoliciesSection } from '../components/policies-section';
@@ -61,6 +62,7 @@ export function SettingsPage() {
       <FeedsSection />
       <PoliciesSection />
       <TagProfilesSection />
+      {info?.runtime === 'electron' && <BackgroundSection />}
       {info && (
         <section aria-label="About">
           <h2>About</h2>
