@@ -105,7 +105,7 @@ describe.skipIf(!vmTestsEnabled)('patchwell service on the lab VM', () => {
     expect(verify).not.toMatch(/Unknown|patchwell\.service:\d+/);
     const s = await statusUntilAnswering(5 * 60_000);
     expect(s).toMatchObject({ installed: true, enabled: true, running: true, answering: true });
-    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:8470\/\?token=[0-9a-f]+$/);
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:8470\/\?token=[A-Za-z0-9_-]+$/);
     expect(await listeners()).toEqual(['0100007F:2116']);
     expect((await sh('stat -c %U:%a /var/lib/patchwell')).trim()).toBe('patchwell:700');
     expect((await sh('stat -c %U /proc/$(systemctl show -p MainPID --value patchwell.service)')).trim()).toBe('patchwell');
