@@ -65,11 +65,28 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 // The loader normalises `files` to [{ filter: [...] }]; plain strings are accepted too.
 const patterns = (config.files ?? []).flatMap((f) => (typeof f === 'string' ? [f] : (f.filter ?? [])));
 const included = (f) => patterns.some((p) => !p.startsWith('!') && minimatch(f, p, { dot: true })) && !patterns.some((p) => p.startsWith('!') && minimatch(f, p.slice(1), { dot: true }));
-for (const f of [pkg.main, 'out/preload/index.cjs', 'out/core/utility.cjs', 'out/renderer/index.html', 'resources/kev/known_exploited_vulnerabilities.json', 'package.json']) {
+for (const f of [pkg.main, 'out/preload/index.cjs', 'out/core/utility.cjs', 'out/cli/index.mjs', 'out/host/index.mjs', 'out/renderer/index.html', 'resources/tray/tray-32.png', 'resources/kev/known_exploited_vulnerabilities.json', 'package.json']) {
   if (need(f, 'npm run build first')) {
     if (!included(f)) problems.push(`${f} would not be packaged: electron-builder.yml "files" leaves it out`);
   }
 }
+// The command line from an installed app: each platform ships its launcher (it runs the app binary with --cli),
+// and the Linux packages link /usr/bin/patchwell to it with our after-install script.
+const LAUNCHERS = { linux: 'build/linux/patchwell-launcher.sh', mac: 'build/linux/patchwell-launcher.sh', win: 'build/win/patchwell.cmd' };
+for (const [platform, from] of Object.entries(LAUNCHERS)) {
+  const extra = (config[platform]?.extraResources ?? []).map((e) => (typeof e === 'string' ? { from: e } : e));
+  if (!extra.some((e) => e.from === from && typeof e.to === 'string' && e.to.startsWith('bin/'))) problems.push(`${platform}.extraResources does not ship ${from} into bin/`);
+  if (need(from, `the ${platform} command-line launcher`) && platform !== 'win' && (fs.statSync(path.join(root, from)).mode & 0o111) === 0) problems.push(`${from} is not executable`);
+}
+for (const t of ['deb', 'rpm']) {
+  for (const [key, file] of [['afterInstall', 'build/linux/after-install.sh'], ['afterRemove', 'build/linux/after-remove.sh']]) {
+    if (config[t]?.[key] !== file) problems.push(`${t}.${key} must be ${file} (it links /usr/bin/patchwell to the launcher)`);
+  }
+}
+if (need('build/linux/after-install.sh', 'deb/rpm after-install') && !fs.readFileSync(path.join(root, 'build/linux/after-install.sh'), 'utf8').includes("ln -sf '/opt/${sanitizedProductName}/resources/bin/patchwell' '/usr/bin/patchwell'")) {
+  problems.push('build/linux/after-install.sh does not link /usr/bin/patchwell to the launcher');
+}
+
 // Fuses: a tool that holds administrators' credentials must not be usable as a Node runtime or debugged from outside.
 const FUSES = {
   runAsNode: false,

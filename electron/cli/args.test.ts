@@ -42,3 +42,25 @@ describe('command line arguments', () => {
     for (const [argv, message] of bad) expect(() => parseArgs(argv, NOW)).toThrow(message);
   });
 });
+
+describe('serve and service arguments', () => {
+  it('parses serve and each service action', () => {
+    expect(parseArgs(['serve', '--port', '8470']).command).toEqual({ kind: 'serve', port: 8470 });
+    expect(parseArgs(['serve']).command).toEqual({ kind: 'serve', port: 0 });
+    expect(parseArgs(['service', 'install', '--data', '/srv/pw', '--port', '9000', '--user', 'pw']).command).toEqual({
+      kind: 'service', action: 'install', dataDir: '/srv/pw', port: 9000, user: 'pw',
+    });
+    // The global --home is the data folder when --data is not given.
+    expect(parseArgs(['--home', '/srv/h', 'service', 'install']).command).toMatchObject({ dataDir: '/srv/h', port: null, user: null });
+    expect(parseArgs(['--json', 'service', 'status'])).toMatchObject({ json: true, command: { kind: 'service', action: 'status' } });
+  });
+
+  it('refuses what the service cannot use', () => {
+    expect(() => parseArgs(['service'])).toThrow(UsageError);
+    expect(() => parseArgs(['service', 'restart'])).toThrow(/install\|uninstall\|status/);
+    expect(() => parseArgs(['service', 'install', '--port', '0'])).toThrow(/1 to 65535/);
+    expect(() => parseArgs(['service', 'install', '--port', '12ab'])).toThrow(/1 to 65535/);
+    expect(() => parseArgs(['service', 'status', '--port', '9000'])).toThrow(/takes no options/);
+    expect(() => parseArgs(['serve', '--data', 'x'])).toThrow(/serve does not know --data/);
+  });
+});

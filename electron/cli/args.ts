@@ -6,6 +6,8 @@ export type Command =
   | { kind: 'report'; from: number; to: number; out: string | null; title: string | null }
   | { kind: 'audit-verify' }
   | { kind: 'export-ansible'; out: string }
+  | { kind: 'serve'; port: number }
+  | { kind: 'service'; action: 'install' | 'uninstall' | 'status'; dataDir: string | null; port: number | null; user: string | null }
   | { kind: 'help' };
 
 export interface Parsed {
@@ -29,6 +31,11 @@ export const USAGE = `usage: patchwell [--home DIR] [--json] <command>
         check the audit trail's hash chain; exit code 3 when it is broken
   export-ansible --out DIR
         write patchwell-inventory.yml and patchwell-approved.yml (the approved versions) for ansible-playbook
+  serve [--port N]
+        run the headless host: the app in a browser, on http://127.0.0.1 only (default: a free port)
+  service install|uninstall|status [--data DIR] [--port N] [--user NAME]
+        run the host at boot as a systemd service (Linux; as root a system unit run by --user NAME,
+        else a user unit); status says whether it is enabled and running, and its address
 
   --home DIR   the data folder (default: PATCHWELL_HOME, else the app's)
   --json       results as JSON on stdout (progress always goes to stderr)
@@ -36,6 +43,12 @@ export const USAGE = `usage: patchwell [--home DIR] [--json] <command>
 Exit codes: 0 done, 1 failed, 2 usage error, 3 audit chain broken.`;
 
 const DAY = 86_400_000;
+
+function portValue(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > 65535) throw new UsageError(`${flag} takes a number from ${min} to 65535, not ${JSON.stringify(v)}`);
+  return n;
+}
 
 function date(flag: string, v: string | undefined, endOfDay: boolean): number {
   if (!v || !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new UsageError(`${flag} needs a date as YYYY-MM-DD`);
@@ -124,6 +137,30 @@ export function parseArgs(argv: readonly string[], now = Date.now()): Parsed {
     case 'export-ansible': {
       if (args[0] !== '--out' || !args[1] || args.length > 2) throw new UsageError('usage: patchwell export-ansible --out DIR');
       return { home, json, command: { kind: 'export-ansible', out: args[1] } };
+    }
+    case 'serve': {
+      let port = 0;
+      for (let i = 0; i < args.length; i++) {
+        if (args[i] === '--port') port = portValue('--port', value(i++, '--port'), 0);
+        else throw new UsageError(`serve does not know ${args[i]}`);
+      }
+      return { home, json, command: { kind: 'serve', port } };
+    }
+    case 'service': {
+      const action = args[0];
+      if (action !== 'install' && action !== 'uninstall' && action !== 'status') throw new UsageError('usage: patchwell service install|uninstall|status [--data DIR] [--port N] [--user NAME]');
+      let dataDir: string | null = null;
+      let port: number | null = null;
+      let user: string | null = null;
+      for (let i = 1; i < args.length; i++) {
+        const a = args[i]!;
+        if (a === '--data') dataDir = value(i++, a);
+        else if (a === '--port') port = portValue(a, value(i++, a), 1);
+        else if (a === '--user') user = value(i++, a);
+        else throw new UsageError(`service ${action} does not know ${a}`);
+      }
+      if (action !== 'install' && (dataDir !== null || port !== null || user !== null)) throw new UsageError(`service ${action} takes no options: it reads the installed unit`);
+      return { home, json, command: { kind: 'service', action, dataDir: dataDir ?? home, port, user } };
     }
     case 'audit':
       if (args[0] !== 'verify' || args.length > 1) throw new UsageError('usage: patchwell audit verify');

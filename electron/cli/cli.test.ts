@@ -1,5 +1,5 @@
 /** The built command line, run as a user would, on a fresh data folder (needs `npm run build` first). */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -74,5 +74,26 @@ describe.skipIf(!built && !inCi)('patchwell command line (built)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/data SHA-256 [0-9a-f]{64}/);
     expect(fs.readdirSync(outDir)).toEqual(expect.arrayContaining(['report.html', 'data.json', 'machines.csv', 'manifest.json']));
+  });
+
+  it('serve runs the host on 127.0.0.1, leaves its address for service status, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [CLI, '--home', home, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
+    });
+    const file = path.join(home, 'host-url');
+    expect(fs.readFileSync(file, 'utf8').trim()).toBe(url);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect((await fetch(url, { redirect: 'manual' })).status).toBeLessThan(400);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(fs.existsSync(file)).toBe(false);
   });
 });

@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 import type { JobDetail } from '../../shared/contract';
 import { createCore, defaultDataDir, type Core } from '../core/core';
 import { reportsDir } from '../core/reports/report-files';
+import { runHost } from '../host/run';
 import { parseArgs, USAGE, UsageError, type Command } from './args';
+import { ELECTRON_CLI_SWITCHES } from './cli-mode';
+import { service } from './service';
+import { realServiceDeps } from './service-deps';
+import { UnitError } from './service-unit';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -43,6 +48,9 @@ async function run(core: Core, command: Command, json: boolean): Promise<number>
     case 'help':
       out(USAGE, { usage: USAGE });
       return 0;
+    case 'serve':
+    case 'service':
+      throw new Error(`${command.kind} runs without opening the data folder here`);
     case 'audit-verify': {
       const v = await core.call('audit/verify', undefined);
       out(v.ok ? `audit trail intact: ${v.rows} entries, head ${v.head}` : `audit trail BROKEN at entry ${v.firstBrokenId}: ${v.reason}`, v);
@@ -137,6 +145,28 @@ async function main(): Promise<number> {
     return 0;
   }
   const dataDir = parsed.home ? path.resolve(parsed.home) : defaultDataDir();
+  const { command } = parsed;
+  if (command.kind === 'serve') {
+    await runHost({ dataDir, port: command.port, resourcesDir: path.resolve(here, '../../resources'), rendererDir: path.resolve(here, '../renderer') });
+    return new Promise<number>(() => undefined); // serves until SIGINT/SIGTERM (runHost exits then)
+  }
+  if (command.kind === 'service') {
+    // In the packaged app this file runs inside its Electron binary (main/index.ts); the service starts that again.
+    const hostCommand = process.versions.electron
+      ? [process.execPath, ...ELECTRON_CLI_SWITCHES, 'serve']
+      : [process.execPath, path.resolve(here, '../host/index.mjs')];
+    try {
+      const r = await service(
+        { action: command.action, dataDir: command.dataDir && path.resolve(command.dataDir), port: command.port, user: command.user },
+        realServiceDeps(hostCommand, defaultDataDir()),
+      );
+      process.stdout.write(parsed.json ? `${JSON.stringify(r.data, null, 2)}\n` : `${r.lines.join('\n')}\n`);
+      return r.code;
+    } catch (e) {
+      err(`patchwell: ${e instanceof Error ? e.message : String(e)}`);
+      return e instanceof UnitError ? 2 : 1;
+    }
+  }
   const core = createCore({ dataDir, runtime: 'browser', owner: false, scheduler: false, resourcesDir: path.resolve(here, '../../resources') });
   try {
     return await run(core, parsed.command, parsed.json);

@@ -23,6 +23,7 @@ import { scheduleHandlers } from './handlers/schedules';
 import { noticeHandlers } from './handlers/notices';
 import { mailHandlers } from './handlers/mail';
 import { detailHandlers } from './handlers/detail';
+import { backgroundHandlers } from './handlers/background';
 import type { HandlerMap } from './handlers/types';
 import type { CoreServices } from './services';
 
@@ -47,6 +48,7 @@ const handlers: HandlerMap<CallName> = {
   ...noticeHandlers,
   ...mailHandlers,
   ...detailHandlers,
+  ...backgroundHandlers,
 };
 
 export interface DispatchOptions {

@@ -4,9 +4,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCore, defaultDataDir } from '../core/core';
-import { installProcessGuard } from '../core/process-guard';
-import { startHost } from './server';
+import { defaultDataDir } from '../core/core';
+import { runHost } from './run';
 
 function parseFlags(argv: string[]): { port: number; home: string | undefined } {
   let port = 0;
@@ -38,27 +37,13 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  const dataDir = flags.home ? path.resolve(flags.home) : defaultDataDir();
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const core = createCore({ dataDir, runtime: 'browser', resourcesDir: path.resolve(here, '../../resources') });
-  installProcessGuard({ storage: () => core.services.storage });
-  if (core.interruptedJobIds.length > 0) {
-    console.log(`patchwell: ${core.interruptedJobIds.length} job(s) were interrupted by the last shutdown; see the jobs tray.`);
-  }
-  const host = await startHost({ core, rendererDir: path.resolve(here, '../renderer'), port: flags.port });
-  console.log(`patchwell: data folder ${dataDir}`);
-  console.log(`patchwell: open ${host.url}`);
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    void host
-      .close()
-      .then(() => core.close())
-      .finally(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  await runHost({
+    dataDir: flags.home ? path.resolve(flags.home) : defaultDataDir(),
+    port: flags.port,
+    resourcesDir: path.resolve(here, '../../resources'),
+    rendererDir: path.resolve(here, '../renderer'),
+  });
 }
 
 main().catch((err: unknown) => {

@@ -10,17 +10,27 @@ import type { NoticeTarget } from '../../shared/contract/notices';
 import { contentSecurityPolicy } from '../host/csp';
 import { startCoreProcess, type CoreProcess } from './core-process';
 import { createOsNotifier } from './os-notifications';
+import { BACKGROUND_EVENTS, startedHidden, wireBackground } from './background-wiring';
+import type { Background } from './background';
+import { cliArgsFrom } from '../cli/cli-mode';
+import { runCliInApp } from './cli-in-app';
 import { installSecurityHandlers, isTrustedSender } from './security';
 import { loadVaultKey } from './vault-key';
 import { APP_ORIGIN, appUrlToRelativePath } from './trusted-url';
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
-app.enableSandbox();
 
-if (!app.requestSingleInstanceLock()) app.quit();
+// `patchwell …` from the installed app (the launcher passes --cli): the command line, no window, no single-instance lock.
+const cliArgs = cliArgsFrom(process.argv);
+if (cliArgs) runCliInApp(cliArgs);
+else {
+  app.enableSandbox();
+  if (!app.requestSingleInstanceLock()) app.quit();
+}
 
 const rendererDir = path.join(__dirname, '../renderer');
 let core: CoreProcess | null = null;
+let background: Background | null = null;
 
 /** `hash`: what the renderer opens once it has started (a notice clicked while no window was open). */
 function createWindow(hash = ''): BrowserWindow {
@@ -62,10 +72,23 @@ function openNotice(noticeId: number, target: NoticeTarget): void {
   win.focus();
 }
 
+/** From the tray, the dock or a second launch: bring the window back, or make one. */
+function openWindow(): void {
+  const win = BrowserWindow.getAllWindows()[0];
+  if (!win) {
+    createWindow();
+    return;
+  }
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
 // Windows shows notifications only for an app with a user model id; the installer registers this one.
 if (process.platform === 'win32') app.setAppUserModelId('app.patchwell.desktop');
 
 void app.whenReady().then(() => {
+  if (cliArgs) return;
   installSecurityHandlers();
   protocol.handle('app', async (request) => {
     const rel = appUrlToRelativePath(request.url);
@@ -82,6 +105,7 @@ void app.whenReady().then(() => {
   core.onEvent((name, payload) => {
     for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IPC_EVENT, name, payload);
     notifier.onCoreEvent(name, payload);
+    if (BACKGROUND_EVENTS.has(name)) void background?.refresh();
   });
   ipcMain.handle(IPC_CALL, (event, name: unknown, arg: unknown): Promise<BridgeResult> => {
     if (!isTrustedSender(event)) {
@@ -102,20 +126,39 @@ void app.whenReady().then(() => {
       { role: 'windowMenu' },
     ]),
   );
-  createWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
-  });
+  background = wireBackground(core, openWindow);
+  // Started at login: the tray only, until the user opens the window.
+  if (startedHidden()) void background.startHidden();
+  else {
+    createWindow();
+    void background.refresh();
+  }
+  app.on('activate', openWindow);
+  app.on('second-instance', openWindow);
 });
 
 app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
+  // macOS keeps an app without windows in the Dock; elsewhere the background setting decides (background.ts).
+  if (process.platform === 'darwin') void background?.refresh();
+  else if (background) void background.windowsClosed();
+  else app.quit();
 });
 
 let quitting = false;
+let quitConfirmed = false;
 app.on('before-quit', (e) => {
   if (quitting || !core) return;
   e.preventDefault();
+  if (!quitConfirmed) {
+    // Quitting with a deployment waiting or running asks first, saying what will not happen.
+    void (background?.confirmQuit() ?? Promise.resolve(true)).then((go) => {
+      if (!go) return;
+      quitConfirmed = true;
+      app.quit();
+    });
+    return;
+  }
   quitting = true;
+  background?.dispose();
   void core.stop().finally(() => app.quit());
 });

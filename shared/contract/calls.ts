@@ -33,6 +33,7 @@ import { mailCalls } from './mail';
 import { fleetMemoryCalls } from './fleet-memory';
 import { detailCalls } from './detail';
 import { machineStateCalls } from './machine-state';
+import { backgroundCalls } from './background';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -228,6 +229,7 @@ export const calls = {
   ...fleetMemoryCalls,
   ...detailCalls,
   ...machineStateCalls,
+  ...backgroundCalls,
 } as const;
 
 export type Calls = typeof calls;

@@ -115,6 +115,8 @@ export const events = {
    * clicks an OS notification.
    */
   'notices/open': z.object({ noticeId: z.number().int().positive(), target: noticeTarget }),
+  /** The background settings or the schedules' pause changed (the desktop tray and Settings re-read them). */
+  'background/changed': z.object({}),
 } as const;
 
 export type Events = typeof events;

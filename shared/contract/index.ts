@@ -20,3 +20,4 @@ export * from './mail';
 export * from './fleet-memory';
 export * from './detail';
 export * from './machine-state';
+export * from './background';

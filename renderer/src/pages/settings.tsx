@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { AppSettings } from '../../../shared/contract';
+import { BackgroundSection } from '../components/background-section';
 import { CredentialsSection } from '../components/credentials-section';
 import { FeedsSection } from '../components/feeds-section';
 import { MailSection } from '../components/mail-section';
@@ -63,6 +64,7 @@ export function SettingsPage() {
       <PoliciesSection />
       <TagProfilesSection />
       <MailSection />
+      {info?.runtime === 'electron' && <BackgroundSection />}
       {info && (
         <section aria-label="About">
           <h2>About</h2>
