@@ -10,26 +10,15 @@
  * Run: npx tsx bench/deploy.ts [--hosts 20] [--rounds 2]
  * Leaves the standard lab (one host per scenario) up again at the end.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { createCore } from '../electron/core/core';
 import { FIXTURE_PACKAGES, resetHost, SCENARIOS, up, type LabHost } from '../e2e/lab/index';
+import { arg, describeSteps, median, patchwellDeploy, run, sec, SSH_OPTS } from './deploy-shared';
 
-const run = promisify(execFile);
-const arg = (name: string, def: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const N = arg('--hosts', 20);
 const ROUNDS = arg('--rounds', 2);
 const targets = FIXTURE_PACKAGES.map((p) => `${p.name}=${p.versions.at(-1)!.version}`);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-
-const SSH_OPTS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
 
 async function resetAll(hosts: LabHost[]): Promise<LabHost[]> {
   for (const h of hosts) await resetHost(h.address);
@@ -52,65 +41,6 @@ async function bare(hosts: LabHost[]): Promise<number[]> {
       return performance.now() - t;
     }),
   );
-}
-
-/** Per-step seconds of every machine, from each machine's "Done in N s (preflight 1.2 s, snapshot …)" log line. */
-type StepTimes = Record<string, number[]>;
-
-function parseStepTimes(lines: readonly string[]): StepTimes {
-  const out: StepTimes = {};
-  for (const line of lines) {
-    const m = /^Done in ([\d.]+) s \((.*)\)$/.exec(line);
-    if (!m) continue;
-    (out.total ??= []).push(Number(m[1]));
-    for (const part of m[2]!.split(', ')) {
-      const p = /^(\w+) ([\d.]+) s$/.exec(part);
-      if (p) (out[p[1]!] ??= []).push(Number(p[2]));
-    }
-  }
-  return out;
-}
-
-const steps: StepTimes[] = [];
-/** CPU milliseconds the core (this process) used during each deployment: it shares the 2 cores with the machines. */
-const coreCpu: number[] = [];
-
-async function patchwell(hosts: LabHost[]): Promise<number> {
-  const core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-deploy-')), runtime: 'browser', maxConnections: N * 2 });
-  try {
-    const key = fs.readFileSync(hosts[0]!.keyPath, 'utf8');
-    await core.call('credentials/create', { name: 'lab', username: 'admin', privateKey: key, appliesToAll: true });
-    for (const h of hosts) await core.call('machines/create', { address: h.address });
-    await core.call('settings/update', { maxConcurrentHosts: N, refreshPackageLists: false });
-    await core.call('assess/start', { allowFirstContact: true });
-    await core.services.jobs.idle();
-    for (const h of await core.call('machines/list', undefined)) {
-      const updates = await core.call('machines/updates', { id: h.id });
-      await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [h.id] })) });
-    }
-    // One ring, all at once: the benchmark compares install throughput, not the canary's wait.
-    const all = await core.call('machines/list', undefined);
-    await core.call('deploy/set-settings', { ids: all.map((h) => h.id), patch: { ring: 0 } });
-    const t = performance.now();
-    const cpu = process.cpuUsage();
-    const { deploymentId } = await core.call('deploy/start', { deployNow: true, confirmed: true, concurrency: N });
-    await core.services.jobs.idle();
-    const ms = performance.now() - t;
-    const used = process.cpuUsage(cpu);
-    coreCpu.push((used.user + used.system) / 1000);
-    const d = await core.call('deploy/get', { id: deploymentId });
-    const bad = d.targets.filter((x) => x.state !== 'succeeded');
-    if (bad.length) throw new Error(`Patchwell: ${bad.length} machines did not succeed: ${bad.map((b) => `${b.label} ${b.failure?.message}`).join('; ')}`);
-    if (d.jobId) {
-      const log = await core.call('jobs/log', { id: d.jobId });
-      const t = parseStepTimes(log.map((l) => l.message));
-      if ((t.total?.length ?? 0) !== hosts.length) throw new Error(`Patchwell: ${t.total?.length ?? 0} "Done in" lines for ${hosts.length} machines`);
-      steps.push(t);
-    }
-    return ms;
-  } finally {
-    await core.close();
-  }
 }
 
 async function ansible(hosts: LabHost[]): Promise<number> {
@@ -147,12 +77,12 @@ async function main(): Promise<void> {
     console.log(`round ${r}: bare apt-get slowest machine ${sec(Math.max(...b))} (fastest ${sec(Math.min(...b))})`);
 
     hosts = await resetAll(hosts);
-    pw.push(await patchwell(hosts));
+    const p = await patchwellDeploy(hosts);
+    pw.push(p.ms);
     await checkInstalled(hosts);
-    console.log(`round ${r}: Patchwell (preflight + snapshot + install + verify) ${sec(pw.at(-1)!)}`);
-    const st = steps.at(-1);
-    console.log(`round ${r}: Patchwell core CPU during the deployment ${sec(coreCpu.at(-1)!)}`);
-    if (st) console.log(`round ${r}: Patchwell per step, median [max] over machines: ${Object.entries(st).map(([k, v]) => `${k} ${median(v).toFixed(1)} [${Math.max(...v).toFixed(1)}] s`).join(', ')}`);
+    console.log(`round ${r}: Patchwell (preflight + snapshot + install + verify) ${sec(p.ms)}`);
+    console.log(`round ${r}: Patchwell core CPU during the deployment ${sec(p.cpuMs)}`);
+    if (p.steps) console.log(`round ${r}: Patchwell per step, median [max] over machines: ${describeSteps(p.steps)}`);
 
     hosts = await resetAll(hosts);
     an.push(await ansible(hosts));

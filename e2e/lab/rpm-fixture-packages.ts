@@ -149,6 +149,11 @@ export const RPM_FIXTURE_REPO = {
   pathInHost: { rhel: '/srv/pw-rpm-repo', suse: '/srv/pw-suse-repo' },
   repoFile: { rhel: '/etc/yum.repos.d/pw-fixture.repo', suse: '/etc/zypp/repos.d/pw-fixture.repo' },
   /**
+   * The armoured public key of the throwaway key the lab signs the packages with, at the top of each repository
+   * (so `${pathInHost}/${signingKey}`): imported into the hosts' rpm databases and named by their gpgkey= lines.
+   */
+  signingKey: 'RPM-GPG-KEY-pw-lab',
+  /**
    * Installing any version of it makes the host ask for a reboot until it restarts: it is in the rpm-fixture host's
    * /etc/dnf/plugins/needs-restarting.d (dnf needs-restarting -r exits 1) and the suse-fixture host's
    * /etc/zypp/needreboot (zypper needs-rebooting exits 102), as kernel and glibc are on real systems.

@@ -3,6 +3,11 @@
  * (noarch, no automatic dependencies, fixed timestamps), indexed by createrepo_c, with an updateinfo.xml added
  * by modifyrepo_c — Rocky-style RLSA advisories for dnf, openSUSE-SU patches for zypper. Built once per
  * definition into the lab cache, like the apt fixture repository.
+ *
+ * Every package is signed with rpmsign by a throwaway RSA key made by gpg for this build only (no passphrase; the
+ * secret key is deleted once the packages are signed). Its public key goes into each repository, and the hosts
+ * import it into their rpm databases: dnf and zypper then check the signatures, as on a real machine, and the
+ * old .rpm files a deployment keeps can be installed by a rollback with no repository at all.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +21,8 @@ import {
 const EPOCH = 1704067200; // 2024-01-01T00:00:00Z: build time and mtimes of every package
 const PACKAGER = 'Patchwell Lab <lab@patchwell.invalid>';
 /** Bump when the way packages or the metadata are built changes. */
-const REPO_FORMAT = 1;
+const REPO_FORMAT = 2;
+const SIGNER = 'Patchwell Lab RPM signing <lab@patchwell.invalid>';
 
 export interface RpmRepos {
   key: string;
@@ -129,9 +135,31 @@ export function updateinfoXml(flavour: RpmFlavour): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<updates>\n${updates.join('\n')}\n</updates>\n`;
 }
 
-async function indexRepo(dir: string, flavour: RpmFlavour, packages: string): Promise<void> {
+/** Signs every package in `packages` with a key made here and now; returns the armoured public key. */
+async function signAll(packages: string, work: string): Promise<string> {
+  const home = path.join(work, 'gnupg');
+  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: work, LANG: 'C', GNUPGHOME: home };
+  const gpg = (args: string[]): Promise<{ stdout: string }> => run('gpg', ['--batch', '--no-tty', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { env });
+  try {
+    // RSA rather than ed25519: every rpm (4.14 and up) checks RSA signatures, whatever its OpenPGP backend.
+    await gpg(['--quick-gen-key', SIGNER, 'rsa3072', 'sign', 'never']);
+    const fpr = /^fpr:+([0-9A-F]{40}):/m.exec((await gpg(['--with-colons', '--list-secret-keys'])).stdout)?.[1];
+    if (!fpr) throw new Error('gpg made no signing key for the rpm fixtures');
+    const files = fs.readdirSync(packages).filter((f) => f.endsWith('.rpm')).map((f) => path.join(packages, f));
+    // Debian's rpm names gpg2, which Debian does not ship; the key has no passphrase, so no pinentry is asked.
+    await run('rpmsign', ['--define', '__gpg /usr/bin/gpg', '--define', `_gpg_name ${fpr}`, '--define', `_gpg_path ${home}`, '--addsign', ...files], { env });
+    return (await gpg(['--armor', '--export', fpr])).stdout;
+  } finally {
+    // gpg starts an agent on first use; the lab leaves no process behind.
+    await run('gpgconf', ['--kill', 'all'], { env, allowFail: true });
+  }
+}
+
+async function indexRepo(dir: string, flavour: RpmFlavour, packages: string, publicKey: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   fs.cpSync(packages, path.join(dir, 'Packages'), { recursive: true });
+  fs.writeFileSync(path.join(dir, RPM_FIXTURE_REPO.signingKey), publicKey);
   await run('createrepo_c', ['--quiet', '--revision', String(EPOCH), '--set-timestamp-to-revision', dir]);
   // modifyrepo_c names the metadata file after its input, so the input is called updateinfo.xml.
   const staged = path.join(path.dirname(dir), `.updateinfo-${flavour}`, 'updateinfo.xml');
@@ -143,7 +171,7 @@ async function indexRepo(dir: string, flavour: RpmFlavour, packages: string): Pr
 
 /** Builds (once per fixture definition) both repositories; the key changes with any input. */
 export async function ensureRpmRepos(log: Log): Promise<RpmRepos> {
-  const key = hashOf(['rpm-repo', REPO_FORMAT, RPM_FIXTURE_PACKAGES, RPM_FIXTURE_REPO, PACKAGER, EPOCH]);
+  const key = hashOf(['rpm-repo', REPO_FORMAT, RPM_FIXTURE_PACKAGES, RPM_FIXTURE_REPO, PACKAGER, EPOCH, SIGNER]);
   const root = path.join(cacheDir(), `rpm-repo-${key}`);
   const dirs = { rhel: path.join(root, 'rhel'), suse: path.join(root, 'suse') };
   await buildOnce(root, `fixture rpm repositories (${key})`, log, async (tmp) => {
@@ -151,7 +179,8 @@ export async function ensureRpmRepos(log: Log): Promise<RpmRepos> {
     const packages = path.join(tmp, '.packages');
     fs.mkdirSync(packages, { recursive: true });
     for (const pkg of RPM_FIXTURE_PACKAGES) for (const v of pkg.versions) await buildRpm(pkg, v, work, packages);
-    for (const flavour of ['rhel', 'suse'] as const) await indexRepo(path.join(tmp, flavour), flavour, packages);
+    const publicKey = await signAll(packages, work);
+    for (const flavour of ['rhel', 'suse'] as const) await indexRepo(path.join(tmp, flavour), flavour, packages, publicKey);
     fs.rmSync(work, { recursive: true });
     fs.rmSync(packages, { recursive: true });
     await run('chmod', ['-R', 'a+rX,go-w', tmp]);

@@ -45,7 +45,7 @@ export interface PackageManagerSpec {
   /** Keeps the files of these installed versions on the machine, so the rollback needs no repository. */
   keepOldPackages(remote: Remote, items: readonly (ExactItem & { arch: string })[]): Promise<KeptPackages>;
   /** Puts these exact versions back (downgrades allowed), from the kept files where needed. */
-  restoreVersions(remote: Remote, items: readonly (ExactItem & { arch: string })[], log: (message: string) => void): Promise<{ ok: boolean; errors: string[]; exitCode: number | null }>;
+  restoreVersions(remote: Remote, items: readonly (ExactItem & { arch: string })[], log: (level: 'info' | 'warn', message: string) => void): Promise<{ ok: boolean; errors: string[]; exitCode: number | null }>;
   /** Removes packages installed since the snapshot ("name:arch" keys, validated by the spec). */
   removePackages(remote: Remote, keys: readonly string[]): Promise<void>;
   /** Items this package manager cannot install as exact package versions, with the reason (checked before any change). */
@@ -185,7 +185,7 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
       }
       // For every provider, the package versions are put back and checked against the recorded list.
       const left = await restorePackages(remote, p, meta.packages, (msg) => m.log('info', msg), {
-        restore: (items) => spec.restoreVersions(remote, items, (msg) => m.log('warn', msg)),
+        restore: (items) => spec.restoreVersions(remote, items, (level, msg) => m.log(level, msg)),
         remove: (keys) => spec.removePackages(remote, keys),
         name: spec.name,
       });

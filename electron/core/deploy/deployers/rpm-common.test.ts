@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalRemote } from '../../platforms/local-remote';
-import { KEEP_DIR, RPM_KEEP_SCRIPT, RPM_RESTORE_SCRIPT, rpmFileName, rpmSpec } from './rpm-common';
+import { KEEP_DIR, keptCount, RPM_KEEP_SCRIPT, RPM_RESTORE_SCRIPT, rpmFileName, rpmSpec } from './rpm-common';
 
 /**
  * The scripts run in a real sh against stand-in dnf/zypper/rpm commands on PATH that record their arguments,
@@ -85,11 +85,19 @@ describe('restoring versions', () => {
   it('installs kept files where it has them and exact versions from the repositories otherwise, signatures checked', async () => {
     const r = await remote.script(script(RPM_RESTORE_SCRIPT), ['dnf', 'kept', ...args], { env: env() });
     expect(r.code).toBe(0);
-    expect(calls()).toEqual([`dnf -y --setopt=localpkg_gpgcheck=1 install ${keep}/pw-a-1.0-1.noarch.rpm pw-b-2.0-1.noarch`]);
+    // An unreachable repository is skipped, so a machine cut off from its mirrors still installs the kept files.
+    expect(calls()).toEqual([`dnf -y --setopt=localpkg_gpgcheck=1 --setopt=skip_if_unavailable=True install ${keep}/pw-a-1.0-1.noarch.rpm pw-b-2.0-1.noarch`]);
+    expect(keptCount(r.stdout)).toEqual({ kept: 1, of: 2 });
   });
 
   it('uses only the repositories in repo mode, and zypper allows the downgrade', async () => {
-    await remote.script(script(RPM_RESTORE_SCRIPT), ['zypper', 'repo', 'pw-a-1.0-1.noarch.rpm', 'pw-a.noarch=1.0-1', 'pw-b-2.0-1.noarch.rpm', 'pw-b.noarch=2.0-1'], { env: env() });
+    const r = await remote.script(script(RPM_RESTORE_SCRIPT), ['zypper', 'repo', 'pw-a-1.0-1.noarch.rpm', 'pw-a.noarch=1.0-1', 'pw-b-2.0-1.noarch.rpm', 'pw-b.noarch=2.0-1'], { env: env() });
     expect(calls()).toEqual(['zypper --non-interactive install --oldpackage --no-recommends pw-a.noarch=1.0-1 pw-b.noarch=2.0-1']);
+    expect(keptCount(r.stdout)).toEqual({ kept: 0, of: 2 });
+  });
+
+  it('dnf in repo mode does not skip an unreachable repository: the versions must come from one', async () => {
+    await remote.script(script(RPM_RESTORE_SCRIPT), ['dnf', 'repo', ...args], { env: env() });
+    expect(calls()).toEqual(['dnf -y --setopt=localpkg_gpgcheck=1 install pw-a-1.0-1.noarch pw-b-2.0-1.noarch']);
   });
 });

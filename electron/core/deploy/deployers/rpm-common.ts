@@ -3,8 +3,8 @@
  * without a repository, putting exact versions back from them, removing what came since, and waiting for a
  * package manager someone else runs. The kept files live in /var/cache/patchwell/rollback, created by root with
  * mode 0700, so nothing a non-administrator wrote can be installed by a rollback; each file's digests are checked
- * with `rpm -K` when kept, and the package manager checks its signature again when it installs it (dnf with
- * localpkg_gpgcheck on, zypper by default).
+ * with `rpm -K` when kept, and the package manager checks its signature when it installs it (dnf with
+ * localpkg_gpgcheck on, zypper by default), against the keys in the machine's rpm database.
  */
 import type { ExactItem, Platform } from '../../platforms/platform';
 import { runScript } from '../../platforms/exec-util';
@@ -67,6 +67,8 @@ done
 /**
  * Root: installs each (file, spec) — in mode "kept" the kept file where there is one, else (and in mode "repo")
  * the exact version from the repositories — allowing downgrades; the package manager's exit code is the script's.
+ * It first prints "patchwell-restore kept K of N": how many came from kept files. In mode "kept" a repository that
+ * cannot be reached is skipped (dnf; zypper does so by itself), so a machine cut off from its mirrors still rolls back.
  */
 export const RPM_RESTORE_SCRIPT = `# patchwell:rpm-restore
 set -u
@@ -75,17 +77,27 @@ pm=$1; mode=$2; shift 2
 dir=${KEEP_DIR}
 n=$(( $# / 2 ))
 i=0
+k=0
 while [ "$i" -lt "$n" ]; do
   file=$1; spec=$2; shift 2
-  if [ "$mode" = kept ] && [ -f "$dir/$file" ] && [ ! -L "$dir/$file" ]; then set -- "$@" "$dir/$file"; else set -- "$@" "$spec"; fi
+  if [ "$mode" = kept ] && [ -f "$dir/$file" ] && [ ! -L "$dir/$file" ]; then set -- "$@" "$dir/$file"; k=$((k + 1)); else set -- "$@" "$spec"; fi
   i=$((i + 1))
 done
+echo "patchwell-restore kept $k of $n"
+skip=
+[ "$mode" = kept ] && skip=--setopt=skip_if_unavailable=True
 case "$pm" in
-  dnf) exec dnf -y --setopt=localpkg_gpgcheck=1 install "$@" ;;
+  dnf) exec dnf -y --setopt=localpkg_gpgcheck=1 $skip install "$@" ;;
   zypper) exec zypper --non-interactive install --oldpackage --no-recommends "$@" ;;
 esac
 exit 64
 `;
+
+/** The restore script's count of versions installed from kept files, or null when it did not get that far. */
+export function keptCount(stdout: string): { kept: number; of: number } | null {
+  const m = /^patchwell-restore kept (\d+) of (\d+)$/m.exec(stdout);
+  return m ? { kept: Number(m[1]), of: Number(m[2]) } : null;
+}
 
 /** Root: waits (up to $1 seconds) until no rpm-family package manager runs. */
 export const RPM_SETTLE_SCRIPT = settleScript('rpm-settle', ['dnf', 'yum', 'rpm', 'zypper', 'dnf-automatic', 'packagekitd']);
@@ -112,24 +124,28 @@ export async function restoreRpms(
   pm: RpmManager,
   platform: Platform,
   items: readonly (ExactItem & { arch: string })[],
-  log: (message: string) => void = () => undefined,
+  log: (level: 'info' | 'warn', message: string) => void = () => undefined,
 ): Promise<{ ok: boolean; errors: string[]; exitCode: number | null }> {
-  const attempt = async (mode: 'kept' | 'repo'): Promise<{ ok: boolean; errors: string[]; exitCode: number | null }> => {
+  const attempt = async (mode: 'kept' | 'repo'): Promise<{ ok: boolean; errors: string[]; exitCode: number | null; kept: { kept: number; of: number } | null }> => {
     const r = await remote.script(RPM_RESTORE_SCRIPT, [pm, mode, ...pairs(pm, items)], { sudo: true, timeoutMs: 60 * 60_000, env: { LC_ALL: 'C', LANG: 'C' } });
     const after = await platform.packageStateSnapshot(remote, items.map((i) => i.name));
     const wrong = items.filter((i) => !after.some((a) => a.name === i.name && a.version === i.version));
     const errors = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter((l) => /^(Error|Problem|No match|No provider|'.*' not found)|not signed|[Ss]ignature verification failed|GPG check FAILED/.test(l)).slice(0, 20);
     if (wrong.length) errors.push(`not at the snapshot version: ${wrong.map((w) => w.name).join(', ')}`);
-    return { ok: wrong.length === 0, errors, exitCode: r.code };
+    return { ok: wrong.length === 0, errors, exitCode: r.code, kept: keptCount(r.stdout) };
   };
   const first = await attempt('kept');
-  // A kept file whose signature the machine cannot check (a repository of unsigned packages): the repositories,
-  // under their own gpgcheck setting, are the way left. Nothing unsigned is installed from the kept files.
-  if (!first.ok && first.errors.some((e) => /not signed|[Ss]ignature|GPG/.test(e))) {
-    log(`The kept packages could not be checked against a signing key (${first.errors[0]}); restoring from the repositories instead`);
-    return attempt('repo');
+  if (first.ok && first.kept && first.kept.kept > 0) {
+    log('info', `Restored ${first.kept.kept} of ${first.kept.of} packages from the files kept on the machine, their signatures checked by ${pm}${first.kept.kept < first.kept.of ? '; the others from the repositories' : ''}`);
   }
-  return first;
+  // A kept file whose signature the machine cannot check (unsigned, or signed by a key it does not trust): the
+  // repositories, under their own gpgcheck setting, are the way left. Nothing unchecked is installed from the kept files.
+  if (!first.ok && first.errors.some((e) => /not signed|[Ss]ignature|GPG/.test(e))) {
+    log('warn', `The kept packages could not be checked against a signing key (${first.errors[0]}); restoring from the repositories instead`);
+    const second = await attempt('repo');
+    return { ok: second.ok, errors: second.errors, exitCode: second.exitCode };
+  }
+  return { ok: first.ok, errors: first.errors, exitCode: first.exitCode };
 }
 
 /** Removes packages installed since the snapshot ("name:arch" keys). */

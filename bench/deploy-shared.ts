@@ -1,0 +1,88 @@
+/**
+ * What bench/deploy (apt) and bench/deploy-rpm (dnf) share: the Patchwell run through the core's calls (assess,
+ * approve everything, one ring, deploy N at once), its per-step times from the job log, and the figures' format.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createCore } from '../electron/core/core';
+import type { LabHost } from '../e2e/lab/index';
+
+export const run = promisify(execFile);
+export const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+export const SSH_OPTS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
+
+/** Per-step seconds of every machine, from each machine's "Done in N s (preflight 1.2 s, snapshot …)" log line. */
+export type StepTimes = Record<string, number[]>;
+
+export function parseStepTimes(lines: readonly string[]): StepTimes {
+  const out: StepTimes = {};
+  for (const line of lines) {
+    const m = /^Done in ([\d.]+) s \((.*)\)$/.exec(line);
+    if (!m) continue;
+    (out.total ??= []).push(Number(m[1]));
+    for (const part of m[2]!.split(', ')) {
+      const p = /^(\w+) ([\d.]+) s$/.exec(part);
+      if (p) (out[p[1]!] ??= []).push(Number(p[2]));
+    }
+  }
+  return out;
+}
+
+export interface PatchwellRun {
+  ms: number;
+  /** CPU milliseconds the core (this process) used during the deployment: it shares the cores with the machines. */
+  cpuMs: number;
+  steps: StepTimes | null;
+}
+
+/** Assesses the machines, approves every update found, and times one deployment to all of them at once. */
+export async function patchwellDeploy(hosts: readonly LabHost[]): Promise<PatchwellRun> {
+  const n = hosts.length;
+  const core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-deploy-')), runtime: 'browser', maxConnections: n * 2 });
+  try {
+    const key = fs.readFileSync(hosts[0]!.keyPath, 'utf8');
+    await core.call('credentials/create', { name: 'lab', username: 'admin', privateKey: key, appliesToAll: true });
+    for (const h of hosts) await core.call('machines/create', { address: h.address });
+    await core.call('settings/update', { maxConcurrentHosts: n, refreshPackageLists: false });
+    await core.call('assess/start', { allowFirstContact: true });
+    await core.services.jobs.idle();
+    for (const h of await core.call('machines/list', undefined)) {
+      const updates = await core.call('machines/updates', { id: h.id });
+      await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [h.id] })) });
+    }
+    // One ring, all at once: the benchmark compares install throughput, not the canary's wait.
+    const all = await core.call('machines/list', undefined);
+    await core.call('deploy/set-settings', { ids: all.map((h) => h.id), patch: { ring: 0 } });
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    const { deploymentId } = await core.call('deploy/start', { deployNow: true, confirmed: true, concurrency: n });
+    await core.services.jobs.idle();
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    const d = await core.call('deploy/get', { id: deploymentId });
+    const bad = d.targets.filter((x) => x.state !== 'succeeded');
+    if (bad.length) throw new Error(`Patchwell: ${bad.length} machines did not succeed: ${bad.map((b) => `${b.label} ${b.failure?.message}`).join('; ')}`);
+    let steps: StepTimes | null = null;
+    if (d.jobId) {
+      const log = await core.call('jobs/log', { id: d.jobId });
+      steps = parseStepTimes(log.map((l) => l.message));
+      if ((steps.total?.length ?? 0) !== n) throw new Error(`Patchwell: ${steps.total?.length ?? 0} "Done in" lines for ${n} machines`);
+    }
+    return { ms, cpuMs: (used.user + used.system) / 1000, steps };
+  } finally {
+    await core.close();
+  }
+}
+
+export function describeSteps(st: StepTimes): string {
+  return Object.entries(st).map(([k, v]) => `${k} ${median(v).toFixed(1)} [${Math.max(...v).toFixed(1)}] s`).join(', ');
+}
