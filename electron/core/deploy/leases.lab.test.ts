@@ -6,8 +6,8 @@
  * one after the other once the first ends; nothing runs on the machine twice at once.
  *
  * The first deployment is held at its health check (an existing setting) by a named pipe on the machine: it
- * reads from the pipe, and the test writes to it once everything else was seen waiting or refused. So the test
- * waits on states and events, never on time.
+ * reads a line from the pipe, and the test starts a writer on the machine only once everything else was seen
+ * waiting or refused. So the test waits on states and events, never on time.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,7 +28,6 @@ let hostId: number;
 let dataDir: string;
 
 const GATE = '/tmp/pw-lease-gate';
-const GATE_OPEN = '/tmp/pw-lease-gate-open';
 const fixtureNames = FIXTURE_PACKAGES.map((p) => p.name);
 const fixtureInstalled = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.installed]));
 
@@ -117,6 +116,7 @@ describe.skipIf(!labEnabled)('one job per machine on the lab', () => {
 
   afterAll(async () => {
     await core?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     if (lab) await resetHost(hostOf(lab, 'fixture').address);
   }, LAB_TIMEOUT);
 
@@ -136,9 +136,9 @@ describe.skipIf(!labEnabled)('one job per machine on the lab', () => {
     await core.services.jobs.idle();
     expect((await deployment(d0.deploymentId)).targets[0]).toMatchObject({ state: 'succeeded' });
 
-    // The gate: a health check that reads from a named pipe holds the deployment until the test writes to it.
-    expect((await sh(`rm -f ${GATE} ${GATE_OPEN} && mkfifo ${GATE}`)).code).toBe(0);
-    await core.call('deploy/set-settings', { ids: [hostId], patch: { healthCheck: { kind: 'command', command: `test -e ${GATE_OPEN} || read line < ${GATE}` } } });
+    // The gate: a health check that reads a line from a named pipe holds the deployment until a writer comes.
+    expect((await sh(`rm -f ${GATE} && mkfifo ${GATE}`)).code).toBe(0);
+    await core.call('deploy/set-settings', { ids: [hostId], patch: { healthCheck: { kind: 'command', command: `read line < ${GATE}` } } });
     const historyBefore = Number((await sh('wc -l < /var/log/apt/history.log')).stdout.trim());
 
     await core.call('patches/approve', { items: [update('pw-fixture-a')] });
@@ -180,9 +180,13 @@ describe.skipIf(!labEnabled)('one job per machine on the lab', () => {
     expect((await deployment(rb.deploymentId)).targets[0]!.startedAt).toBeNull();
     expect((await deployment(d2.deploymentId)).targets[0]!.startedAt).toBeNull();
 
-    // Open the gate for good (a later health check finds the file), and let the waiting one through.
-    expect((await sh(`touch ${GATE_OPEN} && timeout 120 sh -c 'echo go > ${GATE}'`)).code).toBe(0);
+    // Open the gate for good: a writer on the machine gives every reader of the pipe a line, whether the held
+    // health check already waits in it or gets there later, and the second deployment's too. A reader that leaves
+    // as the next line is written would end the writer with SIGPIPE: it is ignored.
+    const opener = await sh(`nohup sh -c "trap '' PIPE; while :; do echo go > ${GATE}; done" </dev/null >/dev/null 2>&1 & echo $!`);
+    expect(opener.stdout.trim()).toMatch(/^\d+$/);
     await core.services.jobs.idle();
+    await sh(`kill ${opener.stdout.trim()}; rm -f ${GATE}`);
 
     const [f1, fr, f2] = [await deployment(d1.deploymentId), await deployment(rb.deploymentId), await deployment(d2.deploymentId)];
     const failures = [f1, fr, f2].map((d) => d.targets[0]!.failure?.message).filter(Boolean);
