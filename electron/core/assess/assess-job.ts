@@ -53,7 +53,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
           ctx.target(key, { state: 'running', step, current: STEPS.indexOf(next) });
         };
         // An assessment runs apt-get update as root: never while another job changes the machine.
-        const lease = acquireLease(s.db, host.id, { holder: s.processId, jobId: ctx.jobId, purpose: `assessment job ${ctx.jobId}` });
+        const lease = acquireLease(s.db, host.id, { holder: s.processId, jobId: ctx.jobId, purpose: `assessment job ${ctx.jobId}`, jobRunning: (id) => s.jobs.isRunning(id) });
         if (!lease.ok) {
           busy++;
           const message = `Not assessed: ${busyMessage(lease)}`;
@@ -154,7 +154,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
           ctx.target(key, { state: 'failed', failure });
           ctx.log('error', failure.message + (failure.stderrTail ? `\n${failure.stderrTail}` : ''), key);
         } finally {
-          releaseLease(s.db, host.id, s.processId);
+          releaseLease(s.db, host.id, s.processId, ctx.jobId);
           ctx.progress(++done);
         }
       },

@@ -242,7 +242,7 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
             continue;
           }
           // One job per machine, across processes: a machine another job works on waits for it.
-          const lease = s.storage.write(() => acquireLease(s.db, h.hostId, { holder: s.processId, jobId: ctx.jobId, purpose: `deployment ${deploymentId}` }), null);
+          const lease = s.storage.write(() => acquireLease(s.db, h.hostId, { holder: s.processId, jobId: ctx.jobId, purpose: `deployment ${deploymentId}`, jobRunning: (id) => s.jobs.isRunning(id) }), null);
           if (!lease) break; // the data folder is full: the loop's top stops starting machines
           if (!lease.ok) {
             soonest = Math.min(soonest, now() + LEASE_POLL_MS);
@@ -273,7 +273,7 @@ export function deployJob(s: CoreServices, deploymentId: number, plan: PlanView,
             tally[outcome]++;
             ctx.progress(++done);
           })().finally(() => {
-            s.storage.write(() => releaseLease(s.db, h.hostId, s.processId), undefined);
+            s.storage.write(() => releaseLease(s.db, h.hostId, s.processId, ctx.jobId), undefined);
             active.delete(h.hostId);
             if (h.cluster) busyClusters.delete(h.cluster);
           });
@@ -337,7 +337,7 @@ export function rollbackJob(s: CoreServices, originalId: number, rollbackId: num
         if (success) ok++;
         counts[success ? 'succeeded' : 'rollback-failed']++;
       }
-      releaseLease(s.db, hostId, s.processId);
+      releaseLease(s.db, hostId, s.processId, ctx.jobId);
       ctx.progress(++done);
     }
     const state = ok === hostIds.length ? 'succeeded' : ok > 0 ? 'partial' : 'failed';
@@ -354,7 +354,7 @@ export function rollbackJob(s: CoreServices, originalId: number, rollbackId: num
 async function waitForLease(s: CoreServices, ctx: JobContext, hostId: number, key: string, purpose: string): Promise<boolean> {
   let told = false;
   for (;;) {
-    const lease = acquireLease(s.db, hostId, { holder: s.processId, jobId: ctx.jobId, purpose });
+    const lease = acquireLease(s.db, hostId, { holder: s.processId, jobId: ctx.jobId, purpose, jobRunning: (id) => s.jobs.isRunning(id) });
     if (lease.ok) return true;
     if (!told) {
       told = true;

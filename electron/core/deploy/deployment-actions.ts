@@ -9,9 +9,12 @@ import { insertLogLine } from '../jobs/job-queries';
 import type { CoreServices } from '../services';
 import { deployJob, rollbackJob } from './deploy-job';
 import { cancelUnstartedTargets, createDeployment, getDeployment, requeueUnchangedTargets, setDeploymentJob, setDeploymentState } from './deploy-queries';
-import { busyHostIds, planFor } from './plan-request';
+import { planFor } from './plan-request';
 
-/** Plans the request and starts it, refusing an empty plan and machines another running deployment holds. */
+/**
+ * Plans the request and starts it, refusing an empty plan. A machine another job works on is not refused here:
+ * the machine's lease is the one mechanism (it holds across processes), and the job waits for it and says for what.
+ */
 export function startDeployment(s: CoreServices, req: z.output<typeof planRequest>): { deploymentId: number; jobId: number } {
   s.vault.assertUnlocked();
   const p = planFor(s.db, req);
@@ -19,9 +22,6 @@ export function startDeployment(s: CoreServices, req: z.output<typeof planReques
   if (hosts.length === 0) {
     throw new AppError('bad-request', p.skipped[0] ? `Nothing to deploy: ${p.skipped[0].label}: ${p.skipped[0].reason}` : 'Nothing to deploy: approve updates on the Patches page first');
   }
-  const busy = busyHostIds(s.db, s.jobs);
-  const clash = hosts.find((h) => busy.has(h.hostId));
-  if (clash) throw new AppError('conflict', `${clash.label} is in a deployment that is still running; wait for it or cancel it`);
   const title = req.title || `${p.totalItems} update${p.totalItems === 1 ? '' : 's'} on ${hosts.length} machine${hosts.length === 1 ? '' : 's'}`;
   const deploymentId = s.db.transaction(() => {
     const id = createDeployment(s.db, { title, plan: p, createdBy: 'user', state: 'scheduled' });

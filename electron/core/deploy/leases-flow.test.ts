@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeploymentDetail, Host, JobDetail, PatchRow } from '../../../shared/contract';
 import { createCore, type Core } from '../core';
-import { acquireLease, releaseLease } from '../jobs/leases';
+import { acquireLease, liveLeases, releaseLease } from '../jobs/leases';
 import { SimulatedWindows, sampleUpdates } from '../platforms/windows/testing/simulated-windows';
 import { WinrmTestServer } from '../winrm/testing/test-server';
 
@@ -81,5 +81,41 @@ describe('one job per machine, across processes', () => {
     expect(done.targets[0]).toMatchObject({ state: 'succeeded' });
     // Given back when the machine's run ended: the other process may work on it again.
     expect(acquireLease(other.services.db, hostId, { holder: other.services.processId, jobId: null, purpose: 'next' }).ok).toBe(true);
+  }, 60_000);
+
+  it('in one process: a job working on a machine keeps an assessment and a second deployment out, and one that ended without giving it back is taken over', async () => {
+    const first = (await app.call('assess/start', { allowFirstContact: true, ids: [hostId] })) as { jobId: number };
+    await app.services.jobs.idle();
+    expect(((await app.call('jobs/get', { id: first.jobId })) as JobDetail).state).toBe('succeeded');
+
+    // A job of the app itself holds the machine until the test lets it end; it never gives the lease back, as a
+    // job whose release could not be written.
+    let end!: () => void;
+    const ended = new Promise<void>((r) => (end = r));
+    const holder = app.services.jobs.start('rollback', 'Holding the machine', {}, async (ctx) => {
+      expect(acquireLease(app.services.db, hostId, { holder: app.services.processId, jobId: ctx.jobId, purpose: `rollback 41` }).ok).toBe(true);
+      await ended;
+      return { state: 'succeeded', summary: 'held' };
+    });
+    await waitFor('the job to take the machine', async () => liveLeases(app.services.db, [hostId]).get(hostId)?.jobId ?? null, (j) => j === holder);
+
+    const again = (await app.call('assess/start', { ids: [hostId] })) as { jobId: number };
+    const assessed = await waitFor('the assessment to end', async () => (await app.call('jobs/get', { id: again.jobId })) as JobDetail, (j) => j.state !== 'running' && j.state !== 'queued');
+    expect(assessed.targets[0]).toMatchObject({ state: 'skipped', step: 'busy' });
+    expect(assessed.targets[0]!.failure?.message).toBe('Not assessed: another job is working on this machine (rollback 41); it is left alone until that job ends');
+
+    // No separate refusal up front: the second deployment is accepted and waits for the machine like any other.
+    const cu = ((await app.call('patches/list', undefined)) as { rows: PatchRow[] }).rows.find((r) => r.package === 'KB5046633')!;
+    await app.call('patches/approve', { items: [{ package: cu.package, candidateVersion: cu.candidateVersion, hostIds: [hostId] }] });
+    const { deploymentId } = (await app.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true })) as { deploymentId: number };
+    const jobId = ((await app.call('deploy/get', { id: deploymentId })) as DeploymentDetail).jobId!;
+    const log = async (): Promise<string> => ((await app.call('jobs/log', { id: jobId })) as { message: string }[]).map((l) => l.message).join('\n');
+    await waitFor('the deployment to wait for the machine', log, (l) => l.includes('Waiting: another job is working on this machine (rollback 41)'));
+    expect(((await app.call('deploy/get', { id: deploymentId })) as DeploymentDetail).targets[0]!.startedAt).toBeNull();
+
+    end();
+    await app.services.jobs.idle();
+    expect(((await app.call('deploy/get', { id: deploymentId })) as DeploymentDetail).targets[0]).toMatchObject({ state: 'succeeded' });
+    expect(liveLeases(app.services.db, [hostId]).size).toBe(0);
   }, 60_000);
 });

@@ -41,13 +41,34 @@ describe('machine leases', () => {
     expect(acquireLease(a, hostId, { holder: app.id, jobId: 7, purpose: 'deployment 3' }, check)).toEqual({ ok: true });
     const refused = acquireLease(b, hostId, { holder: cli.id, jobId: 8, purpose: 'assessment job 8' }, check);
     expect(refused).toEqual({ ok: false, purpose: 'deployment 3', jobId: 7, since: now });
-    // The holder may take it again (a resumed job).
-    expect(acquireLease(a, hostId, { holder: app.id, jobId: 9, purpose: 'deployment 3 (resumed)' }, check)).toEqual({ ok: true });
+    // The holder may take it again for a resumed job, once the job that took it no longer runs.
+    expect(acquireLease(a, hostId, { holder: app.id, jobId: 9, purpose: 'deployment 3 (resumed)', jobRunning: () => false }, check)).toEqual({ ok: true });
     expect([...liveLeases(b, [hostId], check).values()].map((l) => l.purpose)).toEqual(['deployment 3 (resumed)']);
     releaseLease(b, hostId, cli.id); // not the holder: nothing happens
     expect(acquireLease(b, hostId, { holder: cli.id, jobId: 8, purpose: 'x' }, check).ok).toBe(false);
     releaseLease(a, hostId, app.id);
     expect(acquireLease(b, hostId, { holder: cli.id, jobId: 8, purpose: 'assessment job 8' }, check)).toEqual({ ok: true });
+  });
+
+  it('keeps a second job of the same process out while the first runs, and gives back only its own lease', () => {
+    const app = new ProcessRegistration(a, 'app', check, 1001);
+    const running = new Set([7]);
+    const jobRunning = (id: number): boolean => running.has(id);
+    expect(acquireLease(a, hostId, { holder: app.id, jobId: 7, purpose: 'deployment 3', jobRunning }, check)).toEqual({ ok: true });
+    // A rollback or an assessment in the same process, while the deployment runs: refused, with who has it.
+    expect(acquireLease(a, hostId, { holder: app.id, jobId: 8, purpose: 'rollback 4', jobRunning }, check)).toEqual({ ok: false, purpose: 'deployment 3', jobId: 7, since: now });
+    // Not told which jobs run: taken as running, never walked into.
+    expect(acquireLease(a, hostId, { holder: app.id, jobId: 8, purpose: 'rollback 4' }, check).ok).toBe(false);
+    // The same job takes it again (its next machine run).
+    expect(acquireLease(a, hostId, { holder: app.id, jobId: 7, purpose: 'deployment 3', jobRunning }, check).ok).toBe(true);
+    // A job that never got the lease cannot give it back.
+    releaseLease(a, hostId, app.id, 8);
+    expect([...liveLeases(a, [hostId], check).values()].map((l) => l.jobId)).toEqual([7]);
+    // The deployment ended without its release being written (a full disk): the next job takes it over.
+    running.delete(7);
+    expect(acquireLease(a, hostId, { holder: app.id, jobId: 8, purpose: 'rollback 4', jobRunning }, check)).toEqual({ ok: true });
+    releaseLease(a, hostId, app.id, 8);
+    expect(liveLeases(a, [hostId], check).size).toBe(0);
   });
 
   it('keeps a lease alive with the heartbeat and takes over one whose holder stopped renewing', () => {

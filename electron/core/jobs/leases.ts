@@ -21,6 +21,13 @@ export interface LeaseHolder {
   jobId: number | null;
   /** What the holder is doing with the machine, e.g. "deployment 12". */
   purpose: string;
+  /**
+   * For a lease this same process holds for another job: whether that job still runs here. The holder is the
+   * process, so without this a second job of one process (a rollback, an assessment, a second deployment beside a
+   * running deployment) would walk straight in. A job that ended without giving its lease back (its release could
+   * not be written) no longer runs, and its lease is taken over. Not given: the other job is taken to be running.
+   */
+  jobRunning?: (jobId: number) => boolean;
 }
 
 export type LeaseResult = { ok: true } | { ok: false; purpose: string; jobId: number | null; since: number };
@@ -116,8 +123,9 @@ export class ProcessRegistration {
 }
 
 /**
- * Takes the machine's lease for `who`, or says who has it. The same holder may take it again (a job that
- * resumes), and a lease whose holder is dead or lapsed is taken over.
+ * Takes the machine's lease for `who`, or says who has it. The same job may take it again, so may a job of the
+ * same process once the job that took it no longer runs (a resume after a release that could not be written), and
+ * a lease whose holder is dead or lapsed is taken over.
  */
 export function acquireLease(db: Db, hostId: number, who: LeaseHolder, check: ProcessCheck = defaultCheck): LeaseResult {
   return db.transaction((): LeaseResult => {
@@ -125,7 +133,11 @@ export function acquireLease(db: Db, hostId: number, who: LeaseHolder, check: Pr
     const row = db.prepare('SELECT holder, job_id, purpose, acquired_at, expires_at FROM machine_leases WHERE host_id = ?').get(hostId) as
       | { holder: string; job_id: number | null; purpose: string; acquired_at: number; expires_at: number }
       | undefined;
-    if (row && row.holder !== who.holder && row.expires_at > now && processAlive(db, row.holder, check)) {
+    const ownedHere = row !== undefined && row.holder === who.holder;
+    const sameJob = ownedHere && row.job_id === who.jobId;
+    const otherJobDone = ownedHere && row.job_id !== null && who.jobRunning !== undefined && !who.jobRunning(row.job_id);
+    const held = ownedHere ? !sameJob && !otherJobDone : row !== undefined && row.expires_at > now && processAlive(db, row.holder, check);
+    if (row && held) {
       return { ok: false, purpose: row.purpose, jobId: row.job_id, since: row.acquired_at };
     }
     db.prepare(
@@ -137,9 +149,10 @@ export function acquireLease(db: Db, hostId: number, who: LeaseHolder, check: Pr
   }).immediate();
 }
 
-/** Gives the lease back, only if `holder` still has it. */
-export function releaseLease(db: Db, hostId: number, holder: string): void {
-  db.prepare('DELETE FROM machine_leases WHERE host_id = ? AND holder = ?').run(hostId, holder);
+/** Gives the lease back, only if `holder` still has it (and, when given, still for that job). */
+export function releaseLease(db: Db, hostId: number, holder: string, jobId?: number | null): void {
+  if (jobId === undefined) db.prepare('DELETE FROM machine_leases WHERE host_id = ? AND holder = ?').run(hostId, holder);
+  else db.prepare('DELETE FROM machine_leases WHERE host_id = ? AND holder = ? AND job_id IS ?').run(hostId, holder, jobId);
 }
 
 /** Who works on these machines now (live holders only), for refusals before a job starts. */

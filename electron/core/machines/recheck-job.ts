@@ -53,7 +53,7 @@ async function checkHealth(s: CoreServices, h: Host, ctx: Parameters<JobHandler>
     return;
   }
   // dpkg --audit beside another job's dpkg run would make that job see the machine busy: wait for it instead.
-  const lease = acquireLease(s.db, h.id, { holder: s.processId, jobId: ctx.jobId, purpose: `check job ${ctx.jobId}` });
+  const lease = acquireLease(s.db, h.id, { holder: s.processId, jobId: ctx.jobId, purpose: `check job ${ctx.jobId}`, jobRunning: (id) => s.jobs.isRunning(id) });
   if (!lease.ok) {
     ctx.target(key, { state: 'succeeded', step: 'done', current: 2 });
     ctx.log('info', `Answers; package manager not checked: ${busyMessage(lease)}`, key);
@@ -76,6 +76,6 @@ async function checkHealth(s: CoreServices, h: Host, ctx: Parameters<JobHandler>
     ctx.target(key, { state: 'failed', failure });
     ctx.log('error', failure.message, key);
   } finally {
-    releaseLease(s.db, h.id, s.processId);
+    releaseLease(s.db, h.id, s.processId, ctx.jobId);
   }
 }

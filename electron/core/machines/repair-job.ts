@@ -24,7 +24,7 @@ export function repairJob(s: CoreServices, host: Host): JobHandler {
     const key = host.address;
     ctx.progress(0, 1);
     ctx.target(key, { hostId: host.id, state: 'running', step: 'connect', current: 0, total: 3 });
-    const lease = acquireLease(s.db, host.id, { holder: s.processId, jobId: ctx.jobId, purpose: `repair job ${ctx.jobId}` });
+    const lease = acquireLease(s.db, host.id, { holder: s.processId, jobId: ctx.jobId, purpose: `repair job ${ctx.jobId}`, jobRunning: (id) => s.jobs.isRunning(id) });
     if (!lease.ok) {
       const message = `Not repaired: ${busyMessage(lease)}`;
       ctx.target(key, { state: 'skipped', step: 'busy', failure: { command: null, exitCode: null, stderrTail: '', message } });
@@ -77,7 +77,7 @@ export function repairJob(s: CoreServices, host: Host): JobHandler {
       ctx.progress(1);
       return { state: 'failed', summary: failure.message };
     } finally {
-      releaseLease(s.db, host.id, s.processId);
+      releaseLease(s.db, host.id, s.processId, ctx.jobId);
     }
   };
 }
