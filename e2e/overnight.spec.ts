@@ -24,6 +24,14 @@ function installed(h: LabHost): Record<string, string> {
   return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
 }
 
+/** Runs a command as root on the lab machine, the way an admin updating one package by hand would. */
+function asRoot(h: LabHost, ...argv: string[]): void {
+  execFileSync('ssh', [
+    '-i', h.keyPath, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
+    `admin@${h.address}`, 'sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive', ...argv,
+  ], { stdio: 'pipe' });
+}
+
 async function nav(page: Page, name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name }).click();
 }
@@ -127,5 +135,42 @@ test.describe('approve today, patched tonight, report in the morning', () => {
     await notices.getByRole('button', { name: /Deployment finished/ }).click();
     await expect(page.getByRole('region', { name: /^Deployment \d+$/ }).locator('header .badge')).toHaveText('succeeded');
     await page.close();
+  });
+
+  test('a nightly assessment schedule, run from the Schedules view, brings the Patches page up to date', async ({ app }) => {
+    test.skip(!labEnabled, 'the lab cannot run here');
+    test.setTimeout(300_000);
+    // When it fires on its own is proven on an injected clock in electron/core/schedules/schedules.test.ts
+    // ("fires at 02:00"); the host has no test clock, so here "Run now" stands in for 02:00 on the real parts.
+    const fixture = hostOf(lab, 'fixture');
+    await addDefaultKeyCredential(app, 'Lab admin', fs.readFileSync(fixture.keyPath, 'utf8'));
+    const machines = new MachinesPage(app);
+    await machines.open();
+    await machines.add({ address: fixture.address, name: 'Fixture box' });
+    // The first contact is the user's to allow: a schedule leaves never-contacted machines out.
+    await assessAll(app, [fixture.address]);
+    await expect(new JobsTray(app).job(`Assess ${fixture.address}`)).toContainText('Done', { timeout: 120_000 });
+    await nav(app, 'Patches');
+    await expect(app.getByRole('button', { name: /Select all 3/ })).toBeVisible();
+
+    await nav(app, 'Schedules');
+    await app.getByRole('button', { name: 'Add schedule' }).click();
+    const form = app.getByRole('form', { name: 'New schedule' });
+    await form.getByLabel('Runs').selectOption('assessment');
+    await form.getByLabel('Name').fill('Nightly assessment');
+    await form.getByLabel('Repeat').selectOption('day');
+    await form.getByLabel('At').fill('02:00');
+    await form.getByRole('button', { name: 'Add schedule' }).click();
+    const row = app.getByRole('table', { name: 'Schedules' }).getByRole('row').filter({ hasText: 'Nightly assessment' });
+    await expect(row).toContainText('02:00');
+    await expect(row).toContainText('Never');
+
+    // Overnight somebody updated one package by hand: the nightly run must notice.
+    const first = FIXTURE_PACKAGES[0]!;
+    asRoot(fixture, 'apt-get', 'install', '-y', '-q', `${first.name}=${newest[first.name]}`);
+    await row.getByRole('button', { name: 'Run now' }).click();
+    await expect(row).not.toContainText('Never', { timeout: 120_000 });
+    await nav(app, 'Patches');
+    await expect(app.getByRole('button', { name: /Select all 2/ })).toBeVisible({ timeout: 120_000 });
   });
 });
