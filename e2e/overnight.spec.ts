@@ -156,10 +156,10 @@ test.describe('approve today, patched tonight, report in the morning', () => {
     await nav(app, 'Schedules');
     await app.getByRole('button', { name: 'Add schedule' }).click();
     const form = app.getByRole('form', { name: 'New schedule' });
-    await form.getByLabel('Runs').selectOption('assessment');
-    await form.getByLabel('Name').fill('Nightly assessment');
-    await form.getByLabel('Repeat').selectOption('day');
-    await form.getByLabel('At').fill('02:00');
+    await form.getByLabel('Runs', { exact: true }).selectOption('assessment');
+    await form.getByLabel('Name', { exact: true }).fill('Nightly assessment');
+    await form.getByLabel('Repeat', { exact: true }).selectOption('day');
+    await form.getByLabel('At', { exact: true }).fill('02:00');
     await form.getByRole('button', { name: 'Add schedule' }).click();
     const row = app.getByRole('table', { name: 'Schedules' }).getByRole('row').filter({ hasText: 'Nightly assessment' });
     await expect(row).toContainText('02:00');
