@@ -199,6 +199,23 @@ describe('a daily feed refresh', () => {
   }, 60_000);
 });
 
+describe('allowing feed downloads', () => {
+  it('adds a daily feed refresh once, an ordinary schedule the user can change', async () => {
+    const c = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-sched-allow-')), runtime: 'browser', checkResults: true, scheduler: false });
+    try {
+      expect((await c.call('schedules/list')).schedules).toEqual([]);
+      await c.call('feeds/set-download', { allowed: true });
+      await c.call('feeds/set-download', { allowed: false });
+      await c.call('feeds/set-download', { allowed: true });
+      const feeds = (await c.call('schedules/list')).schedules.filter((x) => x.kind === 'feeds');
+      expect(feeds).toHaveLength(1);
+      expect(feeds[0]).toMatchObject({ name: 'Daily feed refresh', enabled: true, description: expect.stringMatching(/05:30/) });
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('migrating the old report schedules', () => {
   it('moves each into the table, monthly becoming the 1st of the month at 06:00, keeping its last run', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pw-mig-')), 'old.db');

@@ -95,3 +95,12 @@ export function pauseSchedules(s: CoreServices, paused: boolean, now: number): S
   s.events.emit('schedules/changed', {});
   return schedulesState(s, now);
 }
+
+/**
+ * Allowing feed downloads gives a daily refresh unless one exists: the intelligence then stays current while
+ * nobody watches (#17 item 8). It is an ordinary schedule, shown and editable on the Schedules view.
+ */
+export function ensureDailyFeedRefresh(s: CoreServices, now: number): void {
+  if (listScheduleRecords(s.db).some((r) => r.kind === 'feeds')) return;
+  saveSchedule(s, { kind: 'feeds', name: 'Daily feed refresh', cron: '30 5 * * *', timezone: null, enabled: true, options: {} }, now);
+}
