@@ -148,7 +148,7 @@ async function outside(rounds: number, nmapOn20: boolean): Promise<void> {
     try {
       // Whatever still runs in the namespace (the inner bench, an nmap) was started by this bench; end it
       // first, or it outlives the namespace's name.
-      const pids = execFileSync('ip', ['netns', 'pids', NETNS], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+      const pids = execFileSync('ip', ['netns', 'pids', NETNS], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean).map(Number);
       for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
       execFileSync('ip', ['netns', 'delete', NETNS], { stdio: 'ignore' });
     } catch { /* already gone */ }
