@@ -4,16 +4,23 @@
  * open ports. Loopback only: every target here is inside 127.0.0.0/8.
  *
  *   npx tsx bench/discovery.ts [rounds]
+ *
+ * Here every address of the /24 answers at once (loopback refuses instantly), which flatters a sweep. For a
+ * network where most addresses are silent, as in an office, see discovery-office.ts:
+ *
+ *   npx tsx bench/discovery.ts --office [rounds]     (as root: it makes its own network namespace)
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { DEFAULT_PORTS } from '../electron/core/discovery/probe';
 import { runScan, type HostResult } from '../electron/core/discovery/scan';
 import { parseTargets } from '../electron/core/discovery/targets';
+import { officeBench } from './discovery-office';
 
 const TARGET = '127.0.0.0/24';
 const PORTS = [...DEFAULT_PORTS];
-const ROUNDS = Math.max(1, Number(process.argv[2] ?? 3) || 3);
+const OFFICE = process.argv.some((a) => a.startsWith('--office'));
+const ROUNDS = Math.max(1, Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 3) || 3);
 
 type OpenMap = Map<string, number[]>;
 
@@ -131,7 +138,7 @@ async function main(): Promise<void> {
   await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
 }
 
-main().catch((e: unknown) => {
+(OFFICE ? officeBench(process.argv.slice(2)) : main()).catch((e: unknown) => {
   console.error(e);
   process.exitCode = 1;
 });
