@@ -118,6 +118,7 @@ export function CredentialsSection() {
         {editing !== null && (
           <CredentialForm
             initial={editing === 'new' ? undefined : editing}
+            first={editing === 'new' && credentials.length === 0}
             onCancel={() => setEditing(null)}
             onSubmit={async (input) => {
               await save(input, editing === 'new' ? undefined : editing.id);
