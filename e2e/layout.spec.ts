@@ -45,7 +45,11 @@ for (const size of [
 
 test('a reload stays on the page, the skip link reaches the content, and shortcuts switch pages', async ({ app }) => {
   await app.setViewportSize({ width: 1024, height: 700 });
-  await new MachinesPage(app).open();
+  const machines = new MachinesPage(app);
+  await machines.open();
+  // The search box is shown once there is a machine to search.
+  await machines.add({ address: '127.0.0.22' });
+  await expect(machines.row('127.0.0.22')).toBeVisible();
   await expect(app).toHaveURL(/#\/machines$/);
   await app.reload();
   await expect(app.getByRole('heading', { name: 'Machines', level: 1 })).toBeVisible();
