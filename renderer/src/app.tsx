@@ -16,6 +16,7 @@ import { SettingsPage } from './pages/settings';
 import { useHashRoute } from './nav/use-hash-route';
 import { useShortcuts } from './nav/use-shortcuts';
 import { ShortcutsHelp } from './components/shortcuts-help';
+import { SkipLink } from './components/skip-link';
 
 const NAV: { page: Page; label: string }[] = [
   { page: 'dashboard', label: 'Dashboard' },
@@ -59,12 +60,6 @@ function useNoticeFromAddress(): void {
   }, []);
 }
 
-/** The skip link moves focus without touching the address, which holds the page's route. */
-function skipToContent(e: React.MouseEvent): void {
-  e.preventDefault();
-  document.getElementById('content')?.focus();
-}
-
 export function App() {
   useTheme();
   useLiveData();
@@ -78,9 +73,7 @@ export function App() {
   const connection = useUiStore((s) => s.connection);
   return (
     <div className="shell">
-      <a className="skip-link" href="#content" onClick={skipToContent}>
-        Skip to content
-      </a>
+      <SkipLink target="content" />
       <nav className="sidebar" aria-label="Main">
         <div className="brand">Patchwell</div>
         <ul>
