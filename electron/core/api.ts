@@ -7,6 +7,7 @@ import { AppError, type CallName, calls, fieldsFromZod, isCallName } from '../..
 import { ansibleHandlers } from './handlers/ansible';
 import { assessHandlers } from './handlers/assess';
 import { credentialHandlers } from './handlers/credentials';
+import { credentialTestHandlers } from './handlers/credential-test';
 import { deployHandlers } from './handlers/deploy';
 import { feedHandlers } from './handlers/feeds';
 import { reportHandlers } from './handlers/reports';
@@ -33,6 +34,7 @@ const handlers: HandlerMap<CallName> = {
   ...machineStateHandlers,
   ...jobHandlers,
   ...credentialHandlers,
+  ...credentialTestHandlers,
   ...discoveryHandlers,
   ...assessHandlers,
   ...patchHandlers,

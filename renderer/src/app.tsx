@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useLive } from './stores/use-live';
 import { useUiStore, type Page } from './stores/ui-store';
 import { FirstContactDialog } from './components/first-contact-dialog';
@@ -13,6 +13,10 @@ import { DeploymentsPage } from './pages/deployments';
 import { ReportsPage } from './pages/reports';
 import { SchedulesPage } from './pages/schedules';
 import { SettingsPage } from './pages/settings';
+import { useHashRoute } from './nav/use-hash-route';
+import { useShortcuts } from './nav/use-shortcuts';
+import { ShortcutsHelp } from './components/shortcuts-help';
+import { SkipLink } from './components/skip-link';
 
 const NAV: { page: Page; label: string }[] = [
   { page: 'dashboard', label: 'Dashboard' },
@@ -60,11 +64,16 @@ export function App() {
   useTheme();
   useLiveData();
   useNoticeFromAddress();
+  useHashRoute();
+  const [help, setHelp] = useState(false);
+  const openHelp = useCallback(() => setHelp(true), []);
+  useShortcuts(openHelp);
   const page = useUiStore((s) => s.page);
   const go = useUiStore((s) => s.go);
   const connection = useUiStore((s) => s.connection);
   return (
     <div className="shell">
+      <SkipLink target="content" />
       <nav className="sidebar" aria-label="Main">
         <div className="brand">Patchwell</div>
         <ul>
@@ -81,8 +90,11 @@ export function App() {
             </li>
           ))}
         </ul>
+        <button type="button" className="nav-help" onClick={openHelp}>
+          Keyboard shortcuts <kbd>?</kbd>
+        </button>
       </nav>
-      <main className="content">
+      <main className="content" id="content" tabIndex={-1}>
         {connection === 'closed' && (
           <div className="banner error" role="alert">
             Lost the connection to the Patchwell core. Reconnecting… Work in progress continues on the core.
@@ -102,6 +114,7 @@ export function App() {
         <JobsTray />
       </div>
       <FirstContactDialog />
+      <ShortcutsHelp open={help} onClose={() => setHelp(false)} />
     </div>
   );
 }

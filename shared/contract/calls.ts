@@ -99,6 +99,15 @@ export const calls = {
   'credentials/create': { arg: credentialInput, result: credential },
   'credentials/update': { arg: z.object({ id: z.number().int().positive(), input: credentialInput }), result: credential },
   'credentials/remove': { arg: id, result: ok },
+  /**
+   * Logs in to one machine with one credential and runs `true`, to prove the login before a whole assessment.
+   * A machine never contacted needs the user's yes first (the credential's "ask before first contact").
+   */
+  'credentials/test': {
+    arg: z.object({ credentialId: z.number().int().positive(), machineId: z.number().int().positive() }),
+    /** What the login proved, in words. A failure is an error naming the cause. */
+    result: z.object({ ok: z.literal(true), message: z.string() }),
+  },
   /** Sets (or clears, with null) the credential of the given machines. */
   'machines/set-credential': {
     arg: z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000), credentialId: z.number().int().positive().nullable() }),

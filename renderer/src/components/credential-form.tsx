@@ -5,15 +5,27 @@ import { Field } from './field';
 
 interface Props {
   initial?: Credential;
+  /** The first credential: it starts out serving every machine (with first contact asked), as most offices have one login. */
+  first?: boolean;
   onSubmit(input: CredentialInput): Promise<void>;
   onCancel(): void;
+}
+
+/** FileReader rather than Blob.text(): it is what every Chromium (and jsdom) this app runs in has. */
+function readText(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(typeof reader.result === 'string' ? reader.result : '');
+    reader.onerror = () => reject(reader.error ?? new Error('unreadable'));
+    reader.readAsText(file);
+  });
 }
 
 /**
  * Add or edit a credential. Stored secrets are never shown again: on edit, an empty secret field keeps
  * what is stored, and "remove" clears it.
  */
-export function CredentialForm({ initial, onSubmit, onCancel }: Props) {
+export function CredentialForm({ initial, first = false, onSubmit, onCancel }: Props) {
   const [name, setName] = useState(initial?.name ?? '');
   const [username, setUsername] = useState(initial?.username ?? '');
   const [password, setPassword] = useState('');
@@ -21,10 +33,21 @@ export function CredentialForm({ initial, onSubmit, onCancel }: Props) {
   const [passphrase, setPassphrase] = useState('');
   const [sudoPassword, setSudoPassword] = useState('');
   const [scopeTags, setScopeTags] = useState((initial?.scopeTags ?? []).join(', '));
-  const [appliesToAll, setAppliesToAll] = useState(initial?.appliesToAll ?? false);
+  const [appliesToAll, setAppliesToAll] = useState(initial?.appliesToAll ?? first);
   const [askFirstContact, setAskFirstContact] = useState(initial?.askFirstContact ?? true);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+
+  // The key's text is read here, in the renderer: no file path ever reaches the core.
+  const readKeyFile = async (file: File | undefined): Promise<void> => {
+    if (!file) return;
+    try {
+      setPrivateKey((await readText(file)).trim());
+      setErrors((e) => ({ ...e, privateKey: '' }));
+    } catch {
+      setErrors((e) => ({ ...e, privateKey: `Could not read ${file.name}` }));
+    }
+  };
 
   const tagList = scopeTags.split(/[,\s]+/).filter(Boolean);
   const broad = appliesToAll || tagList.length > 0;
@@ -75,8 +98,12 @@ export function CredentialForm({ initial, onSubmit, onCancel }: Props) {
         'Private key',
         'privateKey',
         <textarea id="cred-key" rows={4} spellCheck={false} value={privateKey} placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" onChange={(e) => setPrivateKey(e.target.value)} />,
-        keep(initial?.hasKey) ?? 'Paste the private key (OpenSSH, PEM or PuTTY format)',
+        keep(initial?.hasKey) ?? 'Paste the private key (OpenSSH, PEM or PuTTY format), or choose its file below',
       )}
+      <label className="inline">
+        Private key file
+        <input type="file" aria-label="Private key file" onChange={(e) => void readKeyFile(e.target.files?.[0])} />
+      </label>
       {field('cred-passphrase', 'Key passphrase', 'passphrase', <input id="cred-passphrase" type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />)}
       {field(
         'cred-sudo',

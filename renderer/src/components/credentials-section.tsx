@@ -3,6 +3,7 @@ import type { Credential } from '../../../shared/contract';
 import { credentialsSelectors, useCredentialsStore } from '../stores/credentials-store';
 import { useUiStore } from '../stores/ui-store';
 import { CredentialForm } from './credential-form';
+import { CredentialTest } from './credential-test';
 import { Dialog } from './dialog';
 
 function VaultLock() {
@@ -101,6 +102,7 @@ export function CredentialsSection() {
                   <button type="button" className="small" onClick={() => setEditing(c)}>
                     Edit
                   </button>{' '}
+                  <CredentialTest credential={c} />{' '}
                   <button
                     type="button"
                     className="small danger"
@@ -118,6 +120,7 @@ export function CredentialsSection() {
         {editing !== null && (
           <CredentialForm
             initial={editing === 'new' ? undefined : editing}
+            first={editing === 'new' && credentials.length === 0}
             onCancel={() => setEditing(null)}
             onSubmit={async (input) => {
               await save(input, editing === 'new' ? undefined : editing.id);

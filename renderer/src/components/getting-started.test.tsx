@@ -1,4 +1,4 @@
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeResult, Host } from '../../../shared/contract';
 import { setTransport } from '../services/client';
@@ -45,5 +45,28 @@ describe('getting started', () => {
     render(<GettingStarted />);
     await settle();
     expect(screen.queryByRole('region', { name: 'Getting started' })).toBeNull();
+  });
+});
+
+describe('getting started opens the real dialogs', () => {
+  it('opens the scan dialog and the credential form, and points Assess at Settings → Credentials', async () => {
+    const { installDialogPolyfill } = await import('./dialog-polyfill.test-util');
+    installDialogPolyfill();
+    transport({ 'credentials/list': [], 'deploy/plan': plan(0), 'deploy/list': [], 'discovery/suggest': [] });
+    render(<GettingStarted />);
+    await settle();
+    fireEvent.click(screen.getByRole('button', { name: 'Scan the network' }));
+    expect(screen.getByRole('dialog', { name: 'Scan the network' })).toBeTruthy();
+    cleanup();
+
+    useMachinesStore.setState({ hosts: [{ id: 1, lastAssessedAt: null } as unknown as Host], loaded: true });
+    render(<GettingStarted />);
+    await settle();
+    expect(screen.queryByRole('button', { name: 'Assess all' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Settings → Credentials' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Add a credential' }));
+    const dialog = screen.getByRole('dialog', { name: 'Add a credential' });
+    const all = dialog.querySelector<HTMLInputElement>('input[type="checkbox"]');
+    expect(all?.checked).toBe(true);
   });
 });

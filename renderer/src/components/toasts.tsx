@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useUiStore } from '../stores/ui-store';
+import { PlaceText } from './place-text';
 
 export function Toasts() {
   const toasts = useUiStore((s) => s.toasts);
@@ -13,7 +14,9 @@ export function Toasts() {
     <div className="toasts" aria-live="polite">
       {toasts.map((t) => (
         <div key={t.id} className={`toast ${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>
-          <span>{t.text}</span>
+          <span>
+            <PlaceText text={t.text} />
+          </span>
           <button type="button" className="link" aria-label="Dismiss" onClick={() => dismiss(t.id)}>
             ×
           </button>

@@ -164,7 +164,7 @@ export function PatchesPage() {
       <header className="page-head">
         <h1>Patches</h1>
         <div className="toolbar">
-          <button type="button" className="primary" disabled={s.selected.length === 0} onClick={() => void approve()}>
+          <button type="button" className="primary" data-shortcut="approve" disabled={s.selected.length === 0} onClick={() => void approve()}>
             Approve {s.selected.length || ''} selected
           </button>
         </div>

@@ -7,6 +7,7 @@ export const credentialsService = {
   create: (input: CredentialInput) => invoke('credentials/create', input),
   update: (id: number, input: CredentialInput) => invoke('credentials/update', { id, input }),
   remove: (id: number) => invoke('credentials/remove', { id }),
+  test: (credentialId: number, machineId: number) => invoke('credentials/test', { credentialId, machineId }),
   vaultStatus: () => invoke('vault/status'),
   unlock: (passphrase: string) => invoke('vault/unlock', { passphrase }),
   setPassphrase: (passphrase: string) => invoke('vault/set-passphrase', { passphrase }),

@@ -13,6 +13,8 @@ export interface CredentialsActions {
   load(): Promise<void>;
   save(input: CredentialInput, id?: number): Promise<Credential>;
   remove(id: number): Promise<void>;
+  /** Tries a credential on one machine; resolves with what it proved, rejects with the cause. */
+  test(credentialId: number, machineId: number): Promise<string>;
   unlock(passphrase: string): Promise<void>;
   setPassphrase(passphrase: string): Promise<void>;
 }
@@ -34,6 +36,9 @@ export const useCredentialsStore = create<CredentialsState & CredentialsActions>
   async remove(id) {
     await credentialsService.remove(id);
     await get().load();
+  },
+  async test(credentialId, machineId) {
+    return (await credentialsService.test(credentialId, machineId)).message;
   },
   async unlock(passphrase) {
     await credentialsService.unlock(passphrase);
