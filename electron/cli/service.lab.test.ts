@@ -110,7 +110,8 @@ describe.skipIf(!vmTestsEnabled)('patchwell service on the lab VM', () => {
     expect((await sh('stat -c %U:%a /var/lib/patchwell')).trim()).toBe('patchwell:700');
     // The process's real and effective uid, from its status (the /proc/PID folder's owner said root here: a
     // process that is not dumpable, or an empty MainPID, both show root).
-    const pid = (await sh('systemctl show -p MainPID --value patchwell.service')).trim();
+    // As root: the VM has no D-Bus, so only root's systemctl reaches systemd (through its private socket).
+    const pid = (await sh('sudo systemctl show -p MainPID --value patchwell.service')).trim();
     expect(Number(pid)).toBeGreaterThan(1);
     const uid = (await sh('id -u patchwell')).trim();
     expect((await sh(`grep '^Uid:' /proc/${pid}/status`)).trim().split(/\s+/).slice(1, 3)).toEqual([uid, uid]);

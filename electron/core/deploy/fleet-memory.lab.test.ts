@@ -32,7 +32,7 @@ async function sh(s: Scenario, command: string): Promise<{ code: number | null; 
 }
 
 async function assess(s: Scenario): Promise<PendingUpdateView[]> {
-  const { jobId } = await core.call('assess/start', { ids: [ids.get(s)!] });
+  const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [ids.get(s)!] });
   await core.services.jobs.idle();
   expect((await core.call('jobs/get', { id: jobId })).state).toBe('succeeded');
   return await core.call('machines/updates', { id: ids.get(s)! });

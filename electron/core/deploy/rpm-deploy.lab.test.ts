@@ -72,7 +72,8 @@ async function deployAll(s: RpmScenario): Promise<{ deploymentId: number; update
   expect((await core.call('machines/get', { id: hostId })).platform).toBe(s === 'rpm-fixture' ? 'rhel' : 'suse');
   const updates: PendingUpdateView[] = (await core.call('machines/updates', { id: hostId })).filter((u) => !isSusePatchName(u.package));
   expect(updates.map((u) => u.package).sort()).toEqual(names);
-  await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [hostId] })) });
+  // Each test deploys the versions an earlier test rolled back on purpose: fleet memory asks, the test acknowledges.
+  await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [hostId] })), acknowledgeHistory: true });
   const { deploymentId } = await core.call('deploy/start', { hostIds: [hostId], deployNow: true, confirmed: true });
   await core.services.jobs.idle();
   const d = await core.call('deploy/get', { id: deploymentId });
