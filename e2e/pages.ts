@@ -51,7 +51,7 @@ export async function addDefaultKeyCredential(page: Page, name: string, privateK
   const form = page.getByRole('dialog', { name: 'Add a credential' });
   await form.getByLabel('Name', { exact: true }).fill(name);
   await form.getByLabel('User name').fill('admin');
-  await form.getByLabel('Private key').fill(privateKey);
+  await form.getByLabel('Private key', { exact: true }).fill(privateKey);
   await form.getByLabel('Use for every machine that has no credential of its own').check();
   await form.getByRole('button', { name: 'Add credential' }).click();
   await expect(page.getByRole('table', { name: 'Credentials list' })).toContainText(name);
