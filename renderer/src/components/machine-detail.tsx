@@ -3,6 +3,7 @@ import { ago, REACHABILITY_LABEL } from '../format';
 import { useDetailStore } from '../stores/detail-store';
 import { hostsSelectors, useMachinesStore } from '../stores/machines-store';
 import { useReturnFocus } from './detail-focus';
+import { DetailFrame } from './detail-frame';
 import { Dialog } from './dialog';
 import { approvalText, UpdateDetailDialog } from './update-detail';
 
@@ -163,20 +164,9 @@ export function MachineDetailDialog() {
   return (
     <>
       <Dialog title={title} open={view !== null} onClose={close}>
-        <div className="detail-view">
-          <div className="actions top">
-            <button type="button" onClick={close}>
-              Close
-            </button>
-          </div>
-          {view?.error && (
-            <div className="banner error" role="alert">
-              {view.error}
-            </div>
-          )}
-          {view && !view.data && !view.error && <p className="hint">Loading…</p>}
+        <DetailFrame onClose={close} error={view?.error} loading={!!view && !view.data && !view.error}>
           {view?.data && host && <Body host={host} m={view.data} />}
-        </div>
+        </DetailFrame>
       </Dialog>
       <UpdateDetailDialog />
     </>

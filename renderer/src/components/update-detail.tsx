@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ApprovalState, CveDetail, RiskView, UpdateDetail } from '../../../shared/contract';
 import { useDetailStore } from '../stores/detail-store';
 import { useReturnFocus } from './detail-focus';
+import { DetailFrame } from './detail-frame';
 import { Dialog } from './dialog';
 
 const points = (n: number): string => `${n > 0 ? '+' : ''}${n}`;
@@ -161,20 +162,9 @@ export function UpdateDetailDialog() {
   useReturnFocus(view !== null);
   return (
     <Dialog title={view ? `${view.package} → ${view.candidateVersion}` : 'Update'} open={view !== null} onClose={close}>
-      <div className="detail-view">
-        <div className="actions top">
-          <button type="button" onClick={close}>
-            Close
-          </button>
-        </div>
-        {view?.error && (
-          <div className="banner error" role="alert">
-            {view.error}
-          </div>
-        )}
-        {view && !view.data && !view.error && <p className="hint">Loading…</p>}
+      <DetailFrame onClose={close} error={view?.error} loading={!!view && !view.data && !view.error}>
         {view?.data && <Body key={view.data.key} d={view.data} />}
-      </div>
+      </DetailFrame>
     </Dialog>
   );
 }
