@@ -1,33 +1,8 @@
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/contract';
-import { createCore, type Core } from './core';
+import { describe, expect, it } from 'vitest';
+import { rejection, scratchCores } from './testing/core-harness';
 
-let core: Core | null = null;
-
-function newCore(): Core {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-core-'));
-  core = createCore({ dataDir, runtime: 'browser', checkResults: true, throttleMs: 20 });
-  return core;
-}
-
-afterEach(async () => {
-  await core?.close();
-  core = null;
-});
-
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
+const newCore = scratchCores('core');
 
 describe('core dispatch', () => {
   it('rejects unknown call names, including hostile ones', async () => {

@@ -4,35 +4,20 @@
  * step, not a warning per changelog batch and per package; and its row says "not answering" as soon as it
  * happens, without a "Check all".
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Host, InventoryReason } from '../../../shared/contract';
 import { machineProblems } from '../../../shared/machine-state';
-import { createCore, type Core } from '../core';
 import { fixture } from '../platforms/fake-remote';
-import { startTestSshd, type TestSshd } from '../transports/testing/test-sshd';
+import { coresWithSshd } from '../testing/core-harness';
 
-const USER = 'admin';
-const PASSWORD = 'pw-test';
 const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n';
 
-let core: Core | undefined;
-let sshd: TestSshd | undefined;
-afterEach(async () => {
-  await core?.close();
-  await sshd?.close();
-  core = undefined;
-  sshd = undefined;
-});
+const machine = coresWithSshd('silent');
 
 describe('a machine that stops answering mid-assessment', () => {
   it('is reported once, at the step it went silent, and marked not answering straight away', async () => {
-    sshd = await startTestSshd({
-      user: USER,
-      password: PASSWORD,
-      exec: (command, stdin) => {
+    const { core, machineId } = await machine(
+      (command, stdin) => {
         if (command.includes('/etc/os-release')) return { stdout: OS_RELEASE };
         if (stdin.includes('# patchwell:debian-facts')) return { stdout: fixture('debian/facts-script.txt') };
         if (command.includes('dpkg-query')) return { stdout: '' };
@@ -40,16 +25,13 @@ describe('a machine that stops answering mid-assessment', () => {
         if (command.includes('showhold') || command.includes('apt-cache')) return { stdout: '' };
         return { code: 127, stderr: `unexpected: ${command}` };
       },
-      drop: (_command, stdin) => stdin.includes('# patchwell:debian-changelogs'),
-    });
-    core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-silent-')), runtime: 'browser', checkResults: true, throttleMs: 20 });
+      { drop: (_command, stdin) => stdin.includes('# patchwell:debian-changelogs') },
+    );
     const reasons: InventoryReason[] = [];
     core.subscribe((e) => {
       if (e.name === 'inventory/changed') reasons.push(e.payload.reason);
     });
-    await core.call('credentials/create', { name: 'Test', username: USER, password: PASSWORD, appliesToAll: true });
-    const host = await core.call('machines/create', { address: '127.0.0.1', sshPort: sshd.port });
-    const { jobId } = await core.call('assess/start', { ids: [host.id], refresh: false, allowFirstContact: true });
+    const { jobId } = await core.call('assess/start', { ids: [machineId], refresh: false, allowFirstContact: true });
     await core.services.jobs.idle();
 
     const job = await core.call('jobs/get', { id: jobId });
@@ -61,7 +43,7 @@ describe('a machine that stops answering mid-assessment', () => {
     expect(about.map((l) => l.message)).toEqual([expect.stringMatching(/^Stopped answering at step updates/)]);
     expect(log.some((l) => /changelog/i.test(l.message))).toBe(false);
 
-    const row: Host = await core.call('machines/get', { id: host.id });
+    const row: Host = await core.call('machines/get', { id: machineId });
     expect(row.reachability).toBe('down');
     expect(machineProblems(row)).toEqual([{ kind: 'unreachable', label: 'Not answering', reason: row.lastError!.message }]);
     // Announced as a reachability change when it happened, before the assessment's own end-of-job announcement.
@@ -69,9 +51,9 @@ describe('a machine that stops answering mid-assessment', () => {
     expect(reasons.indexOf('reachability')).toBeLessThan(reasons.lastIndexOf('assessed'));
 
     // It answers again (the server only ended that one connection): a plain check clears the state.
-    await core.call('machines/check', { ids: [host.id] });
+    await core.call('machines/check', { ids: [machineId] });
     await core.services.jobs.idle();
-    const back: Host = await core.call('machines/get', { id: host.id });
+    const back: Host = await core.call('machines/get', { id: machineId });
     expect(back).toMatchObject({ reachability: 'up', lastError: null });
     expect(machineProblems(back)).toEqual([]);
   });

@@ -1,42 +1,7 @@
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../../shared/contract';
-import { createCore, type Core } from '../core';
+import { describe, expect, it } from 'vitest';
+import { closedPort, rejection, scratchCores } from '../testing/core-harness';
 
-let core: Core | null = null;
-
-function newCore(): Core {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-credtest-'));
-  core = createCore({ dataDir, runtime: 'browser', checkResults: true, throttleMs: 20 });
-  return core;
-}
-
-afterEach(async () => {
-  await core?.close();
-  core = null;
-});
-
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** A loopback port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+const newCore = scratchCores('credtest');
 
 describe('credentials/test', () => {
   it('names what does not exist', async () => {

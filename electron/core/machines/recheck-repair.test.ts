@@ -4,35 +4,19 @@
  * runs `dpkg --configure -a` as root, is audited, and reads the health again. (The real thing, on a real dpkg,
  * is repair.lab.test.ts.)
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { machineProblems } from '../../../shared/machine-state';
-import { createCore, type Core } from '../core';
-import { startTestSshd, type TestSshd } from '../transports/testing/test-sshd';
+import { coresWithSshd } from '../testing/core-harness';
 import { recordHostError, recordReachability } from './machine-queries';
 
-const USER = 'admin';
-const PASSWORD = 'pw-test';
 const AUDIT_BROKEN = 'The following packages have been unpacked but not yet configured.\n They must be configured using dpkg --configure or the\n configure option in dselect or aptitude for them to be installed:\n pw-fixture-a         Patchwell fixture package A\n';
 
-let core: Core | undefined;
-let sshd: TestSshd | undefined;
-afterEach(async () => {
-  await core?.close();
-  await sshd?.close();
-  core = undefined;
-  sshd = undefined;
-});
+const machine = coresWithSshd('recheck');
 
 describe('Check again and Repair', () => {
   it('a silent machine that answers again loses its "stopped answering"; its broken dpkg is repaired, audited and re-read', async () => {
     let configured = false;
-    sshd = await startTestSshd({
-      user: USER,
-      password: PASSWORD,
-      exec: (command) => {
+    const { core, sshd, machineId: id } = await machine((command) => {
         if (command.includes('/etc/os-release')) return { stdout: 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' };
         if (command === 'sudo -k -n true') return {};
         if (command.includes('dpkg --configure -a')) {
@@ -41,11 +25,7 @@ describe('Check again and Repair', () => {
         }
         if (command.includes('dpkg --audit')) return { stdout: configured ? '' : AUDIT_BROKEN, code: configured ? 0 : 1 };
         return { code: 127, stderr: `unexpected: ${command}` };
-      },
     });
-    core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-recheck-')), runtime: 'browser', checkResults: true, throttleMs: 20 });
-    await core.call('credentials/create', { name: 'Test', username: USER, password: PASSWORD, appliesToAll: true });
-    const { id } = await core.call('machines/create', { address: '127.0.0.1', sshPort: sshd.port });
     // As an assessment leaves a Debian machine that went silent in the middle of it.
     const db = core.services.db;
     db.prepare(`UPDATE hosts SET platform = 'debian', health = '{"ok":true,"problems":[]}', contact_allowed_at = 1 WHERE id = ?`).run(id);

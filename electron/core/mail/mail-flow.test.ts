@@ -10,7 +10,7 @@ import { insertHost } from '../machines/machine-queries';
 import { Vault } from '../vault/vault';
 import { saveMailSettings } from './mail-settings';
 import { DIGEST_RETRY_MS, runMailDigestIfDue, startMail } from './mail-runner';
-import { closedPort, makeLoopbackCert, startTestSmtp, type TestCert, type TestSmtp } from './testing/smtp-test-server';
+import { closedPort, loopbackMailSettings, makeLoopbackCert, startTestSmtp, type TestCert, type TestSmtp } from './testing/smtp-test-server';
 
 const PASSWORD = 'Vault-sealed-SMTP-pa55word';
 const HOSTILE = '<b>files01</b>';
@@ -44,19 +44,7 @@ async function smtp(): Promise<TestSmtp> {
 }
 
 function mailSettings(port: number, patch: Partial<MailSettings> = {}): MailSettings {
-  return {
-    enabled: true,
-    host: '127.0.0.1',
-    port,
-    security: 'starttls',
-    username: 'patchwell',
-    from: 'patchwell@office.test',
-    to: ['admin@office.test'],
-    events: { deployFinished: true, failure: true, reboot: true, kev: true },
-    digest: { enabled: true, timeOfDay: '07:00' },
-    trustedCert: cert.cert,
-    ...patch,
-  };
+  return loopbackMailSettings(port, cert, { digest: { enabled: true, timeOfDay: '07:00' }, ...patch });
 }
 
 function tempDir(): string {

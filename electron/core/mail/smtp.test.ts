@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MailSettings } from '../../../shared/contract';
 import { sendMail } from './smtp';
-import { closedPort, makeLoopbackCert, startTestSmtp, type TestCert, type TestSmtp } from './testing/smtp-test-server';
+import { closedPort, loopbackMailSettings, makeLoopbackCert, startTestSmtp, type TestCert, type TestSmtp } from './testing/smtp-test-server';
 
 const PASSWORD = 'smtp-Pa55-w0rd-never-shown';
 const mail = { subject: 'Hello', text: 'Plain body', html: '<p>HTML body</p>' };
@@ -23,19 +23,7 @@ async function server(options: Parameters<typeof startTestSmtp>[0]): Promise<Tes
 }
 
 function settings(port: number, patch: Partial<MailSettings> = {}): MailSettings {
-  return {
-    enabled: true,
-    host: '127.0.0.1',
-    port,
-    security: 'starttls',
-    username: 'patchwell',
-    from: 'patchwell@office.test',
-    to: ['admin@office.test'],
-    events: { deployFinished: true, failure: true, reboot: true, kev: true },
-    digest: { enabled: false, timeOfDay: '07:00' },
-    trustedCert: cert.cert,
-    ...patch,
-  };
+  return loopbackMailSettings(port, cert, patch);
 }
 
 describe('sendMail against a real SMTP server', () => {

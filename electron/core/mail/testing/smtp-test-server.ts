@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
+import type { MailSettings } from '../../../../shared/contract';
+
+export { closedPort } from '../../testing/core-harness';
 
 export interface TestCert {
   key: string;
@@ -108,14 +111,24 @@ export async function startTestSmtp(options: { tls: 'starttls' | 'implicit' | 'n
   };
 }
 
-/** A port on 127.0.0.1 where nothing listens: bound by the system, then released. */
-export async function closedPort(): Promise<number> {
-  const net = await import('node:net');
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
+/**
+ * Mail settings that send through a test server on 127.0.0.1 with STARTTLS, trusting its certificate; the digest
+ * is off unless `patch` turns it on.
+ */
+export function loopbackMailSettings(port: number, cert: TestCert, patch: Partial<MailSettings> = {}): MailSettings {
+  return {
+    enabled: true,
+    host: '127.0.0.1',
+    port,
+    security: 'starttls',
+    username: 'patchwell',
+    from: 'patchwell@office.test',
+    to: ['admin@office.test'],
+    events: { deployFinished: true, failure: true, reboot: true, kev: true },
+    digest: { enabled: false, timeOfDay: '07:00' },
+    trustedCert: cert.cert,
+    ...patch,
+  };
 }
 
 function splitHead(part: string): { headers: Map<string, string>; body: string } {
