@@ -15,6 +15,7 @@ import { DEFAULT_SCAN_OPTIONS } from '../electron/core/discovery/discovery-job';
 import { DEFAULT_PORTS } from '../electron/core/discovery/probe';
 import { runScan, type HostResult } from '../electron/core/discovery/scan';
 import { ipv4ToInt, parseTargets, rangesContain } from '../electron/core/discovery/targets';
+import { median, runNmap, sameOpen, type OpenMap } from './nmap';
 
 const NETNS = `pw-bench-office-${process.pid}`;
 const INSIDE = '--office-inside';
@@ -26,16 +27,6 @@ const NETWORKS = [
   // The same 4,094 addresses Patchwell sweeps: it leaves out the /20's network and broadcast addresses.
   { cidr: '127.77.0.0/20', nmapRange: '127.77.0.0/20 --exclude 127.77.0.0,127.77.15.255' },
 ];
-
-type OpenMap = Map<string, number[]>;
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
-function sameOpen(a: OpenMap, b: OpenMap): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (JSON.stringify(b.get(k)) !== JSON.stringify(v)) return false;
-  return true;
-}
 
 const describe = (m: OpenMap): string => [...m].map(([a, p]) => `${a}:${p.join(',')}`).join(' ');
 
@@ -64,25 +55,8 @@ async function patchwell(cidr: string): Promise<{ ms: number; open: OpenMap }> {
   return { ms, open: new Map(hosts.filter((h) => h.openPorts.length).map((h) => [h.address, [...h.openPorts].sort((a, b) => a - b)])) };
 }
 
-async function nmap(range: string): Promise<{ ms: number; elapsed: string; up: number; open: OpenMap }> {
-  const args = ['-sT', '-T4', '-n', `-p${PORTS.join(',')}`, '-oX', '-', ...range.split(' ')];
-  const t0 = performance.now();
-  const xml = await new Promise<string>((resolve, reject) => {
-    const p = spawn('nmap', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`nmap exited ${code}`))));
-  });
-  const ms = performance.now() - t0;
-  const open: OpenMap = new Map();
-  for (const block of xml.split('<host ').slice(1)) {
-    const addr = /<address addr="([\d.]+)" addrtype="ipv4"/.exec(block)?.[1];
-    if (!addr) continue;
-    const ports = [...block.matchAll(/<port protocol="tcp" portid="(\d+)"><state state="open"/g)].map((m) => Number(m[1]));
-    if (ports.length) open.set(addr, ports.sort((a, b) => a - b));
-  }
-  return { ms, elapsed: /elapsed="([\d.]+)"/.exec(xml)?.[1] ?? '?', up: Number(/<hosts up="(\d+)"/.exec(xml)?.[1] ?? NaN), open };
+function nmap(range: string): ReturnType<typeof runNmap> {
+  return runNmap(['-sT', '-T4', '-n', `-p${PORTS.join(',')}`, '-oX', '-', ...range.split(' ')]);
 }
 
 /**

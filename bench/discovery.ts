@@ -10,19 +10,18 @@
  *
  *   npx tsx bench/discovery.ts --office [rounds]     (as root: it makes its own network namespace)
  */
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { DEFAULT_PORTS } from '../electron/core/discovery/probe';
 import { runScan, type HostResult } from '../electron/core/discovery/scan';
 import { parseTargets } from '../electron/core/discovery/targets';
 import { officeBench } from './discovery-office';
+import { median, runNmap, sameOpen, type OpenMap } from './nmap';
 
 const TARGET = '127.0.0.0/24';
 const PORTS = [...DEFAULT_PORTS];
 const OFFICE = process.argv.some((a) => a.startsWith('--office'));
 const ROUNDS = Math.max(1, Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 3) || 3);
 
-type OpenMap = Map<string, number[]>;
 
 async function labHosts(): Promise<string[]> {
   try {
@@ -62,35 +61,11 @@ async function patchwell(fingerprint: boolean): Promise<{ ms: number; open: Open
   return { ms, open: new Map(hosts.map((h) => [h.address, [...h.openPorts].sort((a, b) => a - b)])), hosts };
 }
 
-async function nmap(): Promise<{ ms: number; nmapElapsed: string; open: OpenMap }> {
+function nmap(): ReturnType<typeof runNmap> {
   // Same 254 addresses runScan sweeps (it skips .0 and .255 of a /24).
-  const args = ['-sT', '-Pn', '-T4', `-p${PORTS.join(',')}`, '-oX', '-', '127.0.0.1-254'];
-  const t0 = performance.now();
-  const xml = await new Promise<string>((resolve, reject) => {
-    const p = spawn('nmap', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`nmap exited ${code}`))));
-  });
-  const ms = performance.now() - t0;
-  const open: OpenMap = new Map();
-  for (const block of xml.split('<host ').slice(1)) {
-    const addr = /<address addr="([\d.]+)" addrtype="ipv4"/.exec(block)?.[1];
-    if (!addr) continue;
-    const ports = [...block.matchAll(/<port protocol="tcp" portid="(\d+)"><state state="open"/g)].map((m) => Number(m[1]));
-    if (ports.length) open.set(addr, ports.sort((a, b) => a - b));
-  }
-  return { ms, nmapElapsed: /elapsed="([\d.]+)"/.exec(xml)?.[1] ?? '?', open };
+  return runNmap(['-sT', '-Pn', '-T4', `-p${PORTS.join(',')}`, '-oX', '-', '127.0.0.1-254']);
 }
 
-function same(a: OpenMap, b: OpenMap): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (JSON.stringify(b.get(k)) !== JSON.stringify(v)) return false;
-  return true;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
   let servers: net.Server[] = [];
@@ -116,12 +91,12 @@ async function main(): Promise<void> {
       if (who === 'pw') p = await patchwell(false); else n = await nmap();
     }
     if (!p || !n) throw new Error('unreachable');
-    const match = same(p.open, n.open);
+    const match = sameOpen(p.open, n.open);
     agree &&= match;
     lastOpen = p.open;
     pw.push(p.ms);
     nm.push(n.ms);
-    console.log(`round ${r}: patchwell sweep ${p.ms.toFixed(0)} ms, nmap ${n.ms.toFixed(0)} ms (nmap's own elapsed ${n.nmapElapsed} s), ` +
+    console.log(`round ${r}: patchwell sweep ${p.ms.toFixed(0)} ms, nmap ${n.ms.toFixed(0)} ms (nmap's own elapsed ${n.elapsed} s), ` +
       `ratio nmap/patchwell ${(n.ms / p.ms).toFixed(2)}x, hosts with open ports ${p.open.size} vs ${n.open.size}, same open ports: ${match ? 'yes' : 'NO'}`);
   }
   const fp = await patchwell(true);

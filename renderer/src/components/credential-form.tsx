@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { type Credential, type CredentialInput } from '../../../shared/contract';
 import { fieldErrorsOf } from '../form-errors';
-import { Field } from './field';
+import { Field, FormActions } from './field';
 
 interface Props {
   initial?: Credential;
@@ -123,19 +123,7 @@ export function CredentialForm({ initial, first = false, onSubmit, onCancel }: P
           Ask before sending it to a machine Patchwell has never contacted
         </label>
       )}
-      {errors._ && (
-        <div className="field-error" role="alert">
-          {errors._}
-        </div>
-      )}
-      <div className="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary" disabled={busy}>
-          {initial ? 'Save credential' : 'Add credential'}
-        </button>
-      </div>
+      <FormActions error={errors._} busy={busy} submitLabel={initial ? 'Save credential' : 'Add credential'} onCancel={onCancel} />
     </form>
   );
 }

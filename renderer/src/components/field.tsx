@@ -15,3 +15,24 @@ export function Field(props: { id: string; label: string; error: string | undefi
     </div>
   );
 }
+
+/** The end of a form: the core's message that belongs to no one field, then Cancel and the submit button. */
+export function FormActions(props: { error: string | undefined; busy: boolean; submitLabel: string; onCancel: () => void }) {
+  return (
+    <>
+      {props.error && (
+        <div className="field-error" role="alert">
+          {props.error}
+        </div>
+      )}
+      <div className="actions">
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={props.busy}>
+          {props.submitLabel}
+        </button>
+      </div>
+    </>
+  );
+}

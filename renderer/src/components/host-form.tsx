@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { type Criticality, type Host, type HostInput, type OsFamily } from '../../../shared/contract';
 import { fieldErrorsOf } from '../form-errors';
-import { Field } from './field';
+import { Field, FormActions } from './field';
 
 interface Props {
   initial?: Host;
@@ -131,19 +131,7 @@ export function HostForm({ initial, onSubmit, onCancel }: Props) {
       <Field id="host-notes" label="Notes" error={errors.notes}>
         <textarea id="host-notes" rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />
       </Field>
-      {errors._ && (
-        <div className="field-error" role="alert">
-          {errors._}
-        </div>
-      )}
-      <div className="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary" disabled={busy}>
-          {initial ? 'Save' : 'Add machine'}
-        </button>
-      </div>
+      <FormActions error={errors._} busy={busy} submitLabel={initial ? 'Save' : 'Add machine'} onCancel={onCancel} />
     </form>
   );
 }

@@ -5,6 +5,7 @@ import type {
 } from '../../../shared/contract';
 import { deployService } from '../services/deploy-service';
 import { saveText } from '../services/reports-service';
+import { busyRunner } from './busy';
 
 export interface PlanOptions {
   concurrency: number;
@@ -82,17 +83,13 @@ export const useDeployStore = create<DeployState & DeployActions>()((set, get) =
     set((s) => ({ options: { ...s.options, ...patch } }));
     void get().loadPlan().catch((e: unknown) => set({ error: message(e) }));
   },
-  async start(confirmed) {
-    set({ busy: true });
-    try {
+  start: (confirmed) =>
+    busyRunner(set)(async () => {
       const { deploymentId } = await deployService.start({ ...get().options, confirmed });
       await get().load();
       await get().open(deploymentId);
       return deploymentId;
-    } finally {
-      set({ busy: false });
-    }
-  },
+    }),
   async open(id) {
     set({ openId: id, detail: null, log: [] });
     if (id !== null) await get().refreshOpen();

@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { CallArg, PolicyBlock, PolicyEvaluation, PolicyRule, PolicyRuleInput } from '../../../shared/contract';
 import { policiesService } from '../services/policies-service';
+import { busyRunner } from './busy';
 
 export interface PoliciesState {
   rules: PolicyRule[];
@@ -26,15 +27,7 @@ export interface PoliciesActions {
 export const initialPoliciesState: PoliciesState = { rules: [], blocks: [], loaded: false, error: null, busy: false, preview: null };
 
 export const usePoliciesStore = create<PoliciesState & PoliciesActions>()((set, get) => {
-  /** Runs a change with busy set; failures reach the caller (which shows them) after busy is cleared. */
-  const busy = async <T>(fn: () => Promise<T>): Promise<T> => {
-    set({ busy: true });
-    try {
-      return await fn();
-    } finally {
-      set({ busy: false });
-    }
-  };
+  const busy = busyRunner(set);
   return {
     ...initialPoliciesState,
     async load() {

@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { ScheduleInput, SchedulesState } from '../../../shared/contract';
 import { schedulesService } from '../services/schedules-service';
 import { errorText } from './error-text';
+import { busyRunner } from './busy';
 
 export interface SchedulesStoreState {
   /** Null until first read. */
@@ -24,14 +25,7 @@ export interface SchedulesActions {
 export const initialSchedulesState: SchedulesStoreState = { data: null, error: null, busy: false };
 
 export const useSchedulesStore = create<SchedulesStoreState & SchedulesActions>()((set, get) => {
-  const busy = async <T>(fn: () => Promise<T>): Promise<T> => {
-    set({ busy: true });
-    try {
-      return await fn();
-    } finally {
-      set({ busy: false });
-    }
-  };
+  const busy = busyRunner(set);
   return {
     ...initialSchedulesState,
     async load() {
