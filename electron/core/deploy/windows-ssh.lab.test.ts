@@ -1,12 +1,13 @@
 /**
  * Windows over OpenSSH for real: the lab's windows-ssh host runs a real sshd, and its powershell.exe is the real
  * PowerShell 7 with the Windows stand-ins imported (e2e/lab/windows-ssh.ts). Through the core's calls as the app
- * runs them: a password credential, the host key pinned on first contact, assess → approve → deploy (restore
- * point, install as SYSTEM through the stand-in Task Scheduler, verify) → the next assessment sees it → roll back
- * (KB removal) → it is offered again; and an install that Windows Update fails, rolled back by the deployment
- * itself. The machine's state is the host's file, read and set over SSH; every command line sshd ran is recorded
- * on the host, so the test checks that Patchwell sent only its constant bootstrap and each script on stdin.
- * The host is reset before each test (fresh state, new host keys) and after the file.
+ * runs them: a password credential (a key one in the second test), the host key pinned on first contact,
+ * assess → approve → deploy (restore point, install as SYSTEM through the stand-in Task Scheduler, verify) → the
+ * next assessment sees it → roll back (KB removal) → it is offered again; then an install that Windows Update
+ * fails, rolled back by the deployment itself, and a SYSTEM task that hangs. The machine's state is the host's
+ * file, read and set over SSH; every command line sshd ran is recorded on the host, so the test checks that
+ * Patchwell sent only its constant bootstrap and each script on stdin. The host is reset before each test
+ * (fresh state, new host keys) and after the file.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,6 +49,7 @@ interface WinState {
   scheduledTasks: Record<string, unknown>;
   events: string[];
   taskErrors: string[];
+  hangNextTask: boolean;
 }
 
 const readState = async (): Promise<WinState> => JSON.parse(await onHost(`cat ${WINDOWS_SSH.state}`)) as WinState;
@@ -89,6 +91,12 @@ const rows = async (): Promise<PatchRow[]> => (await core.call('patches/list', u
 const logOf = async (d: DeploymentDetail): Promise<string> => (await core.call('jobs/log', { id: d.jobId! })).map((l) => l.message).join('\n');
 const kbs = (s: WinState): string[] => s.hotfixes.map((h) => h.kb);
 
+/** The machine as a user adds it: Windows over SSH, with a password or a key credential. */
+async function addMachine(secret: { password: string } | { privateKey: string }): Promise<void> {
+  await core.call('credentials/create', { name: 'Lab admin', username: 'admin', ...secret, appliesToAll: true });
+  hostId = (await core.call('machines/create', { address: host.address, displayName: 'Accounts PC', transport: 'ssh', sshPort: 22, osFamily: 'windows' })).id;
+}
+
 describe.skipIf(!labEnabled)('Windows over real OpenSSH (lab windows-ssh host: sshd, PowerShell 7, the stand-ins)', () => {
   beforeAll(async () => {
     // Added to whatever lab is up, so the other lab files' hosts keep running (their next `up` removes it).
@@ -101,8 +109,6 @@ describe.skipIf(!labEnabled)('Windows over real OpenSSH (lab windows-ssh host: s
   beforeEach(async () => {
     host = await resetHost(host.address);
     core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-winssh-lab-')), runtime: 'browser', checkResults: true, scheduler: false, deployTimings: { serviceGraceMs: 50 } });
-    await core.call('credentials/create', { name: 'Lab admin', username: 'admin', password: host.password!, appliesToAll: true });
-    hostId = (await core.call('machines/create', { address: host.address, displayName: 'Accounts PC', transport: 'ssh', sshPort: 22, osFamily: 'windows' })).id;
   }, LAB_TIMEOUT);
 
   afterEach(async () => {
@@ -114,6 +120,7 @@ describe.skipIf(!labEnabled)('Windows over real OpenSSH (lab windows-ssh host: s
   }, LAB_TIMEOUT);
 
   it('assesses, deploys as SYSTEM, sees the update installed, and rolls it back, with only the constant command line and each script on stdin', async () => {
+    await addMachine({ password: host.password! });
     await assess();
     expect(await core.call('machines/get', { id: hostId })).toMatchObject({
       platform: 'windows', osFamily: 'windows', osName: 'Microsoft Windows 11 Pro', hostname: host.hostname.toUpperCase(), pendingCount: 2, securityCount: 2,
@@ -166,7 +173,8 @@ describe.skipIf(!labEnabled)('Windows over real OpenSSH (lab windows-ssh host: s
     expect(new Set(all.map((c) => c.ps!.script))).toEqual(new Set(['facts', 'installed', 'services', 'wua-task', 'restore-point', 'remove-kb']));
   });
 
-  it('an update Windows Update fails to install (result code 4) ends the deployment rolled back, with Windows\' reason', async () => {
+  it('an update Windows Update fails to install (result code 4) ends the deployment rolled back, with Windows\' reason (key credential)', async () => {
+    await addMachine({ privateKey });
     const s = await readState();
     const net = s.pending.find((u) => u.kbs.includes('KB5045935'))!;
     net.failWith = 0x80240022;
@@ -183,6 +191,16 @@ describe.skipIf(!labEnabled)('Windows over real OpenSSH (lab windows-ssh host: s
     expect(after.pending.map((u) => u.kbs[0]).sort()).toEqual(['KB5045935', 'KB5046633']);
     expect(after.scheduledTasks).toEqual({});
     expect(after.taskErrors).toEqual([]);
+
+    // A SYSTEM task that never ends: stopped at its time limit (the host's clock moves by the script's own
+    // Start-Sleep), removed, and the assessment says so.
+    await writeState({ ...after, hangNextTask: true });
+    const { jobId } = await core.call('assess/start', { allowFirstContact: true, ids: [hostId] });
+    await core.services.jobs.idle();
+    expect((await core.call('jobs/log', { id: jobId })).map((l) => l.message).join('\n')).toMatch(/did not finish within 30 minutes; the task Patchwell-[0-9a-f]{16} was stopped and removed/);
+    const hung = await readState();
+    expect(hung.events.filter((e) => e.startsWith('stop Patchwell-'))).toHaveLength(1);
+    expect(hung.scheduledTasks).toEqual({});
     expect((await calls()).every((c) => c.command === SSH_COMMAND)).toBe(true);
   });
 });
