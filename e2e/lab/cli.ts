@@ -1,6 +1,6 @@
 /** `npm run lab -- <command>`: bring the lab up, show it, take it down. See README.md. */
 import { vmDown, vmUp } from './vm.js';
-import { down, pruneCache, labAvailable, resetHost, startHost, status, stopHost, up, isScenario, LabError, SCENARIOS, MAX_HOSTS, type LabHost, type Scenario } from './index.js';
+import { down, pruneCache, labAvailable, resetHost, startHost, status, stopHost, up, isScenario, LabError, ALL_SCENARIOS, MAX_HOSTS, type LabHost, type Scenario } from './index.js';
 
 const USAGE = `usage: npm run lab -- <command>
 
@@ -20,7 +20,7 @@ const USAGE = `usage: npm run lab -- <command>
                         reboot) on 127.0.0.100, on a fresh disk; --lvm: root on an LVM volume
   vm-down               stop the lab VM and remove its disk
 
-scenarios: ${SCENARIOS.join(', ')}`;
+scenarios: ${ALL_SCENARIOS.join(', ')}`;
 
 class UsageError extends Error {}
 
@@ -41,9 +41,9 @@ function parseUp(args: string[]): UpArgs {
       if (inline !== undefined) values.push(inline);
       else while (i + 1 < args.length && !(args[i + 1] as string).startsWith('--')) values.push(args[++i] as string);
       const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
-      if (names.length === 0) throw new UsageError(`--scenario needs at least one of: ${SCENARIOS.join(', ')}`);
+      if (names.length === 0) throw new UsageError(`--scenario needs at least one of: ${ALL_SCENARIOS.join(', ')}`);
       for (const n of names) {
-        if (!isScenario(n)) throw new UsageError(`unknown scenario ${JSON.stringify(n)}; known: ${SCENARIOS.join(', ')}`);
+        if (!isScenario(n)) throw new UsageError(`unknown scenario ${JSON.stringify(n)}; known: ${ALL_SCENARIOS.join(', ')}`);
         out.scenarios.push(n);
       }
     } else if (flag === '--refresh' && inline === undefined) {

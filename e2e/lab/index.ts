@@ -8,8 +8,9 @@ export { addressOf, labCidr, labNet } from './paths.js';
 export { hostProcessIds } from './metrics.js';
 export { memoryOf } from './proc.js';
 export { FIXTURE_PACKAGES, FIXTURE_REPO, latestVersion, type FixturePackage, type FixtureVersion, type Urgency } from './fixture-packages.js';
-export { SCENARIOS, DEFAULT_SCENARIO, isScenario, LabError, type Scenario, type LabHost, type LabUpOptions } from './types.js';
+export { SCENARIOS, EXTRA_SCENARIOS, ALL_SCENARIOS, DEFAULT_SCENARIO, isScenario, LabError, type Scenario, type LabHost, type LabUpOptions } from './types.js';
 export {
   RPM_FIXTURE_PACKAGES, RPM_FIXTURE_REPO, evrOf, latestRpmVersion, pendingRpmVersions, rpmFileName,
   type RpmAdvisory, type RpmFixturePackage, type RpmFixtureVersion, type RpmFlavour, type RpmSeverity,
 } from './rpm-fixture-packages.js';
+export { WINDOWS_SSH, WINDOWS_SSH_CLOCK } from './windows-ssh.js';

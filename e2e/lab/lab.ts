@@ -15,7 +15,7 @@ import { addressOf, cacheDir, FIRST_INDEX, hostDir, hostsDir, indexOfAddress, LA
 import { isOurs } from './proc.js';
 import { ensureLayers, makePlan, repoBinds, topLayer, type Plan } from './recipes.js';
 import { labAvailable } from './available.js';
-import { DEFAULT_SCENARIO, LabError, SCENARIOS, type LabHost, type LabUpOptions, type Scenario } from './types.js';
+import { ALL_SCENARIOS, DEFAULT_SCENARIO, LabError, type LabHost, type LabUpOptions, type Scenario } from './types.js';
 
 export const MAX_HOSTS = LAST_INDEX - FIRST_INDEX + 1;
 
@@ -32,7 +32,7 @@ function requireLab(): void {
 export function desiredHosts(opts: LabUpOptions): Map<number, Scenario> {
   const scenarios = opts.scenarios && opts.scenarios.length > 0 ? opts.scenarios : [DEFAULT_SCENARIO];
   for (const s of scenarios) {
-    if (!(SCENARIOS as readonly string[]).includes(s)) throw new LabError(`unknown scenario ${JSON.stringify(s)}; known: ${SCENARIOS.join(', ')}`);
+    if (!(ALL_SCENARIOS as readonly string[]).includes(s)) throw new LabError(`unknown scenario ${JSON.stringify(s)}; known: ${ALL_SCENARIOS.join(', ')}`);
   }
   const count = opts.hosts ?? scenarios.length;
   if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS) {
@@ -247,6 +247,7 @@ export async function pruneCache(opts: { onLog?: Log } = {}): Promise<string[]> 
     const plan = await makePlan(readMirrors(), false, log);
     const keep = new Set<string>([path.dirname(plan.base.dir), plan.repo.dir, path.dirname(plan.rpmRepos.dirs.rhel), path.dirname(planImage(plan.layers.btrfsTools).file)]);
     for (const l of Object.values(plan.layers)) keep.add(path.dirname(l.dir));
+    if ('layer' in plan.windowsSsh) keep.add(path.dirname(plan.windowsSsh.layer.dir));
     const creds = readCredentials();
     if (creds) for (const e of vmCacheEntries(plan, creds)) keep.add(e);
     for (const index of hostIndexes()) {

@@ -10,7 +10,8 @@ import { ensureRpmRepos, type RpmRepos } from './rpm-repo.js';
 import { rpmFixtureScript, suseFixtureScript } from './rpm-recipes.js';
 import { RPM_FIXTURE_REPO } from './rpm-fixture-packages.js';
 import { cacheDir } from './paths.js';
-import type { Scenario } from './types.js';
+import { LabError, type Scenario } from './types.js';
+import { windowsSshBinds, windowsSshScript } from './windows-ssh.js';
 
 const UPGRADE = [
   'apt-get update',
@@ -67,6 +68,8 @@ export interface Plan {
   rpmRepos: RpmRepos;
   recipes: Record<LayerName, LayerRecipe>;
   layers: Record<LayerName, Layer>;
+  /** The windows-ssh layer, or why it cannot be planned here (its recipe needs this machine's PowerShell). */
+  windowsSsh: { recipe: LayerRecipe; layer: Layer } | { problem: string };
 }
 
 type LayerName = 'upgraded' | 'fixture' | 'broken' | 'btrfsTools' | 'rpmFixture' | 'suseFixture';
@@ -104,8 +107,15 @@ export async function makePlan(mirrors: Mirrors, refresh: boolean, log: Log): Pr
     name: 'suse-fixture', parent: upgraded, script: suseFixtureScript(), inputs: [rpmRepos.key],
     binds: [{ src: rpmRepos.dirs.suse, dst: RPM_FIXTURE_REPO.pathInHost.suse }],
   };
+  let windowsSsh: Plan['windowsSsh'];
+  try {
+    const recipe: LayerRecipe = { name: 'windows-ssh', parent: upgraded, script: windowsSshScript(), inputs: [] };
+    windowsSsh = { recipe, layer: planLayer(recipe) };
+  } catch (e) {
+    windowsSsh = { problem: `the windows-ssh scenario cannot be built here: ${e instanceof Error ? e.message : String(e)}` };
+  }
   return {
-    mirrors, base, repo, rpmRepos,
+    mirrors, base, repo, rpmRepos, windowsSsh,
     recipes: { upgraded: upgradedR, fixture: fixtureR, broken: brokenR, btrfsTools: btrfsToolsR, rpmFixture: rpmFixtureR, suseFixture: suseFixtureR },
     layers: {
       upgraded, fixture, broken: planLayer(brokenR), btrfsTools: planLayer(btrfsToolsR),
@@ -115,7 +125,7 @@ export async function makePlan(mirrors: Mirrors, refresh: boolean, log: Log): Pr
 }
 
 /** Which cached layer a scenario's overlay sits on (btrfs: the layer its image is made from). */
-export function topLayerName(s: Scenario): LayerName | 'base' {
+export function topLayerName(s: Scenario): LayerName | 'base' | 'windowsSsh' {
   switch (s) {
     case 'stale': case 'no-sudo': case 'sudo-password': case 'key-only': return 'base';
     case 'current': return 'upgraded';
@@ -124,11 +134,16 @@ export function topLayerName(s: Scenario): LayerName | 'base' {
     case 'btrfs': return 'btrfsTools';
     case 'rpm-fixture': return 'rpmFixture';
     case 'suse-fixture': return 'suseFixture';
+    case 'windows-ssh': return 'windowsSsh';
   }
 }
 
 export function topLayer(plan: Plan, s: Scenario): Layer {
   const name = topLayerName(s);
+  if (name === 'windowsSsh') {
+    if ('problem' in plan.windowsSsh) throw new LabError(plan.windowsSsh.problem);
+    return plan.windowsSsh.layer;
+  }
   return name === 'base' ? plan.base : plan.layers[name];
 }
 
@@ -141,6 +156,8 @@ export function repoBinds(plan: Plan, s: Scenario): Bind[] {
   if (needsFixtureRepo(s)) return [{ src: plan.repo.dir, dst: FIXTURE_REPO.pathInHost }];
   if (s === 'rpm-fixture') return [...(plan.recipes.rpmFixture.binds ?? [])];
   if (s === 'suse-fixture') return [...(plan.recipes.suseFixture.binds ?? [])];
+  // Not a repository: this machine's PowerShell and .NET, which the host runs as its powershell.exe.
+  if (s === 'windows-ssh') return windowsSshBinds();
   return [];
 }
 
@@ -158,4 +175,5 @@ export async function ensureLayers(plan: Plan, scenarios: readonly Scenario[], l
     const layer = plan.layers[name];
     if (wanted.has(layer.dir)) await ensureLayer(layer, plan.recipes[name], log);
   }
+  if ('layer' in plan.windowsSsh && wanted.has(plan.windowsSsh.layer.dir)) await ensureLayer(plan.windowsSsh.layer, plan.windowsSsh.recipe, log);
 }

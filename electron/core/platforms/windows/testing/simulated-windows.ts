@@ -213,6 +213,11 @@ export class SimulatedWindows {
     return { stdout: r.stdout.replace(/\n/g, '\r\n'), stderr: r.stderr, exitCode: r.exitCode };
   }
 
+  /** The state file's text as the stand-ins read it, for a machine whose state lives elsewhere (the lab's windows-ssh host). */
+  stateJson(): string {
+    return JSON.stringify(this.toState());
+  }
+
   private toState(): State {
     for (const row of this.serviceTable) if (isAlwaysOn(row)) row.state = this.services.includes(row.name) ? 'Running' : 'Stopped';
     for (const name of this.services) {
