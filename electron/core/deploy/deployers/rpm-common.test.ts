@@ -52,14 +52,37 @@ describe('keeping the old packages', () => {
     fs.writeFileSync(path.join(keep, 'pw-b-2.0-1.noarch.rpm'), 'kept');
     const r = await remote.script(script(RPM_KEEP_SCRIPT), ['dnf', 'pw-a-1.0-1.noarch.rpm', 'pw-a-1.0-1.noarch', 'pw-b-2.0-1.noarch.rpm', 'pw-b-2.0-1.noarch', 'pw-c-3.0-1.noarch.rpm', 'pw-c-3.0-1.noarch'], { env: env() });
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual(['downloaded pw-a-1.0-1.noarch.rpm', 'present pw-b-2.0-1.noarch.rpm', 'unavailable pw-c-3.0-1.noarch.rpm']);
+    expect(r.stdout.trim().split('\n')).toEqual(['present pw-b-2.0-1.noarch.rpm', 'downloaded pw-a-1.0-1.noarch.rpm', 'unavailable pw-c-3.0-1.noarch.rpm']);
     expect(fs.readFileSync(path.join(keep, 'pw-a-1.0-1.noarch.rpm'), 'utf8')).toBe('x\n');
     expect((fs.statSync(keep).mode & 0o777).toString(8)).toBe('700');
     // No temporary folder is left behind.
     expect(fs.readdirSync(keep).sort()).toEqual(['pw-a-1.0-1.noarch.rpm', 'pw-b-2.0-1.noarch.rpm']);
-    expect(calls().filter((c) => c.startsWith('dnf'))).toEqual([
-      expect.stringContaining('reinstall --downloadonly'),
-      expect.stringContaining('reinstall --downloadonly'),
+    // One dnf start for everything not kept yet; it exited 0, so the missing pw-c is not asked for again.
+    expect(calls().filter((c) => c.startsWith('dnf'))).toEqual([expect.stringMatching(/reinstall --downloadonly --downloaddir=\S+ pw-a-1\.0-1\.noarch pw-c-3\.0-1\.noarch$/)]);
+  });
+
+  it('asks for nothing when every file is kept already', async () => {
+    shim('dnf', 'echo "dnf $*" >> "$LOG"; exit 1');
+    fs.mkdirSync(keep, { recursive: true });
+    fs.writeFileSync(path.join(keep, 'pw-a-1.0-1.noarch.rpm'), 'kept');
+    const r = await remote.script(script(RPM_KEEP_SCRIPT), ['dnf', 'pw-a-1.0-1.noarch.rpm', 'pw-a-1.0-1.noarch'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('present pw-a-1.0-1.noarch.rpm');
+    expect(calls().filter((c) => c.startsWith('dnf'))).toEqual([]);
+  });
+
+  it('when one package stops the whole download, tries each missing package on its own', async () => {
+    // zypper fails the batch (nothing saved) whenever pw-c is in it; alone, pw-a and pw-b download.
+    shim('zypper', 'echo "zypper $*" >> "$LOG"; for a in "$@"; do case "$a" in pw-c*) exit 8;; esac; done; while [ $# -gt 0 ]; do case "$1" in --pkg-cache-dir) d=$2; shift;; pw-*) n=${1%%.noarch=*}; v=${1#*=}; mkdir -p "$d/pw-fixture/noarch"; echo "$n" > "$d/pw-fixture/noarch/$n-$v.noarch.rpm";; esac; shift; done; exit 0');
+    const r = await remote.script(script(RPM_KEEP_SCRIPT), ['zypper', 'pw-a-1.0-1.noarch.rpm', 'pw-a.noarch=1.0-1', 'pw-b-2.0-1.noarch.rpm', 'pw-b.noarch=2.0-1', 'pw-c-3.0-1.noarch.rpm', 'pw-c.noarch=3.0-1'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['downloaded pw-a-1.0-1.noarch.rpm', 'downloaded pw-b-2.0-1.noarch.rpm', 'unavailable pw-c-3.0-1.noarch.rpm']);
+    expect(fs.readFileSync(path.join(keep, 'pw-b-2.0-1.noarch.rpm'), 'utf8')).toBe('pw-b\n');
+    expect(calls().filter((c) => c.startsWith('zypper')).map((c) => c.replace(/--pkg-cache-dir \S+ /, ''))).toEqual([
+      'zypper --non-interactive --quiet download pw-a.noarch=1.0-1 pw-b.noarch=2.0-1 pw-c.noarch=3.0-1',
+      'zypper --non-interactive --quiet download pw-a.noarch=1.0-1',
+      'zypper --non-interactive --quiet download pw-b.noarch=2.0-1',
+      'zypper --non-interactive --quiet download pw-c.noarch=3.0-1',
     ]);
   });
 

@@ -42,7 +42,12 @@ function pairs(pm: RpmManager, items: readonly (ExactItem & { arch: string })[])
   return items.flatMap((i) => [rpmFileName(i), rpmSpec(pm, i)]);
 }
 
-/** Root: keeps each (file, spec) in KEEP_DIR, fetched by the package manager; prints present/downloaded/unavailable. */
+/**
+ * Root: keeps each (file, spec) in KEEP_DIR, fetched by the package manager; prints present/downloaded/unavailable.
+ * Everything not kept yet is fetched by one call (each dnf or zypper start loads its whole package database: three
+ * calls cost three times one). The files that call leaves show which packages it got; only when it failed outright
+ * (one bad package can stop the whole download) is each package still missing tried on its own.
+ */
 export const RPM_KEEP_SCRIPT = `# patchwell:rpm-keep
 set -u
 LC_ALL=C; export LC_ALL
@@ -52,16 +57,34 @@ umask 077
 mkdir -p "$dir" && chown root:root "$dir" && chmod 0700 "$dir" || exit 70
 tmp=$(mktemp -d "$dir/.fetch.XXXXXX") || exit 70
 trap 'rm -rf "$tmp"' EXIT
+fetch() {
+  case "$pm" in
+    dnf) dnf -q -y reinstall --downloadonly --downloaddir="$tmp" "$@" ;;
+    zypper) zypper --non-interactive --quiet --pkg-cache-dir "$tmp" download "$@" ;;
+    *) return 64 ;;
+  esac </dev/null >/dev/null 2>&1
+}
+take() {
+  got=$(find "$tmp" -type f -name "$1" | head -n 1)
+  [ -n "$got" ] && rpm -K --nosignature "$got" >/dev/null 2>&1 && mv -f "$got" "$dir/$1"
+}
+: > "$tmp/.want"
 while [ $# -ge 2 ]; do
   file=$1; spec=$2; shift 2
   if [ -f "$dir/$file" ] && [ ! -L "$dir/$file" ] && rpm -K --nosignature "$dir/$file" >/dev/null 2>&1; then echo "present $file"; continue; fi
-  case "$pm" in
-    dnf) dnf -q -y reinstall --downloadonly --downloaddir="$tmp" "$spec" >/dev/null 2>&1 ;;
-    zypper) zypper --non-interactive --quiet --pkg-cache-dir "$tmp" download "$spec" >/dev/null 2>&1 ;;
-  esac
-  got=$(find "$tmp" -type f -name "$file" | head -n 1)
-  if [ -n "$got" ] && rpm -K --nosignature "$got" >/dev/null 2>&1; then mv -f "$got" "$dir/$file"; echo "downloaded $file"; else echo "unavailable $file"; fi
+  printf '%s %s\\n' "$file" "$spec" >> "$tmp/.want"
 done
+set --
+while read -r file spec; do set -- "$@" "$spec"; done < "$tmp/.want"
+[ $# -eq 0 ] && exit 0
+batch=0
+fetch "$@" || batch=$?
+many=$#
+while read -r file spec; do
+  if take "$file"; then echo "downloaded $file"
+  elif [ "$batch" -ne 0 ] && [ "$many" -gt 1 ] && { fetch "$spec"; take "$file"; }; then echo "downloaded $file"
+  else echo "unavailable $file"; fi
+done < "$tmp/.want"
 `;
 
 /**
