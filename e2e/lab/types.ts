@@ -9,7 +9,8 @@ export type Scenario =
   | 'broken-dpkg'
   | 'btrfs'
   | 'rpm-fixture'
-  | 'suse-fixture';
+  | 'suse-fixture'
+  | 'suse-btrfs';
 
 export const SCENARIOS: readonly Scenario[] = [
   'current',
@@ -22,9 +23,17 @@ export const SCENARIOS: readonly Scenario[] = [
   'btrfs',
   'rpm-fixture',
   'suse-fixture',
+  'suse-btrfs',
 ];
 
 export const DEFAULT_SCENARIO: Scenario = 'stale';
+
+/** Scenarios whose root is a btrfs disk image (a loop device) with snapper configured, not an overlay. */
+export const BTRFS_SCENARIOS: readonly Scenario[] = ['btrfs', 'suse-btrfs'];
+
+export function isBtrfsScenario(s: Scenario): boolean {
+  return BTRFS_SCENARIOS.includes(s);
+}
 
 export function isScenario(value: string): value is Scenario {
   return (SCENARIOS as readonly string[]).includes(value);
