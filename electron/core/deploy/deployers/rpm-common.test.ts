@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalRemote } from '../../platforms/local-remote';
-import { KEEP_DIR, keptCount, RPM_KEEP_SCRIPT, RPM_RESTORE_SCRIPT, rpmFileName, rpmSpec } from './rpm-common';
+import { KEEP_DIR, keptCount, RPM_KEEP_SCRIPT, RPM_RESTORE_SCRIPT, RPM_VERIFY_SCRIPT, rpmFileName, rpmSpec } from './rpm-common';
 
 /**
  * The scripts run in a real sh against stand-in dnf/zypper/rpm commands on PATH that record their arguments,
@@ -119,8 +119,29 @@ describe('restoring versions', () => {
     expect(keptCount(r.stdout)).toEqual({ kept: 0, of: 2 });
   });
 
+  it('writes the files of versions the rpm database already names again, from the kept files (reinstall mode)', async () => {
+    await remote.script(script(RPM_RESTORE_SCRIPT), ['dnf', 'reinstall', ...args], { env: env() });
+    await remote.script(script(RPM_RESTORE_SCRIPT), ['zypper', 'reinstall', 'pw-a-1.0-1.noarch.rpm', 'pw-a.noarch=1.0-1'], { env: env() });
+    expect(calls()).toEqual([
+      `dnf -y --setopt=localpkg_gpgcheck=1 --setopt=skip_if_unavailable=True reinstall ${keep}/pw-a-1.0-1.noarch.rpm pw-b-2.0-1.noarch`,
+      `zypper --non-interactive install --oldpackage --no-recommends --force ${keep}/pw-a-1.0-1.noarch.rpm`,
+    ]);
+  });
+
   it('dnf in repo mode does not skip an unreachable repository: the versions must come from one', async () => {
     await remote.script(script(RPM_RESTORE_SCRIPT), ['dnf', 'repo', ...args], { env: env() });
     expect(calls()).toEqual(['dnf -y --setopt=localpkg_gpgcheck=1 install pw-a-1.0-1.noarch pw-b-2.0-1.noarch']);
+  });
+});
+
+describe('checking files against the rpm database', () => {
+  it('names the packages rpm -V finds altered or missing files in, and only those', async () => {
+    // Flags and "missing" as rpm -V prints them; pw-b verifies clean (rpm -V prints nothing).
+    shim('rpm', 'echo "rpm $*" >> "$LOG"; case "$*" in *" pw-a") echo "..5......    /usr/share/pw-a/VERSION"; exit 1;; *" pw-c") echo "missing     /usr/bin/pw-c"; exit 1;; esac; exit 0');
+    const r = await remote.script(RPM_VERIFY_SCRIPT, ['pw-a', 'pw-b', 'pw-c'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['altered pw-a', 'altered pw-c']);
+    // Configuration files are the administrator's; time stamps and owners are not what a rollback is judged on.
+    expect(calls()[0]).toBe('rpm -V --noconfig --nomtime --nomode --nouser --nogroup --nordev --nocaps pw-a');
   });
 });
