@@ -192,7 +192,12 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
         // The deployment's packages are what it changed; a merge that completes at the next boot has nothing to check yet.
         if (spec.repairFiles && !r.needsReboot) {
           const changed = new Set(m.items.map((i) => i.package));
-          altered = await spec.repairFiles(remote, meta.packages.filter((x) => changed.has(x.name)), (level, msg) => m.log(level, msg));
+          try {
+            altered = await spec.repairFiles(remote, meta.packages.filter((x) => changed.has(x.name)), (level, msg) => m.log(level, msg));
+          } catch (err) {
+            // The check is on top of the versions check below, which still decides; the log says it could not run.
+            m.log('warn', `Could not check the restored packages' files: ${err instanceof Error ? err.message : String(err)}`);
+          }
         }
       }
       // For every provider, the package versions are put back and checked against the recorded list.
@@ -211,7 +216,7 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
         audit: { left: ok ? undefined : describeDiff(left), ...(altered.length ? { alteredFiles: altered } : {}) },
         messages: [ok
           ? { level: 'info', text: 'Rollback verified: every package is at its snapshot version' }
-          : { level: 'error', text: `Rollback incomplete: ${describeDiff(left)}${altered.length ? `; files not as their package says: ${altered.join(', ')}` : ''}` }],
+          : { level: 'error', text: `Rollback incomplete: ${[left.restore.length || left.remove.length ? describeDiff(left) : '', altered.length ? `files not as their package says: ${altered.join(', ')}` : ''].filter(Boolean).join('; ')}` }],
       };
     },
 
