@@ -67,6 +67,9 @@ async function ansible(hosts: LabHost[]): Promise<number> {
       ANSIBLE_SSH_ARGS: [...SSH_OPTS, '-o', 'ControlMaster=auto', '-o', 'ControlPersist=60s'].join(' '),
       ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(dir, 'cp'),
       ANSIBLE_PIPELINING: 'True',
+      // On a loaded machine sudo's answer can take longer than the default 10 s, and Ansible then fails the host
+      // ("Timeout (12s) waiting for privilege escalation prompt"): a slow machine is measured, not failed.
+      ANSIBLE_TIMEOUT: '120',
       ANSIBLE_NOCOLOR: '1',
     },
     maxBuffer: 64 * 1024 * 1024,

@@ -15,7 +15,7 @@ import { addressOf, cacheDir, FIRST_INDEX, hostDir, hostsDir, indexOfAddress, LA
 import { isOurs } from './proc.js';
 import { ensureLayers, makePlan, repoBinds, topLayer, type Plan } from './recipes.js';
 import { labAvailable } from './available.js';
-import { ALL_SCENARIOS, DEFAULT_SCENARIO, LabError, type LabHost, type LabUpOptions, type Scenario } from './types.js';
+import { ALL_SCENARIOS, DEFAULT_SCENARIO, isBtrfsScenario, LabError, SCENARIOS, type LabHost, type LabUpOptions, type Scenario } from './types.js';
 
 export const MAX_HOSTS = LAST_INDEX - FIRST_INDEX + 1;
 
@@ -95,7 +95,7 @@ interface Wanted {
 
 function wantedFor(plan: Plan, s: Scenario): Wanted {
   const binds = repoBinds(plan, s);
-  if (s === 'btrfs') return { lowerDirs: null, imageKey: planImage(plan.layers.btrfsTools).key, binds };
+  if (isBtrfsScenario(s)) return { lowerDirs: null, imageKey: planImage(topLayer(plan, s)).key, binds };
   return { lowerDirs: lowerDirs(topLayer(plan, s)), imageKey: null, binds };
 }
 
@@ -106,7 +106,7 @@ function sameHost(rec: HostRecord, s: Scenario, w: Wanted): boolean {
 async function createHost(plan: Plan, index: number, s: Scenario, w: Wanted, creds: Credentials): Promise<HostRecord> {
   fs.mkdirSync(hostDir(index), { recursive: true, mode: 0o755 });
   const keys = await writePrep(index, s, creds);
-  if (s === 'btrfs') await copyImage(planImage(plan.layers.btrfsTools), hostPaths(index).disk);
+  if (isBtrfsScenario(s)) await copyImage(planImage(topLayer(plan, s)), hostPaths(index).disk);
   const rec: HostRecord = {
     index, hostname: hostnameOf(index, s), scenario: s, ...w,
     hostPublicKeys: keys.publicKeys, hostKeyFingerprints: keys.fingerprints, proc: null, stopped: false,
@@ -137,7 +137,7 @@ export async function up(opts: LabUpOptions = {}): Promise<LabHost[]> {
     const plan = await makePlan(readMirrors(), opts.refresh === true, log);
     const scenarios = [...new Set(desired.values())];
     await ensureLayers(plan, scenarios, log);
-    if (scenarios.includes('btrfs')) await ensureImage(planImage(plan.layers.btrfsTools), plan.layers.btrfsTools, log);
+    for (const s of scenarios.filter(isBtrfsScenario)) await ensureImage(planImage(topLayer(plan, s)), topLayer(plan, s), log);
 
     // Reconcile: remove what is not wanted or differs, keep what matches, create the rest.
     for (const index of hostIndexes()) {
@@ -245,7 +245,8 @@ export async function pruneCache(opts: { onLog?: Log } = {}): Promise<string[]> 
   const log: Log = opts.onLog ?? (() => {});
   return withLock(lockFile(), 'lab', async () => {
     const plan = await makePlan(readMirrors(), false, log);
-    const keep = new Set<string>([path.dirname(plan.base.dir), plan.repo.dir, path.dirname(plan.rpmRepos.dirs.rhel), path.dirname(planImage(plan.layers.btrfsTools).file)]);
+    const keep = new Set<string>([path.dirname(plan.base.dir), plan.repo.dir, path.dirname(plan.rpmRepos.dirs.rhel)]);
+    for (const s of SCENARIOS.filter(isBtrfsScenario)) keep.add(path.dirname(planImage(topLayer(plan, s)).file));
     for (const l of Object.values(plan.layers)) keep.add(path.dirname(l.dir));
     if ('layer' in plan.windowsSsh) keep.add(path.dirname(plan.windowsSsh.layer.dir));
     const creds = readCredentials();

@@ -72,7 +72,7 @@ export interface Plan {
   windowsSsh: { recipe: LayerRecipe; layer: Layer } | { problem: string };
 }
 
-type LayerName = 'upgraded' | 'fixture' | 'broken' | 'btrfsTools' | 'rpmFixture' | 'suseFixture';
+type LayerName = 'upgraded' | 'fixture' | 'broken' | 'btrfsTools' | 'rpmFixture' | 'suseFixture' | 'suseBtrfsTools';
 
 function generationFile(): string {
   return path.join(cacheDir(), 'upgrade-generation');
@@ -107,6 +107,9 @@ export async function makePlan(mirrors: Mirrors, refresh: boolean, log: Log): Pr
     name: 'suse-fixture', parent: upgraded, script: suseFixtureScript(), inputs: [rpmRepos.key],
     binds: [{ src: rpmRepos.dirs.suse, dst: RPM_FIXTURE_REPO.pathInHost.suse }],
   };
+  const suseFixture = planLayer(suseFixtureR);
+  // SUSE installs its root on btrfs with snapper: the suse-fixture machine with the same tools as the btrfs scenario.
+  const suseBtrfsToolsR: LayerRecipe = { name: 'suse-btrfs-tools', parent: suseFixture, script: BTRFS_TOOLS, inputs: [] };
   let windowsSsh: Plan['windowsSsh'];
   try {
     const recipe: LayerRecipe = { name: 'windows-ssh', parent: upgraded, script: windowsSshScript(), inputs: [] };
@@ -116,10 +119,13 @@ export async function makePlan(mirrors: Mirrors, refresh: boolean, log: Log): Pr
   }
   return {
     mirrors, base, repo, rpmRepos, windowsSsh,
-    recipes: { upgraded: upgradedR, fixture: fixtureR, broken: brokenR, btrfsTools: btrfsToolsR, rpmFixture: rpmFixtureR, suseFixture: suseFixtureR },
+    recipes: {
+      upgraded: upgradedR, fixture: fixtureR, broken: brokenR, btrfsTools: btrfsToolsR, rpmFixture: rpmFixtureR, suseFixture: suseFixtureR,
+      suseBtrfsTools: suseBtrfsToolsR,
+    },
     layers: {
       upgraded, fixture, broken: planLayer(brokenR), btrfsTools: planLayer(btrfsToolsR),
-      rpmFixture: planLayer(rpmFixtureR), suseFixture: planLayer(suseFixtureR),
+      rpmFixture: planLayer(rpmFixtureR), suseFixture, suseBtrfsTools: planLayer(suseBtrfsToolsR),
     },
   };
 }
@@ -134,6 +140,7 @@ export function topLayerName(s: Scenario): LayerName | 'base' | 'windowsSsh' {
     case 'btrfs': return 'btrfsTools';
     case 'rpm-fixture': return 'rpmFixture';
     case 'suse-fixture': return 'suseFixture';
+    case 'suse-btrfs': return 'suseBtrfsTools';
     case 'windows-ssh': return 'windowsSsh';
   }
 }
@@ -155,13 +162,13 @@ export function needsFixtureRepo(s: Scenario): boolean {
 export function repoBinds(plan: Plan, s: Scenario): Bind[] {
   if (needsFixtureRepo(s)) return [{ src: plan.repo.dir, dst: FIXTURE_REPO.pathInHost }];
   if (s === 'rpm-fixture') return [...(plan.recipes.rpmFixture.binds ?? [])];
-  if (s === 'suse-fixture') return [...(plan.recipes.suseFixture.binds ?? [])];
+  if (s === 'suse-fixture' || s === 'suse-btrfs') return [...(plan.recipes.suseFixture.binds ?? [])];
   // Not a repository: this machine's PowerShell and .NET, which the host runs as its powershell.exe.
   if (s === 'windows-ssh') return windowsSshBinds();
   return [];
 }
 
-const ORDER: readonly LayerName[] = ['upgraded', 'fixture', 'broken', 'btrfsTools', 'rpmFixture', 'suseFixture'];
+const ORDER: readonly LayerName[] = ['upgraded', 'fixture', 'broken', 'btrfsTools', 'rpmFixture', 'suseFixture', 'suseBtrfsTools'];
 
 /** Builds what the scenarios need that the cache lacks, each layer once, parents first. */
 export async function ensureLayers(plan: Plan, scenarios: readonly Scenario[], log: Log): Promise<void> {

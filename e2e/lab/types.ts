@@ -10,6 +10,7 @@ export type Scenario =
   | 'btrfs'
   | 'rpm-fixture'
   | 'suse-fixture'
+  | 'suse-btrfs'
   | 'windows-ssh';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -23,6 +24,7 @@ export const SCENARIOS: readonly Scenario[] = [
   'btrfs',
   'rpm-fixture',
   'suse-fixture',
+  'suse-btrfs',
 ];
 
 /**
@@ -36,6 +38,13 @@ export const EXTRA_SCENARIOS: readonly Scenario[] = ['windows-ssh'];
 export const ALL_SCENARIOS: readonly Scenario[] = [...SCENARIOS, ...EXTRA_SCENARIOS];
 
 export const DEFAULT_SCENARIO: Scenario = 'stale';
+
+/** Scenarios whose root is a btrfs disk image (a loop device) with snapper configured, not an overlay. */
+export const BTRFS_SCENARIOS: readonly Scenario[] = ['btrfs', 'suse-btrfs'];
+
+export function isBtrfsScenario(s: Scenario): boolean {
+  return BTRFS_SCENARIOS.includes(s);
+}
 
 export function isScenario(value: string): value is Scenario {
   return (ALL_SCENARIOS as readonly string[]).includes(value);

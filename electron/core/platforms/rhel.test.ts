@@ -131,16 +131,24 @@ describe('rhel facts script', () => {
   // Recorded from dnf-plugins-core 4.3's needs-restarting -r (ci-dnf-stack): exit 1 means a reboot is needed.
   const rebootNeeded = `cat <<'EOF'\n${fixture('rhel/needs-restarting-r.txt').trimEnd()}\nEOF\nexit 1`;
 
-  it('asks dnf needs-restarting where the standalone tool (yum-utils) is not installed, as on minimal EL9', () => {
-    const dnf = `case "$*" in *needs-restarting*--help*) exit 0 ;; *needs-restarting*-r*) ${rebootNeeded} ;; *) exit 2 ;; esac`;
+  it('asks dnf needs-restarting where the standalone tool (yum-utils) is not installed, as on minimal EL9, starting dnf once', () => {
+    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pw-rhel-dnf-')), 'calls');
+    const dnf = `echo "$*" >> ${log}; case "$*" in *needs-restarting*--help*) exit 0 ;; *needs-restarting*-r*) ${rebootNeeded} ;; *) exit 2 ;; esac`;
     const f = parseRhelFacts(factsWith({ dnf }));
     expect(f.rebootRequired).toBe(true);
     expect(f.rebootReasons).toEqual(['needs-restarting -r: glibc, kernel']);
+    // Each dnf start loads the package database: no --help probe before the real question.
+    expect(fs.readFileSync(log, 'utf8')).toBe('-q needs-restarting -r\n');
+    fs.rmSync(path.dirname(log), { recursive: true, force: true });
+  });
+
+  it('reads a dnf needs-restarting that finds nothing to restart (exit 0) as no reboot', () => {
+    expect(parseRhelFacts(factsWith({ dnf: 'echo "Reboot should not be necessary."; exit 0' })).rebootRequired).toBe(false);
   });
 
   it('prefers the standalone needs-restarting, and says nothing where neither exists', () => {
     expect(parseRhelFacts(factsWith({ 'needs-restarting': rebootNeeded, dnf: 'exit 2' })).rebootReasons).toEqual(['needs-restarting -r: glibc, kernel']);
-    // A dnf without the plugin fails `needs-restarting --help`.
+    // A dnf without the plugin says "No such command" and exits 1, which must not read as "reboot needed".
     expect(parseRhelFacts(factsWith({ dnf: 'echo "No such command: needs-restarting." >&2; exit 1' })).rebootRequired).toBe(false);
   });
 });

@@ -18,16 +18,22 @@ import { assertValid, isRpmArch, isRpmEvr, isRpmName } from './validate';
 
 /**
  * The standalone needs-restarting comes with yum-utils/dnf-utils, which minimal EL8/EL9 installs lack; dnf-plugins-core
- * (in @core) has it as `dnf needs-restarting`, with the same -r output and exit codes. The exit code is kept in rc
+ * (in @core) has it as `dnf needs-restarting`, with the same -r output and exit codes. dnf is asked once, not probed
+ * with --help first: each start loads the package database (about as long as the answer itself), and a dnf without
+ * the plugin says so on stderr ("No such command"), its exit 1 then meaning nothing. The exit code is kept in rc
  * before anything else runs: `echo $?` after another echo reports that echo's 0.
  */
 export const RHEL_FACTS_SCRIPT = linuxFactsScript('rhel-facts', `echo @@kernels
 rpm -q --qf '%{NAME} %{EPOCHNUM} %{VERSION} %{RELEASE} %{ARCH}\\n' kernel kernel-core kernel-uek 2>/dev/null
 echo @@needs-restarting
-nr=
-if command -v needs-restarting >/dev/null 2>&1; then nr=needs-restarting
-elif command -v dnf >/dev/null 2>&1 && dnf -q needs-restarting --help >/dev/null 2>&1; then nr='dnf -q needs-restarting'; fi
-if [ -n "$nr" ]; then $nr -r 2>/dev/null; rc=$?; echo @@needs-restarting-rc; echo $rc; fi`);
+if command -v needs-restarting >/dev/null 2>&1; then
+  needs-restarting -r 2>/dev/null; rc=$?; echo @@needs-restarting-rc; echo $rc
+elif command -v dnf >/dev/null 2>&1; then
+  exec 3>&1
+  err=$(dnf -q needs-restarting -r 2>&1 >&3 3>&-); rc=$?
+  exec 3>&-
+  case "$err" in *"No such command"*) ;; *) echo @@needs-restarting-rc; echo $rc ;; esac
+fi`);
 
 /** Kernel release as uname prints it ("5.14.0-503.15.1.el9_5.x86_64") for the newest installed kernel package. */
 export function newestRpmKernel(rpmOutput: string): string | undefined {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePreflight, type Preflight } from '../deploy/remote-checks';
 import { FakeRemote } from '../platforms/fake-remote';
 import type { ExecResult, Remote } from '../platforms/remote';
-import { chooseProvider, deleteFsSnapshot, restoreFsSnapshot, snapshotLabel, takeFsSnapshot } from './providers';
+import { chooseProvider, deleteFsSnapshot, describeFsSnapshot, restoreFsSnapshot, snapshotLabel, takeFsSnapshot } from './providers';
 
 const zfsRoot: Preflight = parsePreflight(
   '@@df\nFilesystem 1024-blocks Used Available Capacity Mounted on\nrpool/ROOT/debian 20000000 4000000 16000000 20% /\n@@busy\n@@fstype\nzfs\n@@snapper\n@@root-source\nrpool/ROOT/debian\n@@lvm\n@@zfs\nyes\n',
@@ -45,6 +45,19 @@ describe('snapshot providers', () => {
     expect(await restoreFsSnapshot(host, 'lvm', taken.ref)).toEqual({ needsReboot: true });
     await deleteFsSnapshot(host, 'lvm', taken.ref);
     expect(host.calls.every((c) => c.options?.sudo === true)).toBe(true);
+  });
+
+  it('takes a snapper snapshot without D-Bus, undoes the change since it, and names both for the log', async () => {
+    const btrfsRoot = { ...zfsRoot, fsType: 'btrfs', rootSource: '/dev/sda2[/@]', snapper: true, zfs: false };
+    const host = new FakeRemote()
+      .on(['snapper', '--no-dbus', '-c', 'root', 'create', '--type', 'single', '--cleanup-algorithm', 'number', '--description', 'patchwell-deployment-5-cafe1234', '--print-number'], { stdout: '12\n' })
+      .on(['snapper', '--no-dbus', '-c', 'root', 'undochange', '12..0'], {});
+    expect(chooseProvider('auto', btrfsRoot).provider).toBe('btrfs');
+    const taken = await takeFsSnapshot(host, 'btrfs', btrfsRoot, 5, 'cafe1234');
+    expect(taken).toEqual({ ref: '12', sizeBytes: null });
+    expect(describeFsSnapshot('btrfs', taken.ref)).toBe('snapper snapshot 12 of /');
+    expect(await restoreFsSnapshot(host, 'btrfs', taken.ref)).toEqual({ needsReboot: false, how: 'snapper undochange 12..0' });
+    expect(describeFsSnapshot('package', 'packages')).toBeNull();
   });
 
   it('names each attempt differently, so Resume after a crash between taking and recording one does not hit "already exists"', async () => {

@@ -109,6 +109,18 @@ export async function takeFsSnapshot(
 export interface FsRestore {
   /** True when the restore finishes only after a reboot (LVM merge). */
   needsReboot: boolean;
+  /** The command that restored it, for the machine's log ("snapper undochange 3..0"). */
+  how?: string;
+}
+
+/** A taken file-system snapshot as the user finds it on the machine ("snapper snapshot 3"); null for 'package'. */
+export function describeFsSnapshot(provider: string, ref: string): string | null {
+  switch (provider) {
+    case 'btrfs': return `snapper snapshot ${ref} of /`;
+    case 'zfs': return `ZFS snapshot ${ref}`;
+    case 'lvm': return `LVM snapshot ${ref}`;
+    default: return null;
+  }
 }
 
 /** Restores the file-system snapshot; for 'package' there is nothing to do here (the caller restores versions). */
@@ -118,7 +130,7 @@ export async function restoreFsSnapshot(remote: Remote, provider: string, ref: s
       if (!/^\d+$/.test(ref)) throw new Error(`Bad snapper snapshot number ${JSON.stringify(ref)}`);
       // Reverts every file changed since snapshot `ref` (0 is the live file system).
       await run(remote, ['snapper', '--no-dbus', '-c', 'root', 'undochange', `${ref}..0`], { sudo: true, timeoutMs: 30 * 60_000 });
-      return { needsReboot: false };
+      return { needsReboot: false, how: `snapper undochange ${ref}..0` };
     case 'zfs':
       if (!ZFS_DATASET.test(ref.replace('@', '/'))) throw new Error(`Bad ZFS snapshot ${JSON.stringify(ref)}`);
       await run(remote, ['zfs', 'rollback', '-r', ref], { sudo: true, timeoutMs: 30 * 60_000 });

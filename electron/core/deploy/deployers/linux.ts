@@ -10,7 +10,7 @@ import type { ExactItem, Facts, InstalledPackage, Platform } from '../../platfor
 import { runScript } from '../../platforms/exec-util';
 import type { Remote } from '../../platforms/remote';
 import { describeDiff, restorePackages } from '../../snapshots/package-state';
-import { chooseProvider, restoreFsSnapshot, takeFsSnapshot } from '../../snapshots/providers';
+import { chooseProvider, describeFsSnapshot, restoreFsSnapshot, takeFsSnapshot } from '../../snapshots/providers';
 import { recordPackageChange, setHostReboot } from '../deploy-queries';
 import { getSnapshotMeta, type SnapshotMeta } from '../snapshot-queries';
 import { preflight, preflightProblems, runHealthCheck, runningServices, type Preflight, type SettleResult } from '../remote-checks';
@@ -52,6 +52,11 @@ export interface PackageManagerSpec {
   refuse?(items: readonly { package: string; toVersion: string }[]): string | null;
   /** Waits for a package manager someone else runs, then repairs an interrupted one. */
   settle(remote: Remote): Promise<SettleResult>;
+  /**
+   * After a file-system snapshot is restored: checks the files of these packages against the package database and
+   * writes again those the snapshot tool did not bring back. Returns the names still altered.
+   */
+  repairFiles?(remote: Remote, items: readonly (ExactItem & { arch: string })[], log: (level: 'info' | 'warn', message: string) => void): Promise<string[]>;
 }
 
 interface Pre {
@@ -110,6 +115,7 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
       const old = pre.current.filter((c) => pre.todo.some((t) => t.package === c.name)).map((c) => ({ name: c.name, version: c.version, arch: c.arch }));
       const kept = old.length ? await spec.keepOldPackages(remote, old) : { kept: 0, slow: 0, unavailable: [] };
       const fs = await takeFsSnapshot(remote, choice.provider, pre.pf, m.deploymentId);
+      const taken = describeFsSnapshot(choice.provider, fs.ref);
       const meta: SnapshotMeta = {
         packages: pre.installed.map((x) => ({ name: x.name, arch: x.arch, version: x.version })),
         unavailable: kept.unavailable,
@@ -121,7 +127,7 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
         sizeBytes: fs.sizeBytes,
         meta,
         audit: { packages: pre.installed.length, unavailable: kept.unavailable },
-        message: `Snapshot taken: ${choice.reason}; ${pre.installed.length} package versions recorded; rollback packages kept: ${kept.kept}${kept.slow ? ` (${kept.slow} through ${spec.slowDownload})` : ''}${kept.unavailable.length ? `, unavailable: ${kept.unavailable.join(', ')}` : ''}`,
+        message: `Snapshot taken: ${choice.reason}${taken ? `, ${taken}` : ''}; ${pre.installed.length} package versions recorded; rollback packages kept: ${kept.kept}${kept.slow ? ` (${kept.slow} through ${spec.slowDownload})` : ''}${kept.unavailable.length ? `, unavailable: ${kept.unavailable.join(', ')}` : ''}`,
       };
     },
 
@@ -179,9 +185,20 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
       const settle = await spec.settle(remote);
       if (settle.waitedSeconds > 0) m.log('info', `Waited ${settle.waitedSeconds} s for a running ${spec.name} to finish`);
       if (settle.repaired) m.log('warn', `The package database was left mid-change; ran ${spec.repairCommand}:\n${settle.repairOutput}`);
+      let altered: string[] = [];
       if (snapshot.provider !== 'package') {
         const r = await restoreFsSnapshot(remote, snapshot.provider, snapshot.ref);
-        m.log('info', `Restored ${snapshot.provider} snapshot ${snapshot.ref}${r.needsReboot ? ' (completes at the next reboot)' : ''}`);
+        m.log('info', `Restored ${snapshot.provider} snapshot ${snapshot.ref}${r.how ? ` (${r.how})` : ''}${r.needsReboot ? ' (completes at the next reboot)' : ''}`);
+        // The deployment's packages are what it changed; a merge that completes at the next boot has nothing to check yet.
+        if (spec.repairFiles && !r.needsReboot) {
+          const changed = new Set(m.items.map((i) => i.package));
+          try {
+            altered = await spec.repairFiles(remote, meta.packages.filter((x) => changed.has(x.name)), (level, msg) => m.log(level, msg));
+          } catch (err) {
+            // The check is on top of the versions check below, which still decides; the log says it could not run.
+            m.log('warn', `Could not check the restored packages' files: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
       }
       // For every provider, the package versions are put back and checked against the recorded list.
       const left = await restorePackages(remote, p, meta.packages, (msg) => m.log('info', msg), {
@@ -190,14 +207,16 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
         name: spec.name,
       });
       const finalPackages = await p.installedPackages(remote);
-      const ok = left.restore.length === 0 && left.remove.length === 0;
+      const ok = left.restore.length === 0 && left.remove.length === 0 && altered.length === 0;
       return {
         ok,
         // Recorded with the rollback's other rows, in one transaction: a full data folder cannot split them.
         record: () => recordPackageChange(m.s.db, m.host.id, finalPackages),
         items: m.items.map((i) => ({ package: i.package, arch: i.arch, version: meta.packages.find((x) => x.name === i.package)?.version ?? null, state: 'rolled-back' as const })),
-        audit: { left: ok ? undefined : describeDiff(left) },
-        messages: [ok ? { level: 'info', text: 'Rollback verified: every package is at its snapshot version' } : { level: 'error', text: `Rollback incomplete: ${describeDiff(left)}` }],
+        audit: { left: ok ? undefined : describeDiff(left), ...(altered.length ? { alteredFiles: altered } : {}) },
+        messages: [ok
+          ? { level: 'info', text: 'Rollback verified: every package is at its snapshot version' }
+          : { level: 'error', text: `Rollback incomplete: ${[left.restore.length || left.remove.length ? describeDiff(left) : '', altered.length ? `files not as their package says: ${altered.join(', ')}` : ''].filter(Boolean).join('; ')}` }],
       };
     },
 

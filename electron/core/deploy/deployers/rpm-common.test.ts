@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalRemote } from '../../platforms/local-remote';
-import { KEEP_DIR, keptCount, RPM_KEEP_SCRIPT, RPM_RESTORE_SCRIPT, rpmFileName, rpmSpec } from './rpm-common';
+import { KEEP_DIR, keptCount, RPM_KEEP_SCRIPT, RPM_RESTORE_SCRIPT, RPM_VERIFY_SCRIPT, rpmFileName, rpmSpec } from './rpm-common';
 
 /**
  * The scripts run in a real sh against stand-in dnf/zypper/rpm commands on PATH that record their arguments,
@@ -52,14 +52,37 @@ describe('keeping the old packages', () => {
     fs.writeFileSync(path.join(keep, 'pw-b-2.0-1.noarch.rpm'), 'kept');
     const r = await remote.script(script(RPM_KEEP_SCRIPT), ['dnf', 'pw-a-1.0-1.noarch.rpm', 'pw-a-1.0-1.noarch', 'pw-b-2.0-1.noarch.rpm', 'pw-b-2.0-1.noarch', 'pw-c-3.0-1.noarch.rpm', 'pw-c-3.0-1.noarch'], { env: env() });
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual(['downloaded pw-a-1.0-1.noarch.rpm', 'present pw-b-2.0-1.noarch.rpm', 'unavailable pw-c-3.0-1.noarch.rpm']);
+    expect(r.stdout.trim().split('\n')).toEqual(['present pw-b-2.0-1.noarch.rpm', 'downloaded pw-a-1.0-1.noarch.rpm', 'unavailable pw-c-3.0-1.noarch.rpm']);
     expect(fs.readFileSync(path.join(keep, 'pw-a-1.0-1.noarch.rpm'), 'utf8')).toBe('x\n');
     expect((fs.statSync(keep).mode & 0o777).toString(8)).toBe('700');
     // No temporary folder is left behind.
     expect(fs.readdirSync(keep).sort()).toEqual(['pw-a-1.0-1.noarch.rpm', 'pw-b-2.0-1.noarch.rpm']);
-    expect(calls().filter((c) => c.startsWith('dnf'))).toEqual([
-      expect.stringContaining('reinstall --downloadonly'),
-      expect.stringContaining('reinstall --downloadonly'),
+    // One dnf start for everything not kept yet; it exited 0, so the missing pw-c is not asked for again.
+    expect(calls().filter((c) => c.startsWith('dnf'))).toEqual([expect.stringMatching(/reinstall --downloadonly --downloaddir=\S+ pw-a-1\.0-1\.noarch pw-c-3\.0-1\.noarch$/)]);
+  });
+
+  it('asks for nothing when every file is kept already', async () => {
+    shim('dnf', 'echo "dnf $*" >> "$LOG"; exit 1');
+    fs.mkdirSync(keep, { recursive: true });
+    fs.writeFileSync(path.join(keep, 'pw-a-1.0-1.noarch.rpm'), 'kept');
+    const r = await remote.script(script(RPM_KEEP_SCRIPT), ['dnf', 'pw-a-1.0-1.noarch.rpm', 'pw-a-1.0-1.noarch'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('present pw-a-1.0-1.noarch.rpm');
+    expect(calls().filter((c) => c.startsWith('dnf'))).toEqual([]);
+  });
+
+  it('when one package stops the whole download, tries each missing package on its own', async () => {
+    // zypper fails the batch (nothing saved) whenever pw-c is in it; alone, pw-a and pw-b download.
+    shim('zypper', 'echo "zypper $*" >> "$LOG"; for a in "$@"; do case "$a" in pw-c*) exit 8;; esac; done; while [ $# -gt 0 ]; do case "$1" in --pkg-cache-dir) d=$2; shift;; pw-*) n=${1%%.noarch=*}; v=${1#*=}; mkdir -p "$d/pw-fixture/noarch"; echo "$n" > "$d/pw-fixture/noarch/$n-$v.noarch.rpm";; esac; shift; done; exit 0');
+    const r = await remote.script(script(RPM_KEEP_SCRIPT), ['zypper', 'pw-a-1.0-1.noarch.rpm', 'pw-a.noarch=1.0-1', 'pw-b-2.0-1.noarch.rpm', 'pw-b.noarch=2.0-1', 'pw-c-3.0-1.noarch.rpm', 'pw-c.noarch=3.0-1'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['downloaded pw-a-1.0-1.noarch.rpm', 'downloaded pw-b-2.0-1.noarch.rpm', 'unavailable pw-c-3.0-1.noarch.rpm']);
+    expect(fs.readFileSync(path.join(keep, 'pw-b-2.0-1.noarch.rpm'), 'utf8')).toBe('pw-b\n');
+    expect(calls().filter((c) => c.startsWith('zypper')).map((c) => c.replace(/--pkg-cache-dir \S+ /, ''))).toEqual([
+      'zypper --non-interactive --quiet download pw-a.noarch=1.0-1 pw-b.noarch=2.0-1 pw-c.noarch=3.0-1',
+      'zypper --non-interactive --quiet download pw-a.noarch=1.0-1',
+      'zypper --non-interactive --quiet download pw-b.noarch=2.0-1',
+      'zypper --non-interactive --quiet download pw-c.noarch=3.0-1',
     ]);
   });
 
@@ -96,8 +119,29 @@ describe('restoring versions', () => {
     expect(keptCount(r.stdout)).toEqual({ kept: 0, of: 2 });
   });
 
+  it('writes the files of versions the rpm database already names again, from the kept files (reinstall mode)', async () => {
+    await remote.script(script(RPM_RESTORE_SCRIPT), ['dnf', 'reinstall', ...args], { env: env() });
+    await remote.script(script(RPM_RESTORE_SCRIPT), ['zypper', 'reinstall', 'pw-a-1.0-1.noarch.rpm', 'pw-a.noarch=1.0-1'], { env: env() });
+    expect(calls()).toEqual([
+      `dnf -y --setopt=localpkg_gpgcheck=1 --setopt=skip_if_unavailable=True reinstall ${keep}/pw-a-1.0-1.noarch.rpm pw-b-2.0-1.noarch`,
+      `zypper --non-interactive install --oldpackage --no-recommends --force ${keep}/pw-a-1.0-1.noarch.rpm`,
+    ]);
+  });
+
   it('dnf in repo mode does not skip an unreachable repository: the versions must come from one', async () => {
     await remote.script(script(RPM_RESTORE_SCRIPT), ['dnf', 'repo', ...args], { env: env() });
     expect(calls()).toEqual(['dnf -y --setopt=localpkg_gpgcheck=1 install pw-a-1.0-1.noarch pw-b-2.0-1.noarch']);
+  });
+});
+
+describe('checking files against the rpm database', () => {
+  it('names the packages rpm -V finds altered or missing files in, and only those', async () => {
+    // Flags and "missing" as rpm -V prints them; pw-b verifies clean (rpm -V prints nothing).
+    shim('rpm', 'echo "rpm $*" >> "$LOG"; case "$*" in *" pw-a") echo "..5......    /usr/share/pw-a/VERSION"; exit 1;; *" pw-c") echo "missing     /usr/bin/pw-c"; exit 1;; esac; exit 0');
+    const r = await remote.script(RPM_VERIFY_SCRIPT, ['pw-a', 'pw-b', 'pw-c'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['altered pw-a', 'altered pw-c']);
+    // Configuration files are the administrator's; time stamps and owners are not what a rollback is judged on.
+    expect(calls()[0]).toBe('rpm -V --noconfig --nomtime --nomode --nouser --nogroup --nordev --nocaps pw-a');
   });
 });

@@ -42,7 +42,12 @@ function pairs(pm: RpmManager, items: readonly (ExactItem & { arch: string })[])
   return items.flatMap((i) => [rpmFileName(i), rpmSpec(pm, i)]);
 }
 
-/** Root: keeps each (file, spec) in KEEP_DIR, fetched by the package manager; prints present/downloaded/unavailable. */
+/**
+ * Root: keeps each (file, spec) in KEEP_DIR, fetched by the package manager; prints present/downloaded/unavailable.
+ * Everything not kept yet is fetched by one call (each dnf or zypper start loads its whole package database: three
+ * calls cost three times one). The files that call leaves show which packages it got; only when it failed outright
+ * (one bad package can stop the whole download) is each package still missing tried on its own.
+ */
 export const RPM_KEEP_SCRIPT = `# patchwell:rpm-keep
 set -u
 LC_ALL=C; export LC_ALL
@@ -52,21 +57,40 @@ umask 077
 mkdir -p "$dir" && chown root:root "$dir" && chmod 0700 "$dir" || exit 70
 tmp=$(mktemp -d "$dir/.fetch.XXXXXX") || exit 70
 trap 'rm -rf "$tmp"' EXIT
+fetch() {
+  case "$pm" in
+    dnf) dnf -q -y reinstall --downloadonly --downloaddir="$tmp" "$@" ;;
+    zypper) zypper --non-interactive --quiet --pkg-cache-dir "$tmp" download "$@" ;;
+    *) return 64 ;;
+  esac </dev/null >/dev/null 2>&1
+}
+take() {
+  got=$(find "$tmp" -type f -name "$1" | head -n 1)
+  [ -n "$got" ] && rpm -K --nosignature "$got" >/dev/null 2>&1 && mv -f "$got" "$dir/$1"
+}
+: > "$tmp/.want"
 while [ $# -ge 2 ]; do
   file=$1; spec=$2; shift 2
   if [ -f "$dir/$file" ] && [ ! -L "$dir/$file" ] && rpm -K --nosignature "$dir/$file" >/dev/null 2>&1; then echo "present $file"; continue; fi
-  case "$pm" in
-    dnf) dnf -q -y reinstall --downloadonly --downloaddir="$tmp" "$spec" >/dev/null 2>&1 ;;
-    zypper) zypper --non-interactive --quiet --pkg-cache-dir "$tmp" download "$spec" >/dev/null 2>&1 ;;
-  esac
-  got=$(find "$tmp" -type f -name "$file" | head -n 1)
-  if [ -n "$got" ] && rpm -K --nosignature "$got" >/dev/null 2>&1; then mv -f "$got" "$dir/$file"; echo "downloaded $file"; else echo "unavailable $file"; fi
+  printf '%s %s\\n' "$file" "$spec" >> "$tmp/.want"
 done
+set --
+while read -r file spec; do set -- "$@" "$spec"; done < "$tmp/.want"
+[ $# -eq 0 ] && exit 0
+batch=0
+fetch "$@" || batch=$?
+many=$#
+while read -r file spec; do
+  if take "$file"; then echo "downloaded $file"
+  elif [ "$batch" -ne 0 ] && [ "$many" -gt 1 ] && { fetch "$spec"; take "$file"; }; then echo "downloaded $file"
+  else echo "unavailable $file"; fi
+done < "$tmp/.want"
 `;
 
 /**
  * Root: installs each (file, spec) — in mode "kept" the kept file where there is one, else (and in mode "repo")
  * the exact version from the repositories — allowing downgrades; the package manager's exit code is the script's.
+ * Mode "reinstall" is "kept" for versions the rpm database already names: their files are written again.
  * It first prints "patchwell-restore kept K of N": how many came from kept files. In mode "kept" a repository that
  * cannot be reached is skipped (dnf; zypper does so by itself), so a machine cut off from its mirrors still rolls back.
  */
@@ -80,15 +104,18 @@ i=0
 k=0
 while [ "$i" -lt "$n" ]; do
   file=$1; spec=$2; shift 2
-  if [ "$mode" = kept ] && [ -f "$dir/$file" ] && [ ! -L "$dir/$file" ]; then set -- "$@" "$dir/$file"; k=$((k + 1)); else set -- "$@" "$spec"; fi
+  if [ "$mode" != repo ] && [ -f "$dir/$file" ] && [ ! -L "$dir/$file" ]; then set -- "$@" "$dir/$file"; k=$((k + 1)); else set -- "$@" "$spec"; fi
   i=$((i + 1))
 done
 echo "patchwell-restore kept $k of $n"
 skip=
-[ "$mode" = kept ] && skip=--setopt=skip_if_unavailable=True
+[ "$mode" != repo ] && skip=--setopt=skip_if_unavailable=True
+verb=install
+force=
+[ "$mode" = reinstall ] && verb=reinstall && force=--force
 case "$pm" in
-  dnf) exec dnf -y --setopt=localpkg_gpgcheck=1 $skip install "$@" ;;
-  zypper) exec zypper --non-interactive install --oldpackage --no-recommends "$@" ;;
+  dnf) exec dnf -y --setopt=localpkg_gpgcheck=1 $skip $verb "$@" ;;
+  zypper) exec zypper --non-interactive install --oldpackage --no-recommends $force "$@" ;;
 esac
 exit 64
 `;
@@ -146,6 +173,54 @@ export async function restoreRpms(
     return { ok: second.ok, errors: second.errors, exitCode: second.exitCode };
   }
   return { ok: first.ok, errors: first.errors, exitCode: first.exitCode };
+}
+
+/**
+ * Prints "altered NAME" for each package some of whose files (configuration files aside: the administrator's) differ
+ * from what the rpm database says in size, digest or link target, or are missing. Root: some files are root's only.
+ */
+export const RPM_VERIFY_SCRIPT = `# patchwell:rpm-verify-files
+set -u
+LC_ALL=C; export LC_ALL
+for p in "$@"; do
+  if rpm -V --noconfig --nomtime --nomode --nouser --nogroup --nordev --nocaps "$p" 2>&1 | grep -q .; then echo "altered $p"; fi
+done
+`;
+
+async function alteredRpms(remote: Remote, names: readonly string[]): Promise<Set<string>> {
+  const r = await runScript(remote, 'rpm-verify-files', RPM_VERIFY_SCRIPT, names, { sudo: true, timeoutMs: 10 * 60_000 });
+  return new Set(r.stdout.split('\n').map((l) => /^altered (\S+)$/.exec(l.trim())?.[1]).filter((n): n is string => !!n));
+}
+
+/**
+ * After a file-system snapshot was restored: the rpm database is as it was, but snapper compares the snapshot with
+ * the live system by size and time stamp, not content, so a file the update replaced by one of the same size and
+ * time stamp stays as the update left it (seen on the lab's fixture packages, built with fixed time stamps). `rpm -V`
+ * finds such packages; they are installed again at the recorded version, from the kept files. Returns what is
+ * still altered afterwards.
+ */
+export async function repairRpmFiles(
+  remote: Remote,
+  pm: RpmManager,
+  items: readonly (ExactItem & { arch: string })[],
+  log: (level: 'info' | 'warn', message: string) => void,
+): Promise<string[]> {
+  validate(items);
+  if (items.length === 0) return [];
+  const altered = await alteredRpms(remote, items.map((i) => i.name));
+  const todo = items.filter((i) => altered.has(i.name));
+  if (todo.length === 0) {
+    log('info', `rpm -V: the files of ${items.map((i) => i.name).join(', ')} are as the restored package database says`);
+    return [];
+  }
+  const names = todo.map((i) => `${i.name} ${i.version}`).join(', ');
+  log('warn', `rpm -V: files of ${names} are not as the restored package database says (the file-system snapshot did not bring back files of the same size and time stamp); installing ${todo.length === 1 ? 'it' : 'them'} again with ${pm}`);
+  const r = await remote.script(RPM_RESTORE_SCRIPT, [pm, 'reinstall', ...pairs(pm, todo)], { sudo: true, timeoutMs: 60 * 60_000, env: { LC_ALL: 'C', LANG: 'C' } });
+  const still = await alteredRpms(remote, todo.map((i) => i.name));
+  const kept = keptCount(r.stdout);
+  if (still.size === 0) log('info', `Installed ${names} again${kept && kept.kept > 0 ? ` (${kept.kept} from the files kept on the machine)` : ''}: rpm -V finds every file as the package database says`);
+  else log('warn', `${pm} exited ${r.code}; rpm -V still finds altered files in ${[...still].join(', ')}`);
+  return [...still];
 }
 
 /** Removes packages installed since the snapshot ("name:arch" keys). */

@@ -1,7 +1,7 @@
 /** The RHEL family (RHEL, Rocky, AlmaLinux, Oracle Linux, CentOS Stream, Fedora, Amazon Linux): dnf and rpm. */
 import { rhel } from '../../platforms/rhel';
 import { linuxDeployer } from './linux';
-import { keepRpms, removeRpms, restoreRpms, settleRpm } from './rpm-common';
+import { keepRpms, removeRpms, repairRpmFiles, restoreRpms, settleRpm } from './rpm-common';
 
 export const rpmDeployer = linuxDeployer({
   id: 'rpm',
@@ -16,4 +16,5 @@ export const rpmDeployer = linuxDeployer({
   restoreVersions: (remote, items, log) => restoreRpms(remote, 'dnf', rhel, items, log),
   removePackages: (remote, keys) => removeRpms(remote, 'dnf', keys),
   settle: (remote) => settleRpm(remote, rhel),
+  repairFiles: (remote, items, log) => repairRpmFiles(remote, 'dnf', items, log),
 });

@@ -1,7 +1,7 @@
 /** SUSE (SLES, openSUSE Leap): zypper and rpm; a snapper snapshot where the root is btrfs, as SUSE installs it. */
 import { suse } from '../../platforms/suse';
 import { linuxDeployer } from './linux';
-import { keepRpms, removeRpms, restoreRpms, settleRpm } from './rpm-common';
+import { keepRpms, removeRpms, repairRpmFiles, restoreRpms, settleRpm } from './rpm-common';
 
 /** zypper's patch names: openSUSE-SU-2024:1402-1, SUSE-SLE-Module-Basesystem-15-SP5-2024-1402, openSUSE-2024-123… */
 export const isSusePatchName = (name: string): boolean => /^(open)?SUSE-/.test(name) && /[:-]\d/.test(name);
@@ -18,6 +18,7 @@ export const suseDeployer = linuxDeployer({
   restoreVersions: (remote, items, log) => restoreRpms(remote, 'zypper', suse, items, log),
   removePackages: (remote, keys) => removeRpms(remote, 'zypper', keys),
   settle: (remote) => settleRpm(remote, suse),
+  repairFiles: (remote, items, log) => repairRpmFiles(remote, 'zypper', items, log),
   // zypper lists patches (openSUSE-SU-…, SUSE-SU-…) beside the package updates they bring. A deployment installs and
   // rolls back exact package versions, so a patch is approved through its packages.
   refuse(items) {
