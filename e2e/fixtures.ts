@@ -3,12 +3,13 @@
  * the built app exactly as `npm run serve` starts it, and a Chromium page opened on the printed URL.
  */
 import { _electron as electron, expect, test as base, chromium, type Browser, type ElectronApplication, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LabHost } from './lab/index';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -195,3 +196,22 @@ export const test = base.extend<Fixtures, { browser: Browser }>({
 });
 
 export { expect };
+
+/**
+ * Runs a shell command line on a lab machine over plain ssh, not the app's SSH code, and returns its output: what
+ * is really on the machine, not what the app says about it.
+ */
+export function onLabHost(h: LabHost, command: string): string {
+  return execFileSync('ssh', [
+    '-i', h.keyPath, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
+    `admin@${h.address}`, command,
+  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Installed version of each package, as dpkg (Debian) or rpm (rpm-fixture, suse-fixture: EVR without "0:") reports it. */
+export function installedVersions(h: LabHost, packages: readonly string[]): Record<string, string> {
+  const out = h.scenario === 'rpm-fixture' || h.scenario === 'suse-fixture'
+    ? onLabHost(h, `rpm -q --qf '%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n' ${packages.join(' ')}`).replace(/ 0:/g, ' ')
+    : onLabHost(h, `dpkg-query -W -f='\${Package} \${Version}\\n' ${packages.join(' ')}`);
+  return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+}
