@@ -1,11 +1,9 @@
 import fs from 'node:fs';
 import type { Page } from '@playwright/test';
-import { expect, installedVersions, test } from './fixtures';
+import { expect, installedVersions, labWithFreshHosts, test } from './fixtures';
 import { addAndAssess, addDefaultKeyCredential, approveShown, openPage } from './pages';
-import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
-import { FIXTURE_PACKAGES, resetHost, type LabHost } from './lab/index';
-
-let lab: LabHost[] = [];
+import { hostOf, labEnabled } from './lab/test-support';
+import { FIXTURE_PACKAGES, type LabHost } from './lab/index';
 
 const names = FIXTURE_PACKAGES.map((p) => p.name);
 const installed = (h: LabHost): Record<string, string> => installedVersions(h, names);
@@ -20,24 +18,12 @@ async function approveFixtureUpdates(app: Page, fixture: LabHost): Promise<void>
 }
 
 test.describe('deployments on the lab', () => {
-  test.beforeAll(async () => {
-    test.setTimeout(LAB_TIMEOUT);
-    if (!labEnabled) return;
-    lab = await standardLab();
-    await resetHost(hostOf(lab, 'fixture').address);
-    lab = await standardLab();
-  });
-  test.afterEach(async () => {
-    if (labEnabled && lab.length) {
-      await resetHost(hostOf(lab, 'fixture').address);
-      lab = await standardLab();
-    }
-  });
+  const lab = labWithFreshHosts(['fixture']);
 
   test('approve in Patches, deploy now, watch each step, and roll back with one click', async ({ app }) => {
     test.skip(!labEnabled, 'the lab cannot run here');
     test.setTimeout(240_000);
-    const fixture = hostOf(lab, 'fixture');
+    const fixture = hostOf(lab.hosts, 'fixture');
     await approveFixtureUpdates(app, fixture);
 
     await openPage(app, 'Deployments');
@@ -80,7 +66,7 @@ test.describe('deployments on the lab', () => {
     test.skip(!labEnabled, 'the lab cannot run here');
     test.skip(runtime === 'electron', 'kills the headless host process');
     test.setTimeout(240_000);
-    const fixture = hostOf(lab, 'fixture');
+    const fixture = hostOf(lab.hosts, 'fixture');
     await approveFixtureUpdates(app, fixture);
     await openPage(app, 'Deployments');
     // A slow health check holds the machine in "verifying" long enough to kill the app there.

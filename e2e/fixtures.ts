@@ -2,14 +2,15 @@
  * Playwright fixtures: each test gets its own data folder and its own headless host process, started from
  * the built app exactly as `npm run serve` starts it, and a Chromium page opened on the printed URL.
  */
-import { _electron as electron, expect, test as base, chromium, type Browser, type ElectronApplication, type Page } from '@playwright/test';
+import { _electron as electron, expect, test as base, chromium, type Browser, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LabHost } from './lab/index';
+import { resetHost, type LabHost, type Scenario } from './lab/index';
+import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -214,4 +215,37 @@ export function installedVersions(h: LabHost, packages: readonly string[]): Reco
     ? onLabHost(h, `rpm -q --qf '%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n' ${packages.join(' ')}`).replace(/ 0:/g, ' ')
     : onLabHost(h, `dpkg-query -W -f='\${Package} \${Version}\\n' ${packages.join(' ')}`);
   return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+}
+
+
+/** Whether this project's tests can run here at all: the Electron project's need the Electron binary. */
+function projectRuns(testInfo: TestInfo): boolean {
+  return (testInfo.project.use as { runtime?: string }).runtime !== 'electron' || !('missing' in electronBinary());
+}
+
+/**
+ * For a describe block whose tests change packages on lab machines: brings the standard lab up, and resets the
+ * machines of `scenarios` before the block and after each test, so every test (and every other spec) finds them as
+ * their scenarios describe. A skipped test changed nothing, so nothing is reset for it (the Electron project without
+ * its binary skips every test). The tests read the hosts from `.hosts`.
+ */
+export function labWithFreshHosts(scenarios: readonly Scenario[]): { hosts: LabHost[] } {
+  const lab = { hosts: [] as LabHost[] };
+  const reset = async (): Promise<void> => {
+    for (const s of scenarios) await resetHost(hostOf(lab.hosts, s).address);
+    // A reset host has new host keys: read the lab again so fingerprints compared later are current.
+    lab.hosts = await standardLab();
+  };
+  // eslint-disable-next-line no-empty-pattern
+  test.beforeAll(async ({}, testInfo) => {
+    test.setTimeout(LAB_TIMEOUT);
+    if (!labEnabled || !projectRuns(testInfo)) return;
+    lab.hosts = await standardLab();
+    await reset();
+  });
+  // eslint-disable-next-line no-empty-pattern
+  test.afterEach(async ({}, testInfo) => {
+    if (labEnabled && lab.hosts.length && testInfo.status !== 'skipped') await reset();
+  });
+  return lab;
 }

@@ -5,10 +5,10 @@
  * machine over plain ssh, not taken from the app.
  */
 import fs from 'node:fs';
-import { expect, installedVersions, test } from './fixtures';
+import { expect, installedVersions, labWithFreshHosts, test } from './fixtures';
 import { addAndAssess, addDefaultKeyCredential, approveShown, MachinesPage, openPage } from './pages';
-import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
-import { evrOf, FIXTURE_PACKAGES, resetHost, RPM_FIXTURE_PACKAGES, type LabHost, type Scenario } from './lab/index';
+import { hostOf, labEnabled } from './lab/test-support';
+import { evrOf, FIXTURE_PACKAGES, RPM_FIXTURE_PACKAGES, type LabHost, type Scenario } from './lab/index';
 
 const FLEET: readonly { scenario: Scenario; name: string; os: RegExp }[] = [
   { scenario: 'fixture', name: 'Debian box', os: /Debian/ },
@@ -16,41 +16,25 @@ const FLEET: readonly { scenario: Scenario; name: string; os: RegExp }[] = [
   { scenario: 'suse-fixture', name: 'SUSE box', os: /openSUSE|SUSE/ },
 ];
 
-let lab: LabHost[] = [];
-
 const packagesOf = (s: Scenario): { name: string; installed: string; newest: string }[] =>
   s === 'fixture'
     ? FIXTURE_PACKAGES.map((p) => ({ name: p.name, installed: p.installed, newest: p.versions.at(-1)!.version }))
     : RPM_FIXTURE_PACKAGES.map((p) => ({ name: p.name, installed: p.installed, newest: evrOf(p.versions.at(-1)!) }));
 const versions = (s: Scenario, which: 'installed' | 'newest'): Record<string, string> =>
   Object.fromEntries(packagesOf(s).map((p) => [p.name, p[which]]));
-const onMachine = (s: Scenario): Record<string, string> => installedVersions(hostOf(lab, s), packagesOf(s).map((p) => p.name));
-
-async function resetFleet(): Promise<void> {
-  for (const m of FLEET) await resetHost(hostOf(lab, m.scenario).address);
-  // A reset host has new host keys: read the lab again so the fingerprints the tests compare are current.
-  lab = await standardLab();
-}
+const onMachine = (h: LabHost): Record<string, string> => installedVersions(h, packagesOf(h.scenario).map((p) => p.name));
 
 test.describe('a Debian, an RPM and a SUSE machine deployed together', () => {
   // For the whole test, its fixtures included: on a loaded machine starting the host and the page alone can take a minute.
   test.describe.configure({ timeout: 480_000 });
-  test.beforeAll(async () => {
-    test.setTimeout(LAB_TIMEOUT);
-    if (!labEnabled) return;
-    lab = await standardLab();
-    await resetFleet();
-  });
-  test.afterEach(async () => {
-    if (labEnabled && lab.length) await resetFleet();
-  });
+  const lab = labWithFreshHosts(FLEET.map((m) => m.scenario));
 
   test('assessed, approved, deployed canary first, verified on each machine, and rolled back with one click', async ({ app }) => {
     test.skip(!labEnabled, 'the lab cannot run here');
-    for (const m of FLEET) expect(onMachine(m.scenario), m.scenario).toEqual(versions(m.scenario, 'installed'));
-    const fleet = FLEET.map((m) => ({ ...m, address: hostOf(lab, m.scenario).address }));
+    const fleet = FLEET.map((m) => ({ ...m, host: hostOf(lab.hosts, m.scenario), address: hostOf(lab.hosts, m.scenario).address }));
+    for (const m of fleet) expect(onMachine(m.host), m.name).toEqual(versions(m.scenario, 'installed'));
 
-    await addDefaultKeyCredential(app, 'Lab admin', fs.readFileSync(hostOf(lab, 'fixture').keyPath, 'utf8'));
+    await addDefaultKeyCredential(app, 'Lab admin', fs.readFileSync(fleet[0]!.host.keyPath, 'utf8'));
     // One assessment for all three; the first-contact dialog lists each of them.
     await addAndAssess(app, fleet);
     const machines = new MachinesPage(app);
@@ -97,7 +81,7 @@ test.describe('a Debian, an RPM and a SUSE machine deployed together', () => {
     }
     for (const m of fleet) {
       expect(lines.some((l) => l.includes(` ${m.address}: Verified: approved versions installed`)), `${m.name} verified`).toBe(true);
-      expect(onMachine(m.scenario), m.name).toEqual(versions(m.scenario, 'newest'));
+      expect(onMachine(m.host), m.name).toEqual(versions(m.scenario, 'newest'));
     }
 
     await detail.getByRole('button', { name: 'Roll back deployment' }).click();
@@ -108,7 +92,7 @@ test.describe('a Debian, an RPM and a SUSE machine deployed together', () => {
     const rlines = await rollback.getByRole('list', { name: 'Deployment log' }).getByRole('listitem').allInnerTexts();
     for (const m of fleet) {
       expect(rlines.some((l) => l.includes(` ${m.address}: Rollback verified: every package is at its snapshot version`)), `${m.name}:\n${rlines.join('\n')}`).toBe(true);
-      expect(onMachine(m.scenario), m.name).toEqual(versions(m.scenario, 'installed'));
+      expect(onMachine(m.host), m.name).toEqual(versions(m.scenario, 'installed'));
     }
     const history = app.getByRole('table', { name: 'Deployment history' });
     await expect(history.getByRole('row').filter({ hasText: '9 updates on 3 machines' })).toContainText('3 rolled back');

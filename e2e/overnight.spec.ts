@@ -5,12 +5,11 @@
  */
 import fs from 'node:fs';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../electron/core/mail/testing/smtp-test-server';
-import { expect, installedVersions, onLabHost, test } from './fixtures';
+import { expect, installedVersions, labWithFreshHosts, onLabHost, test } from './fixtures';
 import { addAndAssess, addDefaultKeyCredential, approveShown, openPage } from './pages';
-import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
-import { FIXTURE_PACKAGES, resetHost, type LabHost } from './lab/index';
+import { hostOf, labEnabled } from './lab/test-support';
+import { FIXTURE_PACKAGES, type LabHost } from './lab/index';
 
-let lab: LabHost[] = [];
 const newest = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.versions.at(-1)!.version]));
 
 const installed = (h: LabHost): Record<string, string> => installedVersions(h, FIXTURE_PACKAGES.map((p) => p.name));
@@ -36,27 +35,17 @@ function hhmm(t: number): string {
 
 test.describe('approve today, patched tonight, report in the morning', () => {
   let smtp: TestSmtp | null = null;
-  test.beforeAll(async () => {
-    test.setTimeout(LAB_TIMEOUT);
-    if (!labEnabled) return;
-    lab = await standardLab();
-    await resetHost(hostOf(lab, 'fixture').address);
-    lab = await standardLab();
-  });
+  const lab = labWithFreshHosts(['fixture']);
   test.afterEach(async () => {
     await smtp?.close();
     smtp = null;
-    if (labEnabled && lab.length) {
-      await resetHost(hostOf(lab, 'fixture').address);
-      lab = await standardLab();
-    }
   });
 
   test('approved into a window a minute ahead, the host alone deploys with the page closed, mails the outcome, and a new page shows it', async ({ app, host, runtime }) => {
     test.skip(!labEnabled, 'the lab cannot run here');
     test.skip(runtime === 'electron', 'closes the browser page and leaves the headless host alone');
     test.setTimeout(420_000);
-    const fixture = hostOf(lab, 'fixture');
+    const fixture = hostOf(lab.hosts, 'fixture');
     // Plain SMTP: the mail settings accept it only for a server on this computer, which this one is.
     smtp = await startTestSmtp({ tls: 'none' });
 
@@ -119,7 +108,7 @@ test.describe('approve today, patched tonight, report in the morning', () => {
     test.setTimeout(300_000);
     // When it fires on its own is proven on an injected clock in electron/core/schedules/schedules.test.ts
     // ("fires at 02:00"); the host has no test clock, so here "Run now" stands in for 02:00 on the real parts.
-    const fixture = hostOf(lab, 'fixture');
+    const fixture = hostOf(lab.hosts, 'fixture');
     await addDefaultKeyCredential(app, 'Lab admin', fs.readFileSync(fixture.keyPath, 'utf8'));
     // The first contact is the user's to allow: a schedule leaves never-contacted machines out.
     await addAndAssess(app, [{ address: fixture.address, name: 'Fixture box' }]);
