@@ -147,6 +147,16 @@ interface Fixtures {
 
 let reportedMissingElectron = false;
 
+/** The Electron binary's path, or the test skipped (said once per run) where there is none. */
+function skipWithoutElectron(testInfo: TestInfo): string {
+  const bin = electronBinary();
+  if ('path' in bin) return bin.path;
+  if (!reportedMissingElectron) console.log(`[electron] skipped: no Electron binary (${bin.missing})`);
+  reportedMissingElectron = true;
+  testInfo.skip(true, 'skipped: no Electron binary');
+  throw new Error('unreachable: testInfo.skip throws');
+}
+
 export const test = base.extend<Fixtures, { browser: Browser }>({
   runtime: ['chromium', { option: true }],
   browser: [
@@ -164,7 +174,9 @@ export const test = base.extend<Fixtures, { browser: Browser }>({
     await use(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   },
-  host: async ({ dataDir }, use) => {
+  host: async ({ dataDir, runtime }, use, testInfo) => {
+    // Without the Electron binary the test is skipped anyway: say so before starting a host it would not use.
+    if (runtime === 'electron') skipWithoutElectron(testInfo);
     const host = new HostProcess(dataDir);
     await host.start();
     await use(host);
@@ -173,15 +185,9 @@ export const test = base.extend<Fixtures, { browser: Browser }>({
   session: async ({ runtime, browser, dataDir, host }, use, testInfo) => {
     let session: AppSession;
     if (runtime === 'electron') {
-      const bin = electronBinary();
-      if ('missing' in bin) {
-        if (!reportedMissingElectron) console.log(`[electron] skipped: no Electron binary (${bin.missing})`);
-        reportedMissingElectron = true;
-        testInfo.skip(true, 'skipped: no Electron binary');
-        return;
-      }
+      const bin = skipWithoutElectron(testInfo);
       await host.stop(); // the desktop app runs its own core
-      session = await electronSession(bin.path, dataDir);
+      session = await electronSession(bin, dataDir);
     } else {
       session = await chromiumSession(browser, host);
     }
