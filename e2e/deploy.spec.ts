@@ -1,64 +1,32 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
-import { addDefaultKeyCredential, assessAll, JobsTray, MachinesPage } from './pages';
-import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
-import { FIXTURE_PACKAGES, resetHost, type LabHost } from './lab/index';
+import { expect, installedVersions, labWithFreshHosts, test } from './fixtures';
+import { addAndAssess, addDefaultKeyCredential, approveShown, openPage } from './pages';
+import { hostOf, labEnabled } from './lab/test-support';
+import { FIXTURE_PACKAGES, type LabHost } from './lab/index';
 
-let lab: LabHost[] = [];
-
-/** Versions on the lab machine itself, read over plain ssh: what really is installed, not what the app says. */
-function installed(h: LabHost): Record<string, string> {
-  const out = execFileSync('ssh', [
-    '-i', h.keyPath, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
-    `admin@${h.address}`, 'dpkg-query', '-W', "-f='${Package} ${Version}\\n'", ...FIXTURE_PACKAGES.map((p) => p.name),
-  ], { encoding: 'utf8' });
-  return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
-}
+const names = FIXTURE_PACKAGES.map((p) => p.name);
+const installed = (h: LabHost): Record<string, string> => installedVersions(h, names);
 const original = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.installed]));
 const newest = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.versions.at(-1)!.version]));
-
-async function nav(page: Page, name: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name }).click();
-}
 
 /** Adds the fixture machine, assesses it and approves all its updates from the Patches page. */
 async function approveFixtureUpdates(app: Page, fixture: LabHost): Promise<void> {
   await addDefaultKeyCredential(app, 'Lab admin', fs.readFileSync(fixture.keyPath, 'utf8'));
-  const machines = new MachinesPage(app);
-  await machines.open();
-  await machines.add({ address: fixture.address, name: 'Fixture box' });
-  await assessAll(app, [fixture.address]);
-  await expect(new JobsTray(app).job(`Assess ${fixture.address}`)).toContainText('Done', { timeout: 120_000 });
-  await nav(app, 'Patches');
-  await app.getByRole('button', { name: /Select all 3/ }).click();
-  await app.getByRole('button', { name: /Approve 3 selected/ }).click();
-  await expect(app.getByText(/Approved 3 updates.*Deploy them from the Deployments page/)).toBeVisible();
+  await addAndAssess(app, [{ address: fixture.address, name: 'Fixture box' }]);
+  await approveShown(app, 3);
 }
 
 test.describe('deployments on the lab', () => {
-  test.beforeAll(async () => {
-    test.setTimeout(LAB_TIMEOUT);
-    if (!labEnabled) return;
-    lab = await standardLab();
-    await resetHost(hostOf(lab, 'fixture').address);
-    lab = await standardLab();
-  });
-  test.afterEach(async () => {
-    if (labEnabled && lab.length) {
-      await resetHost(hostOf(lab, 'fixture').address);
-      lab = await standardLab();
-    }
-  });
+  const lab = labWithFreshHosts(['fixture']);
 
   test('approve in Patches, deploy now, watch each step, and roll back with one click', async ({ app }) => {
     test.skip(!labEnabled, 'the lab cannot run here');
     test.setTimeout(240_000);
-    const fixture = hostOf(lab, 'fixture');
+    const fixture = hostOf(lab.hosts, 'fixture');
     await approveFixtureUpdates(app, fixture);
 
-    await nav(app, 'Deployments');
+    await openPage(app, 'Deployments');
     const plan = app.getByRole('region', { name: 'Deployment plan' });
     await expect(plan).toContainText('Ready: 3 approved updates on 1 machine');
     for (const p of FIXTURE_PACKAGES) await expect(plan.getByRole('table', { name: 'Plan' })).toContainText(`${p.name} ${p.installed} → ${newest[p.name]}`);
@@ -98,9 +66,9 @@ test.describe('deployments on the lab', () => {
     test.skip(!labEnabled, 'the lab cannot run here');
     test.skip(runtime === 'electron', 'kills the headless host process');
     test.setTimeout(240_000);
-    const fixture = hostOf(lab, 'fixture');
+    const fixture = hostOf(lab.hosts, 'fixture');
     await approveFixtureUpdates(app, fixture);
-    await nav(app, 'Deployments');
+    await openPage(app, 'Deployments');
     // A slow health check holds the machine in "verifying" long enough to kill the app there.
     await app.getByText('Machines: rings, clusters, snapshots, reboots, health checks').click();
     const check = app.getByLabel('Health check of Fixture box');
@@ -112,7 +80,7 @@ test.describe('deployments on the lab', () => {
     await expect(detail.getByRole('table', { name: 'Machines in this deployment' })).toContainText('verifying', { timeout: 90_000 });
 
     const page = await session.restart('SIGKILL');
-    await nav(page, 'Deployments');
+    await openPage(page, 'Deployments');
     const banner = page.getByRole('alert').filter({ hasText: /Deployment \d+ needs you: it was interrupted/ });
     await expect(banner).toBeVisible();
     await banner.getByRole('button', { name: 'Open' }).click();

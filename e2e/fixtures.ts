@@ -2,13 +2,15 @@
  * Playwright fixtures: each test gets its own data folder and its own headless host process, started from
  * the built app exactly as `npm run serve` starts it, and a Chromium page opened on the printed URL.
  */
-import { _electron as electron, expect, test as base, chromium, type Browser, type ElectronApplication, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { _electron as electron, expect, test as base, chromium, type Browser, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resetHost, type LabHost, type Scenario } from './lab/index';
+import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -145,6 +147,16 @@ interface Fixtures {
 
 let reportedMissingElectron = false;
 
+/** The Electron binary's path, or the test skipped (said once per run) where there is none. */
+function skipWithoutElectron(testInfo: TestInfo): string {
+  const bin = electronBinary();
+  if ('path' in bin) return bin.path;
+  if (!reportedMissingElectron) console.log(`[electron] skipped: no Electron binary (${bin.missing})`);
+  reportedMissingElectron = true;
+  testInfo.skip(true, 'skipped: no Electron binary');
+  throw new Error('unreachable: testInfo.skip throws');
+}
+
 export const test = base.extend<Fixtures, { browser: Browser }>({
   runtime: ['chromium', { option: true }],
   browser: [
@@ -162,7 +174,9 @@ export const test = base.extend<Fixtures, { browser: Browser }>({
     await use(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   },
-  host: async ({ dataDir }, use) => {
+  host: async ({ dataDir, runtime }, use, testInfo) => {
+    // Without the Electron binary the test is skipped anyway: say so before starting a host it would not use.
+    if (runtime === 'electron') skipWithoutElectron(testInfo);
     const host = new HostProcess(dataDir);
     await host.start();
     await use(host);
@@ -171,15 +185,9 @@ export const test = base.extend<Fixtures, { browser: Browser }>({
   session: async ({ runtime, browser, dataDir, host }, use, testInfo) => {
     let session: AppSession;
     if (runtime === 'electron') {
-      const bin = electronBinary();
-      if ('missing' in bin) {
-        if (!reportedMissingElectron) console.log(`[electron] skipped: no Electron binary (${bin.missing})`);
-        reportedMissingElectron = true;
-        testInfo.skip(true, 'skipped: no Electron binary');
-        return;
-      }
+      const bin = skipWithoutElectron(testInfo);
       await host.stop(); // the desktop app runs its own core
-      session = await electronSession(bin.path, dataDir);
+      session = await electronSession(bin, dataDir);
     } else {
       session = await chromiumSession(browser, host);
     }
@@ -195,3 +203,55 @@ export const test = base.extend<Fixtures, { browser: Browser }>({
 });
 
 export { expect };
+
+/**
+ * Runs a shell command line on a lab machine over plain ssh, not the app's SSH code, and returns its output: what
+ * is really on the machine, not what the app says about it.
+ */
+export function onLabHost(h: LabHost, command: string): string {
+  return execFileSync('ssh', [
+    '-i', h.keyPath, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
+    `admin@${h.address}`, command,
+  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Installed version of each package, as dpkg (Debian) or rpm (rpm-fixture, suse-fixture: EVR without "0:") reports it. */
+export function installedVersions(h: LabHost, packages: readonly string[]): Record<string, string> {
+  const out = h.scenario === 'rpm-fixture' || h.scenario === 'suse-fixture'
+    ? onLabHost(h, `rpm -q --qf '%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n' ${packages.join(' ')}`).replace(/ 0:/g, ' ')
+    : onLabHost(h, `dpkg-query -W -f='\${Package} \${Version}\\n' ${packages.join(' ')}`);
+  return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+}
+
+
+/** Whether this project's tests can run here at all: the Electron project's need the Electron binary. */
+function projectRuns(testInfo: TestInfo): boolean {
+  return (testInfo.project.use as { runtime?: string }).runtime !== 'electron' || !('missing' in electronBinary());
+}
+
+/**
+ * For a describe block whose tests change packages on lab machines: brings the standard lab up, and resets the
+ * machines of `scenarios` before the block and after each test, so every test (and every other spec) finds them as
+ * their scenarios describe. A skipped test changed nothing, so nothing is reset for it (the Electron project without
+ * its binary skips every test). The tests read the hosts from `.hosts`.
+ */
+export function labWithFreshHosts(scenarios: readonly Scenario[]): { hosts: LabHost[] } {
+  const lab = { hosts: [] as LabHost[] };
+  const reset = async (): Promise<void> => {
+    for (const s of scenarios) await resetHost(hostOf(lab.hosts, s).address);
+    // A reset host has new host keys: read the lab again so fingerprints compared later are current.
+    lab.hosts = await standardLab();
+  };
+  // eslint-disable-next-line no-empty-pattern
+  test.beforeAll(async ({}, testInfo) => {
+    test.setTimeout(LAB_TIMEOUT);
+    if (!labEnabled || !projectRuns(testInfo)) return;
+    lab.hosts = await standardLab();
+    await reset();
+  });
+  // eslint-disable-next-line no-empty-pattern
+  test.afterEach(async ({}, testInfo) => {
+    if (labEnabled && lab.hosts.length && testInfo.status !== 'skipped') await reset();
+  });
+  return lab;
+}

@@ -3,37 +3,20 @@
  * window a minute or two ahead, the page closed, the headless host alone deploying when the window opens, a real
  * SMTP server on 127.0.0.1 receiving the mail, and a page opened afterwards showing the deployment and its notice.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import type { Page } from '@playwright/test';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../electron/core/mail/testing/smtp-test-server';
-import { expect, test } from './fixtures';
-import { addDefaultKeyCredential, assessAll, JobsTray, MachinesPage } from './pages';
-import { hostOf, labEnabled, LAB_TIMEOUT, standardLab } from './lab/test-support';
-import { FIXTURE_PACKAGES, resetHost, type LabHost } from './lab/index';
+import { expect, installedVersions, labWithFreshHosts, onLabHost, test } from './fixtures';
+import { addAndAssess, addDefaultKeyCredential, approveShown, openPage } from './pages';
+import { hostOf, labEnabled } from './lab/test-support';
+import { FIXTURE_PACKAGES, type LabHost } from './lab/index';
 
-let lab: LabHost[] = [];
 const newest = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.versions.at(-1)!.version]));
 
-/** Versions on the lab machine itself, read over plain ssh: what really is installed, not what the app says. */
-function installed(h: LabHost): Record<string, string> {
-  const out = execFileSync('ssh', [
-    '-i', h.keyPath, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
-    `admin@${h.address}`, 'dpkg-query', '-W', "-f='${Package} ${Version}\\n'", ...FIXTURE_PACKAGES.map((p) => p.name),
-  ], { encoding: 'utf8' });
-  return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
-}
+const installed = (h: LabHost): Record<string, string> => installedVersions(h, FIXTURE_PACKAGES.map((p) => p.name));
 
 /** Runs a command as root on the lab machine, the way an admin updating one package by hand would. */
-function asRoot(h: LabHost, ...argv: string[]): void {
-  execFileSync('ssh', [
-    '-i', h.keyPath, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
-    `admin@${h.address}`, 'sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive', ...argv,
-  ], { stdio: 'pipe' });
-}
-
-async function nav(page: Page, name: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name }).click();
+function asRoot(h: LabHost, command: string): void {
+  onLabHost(h, `sudo -n env DEBIAN_FRONTEND=noninteractive ${command}`);
 }
 
 /** The next mail whose subject matches: other mails (a reboot notice, say) may legitimately arrive first. */
@@ -52,27 +35,17 @@ function hhmm(t: number): string {
 
 test.describe('approve today, patched tonight, report in the morning', () => {
   let smtp: TestSmtp | null = null;
-  test.beforeAll(async () => {
-    test.setTimeout(LAB_TIMEOUT);
-    if (!labEnabled) return;
-    lab = await standardLab();
-    await resetHost(hostOf(lab, 'fixture').address);
-    lab = await standardLab();
-  });
+  const lab = labWithFreshHosts(['fixture']);
   test.afterEach(async () => {
     await smtp?.close();
     smtp = null;
-    if (labEnabled && lab.length) {
-      await resetHost(hostOf(lab, 'fixture').address);
-      lab = await standardLab();
-    }
   });
 
   test('approved into a window a minute ahead, the host alone deploys with the page closed, mails the outcome, and a new page shows it', async ({ app, host, runtime }) => {
     test.skip(!labEnabled, 'the lab cannot run here');
     test.skip(runtime === 'electron', 'closes the browser page and leaves the headless host alone');
     test.setTimeout(420_000);
-    const fixture = hostOf(lab, 'fixture');
+    const fixture = hostOf(lab.hosts, 'fixture');
     // Plain SMTP: the mail settings accept it only for a server on this computer, which this one is.
     smtp = await startTestSmtp({ tls: 'none' });
 
@@ -86,19 +59,12 @@ test.describe('approve today, patched tonight, report in the morning', () => {
     await mail.getByRole('button', { name: 'Save e-mail settings' }).click();
     await expect(app.getByText('E-mail settings saved')).toBeVisible();
 
-    const machines = new MachinesPage(app);
-    await machines.open();
-    await machines.add({ address: fixture.address, name: 'Fixture box' });
-    await assessAll(app, [fixture.address]);
-    await expect(new JobsTray(app).job(`Assess ${fixture.address}`)).toContainText('Done', { timeout: 120_000 });
-    await nav(app, 'Patches');
-    await app.getByRole('button', { name: /Select all 3/ }).click();
-    await app.getByRole('button', { name: /Approve 3 selected/ }).click();
-    await expect(app.getByText(/Approved 3 updates.*Deploy them from the Deployments page/)).toBeVisible();
+    await addAndAssess(app, [{ address: fixture.address, name: 'Fixture box' }]);
+    await approveShown(app, 3);
 
     // A real window on every day, starting at the first whole minute at least a minute from now: the slow steps
     // (assessment, approval) are behind us, so the deployment is certainly queued before the window opens.
-    await nav(app, 'Deployments');
+    await openPage(app, 'Deployments');
     await app.getByText('Maintenance windows', { exact: true }).click();
     for (const day of ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']) await app.getByRole('checkbox', { name: day, exact: true }).check();
     const windowStart = Math.floor((Date.now() + 120_000) / 60_000) * 60_000;
@@ -126,7 +92,7 @@ test.describe('approve today, patched tonight, report in the morning', () => {
     // The morning: a fresh page shows the finished deployment and its notice.
     const page = await app.context().newPage();
     await page.goto(host.url);
-    await nav(page, 'Deployments');
+    await openPage(page, 'Deployments');
     const history = page.getByRole('table', { name: 'Deployment history' });
     await expect(history.getByRole('row').filter({ hasText: '3 updates on 1 machine' })).toContainText('succeeded');
     await page.getByRole('complementary', { name: 'Jobs' }).getByRole('button', { name: /^Notices/ }).click();
@@ -142,18 +108,14 @@ test.describe('approve today, patched tonight, report in the morning', () => {
     test.setTimeout(300_000);
     // When it fires on its own is proven on an injected clock in electron/core/schedules/schedules.test.ts
     // ("fires at 02:00"); the host has no test clock, so here "Run now" stands in for 02:00 on the real parts.
-    const fixture = hostOf(lab, 'fixture');
+    const fixture = hostOf(lab.hosts, 'fixture');
     await addDefaultKeyCredential(app, 'Lab admin', fs.readFileSync(fixture.keyPath, 'utf8'));
-    const machines = new MachinesPage(app);
-    await machines.open();
-    await machines.add({ address: fixture.address, name: 'Fixture box' });
     // The first contact is the user's to allow: a schedule leaves never-contacted machines out.
-    await assessAll(app, [fixture.address]);
-    await expect(new JobsTray(app).job(`Assess ${fixture.address}`)).toContainText('Done', { timeout: 120_000 });
-    await nav(app, 'Patches');
+    await addAndAssess(app, [{ address: fixture.address, name: 'Fixture box' }]);
+    await openPage(app, 'Patches');
     await expect(app.getByRole('button', { name: /Select all 3/ })).toBeVisible();
 
-    await nav(app, 'Schedules');
+    await openPage(app, 'Schedules');
     await app.getByRole('button', { name: 'Add schedule' }).click();
     const form = app.getByRole('form', { name: 'New schedule' });
     await form.getByLabel('Runs', { exact: true }).selectOption('assessment');
@@ -167,10 +129,10 @@ test.describe('approve today, patched tonight, report in the morning', () => {
 
     // Overnight somebody updated one package by hand: the nightly run must notice.
     const first = FIXTURE_PACKAGES[0]!;
-    asRoot(fixture, 'apt-get', 'install', '-y', '-q', `${first.name}=${newest[first.name]}`);
+    asRoot(fixture, `apt-get install -y -q ${first.name}=${newest[first.name]}`);
     await row.getByRole('button', { name: 'Run now' }).click();
     await expect(row).not.toContainText('Never', { timeout: 120_000 });
-    await nav(app, 'Patches');
+    await openPage(app, 'Patches');
     await expect(app.getByRole('button', { name: /Select all 2/ })).toBeVisible({ timeout: 120_000 });
   });
 });

@@ -70,3 +70,34 @@ export async function assessAll(page: Page, firstContact: readonly string[]): Pr
   await dialog.getByRole('button', { name: 'Allow first contact and assess' }).click();
   await expect(dialog).toBeHidden();
 }
+
+/** The main navigation: one click to a page. */
+export async function openPage(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name }).click();
+}
+
+/**
+ * Machines: adds each machine, then assesses them all (first contact allowed) and waits for the job to be done.
+ * The credential must exist first (addDefaultKeyCredential).
+ */
+export async function addAndAssess(page: Page, machines: readonly { address: string; name: string }[]): Promise<void> {
+  const list = new MachinesPage(page);
+  await list.open();
+  for (const m of machines) await list.add(m);
+  await assessAll(page, machines.map((m) => m.address));
+  const job = machines.length === 1 ? `Assess ${machines[0]!.address}` : `Assess ${machines.length} machines`;
+  await expect(new JobsTray(page).job(job)).toContainText('Done', { timeout: 120_000 });
+}
+
+/**
+ * Patches: shows the updates matching `filter` (all of them without one), which must be `count` rows, selects them
+ * all and approves them; `approved` is how many machine-updates the notice counts (one row may be on several).
+ */
+export async function approveShown(page: Page, count: number, opts: { filter?: string; approved?: number } = {}): Promise<void> {
+  await openPage(page, 'Patches');
+  if (opts.filter) await page.getByLabel('Filter patches').fill(opts.filter);
+  await page.getByRole('button', { name: `Select all ${count}` }).click();
+  await page.getByRole('button', { name: `Approve ${count} selected` }).click();
+  const n = opts.approved ?? count;
+  await expect(page.getByText(new RegExp(`Approved ${n} updates?.*Deploy them from the Deployments page`))).toBeVisible();
+}

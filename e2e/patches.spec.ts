@@ -21,7 +21,7 @@ test('a lab machine’s missing updates are prioritised with known-exploited CVE
   await machines.open();
   await machines.add({ address: fixture.address, name: 'Fixture box' });
   await assessAll(app, [fixture.address]);
-  await expect(new JobsTray(app).job('Assess 127.0.0.13')).toContainText('Done', { timeout: 120_000 });
+  await expect(new JobsTray(app).job(`Assess ${fixture.address}`)).toContainText('Done', { timeout: 120_000 });
 
   await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Patches' }).click();
   const table = app.getByRole('table', { name: 'Patches' });
