@@ -45,7 +45,7 @@ export interface PatchwellRun {
 }
 
 /** Assesses the machines, approves every update found, and times one deployment to all of them at once. */
-export async function patchwellDeploy(hosts: readonly LabHost[]): Promise<PatchwellRun> {
+export async function patchwellDeploy(hosts: readonly LabHost[], onStart: () => void = () => {}): Promise<PatchwellRun> {
   const n = hosts.length;
   const core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-deploy-')), runtime: 'browser', maxConnections: n * 2 });
   try {
@@ -62,6 +62,7 @@ export async function patchwellDeploy(hosts: readonly LabHost[]): Promise<Patchw
     // One ring, all at once: the benchmark compares install throughput, not the canary's wait.
     const all = await core.call('machines/list', undefined);
     await core.call('deploy/set-settings', { ids: all.map((h) => h.id), patch: { ring: 0 } });
+    onStart();
     const t = performance.now();
     const cpu = process.cpuUsage();
     const { deploymentId } = await core.call('deploy/start', { deployNow: true, confirmed: true, concurrency: n });
