@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createCore } from '../electron/core/core';
-import type { LabHost } from '../e2e/lab/index';
+import { hostProcessIds, type LabHost } from '../e2e/lab/index';
 
 export const run = promisify(execFile);
 export const arg = (name: string, def: number): number => {
@@ -45,7 +45,7 @@ export interface PatchwellRun {
 }
 
 /** Assesses the machines, approves every update found, and times one deployment to all of them at once. */
-export async function patchwellDeploy(hosts: readonly LabHost[]): Promise<PatchwellRun> {
+export async function patchwellDeploy(hosts: readonly LabHost[], onStart: () => void = () => {}): Promise<PatchwellRun> {
   const n = hosts.length;
   const core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-deploy-')), runtime: 'browser', maxConnections: n * 2 });
   try {
@@ -62,6 +62,7 @@ export async function patchwellDeploy(hosts: readonly LabHost[]): Promise<Patchw
     // One ring, all at once: the benchmark compares install throughput, not the canary's wait.
     const all = await core.call('machines/list', undefined);
     await core.call('deploy/set-settings', { ids: all.map((h) => h.id), patch: { ring: 0 } });
+    onStart();
     const t = performance.now();
     const cpu = process.cpuUsage();
     const { deploymentId } = await core.call('deploy/start', { deployNow: true, confirmed: true, concurrency: n });
@@ -85,4 +86,56 @@ export async function patchwellDeploy(hosts: readonly LabHost[]): Promise<Patchw
 
 export function describeSteps(st: StepTimes): string {
   return Object.entries(st).map(([k, v]) => `${k} ${median(v).toFixed(1)} [${Math.max(...v).toFixed(1)}] s`).join(', ');
+}
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** Each step's share of the machines' time: its seconds summed over the machines over their summed totals. */
+export function stepShares(st: StepTimes): Record<string, number> {
+  const total = sum(st.total ?? []);
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(st)) if (k !== 'total' && total > 0) out[k] = sum(v) / total;
+  return out;
+}
+
+/** Per step: the median over rounds of the per-machine medians, and of the shares. */
+export function describeStepRounds(rounds: readonly StepTimes[]): string {
+  const names = [...new Set(rounds.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'total');
+  return names
+    .map((k) => {
+      const med = median(rounds.map((r) => median(r[k] ?? [0])));
+      const share = median(rounds.map((r) => stepShares(r)[k] ?? 0));
+      return `${k} ${med.toFixed(1)} s (${(share * 100).toFixed(0)}%)`;
+    })
+    .join(', ');
+}
+
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU milliseconds each lab machine has used so far (everything its sshd ran, finished or running), by address. The
+ * machines share this computer's cores, so their CPU is what the wall time is made of once they queue for them. A
+ * finished process's time is in its parent's cutime/cstime; a running one's in its own utime/stime.
+ */
+export function machineCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [address, pids] of hostProcessIds()) {
+    let ticks = 0;
+    // pids[0] is the lab's unshare (outside the machine); the rest is the machine's process tree.
+    for (const pid of pids.slice(1)) {
+      try {
+        const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      } catch {
+        // The process ended between the listing and the read: its time is in its parent's children's time.
+      }
+    }
+    out.set(address, (ticks / CLOCK_TICKS) * 1000);
+  }
+  return out;
+}
+
+/** Per machine CPU milliseconds used between two `machineCpuMs` readings. */
+export function cpuBetween(before: Map<string, number>, after: Map<string, number>): number[] {
+  return [...after].map(([k, v]) => v - (before.get(k) ?? 0));
 }

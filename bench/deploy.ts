@@ -5,7 +5,9 @@
  * pipelining on, i.e. Ansible at its best), side by side; and the bare apt-get time of
  * each machine (plain `sudo apt-get install pkg=ver…` over ssh, all at once) as the floor.
  * Prints each run's wall time, the medians, Patchwell/Ansible, and Patchwell's overhead over the slowest
- * machine's bare apt-get time. Every run starts from freshly reset machines (not timed).
+ * machine's bare apt-get time; Patchwell's per-step times and each step's share of the machines' time; and the CPU
+ * each machine used (bare apt-get against Patchwell), since 20 machines on a few cores queue for CPU.
+ * Every run starts from freshly reset machines (not timed).
  *
  * Needs root, the lab, and ansible-playbook (apt-get install ansible-core).
  * Run: npx tsx bench/deploy.ts [--hosts 20] [--rounds 2]
@@ -15,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURE_PACKAGES, resetHost, SCENARIOS, up, type LabHost } from '../e2e/lab/index';
-import { arg, describeSteps, median, patchwellDeploy, run, sec, SSH_OPTS } from './deploy-shared';
+import { arg, cpuBetween, describeStepRounds, describeSteps, machineCpuMs, median, patchwellDeploy, run, sec, SSH_OPTS, stepShares, type StepTimes } from './deploy-shared';
 
 const N = arg('--hosts', 20);
 const ROUNDS = arg('--rounds', 2);
@@ -76,20 +78,31 @@ async function main(): Promise<void> {
   const pw: number[] = [];
   const an: number[] = [];
   const floor: number[] = [];
+  const bareCpu: number[] = [];
+  const pwCpu: number[] = [];
+  const steps: StepTimes[] = [];
   for (let r = 1; r <= ROUNDS; r++) {
     hosts = await resetAll(hosts);
+    const c0 = machineCpuMs();
     const b = await bare(hosts);
+    bareCpu.push(median(cpuBetween(c0, machineCpuMs())));
     await checkInstalled(hosts);
     floor.push(Math.max(...b));
-    console.log(`round ${r}: bare apt-get slowest machine ${sec(Math.max(...b))} (fastest ${sec(Math.min(...b))})`);
+    console.log(`round ${r}: bare apt-get slowest machine ${sec(Math.max(...b))} (fastest ${sec(Math.min(...b))}); CPU per machine, median ${sec(bareCpu.at(-1)!)}`);
 
     hosts = await resetAll(hosts);
-    const p = await patchwellDeploy(hosts);
+    let c1 = new Map<string, number>();
+    const p = await patchwellDeploy(hosts, () => (c1 = machineCpuMs()));
+    pwCpu.push(median(cpuBetween(c1, machineCpuMs())));
     pw.push(p.ms);
     await checkInstalled(hosts);
-    console.log(`round ${r}: Patchwell (preflight + snapshot + install + verify) ${sec(p.ms)}`);
+    console.log(`round ${r}: Patchwell (preflight + snapshot + install + verify) ${sec(p.ms)}; CPU per machine, median ${sec(pwCpu.at(-1)!)}`);
     console.log(`round ${r}: Patchwell core CPU during the deployment ${sec(p.cpuMs)}`);
-    if (p.steps) console.log(`round ${r}: Patchwell per step, median [max] over machines: ${describeSteps(p.steps)}`);
+    if (p.steps) {
+      steps.push(p.steps);
+      const shares = Object.entries(stepShares(p.steps)).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ');
+      console.log(`round ${r}: Patchwell per step, median [max] over machines: ${describeSteps(p.steps)}; share of the machines' time: ${shares}`);
+    }
 
     hosts = await resetAll(hosts);
     an.push(await ansible(hosts));
@@ -101,6 +114,11 @@ async function main(): Promise<void> {
   const f = median(floor);
   console.log(`median: Patchwell ${sec(p)}, Ansible ${sec(a)}, ratio Patchwell/Ansible ${(p / a).toFixed(2)} (target ≤ 0.50)`);
   console.log(`median: slowest bare apt-get ${sec(f)}; Patchwell overhead over it ${(((p - f) / f) * 100).toFixed(0)}% (target < 10%)`);
+  if (steps.length) console.log(`median: Patchwell per step (median over machines, then rounds) and share of the machines' time: ${describeStepRounds(steps)}`);
+  const bc = median(bareCpu);
+  const pc = median(pwCpu);
+  console.log(`median: CPU per machine, bare apt-get ${sec(bc)}, Patchwell ${sec(pc)} (${(((pc - bc) / bc) * 100).toFixed(0)}% more)`);
+  console.log(`load average at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   await up({ scenarios: [...SCENARIOS] });
 }
 

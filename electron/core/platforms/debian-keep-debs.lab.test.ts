@@ -1,0 +1,55 @@
+/**
+ * Keeping the rollback .debs on a real Debian machine (the lab's fixture host): the old versions' files come from
+ * the package lists' own records and one apt-helper run, land as real copies of the repository's files, and the
+ * lookup builds no apt binary cache (which would cost every machine of a deployment a parse of every list).
+ */
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_PACKAGES, resetHost, type LabHost } from '../../../e2e/lab/index';
+import { hostOf, LAB_TIMEOUT, labEnabled, standardLab } from '../../../e2e/lab/test-support';
+import { connectSsh, type SshSession } from '../transports/ssh';
+import { createDebianPlatform } from './debian';
+
+let lab: LabHost[];
+let session: SshSession;
+const debian = createDebianPlatform({ changelogs: false });
+const installed = FIXTURE_PACKAGES.map((p) => ({ name: p.name, arch: 'all', version: p.installed }));
+const specs = installed.map((i) => `${i.name}:all=${i.version}`);
+
+async function sh(command: string): Promise<string> {
+  const r = await session.exec(['sh', '-c', command], { env: { LC_ALL: 'C' } });
+  return r.stdout;
+}
+
+describe.skipIf(!labEnabled)('keeping rollback .debs on a real Debian machine', () => {
+  beforeAll(async () => {
+    lab = await standardLab();
+    await resetHost(hostOf(lab, 'fixture').address);
+    lab = await standardLab();
+    const h = hostOf(lab, 'fixture');
+    session = await connectSsh({ address: h.address, port: 22, pinnedKey: h.hostKeyFingerprint }, { username: 'admin', privateKey: fs.readFileSync(h.keyPath, 'utf8') });
+  }, LAB_TIMEOUT);
+
+  afterAll(async () => {
+    await session?.close();
+    if (lab) await resetHost(hostOf(lab, 'fixture').address);
+  }, LAB_TIMEOUT);
+
+  it('fetches the installed versions from the lists without apt-get or an apt cache, as real copies', async () => {
+    await sh('sudo rm -f /var/cache/apt/pkgcache.bin /var/cache/apt/srcpkgcache.bin /var/cache/apt/archives/pw-fixture-*');
+    const r = await debian.ensureRollbackDebs(session, installed);
+    expect(r).toEqual({ present: [], downloaded: specs, viaAptGet: [], unavailable: [] });
+    // Regular files, byte for byte the repository's: the rollback works once the repository is gone.
+    const kept = await sh('cd /var/cache/apt/archives && for f in pw-fixture-*; do [ -f "$f" ] && [ ! -L "$f" ] && cmp -s "$f" "/srv/pw-fixture-repo/pool/$f" && echo "$f"; done');
+    expect(kept.trim().split('\n')).toEqual(FIXTURE_PACKAGES.map((p) => `${p.name}_${p.installed}_all.deb`).sort());
+    expect(await sh('ls /var/cache/apt/ | grep -c "\\.bin$" || true')).toBe('0\n');
+    expect(await sh('sudo ls /var/cache/apt/archives/partial/ | grep -c patchwell || true')).toBe('0\n');
+
+    expect(await debian.ensureRollbackDebs(session, installed)).toEqual({ present: specs, downloaded: [], viaAptGet: [], unavailable: [] });
+  }, LAB_TIMEOUT);
+
+  it('says which versions no repository offers, after trying apt-get download for them', async () => {
+    const r = await debian.ensureRollbackDebs(session, [{ name: 'pw-fixture-a', arch: 'all', version: '0.1-1' }]);
+    expect(r).toEqual({ present: [], downloaded: [], viaAptGet: [], unavailable: ['pw-fixture-a:all=0.1-1'] });
+  }, LAB_TIMEOUT);
+});
