@@ -9,7 +9,8 @@ export type Scenario =
   | 'broken-dpkg'
   | 'btrfs'
   | 'rpm-fixture'
-  | 'suse-fixture';
+  | 'suse-fixture'
+  | 'no-route';
 
 export const SCENARIOS: readonly Scenario[] = [
   'current',
@@ -22,6 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   'btrfs',
   'rpm-fixture',
   'suse-fixture',
+  'no-route',
 ];
 
 export const DEFAULT_SCENARIO: Scenario = 'stale';
