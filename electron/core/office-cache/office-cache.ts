@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import { pipeline } from 'node:stream';
+import type { OfficeCacheStats } from '../../../shared/contract';
 import { CacheStore, type CacheEntry } from './cache-store';
 import { classifyUrl, parseConnectTarget, parseProxyTarget, type ProxyTarget, type UrlKind } from './request-target';
 import { SharedDownload } from './shared-download';
@@ -15,22 +16,8 @@ import { connectDirect, endToEndHeaders, upstreamRequest, UpstreamAgent, type Co
 
 export type { ConnectUpstream } from './upstream';
 
-/** What the Settings page shows, and `cache/status` returns. */
-export interface OfficeCacheStats {
-  enabled: boolean;
-  offline: boolean;
-  dir: string;
-  /** Bytes held on disk, and the bound. */
-  bytes: number;
-  maxBytes: number;
-  files: number;
-  /** Requests answered from what the cache holds (or from a download another machine started). */
-  hits: number;
-  /** Requests that needed their own upstream request, or that offline mode could not answer. */
-  misses: number;
-  bytesFromUpstream: number;
-  bytesServed: number;
-}
+/** What the Settings page shows, and `cache/status` returns (declared once, in the contract). */
+export type { OfficeCacheStats } from '../../../shared/contract';
 
 export interface OfficeCacheOptions {
   dir: string;
@@ -71,6 +58,7 @@ export class OfficeCache {
   private loaded = false;
   private closed = false;
   private listening: number | null = null;
+  private starting: Promise<number> | null = null;
   private counters = { hits: 0, misses: 0, bytesFromUpstream: 0, bytesServed: 0 };
 
   constructor(options: OfficeCacheOptions) {
@@ -101,8 +89,13 @@ export class OfficeCache {
   }
 
   /** Listens on 127.0.0.1 only, on a port the OS picks; returns it. Loads the index first. */
-  async listen(): Promise<number> {
-    if (this.listening !== null) return this.listening;
+  listen(): Promise<number> {
+    // Jobs and start-up may ask at the same moment: one server, one answer.
+    this.starting ??= this.start();
+    return this.starting;
+  }
+
+  private async start(): Promise<number> {
     if (this.closed) throw new Error('the office cache is closed');
     if (!this.loaded) {
       this.store.load();
