@@ -73,7 +73,8 @@ async function freshHosts(): Promise<LabHost[]> {
 }
 
 async function newCore(hosts: readonly LabHost[], link: (() => OfficeCacheLink | null) | null): Promise<Core> {
-  const core = createCore({ dataDir: tmp('pw-bench-cache-'), runtime: 'browser', maxConnections: count * 2 });
+  // The core's own cache stays off: each run lends the one it is measuring (or none, for "directly").
+  const core = createCore({ dataDir: tmp('pw-bench-cache-'), runtime: 'browser', maxConnections: count * 2, officeCache: false });
   if (link) core.services.connections.setOfficeCache(link);
   await core.call('settings/update', { maxConcurrentHosts: count });
   await core.call('credentials/create', { name: 'lab', username: 'admin', privateKey: fs.readFileSync(hosts[0]!.keyPath, 'utf8'), appliesToAll: true });

@@ -156,6 +156,8 @@ export function createCore(options: CoreOptions): Core {
     },
     officeCacheControl: officeCache,
   };
+  // Read per session: a cache switched on, off or offline in Settings applies to the next machine a job opens.
+  services.connections.setOfficeCache(() => services.officeCache);
   for (const id of waiting) {
     try {
       continueWaitingDeployment(services, id);

@@ -72,7 +72,8 @@ describe.skipIf(!labEnabled)('the office cache on the lab', () => {
     privateKey = fs.readFileSync(hostOf(lab, 'no-route').keyPath, 'utf8');
     cache = new OfficeCache({ dir: tmp('pw-cache-lab-'), maxBytes: 2 * 1024 ** 3, offline: false });
     await cache.listen();
-    core = createCore({ dataDir: tmp('pw-cache-core-'), runtime: 'browser' });
+    // The test's own cache, so it can read its figures and switch it offline; the core's stays off.
+    core = createCore({ dataDir: tmp('pw-cache-core-'), runtime: 'browser', officeCache: false });
     core.services.connections.setOfficeCache(() => cache);
     await core.call('credentials/create', { name: 'Lab admin', username: 'admin', privateKey, appliesToAll: true });
     hostId = (await core.call('machines/create', { address: hostOf(lab, 'no-route').address, tags: ['lab'] })).id;

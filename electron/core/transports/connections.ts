@@ -27,6 +27,8 @@ export interface OfficeCacheLink {
   /** The local port it listens on, or null while it is not listening. */
   readonly port: number | null;
   stats(): { offline: boolean };
+  /** Resolves with the port once listening (memoised): a job started with the core must not miss a cache still starting. */
+  listen?(): Promise<number>;
 }
 
 export interface SessionOptions {
@@ -202,8 +204,9 @@ export class ConnectionManager {
    */
   private async lendCache(session: SshSession, host: Host, log: SessionOptions['log']): Promise<void> {
     const cache = this.officeCache();
-    const port = cache?.port ?? null;
-    if (!cache || port === null) return;
+    if (!cache) return;
+    const port = cache.port ?? (cache.listen ? await cache.listen().catch(() => null) : null);
+    if (port === null) return;
     try {
       await session.lendProxy(port);
     } catch (err) {
