@@ -10,6 +10,7 @@ import { addressOf, hostDir } from './paths.js';
 import { bindReadOnly, mountApiFileSystems, overlayMount } from './sh-snippets.js';
 import type { Scenario } from './types.js';
 import { ROOT_SUBVOLUME } from './btrfs-image.js';
+import { noRouteTail } from './no-route.js';
 
 export const INCOMING = '/var/lib/pw-lab/incoming';
 export const PREPARED_MARK = '/var/lib/pw-lab/prepared';
@@ -112,7 +113,9 @@ export function runScript(rec: HostRecord, marker: string): string {
     `  mkdir -p ${r}${INCOMING} && cp -a ${shq(p.prep)}/. ${r}${INCOMING}/`,
     `  chroot ${r} ${CHROOT_ENV} /bin/sh -eu ${INCOMING}/first-boot.sh`,
     'fi',
-    `exec chroot ${r} ${CHROOT_ENV} /usr/sbin/sshd -D -e`,
+    ...(rec.scenario === 'no-route'
+      ? noRouteTail(p.dir, addressOf(rec.index), `chroot ${r} ${CHROOT_ENV} /usr/sbin/sshd -D -e`)
+      : [`exec chroot ${r} ${CHROOT_ENV} /usr/sbin/sshd -D -e`]),
     '',
   ].join('\n');
 }

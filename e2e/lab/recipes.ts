@@ -133,7 +133,7 @@ export async function makePlan(mirrors: Mirrors, refresh: boolean, log: Log): Pr
 /** Which cached layer a scenario's overlay sits on (btrfs: the layer its image is made from). */
 export function topLayerName(s: Scenario): LayerName | 'base' | 'windowsSsh' {
   switch (s) {
-    case 'stale': case 'no-sudo': case 'sudo-password': case 'key-only': return 'base';
+    case 'stale': case 'no-sudo': case 'sudo-password': case 'key-only': case 'no-route': return 'base';
     case 'current': return 'upgraded';
     case 'fixture': return 'fixture';
     case 'broken-dpkg': return 'broken';

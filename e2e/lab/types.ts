@@ -11,6 +11,7 @@ export type Scenario =
   | 'rpm-fixture'
   | 'suse-fixture'
   | 'suse-btrfs'
+  | 'no-route'
   | 'windows-ssh';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -25,6 +26,7 @@ export const SCENARIOS: readonly Scenario[] = [
   'rpm-fixture',
   'suse-fixture',
   'suse-btrfs',
+  'no-route',
 ];
 
 /**

@@ -25,6 +25,7 @@ import { noticeHandlers } from './handlers/notices';
 import { mailHandlers } from './handlers/mail';
 import { detailHandlers } from './handlers/detail';
 import { backgroundHandlers } from './handlers/background';
+import { officeCacheHandlers } from './handlers/office-cache';
 import type { HandlerMap } from './handlers/types';
 import type { CoreServices } from './services';
 
@@ -51,6 +52,7 @@ const handlers: HandlerMap<CallName> = {
   ...mailHandlers,
   ...detailHandlers,
   ...backgroundHandlers,
+  ...officeCacheHandlers,
 };
 
 export interface DispatchOptions {

@@ -27,6 +27,9 @@ import { startNotices } from './notices/notices';
 import { startMail } from './mail/mail-runner';
 import { ConnectionManager } from './transports/connections';
 import { Vault } from './vault/vault';
+import { OfficeCacheControl } from './office-cache/office-cache-control';
+import type { ConnectUpstream } from './office-cache/upstream';
+import { getSettings } from './settings';
 import type { CoreServices, DeployTimings } from './services';
 
 declare const __PATCHWELL_VERSION__: string | undefined;
@@ -63,6 +66,11 @@ export interface CoreOptions {
   owner?: boolean;
   /** What this process is, for the record of who holds a machine (app, host, cli); default app, or cli when not owner. */
   processKind?: string;
+  /**
+   * The office cache: false never runs it (tests and benches that measure without it); `connectUpstream` points its
+   * upstream connections elsewhere (tests, the lab). Default: runs when the settings say so, in the owner process only.
+   */
+  officeCache?: false | { connectUpstream?: ConnectUpstream };
 }
 
 /** A call's argument list: none for calls that take no argument (an explicit `undefined` is accepted too). */
@@ -121,6 +129,12 @@ export function createCore(options: CoreOptions): Core {
     onRecordLost: (jobId, now) => interruptDeploymentOfJob(db, jobId, "Patchwell's data folder was full while this deployment ran", now),
   });
   const vault = new Vault(db, options.dataDir, options.vaultKey);
+  const officeCache = new OfficeCacheControl(
+    options.dataDir,
+    owner && options.officeCache !== false,
+    options.officeCache ? options.officeCache.connectUpstream : undefined,
+  );
+  void officeCache.apply(getSettings(db).officeCache);
   const services: CoreServices = {
     db,
     events,
@@ -137,7 +151,13 @@ export function createCore(options: CoreOptions): Core {
     ...(options.feedSources ? { feedSources: options.feedSources } : {}),
     ...(options.deployTimings ? { deployTimings: options.deployTimings } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    get officeCache() {
+      return officeCache.current;
+    },
+    officeCacheControl: officeCache,
   };
+  // Read per session: a cache switched on, off or offline in Settings applies to the next machine a job opens.
+  services.connections.setOfficeCache(() => services.officeCache);
   for (const id of waiting) {
     try {
       continueWaitingDeployment(services, id);
@@ -169,6 +189,8 @@ export function createCore(options: CoreOptions): Core {
       stopTrend();
       stopNotices();
       await jobs.stopAll();
+      // After the jobs: none is lending the cache any more.
+      await officeCache.close();
       // After the jobs, so a deployment that ends while stopping is still mailed; a slow server delays quitting 10 s at most.
       mail.stop();
       await Promise.race([mail.idle(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);

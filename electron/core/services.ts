@@ -7,6 +7,8 @@ import type { ConnectionManager } from './transports/connections';
 import type { Vault } from './vault/vault';
 import type { PdfPrinter } from './reports/pdf';
 import type { FeedSource } from './intel/feed-download';
+import type { OfficeCache } from './office-cache/office-cache';
+import type { OfficeCacheControl } from './office-cache/office-cache-control';
 
 /** What every handler can reach. Built once by `createCore`. */
 export interface CoreServices {
@@ -32,6 +34,13 @@ export interface CoreServices {
   deployTimings?: DeployTimings;
   /** The clock period figures (outcome metrics) are measured against; tests fix it. Default Date.now. */
   clock?: () => number;
+  /**
+   * The office cache jobs lend to machines (listening on 127.0.0.1; `await listen()` gives its port), or null when
+   * it is off in Settings or this process does not run it. Replaced when the settings change: read it per job.
+   */
+  officeCache: OfficeCache | null;
+  /** Starts, changes and stops the office cache as the settings say (absent in test doubles of the services). */
+  officeCacheControl?: OfficeCacheControl;
 }
 
 export interface DeployTimings {

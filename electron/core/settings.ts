@@ -1,8 +1,13 @@
 /** Application settings kept in the database (UI preferences stay in the renderer). */
-import { appSettings, type AppSettings } from '../../shared/contract';
+import { appSettings, OFFICE_CACHE_DEFAULT_BYTES, type AppSettings } from '../../shared/contract';
 import type { Db } from './db/open';
 
-export const DEFAULT_SETTINGS: AppSettings = { refreshPackageLists: true, maxConcurrentHosts: 8, schedulesPaused: false };
+export const DEFAULT_SETTINGS: AppSettings = {
+  refreshPackageLists: true,
+  maxConcurrentHosts: 8,
+  schedulesPaused: false,
+  officeCache: { enabled: true, maxBytes: OFFICE_CACHE_DEFAULT_BYTES, offline: false },
+};
 
 export function getSettings(db: Db): AppSettings {
   const rows = db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];

@@ -19,3 +19,15 @@ export const OS_LABEL = {
   'network-device': 'Network device',
   unknown: 'Unknown',
 } as const;
+
+/** A size in bytes as people read it (binary units, as disks and the cache bound are set). */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u += 1;
+  }
+  return u === 0 ? `${n} bytes` : `${v >= 100 ? Math.round(v) : v.toFixed(1).replace(/\.0$/, '')} ${units[u]}`;
+}

@@ -1,6 +1,7 @@
 /** What an assessment found, as the renderer shows it. */
 import { z } from 'zod';
 import { epochMs, remoteFailure } from './domain';
+import { officeCacheSettings } from './office-cache';
 
 export const pendingUpdateView = z.object({
   id: z.number().int().positive(),
@@ -46,5 +47,7 @@ export const appSettings = z.object({
   maxConcurrentHosts: z.number().int().min(1).max(64),
   /** Every schedule paused (the tray's "pause all schedules"); what falls due meanwhile is skipped, not caught up. */
   schedulesPaused: z.boolean(),
+  /** The office cache lent to machines during jobs: on, its size bound, and offline mode. */
+  officeCache: officeCacheSettings,
 });
 export type AppSettings = z.infer<typeof appSettings>;

@@ -34,6 +34,7 @@ import { fleetMemoryCalls } from './fleet-memory';
 import { detailCalls } from './detail';
 import { machineStateCalls } from './machine-state';
 import { backgroundCalls } from './background';
+import { officeCacheCalls } from './office-cache';
 
 const id = z.object({ id: z.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
@@ -239,6 +240,7 @@ export const calls = {
   ...detailCalls,
   ...machineStateCalls,
   ...backgroundCalls,
+  ...officeCacheCalls,
 } as const;
 
 export type Calls = typeof calls;

@@ -21,3 +21,4 @@ export * from './fleet-memory';
 export * from './detail';
 export * from './machine-state';
 export * from './background';
+export * from './office-cache';

@@ -142,7 +142,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
                 (facts.rebootRequired ? '; reboot required' : ''),
               key,
             );
-          });
+          }, { lendCache: true, log: (level, message) => ctx.log(level, message, key) });
           ok++;
           ctx.target(key, { state: 'succeeded', step: 'done', current: STEPS.length });
         } catch (err) {

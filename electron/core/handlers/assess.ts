@@ -40,10 +40,14 @@ export const assessHandlers: HandlerMap<'assess/start' | 'machines/first-contact
   },
   'machines/assessments': ({ id, limit }, s) => listAssessments(s.db, id, limit ?? 20),
   'settings/get': (_arg, s) => getSettings(s.db),
-  'settings/update': (patch, s) =>
-    s.db.transaction(() => {
-      const next = updateSettings(s.db, patch);
+  'settings/update': async (patch, s) => {
+    const next = s.db.transaction(() => {
+      const saved = updateSettings(s.db, patch);
       appendAudit(s.db, { actor: 'user', action: 'settings.update', details: patch });
-      return next;
-    })(),
+      return saved;
+    })();
+    // The office cache changes at once: switched off, on, to offline mode, or to a new bound.
+    if (patch.officeCache) await s.officeCacheControl?.apply(next.officeCache);
+    return next;
+  },
 };

@@ -267,6 +267,7 @@ async function runBatches(
     try {
       const r = await runScript(remote, 'debian-changelogs', CHANGELOG_SCRIPT, [String(MAX_CHANGELOG_BYTES), ...batch], {
         timeoutMs: options.timeoutMs ?? 10 * 60_000,
+        proxy: true,
       });
       out.push(...parseChangelogScriptOutput(r.stdout));
     } catch (e) {

@@ -15,6 +15,7 @@ import {
   parseNameList, parseNeedrestartBatch,
 } from './apt-parse';
 import { errorMessage, run, runScript } from './exec-util';
+import { aptProxyArgs } from './package-proxy';
 import { addRebootReason, linuxFactsScript, parseLinuxFacts } from './linux-facts';
 import type {
   ExactItem, Facts, Health, InstallResult, InstalledPackage, PackageState, PendingUpdate, PendingUpdatesOptions,
@@ -236,7 +237,7 @@ async function aptInstall(remote: Remote, items: readonly ExactItem[], downgrade
   validateItems(items);
   // --no-remove: an exact version whose dependencies conflict with what is installed must fail, not make
   // apt remove other packages on its own (with -y nothing would ask first).
-  const base = ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--no-remove',
+  const base = ['apt-get', ...aptProxyArgs(remote), 'install', '-y', '-q', '--no-install-recommends', '--no-remove',
     '-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef'];
   if (downgrade) base.push('--allow-downgrades');
   const exec = (targets: string[]) => remote.exec([...base, ...targets], {
@@ -282,7 +283,7 @@ async function pendingUpdates(
   const warnings: string[] = [];
   if (options.refresh) {
     try {
-      await run(remote, ['apt-get', 'update', '-q'], { sudo: true, timeoutMs: 15 * 60_000 });
+      await run(remote, ['apt-get', ...aptProxyArgs(remote), 'update', '-q'], { sudo: true, timeoutMs: 15 * 60_000 });
     } catch (e) {
       rethrowIfLost(e);
       warnings.push(`apt-get update failed, using the package lists already on the host: ${errorMessage(e)}`);
@@ -397,7 +398,7 @@ export function createDebianPlatform(debianOptions: DebianOptions = {}): DebianP
     downgradeExact: (remote, items) => aptInstall(remote, items, true),
     async ensureRollbackDebs(remote, items) {
       validateItems(items);
-      const r = await runScript(remote, 'debian-keep-debs', KEEP_DEBS_SCRIPT, items.map(spec), { sudo: true, timeoutMs: 30 * 60_000 });
+      const r = await runScript(remote, 'debian-keep-debs', KEEP_DEBS_SCRIPT, items.map(spec), { sudo: true, timeoutMs: 30 * 60_000, proxy: true });
       const result: RollbackDebsResult = { present: [], downloaded: [], viaAptGet: [], unavailable: [] };
       for (const line of r.stdout.split('\n')) {
         const [status, s] = line.trim().split(' ');

@@ -1,6 +1,7 @@
 /**
  * Small helpers shared by the platform modules for running commands through a `Remote`.
  */
+import { proxyEnv } from './package-proxy';
 import { assertCompleteOutput, RemoteCommandError, type ExecOptions, type ExecResult, type Remote } from './remote';
 
 /**
@@ -22,6 +23,8 @@ export const COMMAND_ENV: NonNullable<ExecOptions['env']> = {
 export interface RunOptions extends Omit<ExecOptions, 'env'> {
   /** Exit codes that mean success for this command (dnf check-update uses 100 for "updates available"). */
   okCodes?: readonly number[];
+  /** The command downloads packages or lists: give it the office cache when the job lends one (package-proxy.ts). */
+  proxy?: boolean;
 }
 
 /**
@@ -29,8 +32,8 @@ export interface RunOptions extends Omit<ExecOptions, 'env'> {
  * TruncatedOutputError when the output was cut (every parser reads what this returns).
  */
 export async function run(remote: Remote, argv: readonly string[], options: RunOptions = {}): Promise<ExecResult> {
-  const { okCodes = [0], ...rest } = options;
-  const result = await remote.exec(argv, { ...rest, env: COMMAND_ENV });
+  const { okCodes = [0], proxy, ...rest } = options;
+  const result = await remote.exec(argv, { ...rest, env: proxy ? { ...COMMAND_ENV, ...proxyEnv(remote) } : COMMAND_ENV });
   if (result.timedOut || result.code === null || !okCodes.includes(result.code)) {
     throw new RemoteCommandError(argv.join(' '), result);
   }
@@ -46,8 +49,8 @@ export async function runScript(
   args: readonly string[] = [],
   options: RunOptions = {},
 ): Promise<ExecResult> {
-  const { okCodes = [0], ...rest } = options;
-  const result = await remote.script(text, args, { ...rest, env: COMMAND_ENV });
+  const { okCodes = [0], proxy, ...rest } = options;
+  const result = await remote.script(text, args, { ...rest, env: proxy ? { ...COMMAND_ENV, ...proxyEnv(remote) } : COMMAND_ENV });
   if (result.timedOut || result.code === null || !okCodes.includes(result.code)) {
     throw new RemoteCommandError(`script ${name}`, result);
   }

@@ -25,6 +25,9 @@ export class FakeRemote implements Remote {
   readonly calls: FakeCall[] = [];
   private readonly replies = new Map<string, Reply[]>();
 
+  /** The office cache URL a test lends this machine (see Remote.proxyUrl); unset: none. */
+  proxyUrl?: string;
+
   constructor(readonly label = 'fake-host') {}
 
   /** Registers a reply for an argv (or "script:<name>" as argv[0] for scripts; script args are not matched). */

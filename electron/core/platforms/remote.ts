@@ -25,12 +25,17 @@ export interface ExecOptions {
   /** Abandon the command after this long (default set by the transport). */
   timeoutMs?: number;
   /** Extra environment for the command, names from a fixed allowlist (LC_ALL, TZ, DEBIAN_FRONTEND, …). */
-  env?: Readonly<Partial<Record<'LC_ALL' | 'LANG' | 'TZ' | 'DEBIAN_FRONTEND' | 'APT_LISTCHANGES_FRONTEND' | 'NEEDRESTART_MODE', string>>>;
+  env?: Readonly<Partial<Record<'LC_ALL' | 'LANG' | 'TZ' | 'DEBIAN_FRONTEND' | 'APT_LISTCHANGES_FRONTEND' | 'NEEDRESTART_MODE' | 'http_proxy' | 'https_proxy', string>>>;
 }
 
 export interface Remote {
   /** The address, for messages. */
   readonly label: string;
+  /**
+   * The office cache as this machine sees it (http://127.0.0.1:<port>, the SSH session's reverse forward) while
+   * the job lends it; absent otherwise. Platform modules add it to package-manager commands only (package-proxy.ts).
+   */
+  readonly proxyUrl?: string;
   /**
    * Runs one program with arguments. Each argument is quoted for a POSIX shell by the transport; callers
    * still validate package names and versions before passing them (see validate.ts).

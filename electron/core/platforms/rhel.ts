@@ -4,6 +4,7 @@
  * severities, CVEs), so an update is "security" when an advisory of type security covers its candidate.
  */
 import { errorMessage, run, runScript } from './exec-util';
+import { dnfProxyArgs } from './package-proxy';
 import { addRebootReason, linuxFactsScript, parseLinuxFacts } from './linux-facts';
 import type {
   Advisory, ExactItem, Facts, Health, InstallResult, PackageState, PendingUpdate, PendingUpdatesResult, Platform,
@@ -93,7 +94,7 @@ async function packageManager(remote: Remote): Promise<'dnf' | 'yum'> {
 async function install(remote: Remote, items: readonly ExactItem[], verb: 'install' | 'downgrade'): Promise<InstallResult> {
   validate(items);
   const pm = await packageManager(remote);
-  const result = await remote.exec([pm, verb, '-y', ...items.map(nevraSpec)], {
+  const result = await remote.exec([pm, ...dnfProxyArgs(remote), verb, '-y', ...items.map(nevraSpec)], {
     sudo: true, timeoutMs: 60 * 60_000,
     env: { LC_ALL: 'C', LANG: 'C', DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' },
   });
@@ -154,19 +155,19 @@ export const rhel: Platform = {
     const pm = await packageManager(remote);
     if (options.refresh) {
       try {
-        await run(remote, [pm, 'makecache', '-q'], { sudo: true, timeoutMs: 15 * 60_000 });
+        await run(remote, [pm, ...dnfProxyArgs(remote), 'makecache', '-q'], { sudo: true, timeoutMs: 15 * 60_000 });
       } catch (e) {
         warnings.push(`${pm} makecache failed: ${errorMessage(e)}`);
       }
     }
     // 100 = updates available, 0 = none; anything else is an error.
-    const check = await run(remote, [pm, 'check-update', '-q'], { okCodes: [0, 100], timeoutMs: 10 * 60_000 });
+    const check = await run(remote, [pm, ...dnfProxyArgs(remote), 'check-update', '-q'], { okCodes: [0, 100], timeoutMs: 10 * 60_000 });
     const installed = parseRpmQa((await run(remote, ['rpm', '-qa', '--qf', RPM_QF], { timeoutMs: 120_000 })).stdout);
     let list: ReturnType<typeof parseUpdateinfoList> = [];
     let details: ReturnType<typeof parseUpdateinfoInfo> = [];
     try {
-      list = parseUpdateinfoList((await run(remote, [pm, 'updateinfo', 'list', '--available', '-q'])).stdout);
-      details = parseUpdateinfoInfo((await run(remote, [pm, 'updateinfo', 'info', '--available', '-q'], { timeoutMs: 10 * 60_000 })).stdout);
+      list = parseUpdateinfoList((await run(remote, [pm, ...dnfProxyArgs(remote), 'updateinfo', 'list', '--available', '-q'])).stdout);
+      details = parseUpdateinfoInfo((await run(remote, [pm, ...dnfProxyArgs(remote), 'updateinfo', 'info', '--available', '-q'], { timeoutMs: 10 * 60_000 })).stdout);
     } catch (e) {
       warnings.push(`advisory data unavailable (${pm} updateinfo): ${errorMessage(e)}`);
     }

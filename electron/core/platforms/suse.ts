@@ -6,6 +6,7 @@
  * pending items (kind "patch"), and package rows carry no advisory.
  */
 import { errorMessage, run, runScript } from './exec-util';
+import { proxyEnv } from './package-proxy';
 import { addRebootReason, linuxFactsScript, parseLinuxFacts } from './linux-facts';
 import { child, findAll, parseXml } from './mini-xml';
 import type { ExactItem, Facts, InstallResult, PackageState, PendingUpdate, Platform } from './platform';
@@ -103,7 +104,7 @@ async function install(remote: Remote, items: readonly ExactItem[], downgrade: b
     ...items.map((i) => `${i.name}${i.arch ? `.${i.arch}` : ''}=${i.version}`)];
   const result = await remote.exec(argv, {
     sudo: true, timeoutMs: 60 * 60_000,
-    env: { LC_ALL: 'C', LANG: 'C', DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' },
+    env: { LC_ALL: 'C', LANG: 'C', DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l', ...proxyEnv(remote) },
   });
   const after = await snapshot(remote, items.map((i) => i.name));
   const failed = items.flatMap((i) => {
@@ -137,7 +138,7 @@ export const suse: Platform = {
     const warnings: string[] = [];
     if (options.refresh) {
       try {
-        await run(remote, ['zypper', '--non-interactive', 'refresh'], { sudo: true, timeoutMs: 15 * 60_000 });
+        await run(remote, ['zypper', '--non-interactive', 'refresh'], { sudo: true, timeoutMs: 15 * 60_000, proxy: true });
       } catch (e) {
         warnings.push(`zypper refresh failed: ${errorMessage(e)}`);
       }

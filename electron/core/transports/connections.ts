@@ -22,8 +22,40 @@ export class NoCredentialError extends Error {
   }
 }
 
+/** What the connections need of the office cache (electron/core/office-cache): where it listens, and its mode. */
+export interface OfficeCacheLink {
+  /** The local port it listens on, or null while it is not listening. */
+  readonly port: number | null;
+  stats(): { offline: boolean };
+  /** Resolves with the port once listening (memoised): a job started with the core must not miss a cache still starting. */
+  listen?(): Promise<number>;
+}
+
+export interface SessionOptions {
+  /**
+   * Lend the office cache to the machine for this session (a reverse port forward; see SshSession.lendProxy):
+   * for jobs that run the package manager (assessment, deployment).
+   */
+  lendCache?: boolean;
+  /** Lines for the job's log about this session (a cache that could not be lent). */
+  log?: (level: 'info' | 'warn', message: string) => void;
+}
+
+/** The office cache is in offline mode and this machine cannot reach it: its package manager has nowhere to fetch from. */
+export class OfficeCacheUnreachableError extends Error {
+  constructor(address: string, reason: string) {
+    super(
+      `The office cache is in offline mode, but ${address} cannot be lent it: its sshd refused the reverse port forward (${reason}). ` +
+        "Allow it in the machine's sshd_config (AllowTcpForwarding yes or remote), or turn offline mode off in Settings → Office cache",
+    );
+    this.name = 'OfficeCacheUnreachableError';
+  }
+}
+
 export class ConnectionManager {
   private readonly slots: Semaphore;
+  /** Read at each session, so a cache started, stopped or switched offline in Settings applies to the next one. */
+  private officeCache: () => OfficeCacheLink | null = () => null;
 
   constructor(
     private readonly db: Db,
@@ -36,12 +68,17 @@ export class ConnectionManager {
     this.slots = new Semaphore(limit);
   }
 
+  /** Where sessions opened with `lendCache` find the office cache (the core sets it; null: no cache). */
+  setOfficeCache(get: () => OfficeCacheLink | null): void {
+    this.officeCache = get;
+  }
+
   /**
    * Runs `fn` with an open session to `host`, always closing it and freeing the slot afterwards. The pinned key
    * is read from the database right before connecting, not from `host` (taken when the job started): another
-   * job may have pinned one since.
+   * job may have pinned one since. With `lendCache`, the office cache is lent to the machine first.
    */
-  async withSession<T>(jobHost: Host, signal: AbortSignal, fn: (session: SshSession) => Promise<T>): Promise<T> {
+  async withSession<T>(jobHost: Host, signal: AbortSignal, fn: (session: SshSession) => Promise<T>, options: SessionOptions = {}): Promise<T> {
     const credential = this.vault.resolveFor(jobHost);
     if (!credential) throw new NoCredentialError(jobHost);
     const release = await this.slots.acquire(signal);
@@ -77,6 +114,7 @@ export class ConnectionManager {
       const onAbort = (): void => void session?.close();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
+        if (options.lendCache) await this.lendCache(session, host, options.log);
         return await fn(session);
       } finally {
         signal.removeEventListener('abort', onAbort);
@@ -157,6 +195,24 @@ export class ConnectionManager {
       signal.removeEventListener('abort', onAbort);
       session.close();
       release();
+    }
+  }
+
+  /**
+   * A machine whose sshd refuses remote forwards still gets its job, fetching directly as before, and the log says
+   * why — unless the cache is offline, where fetching directly is exactly what the user turned off.
+   */
+  private async lendCache(session: SshSession, host: Host, log: SessionOptions['log']): Promise<void> {
+    const cache = this.officeCache();
+    if (!cache) return;
+    const port = cache.port ?? (cache.listen ? await cache.listen().catch(() => null) : null);
+    if (port === null) return;
+    try {
+      await session.lendProxy(port);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (cache.stats().offline) throw new OfficeCacheUnreachableError(host.address, reason);
+      log?.('warn', `${host.address} refused the SSH reverse port forward the office cache needs (${reason}; AllowTcpForwarding no?): this job fetches packages from the machine's own repositories directly`);
     }
   }
 

@@ -5,8 +5,10 @@
  * (never argv or env), and only when sudo will read it (see `sudoNeeds`).
  */
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { NodeSSH } from 'node-ssh';
-import type { Client, ClientChannel } from 'ssh2';
+import type { Client, ClientChannel, TcpConnectionDetails } from 'ssh2';
+import { proxyUrlFor } from '../platforms/package-proxy';
 import { ConnectionLostError, RemoteCommandError, type ExecOptions, type ExecResult, type Remote } from '../platforms/remote';
 import type { Secrets } from '../vault/vault';
 import { commandLine } from './shell-quote';
@@ -92,6 +94,62 @@ export class SshSession implements Remote {
   private closing = false;
   /** Why the connection ended, once it has (null while it is up or after our own close). */
   private lost: string | null = null;
+  /** Ports sshd listens on for us (its 127.0.0.1) → the local port each is piped to. */
+  private readonly forwards = new Map<number, number>();
+  private lentUrl: string | undefined;
+
+  /** The office cache as the machine reaches it, while {@link lendProxy} has lent it (see Remote.proxyUrl). */
+  get proxyUrl(): string | undefined {
+    return this.lentUrl;
+  }
+
+  /**
+   * Lends a local TCP port to the machine for as long as this session lasts: sshd listens on the machine's
+   * 127.0.0.1, on a port it picks (a fixed one could be taken, or be another job's), and each connection made there
+   * comes back over this SSH connection and is piped to 127.0.0.1:localPort here. Nothing is configured on the
+   * machine; the listener goes when the session closes. Rejects when sshd refuses remote forwarding
+   * (AllowTcpForwarding no/local, or a `restrict`ed key). Returns the machine's port.
+   */
+  async lendPort(localPort: number): Promise<number> {
+    this.assertConnected();
+    const remotePort = await new Promise<number>((resolve, reject) => {
+      try {
+        this.client.forwardIn('127.0.0.1', 0, (err, port) => (err ? reject(err) : resolve(port)));
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    if (this.forwards.size === 0) this.client.on('tcp connection', (info, accept, reject) => this.forwarded(info, accept, reject));
+    this.forwards.set(remotePort, localPort);
+    return remotePort;
+  }
+
+  /** {@link lendPort} for the office cache: package-manager commands on this session then name it (proxyUrl). */
+  async lendProxy(localPort: number): Promise<string> {
+    const url = proxyUrlFor(await this.lendPort(localPort));
+    this.lentUrl = url;
+    return url;
+  }
+
+  private forwarded(info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void): void {
+    const localPort = this.forwards.get(info.destPort);
+    if (localPort === undefined || this.closing) {
+      reject();
+      return;
+    }
+    const channel = accept();
+    const socket = net.connect({ host: '127.0.0.1', port: localPort });
+    // Either side failing or going ends the other: a package manager waiting on a dead proxy connection would hang.
+    const drop = (): void => {
+      socket.destroy();
+      channel.destroy();
+    };
+    socket.on('error', drop);
+    channel.on('error', drop);
+    channel.on('close', () => socket.destroy());
+    socket.on('close', () => channel.end());
+    channel.pipe(socket).pipe(channel);
+  }
 
   private assertConnected(): void {
     if (this.lost !== null) throw new ConnectionLostError(this.label, this.lost);

@@ -4,6 +4,7 @@ import { BackgroundSection } from '../components/background-section';
 import { CredentialsSection } from '../components/credentials-section';
 import { FeedsSection } from '../components/feeds-section';
 import { MailSection } from '../components/mail-section';
+import { OfficeCacheSection } from '../components/office-cache-section';
 import { PoliciesSection } from '../components/policies-section';
 import { TagProfilesSection } from '../components/tag-profiles-section';
 import { useSettingsStore } from '../stores/settings-store';
@@ -64,6 +65,7 @@ export function SettingsPage() {
       <PoliciesSection />
       <TagProfilesSection />
       <MailSection />
+      <OfficeCacheSection />
       {info?.runtime === 'electron' && <BackgroundSection />}
       {info && (
         <section aria-label="About">

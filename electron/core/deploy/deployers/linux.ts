@@ -89,7 +89,8 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
     platforms: spec.platforms,
     name: spec.systems,
     rollbackAnnouncement: 'Rolling back from the snapshot taken before the change',
-    session: (m, fn) => m.s.connections.withSession(m.host, NEVER, fn),
+    // The office cache is lent for the deployment's session: the rollback packages and the install fetch through it.
+    session: (m, fn) => m.s.connections.withSession(m.host, NEVER, fn, { lendCache: true, log: (level, message) => m.log(level, message) }),
 
     async preflight(m, remote) {
       // The busy check first and alone: it looks for package-manager processes, and the health check and package

@@ -8,6 +8,7 @@
  */
 import type { ExactItem, Platform } from '../../platforms/platform';
 import { runScript } from '../../platforms/exec-util';
+import { proxyEnv } from '../../platforms/package-proxy';
 import type { Remote } from '../../platforms/remote';
 import { assertValid, isRpmArch, isRpmEvr, isRpmName } from '../../platforms/validate';
 import { settleScript, settleThenCheckHealth, type SettleResult } from '../remote-checks';
@@ -142,7 +143,7 @@ export function parseKeptFiles(stdout: string, extension: string): KeptPackages 
 }
 
 export async function keepRpms(remote: Remote, pm: RpmManager, items: readonly (ExactItem & { arch: string })[]): Promise<KeptPackages> {
-  const r = await runScript(remote, 'rpm-keep', RPM_KEEP_SCRIPT, [pm, ...pairs(pm, items)], { sudo: true, timeoutMs: 30 * 60_000 });
+  const r = await runScript(remote, 'rpm-keep', RPM_KEEP_SCRIPT, [pm, ...pairs(pm, items)], { sudo: true, timeoutMs: 30 * 60_000, proxy: true });
   return parseKeptFiles(r.stdout, '.rpm');
 }
 
@@ -154,7 +155,7 @@ export async function restoreRpms(
   log: (level: 'info' | 'warn', message: string) => void = () => undefined,
 ): Promise<{ ok: boolean; errors: string[]; exitCode: number | null }> {
   const attempt = async (mode: 'kept' | 'repo'): Promise<{ ok: boolean; errors: string[]; exitCode: number | null; kept: { kept: number; of: number } | null }> => {
-    const r = await remote.script(RPM_RESTORE_SCRIPT, [pm, mode, ...pairs(pm, items)], { sudo: true, timeoutMs: 60 * 60_000, env: { LC_ALL: 'C', LANG: 'C' } });
+    const r = await remote.script(RPM_RESTORE_SCRIPT, [pm, mode, ...pairs(pm, items)], { sudo: true, timeoutMs: 60 * 60_000, env: { LC_ALL: 'C', LANG: 'C', ...proxyEnv(remote) } });
     const after = await platform.packageStateSnapshot(remote, items.map((i) => i.name));
     const wrong = items.filter((i) => !after.some((a) => a.name === i.name && a.version === i.version));
     const errors = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter((l) => /^(Error|Problem|No match|No provider|'.*' not found)|not signed|[Ss]ignature verification failed|GPG check FAILED/.test(l)).slice(0, 20);
