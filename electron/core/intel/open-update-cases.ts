@@ -7,8 +7,7 @@
  * vendor urgency), the machine's profile (criticality, exposed flag, open ports) and how many whole weeks it has
  * waited (risk-score.ts reads nothing finer). So SQLite groups the open updates by those (one pass, in C), each
  * group — a case — is scored once, and the rows come back as typed arrays of (machine, case, row id, detection
- * time), in row-id order: the order the per-row code always read them in (a plain scan of pending_updates), so
- * "the first one wins a tie" means what it meant.
+ * time), ordered by machine and row id: the order the per-row code read them in.
  */
 import type { RiskBand } from '../../../shared/contract';
 import type { Db } from '../db/open';
@@ -38,7 +37,7 @@ export interface UpdateCase {
   finding: boolean;
 }
 
-/** The open updates, one index per row, in pending_updates row-id order. */
+/** The open updates, one index per row, ordered by machine, then row id. */
 export interface OpenUpdateTable {
   cases: UpdateCase[];
   length: number;
@@ -122,16 +121,24 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
       detected[k] = Number(ds[j]);
     }
   }
-  const order = new Float64Array(n);
-  for (let i = 0; i < n; i++) order[i] = id[i]! * POS_BITS + i;
-  order.sort();
+  // By row id, then (a stable counting sort) by machine: the order the per-row code read them in, through the
+  // partial index pending_updates_host_open, so "the first one wins a tie" means what it meant.
+  const byId = new Float64Array(n);
+  for (let i = 0; i < n; i++) byId[i] = id[i]! * POS_BITS + i;
+  byId.sort();
+  let maxHost = 0;
+  for (let i = 0; i < n; i++) maxHost = Math.max(maxHost, host[i]!);
+  const start = new Int32Array(maxHost + 2);
+  for (let i = 0; i < n; i++) start[host[i]! + 1]!++;
+  for (let h = 1; h < start.length; h++) start[h]! += start[h - 1]!;
   const out: OpenUpdateTable = { cases, length: n, hostId: new Int32Array(n), caseOf: new Int32Array(n), id: new Float64Array(n), detectedAt: new Float64Array(n) };
   for (let i = 0; i < n; i++) {
-    const from = order[i]! % POS_BITS;
-    out.hostId[i] = host[from]!;
-    out.caseOf[i] = caseOf[from]!;
-    out.id[i] = id[from]!;
-    out.detectedAt[i] = detected[from]!;
+    const from = byId[i]! % POS_BITS;
+    const to = start[host[from]!]!++;
+    out.hostId[to] = host[from]!;
+    out.caseOf[to] = caseOf[from]!;
+    out.id[to] = id[from]!;
+    out.detectedAt[to] = detected[from]!;
   }
   return out;
 }
