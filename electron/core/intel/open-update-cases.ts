@@ -5,9 +5,10 @@
  *
  * An update's score depends only on its package, architecture-independent facts (version, CVEs, security flag,
  * vendor urgency), the machine's profile (criticality, exposed flag, open ports) and how many whole weeks it has
- * waited (risk-score.ts reads nothing finer). So SQLite groups the open updates by those (one pass, in C), each
- * group — a case — is scored once, and the rows come back as typed arrays of (machine, case, row id, detection
- * time), ordered by machine and row id: the order the per-row code read them in.
+ * waited (risk-score.ts reads nothing finer). So SQLite groups the open updates by what the score reads of the
+ * update (one pass, in C), with each group's rows as one list of numbers (machine, id, detection time); each
+ * (update, profile, weeks) case is scored once, and the rows come back as typed arrays of (machine, case, row id,
+ * detection time), ordered by machine and row id: the order the per-row code read them in.
  */
 import type { RiskBand } from '../../../shared/contract';
 import type { Db } from '../db/open';
@@ -48,63 +49,31 @@ export interface OpenUpdateTable {
   detectedAt: Float64Array;
 }
 
-// Weeks waited as risk-score.ts counts them: floor(max(0, now - detected) / week); SQLite's integer division
-// truncates toward zero, which max(0, …) makes the same floor.
-const CASES_SQL = `
-  SELECT u.package, u.arch, u.candidate_version, p.profile, max(0, (@now - u.detected_at) / ${WEEK_MS}) AS weeks,
-         u.is_security, u.urgency, u.cve_list, min(u.detected_at),
-         group_concat(u.host_id), group_concat(u.id), group_concat(u.detected_at)
-  FROM pending_updates u JOIN temp.patch_host_profile p ON p.id = u.host_id
-  WHERE u.resolved_at IS NULL
-  GROUP BY u.package, u.arch, u.candidate_version, p.profile, weeks, u.is_security, u.urgency, u.cve_list`;
+// One row per kind of update (what the score reads of the update itself); its rows' machine, id and detection time
+// as one comma-joined list of numbers that JSON.parse reads natively (no string per row).
+const KINDS_SQL = `
+  SELECT package, arch, candidate_version, is_security, urgency, cve_list, '[' || group_concat(host_id || ',' || id || ',' || detected_at) || ']'
+  FROM pending_updates
+  WHERE resolved_at IS NULL
+  GROUP BY package, arch, candidate_version, is_security, urgency, cve_list`;
 
-type CaseRow = [
-  pkg: string,
-  arch: string,
-  candidate: string,
-  profile: number,
-  weeks: number,
-  isSecurity: number,
-  urgency: string | null,
-  cveList: string | null,
-  detectedAt: number,
-  hostIds: string,
-  ids: string,
-  detected: string,
-];
+type KindRow = [pkg: string, arch: string, candidate: string, isSecurity: number, urgency: string | null, cveList: string | null, rows: string];
 
 // Row ids and positions packed into one double (id · 2^21 + position) so a native numeric sort orders them.
 const POS_BITS = 2 ** 21;
 
 export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
   const profiles = writeHostProfiles(db);
-  const groups = db.prepare(CASES_SQL).raw().all({ now }) as CaseRow[];
-  const intel = groups.length ? intelForOpenCves(db) : new Map();
+  const profileOf = new Map<number, number>(db.prepare('SELECT id, profile FROM temp.patch_host_profile').raw().all() as [number, number][]);
+  const kinds = db.prepare(KINDS_SQL).raw().all() as KindRow[];
+  const intel = kinds.length ? intelForOpenCves(db) : new Map();
   const cases: UpdateCase[] = [];
+  const lists: number[][] = [];
   let n = 0;
-  const lists: [string[], string[], string[]][] = [];
-  for (const [pkg, arch, candidate, profile, , isSecurity, urgency, cveList, detectedAt, hostList, idList, detectedList] of groups) {
-    const security = isSecurity === 1 || cveList !== null;
-    const cveIntel: CveIntel[] = (cveList ? cveList.split(',') : []).map((cveId) => cveIntelOf(cveId, intel.get(cveId)));
-    // Any row of the case scores the same (the same whole weeks waited): its earliest stands for all.
-    const r = scoreUpdate({ package: pkg, cves: cveIntel, vendorSeverity: urgency, isSecurity: security, detectedAt, machine: profiles[profile]!, now });
-    const kevCves = cveIntel.filter((c) => c.kev).map((c) => c.cveId).sort();
-    cases.push({
-      package: pkg,
-      arch,
-      candidateVersion: candidate,
-      isSecurity: isSecurity === 1,
-      security,
-      urgency,
-      kevCves,
-      score: r.score,
-      band: r.band,
-      why: r.why,
-      finding: isFinding({ isSecurity: isSecurity === 1, kevCves, band: r.band }),
-    });
-    const ids = idList.split(',');
-    lists.push([hostList.split(','), ids, detectedList.split(',')]);
-    n += ids.length;
+  for (const [, , , , , , rows] of kinds) {
+    const list = JSON.parse(rows) as number[];
+    lists.push(list);
+    n += list.length / 3;
   }
   if (n >= POS_BITS) throw new Error(`Too many open updates to order (${n})`);
   const host = new Int32Array(n);
@@ -112,15 +81,49 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
   const id = new Float64Array(n);
   const detected = new Float64Array(n);
   let k = 0;
-  for (let c = 0; c < lists.length; c++) {
-    const [hs, ids, ds] = lists[c]!;
-    for (let j = 0; j < ids.length; j++, k++) {
-      host[k] = Number(hs[j]);
+  for (let g = 0; g < kinds.length; g++) {
+    const [pkg, arch, candidate, isSecurity, urgency, cveList] = kinds[g]!;
+    const security = isSecurity === 1 || cveList !== null;
+    let cveIntel: CveIntel[] | null = null;
+    // The machine's profile and the whole weeks waited make the rest of the case (risk-score.ts reads nothing finer).
+    const caseAt = new Map<number, number>();
+    const list = lists[g]!;
+    for (let j = 0; j < list.length; j += 3) {
+      const h = list[j]!;
+      const profile = profileOf.get(h);
+      // A row whose machine is gone is no machine's update (the per-row code skipped it too).
+      if (profile === undefined) continue;
+      const d = list[j + 2]!;
+      const key = profile * 1e7 + Math.floor(Math.max(0, now - d) / WEEK_MS);
+      let c = caseAt.get(key);
+      if (c === undefined) {
+        cveIntel ??= (cveList ? cveList.split(',') : []).map((cveId) => cveIntelOf(cveId, intel.get(cveId)));
+        // Any row of the case scores the same: this one stands for all.
+        const r = scoreUpdate({ package: pkg, cves: cveIntel, vendorSeverity: urgency, isSecurity: security, detectedAt: d, machine: profiles[profile]!, now });
+        const kevCves = cveIntel.filter((x) => x.kev).map((x) => x.cveId).sort();
+        c = cases.push({
+          package: pkg,
+          arch,
+          candidateVersion: candidate,
+          isSecurity: isSecurity === 1,
+          security,
+          urgency,
+          kevCves,
+          score: r.score,
+          band: r.band,
+          why: r.why,
+          finding: isFinding({ isSecurity: isSecurity === 1, kevCves, band: r.band }),
+        }) - 1;
+        caseAt.set(key, c);
+      }
+      host[k] = h;
       caseOf[k] = c;
-      id[k] = Number(ids[j]);
-      detected[k] = Number(ds[j]);
+      id[k] = list[j + 1]!;
+      detected[k] = d;
+      k++;
     }
   }
+  n = k;
   // By row id, then (a stable counting sort) by machine: the order the per-row code read them in, through the
   // partial index pending_updates_host_open, so "the first one wins a tie" means what it meant.
   const byId = new Float64Array(n);
