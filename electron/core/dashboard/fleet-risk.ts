@@ -4,7 +4,7 @@
  */
 import type { DashboardSummary, MachineState, RiskBand, TrendPoint } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { readOpenUpdates } from '../intel/open-update-cases';
+import { readOpenUpdates, type OpenUpdateTable } from '../intel/open-update-cases';
 
 export const TOP_N = 5;
 export const TREND_DAYS = 365;
@@ -24,11 +24,12 @@ export const HOST_STATE_SQL = `SELECT h.id, COALESCE(h.display_name, h.hostname,
 
 export type FleetRisk = Omit<DashboardSummary, 'trend'> & { today: Omit<TrendPoint, 'day'> };
 
-export function fleetRisk(db: Db, now = Date.now()): FleetRisk {
+/** `open`: the open updates already read (and scored at `now`), when a page has them. */
+export function fleetRisk(db: Db, now = Date.now(), open?: OpenUpdateTable): FleetRisk {
   const hosts = db
     .prepare(HOST_STATE_SQL)
     .all() as { id: number; label: string; reachability: 'up' | 'down' | 'unknown'; last_assessed_at: number | null; last_deploy: string | null }[];
-  const t = readOpenUpdates(db, now);
+  const t = open ?? readOpenUpdates(db, now);
   const perHost = new Map<number, { score: number; band: RiskBand; open: number; kev: Set<string>; atRisk: boolean }>();
   const perUpdate = new Map<string, DashboardSummary['topUpdates'][number]>();
   // Per case: its package-and-version key (one string per case, not per row).
@@ -120,8 +121,8 @@ export function listTrend(db: Db): TrendPoint[] {
 }
 
 /** The Dashboard: the figures now, and the trend with today's row brought up to date. */
-export function dashboardSummary(db: Db, now = Date.now()): DashboardSummary {
-  const { today, ...risk } = fleetRisk(db, now);
+export function dashboardSummary(db: Db, now = Date.now(), open?: OpenUpdateTable): DashboardSummary {
+  const { today, ...risk } = fleetRisk(db, now, open);
   recordTrend(db, today, now);
   return { ...risk, trend: listTrend(db) };
 }

@@ -7,9 +7,9 @@ import type { Criticality, MachinePatches, MachineRisk, TagProfileView } from '.
 import type { Db } from '../db/open';
 import { hostProfiles, listTagProfiles } from '../machines/machine-profile';
 import { localeRanks } from './locale-rank';
-import { approvedUpdates, readOpenUpdates, type UpdateCase } from './open-update-cases';
+import { approvedUpdates, readOpenUpdates, type OpenUpdateTable, type UpdateCase } from './open-update-cases';
 
-export function machineRisks(db: Db, now = Date.now()): MachineRisk[] {
+export function machineRisks(db: Db, now = Date.now(), open?: OpenUpdateTable): MachineRisk[] {
   const hosts = db.prepare('SELECT id, criticality, exposed, tags FROM hosts ORDER BY id').all() as { id: number; criticality: Criticality; exposed: number; tags: string }[];
   const profiles = hostProfiles(db);
   const tagProfiles = new Map(listTagProfiles(db).map((t) => [t.tag, t]));
@@ -40,7 +40,7 @@ export function machineRisks(db: Db, now = Date.now()): MachineRisk[] {
   }
   const kev = new Map<number, Set<string>>();
   const top = new Map<number, UpdateCase>();
-  const t = readOpenUpdates(db, now);
+  const t = open ?? readOpenUpdates(db, now);
   for (let i = 0; i < t.length; i++) {
     const hostId = t.hostId[i]!;
     const m = out.get(hostId);
@@ -83,10 +83,10 @@ export function tagProfileViews(db: Db): TagProfileView[] {
 }
 
 /** Every machine with open updates, each update scored for that machine; riskiest machines and updates first. */
-export function updatesByMachine(db: Db, now = Date.now()): MachinePatches[] {
+export function updatesByMachine(db: Db, now = Date.now(), open?: OpenUpdateTable): MachinePatches[] {
   const labels = new Map((db.prepare('SELECT id, COALESCE(display_name, hostname, address) FROM hosts').raw().all() as [number, string][]).map(([id, l]) => [id, l]));
   const approved = approvedUpdates(db);
-  const t = readOpenUpdates(db, now);
+  const t = open ?? readOpenUpdates(db, now);
   // Per case: its Patches-row key, and the approvals of its package, arch and version (one lookup per case).
   const keys = t.cases.map((c) => `${c.package}\u0000${c.candidateVersion}`);
   const approvedOf = t.cases.map((c) => approved.get(`${c.package}\u0000${c.arch}\u0000${c.candidateVersion}`));

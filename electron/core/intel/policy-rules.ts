@@ -12,7 +12,7 @@ import type { EventSink } from '../event-bus';
 import { activeMarks, clearSuperseded, markKey, MEMORY_HOLD_PREFIX } from '../deploy/fleet-memory';
 import { isFinding } from './finding';
 import { localeRanks } from './locale-rank';
-import { approvedUpdates, readOpenUpdates } from './open-update-cases';
+import { approvedUpdates, readOpenUpdates, type OpenUpdateTable } from './open-update-cases';
 import { approveUpdates } from './patch-queries';
 import { blockedPackages } from './policy-queries';
 
@@ -161,7 +161,7 @@ interface Plan {
 const decisionKey = (hostId: number, pkg: string, version: string): string => `${hostId}\u0000${pkg}\u0000${version}`;
 
 /** Decides, without writing, what the rules approve and what blocks hold among the updates not yet approved. */
-export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now()): Plan {
+export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(), open?: OpenUpdateTable): Plan {
   const decisions: PolicyDecision[] = [];
   const remembered = new Set<string>();
   if (!rules.length) return { decisions, remembered };
@@ -171,7 +171,7 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
   }
   const marks = activeMarks(db);
   const approved = approvedUpdates(db);
-  const t = readOpenUpdates(db, now);
+  const t = open ?? readOpenUpdates(db, now);
   const approvedOf = t.cases.map((c) => approved.get(`${c.package}\u0000${c.arch}\u0000${c.candidateVersion}`));
   const blocksByHost = new Map<number, Map<string, string>>();
   // Decided rows: the versions they move from are read afterwards, for these rows only.
@@ -251,10 +251,10 @@ function summarize(decisions: readonly PolicyDecision[]): PolicyEvaluation {
 }
 
 /** The saved rules with this one put in its scope's place: what saving it would do now. Writes nothing. */
-export function previewRule(db: Db, input: PolicyRuleInput, now = Date.now()): PolicyEvaluation {
+export function previewRule(db: Db, input: PolicyRuleInput, now = Date.now(), open?: OpenUpdateTable): PolicyEvaluation {
   const spec = specOf(input);
   const rules = listRules(db).filter((r) => (r.tag ?? '') !== (spec.tag ?? ''));
-  return summarize(planPolicies(db, [...rules, spec], now).decisions);
+  return summarize(planPolicies(db, [...rules, spec], now, open).decisions);
 }
 
 /**
