@@ -4,8 +4,7 @@
  */
 import type { DashboardSummary, MachineState, RiskBand, TrendPoint } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import { isFinding } from '../intel/finding';
-import { scoreOpenUpdates } from '../intel/open-update-scores';
+import { readOpenUpdates, type OpenUpdateTable } from '../intel/open-update-cases';
 
 export const TOP_N = 5;
 export const TREND_DAYS = 365;
@@ -25,34 +24,40 @@ export const HOST_STATE_SQL = `SELECT h.id, COALESCE(h.display_name, h.hostname,
 
 export type FleetRisk = Omit<DashboardSummary, 'trend'> & { today: Omit<TrendPoint, 'day'> };
 
-export function fleetRisk(db: Db, now = Date.now()): FleetRisk {
+/** `open`: the open updates already read (and scored at `now`), when a page has them. */
+export function fleetRisk(db: Db, now = Date.now(), open?: OpenUpdateTable): FleetRisk {
   const hosts = db
     .prepare(HOST_STATE_SQL)
     .all() as { id: number; label: string; reachability: 'up' | 'down' | 'unknown'; last_assessed_at: number | null; last_deploy: string | null }[];
-  const updates = scoreOpenUpdates(db, now);
+  const t = open ?? readOpenUpdates(db, now);
   const perHost = new Map<number, { score: number; band: RiskBand; open: number; kev: Set<string>; atRisk: boolean }>();
   const perUpdate = new Map<string, DashboardSummary['topUpdates'][number]>();
+  // Per case: its package-and-version key (one string per case, not per row).
+  const keys = t.cases.map((c) => `${c.package}\u0000${c.candidateVersion}`);
   const kevCves = new Set<string>();
   let critical = 0;
   let high = 0;
-  for (const u of updates) {
+  for (let i = 0; i < t.length; i++) {
+    const hostId = t.hostId[i]!;
+    const c = t.caseOf[i]!;
+    const u = t.cases[c]!;
     if (u.band === 'critical') critical++;
     else if (u.band === 'high') high++;
-    for (const c of u.kevCves) kevCves.add(c);
-    const h = perHost.get(u.hostId) ?? { score: -1, band: 'low' as RiskBand, open: 0, kev: new Set<string>(), atRisk: false };
+    for (const cve of u.kevCves) kevCves.add(cve);
+    let h = perHost.get(hostId);
+    if (!h) perHost.set(hostId, (h = { score: -1, band: 'low' as RiskBand, open: 0, kev: new Set<string>(), atRisk: false }));
     h.open++;
     if (u.score > h.score) Object.assign(h, { score: u.score, band: u.band });
-    for (const c of u.kevCves) h.kev.add(c);
+    for (const cve of u.kevCves) h.kev.add(cve);
     // At risk: with an open finding, as the report counts a machine not compliant.
-    h.atRisk ||= isFinding(u);
-    perHost.set(u.hostId, h);
-    const key = `${u.package}\u0000${u.candidateVersion}`;
+    h.atRisk ||= u.finding;
+    const key = keys[c]!;
     const g = perUpdate.get(key);
     if (!g) perUpdate.set(key, { package: u.package, candidateVersion: u.candidateVersion, score: u.score, band: u.band, machines: 1, kevCves: [...u.kevCves] });
     else {
       g.machines++;
       if (u.score > g.score) Object.assign(g, { score: u.score, band: u.band });
-      for (const c of u.kevCves) if (!g.kevCves.includes(c)) g.kevCves.push(c);
+      for (const cve of u.kevCves) if (!g.kevCves.includes(cve)) g.kevCves.push(cve);
     }
   }
   const states: Record<MachineState, number> = { 'needs-attention': 0, unreachable: 0, 'not-assessed': 0, 'kev-exposed': 0, 'updates-pending': 0, 'up-to-date': 0 };
@@ -75,7 +80,7 @@ export function fleetRisk(db: Db, now = Date.now()): FleetRisk {
     topMachines,
     today: {
       machines: hosts.length,
-      openUpdates: updates.length,
+      openUpdates: t.length,
       kevOpen: kevCves.size,
       critical,
       high,
@@ -116,8 +121,8 @@ export function listTrend(db: Db): TrendPoint[] {
 }
 
 /** The Dashboard: the figures now, and the trend with today's row brought up to date. */
-export function dashboardSummary(db: Db, now = Date.now()): DashboardSummary {
-  const { today, ...risk } = fleetRisk(db, now);
+export function dashboardSummary(db: Db, now = Date.now(), open?: OpenUpdateTable): DashboardSummary {
+  const { today, ...risk } = fleetRisk(db, now, open);
   recordTrend(db, today, now);
   return { ...risk, trend: listTrend(db) };
 }

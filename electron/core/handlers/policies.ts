@@ -1,6 +1,7 @@
 import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import { evaluatePolicies, listBlocks, listRules, previewRule, removeBlock, removeRule, saveRule } from '../intel/policy-rules';
+import { openUpdatesCache } from '../intel/patch-cache';
 import { addBlock, forgetHolds } from '../intel/policy-queries';
 import type { HandlerMap } from './types';
 
@@ -34,7 +35,10 @@ export const policyHandlers: HandlerMap<PolicyCall> = {
     evaluatePolicies(s.db, s.events);
     return { ok: true as const };
   },
-  'policies/preview': (input, s) => previewRule(s.db, input),
+  'policies/preview': (input, s) => {
+    const now = Date.now();
+    return previewRule(s.db, input, now, openUpdatesCache(s.events).get(s.db, now));
+  },
   'policies/evaluate': (_arg, s) => evaluatePolicies(s.db, s.events),
   'policies/add-block': (input, s) => {
     s.db.transaction(() => {

@@ -6,10 +6,10 @@
 import type { Criticality, MachinePatches, MachineRisk, TagProfileView } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import { hostProfiles, listTagProfiles } from '../machines/machine-profile';
-import { isFinding } from './finding';
-import { scoreOpenUpdates } from './open-update-scores';
+import { localeRanks } from './locale-rank';
+import { approvedUpdates, readOpenUpdates, type OpenUpdateTable, type UpdateCase } from './open-update-cases';
 
-export function machineRisks(db: Db, now = Date.now()): MachineRisk[] {
+export function machineRisks(db: Db, now = Date.now(), open?: OpenUpdateTable): MachineRisk[] {
   const hosts = db.prepare('SELECT id, criticality, exposed, tags FROM hosts ORDER BY id').all() as { id: number; criticality: Criticality; exposed: number; tags: string }[];
   const profiles = hostProfiles(db);
   const tagProfiles = new Map(listTagProfiles(db).map((t) => [t.tag, t]));
@@ -39,23 +39,26 @@ export function machineRisks(db: Db, now = Date.now()): MachineRisk[] {
     });
   }
   const kev = new Map<number, Set<string>>();
-  const top = new Map<number, { package: string; version: string; why: string }>();
-  for (const u of scoreOpenUpdates(db, now)) {
-    const m = out.get(u.hostId);
+  const top = new Map<number, UpdateCase>();
+  const t = open ?? readOpenUpdates(db, now);
+  for (let i = 0; i < t.length; i++) {
+    const hostId = t.hostId[i]!;
+    const m = out.get(hostId);
     if (!m) continue;
+    const u = t.cases[t.caseOf[i]!]!;
     m.openUpdates++;
     if (u.band === 'critical') m.criticalUpdates++;
     else if (u.band === 'high') m.highUpdates++;
-    if (isFinding(u)) m.findings++;
+    if (u.finding) m.findings++;
     if (u.kevCves.length) {
-      const set = kev.get(u.hostId) ?? new Set<string>();
+      const set = kev.get(hostId) ?? new Set<string>();
       for (const c of u.kevCves) set.add(c);
-      kev.set(u.hostId, set);
+      kev.set(hostId, set);
     }
     if (m.openUpdates === 1 || u.score > m.score) {
       m.score = u.score;
       m.band = u.band;
-      top.set(u.hostId, { package: u.package, version: u.candidateVersion, why: u.why });
+      top.set(hostId, u);
     }
   }
   for (const m of out.values()) {
@@ -63,7 +66,7 @@ export function machineRisks(db: Db, now = Date.now()): MachineRisk[] {
     const t = top.get(m.hostId);
     if (!t) continue;
     const others = m.criticalUpdates + m.highUpdates - (m.band === 'critical' || m.band === 'high' ? 1 : 0);
-    m.why = `${t.package} ${t.version}: ${t.why.replace(/\.$/, '')}${others > 0 ? `; ${others} more critical or high update${others === 1 ? '' : 's'}` : ''}.`;
+    m.why = `${t.package} ${t.candidateVersion}: ${t.why.replace(/\.$/, '')}${others > 0 ? `; ${others} more critical or high update${others === 1 ? '' : 's'}` : ''}.`;
   }
   return [...out.values()];
 }
@@ -80,21 +83,38 @@ export function tagProfileViews(db: Db): TagProfileView[] {
 }
 
 /** Every machine with open updates, each update scored for that machine; riskiest machines and updates first. */
-export function updatesByMachine(db: Db, now = Date.now()): MachinePatches[] {
-  const out = new Map<number, MachinePatches>();
-  for (const u of scoreOpenUpdates(db, now)) {
-    let m = out.get(u.hostId);
-    if (!m) out.set(u.hostId, (m = { hostId: u.hostId, label: u.hostLabel, score: 0, band: 'low', updates: [] }));
-    const key = `${u.package}\u0000${u.candidateVersion}`;
+export function updatesByMachine(db: Db, now = Date.now(), open?: OpenUpdateTable): MachinePatches[] {
+  const labels = new Map((db.prepare('SELECT id, COALESCE(display_name, hostname, address) FROM hosts').raw().all() as [number, string][]).map(([id, l]) => [id, l]));
+  const approved = approvedUpdates(db);
+  const t = open ?? readOpenUpdates(db, now);
+  // Per case: its Patches-row key, and the approvals of its package, arch and version (one lookup per case).
+  const keys = t.cases.map((c) => `${c.package}\u0000${c.candidateVersion}`);
+  const approvedOf = t.cases.map((c) => approved.get(`${c.package}\u0000${c.arch}\u0000${c.candidateVersion}`));
+  const out = new Map<number, MachinePatches & { byKey: Map<string, MachinePatches['updates'][number]> }>();
+  for (let i = 0; i < t.length; i++) {
+    const hostId = t.hostId[i]!;
+    const label = labels.get(hostId);
+    if (label === undefined) continue;
+    const c = t.caseOf[i]!;
+    const u = t.cases[c]!;
+    const key = keys[c]!;
+    const isApproved = approvedOf[c]?.has(hostId) ?? false;
+    let m = out.get(hostId);
+    if (!m) out.set(hostId, (m = { hostId, label, score: 0, band: 'low', updates: [], byKey: new Map() }));
     // Two architectures of one package and version are one row on the Patches page: keep the riskier.
-    const same = m.updates.find((x) => x.key === key);
+    const same = m.byKey.get(key);
     if (same) {
       if (u.score > same.score) Object.assign(same, { score: u.score, band: u.band, why: u.why });
-      same.approved &&= u.approved;
-    } else m.updates.push({ key, score: u.score, band: u.band, why: u.why, approved: u.approved });
+      same.approved &&= isApproved;
+    } else {
+      const row = { key, score: u.score, band: u.band, why: u.why, approved: isApproved };
+      m.updates.push(row);
+      m.byKey.set(key, row);
+    }
     if (u.score > m.score || m.updates.length === 1) Object.assign(m, { score: u.score, band: u.band });
   }
-  const list = [...out.values()];
-  for (const m of list) m.updates.sort((a, b) => b.score - a.score || a.key.localeCompare(b.key));
+  const rank = localeRanks(keys);
+  const list = [...out.values()].map(({ byKey: _, ...m }) => m);
+  for (const m of list) m.updates.sort((a, b) => b.score - a.score || rank.get(a.key)! - rank.get(b.key)!);
   return list.sort((a, b) => b.score - a.score || a.label.localeCompare(b.label));
 }

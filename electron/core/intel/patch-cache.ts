@@ -8,6 +8,7 @@ import type { MachinePatches, MachineRisk, PatchRow } from '../../../shared/cont
 import type { Db } from '../db/open';
 import type { EventBus } from '../event-bus';
 import { machineRisks, updatesByMachine } from './machine-risk';
+import { readOpenUpdates, type OpenUpdateTable } from './open-update-cases';
 import { buildPatchRows } from './patch-list';
 
 export const PATCH_ROWS_TTL_MS = 60_000;
@@ -41,12 +42,35 @@ export class PatchRowsCache extends DerivedCache<PatchRow[]> {
   }
 }
 
-const caches = new WeakMap<EventBus, { patches: PatchRowsCache; machines: DerivedCache<MachineRisk[]>; byMachine: DerivedCache<MachinePatches[]> }>();
+interface Caches {
+  patches: PatchRowsCache;
+  openUpdates: DerivedCache<OpenUpdateTable>;
+  machines: DerivedCache<MachineRisk[]>;
+  byMachine: DerivedCache<MachinePatches[]>;
+}
 
-function cachesOf(events: EventBus) {
+const caches = new WeakMap<EventBus, Caches>();
+
+function cachesOf(events: EventBus): Caches {
   let c = caches.get(events);
-  if (!c) caches.set(events, (c = { patches: new PatchRowsCache(events), machines: new DerivedCache(events, machineRisks), byMachine: new DerivedCache(events, updatesByMachine) }));
+  if (!c) {
+    // The scored open updates are read once for the Machines page, the by-machine view, the Dashboard and a
+    // rule's preview (the page opened next reads them again only after a change or a minute).
+    const openUpdates = new DerivedCache(events, readOpenUpdates);
+    c = {
+      patches: new PatchRowsCache(events),
+      openUpdates,
+      machines: new DerivedCache(events, (db, now) => machineRisks(db, now, openUpdates.get(db, now))),
+      byMachine: new DerivedCache(events, (db, now) => updatesByMachine(db, now, openUpdates.get(db, now))),
+    };
+    caches.set(events, c);
+  }
   return c;
+}
+
+/** Every open update, scored: what the Dashboard and a rule's preview read (not the policies' evaluation, which reads afresh). */
+export function openUpdatesCache(events: EventBus): DerivedCache<OpenUpdateTable> {
+  return cachesOf(events).openUpdates;
 }
 
 /** The Patches rows of one running core (one event bus, one database). */

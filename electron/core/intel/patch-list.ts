@@ -43,7 +43,7 @@ type GroupRow = [
   notes: string | null,
 ];
 
-interface Profile {
+export interface Profile {
   criticality: Criticality;
   exposed: boolean;
   listeningServices: number[];
@@ -61,7 +61,7 @@ const GROUPS_SQL = `
   ORDER BY first_id`;
 
 /** Numbers the machines' distinct profiles and writes each machine's number to temp.patch_host_profile. */
-function writeHostProfiles(db: Db): Profile[] {
+export function writeHostProfiles(db: Db): Profile[] {
   const profiles: Profile[] = [];
   const numbers = new Map<string, number>();
   db.exec('CREATE TEMP TABLE IF NOT EXISTS patch_host_profile (id INTEGER PRIMARY KEY, profile INTEGER NOT NULL) STRICT');

@@ -11,7 +11,8 @@ import type { Db } from '../db/open';
 import type { EventSink } from '../event-bus';
 import { activeMarks, clearSuperseded, markKey, MEMORY_HOLD_PREFIX } from '../deploy/fleet-memory';
 import { isFinding } from './finding';
-import { scoreOpenUpdates } from './open-update-scores';
+import { localeRanks } from './locale-rank';
+import { approvedUpdates, readOpenUpdates, type OpenUpdateTable } from './open-update-cases';
 import { approveUpdates } from './patch-queries';
 import { blockedPackages } from './policy-queries';
 
@@ -160,23 +161,32 @@ interface Plan {
 const decisionKey = (hostId: number, pkg: string, version: string): string => `${hostId}\u0000${pkg}\u0000${version}`;
 
 /** Decides, without writing, what the rules approve and what blocks hold among the updates not yet approved. */
-export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now()): Plan {
+export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(), open?: OpenUpdateTable): Plan {
   const decisions: PolicyDecision[] = [];
   const remembered = new Set<string>();
   if (!rules.length) return { decisions, remembered };
-  const tagsByHost = new Map<number, string[]>();
-  const platformOf = new Map<number, string | null>();
-  for (const h of db.prepare('SELECT id, tags, platform FROM hosts').all() as { id: number; tags: string; platform: string | null }[]) {
-    tagsByHost.set(h.id, JSON.parse(h.tags) as string[]);
-    platformOf.set(h.id, h.platform);
+  const hosts = new Map<number, { label: string; tags: string[]; platform: string | null; rules?: RuleSpec[] }>();
+  for (const [id, label, tags, platform] of db.prepare('SELECT id, COALESCE(display_name, hostname, address), tags, platform FROM hosts').raw().all() as [number, string, string, string | null][]) {
+    hosts.set(id, { label, tags: JSON.parse(tags) as string[], platform });
   }
   const marks = activeMarks(db);
-  const updates = scoreOpenUpdates(db, now, (u) => !u.approved);
+  const approved = approvedUpdates(db);
+  const t = open ?? readOpenUpdates(db, now);
+  const approvedOf = t.cases.map((c) => approved.get(`${c.package}\u0000${c.arch}\u0000${c.candidateVersion}`));
   const blocksByHost = new Map<number, Map<string, string>>();
-  for (const u of updates) {
-    const applicable = rulesFor(tagsByHost.get(u.hostId) ?? [], rules);
+  // Decided rows: the versions they move from are read afterwards, for these rows only.
+  const rowIds: number[] = [];
+  for (let i = 0; i < t.length; i++) {
+    const hostId = t.hostId[i]!;
+    const c = t.caseOf[i]!;
+    if (approvedOf[c]?.has(hostId)) continue;
+    const host = hosts.get(hostId);
+    if (!host) continue;
+    // The same rules for every update of a machine: chosen once per machine.
+    const applicable = (host.rules ??= rulesFor(host.tags, rules));
     if (!applicable.length || applicable[0]!.mode === 'never') continue;
-    const facts: RuleFacts = { isSecurity: u.isSecurity, kevCves: u.kevCves, score: u.score, band: u.band, detectedAt: u.detectedAt };
+    const u = t.cases[c]!;
+    const facts: RuleFacts = { isSecurity: u.isSecurity, kevCves: u.kevCves, score: u.score, band: u.band, detectedAt: t.detectedAt[i]! };
     let match: { rule: RuleSpec; why: string } | null = null;
     for (const rule of applicable) {
       const why = ruleApproves(rule, facts, now);
@@ -186,18 +196,19 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
       }
     }
     if (!match) continue;
-    let blocks = blocksByHost.get(u.hostId);
-    if (!blocks) blocksByHost.set(u.hostId, (blocks = blockedPackages(db, u.hostId)));
+    let blocks = blocksByHost.get(hostId);
+    if (!blocks) blocksByHost.set(hostId, (blocks = blockedPackages(db, hostId)));
     const blocked = blocks.get(u.package);
+    rowIds.push(t.id[i]!);
     // A version that failed or was rolled back on a machine of this platform is not approved again unseen.
-    const failed = blocked ? undefined : marks.get(markKey(u.package, u.candidateVersion, platformOf.get(u.hostId) ?? null))?.[0];
+    const failed = blocked ? undefined : marks.get(markKey(u.package, u.candidateVersion, host.platform))?.[0];
     if (failed) {
-      remembered.add(decisionKey(u.hostId, u.package, u.candidateVersion));
+      remembered.add(decisionKey(hostId, u.package, u.candidateVersion));
       decisions.push({
-        hostId: u.hostId,
-        hostLabel: u.hostLabel,
+        hostId,
+        hostLabel: host.label,
         package: u.package,
-        fromVersion: u.installedVersion,
+        fromVersion: null,
         toVersion: u.candidateVersion,
         outcome: 'held',
         rule: match.rule.name,
@@ -206,17 +217,28 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
       continue;
     }
     decisions.push({
-      hostId: u.hostId,
-      hostLabel: u.hostLabel,
+      hostId,
+      hostLabel: host.label,
       package: u.package,
-      fromVersion: u.installedVersion,
+      fromVersion: null,
       toVersion: u.candidateVersion,
       outcome: blocked ? 'held' : 'approve',
       rule: match.rule.name,
       why: blocked ? `${match.why}, but blocked: ${blocked}` : match.why,
     });
   }
-  decisions.sort((a, b) => (a.outcome === b.outcome ? 0 : a.outcome === 'approve' ? -1 : 1) || a.package.localeCompare(b.package) || a.hostLabel.localeCompare(b.hostLabel));
+  if (decisions.length) {
+    const from = new Map(
+      db.prepare('SELECT u.id, u.installed_version FROM json_each(?) j JOIN pending_updates u ON u.id = j.value').raw().all(JSON.stringify(rowIds)) as [number, string | null][],
+    );
+    decisions.forEach((d, i) => (d.fromVersion = from.get(rowIds[i]!) ?? null));
+  }
+  // Integer ranks for the two localeCompare keys (tens of thousands of decisions sort in a few milliseconds).
+  const pkgRank = localeRanks(decisions.map((d) => d.package));
+  const labelRank = localeRanks(decisions.map((d) => d.hostLabel));
+  decisions.sort(
+    (a, b) => (a.outcome === b.outcome ? 0 : a.outcome === 'approve' ? -1 : 1) || pkgRank.get(a.package)! - pkgRank.get(b.package)! || labelRank.get(a.hostLabel)! - labelRank.get(b.hostLabel)!,
+  );
   return { decisions, remembered };
 }
 
@@ -229,10 +251,10 @@ function summarize(decisions: readonly PolicyDecision[]): PolicyEvaluation {
 }
 
 /** The saved rules with this one put in its scope's place: what saving it would do now. Writes nothing. */
-export function previewRule(db: Db, input: PolicyRuleInput, now = Date.now()): PolicyEvaluation {
+export function previewRule(db: Db, input: PolicyRuleInput, now = Date.now(), open?: OpenUpdateTable): PolicyEvaluation {
   const spec = specOf(input);
   const rules = listRules(db).filter((r) => (r.tag ?? '') !== (spec.tag ?? ''));
-  return summarize(planPolicies(db, [...rules, spec], now).decisions);
+  return summarize(planPolicies(db, [...rules, spec], now, open).decisions);
 }
 
 /**
