@@ -96,18 +96,6 @@ export async function generateReport(db: Db, dataDir: string, o: GenerateOptions
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   o.onStep?.('write');
   const write = (name: string, text: string): void => fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
-  try {
-    write('data.json', canonicalJson(data));
-    write('report.html', renderReportHtml(data, hash));
-    write('summary.html', renderSummaryHtml(data, hash));
-    writeCsvs(write, data);
-    stopIfCancelled();
-  } catch (e) {
-    // Not listed yet (no manifest): nothing of it is kept.
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-
   const status = (file: PdfStatus['file']): PdfStatus =>
     o.printer ? { file, state: 'printing', error: null, ms: null } : { file, state: 'failed', error: NO_PRINTER, ms: null };
   const manifest: ReportManifest = {
@@ -125,6 +113,45 @@ export async function generateReport(db: Db, dataDir: string, o: GenerateOptions
     jobId: o.jobId ?? null,
     pdfs: { summary: status('summary.pdf'), full: status('report.pdf') },
   };
+  // Stops the prints when the rest of the report cannot be written.
+  const unwritten = new AbortController();
+  const printSignal = signal ? AbortSignal.any([signal, unwritten.signal]) : unwritten.signal;
+  const printer = o.printer;
+  const print = async (which: WhichPdf, html: string): Promise<void> => {
+    if (!printer) return;
+    const started = performance.now();
+    const st = manifest.pdfs[which];
+    try {
+      await printer.print(path.join(dir, html), path.join(dir, st.file), printSignal);
+      if (printSignal.aborted) throw cancelledError(printSignal);
+      st.state = 'ready';
+    } catch (e) {
+      st.state = printSignal.aborted ? 'cancelled' : 'failed';
+      st.error = e instanceof Error ? e.message : String(e);
+      fs.rmSync(path.join(dir, st.file), { force: true });
+    }
+    st.ms = Math.round(performance.now() - started);
+  };
+  let summary: Promise<void> = Promise.resolve();
+  let full: Promise<void> = Promise.resolve();
+  try {
+    write('summary.html', renderSummaryHtml(data, hash));
+    write('report.html', renderReportHtml(data, hash));
+    // Both PDFs start at once, and before the JSON and CSV are written: Chromium's own start-up (a second or more of
+    // CPU) overlaps that writing, and the summary, a few pages, ends long before the detail, which has the other core.
+    summary = print('summary', 'summary.html');
+    full = print('full', 'report.html');
+    write('data.json', canonicalJson(data));
+    writeCsvs(write, data);
+    stopIfCancelled();
+  } catch (e) {
+    unwritten.abort(e);
+    await Promise.all([summary, full]);
+    // Not listed yet (no manifest): nothing of it is kept.
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+
   const save = (which: WhichPdf | null): void => {
     manifest.files = listedFiles(dir, manifest.pdfs);
     manifest.pdfError = manifest.pdfs.full.error ?? manifest.pdfs.summary.error;
@@ -134,27 +161,8 @@ export async function generateReport(db: Db, dataDir: string, o: GenerateOptions
     o.onManifest?.(manifest, which);
   };
   save(null);
-  const printer = o.printer;
   if (!printer) return manifest;
-
-  const print = async (which: WhichPdf, html: string): Promise<void> => {
-    const started = performance.now();
-    const st = manifest.pdfs[which];
-    try {
-      await printer.print(path.join(dir, html), path.join(dir, st.file), signal);
-      if (signal?.aborted) throw cancelledError(signal);
-      st.state = 'ready';
-    } catch (e) {
-      st.state = signal?.aborted ? 'cancelled' : 'failed';
-      st.error = e instanceof Error ? e.message : String(e);
-      fs.rmSync(path.join(dir, st.file), { force: true });
-    }
-    st.ms = Math.round(performance.now() - started);
-  };
   o.onStep?.('summary-pdf');
-  // Both start at once: the summary is a few pages and ends long before the detail, which has the other core.
-  const summary = print('summary', 'summary.html');
-  const full = print('full', 'report.html');
   await summary;
   save('summary');
   o.onStep?.('full-pdf');
