@@ -8,6 +8,8 @@ const HOSTILE = 'Reception <PC> & "Co"';
 
 test('a report generated offline reads right as PDF (pdftotext) and as HTML', async ({ app, runtime }, info) => {
   test.skip(runtime === 'electron', 'prints with the system Chromium through the headless host');
+  // Two Chromium prints (the executive summary, then the full report) on a shared machine.
+  test.setTimeout(300_000);
   const machines = new MachinesPage(app);
   await machines.open();
   await machines.add({ address: '127.0.0.2', name: 'Front desk PC' });
@@ -23,7 +25,22 @@ test('a report generated offline reads right as PDF (pdftotext) and as HTML', as
   const evidence = (await row.getByRole('cell').nth(3).innerText()).match(/data ([0-9a-f]{12})/)?.[1];
   expect(evidence).toBeTruthy();
 
-  const [pdf] = await Promise.all([app.waitForEvent('download'), row.getByRole('button', { name: 'PDF' }).click()]);
+  // The executive summary is its own PDF, offered as soon as it is printed: the figures and the same evidence.
+  const summaryButton = row.getByRole('button', { name: 'Executive summary PDF', exact: true });
+  await expect(summaryButton).toBeVisible({ timeout: 150_000 });
+  const [summary] = await Promise.all([app.waitForEvent('download'), summaryButton.click()]);
+  const summaryPath = info.outputPath('summary.pdf');
+  await summary.saveAs(summaryPath);
+  const summaryText = execFileSync('pdftotext', [summaryPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+  expect(summaryText).toContain('Executive summary');
+  expect(summaryText).toMatch(/2 machines in the inventory, 0 assessed/);
+  expect(summaryText).toMatch(new RegExp(`Data SHA-256: ${evidence}`));
+  expect(summaryText).not.toContain('Audit trail');
+  expect(Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [summaryPath], { encoding: 'utf8' }))?.[1])).toBeLessThanOrEqual(3);
+
+  const fullButton = row.getByRole('button', { name: 'Full PDF', exact: true });
+  await expect(fullButton).toBeVisible({ timeout: 150_000 });
+  const [pdf] = await Promise.all([app.waitForEvent('download'), fullButton.click()]);
   const pdfPath = info.outputPath('report.pdf');
   await pdf.saveAs(pdfPath);
   expect(fs.readFileSync(pdfPath).subarray(0, 5).toString()).toBe('%PDF-');

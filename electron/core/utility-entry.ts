@@ -26,8 +26,18 @@ let core: Core | null = null;
 const printing = new Correlator({ peer: 'Electron' });
 const electronPrinter: PdfPrinter = {
   name: 'Electron',
-  print: async (htmlFile, pdfFile) => {
-    await printing.call((id) => port.postMessage({ type: 'print-pdf', id, htmlFile, pdfFile } satisfies PrintPdfRequest));
+  print: async (htmlFile, pdfFile, signal) => {
+    const printed = printing.call((id) => port.postMessage({ type: 'print-pdf', id, htmlFile, pdfFile } satisfies PrintPdfRequest));
+    if (!signal) return void (await printed);
+    // Main cannot stop a printToPDF under way: a cancelled report stops waiting, and its manifest never lists the file.
+    printed.catch(() => undefined);
+    await Promise.race([
+      printed,
+      new Promise<never>((_resolve, reject) => {
+        if (signal.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error('Cancelled'));
+        signal.addEventListener('abort', () => reject(signal.reason instanceof Error ? signal.reason : new Error('Cancelled')), { once: true });
+      }),
+    ]);
   },
 };
 

@@ -4,6 +4,7 @@ import { epochMs, job, jobLogLine, jobTarget } from './domain';
 import { scanResult } from './discovery';
 import { deploymentState } from './deploy';
 import { notice, noticeTarget } from './notices';
+import { reportPdfState } from './reports';
 
 /**
  * Why the inventory changed. Listeners in the core match on these (intel/policy-rules re-evaluates after some),
@@ -105,6 +106,16 @@ export const events = {
     hostIds: z.array(z.number().int().positive()),
     /** ok: assessed; failed: could not be; busy: left alone while another job worked on them. */
     counts: z.object({ ok: count, failed: count, busy: count }),
+  }),
+  /**
+   * A report was listed or one of its PDFs ended (the executive summary always before the full report): the
+   * Reports page refetches, and offers the executive summary as soon as it is ready.
+   */
+  'reports/changed': z.object({
+    reportId: z.string(),
+    jobId: z.number().int().positive().nullable(),
+    summary: reportPdfState,
+    full: reportPdfState,
   }),
   /** A schedule was saved, removed or run, or all were paused: the Schedules view refetches. */
   'schedules/changed': z.object({}),

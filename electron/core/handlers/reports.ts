@@ -1,7 +1,8 @@
 import { AppError } from '../../../shared/contract';
 import { appendAudit } from '../audit/audit-log';
 import { chromiumPrinter, findChromium } from '../reports/pdf';
-import { generateReport, listReports, readReportFile } from '../reports/report-files';
+import { generateReport, listReports, readReportFile, type ReportStep } from '../reports/report-files';
+import { announceReport, reportOutcome } from '../reports/report-job';
 import type { HandlerMap } from './types';
 
 export const reportHandlers: HandlerMap<'reports/generate' | 'reports/list' | 'reports/file'> = {
@@ -9,23 +10,32 @@ export const reportHandlers: HandlerMap<'reports/generate' | 'reports/list' | 'r
     const chromium = findChromium();
     const label = `${new Date(period.from).toISOString().slice(0, 10)} – ${new Date(period.to).toISOString().slice(0, 10)}`;
     const jobId = s.jobs.start('report', `Report ${label}`, { period, title }, async (ctx) => {
-      const steps = ['collect', 'write', 'pdf'];
+      const steps: ReportStep[] = ['collect', 'write', 'summary-pdf', 'full-pdf'];
       ctx.progress(0, steps.length);
       const m = await generateReport(s.db, s.dataDir, {
         period,
         ...(title ? { title } : {}),
         appVersion: s.version,
         printer: s.pdfPrinter ?? (chromium ? chromiumPrinter(chromium) : null),
+        jobId: ctx.jobId,
+        signal: ctx.signal,
         onStep: (step) => ctx.progress(steps.indexOf(step)),
+        onManifest: (manifest, which) => {
+          announceReport(s, manifest);
+          if (which === 'summary' && manifest.pdfs.summary.state === 'ready' && manifest.pdfs.full.state === 'printing') {
+            ctx.summary('Executive summary ready; printing the full detail');
+          }
+          const st = which ? manifest.pdfs[which] : null;
+          if (st && st.state === 'failed') ctx.log('error', `${which === 'summary' ? 'Executive summary' : 'Full report'} PDF: ${st.error ?? 'failed'}`);
+        },
       });
       ctx.progress(steps.length);
       appendAudit(s.db, { actor: 'user', action: 'report.generate', targetType: 'report', targetId: m.id, details: { period, dataHash: m.dataHash, auditHead: m.auditHead } });
-      if (m.pdfError) ctx.log('warn', `No PDF: ${m.pdfError}`);
-      return { state: m.pdfError ? 'partial' : 'succeeded', summary: `${m.files.length - 1} files, ${m.machines} machines${m.pdfError ? ', no PDF' : ''}` };
+      return reportOutcome(m, ctx);
     });
     return { jobId };
   },
-  'reports/list': (_arg, s) => listReports(s.dataDir),
+  'reports/list': (_arg, s) => listReports(s.dataDir, (id) => s.jobs.isRunning(id)),
   'reports/file': ({ id, name }, s) => {
     try {
       return readReportFile(s.dataDir, id, name);

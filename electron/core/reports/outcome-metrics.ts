@@ -8,7 +8,7 @@
 import type { OutcomeMetrics } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import { isFinding } from '../intel/finding';
-import { scoreUpdatesOpenDuring } from '../intel/open-update-scores';
+import { scoreUpdatesOpenDuring, type ScoredUpdate } from '../intel/open-update-scores';
 
 export interface Period {
   from: number;
@@ -64,7 +64,11 @@ interface TargetRow {
   retry: number;
 }
 
-export function collectOutcomes(db: Db, period: Period, now: number): OutcomeMetrics {
+/**
+ * `findingsDuring` is scoreUpdatesOpenDuring(db, period, now) filtered by isFinding, when the caller has it already:
+ * a report scores the year's updates once (scoring 60,000 of them is most of the report's query time).
+ */
+export function collectOutcomes(db: Db, period: Period, now: number, findingsDuring?: readonly ScoredUpdate[]): OutcomeMetrics {
   // Machines of deployments (not rollbacks) that finished in the period with an outcome; `retry` when an earlier
   // deployment already carried one of its versions to the same machine.
   const targets = db
@@ -88,7 +92,7 @@ export function collectOutcomes(db: Db, period: Period, now: number): OutcomeMet
   const seconds = timed.map((t) => (t.finished_at - t.started_at!) / 1000);
   const slowest = timed.reduce<TargetRow | null>((worst, t) => (!worst || t.finished_at - t.started_at! > worst.finished_at - worst.started_at! ? t : worst), null);
 
-  const during = scoreUpdatesOpenDuring(db, period, now).filter(isFinding);
+  const during = findingsDuring ?? scoreUpdatesOpenDuring(db, period, now).filter(isFinding);
   const fixed = during.filter((u) => u.resolvedAt !== null && u.resolvedAt >= period.from && u.resolvedAt <= period.to);
   const daysToFix = (us: typeof fixed): number[] => us.map((u) => (u.resolvedAt! - u.detectedAt) / DAY);
 

@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 
 export interface PdfPrinter {
   readonly name: string;
-  print(htmlFile: string, pdfFile: string): Promise<void>;
+  /** Rejects once `signal` aborts (a cancelled report), leaving no PDF behind where the printer can stop. */
+  print(htmlFile: string, pdfFile: string, signal?: AbortSignal): Promise<void>;
 }
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable',
@@ -27,8 +28,9 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | nul
 export function chromiumPrinter(binary: string): PdfPrinter {
   return {
     name: `Chromium (${binary})`,
-    print: (htmlFile, pdfFile) =>
+    print: (htmlFile, pdfFile, signal) =>
       new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(abortReason(signal));
         const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-pdf-'));
         const args = [
           '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
@@ -37,12 +39,21 @@ export function chromiumPrinter(binary: string): PdfPrinter {
           ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
           pathToFileURL(htmlFile).href,
         ];
-        execFile(binary, args, { timeout: 180_000, maxBuffer: 8 * 1024 * 1024 }, (err, _stdout, stderr) => {
+        // The full detail of a big fleet takes minutes on a busy machine: 10 minutes before it counts as stuck.
+        execFile(binary, args, { timeout: 600_000, maxBuffer: 8 * 1024 * 1024, ...(signal ? { signal } : {}) }, (err, _stdout, stderr) => {
           fs.rmSync(profile, { recursive: true, force: true });
+          if (signal?.aborted) {
+            fs.rmSync(pdfFile, { force: true });
+            return reject(abortReason(signal));
+          }
           if (err) return reject(new Error(`Chromium could not print the PDF: ${err.message}${stderr ? ` — ${String(stderr).trim().split('\n').slice(-2).join(' ')}` : ''}`));
           if (!fs.existsSync(pdfFile) || fs.statSync(pdfFile).size < 100) return reject(new Error('Chromium printed no PDF'));
           resolve();
         });
       }),
   };
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('Cancelled');
 }

@@ -178,7 +178,7 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
     machines,
     critical,
     deployments,
-    outcomes: collectOutcomes(db, period, now),
+    outcomes: collectOutcomes(db, period, now, during),
     audit,
     auditChain: { ok: chain.ok, rows: chain.rows, head: chain.head, firstBrokenId: chain.firstBrokenId, reason: chain.reason },
   };

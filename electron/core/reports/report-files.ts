@@ -10,8 +10,12 @@ import { toCsv } from './csv';
 import { outcomeRows } from './outcome-csv';
 import type { PdfPrinter } from './pdf';
 import { canonicalJson, collectReport, dataHash, type ReportPeriod } from './report-data';
-import { renderReportHtml } from './report-html';
+import { renderReportHtml, renderSummaryHtml } from './report-html';
 import type { Db } from '../db/open';
+import type { ReportPdfStatus } from '../../../shared/contract';
+
+/** Where one of a report's PDFs stands (the contract's ReportPdfStatus). */
+export type PdfStatus = ReportPdfStatus;
 
 export interface ReportManifest {
   id: string;
@@ -24,14 +28,19 @@ export interface ReportManifest {
   machines: number;
   compliancePct: number | null;
   files: { name: string; bytes: number }[];
-  /** Why there is no PDF, when there is none. */
+  /** Why there is no full PDF (or, failing that, no executive summary PDF), when there is none. */
   pdfError: string | null;
+  /** The job writing it: its full detail is cancelled through it. Null in reports written before the two stages. */
+  jobId: number | null;
+  /** The executive summary PDF (a few pages, printed first) and the full report's PDF. */
+  pdfs: { summary: PdfStatus; full: PdfStatus };
 }
 
 const ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
 const MIME: Record<string, string> = {
   '.html': 'text/html', '.pdf': 'application/pdf', '.csv': 'text/csv', '.json': 'application/json',
 };
+const NO_PRINTER = 'No PDF printer here: install Chromium or set PATCHWELL_CHROMIUM (the HTML report prints to PDF from any browser)';
 
 export function reportsDir(dataDir: string): string {
   return path.join(dataDir, 'reports');
@@ -42,27 +51,133 @@ function newId(now: number): string {
   return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 
+export type ReportStep = 'collect' | 'write' | 'summary-pdf' | 'full-pdf';
+export type WhichPdf = keyof ReportManifest['pdfs'];
+
 export interface GenerateOptions {
   period: ReportPeriod;
   title?: string;
   appVersion?: string;
   printer: PdfPrinter | null;
   now?: number;
-  onStep?: (step: string) => void;
+  /** The job writing the report, recorded in its manifest. */
+  jobId?: number;
+  /** Cancels the report: a PDF being printed is stopped and marked cancelled; a PDF already printed stays. */
+  signal?: AbortSignal;
+  onStep?: (step: ReportStep) => void;
+  /**
+   * The manifest was (re)written: first when the report is listed with its PDFs printing (`which` null), then when
+   * each PDF ends (the executive summary always before the full report).
+   */
+  onManifest?: (manifest: ReportManifest, which: WhichPdf | null) => void;
 }
 
+function cancelledError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('Cancelled');
+}
+
+/**
+ * Writes every format, then prints the executive summary and the full report to PDF side by side. The report is
+ * listed (its manifest written) as soon as its HTML, CSV and JSON are on disk, and again as each PDF ends, so the
+ * executive summary can be opened while the full detail is still printing.
+ */
 export async function generateReport(db: Db, dataDir: string, o: GenerateOptions): Promise<ReportManifest> {
   const now = o.now ?? Date.now();
+  const signal = o.signal;
+  const stopIfCancelled = (): void => {
+    if (signal?.aborted) throw cancelledError(signal);
+  };
   o.onStep?.('collect');
   const data = collectReport(db, o.period, { now, ...(o.title ? { title: o.title } : {}), ...(o.appVersion ? { appVersion: o.appVersion } : {}) });
+  stopIfCancelled();
   const hash = dataHash(data);
   const id = newId(now);
   const dir = path.join(reportsDir(dataDir), id);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   o.onStep?.('write');
   const write = (name: string, text: string): void => fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
-  write('data.json', canonicalJson(data));
-  write('report.html', renderReportHtml(data, hash));
+  const status = (file: PdfStatus['file']): PdfStatus =>
+    o.printer ? { file, state: 'printing', error: null, ms: null } : { file, state: 'failed', error: NO_PRINTER, ms: null };
+  const manifest: ReportManifest = {
+    id,
+    title: data.title,
+    period: o.period,
+    generatedAt: now,
+    dataHash: hash,
+    auditHead: data.auditChain.head,
+    auditOk: data.auditChain.ok,
+    machines: data.summary.machines,
+    compliancePct: data.summary.compliancePct,
+    files: [],
+    pdfError: null,
+    jobId: o.jobId ?? null,
+    pdfs: { summary: status('summary.pdf'), full: status('report.pdf') },
+  };
+  // Stops the prints when the rest of the report cannot be written.
+  const unwritten = new AbortController();
+  const printSignal = signal ? AbortSignal.any([signal, unwritten.signal]) : unwritten.signal;
+  const printer = o.printer;
+  const print = async (which: WhichPdf, html: string): Promise<void> => {
+    if (!printer) return;
+    const started = performance.now();
+    const st = manifest.pdfs[which];
+    try {
+      await printer.print(path.join(dir, html), path.join(dir, st.file), printSignal);
+      if (printSignal.aborted) throw cancelledError(printSignal);
+      st.state = 'ready';
+    } catch (e) {
+      st.state = printSignal.aborted ? 'cancelled' : 'failed';
+      st.error = e instanceof Error ? e.message : String(e);
+      fs.rmSync(path.join(dir, st.file), { force: true });
+    }
+    st.ms = Math.round(performance.now() - started);
+  };
+  let summary: Promise<void> = Promise.resolve();
+  let full: Promise<void> = Promise.resolve();
+  try {
+    write('summary.html', renderSummaryHtml(data, hash));
+    write('report.html', renderReportHtml(data, hash));
+    // Both PDFs start at once, and before the JSON and CSV are written: Chromium's own start-up (a second or more of
+    // CPU) overlaps that writing, and the summary, a few pages, ends long before the detail, which has the other core.
+    summary = print('summary', 'summary.html');
+    full = print('full', 'report.html');
+    write('data.json', canonicalJson(data));
+    writeCsvs(write, data);
+    stopIfCancelled();
+  } catch (e) {
+    unwritten.abort(e);
+    await Promise.all([summary, full]);
+    // Not listed yet (no manifest): nothing of it is kept.
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+
+  const save = (which: WhichPdf | null): void => {
+    manifest.files = listedFiles(dir, manifest.pdfs);
+    manifest.pdfError = manifest.pdfs.full.error ?? manifest.pdfs.summary.error;
+    // Written aside and renamed: a reader never sees half a manifest, and a report is listed whole or not at all.
+    fs.writeFileSync(path.join(dir, 'manifest.json.tmp'), JSON.stringify(manifest, null, 2), { mode: 0o600 });
+    fs.renameSync(path.join(dir, 'manifest.json.tmp'), path.join(dir, 'manifest.json'));
+    o.onManifest?.(manifest, which);
+  };
+  save(null);
+  if (!printer) return manifest;
+  o.onStep?.('summary-pdf');
+  await summary;
+  save('summary');
+  o.onStep?.('full-pdf');
+  await full;
+  save('full');
+  return manifest;
+}
+
+/** The files a reader may fetch now: every one written, except a PDF that is not (or no longer) ready. */
+function listedFiles(dir: string, pdfs: ReportManifest['pdfs']): { name: string; bytes: number }[] {
+  const hidden = new Set([...Object.values(pdfs).filter((p) => p.state !== 'ready').map((p) => p.file), 'manifest.json', 'manifest.json.tmp']);
+  return fs.readdirSync(dir).sort().filter((name) => !hidden.has(name)).map((name) => ({ name, bytes: fs.statSync(path.join(dir, name)).size }));
+}
+
+function writeCsvs(write: (name: string, text: string) => void, data: ReturnType<typeof collectReport>): void {
   write('machines.csv', toCsv(
     ['id', 'name', 'address', 'os', 'criticality', 'status', 'open_updates', 'findings', 'kev_findings', 'reboot_required', 'last_assessed'],
     data.machines.map((m) => [m.id, m.name, m.address, m.os, m.criticality, m.status, m.pending, m.findings, m.kev, m.rebootRequired, m.lastAssessedAt === null ? '' : new Date(m.lastAssessedAt).toISOString()]),
@@ -77,48 +192,44 @@ export async function generateReport(db: Db, dataDir: string, o: GenerateOptions
   ));
   write('outcomes.csv', toCsv(['metric', 'value', 'detail', 'how'], outcomeRows(data.outcomes)));
   write('audit.csv', toCsv(['id', 'time', 'actor', 'action', 'target', 'details'], data.audit.map((a) => [a.id, new Date(a.ts).toISOString(), a.actor, a.action, a.target, a.details])));
-  let pdfError: string | null = null;
-  if (o.printer) {
-    o.onStep?.('pdf');
-    try {
-      await o.printer.print(path.join(dir, 'report.html'), path.join(dir, 'report.pdf'));
-    } catch (e) {
-      pdfError = e instanceof Error ? e.message : String(e);
-    }
-  } else {
-    pdfError = 'No PDF printer here: install Chromium or set PATCHWELL_CHROMIUM (the HTML report prints to PDF from any browser)';
-  }
-  const files = fs.readdirSync(dir).sort().map((name) => ({ name, bytes: fs.statSync(path.join(dir, name)).size }));
-  const manifest: ReportManifest = {
-    id,
-    title: data.title,
-    period: o.period,
-    generatedAt: now,
-    dataHash: hash,
-    auditHead: data.auditChain.head,
-    auditOk: data.auditChain.ok,
-    machines: data.summary.machines,
-    compliancePct: data.summary.compliancePct,
-    files,
-    pdfError,
-  };
-  write('manifest.json', JSON.stringify(manifest, null, 2));
-  return manifest;
 }
 
-export function listReports(dataDir: string): ReportManifest[] {
+/**
+ * Every report with a manifest, newest first. `isRunning` tells whether a report's job still runs: a PDF whose job
+ * is gone (Patchwell stopped while it printed) is shown as failed, never as printing for ever.
+ */
+export function listReports(dataDir: string, isRunning: (jobId: number) => boolean = () => false): ReportManifest[] {
   const root = reportsDir(dataDir);
   if (!fs.existsSync(root)) return [];
   const out: ReportManifest[] = [];
   for (const id of fs.readdirSync(root)) {
     if (!ID.test(id)) continue;
+    let raw: Partial<ReportManifest> & Omit<ReportManifest, 'pdfs' | 'jobId'>;
     try {
-      out.push(JSON.parse(fs.readFileSync(path.join(root, id, 'manifest.json'), 'utf8')) as ReportManifest);
+      raw = JSON.parse(fs.readFileSync(path.join(root, id, 'manifest.json'), 'utf8')) as typeof raw;
     } catch {
       // A folder without a readable manifest is a report that did not finish: not listed.
+      continue;
     }
+    out.push(withPdfStates(raw, isRunning));
   }
   return out.sort((a, b) => b.generatedAt - a.generatedAt);
+}
+
+const INTERRUPTED = 'Patchwell stopped while this PDF was printing: generate the report again';
+
+function withPdfStates(raw: Partial<ReportManifest> & Omit<ReportManifest, 'pdfs' | 'jobId'>, isRunning: (jobId: number) => boolean): ReportManifest {
+  const jobId = raw.jobId ?? null;
+  // Reports written before the executive summary had one PDF, ready or with its error.
+  const pdfs = raw.pdfs ?? {
+    summary: { file: 'summary.pdf', state: 'none', error: null, ms: null },
+    full: raw.files.some((f) => f.name === 'report.pdf')
+      ? { file: 'report.pdf', state: 'ready', error: null, ms: null }
+      : { file: 'report.pdf', state: 'failed', error: raw.pdfError ?? 'No PDF', ms: null },
+  };
+  const stale = (st: PdfStatus): PdfStatus => (st.state === 'printing' && (jobId === null || !isRunning(jobId)) ? { ...st, state: 'failed', error: INTERRUPTED } : st);
+  const fixed = { summary: stale(pdfs.summary), full: stale(pdfs.full) };
+  return { ...raw, jobId, pdfs: fixed, pdfError: fixed.full.error ?? fixed.summary.error };
 }
 
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;

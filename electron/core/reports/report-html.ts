@@ -112,20 +112,23 @@ function deploymentsSection(ds: readonly DeploymentLine[]): string {
 }
 
 /** The outcome metrics, each figure with the sentence that says how it is computed. */
-export function outcomesSection(o: OutcomeMetrics): string {
+export function outcomesSection(o: OutcomeMetrics, kevRows = FINDINGS_IN_HTML): string {
   const fig = (label: string, value: string, how: string): string => `<div class="figure"><div class="card"><b>${esc(value)}</b>${esc(label)}</div><p class="meta how">${esc(how)}</p></div>`;
   const f = o.firstTimeSuccess;
   const t = o.deployTime;
   const d = o.detectionToFix;
   const days = (n: number | null): string => (n === null ? 'n/a' : `${n} d`);
-  const kev = o.kevExposure.findings.slice(0, FINDINGS_IN_HTML);
+  const kev = o.kevExposure.findings.slice(0, kevRows);
+  const cut = o.kevExposure.findings.length > kev.length
+    ? `<p class="meta">The ${kev.length} shown are the first of ${o.kevExposure.findings.length}; ${kevRows < FINDINGS_IN_HTML ? 'the full report lists more, ' : ''}outcomes.csv and data.json hold all.</p>`
+    : '';
   return [
     fig('first-time success rate', f.pct === null ? 'n/a' : `${f.pct}% (${f.firstTime} of ${f.machines} machines)`, f.how),
     fig('deployment time per machine: median / slowest', `${formatSeconds(t.medianSeconds)} / ${t.slowest ? `${formatSeconds(t.slowest.seconds)} (${t.slowest.hostLabel})` : 'n/a'}`, t.how),
     fig('detection to fix, all findings: mean / p90', `${days(d.all.meanDays)} / ${days(d.all.p90Days)} (${d.all.count} fixed)`, d.how),
     fig('detection to fix, KEV findings: mean / p90', `${days(d.kev.meanDays)} / ${days(d.kev.p90Days)} (${d.kev.count} fixed)`, d.how),
     fig('rollbacks', `${o.rollbacksByCause.total}${o.rollbacksByCause.causes.length ? `: ${o.rollbacksByCause.causes.map((c) => `${c.count} ${c.cause}`).join(', ')}` : ''}`, o.rollbacksByCause.how),
-    `<h3>Exposure of every known-exploited finding (${o.kevExposure.findings.length}, ${o.kevExposure.totalDays} days in all)</h3><p class="meta how">${esc(o.kevExposure.how)}</p>`,
+    `<h3>Exposure of every known-exploited finding (${o.kevExposure.findings.length}, ${o.kevExposure.totalDays} days in all)</h3><p class="meta how">${esc(o.kevExposure.how)}</p>${cut}`,
     kev.length
       ? `<table><thead><tr><th>Machine</th><th>Package</th><th>Fixed in</th><th>KEV CVEs</th><th>Opened</th><th>Fixed</th><th>Exposure (days)</th></tr></thead><tbody>${kev
         .map((k) => `<tr><td>${esc(k.host)}</td><td>${esc(k.package)}</td><td>${esc(k.fixedIn)}</td><td>${esc(k.cves.join(', '))}</td><td>${day(k.openedAt)}</td><td>${k.resolvedAt === null ? 'open' : day(k.resolvedAt)}</td><td>${k.days}</td></tr>`)
@@ -137,19 +140,25 @@ export function outcomesSection(o: OutcomeMetrics): string {
 /** At most this many audit rows are printed; the CSV and JSON exports carry all of them. */
 export const AUDIT_ROWS_IN_HTML = 500;
 
-export function renderReportHtml(data: ReportData, hash: string): string {
-  const s = data.summary;
-  const notAssessed = s.machines - s.assessed;
-  const auditShown = data.audit.slice(-AUDIT_ROWS_IN_HTML);
-  const card = (label: string, value: string, tone = ''): string => `<div class="card ${tone}"><b>${esc(value)}</b>${esc(label)}</div>`;
-  const perMachine = data.machines.filter((m) => m.findings > 0).sort((a, b) => b.findings - a.findings).slice(0, 12).map((m) => ({ label: m.name, value: m.findings }));
+/** Known-exploited rows in the executive summary: it stays a few pages; the full report lists up to FINDINGS_IN_HTML. */
+export const KEV_ROWS_IN_SUMMARY = 10;
+
+function head(data: ReportData, subtitle: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(data.title)}</title><style>${CSS}</style></head><body>
+<title>${esc(data.title)}${subtitle ? ` — ${esc(subtitle)}` : ''}</title><style>${CSS}</style></head><body>
 <h1>${esc(data.title)}</h1>
-<p class="meta">Period ${day(data.period.from)} to ${day(data.period.to)} · generated ${when(data.generatedAt)} by Patchwell ${esc(data.appVersion)}, offline, from its local inventory.</p>
-<h2>Executive summary</h2>
+<p class="meta">${subtitle ? `${esc(subtitle)} · ` : ''}Period ${day(data.period.from)} to ${day(data.period.to)} · generated ${when(data.generatedAt)} by Patchwell ${esc(data.appVersion)}, offline, from its local inventory.</p>`;
+}
+
+/** The executive summary and the outcome figures: the part a reader who is not a technician reads. */
+function executivePart(data: ReportData, kevRows: number): string {
+  const s = data.summary;
+  const notAssessed = s.machines - s.assessed;
+  const card = (label: string, value: string, tone = ''): string => `<div class="card ${tone}"><b>${esc(value)}</b>${esc(label)}</div>`;
+  const perMachine = data.machines.filter((m) => m.findings > 0).sort((a, b) => b.findings - a.findings).slice(0, 12).map((m) => ({ label: m.name, value: m.findings }));
+  return `<h2>Executive summary</h2>
 <div class="cards">
 ${card('compliance (assessed machines with no open finding)', s.compliancePct === null ? 'n/a' : `${s.compliancePct}%`, s.compliancePct === null ? '' : s.compliancePct === 100 ? 'good' : 'bad')}
 ${card('machines fully patched', `${s.fullyPatched} of ${s.assessed}`)}
@@ -168,8 +177,12 @@ ${stackedBar([
 <p class="meta">A finding is an open update that is on CISA's Known Exploited Vulnerabilities list, or scored high or critical, or comes from a security source; whatever repository it comes from, it makes its machine non-compliant.</p>
 ${perMachine.length ? `<h3>Open findings per machine</h3>${barChart(perMachine)}` : ''}
 <h2>Outcomes</h2>
-${outcomesSection(data.outcomes)}
-<h2>Critical findings and their exposure</h2>
+${outcomesSection(data.outcomes, kevRows)}`;
+}
+
+function detailPart(data: ReportData): string {
+  const auditShown = data.audit.slice(-AUDIT_ROWS_IN_HTML);
+  return `<h2>Critical findings and their exposure</h2>
 <p class="meta">Updates from any repository that fix a CVE on CISA's Known Exploited Vulnerabilities list, or whose risk score is high or critical, open at any time in the period. Exposure runs from detection to the fix (or to the end of the period).</p>
 ${findingsTable(data.critical)}
 <h2>Machines</h2>
@@ -180,10 +193,32 @@ ${deploymentsSection(data.deployments)}
 <p class="meta">${data.audit.length} entries in the period${data.audit.length > auditShown.length ? `; the last ${auditShown.length} are shown, the CSV and JSON exports hold all` : ''}.</p>
 <table><thead><tr><th>#</th><th>When</th><th>Who</th><th>What</th><th>Target</th></tr></thead><tbody>${auditShown
     .map((a) => `<tr><td>${a.id}</td><td>${when(a.ts)}</td><td>${esc(a.actor)}</td><td>${esc(a.action)}</td><td>${esc(a.target)}</td></tr>`)
-    .join('')}</tbody></table>
-<h2>Evidence</h2>
+    .join('')}</tbody></table>`;
+}
+
+function evidencePart(data: ReportData, hash: string): string {
+  return `<h2>Evidence</h2>
 <div class="evidence">Data SHA-256: ${esc(hash)}<br>Audit chain: ${data.auditChain.ok ? 'intact' : `BROKEN at entry ${data.auditChain.firstBrokenId}${data.auditChain.reason ? ` (${esc(data.auditChain.reason)})` : ''}`}, ${data.auditChain.rows} entries, head ${esc(data.auditChain.head)}</div>
 <p class="meta">The data hash is the SHA-256 of this report's data as canonical JSON (data.json beside this file). The audit chain head is the hash of the newest audit entry; each entry seals the one before it, and Patchwell's Verify action recomputes the chain.</p>
 </body></html>
 `;
+}
+
+/** The whole report: the executive part, then every detail table, then the evidence. */
+export function renderReportHtml(data: ReportData, hash: string): string {
+  return `${head(data, '')}
+${executivePart(data, FINDINGS_IN_HTML)}
+${detailPart(data)}
+${evidencePart(data, hash)}`;
+}
+
+/**
+ * The executive summary alone (a few pages whatever the fleet's size), printed before the full report so it can
+ * be opened at once. Same data, same hash and evidence as the full report.
+ */
+export function renderSummaryHtml(data: ReportData, hash: string): string {
+  return `${head(data, 'Executive summary')}
+${executivePart(data, KEV_ROWS_IN_SUMMARY)}
+<p class="meta">The full report (report.pdf and report.html beside this file) adds every critical finding, each machine, the deployments with their approvals and the audit trail.</p>
+${evidencePart(data, hash)}`;
 }

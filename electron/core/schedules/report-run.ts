@@ -8,6 +8,7 @@ import { appendAudit } from '../audit/audit-log';
 import { chromiumPrinter, findChromium } from '../reports/pdf';
 import { generateReport, reportsDir } from '../reports/report-files';
 import type { CoreServices } from '../services';
+import { announceReport, reportOutcome } from '../reports/report-job';
 
 /** A folder a schedule may write to: absolute, an existing directory, writable. Returns the problem, or null. */
 export function folderProblem(folder: string): string | null {
@@ -34,6 +35,9 @@ export function startScheduledReport(s: CoreServices, sch: { id: number; name: s
       appVersion: s.version,
       printer: s.pdfPrinter ?? (chromium ? chromiumPrinter(chromium) : null),
       now: period.to,
+      jobId: ctx.jobId,
+      signal: ctx.signal,
+      onManifest: (manifest) => announceReport(s, manifest),
     });
     ctx.progress(1);
     const target = path.join(sch.folder, `patchwell-report-${m.id}`);
@@ -41,7 +45,6 @@ export function startScheduledReport(s: CoreServices, sch: { id: number; name: s
     for (const name of [...m.files.map((f) => f.name), 'manifest.json']) fs.copyFileSync(path.join(reportsDir(s.dataDir), m.id, name), path.join(target, name));
     appendAudit(s.db, { actor: 'system', action: 'report.scheduled', targetType: 'report', targetId: m.id, details: { schedule: sch.id, folder: sch.folder, dataHash: m.dataHash } });
     ctx.progress(2);
-    if (m.pdfError) ctx.log('warn', `No PDF: ${m.pdfError}`);
-    return { state: m.pdfError ? 'partial' : 'succeeded', summary: `Written to ${target}` };
+    return reportOutcome(m, ctx, `; written to ${target}`);
   });
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ReportInfo } from '../../../shared/contract';
+import type { ReportInfo, ReportPdfStatus } from '../../../shared/contract';
 import { ago } from '../format';
 import { useReportsStore } from '../stores/reports-store';
 import { useUiStore } from '../stores/ui-store';
@@ -13,7 +13,7 @@ const PRESETS: { label: string; days: number }[] = [
   { label: 'Last 12 months', days: 365 },
 ];
 const FILE_LABEL: Record<string, string> = {
-  'report.pdf': 'PDF', 'report.html': 'HTML', 'data.json': 'JSON', 'machines.csv': 'Machines CSV', 'findings.csv': 'Findings CSV',
+  'summary.pdf': 'Executive summary PDF', 'report.pdf': 'Full PDF', 'report.html': 'HTML', 'data.json': 'JSON', 'machines.csv': 'Machines CSV', 'findings.csv': 'Findings CSV',
   'deployments.csv': 'Deployments CSV', 'audit.csv': 'Audit CSV',
   'outcomes.csv': 'Outcomes CSV',
 };
@@ -32,6 +32,47 @@ function Schedules() {
   );
 }
 
+/** The executive summary first: it is what most readers want, and it is ready first. */
+const FILE_ORDER = Object.keys(FILE_LABEL);
+const PDF_NAME = { summary: 'Executive summary PDF', full: 'Full PDF' } as const;
+
+/** A PDF that is not ready says where it stands: printing (with Cancel), failed or cancelled, and why. */
+function PdfLine(props: { which: keyof ReportInfo['pdfs']; status: ReportPdfStatus; jobId: number | null; onCancel: (jobId: number) => void }) {
+  const { status, jobId } = props;
+  const name = PDF_NAME[props.which];
+  if (status.state === 'ready' || status.state === 'none') return null;
+  if (status.state === 'printing') {
+    return (
+      <div role="status">
+        {name}: printing…{' '}
+        {jobId !== null && (
+          <button type="button" className="small" onClick={() => props.onCancel(jobId)}>
+            Cancel {props.which === 'full' ? 'the full report' : 'printing'}
+          </button>
+        )}
+      </div>
+    );
+  }
+  return <div className="failure">{name} {status.state === 'cancelled' ? 'cancelled' : 'failed'}{status.error ? `: ${status.error}` : ''}</div>;
+}
+
+/** Offers the executive summary the moment it is printed, while the full report goes on printing. */
+function SummaryReady(props: { report: ReportInfo | undefined; onOpen: () => void; onDismiss: () => void }) {
+  const full = props.report?.pdfs.full.state;
+  return (
+    <div className="banner good" role="status" aria-label="Executive summary ready">
+      Executive summary ready —{' '}
+      <button type="button" className="small" onClick={props.onOpen}>
+        Open
+      </button>{' '}
+      {full === 'printing' ? 'The full report is still printing; it appears below when done.' : ''}
+      <button type="button" className="link" onClick={props.onDismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
 /** Generate a report for a period and download it in the format asked for. */
 function ReportsSection() {
   const toast = useUiStore((s) => s.toast);
@@ -41,7 +82,8 @@ function ReportsSection() {
   useLive('reports');
   const reports = useReportsStore((s) => s.reports);
   const busy = useReportsStore((s) => s.generating);
-  const { generate: startReport, download: fetchFile } = useReportsStore.getState();
+  const summaryReady = useReportsStore((s) => s.summaryReady);
+  const { generate: startReport, download: fetchFile, dismissSummary, cancelPrinting } = useReportsStore.getState();
 
   const generate = async (): Promise<void> => {
     const start = Date.parse(`${from}T00:00:00Z`);
@@ -57,12 +99,23 @@ function ReportsSection() {
       toast('error', e instanceof Error ? e.message : String(e));
     }
   };
-  const download = async (r: ReportInfo, name: string): Promise<void> => {
+  const download = async (id: string, name: string): Promise<void> => {
     try {
-      await fetchFile(r.id, name);
+      await fetchFile(id, name);
     } catch (e) {
       toast('error', e instanceof Error ? e.message : String(e));
     }
+  };
+  const cancel = async (jobId: number): Promise<void> => {
+    try {
+      await cancelPrinting(jobId);
+    } catch (e) {
+      toast('error', e instanceof Error ? e.message : String(e));
+    }
+  };
+  const openSummary = (id: string): void => {
+    dismissSummary();
+    void download(id, 'summary.pdf');
   };
 
   return (
@@ -89,6 +142,9 @@ function ReportsSection() {
           {busy ? 'Writing…' : 'Generate report'}
         </button>
       </div>
+      {summaryReady && (
+        <SummaryReady report={reports?.find((r) => r.id === summaryReady)} onOpen={() => openSummary(summaryReady)} onDismiss={dismissSummary} />
+      )}
       {reports && reports.length === 0 && <p className="hint">No reports yet.</p>}
       <Schedules />
       {reports && reports.length > 0 && (
@@ -112,13 +168,15 @@ function ReportsSection() {
                 <td>{r.compliancePct === null ? 'n/a' : `${r.compliancePct}%`} of {r.machines} machines</td>
                 <td className="hint">
                   data {r.dataHash.slice(0, 12)}… · audit head {r.auditHead.slice(0, 12)}…{r.auditOk ? '' : ' (chain BROKEN)'}
-                  {r.pdfError && <div className="failure">No PDF: {r.pdfError}</div>}
+                  <PdfLine which="summary" status={r.pdfs.summary} jobId={r.jobId} onCancel={(id) => void cancel(id)} />
+                  <PdfLine which="full" status={r.pdfs.full} jobId={r.jobId} onCancel={(id) => void cancel(id)} />
                 </td>
                 <td>
                   {r.files
                     .filter((f) => FILE_LABEL[f.name])
+                    .sort((a, b) => FILE_ORDER.indexOf(a.name) - FILE_ORDER.indexOf(b.name))
                     .map((f) => (
-                      <button key={f.name} type="button" className="small" onClick={() => void download(r, f.name)}>
+                      <button key={f.name} type="button" className="small" onClick={() => void download(r.id, f.name)}>
                         {FILE_LABEL[f.name]}
                       </button>
                     ))}

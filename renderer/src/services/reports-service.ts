@@ -1,10 +1,12 @@
-/** Reports calls: generate one for a period, list them, fetch a file for download. */
+/** Reports calls: generate one for a period, list them, fetch a file for download, stop the one printing. */
 import { invoke } from './client';
 
 export const reportsService = {
   generate: (from: number, to: number, title?: string) => invoke('reports/generate', { period: { from, to }, ...(title ? { title } : {}) }),
   list: () => invoke('reports/list'),
   file: (id: string, name: string) => invoke('reports/file', { id, name }),
+  /** Stops the report's job: the PDF still printing is cancelled, a PDF already printed stays. */
+  cancel: (jobId: number) => invoke('jobs/cancel', { id: jobId }),
 };
 
 /** Hands a file to the browser as a download (no navigation: the CSP and the app forbid it). */

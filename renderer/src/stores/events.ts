@@ -98,6 +98,7 @@ export const routes: { [K in EventName]?: readonly Route<K>[] } = {
   ],
   'core/storage': [(state) => useStorageStore.getState().apply(state)],
   'schedules/changed': [() => refresh('schedules')],
+  'reports/changed': [(change) => useReportsStore.getState().reportChanged(change), () => refresh('reports')],
   'discovery/host': [({ jobId, result }) => useDiscoveryStore.getState().addResult(jobId, result)],
   'notices/added': [({ notices }) => useNoticesStore.getState().added(notices)],
   'notices/open': [({ noticeId, target }) => void useNoticesStore.getState().openById(noticeId, target).catch(() => undefined)],

@@ -1,6 +1,6 @@
 /** The Reports page: written reports, the report being written, and the audit check (recurring reports are schedules). */
 import { create } from 'zustand';
-import type { AuditEntry, AuditVerifyResult, Job, ReportInfo } from '../../../shared/contract';
+import type { AuditEntry, AuditVerifyResult, EventPayload, Job, ReportInfo } from '../../../shared/contract';
 import { appService } from '../services/app-service';
 import { reportsService, saveFile } from '../services/reports-service';
 import { errorText } from './error-text';
@@ -12,6 +12,8 @@ export interface ReportsState {
   /** A report job was started here and has not finished yet. */
   generating: boolean;
   audit: { verify: AuditVerifyResult; entries: AuditEntry[] } | null;
+  /** A report whose executive summary just became ready while its full report still prints: offered at once. */
+  summaryReady: string | null;
 }
 
 export interface ReportsActions {
@@ -19,11 +21,16 @@ export interface ReportsActions {
   generate(from: number, to: number): Promise<void>;
   /** A job changed: when it is a report job that ended, the one being written is done. */
   jobUpdated(job: Job): void;
+  /** A report was listed or one of its PDFs ended (the core's reports/changed). */
+  reportChanged(change: EventPayload<'reports/changed'>): void;
+  dismissSummary(): void;
+  /** Cancels the full report still printing; its executive summary stays. */
+  cancelPrinting(jobId: number): Promise<void>;
   download(reportId: string, fileName: string): Promise<void>;
   verifyAudit(): Promise<void>;
 }
 
-export const initialReportsState: ReportsState = { reports: null, error: null, generating: false, audit: null };
+export const initialReportsState: ReportsState = { reports: null, error: null, generating: false, audit: null, summaryReady: null };
 
 /** A report job that ran to its end, however it ended. */
 export const isFinishedReportJob = (job: Job): boolean => job.kind === 'report' && job.state !== 'running' && job.state !== 'queued';
@@ -48,6 +55,16 @@ export const useReportsStore = create<ReportsState & ReportsActions>()((set) => 
   },
   jobUpdated(job) {
     if (isFinishedReportJob(job)) set({ generating: false });
+  },
+  reportChanged(change) {
+    // Offered once, when it becomes ready ahead of the full report; it stays offered until opened or dismissed.
+    if (change.summary === 'ready' && change.full === 'printing') set({ summaryReady: change.reportId });
+  },
+  dismissSummary() {
+    set({ summaryReady: null });
+  },
+  async cancelPrinting(jobId) {
+    await reportsService.cancel(jobId);
   },
   async download(reportId, fileName) {
     const f = await reportsService.file(reportId, fileName);
