@@ -8,14 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { AppError } from '../../../shared/contract';
-import { createCore, type Core } from '../core';
+import { createCore, type Core, type CoreOptions } from '../core';
 import { startTestSshd, type TestSshd, type TestSshdOptions } from '../transports/testing/test-sshd';
 
 /**
  * Registers an afterEach that closes the core the test made, and returns the function that makes it: a browser-
  * runtime core with result checking on, in a fresh folder named after `prefix`.
  */
-export function scratchCores(prefix: string): () => Core {
+export function scratchCores(prefix: string, options: Partial<Omit<CoreOptions, 'dataDir'>> = {}): () => Core {
   let core: Core | null = null;
   afterEach(async () => {
     await core?.close();
@@ -23,7 +23,7 @@ export function scratchCores(prefix: string): () => Core {
   });
   return () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `pw-${prefix}-`));
-    core = createCore({ dataDir, runtime: 'browser', checkResults: true, throttleMs: 20 });
+    core = createCore({ runtime: 'browser', checkResults: true, throttleMs: 20, ...options, dataDir });
     return core;
   };
 }
@@ -57,10 +57,11 @@ export interface CoreAndSshd {
 
 /**
  * A scratch core and ssh2's test server on 127.0.0.1 playing one machine (closed after each test): the core knows
- * the machine and has a credential for it, which the server accepts.
+ * the machine and has a credential for it, which the server accepts. The core runs no office cache: the test server
+ * grants no reverse port forward, and lending the cache is tested on its own (cache-lending.test.ts, the lab).
  */
 export function coresWithSshd(prefix: string): (exec: TestSshdOptions['exec'], options?: Omit<TestSshdOptions, 'user' | 'password' | 'exec'>) => Promise<CoreAndSshd> {
-  const newCore = scratchCores(prefix);
+  const newCore = scratchCores(prefix, { officeCache: false });
   let sshd: TestSshd | null = null;
   afterEach(async () => {
     await sshd?.close();
