@@ -21,7 +21,7 @@ import { labAvailable, resetHost, up, type LabHost } from '../e2e/lab/index';
 import { createCore, type Core } from '../electron/core/core';
 import { OfficeCache } from '../electron/core/office-cache/office-cache';
 import type { OfficeCacheLink } from '../electron/core/transports/connections';
-import { arg, median } from './deploy-shared';
+import { arg, cpuBetween, machineCpuMs, median } from './deploy-shared';
 
 const count = arg('--hosts', 20);
 const rounds = arg('--rounds', 3);
@@ -82,11 +82,23 @@ async function newCore(hosts: readonly LabHost[], link: (() => OfficeCacheLink |
   return core;
 }
 
+/** Where the time of the last assessment went: this process (core and cache) and the machines, in CPU seconds. */
+let lastCpu = '';
+
 async function assessAll(core: Core): Promise<number> {
   const t = performance.now();
+  const cpu = process.cpuUsage();
+  const machines = machineCpuMs();
   const { jobId } = await core.call('assess/start', { refresh: true, allowFirstContact: true });
   await core.services.jobs.idle();
   const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  const perMachine = cpuBetween(machines, machineCpuMs());
+  const total = perMachine.reduce((a, b) => a + b, 0);
+  // The machines and this process share the computer's cores: their CPU over the cores is a floor for the wall time.
+  lastCpu = `CPU: core+cache ${((used.user + used.system) / 1e6).toFixed(1)} s, machines ${(total / 1000).toFixed(1)} s ` +
+    `(median ${(median(perMachine) / 1000).toFixed(1)} s each); all of it over ${os.cpus().length} cores ` +
+    `${((total / 1000 + (used.user + used.system) / 1e6) / os.cpus().length).toFixed(1)} s`;
   const job = await core.call('jobs/get', { id: jobId });
   if (job.state !== 'succeeded') throw new Error(`assessment ${job.state}: ${job.summary ?? ''}`);
   const log = (await core.call('jobs/log', { id: jobId })).map((l) => l.message);
@@ -149,7 +161,7 @@ async function timeFigure(): Promise<void> {
     let core = await newCore(hosts, null);
     direct.push(await assessAll(core));
     await core.close();
-    console.log(`    round ${r + 1}: direct ${(direct.at(-1)! / 1000).toFixed(1)} s   [load ${load()}]`);
+    console.log(`    round ${r + 1}: direct ${(direct.at(-1)! / 1000).toFixed(1)} s; ${lastCpu}   [load ${load()}]`);
 
     hosts = await freshHosts();
     const cold = new OfficeCache({ dir: tmp('pw-bench-empty-'), maxBytes: 8 * 1024 ** 3, offline: false });
@@ -158,7 +170,7 @@ async function timeFigure(): Promise<void> {
     empty.push(await assessAll(core));
     await core.close();
     await cold.close();
-    console.log(`    round ${r + 1}: cache empty at start ${(empty.at(-1)! / 1000).toFixed(1)} s   [load ${load()}]`);
+    console.log(`    round ${r + 1}: cache empty at start ${(empty.at(-1)! / 1000).toFixed(1)} s; ${lastCpu}   [load ${load()}]`);
 
     hosts = await freshHosts();
     const held = new OfficeCache({ dir: warmStore, maxBytes: 8 * 1024 ** 3, offline: false });
@@ -169,7 +181,7 @@ async function timeFigure(): Promise<void> {
     await held.close();
     // The first pass over the warm store fills it; from the second on it is warm.
     if (r > 0 || rounds === 1) warm.push(ms);
-    console.log(`    round ${r + 1}: cache held from before ${(ms / 1000).toFixed(1)} s${r === 0 && rounds > 1 ? ' (fills the store; not counted)' : ''}   [load ${load()}]`);
+    console.log(`    round ${r + 1}: cache held from before ${(ms / 1000).toFixed(1)} s${r === 0 && rounds > 1 ? ' (fills the store; not counted)' : ''}; ${lastCpu}   [load ${load()}]`);
   }
   show('directly (as today):', direct);
   show('through the cache, empty at the start:', empty);
