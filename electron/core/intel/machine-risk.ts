@@ -7,7 +7,8 @@ import type { Criticality, MachinePatches, MachineRisk, TagProfileView } from '.
 import type { Db } from '../db/open';
 import { hostProfiles, listTagProfiles } from '../machines/machine-profile';
 import { localeRanks } from './locale-rank';
-import { approvedUpdates, readOpenUpdates, type OpenUpdateTable, type UpdateCase } from './open-update-cases';
+import { approvedUpdates } from './patch-list';
+import { readOpenUpdates, type OpenUpdateTable, type UpdateCase } from './open-update-cases';
 
 export function machineRisks(db: Db, now = Date.now(), open?: OpenUpdateTable): MachineRisk[] {
   const hosts = db.prepare('SELECT id, criticality, exposed, tags FROM hosts ORDER BY id').all() as { id: number; criticality: Criticality; exposed: number; tags: string }[];

@@ -145,15 +145,3 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
   }
   return out;
 }
-
-/** Approved machines per package, arch and version. */
-export function approvedUpdates(db: Db): Map<string, Set<number>> {
-  const approved = new Map<string, Set<number>>();
-  for (const [h, p, a, v] of db.prepare(`SELECT host_id, package, arch, to_version FROM approvals WHERE state = 'approved'`).raw().all() as [number, string, string, string][]) {
-    const k = `${p}\u0000${a}\u0000${v}`;
-    const set = approved.get(k);
-    if (set) set.add(h);
-    else approved.set(k, new Set([h]));
-  }
-  return approved;
-}

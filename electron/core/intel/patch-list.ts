@@ -81,11 +81,8 @@ export function writeHostProfiles(db: Db): Profile[] {
   return profiles;
 }
 
-export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
-  const labels = new Map<number, string>(
-    (db.prepare('SELECT id, COALESCE(display_name, hostname, address) AS label FROM hosts').raw().all() as [number, string][]).map(([id, l]) => [id, l]),
-  );
-  // Approved machines per package, arch and version: one lookup per group, not one string per machine.
+/** Approved machines per package, arch and version (key: package, arch, version joined by NUL). */
+export function approvedUpdates(db: Db): Map<string, Set<number>> {
   const approved = new Map<string, Set<number>>();
   for (const [h, p, a, v] of db.prepare(`SELECT host_id, package, arch, to_version FROM approvals WHERE state = 'approved'`).raw().all() as [number, string, string, string][]) {
     const k = `${p}\u0000${a}\u0000${v}`;
@@ -93,6 +90,15 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
     if (set) set.add(h);
     else approved.set(k, new Set([h]));
   }
+  return approved;
+}
+
+export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
+  const labels = new Map<number, string>(
+    (db.prepare('SELECT id, COALESCE(display_name, hostname, address) AS label FROM hosts').raw().all() as [number, string][]).map(([id, l]) => [id, l]),
+  );
+  // Approved machines per package, arch and version: one lookup per group, not one string per machine.
+  const approved = approvedUpdates(db);
   const intel = intelForOpenCves(db);
   const profiles = writeHostProfiles(db);
   const groups = new Map<string, PatchRow & { hostSet: Set<number>; cveSet: Set<string>; kevSet: Set<string>; installedSet: Set<string> }>();

@@ -12,7 +12,8 @@ import type { EventSink } from '../event-bus';
 import { activeMarks, clearSuperseded, markKey, MEMORY_HOLD_PREFIX } from '../deploy/fleet-memory';
 import { isFinding } from './finding';
 import { localeRanks } from './locale-rank';
-import { approvedUpdates, readOpenUpdates, type OpenUpdateTable } from './open-update-cases';
+import { approvedUpdates } from './patch-list';
+import { readOpenUpdates, type OpenUpdateTable } from './open-update-cases';
 import { approveUpdates } from './patch-queries';
 import { blockedPackages } from './policy-queries';
 
