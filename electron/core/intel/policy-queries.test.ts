@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open';
 import { ApprovalBlockedError, approveUpdates } from './patch-queries';
-import { addBlock, blockedPackages } from './policy-queries';
+import { addBlock, blockedPackages, blocksByTags } from './policy-queries';
 
 function fleet() {
   const db = openDatabase(':memory:');
@@ -36,6 +36,19 @@ describe('blockedPackages', () => {
     expect(blockedPackages(db, 2).get('openssl')).toBe('waiting for 3.0.14; printer driver (group office)');
     addBlock(db, { kind: 'package', name: 'openssl', reason: 'waiting for 3.0.15' });
     expect(blockedPackages(db, 3)).toEqual(new Map([['openssl', 'waiting for 3.0.15']]));
+  });
+
+  it('gives, read once for many machines (blocksByTags), the same maps in the same order as per machine', () => {
+    const db = fleet();
+    addBlock(db, { kind: 'package', name: 'openssl', tag: 'office', reason: 'printer driver' });
+    addBlock(db, { kind: 'package', name: 'openssl', tag: 'db', reason: 'replication' });
+    addBlock(db, { kind: 'package', name: 'openssl', reason: 'waiting for 3.0.14' });
+    addBlock(db, { kind: 'package', name: 'zlib1g', tag: 'db', reason: 'vendor' });
+    addBlock(db, { kind: 'package', name: 'curl', reason: 'pinned' });
+    const of = blocksByTags(db);
+    const tagsOf = (id: number): string[] => JSON.parse((db.prepare('SELECT tags FROM hosts WHERE id = ?').get(id) as { tags: string }).tags) as string[];
+    for (const id of [1, 2, 3]) expect([...of(tagsOf(id))]).toEqual([...blockedPackages(db, id)]);
+    expect(of(tagsOf(1)).get('openssl')).toBe('waiting for 3.0.14; replication (group db); printer driver (group office)');
   });
 
   it('refuses a block without a name or a reason, and a KB that is not a KB number', () => {

@@ -48,6 +48,29 @@ export function blockedPackages(db: Db, hostId: number): Map<string, string> {
   return out;
 }
 
+/**
+ * blockedPackages() for many machines at once: every block is read once, and each machine's map is made from its
+ * tags (kept for machines with the same tags). The same maps, in the same order, as blockedPackages() gives.
+ */
+export function blocksByTags(db: Db): (tags: readonly string[]) => Map<string, string> {
+  const all = db.prepare(`SELECT name, tag, reason FROM policy_blocks ORDER BY tag <> '', tag, name`).all() as { name: string; tag: string; reason: string }[];
+  const made = new Map<string, Map<string, string>>();
+  return (tags) => {
+    const key = JSON.stringify(tags);
+    let out = made.get(key);
+    if (out) return out;
+    out = new Map<string, string>();
+    for (const r of all) {
+      if (r.tag !== '' && !tags.includes(r.tag)) continue;
+      const why = r.tag ? `${r.reason} (group ${r.tag})` : r.reason;
+      const prev = out.get(r.name);
+      out.set(r.name, prev ? `${prev}; ${why}` : why);
+    }
+    made.set(key, out);
+    return out;
+  };
+}
+
 /** Forgets the holds of a package whose block was removed, so a rule may approve it and a new block is audited again. */
 export function forgetHolds(db: Db, packageName: string): void {
   db.prepare('DELETE FROM policy_holds WHERE package = ?').run(packageName);

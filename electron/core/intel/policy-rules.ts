@@ -15,7 +15,7 @@ import { localeRanks } from './locale-rank';
 import { approvedUpdates } from './patch-list';
 import { readOpenUpdates, type OpenUpdateTable } from './open-update-cases';
 import { approveUpdates } from './patch-queries';
-import { blockedPackages } from './policy-queries';
+import { blocksByTags } from './policy-queries';
 
 export const DAY_MS = 86_400_000;
 /** Decisions returned to the UI; the counts always cover everything. */
@@ -166,7 +166,7 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
   const decisions: PolicyDecision[] = [];
   const remembered = new Set<string>();
   if (!rules.length) return { decisions, remembered };
-  const hosts = new Map<number, { label: string; tags: string[]; platform: string | null; rules?: RuleSpec[] }>();
+  const hosts = new Map<number, { label: string; tags: string[]; platform: string | null; rules?: RuleSpec[]; blocks?: Map<string, string> }>();
   for (const [id, label, tags, platform] of db.prepare('SELECT id, COALESCE(display_name, hostname, address), tags, platform FROM hosts').raw().all() as [number, string, string, string | null][]) {
     hosts.set(id, { label, tags: JSON.parse(tags) as string[], platform });
   }
@@ -174,7 +174,7 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
   const approved = approvedUpdates(db);
   const t = open ?? readOpenUpdates(db, now);
   const approvedOf = t.cases.map((c) => approved.get(`${c.package}\u0000${c.arch}\u0000${c.candidateVersion}`));
-  const blocksByHost = new Map<number, Map<string, string>>();
+  const blocksOf = blocksByTags(db);
   // Decided rows: the versions they move from are read afterwards, for these rows only.
   const rowIds: number[] = [];
   for (let i = 0; i < t.length; i++) {
@@ -197,9 +197,7 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
       }
     }
     if (!match) continue;
-    let blocks = blocksByHost.get(hostId);
-    if (!blocks) blocksByHost.set(hostId, (blocks = blockedPackages(db, hostId)));
-    const blocked = blocks.get(u.package);
+    const blocked = (host.blocks ??= blocksOf(host.tags)).get(u.package);
     rowIds.push(t.id[i]!);
     // A version that failed or was rolled back on a machine of this platform is not approved again unseen.
     const failed = blocked ? undefined : marks.get(markKey(u.package, u.candidateVersion, host.platform))?.[0];
