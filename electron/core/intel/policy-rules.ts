@@ -177,6 +177,19 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
   const blocksOf = blocksByTags(db);
   // Decided rows: the versions they move from are read afterwards, for these rows only.
   const rowIds: number[] = [];
+  // What a machine's rules say of a case is the same for each of its rows, except "after N days", which reads the
+  // row's own detection time: memoised per rule list and case, and by whole days waited where a rule counts days
+  // (a whole number of days, so "waited at least N days" and the "pending D days" wording depend on D alone).
+  const verdicts = new Map<RuleSpec[], { byDays: boolean; exact: boolean; memo: Map<number, { rule: RuleSpec; why: string } | null> }>();
+  const DAYS_SPAN = 2 ** 20;
+  // One rule list per set of tags, so that machines alike share their verdicts.
+  const rulesByTags = new Map<string, RuleSpec[]>();
+  const rulesOf = (tags: readonly string[]): RuleSpec[] => {
+    const k = JSON.stringify(tags);
+    let r = rulesByTags.get(k);
+    if (!r) rulesByTags.set(k, (r = rulesFor(tags, rules)));
+    return r;
+  };
   for (let i = 0; i < t.length; i++) {
     const hostId = t.hostId[i]!;
     const c = t.caseOf[i]!;
@@ -184,17 +197,34 @@ export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(
     const host = hosts.get(hostId);
     if (!host) continue;
     // The same rules for every update of a machine: chosen once per machine.
-    const applicable = (host.rules ??= rulesFor(host.tags, rules));
+    const applicable = (host.rules ??= rulesOf(host.tags));
     if (!applicable.length || applicable[0]!.mode === 'never') continue;
     const u = t.cases[c]!;
-    const facts: RuleFacts = { isSecurity: u.isSecurity, kevCves: u.kevCves, score: u.score, band: u.band, detectedAt: t.detectedAt[i]! };
-    let match: { rule: RuleSpec; why: string } | null = null;
-    for (const rule of applicable) {
-      const why = ruleApproves(rule, facts, now);
-      if (why) {
-        match = { rule, why };
-        break;
+    let v = verdicts.get(applicable);
+    if (!v) {
+      v = {
+        byDays: applicable.some((r) => r.afterDays !== null),
+        // A fraction of a day (not allowed by the contract, but rows are rows) is decided row by row.
+        exact: applicable.some((r) => r.afterDays !== null && !Number.isInteger(r.afterDays)),
+        memo: new Map(),
+      };
+      verdicts.set(applicable, v);
+    }
+    const detectedAt = t.detectedAt[i]!;
+    const days = Math.floor((now - detectedAt) / DAY_MS);
+    const memoKey = v.exact ? -1 : !v.byDays ? c : Math.abs(days) < DAYS_SPAN / 2 ? c * DAYS_SPAN + days + DAYS_SPAN / 2 : -1;
+    let match = memoKey >= 0 ? v.memo.get(memoKey) : undefined;
+    if (match === undefined) {
+      const facts: RuleFacts = { isSecurity: u.isSecurity, kevCves: u.kevCves, score: u.score, band: u.band, detectedAt };
+      match = null;
+      for (const rule of applicable) {
+        const why = ruleApproves(rule, facts, now);
+        if (why) {
+          match = { rule, why };
+          break;
+        }
       }
+      if (memoKey >= 0) v.memo.set(memoKey, match);
     }
     if (!match) continue;
     const blocked = (host.blocks ??= blocksOf(host.tags)).get(u.package);
