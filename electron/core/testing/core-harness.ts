@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import { AppError } from '../../../shared/contract';
 import { createCore, type Core, type CoreOptions } from '../core';
-import { startTestSshd, type TestSshd, type TestSshdOptions } from '../transports/testing/test-sshd';
+import { startTestSshd, TEST_SSH_PASSWORD, TEST_SSH_USER, type TestSshd, type TestSshdOptions } from '../transports/testing/test-sshd';
 
 /**
  * Registers an afterEach that closes the core the test made, and returns the function that makes it: a browser-
@@ -76,5 +76,3 @@ export function coresWithSshd(prefix: string): (exec: TestSshdOptions['exec'], o
   };
 }
 
-export const TEST_SSH_USER = 'admin';
-export const TEST_SSH_PASSWORD = 'pw-test';

@@ -17,10 +17,8 @@ import { createDebianPlatform } from '../platforms/debian';
 import { Vault } from '../vault/vault';
 import { ConnectionManager, OfficeCacheUnreachableError, type OfficeCacheLink } from './connections';
 import { connectSsh, type SshSession } from './ssh';
-import { startTestSshd, type TestSshd } from './testing/test-sshd';
+import { startTestSshd, TEST_SSH_PASSWORD, TEST_SSH_USER, type TestSshd } from './testing/test-sshd';
 
-const USER = 'admin';
-const PASSWORD = 'pw-test';
 const NEVER = new AbortController().signal;
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -44,13 +42,13 @@ async function fakeCache(): Promise<{ port: number; requests: string[] }> {
 }
 
 async function sshd(forwarding: boolean, exec?: (command: string) => string): Promise<TestSshd> {
-  const server = await startTestSshd({ user: USER, password: PASSWORD, forwarding, exec: (command) => ({ stdout: exec?.(command) ?? '' }) });
+  const server = await startTestSshd({ user: TEST_SSH_USER, password: TEST_SSH_PASSWORD, forwarding, exec: (command) => ({ stdout: exec?.(command) ?? '' }) });
   cleanup.push(() => server.close());
   return server;
 }
 
 async function session(port: number): Promise<SshSession> {
-  const s = await connectSsh({ address: '127.0.0.1', port, pinnedKey: null }, { username: USER, password: PASSWORD });
+  const s = await connectSsh({ address: '127.0.0.1', port, pinnedKey: null }, { username: TEST_SSH_USER, password: TEST_SSH_PASSWORD });
   cleanup.push(() => s.close());
   return s;
 }
@@ -137,7 +135,7 @@ describe('ConnectionManager lends the cache to sessions that ask', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     });
     const vault = new Vault(db, dir);
-    vault.save({ name: 'all', username: USER, password: PASSWORD, appliesToAll: true });
+    vault.save({ name: 'all', username: TEST_SSH_USER, password: TEST_SSH_PASSWORD, appliesToAll: true });
     const hostId = insertHost(db, { address: '127.0.0.1', sshPort }).id;
     allowFirstContact(db, firstContactsNeeded([getHost(db, hostId)!], (h) => vault.resolveFor(h)));
     const m = new ConnectionManager(db, vault, { emit: () => undefined });

@@ -18,10 +18,8 @@ import { WinrmTestServer } from '../winrm/testing/test-server';
 import { ConnectionManager } from './connections';
 import { connectSsh, SshConnectError } from './ssh';
 import { testHostKey } from './testing/test-keys';
-import { startTestSshd, type TestSshd } from './testing/test-sshd';
+import { startTestSshd, TEST_SSH_PASSWORD, TEST_SSH_USER, type TestSshd } from './testing/test-sshd';
 
-const USER = 'admin';
-const PASSWORD = 'pw-test';
 const NEVER = new AbortController().signal;
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -30,14 +28,14 @@ afterEach(async () => {
 });
 
 async function sshd(hostKey: string): Promise<TestSshd> {
-  const server = await startTestSshd({ user: USER, password: PASSWORD, hostKey, exec: () => ({ stdout: 'ok\n' }) });
+  const server = await startTestSshd({ user: TEST_SSH_USER, password: TEST_SSH_PASSWORD, hostKey, exec: () => ({ stdout: 'ok\n' }) });
   cleanup.push(() => server.close());
   return server;
 }
 
 /** The fingerprint a server with this key presents, as the transport computes it. */
 async function fingerprintOf(port: number): Promise<string> {
-  const s = await connectSsh({ address: '127.0.0.1', port, pinnedKey: null }, { username: USER, password: PASSWORD });
+  const s = await connectSsh({ address: '127.0.0.1', port, pinnedKey: null }, { username: TEST_SSH_USER, password: TEST_SSH_PASSWORD });
   await s.close();
   return s.hostKey;
 }
@@ -71,7 +69,7 @@ function setup(port: number, { allowed = true, winrm = false } = {}): Setup {
     db.close();
   });
   const vault = new Vault(db, dir);
-  vault.save({ name: 'all', username: USER, password: PASSWORD, appliesToAll: true });
+  vault.save({ name: 'all', username: TEST_SSH_USER, password: TEST_SSH_PASSWORD, appliesToAll: true });
   const hostId = insertHost(db, winrm ? { address: '127.0.0.1', transport: 'winrm', winrmPort: port, winrmHttps: true } : { address: '127.0.0.1', sshPort: port }).id;
   if (allowed) allowFirstContact(db, firstContactsNeeded([getHost(db, hostId)!], (h) => vault.resolveFor(h)));
   const manager = new ConnectionManager(db, vault, { emit: () => undefined });
@@ -143,23 +141,23 @@ describe('first contact with a broad credential', () => {
   it('does not ask for a credential picked for the machine by hand, or one set not to ask', async () => {
     const a = await sshd(testHostKey());
     const { db, vault, manager, hostId } = setup(a.port, { allowed: false });
-    const own = vault.save({ name: 'own', username: USER, password: PASSWORD });
+    const own = vault.save({ name: 'own', username: TEST_SSH_USER, password: TEST_SSH_PASSWORD });
     expect(own.askFirstContact).toBe(false);
     setHostCredential(db, [hostId], own.id);
     await manager.withSession(getHost(db, hostId)!, NEVER, async (s) => s.exec(['true']));
     const other = insertHost(db, { address: '127.0.0.2', sshPort: a.port }).id;
     const all = vault.list().find((c) => c.name === 'all')!;
-    vault.save({ name: 'all', username: USER, appliesToAll: true, askFirstContact: false }, all.id);
+    vault.save({ name: 'all', username: TEST_SSH_USER, appliesToAll: true, askFirstContact: false }, all.id);
     expect(vault.get(all.id)!.askFirstContact).toBe(false);
     expect(firstContactsNeeded([getHost(db, other)!], (h) => vault.resolveFor(h))).toEqual([]);
     // An update that does not mention the setting keeps it.
-    vault.save({ name: 'all (renamed)', username: USER, appliesToAll: true }, all.id);
+    vault.save({ name: 'all (renamed)', username: TEST_SSH_USER, appliesToAll: true }, all.id);
     expect(vault.get(all.id)!.askFirstContact).toBe(false);
   });
 });
 
 describe('WinRM HTTPS certificate pinning', () => {
-  const cred = { username: USER, password: PASSWORD, domain: '' };
+  const cred = { username: TEST_SSH_USER, password: TEST_SSH_PASSWORD, domain: '' };
   function certificate(cn: string): { key: string; cert: string; sha256: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-cert-'));
     const [k, c] = [path.join(dir, 'k.pem'), path.join(dir, 'c.pem')];

@@ -7,10 +7,8 @@ import { debian } from '../platforms/debian';
 import { run } from '../platforms/exec-util';
 import { TruncatedOutputError } from '../platforms/remote';
 import { connectSsh, type SshSession } from './ssh';
-import { startTestSshd, type TestSshd } from './testing/test-sshd';
+import { startTestSshd, TEST_SSH_PASSWORD, TEST_SSH_USER, type TestSshd } from './testing/test-sshd';
 
-const USER = 'admin';
-const PASSWORD = 'pw-test';
 const CAP = 4096;
 
 let sshd: TestSshd | null = null;
@@ -29,8 +27,8 @@ function dpkgList(count: number): string {
 }
 
 async function connect(exec: (command: string) => string): Promise<SshSession> {
-  sshd = await startTestSshd({ user: USER, password: PASSWORD, exec: (command) => ({ stdout: exec(command) }) });
-  session = await connectSsh({ address: '127.0.0.1', port: sshd.port, pinnedKey: null }, { username: USER, password: PASSWORD }, { maxOutputBytes: CAP });
+  sshd = await startTestSshd({ user: TEST_SSH_USER, password: TEST_SSH_PASSWORD, exec: (command) => ({ stdout: exec(command) }) });
+  session = await connectSsh({ address: '127.0.0.1', port: sshd.port, pinnedKey: null }, { username: TEST_SSH_USER, password: TEST_SSH_PASSWORD }, { maxOutputBytes: CAP });
   return session;
 }
 

@@ -6,6 +6,10 @@ import net, { type AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import { testHostKey } from './test-keys';
 
+/** The sign-in the tests give the test server and their credentials alike. */
+export const TEST_SSH_USER = 'admin';
+export const TEST_SSH_PASSWORD = 'pw-test';
+
 export interface TestReply {
   stdout?: string | Buffer;
   stderr?: string;
