@@ -57,13 +57,28 @@ max=$1; shift
 tmp=$(mktemp -d "\${TMPDIR:-/tmp}/patchwell-cl.XXXXXX") || { echo '!mktemp failed'; exit 70; }
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
 cd "$tmp" || exit 70
+# $enc: the version as apt names its files (epoch colons as %3a), in the shell alone.
+encode() { enc=; _v=$1; while :; do case $_v in *:*) enc="$enc\${_v%%:*}%3a"; _v=\${_v#*:};; *) enc="$enc$_v"; break;; esac; done; }
+missing=
+for spec in "$@"; do
+  encode "\${spec#*=}"
+  found=
+  for f in /var/cache/apt/archives/"\${spec%%=*}"_"$enc"_*.deb; do [ -f "$f" ] && found=1 && break; done
+  [ -n "$found" ] || missing="$missing $spec"
+done
+# One apt-get for every .deb the batch lacks: each apt-get run loads apt's package cache first, about 0.3 s of CPU
+# on a small machine, which per package was most of an assessment's CPU. If one version cannot be fetched the run
+# fails as a whole; the loop then fetches what is still missing one at a time, to say which one failed.
+set -f
+# shellcheck disable=SC2086
+[ -n "$missing" ] && apt-get download -q $missing >dl.log 2>&1
+set +f
 for spec in "$@"; do
   pkg=\${spec%%=*}
-  ver=\${spec#*=}
   printf '@@PW-BEGIN %s\\n' "$spec"
-  enc=$(printf '%s' "$ver" | sed 's/:/%3a/g')
+  encode "\${spec#*=}"
   deb=
-  for f in /var/cache/apt/archives/"$pkg"_"$enc"_*.deb; do
+  for f in /var/cache/apt/archives/"$pkg"_"$enc"_*.deb ./"$pkg"_"$enc"_*.deb; do
     if [ -f "$f" ]; then deb=$f; break; fi
   done
   if [ -z "$deb" ]; then
