@@ -2,7 +2,8 @@
  * The changelog script run by this machine's sh, dpkg-deb and tar against real .debs, with a stand-in apt-get that
  * records each run: a batch's missing .debs come in one apt-get run (each run costs a machine about 0.3 s of CPU
  * loading apt's package cache), and only when that run fails are the rest fetched one at a time, so the output
- * still says which version could not be fetched.
+ * still says which version could not be fetched. And the core's own reader (deb-changelog-read.ts) gives what the
+ * script gives, on .debs of every layout the script handles.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changelogFromDeb } from './deb-changelog-read';
 import { CHANGELOG_SCRIPT, parseChangelogScriptOutput } from './debian-changelog-fetch';
 
 const hasDpkgDeb = spawnSync('dpkg-deb', ['--version']).status === 0;
@@ -20,20 +22,38 @@ const PACKAGES = [
 ];
 let dir: string;
 
-function buildDeb(name: string, version: string, into: string): void {
+interface DebLayout {
+  /** Files under the package root, gzip-compressed when the name ends in .gz. */
+  files?: Record<string, string>;
+  /** Symlinks under the package root: path → target. */
+  links?: Record<string, string>;
+  compression?: 'gzip' | 'xz' | 'none' | 'zstd';
+}
+
+const entry = (name: string, version: string, suite = 'bookworm-security'): string =>
+  `${name} (${version}) ${suite}; urgency=high\n\n  * Fix CVE-2026-0001.\n\n -- T <t@example.invalid>  Mon, 02 Nov 2026 10:00:00 +0000\n`;
+
+function buildDeb(name: string, version: string, into: string, layout: DebLayout = {}): string {
   const root = fs.mkdtempSync(path.join(dir, 'build-'));
   fs.mkdirSync(path.join(root, 'DEBIAN'));
   fs.writeFileSync(path.join(root, 'DEBIAN/control'), `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: t <t@example.invalid>\nDescription: test\n`);
-  const doc = path.join(root, 'usr/share/doc', name);
-  fs.mkdirSync(doc, { recursive: true });
-  const text = `${name} (${version}) bookworm-security; urgency=high\n\n  * Fix CVE-2026-0001.\n\n -- T <t@example.invalid>  Mon, 02 Nov 2026 10:00:00 +0000\n`;
-  fs.writeFileSync(path.join(doc, 'changelog.Debian.gz'), gzipSync(text));
-  execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, path.join(into, `${name}_${version.replace(/:/g, '%3a')}_all.deb`)], { stdio: 'ignore' });
+  const files = layout.files ?? { [`usr/share/doc/${name}/changelog.Debian.gz`]: entry(name, version) };
+  for (const [p, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+    fs.writeFileSync(path.join(root, p), p.endsWith('.gz') ? gzipSync(text) : text);
+  }
+  for (const [p, target] of Object.entries(layout.links ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+    fs.symlinkSync(target, path.join(root, p));
+  }
+  const out = path.join(into, `${name}_${version.replace(/:/g, '%3a')}_all.deb`);
+  execFileSync('dpkg-deb', ['--root-owner-group', `-Z${layout.compression ?? 'gzip'}`, '--build', root, out], { stdio: 'ignore' });
+  return out;
 }
 
-function run(specs: string[]): { output: string; aptRuns: string[] } {
+function run(specs: string[], maxBytes = 100000): { output: string; aptRuns: string[] } {
   fs.writeFileSync(path.join(dir, 'apt-runs'), '');
-  const r = spawnSync('sh', ['-s', '--', '100000', ...specs], {
+  const r = spawnSync('sh', ['-s', '--', String(maxBytes), ...specs], {
     input: CHANGELOG_SCRIPT,
     encoding: 'utf8',
     env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH ?? ''}`, TMPDIR: dir, PW_REPO: path.join(dir, 'repo'), PW_RUNS: path.join(dir, 'apt-runs') },
@@ -81,5 +101,48 @@ for spec in "$@"; do cp "$PW_REPO/\${spec%%=*}_$(printf '%s' "\${spec#*=}" | sed
     const parsed = parseChangelogScriptOutput(output);
     expect(parsed.map((p) => [p.spec, p.status])).toEqual([['pw-cl-a=1.0-2', 'ok'], ['pw-cl-gone=9-9', 'nodeb'], ['pw-cl-c=3.1-1', 'ok']]);
     expect(parsed[1]!.errors).toEqual(["E: Version '9-9' for 'pw-cl-gone' was not found"]);
+  });
+});
+
+describe.skipIf(!hasDpkgDeb)('the core reads a changelog out of a .deb as the script does (skipped: no dpkg-deb here)', () => {
+  const long = `usr/share/doc/pw-rd-long/${'a-very-long-directory-name-'.repeat(5)}/notes.txt`;
+  const cases: { name: string; layout: DebLayout; maxBytes?: number }[] = [
+    { name: 'pw-rd-xz', layout: { compression: 'xz' } },
+    { name: 'pw-rd-none', layout: { compression: 'none', files: { 'usr/share/doc/pw-rd-none/changelog.gz': entry('pw-rd-none', '1.0-1', 'unstable') } } },
+    {
+      name: 'pw-rd-binnmu',
+      layout: { compression: 'xz', files: { 'usr/share/doc/pw-rd-binnmu/changelog.Debian.gz': entry('pw-rd-binnmu', '1.0-1'), 'usr/share/doc/pw-rd-binnmu/changelog.Debian.amd64.gz': entry('pw-rd-binnmu', '1.0-1+b1', 'unstable') } },
+    },
+    { name: 'pw-rd-source', layout: { compression: 'xz', files: { 'usr/share/doc/pw-rd-src/changelog.Debian.gz': entry('pw-rd-src', '1.0-1'), 'usr/share/doc/pw-rd-source/README': 'x' } } },
+    { name: 'pw-rd-link', layout: { compression: 'xz', files: { 'usr/share/doc/other/README': 'x' }, links: { 'usr/share/doc/pw-rd-link': 'pw-rd-base' } } },
+    { name: 'pw-rd-inner', layout: { compression: 'gzip', files: { 'usr/share/doc/pw-rd-real/changelog.Debian.gz': entry('pw-rd-real', '1.0-1') }, links: { 'usr/share/doc/pw-rd-inner': 'pw-rd-real' } } },
+    { name: 'pw-rd-none-at-all', layout: { compression: 'xz', files: { 'usr/bin/tool': 'x' } } },
+    { name: 'pw-rd-long', layout: { compression: 'xz', files: { [long]: 'x', 'usr/share/doc/pw-rd-long/changelog.Debian.gz': entry('pw-rd-long', '1.0-1').repeat(40) } }, maxBytes: 1000 },
+  ];
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-cl-read-'));
+    fs.mkdirSync(path.join(dir, 'repo'));
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.writeFileSync(path.join(dir, 'bin/apt-get'), `#!/bin/sh
+shift; shift
+for spec in "$@"; do cp "$PW_REPO/\${spec%%=*}_\${spec#*=}_all.deb" . || exit 100; done
+`, { mode: 0o755 });
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it.each(cases)('$name', async ({ name, layout, maxBytes = 100000 }) => {
+    const deb = buildDeb(name, '1.0-1', path.join(dir, 'repo'), layout);
+    const [byScript] = parseChangelogScriptOutput(run([`${name}=1.0-1`], maxBytes).output);
+    const byCore = await changelogFromDeb(fs.readFileSync(deb), name, maxBytes);
+    expect(byScript!.status === 'ok' || byScript!.status === 'nochangelog').toBe(true);
+    expect(byCore).toEqual({ status: byScript!.status, text: byScript!.text, link: byScript!.link });
+  });
+
+  it('leaves a zstd data archive to the machine, and refuses what is not a .deb', async () => {
+    const deb = buildDeb('pw-rd-zstd', '1.0-1', path.join(dir, 'repo'), { compression: 'zstd' });
+    expect(await changelogFromDeb(fs.readFileSync(deb), 'pw-rd-zstd', 1000)).toBeNull();
+    await expect(changelogFromDeb(Buffer.from('not a deb at all, just text'), 'x', 1000)).rejects.toThrow(/not an ar archive/);
   });
 });
