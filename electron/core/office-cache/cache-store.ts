@@ -25,6 +25,14 @@ interface IndexFile {
   entries: CacheEntry[];
 }
 
+const decoded = (text: string): string | null => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+};
+
 export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 export class CacheStore {
@@ -102,6 +110,24 @@ export class CacheStore {
 
   get(key: string): CacheEntry | undefined {
     return this.entries.get(key);
+  }
+
+  /**
+   * A held package file whose URL's path ends in `/<filename>` (compared decoded, as package managers quote some
+   * characters and not others), or undefined. Only package files: an index is revalidated and may be replaced.
+   */
+  findPackageFile(filename: string): CacheEntry | undefined {
+    const tail = `/${filename}`;
+    const base = filename.slice(filename.lastIndexOf('/') + 1);
+    for (const e of this.entries.values()) {
+      if (e.kind !== 'immutable') continue;
+      // The file name first (a string compare per entry), the whole decoded path only for a match.
+      const last = e.key.slice(e.key.lastIndexOf('/') + 1);
+      if (last !== base && !(last.includes('%') && decoded(last) === base)) continue;
+      const pathname = decoded(new URL(e.key).pathname);
+      if (pathname?.endsWith(tail)) return e;
+    }
+    return undefined;
   }
 
   /** Marks an entry used (for LRU) and its metadata refreshed after a 304. */

@@ -151,6 +151,17 @@ export class OfficeCache {
     };
   }
 
+  /**
+   * Where the cache holds the repository file named `filename` (a Debian Packages record's "Filename:", e.g.
+   * pool/main/a/apt/apt_2.6.2_amd64.deb), or null. Whoever reads it checks its SHA-256 first: the name is a
+   * machine's word, the bytes are what the repository served.
+   */
+  repositoryFile(filename: string): string | null {
+    if (!this.loaded) return null;
+    const entry = this.store.findPackageFile(filename);
+    return entry ? this.store.fileOf(entry.key) : null;
+  }
+
   setOffline(offline: boolean): void {
     this.offline = offline;
   }

@@ -29,6 +29,8 @@ export interface OfficeCacheLink {
   stats(): { offline: boolean };
   /** Resolves with the port once listening (memoised): a job started with the core must not miss a cache still starting. */
   listen?(): Promise<number>;
+  /** Where it holds a repository's package file (OfficeCache.repositoryFile), for the core to read itself. */
+  repositoryFile?(filename: string): string | null;
 }
 
 export interface SessionOptions {
@@ -71,6 +73,11 @@ export class ConnectionManager {
   /** Where sessions opened with `lendCache` find the office cache (the core sets it; null: no cache). */
   setOfficeCache(get: () => OfficeCacheLink | null): void {
     this.officeCache = get;
+  }
+
+  /** The office cache jobs are lent now, if any. */
+  officeCacheLink(): OfficeCacheLink | null {
+    return this.officeCache();
   }
 
   /**
