@@ -99,6 +99,8 @@ async function assessAll(core: Core): Promise<number> {
   lastCpu = `CPU: core+cache ${((used.user + used.system) / 1e6).toFixed(1)} s, machines ${(total / 1000).toFixed(1)} s ` +
     `(median ${(median(perMachine) / 1000).toFixed(1)} s each); all of it over ${os.cpus().length} cores ` +
     `${((total / 1000 + (used.user + used.system) / 1e6) / os.cpus().length).toFixed(1)} s`;
+  const fleet = core.services.fleetChangelogs?.counters;
+  if (fleet) lastCpu += `; changelogs read by the core ${fleet.read}, reused for other machines ${fleet.reused}`;
   const job = await core.call('jobs/get', { id: jobId });
   if (job.state !== 'succeeded') throw new Error(`assessment ${job.state}: ${job.summary ?? ''}`);
   const log = (await core.call('jobs/log', { id: jobId })).map((l) => l.message);

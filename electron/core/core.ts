@@ -28,6 +28,8 @@ import { startMail } from './mail/mail-runner';
 import { ConnectionManager } from './transports/connections';
 import { Vault } from './vault/vault';
 import { OfficeCacheControl } from './office-cache/office-cache-control';
+import { FleetChangelogs } from './assess/fleet-changelogs';
+import { MAX_CHANGELOG_BYTES } from './platforms/debian-changelog-fetch';
 import type { ConnectUpstream } from './office-cache/upstream';
 import { getSettings } from './settings';
 import type { CoreServices, DeployTimings } from './services';
@@ -135,12 +137,13 @@ export function createCore(options: CoreOptions): Core {
     options.officeCache ? options.officeCache.connectUpstream : undefined,
   );
   void officeCache.apply(getSettings(db).officeCache);
+  const connections = new ConnectionManager(db, vault, events, options.maxConnections ?? 16);
   const services: CoreServices = {
     db,
     events,
     jobs,
     vault,
-    connections: new ConnectionManager(db, vault, events, options.maxConnections ?? 16),
+    connections,
     storage,
     scanOverrides: options.scanOverrides,
     dataDir: options.dataDir,
@@ -155,6 +158,7 @@ export function createCore(options: CoreOptions): Core {
       return officeCache.current;
     },
     officeCacheControl: officeCache,
+    fleetChangelogs: new FleetChangelogs(() => connections.officeCacheLink(), MAX_CHANGELOG_BYTES),
   };
   // Read per session: a cache switched on, off or offline in Settings applies to the next machine a job opens.
   services.connections.setOfficeCache(() => services.officeCache);

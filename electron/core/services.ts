@@ -7,6 +7,7 @@ import type { ConnectionManager } from './transports/connections';
 import type { Vault } from './vault/vault';
 import type { PdfPrinter } from './reports/pdf';
 import type { FeedSource } from './intel/feed-download';
+import type { FleetChangelogs } from './assess/fleet-changelogs';
 import type { OfficeCache } from './office-cache/office-cache';
 import type { OfficeCacheControl } from './office-cache/office-cache-control';
 
@@ -41,6 +42,8 @@ export interface CoreServices {
   officeCache: OfficeCache | null;
   /** Starts, changes and stops the office cache as the settings say (absent in test doubles of the services). */
   officeCacheControl?: OfficeCacheControl;
+  /** Changelogs the core reads once for the fleet from the .debs the office cache holds (absent in test doubles). */
+  fleetChangelogs?: FleetChangelogs;
 }
 
 export interface DeployTimings {

@@ -8,6 +8,7 @@ import type { Host } from '../../../shared/contract';
 import type { JobHandler } from '../jobs/job-runner';
 import { mapLimit } from '../net/tcp-connect';
 import { createDebianPlatform, detectPlatform, probeOs, WINDOWS_OS } from '../platforms';
+import type { RepositoryDeb } from '../platforms/debian-changelog-fetch';
 import type { Platform } from '../platforms/platform';
 import {
   sshPowerShell, toFacts, toInstalledPackages, toPendingUpdate, windowsFacts, windowsInstalled, wingetPendingUpdate, wingetUpgrades, wuaSearch, type PsRunner,
@@ -29,9 +30,12 @@ export interface AssessOptions {
 
 export function assessJob(s: CoreServices, hosts: readonly Host[], options: AssessOptions): JobHandler {
   // A Debian module per machine with that machine's own changelog cache: a repeat assessment downloads nothing,
-  // and no machine's answers change another's findings.
+  // and no machine's answers change another's findings. Changelogs of .debs the office cache holds are read by
+  // the core, once for the fleet, from bytes whose SHA-256 it checked itself (fleet-changelogs.ts).
+  const fleet = s.fleetChangelogs;
+  const fromRepository = fleet ? { fromRepository: (deb: RepositoryDeb) => fleet.read(deb) } : {};
   const pick = (p: Platform | null, hostId: number): Platform | null =>
-    p?.id === 'debian' ? createDebianPlatform({ changelogCache: sqliteChangelogCache(s.db, hostId) }) : p;
+    p?.id === 'debian' ? createDebianPlatform({ changelogCache: sqliteChangelogCache(s.db, hostId), ...fromRepository }) : p;
 
   return async (ctx) => {
     let done = 0;

@@ -101,8 +101,11 @@ describe.skipIf(!labEnabled)('the office cache on the lab', () => {
     const { updates, log } = await assess();
     expect(log).not.toMatch(/apt-get update failed|refused the SSH reverse port forward/);
     expect(updates.filter((u) => u.isSecurity).length).toBeGreaterThan(0);
-    // The changelogs (CVEs) came through the cache too: apt-get download of each candidate.
+    // The changelogs (CVEs) came through the cache too: the machine downloaded the candidates' .debs through it, and
+    // the core read each changelog from the cache's copy (fleet-changelogs.ts).
     expect(updates.some((u) => u.cves.length > 0)).toBe(true);
+    expect(core.services.fleetChangelogs!.counters).toMatchObject({ refused: 0 });
+    expect(core.services.fleetChangelogs!.counters.read).toBeGreaterThan(0);
     await cache.idle();
     const assessed = cache.stats();
     expect(assessed.misses).toBeGreaterThan(before.misses);
@@ -122,8 +125,13 @@ describe.skipIf(!labEnabled)('the office cache on the lab', () => {
     hostId = (await core.call('machines/create', { address: hostOf(lab, 'no-route').address, tags: ['lab'] })).id;
     cache.setOffline(true);
     const held = cache.stats();
+    const read = core.services.fleetChangelogs!.counters.read;
     const { updates, log } = await assess();
     expect(log).not.toMatch(/apt-get update failed/);
+    // Another machine (to Patchwell) with the same candidates: their changelogs are those the core already read.
+    expect(updates.some((u) => u.cves.length > 0)).toBe(true);
+    expect(core.services.fleetChangelogs!.counters.read).toBe(read);
+    expect(core.services.fleetChangelogs!.counters.reused).toBeGreaterThan(0);
     const { version, wanted } = await deployTzdata(updates);
     expect(version).toBe(wanted);
     await cache.idle();

@@ -6,6 +6,7 @@
  * changelog.gz for native packages, whose Debian changelog has that name. Results are
  * cached by package and version through `ChangelogCache`, so a repeat assessment downloads nothing.
  */
+import type { DebChangelog } from './deb-changelog-read';
 import { parseDebianChangelog, type ChangelogEntry } from './debian-changelog';
 import { errorMessage, run, runScript } from './exec-util';
 import { rethrowIfLost, type Remote } from './remote';
@@ -159,9 +160,20 @@ export interface BinaryInfo {
   version: string;
   source: string;
   size: number;
+  /** The record's file in its repository and the file's SHA-256, where the record has them. */
+  filename?: string;
+  sha256?: string;
 }
 
-/** Parses `apt-cache show pkg=ver…` stanzas for Source (defaulting to Package) and Size. */
+/** A package file as a machine's lists name it: what the core may read itself (FleetChangelogs). */
+export interface RepositoryDeb {
+  name: string;
+  version: string;
+  filename: string;
+  sha256: string;
+}
+
+/** Parses `apt-cache show pkg=ver…` stanzas for Source (defaulting to Package), Size, Filename and SHA256. */
 export function parseAptCacheShow(text: string): BinaryInfo[] {
   const out: BinaryInfo[] = [];
   for (const stanza of text.split(/\n\s*\n/)) {
@@ -170,7 +182,9 @@ export function parseAptCacheShow(text: string): BinaryInfo[] {
     const version = field('Version');
     if (!name || !version) continue;
     const source = (field('Source') ?? name).split(' ')[0] ?? name;
-    out.push({ name, version, source, size: Number(field('Size') ?? Number.MAX_SAFE_INTEGER) });
+    const filename = field('Filename');
+    const sha256 = field('SHA256')?.toLowerCase();
+    out.push({ name, version, source, size: Number(field('Size') ?? Number.MAX_SAFE_INTEGER), ...(filename ? { filename } : {}), ...(sha256 ? { sha256 } : {}) });
   }
   return out;
 }
@@ -184,6 +198,12 @@ function toInfo(text: string, readFrom: string): ChangelogInfo {
 
 export interface FetchChangelogsOptions {
   cache?: ChangelogCache;
+  /**
+   * Reads a changelog in the core from the file the office cache holds (FleetChangelogs.read), or null. With it,
+   * a machine the cache is lent to only downloads the .debs (through the cache) and the core reads each file once
+   * for the fleet; what it cannot read, the machine reads as before.
+   */
+  fromRepository?: (deb: RepositoryDeb) => Promise<DebChangelog | null>;
   /** Specs per script run; each may download a .deb, so keep runs short enough to time out sensibly. */
   batchSize?: number;
   timeoutMs?: number;
@@ -232,8 +252,11 @@ export async function fetchChangelogs(
     groups.set(key(b.source, b.version), g);
   }
 
-  const specs = [...groups.values()].flatMap((g) => (g.pick ? [key(g.pick.name, g.pick.version)] : []));
-  const fetched = await runBatches(remote, specs, options, warnings);
+  const picks = [...groups.values()].flatMap((g) => (g.pick ? [g.pick] : []));
+  const fetched = options.fromRepository ? await readInCore(remote, picks, options.fromRepository, warnings) : [];
+  const done = new Set(fetched.map((f) => f.spec));
+  const specs = picks.map((p) => key(p.name, p.version)).filter((s) => !done.has(s));
+  fetched.push(...(specs.length ? await runBatches(remote, specs, options, warnings) : []));
   // A doc dir that is a symlink (libfoo-dev -> libfoo) has no changelog of its own: read the target's instead.
   const retry = new Map<string, FetchedChangelog>();
   for (const f of fetched) {
@@ -267,6 +290,53 @@ export async function fetchChangelogs(
     }
   }
   return { infos, warnings };
+}
+
+/**
+ * Downloads the .debs only (through the office cache lent to the machine), each into a private temp dir that is
+ * removed: the cache keeps a copy, which is what the core reads. One apt-get for all; a failure is left to the
+ * machine's own changelog run that follows for whatever the core could not read.
+ */
+export const PREFETCH_SCRIPT = `# patchwell:debian-prefetch-debs
+set -u
+tmp=$(mktemp -d "\${TMPDIR:-/tmp}/patchwell-pf.XXXXXX") || exit 70
+trap 'rm -rf "$tmp"' EXIT HUP INT TERM
+cd "$tmp" || exit 70
+apt-get download -q "$@" >/dev/null 2>&1
+`;
+
+/** Changelogs the core reads from the files the office cache holds: first what it holds, then after a download. */
+async function readInCore(
+  remote: Remote,
+  picks: readonly BinaryInfo[],
+  fromRepository: (deb: RepositoryDeb) => Promise<DebChangelog | null>,
+  warnings: string[],
+): Promise<FetchedChangelog[]> {
+  const out: FetchedChangelog[] = [];
+  const readable = picks.filter((p): p is BinaryInfo & { filename: string; sha256: string } => Boolean(p.filename && p.sha256));
+  const tryAll = async (list: typeof readable): Promise<typeof readable> => {
+    const results = await Promise.all(list.map((p) => fromRepository(p)));
+    const left: typeof readable = [];
+    list.forEach((p, i) => {
+      const r = results[i];
+      if (r) out.push({ spec: `${p.name}=${p.version}`, status: r.status, text: r.text, link: r.link, errors: [] });
+      else left.push(p);
+    });
+    return left;
+  };
+  let left = await tryAll(readable);
+  if (left.length > 0 && remote.proxyUrl !== undefined) {
+    try {
+      await runScript(remote, 'debian-prefetch-debs', PREFETCH_SCRIPT, left.map((p) => `${p.name}=${p.version}`), {
+        timeoutMs: 10 * 60_000, proxy: true, okCodes: [0, 100],
+      });
+      left = await tryAll(left);
+    } catch (e) {
+      rethrowIfLost(e);
+      warnings.push(`downloading .debs through the office cache failed, the machine reads their changelogs: ${errorMessage(e)}`);
+    }
+  }
+  return out;
 }
 
 async function runBatches(

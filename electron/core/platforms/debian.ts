@@ -9,7 +9,7 @@
  * dist-upgrade rather than upgrade, because that is what we will install: it includes updates needing new deps.
  */
 import { entriesNewerThan, summarizeEntries } from './debian-changelog';
-import { fetchChangelogs, type ChangelogCache } from './debian-changelog-fetch';
+import { fetchChangelogs, type ChangelogCache, type FetchChangelogsOptions } from './debian-changelog-fetch';
 import {
   DPKG_QUERY_FORMAT, newestKernelRelease, parseAptCachePolicy, parseAptSimulation, parseDpkgAudit, parseDpkgQuery,
   parseNameList, parseNeedrestartBatch,
@@ -60,6 +60,8 @@ export interface DebianOptions {
   changelogCache?: ChangelogCache;
   /** Read CVEs/urgency from candidate changelogs (default true). */
   changelogs?: boolean;
+  /** The core's reader of .debs the office cache holds (FetchChangelogsOptions.fromRepository). */
+  fromRepository?: FetchChangelogsOptions['fromRepository'];
 }
 
 export interface DebianPlatform extends Platform {
@@ -331,7 +333,8 @@ async function pendingUpdates(
 
   if (debianOptions.changelogs !== false && updates.length > 0) {
     const { infos, warnings: w } = await fetchChangelogs(
-      remote, updates.map((u) => ({ name: u.name, version: u.candidateVersion })), { cache: debianOptions.changelogCache },
+      remote, updates.map((u) => ({ name: u.name, version: u.candidateVersion })),
+      { cache: debianOptions.changelogCache, ...(debianOptions.fromRepository ? { fromRepository: debianOptions.fromRepository } : {}) },
     );
     warnings.push(...w);
     for (const u of updates) {
