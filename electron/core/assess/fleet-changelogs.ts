@@ -14,8 +14,8 @@ import type { RepositoryDeb } from '../platforms/debian-changelog-fetch';
 
 /** Larger files are left to the machine: the core reads a .deb whole into memory. */
 const MAX_DEB_BYTES = 256 * 1024 * 1024;
-/** Results kept (small: a changelog's text up to the script's byte cap); the oldest go first. */
-const MAX_KEPT = 4096;
+/** Characters of changelog text kept (each up to the script's byte cap, most a few tens of kB); oldest go first. */
+const MAX_KEPT_CHARS = 64 * 1024 * 1024;
 /** .debs decompressed at once: each is held in memory while it is read. */
 const AT_ONCE = 2;
 
@@ -25,6 +25,7 @@ export interface RepositoryFiles {
 
 export class FleetChangelogs {
   private readonly kept = new Map<string, DebChangelog>();
+  private keptChars = 0;
   private readonly running = new Map<string, Promise<DebChangelog | null>>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
@@ -43,6 +44,9 @@ export class FleetChangelogs {
     const hit = this.kept.get(key);
     if (hit) {
       this.counters.reused++;
+      // Most recently used last: the bound drops the files no machine asked about for longest.
+      this.kept.delete(key);
+      this.kept.set(key, hit);
       return Promise.resolve(hit);
     }
     // Machines asking at once for the same file share one read; a different file name is a different read, so one
@@ -71,8 +75,15 @@ export class FleetChangelogs {
       const result = await changelogFromDeb(bytes, deb.name, this.maxBytes);
       if (!result) return null;
       this.counters.read++;
+      // Two machines naming the same bytes by different file names both read them: keep one.
+      this.keptChars += result.text.length - (this.kept.get(key)?.text.length ?? 0);
+      this.kept.delete(key);
       this.kept.set(key, result);
-      if (this.kept.size > MAX_KEPT) this.kept.delete(this.kept.keys().next().value!);
+      for (const [k, v] of this.kept) {
+        if (this.keptChars <= MAX_KEPT_CHARS) break;
+        this.kept.delete(k);
+        this.keptChars -= v.text.length;
+      }
       return result;
     } catch {
       // Evicted while read, or not a .deb the reader understands: the machine reads it as before.
