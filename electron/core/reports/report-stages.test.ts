@@ -4,6 +4,7 @@
  * holds the full report until the test lets it go, so the order is the test's, never a race; the last test
  * stops a real Chromium.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,13 +27,15 @@ function seed(db: Db = openDatabase(':memory:')): Db {
 
 /** Prints the summary at once; holds the full report until `release` or `fail`, and stops on abort as Chromium does. */
 function heldPrinter() {
-  let release: () => void = () => undefined;
+  // Let go before the full print starts (it starts only once the summary is out), it is not held at all.
+  let released = false;
+  let release: () => void = () => (released = true);
   let fail: (e: Error) => void = () => undefined;
   const printed: string[] = [];
   const printer: PdfPrinter = {
     name: 'held',
     print: async (html, pdf, signal) => {
-      if (path.basename(html) === 'report.html') {
+      if (path.basename(html) === 'report.html' && !released) {
         await new Promise<void>((resolve, reject) => {
           release = resolve;
           fail = reject;
@@ -96,7 +99,12 @@ describe('the executive summary first', () => {
     const m = await running;
     const html = fs.readFileSync(path.join(dir, 'reports', m.id, 'summary.html'), 'utf8');
     expect(html).toContain('Executive summary');
-    expect(html).toContain(`Data SHA-256: ${m.dataHash}`);
+    // Its own data's hash (summary.json, collected before the full report's data), which the full report states too.
+    const own = fs.readFileSync(path.join(dir, 'reports', m.id, 'summary.json'), 'utf8');
+    expect(m.summaryHash).toBe(createHash('sha256').update(own).digest('hex'));
+    expect(html).toContain(`Data SHA-256: ${m.summaryHash}`);
+    expect(m.dataHash).toBe(createHash('sha256').update(fs.readFileSync(path.join(dir, 'reports', m.id, 'data.json'))).digest('hex'));
+    expect(fs.readFileSync(path.join(dir, 'reports', m.id, 'report.html'), 'utf8')).toContain(`Executive summary data SHA-256: ${m.summaryHash}`);
     expect(html).not.toContain('<h2>Machines</h2>');
     expect(html).not.toContain('<h2>Audit trail</h2>');
     expect(fs.readFileSync(path.join(dir, 'reports', m.id, 'report.html'), 'utf8')).toContain('<h2>Audit trail</h2>');
