@@ -11,6 +11,7 @@ import { outcomeRows } from './outcome-csv';
 import type { PdfPrinter } from './pdf';
 import { canonicalJson, collectReport, dataHash, type ReportPeriod } from './report-data';
 import { KEV_ROWS_IN_SUMMARY, renderReportHtml, renderSummaryHtml } from './report-html';
+import { readSnapshot } from './report-snapshot';
 import { collectSummary } from './report-summary';
 import type { Db } from '../db/open';
 import type { ReportPdfStatus } from '../../../shared/contract';
@@ -87,14 +88,18 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
  * Collects, writes and prints the executive summary first — its own small collection, so it is out within a few
  * seconds whatever the period — and only then collects the full report, writes every format and prints it. The
  * report is listed (its manifest written) when the summary's page is written, and again as each PDF ends, so the
- * summary can be opened while the full detail is still being made. The printer is warmed at the start (Chromium's
- * start-up overlaps the summary's collection) and shared by both prints.
+ * summary can be opened while the full detail is still being made. Both collections read one snapshot of the
+ * inventory (report-snapshot.ts). The printer is warmed at the start (Chromium's start-up overlaps the summary's
+ * collection) and shared by both prints.
  */
 export async function generateReport(db: Db, dataDir: string, o: GenerateOptions): Promise<ReportManifest> {
   o.printer?.warm?.();
+  let snapshot: ReturnType<typeof readSnapshot> | null = null;
   try {
-    return await writeReport(db, dataDir, o);
+    snapshot = readSnapshot(db);
+    return await writeReport(snapshot.db, dataDir, o);
   } finally {
+    snapshot?.end();
     await o.printer?.close?.();
   }
 }

@@ -13,6 +13,7 @@ import { appendAudit } from '../audit/audit-log';
 import { openDatabase, type Db } from '../db/open';
 import { insertHost } from '../machines/machine-queries';
 import { collectReport, executiveOf } from './report-data';
+import type { PdfPrinter } from './pdf';
 import { generateReport } from './report-files';
 import { FINDINGS_IN_HTML, KEV_ROWS_IN_SUMMARY } from './report-html';
 import { collectExecutive, collectSummary } from './report-summary';
@@ -25,18 +26,7 @@ const KEV = ['CVE-2021-44228', 'CVE-2023-4863', 'CVE-2024-3094'];
 const CRITICALITY = ['low', 'normal', 'high', 'critical'] as const;
 const URGENCY = ['low', 'medium', 'high', 'critical', null] as const;
 
-function fleet(): Db {
-  const db = openDatabase(':memory:');
-  const kev = db.prepare('INSERT INTO kev (cve_id, vendor, product, name, date_added, due_date, ransomware) VALUES (?, ?, ?, ?, ?, NULL, ?)');
-  KEV.forEach((cve, i) => kev.run(cve, 'v', 'p', 'n', '2024-01-01', i === 0 ? 1 : 0));
-  const hosts: number[] = [];
-  for (let h = 0; h < 24; h++) {
-    // Two machines named alike but for case, and a few never assessed.
-    const name = h === 1 ? 'PC-01' : h === 2 ? 'pc-01' : `pc-${String(h).padStart(2, '0')}`;
-    const id = insertHost(db, { address: `127.0.1.${h + 1}`, displayName: name }).id;
-    db.prepare('UPDATE hosts SET criticality = ?, last_assessed_at = ? WHERE id = ?').run(CRITICALITY[h % 4], h % 7 === 6 ? null : NOW - DAY, id);
-    hosts.push(id);
-  }
+function seedUpdates(db: Db, hosts: readonly number[]): void {
   const upd = db.prepare(
     `INSERT INTO pending_updates (host_id, package, installed_version, candidate_version, is_security, urgency, detected_at, resolved_at)
      VALUES (?, ?, '1.0', ?, ?, ?, ?, ?)`,
@@ -62,6 +52,22 @@ function fleet(): Db {
       if (i % 4 === 0) osv.run(`DSA-${i % 53}`, cve, NOW - 90 * DAY, NOW - 90 * DAY, 5 + (i % 5));
     }
   }
+}
+
+function fleet(file = ':memory:'): Db {
+  const db = openDatabase(file);
+  const kev = db.prepare('INSERT INTO kev (cve_id, vendor, product, name, date_added, due_date, ransomware) VALUES (?, ?, ?, ?, ?, NULL, ?)');
+  KEV.forEach((cve, i) => kev.run(cve, 'v', 'p', 'n', '2024-01-01', i === 0 ? 1 : 0));
+  const hosts: number[] = [];
+  for (let h = 0; h < 24; h++) {
+    // Two machines named alike but for case, and a few never assessed.
+    const name = h === 1 ? 'PC-01' : h === 2 ? 'pc-01' : `pc-${String(h).padStart(2, '0')}`;
+    const id = insertHost(db, { address: `127.0.1.${h + 1}`, displayName: name }).id;
+    db.prepare('UPDATE hosts SET criticality = ?, last_assessed_at = ? WHERE id = ?').run(CRITICALITY[h % 4], h % 7 === 6 ? null : NOW - DAY, id);
+    hosts.push(id);
+  }
+  // One transaction: a file database syncs each commit.
+  db.transaction(() => seedUpdates(db, hosts))();
   const dep = db.prepare(`INSERT INTO deployments (state, plan, created_by, created_at, finished_at, title, rollback_of) VALUES ('succeeded', '{}', 'user', ?, ?, 't', ?)`);
   const first = Number(dep.run(period.from + DAY, period.from + DAY + 60_000, null).lastInsertRowid);
   dep.run(period.from + 2 * DAY, period.from + 2 * DAY + 60_000, first);
@@ -99,6 +105,25 @@ describe('the executive summary from its own collection', () => {
     const after = collectExecutive(db, period, NOW, KEV_ROWS_IN_SUMMARY);
     expect(after.summary.fixedInPeriod).toBeGreaterThan(before.summary.fixedInPeriod);
     expect(after).toEqual(executiveOf(collectReport(db, period, { now: NOW }), KEV_ROWS_IN_SUMMARY));
+  });
+
+  it('reads one snapshot of the inventory: a change written while the summary prints is in neither part', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-report-summary-'));
+    const db = fleet(path.join(dir, 'patchwell.db'));
+    const printer: PdfPrinter = {
+      name: 'writes meanwhile',
+      print: async (html, pdf) => {
+        // An assessment finds every open update installed, between the summary's collection and the full report's.
+        if (path.basename(html) === 'summary.html') db.prepare('UPDATE pending_updates SET resolved_at = ? WHERE resolved_at IS NULL').run(NOW - DAY);
+        fs.writeFileSync(pdf, `%PDF-1.4 ${'x'.repeat(200)}`);
+      },
+    };
+    const m = await generateReport(db, dir, { period, now: NOW, printer });
+    const read = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(dir, 'reports', m.id, name), 'utf8'));
+    const summary = (read('summary.json') as { executive: { summary: { openUpdates: number } } }).executive.summary;
+    expect(summary.openUpdates).toBeGreaterThan(0);
+    expect((read('data.json') as { summary: unknown }).summary).toEqual(summary);
+    expect(collectReport(db, period, { now: NOW }).summary.openUpdates).toBe(0);
   });
 
   it('prints the same executive part in summary.pdf’s page as in the full report’s', async () => {
