@@ -30,18 +30,24 @@ const ROUNDS = 3;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
-/** The floor: the same report.html printed by the same Chromium with nothing but what headless printing needs. */
-function barePrint(binary: string, html: string): number {
+/**
+ * The floor: the same HTML printed by the same Chromium with nothing but what headless printing needs, started
+ * for it. Run under bash so `times` gives Chromium's CPU (all its processes): wall time on a shared machine
+ * follows the load; CPU time hardly does.
+ */
+function barePrint(binary: string, html: string): { ms: number; cpuMs: number } {
   const out = path.join(dir, 'bare.pdf');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-bare-'));
   const t = performance.now();
-  execFileSync(binary, ['--headless', `--user-data-dir=${profile}`, `--print-to-pdf=${out}`,
+  const times = execFileSync('bash', ['-c', '"$0" "$@" >/dev/null 2>&1; times', binary, '--headless', `--user-data-dir=${profile}`, `--print-to-pdf=${out}`,
     // Chromium refuses to run as root with its sandbox on; the app's printer passes the same flag then.
-    ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), pathToFileURL(html).href], { stdio: 'ignore', timeout: 300_000 });
+    ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), pathToFileURL(html).href], { encoding: 'utf8', timeout: 300_000 });
   const ms = performance.now() - t;
   fs.rmSync(profile, { recursive: true, force: true });
   fs.rmSync(out, { force: true });
-  return ms;
+  // times' second line: the children's user and system time, "0m1.234s 0m0.456s".
+  const cpu = [...(times.trim().split('\n')[1] ?? '').matchAll(/(\d+)m([\d.]+)s/g)].reduce((n, x) => n + Number(x[1]) * 60_000 + Number(x[2]) * 1000, 0);
+  return { ms, cpuMs: cpu };
 }
 
 /** `uptime`'s own line: the machine is shared, so every figure is printed beside the load it was taken under. */
@@ -60,6 +66,8 @@ const summaryCollects: number[] = [];
 const pdfs: number[] = [];
 const bares: number[] = [];
 const bareSummaries: number[] = [];
+const bareSummaryCpus: number[] = [];
+const summaryCpus: number[] = [];
 let m: Awaited<ReturnType<typeof generateReport>> | undefined;
 for (let r = 1; r <= ROUNDS; r++) {
   const steps: Record<string, number> = {};
@@ -67,6 +75,8 @@ for (let r = 1; r <= ROUNDS; r++) {
   let current = 'start';
   let summaryAt: number | null = null;
   let summaryCollected: number | null = null;
+  let summaryCpu: number | null = null;
+  const cpu0 = process.cpuUsage();
   const t1 = performance.now();
   m = await generateReport(db, dir, {
     period: { from: yearAgo, to: now },
@@ -78,7 +88,12 @@ for (let r = 1; r <= ROUNDS; r++) {
     },
     onManifest: (_m, which) => {
       // Listed (`null`) once the summary's own data is collected and its page written; then its PDF is out.
-      if (which === null && summaryCollected === null) summaryCollected = performance.now() - t1;
+      if (which === null && summaryCollected === null) {
+        summaryCollected = performance.now() - t1;
+        // This process's CPU only: the summary's collection and page, not Chromium's start beside it.
+        const c = process.cpuUsage(cpu0);
+        summaryCpu = (c.user + c.system) / 1000;
+      }
       if (which === 'summary') summaryAt = performance.now() - t1;
     },
   });
@@ -92,15 +107,20 @@ for (let r = 1; r <= ROUNDS; r++) {
   } else console.log(`round ${r}: full PDF ${m.pdfs.full.state}: ${m.pdfs.full.error ?? ''}`);
   if (summaryAt !== null) summaries.push(summaryAt);
   if (summaryCollected !== null) summaryCollects.push(summaryCollected);
+  if (summaryCpu !== null) summaryCpus.push(summaryCpu);
   summaryPrints.push(m.pdfs.summary.ms ?? 0);
   // Printed right after, under the same load, from the very files the report printed: each with its own Chromium.
-  const bare = chromium && m.pdfs.full.state === 'ready' ? barePrint(chromium, path.join(dir, 'reports', m.id, 'report.html')) : null;
+  const bare = chromium && m.pdfs.full.state === 'ready' ? barePrint(chromium, path.join(dir, 'reports', m.id, 'report.html')).ms : null;
   if (bare !== null) bares.push(bare);
-  const bareSummary = chromium && m.pdfs.summary.state === 'ready' ? barePrint(chromium, path.join(dir, 'reports', m.id, 'summary.html')) : null;
-  if (bareSummary !== null) bareSummaries.push(bareSummary);
+  const bareSum = chromium && m.pdfs.summary.state === 'ready' ? barePrint(chromium, path.join(dir, 'reports', m.id, 'summary.html')) : null;
+  const bareSummary = bareSum?.ms ?? null;
+  if (bareSum) {
+    bareSummaries.push(bareSum.ms);
+    bareSummaryCpus.push(bareSum.cpuMs);
+  }
   console.log(`round ${r}: executive summary PDF ready at ${summaryAt === null ? 'n/a' : secs(summaryAt)} ` +
-    `(its own collection and page ${summaryCollected === null ? 'n/a' : secs(summaryCollected)}, its print ${secs(m.pdfs.summary.ms ?? 0)} in the Chromium started at the report's start; ` +
-    `bare chromium --headless --print-to-pdf of summary.html ${bareSummary === null ? 'n/a' : secs(bareSummary)}); ` +
+    `(its own collection and page ${summaryCollected === null ? 'n/a' : secs(summaryCollected)}, CPU ${summaryCpu === null ? 'n/a' : secs(summaryCpu)}; its print ${secs(m.pdfs.summary.ms ?? 0)} in the Chromium started at the report's start; ` +
+    `bare chromium --headless --print-to-pdf of summary.html ${bareSummary === null ? 'n/a' : secs(bareSummary)}, Chromium's CPU ${bareSum ? secs(bareSum.cpuMs) : 'n/a'}); ` +
     `then the full report: collect ${secs(steps.collect ?? 0)}, render + write HTML/CSV/JSON ${secs(steps.write ?? 0)}, full PDF ${secs(full)} with ${chromium ?? 'no Chromium'}` +
     `${bare !== null ? `; bare chromium --headless --print-to-pdf of report.html ${secs(bare)}` : ''}; report total ${secs(total)}` +
     `${bare !== null ? ` = ${(total / bare).toFixed(2)}x the bare print` : ''}; ${uptime()}`);
@@ -109,7 +129,8 @@ if (!m) throw new Error('unreachable');
 if (bares.length) {
   const b = median(bares);
   console.log(`median of ${bares.length} rounds with a full PDF (of ${ROUNDS}): summary ready ${summaries.length ? secs(median(summaries)) : 'n/a'} (goal < 2 s; ` +
-    `its collection and page ${secs(median(summaryCollects))}, its print ${secs(median(summaryPrints))}, bare print of summary.html ${bareSummaries.length ? secs(median(bareSummaries)) : 'n/a'}); ` +
+    `its collection and page ${secs(median(summaryCollects))} (CPU ${secs(median(summaryCpus))}), its print ${secs(median(summaryPrints))}, ` +
+    `bare print of summary.html ${bareSummaries.length ? `${secs(median(bareSummaries))} (Chromium's CPU ${secs(median(bareSummaryCpus))})` : 'n/a'}); ` +
     `full PDF ${secs(median(pdfs))}, bare print ${secs(b)}, report total ${secs(median(totals))}; ` +
     `full PDF/bare ${(median(pdfs) / b).toFixed(2)}x, total/bare ${(median(totals) / b).toFixed(2)}x (goal: total ≤ 1.20x); ${uptime()}`);
 }
