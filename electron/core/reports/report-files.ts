@@ -97,14 +97,15 @@ export async function generateReport(db: Db, dataDir: string, o: GenerateOptions
   let snapshot: ReturnType<typeof readSnapshot> | null = null;
   try {
     snapshot = readSnapshot(db);
-    return await writeReport(snapshot.db, dataDir, o);
+    return await writeReport(snapshot.db, dataDir, o, snapshot.end);
   } finally {
     snapshot?.end();
     await o.printer?.close?.();
   }
 }
 
-async function writeReport(db: Db, dataDir: string, o: GenerateOptions): Promise<ReportManifest> {
+/** `endRead` ends the snapshot once the full report's data is collected, long before its print ends. */
+async function writeReport(db: Db, dataDir: string, o: GenerateOptions, endRead: () => void): Promise<ReportManifest> {
   const now = o.now ?? Date.now();
   const signal = o.signal;
   const stopIfCancelled = (): void => {
@@ -184,6 +185,7 @@ async function writeReport(db: Db, dataDir: string, o: GenerateOptions): Promise
     stopIfCancelled();
     o.onStep?.('collect');
     const data = collectReport(db, o.period, options);
+    endRead();
     stopIfCancelled();
     o.onStep?.('write');
     const hash = dataHash(data);

@@ -20,7 +20,9 @@ export function readSnapshot(db: Db): { db: Db; end: () => void } {
   }
   return {
     db: snap,
+    // Called once the full report's data is read, and again when the report ends: the second call does nothing.
     end: () => {
+      if (!snap.open) return;
       if (snap.inTransaction) snap.exec('COMMIT');
       snap.close();
     },

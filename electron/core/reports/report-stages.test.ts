@@ -242,9 +242,24 @@ describe.skipIf(!chromium)('the system Chromium', () => {
     fs.writeFileSync(html, `<!doctype html><title>t</title>${'<p>row</p>'.repeat(20_000)}`);
     const pdf = path.join(dir, 'report.pdf');
     const abort = new AbortController();
-    const printing = chromiumPrinter(chromium!).print(html, pdf, abort.signal);
+    const printer = chromiumPrinter(chromium!);
+    const printing = printer.print(html, pdf, abort.signal);
     abort.abort(new Error('Cancelled by the user'));
     await expect(printing).rejects.toThrow('Cancelled by the user');
     expect(fs.existsSync(pdf)).toBe(false);
+    await printer.close!();
+  }, 60_000);
+
+  it('prints both PDFs of a report in one Chromium and leaves none running after it', async () => {
+    const dir = tmp();
+    const inner = chromiumPrinter(chromium!);
+    let warmed = 0;
+    let closed = 0;
+    const printer: PdfPrinter = { ...inner, warm: () => (warmed++, inner.warm!()), close: async () => (closed++, await inner.close!()) };
+    const m = await generateReport(seed(), dir, { period, now: NOW, printer });
+    expect([warmed, closed]).toEqual([1, 1]);
+    expect(m.pdfs).toMatchObject({ summary: { state: 'ready' }, full: { state: 'ready' } });
+    for (const f of ['summary.pdf', 'report.pdf']) expect(fs.readFileSync(path.join(dir, 'reports', m.id, f)).subarray(0, 5).toString()).toBe('%PDF-');
+
   }, 60_000);
 });
