@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { appendAudit } from '../audit/audit-log';
 import { openDatabase, type Db } from '../db/open';
 import { insertHost } from '../machines/machine-queries';
@@ -25,6 +25,16 @@ const period = { from: NOW - 120 * DAY, to: NOW - 5 * DAY };
 const KEV = ['CVE-2021-44228', 'CVE-2023-4863', 'CVE-2024-3094'];
 const CRITICALITY = ['low', 'normal', 'high', 'critical'] as const;
 const URGENCY = ['low', 'medium', 'high', 'critical', null] as const;
+
+const dirs: string[] = [];
+const tmp = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-report-summary-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 function seedUpdates(db: Db, hosts: readonly number[]): void {
   const upd = db.prepare(
@@ -108,7 +118,7 @@ describe('the executive summary from its own collection', () => {
   });
 
   it('reads one snapshot of the inventory: a change written while the summary prints is in neither part', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-report-summary-'));
+    const dir = tmp();
     const db = fleet(path.join(dir, 'patchwell.db'));
     const printer: PdfPrinter = {
       name: 'writes meanwhile',
@@ -127,7 +137,7 @@ describe('the executive summary from its own collection', () => {
   });
 
   it('prints the same executive part in summary.pdf’s page as in the full report’s', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-report-summary-'));
+    const dir = tmp();
     const m = await generateReport(fleet(), dir, { period, now: NOW, printer: null });
     const part = (file: string): string => {
       const html = fs.readFileSync(path.join(dir, 'reports', m.id, file), 'utf8');
