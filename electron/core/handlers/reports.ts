@@ -10,7 +10,8 @@ export const reportHandlers: HandlerMap<'reports/generate' | 'reports/list' | 'r
     const chromium = findChromium();
     const label = `${new Date(period.from).toISOString().slice(0, 10)} – ${new Date(period.to).toISOString().slice(0, 10)}`;
     const jobId = s.jobs.start('report', `Report ${label}`, { period, title }, async (ctx) => {
-      const steps: ReportStep[] = ['collect', 'write', 'summary-pdf', 'full-pdf'];
+      // The summary (its own small collection and its print) comes first, before the full report's data is read.
+      const steps: ReportStep[] = ['summary-pdf', 'collect', 'write', 'full-pdf'];
       ctx.progress(0, steps.length);
       const m = await generateReport(s.db, s.dataDir, {
         period,
@@ -30,7 +31,7 @@ export const reportHandlers: HandlerMap<'reports/generate' | 'reports/list' | 'r
         },
       });
       ctx.progress(steps.length);
-      appendAudit(s.db, { actor: 'user', action: 'report.generate', targetType: 'report', targetId: m.id, details: { period, dataHash: m.dataHash, auditHead: m.auditHead } });
+      appendAudit(s.db, { actor: 'user', action: 'report.generate', targetType: 'report', targetId: m.id, details: { period, dataHash: m.dataHash, summaryHash: m.summaryHash, auditHead: m.auditHead } });
       return reportOutcome(m, ctx);
     });
     return { jobId };

@@ -48,10 +48,15 @@ export function percentile(values: readonly number[], p: number): number | null 
 
 const mean = (values: readonly number[]): number | null => (values.length ? values.reduce((n, v) => n + v, 0) / values.length : null);
 
-function stats(days: readonly number[]): { count: number; meanDays: number | null; p90Days: number | null } {
-  const m = mean(days);
-  const p = percentile(days, 90);
-  return { count: days.length, meanDays: m === null ? null : round1(m), p90Days: p === null ? null : round1(p) };
+/**
+ * Mean and 90th percentile in days of detection-to-fix times given in milliseconds. The mean divides the
+ * milliseconds' integer sum, exact in any order, so the executive summary's own collection (report-summary.ts),
+ * which reads the times in another order, gives the very same figure.
+ */
+export function fixStats(ms: readonly number[]): { count: number; meanDays: number | null; p90Days: number | null } {
+  const m = mean(ms);
+  const p = percentile(ms, 90);
+  return { count: ms.length, meanDays: m === null ? null : round1(m / DAY), p90Days: p === null ? null : round1(p / DAY) };
 }
 
 interface TargetRow {
@@ -69,6 +74,49 @@ interface TargetRow {
  * a report scores the year's updates once (scoring 60,000 of them is most of the report's query time).
  */
 export function collectOutcomes(db: Db, period: Period, now: number, findingsDuring?: readonly ScoredUpdate[]): OutcomeMetrics {
+  const during = findingsDuring ?? scoreUpdatesOpenDuring(db, period, now).filter(isFinding);
+  const fixed = during.filter((u) => u.resolvedAt !== null && u.resolvedAt >= period.from && u.resolvedAt <= period.to);
+  const fixMs = (us: typeof fixed): number[] => us.map((u) => u.resolvedAt! - u.detectedAt);
+  const kevFindings = sortKevExposure(during
+    .filter((u) => u.kevCves.length > 0)
+    .map((u) => kevExposureLine({ host: u.hostLabel, package: u.package, fixedIn: u.candidateVersion, cves: [...u.kevCves], detectedAt: u.detectedAt, resolvedAt: u.resolvedAt }, period, now)));
+  return {
+    period: { from: period.from, to: period.to },
+    ...deploymentOutcomes(db, period),
+    detectionToFix: { all: fixStats(fixMs(fixed)), kev: fixStats(fixMs(fixed.filter((u) => u.kevCves.length > 0))), how: HOW.detectionToFix },
+    kevExposure: { findings: kevFindings, totalDays: kevTotalDays(kevFindings), how: HOW.kevExposure },
+  };
+}
+
+type KevExposureLine = OutcomeMetrics['kevExposure']['findings'][number];
+
+/** A known-exploited finding's exposure in the period: to its fix, or to the period's end (or now) while open. */
+export function kevExposureLine(
+  u: { host: string; package: string; fixedIn: string; cves: string[]; detectedAt: number; resolvedAt: number | null },
+  period: Period,
+  now: number,
+): KevExposureLine {
+  const end = Math.min(period.to, now);
+  const resolvedAt = u.resolvedAt !== null && u.resolvedAt <= end ? u.resolvedAt : null;
+  return { host: u.host, package: u.package, fixedIn: u.fixedIn, cves: u.cves, openedAt: u.detectedAt, resolvedAt, days: round1(Math.max(0, (resolvedAt ?? end) - u.detectedAt) / DAY) };
+}
+
+/** Longest exposure first; the order is total, so two collections of the same findings list them alike. */
+export function sortKevExposure(lines: KevExposureLine[]): KevExposureLine[] {
+  return lines.sort((a, b) => b.days - a.days || a.host.localeCompare(b.host) || a.package.localeCompare(b.package) ||
+    a.openedAt - b.openedAt || a.fixedIn.localeCompare(b.fixedIn) || a.cves.join(',').localeCompare(b.cves.join(',')));
+}
+
+/** The sum of the exposures in tenths of days, as integers: the same total whatever order they are added in. */
+export function kevTotalDays(lines: readonly KevExposureLine[]): number {
+  return lines.reduce((n, f) => n + Math.round(f.days * 10), 0) / 10;
+}
+
+/**
+ * The figures read from the deployments and fleet memory alone (first-time success, deployment time, rollbacks by
+ * cause): the executive summary reads them as they are, without the year's scored updates.
+ */
+export function deploymentOutcomes(db: Db, period: Period): Pick<OutcomeMetrics, 'firstTimeSuccess' | 'deployTime' | 'rollbacksByCause'> {
   // Machines of deployments (not rollbacks) that finished in the period with an outcome; `retry` when an earlier
   // deployment already carried one of its versions to the same machine.
   const targets = db
@@ -92,27 +140,6 @@ export function collectOutcomes(db: Db, period: Period, now: number, findingsDur
   const seconds = timed.map((t) => (t.finished_at - t.started_at!) / 1000);
   const slowest = timed.reduce<TargetRow | null>((worst, t) => (!worst || t.finished_at - t.started_at! > worst.finished_at - worst.started_at! ? t : worst), null);
 
-  const during = findingsDuring ?? scoreUpdatesOpenDuring(db, period, now).filter(isFinding);
-  const fixed = during.filter((u) => u.resolvedAt !== null && u.resolvedAt >= period.from && u.resolvedAt <= period.to);
-  const daysToFix = (us: typeof fixed): number[] => us.map((u) => (u.resolvedAt! - u.detectedAt) / DAY);
-
-  const end = Math.min(period.to, now);
-  const kevFindings = during
-    .filter((u) => u.kevCves.length > 0)
-    .map((u) => {
-      const resolvedAt = u.resolvedAt !== null && u.resolvedAt <= end ? u.resolvedAt : null;
-      return {
-        host: u.hostLabel,
-        package: u.package,
-        fixedIn: u.candidateVersion,
-        cves: [...u.kevCves],
-        openedAt: u.detectedAt,
-        resolvedAt,
-        days: round1(Math.max(0, (resolvedAt ?? end) - u.detectedAt) / DAY),
-      };
-    })
-    .sort((a, b) => b.days - a.days || a.host.localeCompare(b.host) || a.package.localeCompare(b.package));
-
   const causes = db
     .prepare(
       `SELECT cause, count(*) AS n FROM (
@@ -124,7 +151,6 @@ export function collectOutcomes(db: Db, period: Period, now: number, findingsDur
 
   const med = median(seconds);
   return {
-    period: { from: period.from, to: period.to },
     firstTimeSuccess: {
       machines: byMachine.size,
       firstTime,
@@ -137,8 +163,6 @@ export function collectOutcomes(db: Db, period: Period, now: number, findingsDur
       slowest: slowest ? { hostLabel: slowest.label, seconds: round1((slowest.finished_at - slowest.started_at!) / 1000), deploymentId: slowest.deployment_id } : null,
       how: HOW.deployTime,
     },
-    detectionToFix: { all: stats(daysToFix(fixed)), kev: stats(daysToFix(fixed.filter((u) => u.kevCves.length > 0))), how: HOW.detectionToFix },
-    kevExposure: { findings: kevFindings, totalDays: round1(kevFindings.reduce((n, f) => n + f.days, 0)), how: HOW.kevExposure },
     rollbacksByCause: { total: causes.reduce((n, c) => n + c.n, 0), causes: causes.map((c) => ({ cause: c.cause, count: c.n })), how: HOW.rollbacksByCause },
   };
 }

@@ -1,19 +1,23 @@
 /**
- * PDF from the report's HTML. The headless host prints with the system's Chromium in headless mode, from a
- * file, with the network switched off (the HTML has no external reference anyway). In the desktop app the
- * core is handed a printer that asks Electron's main process to print with webContents.printToPDF
+ * PDF from the report's HTML. The headless host prints with the system's Chromium in headless mode (one browser
+ * per report, both PDFs printed in it), from a file, with the network switched off (the HTML has no external
+ * reference anyway). In the desktop app the core is handed a printer that asks Electron's main process to print with webContents.printToPDF
  * (electron/main/print-pdf.ts). Without either, a report still gets HTML, CSV and JSON and says why no PDF.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ChromiumPipe } from './chromium-pipe';
 
 export interface PdfPrinter {
   readonly name: string;
   /** Rejects once `signal` aborts (a cancelled report), leaving no PDF behind where the printer can stop. */
   print(htmlFile: string, pdfFile: string, signal?: AbortSignal): Promise<void>;
+  /** Starts what printing needs (a browser) ahead of the first print, so its start-up overlaps the caller's work. */
+  warm?(): void;
+  /** Ends what warm() or print() started; a print after it starts afresh. */
+  close?(): Promise<void>;
 }
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable',
@@ -25,33 +29,120 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | nul
   return CANDIDATES.find((c) => fs.existsSync(c)) ?? null;
 }
 
+/** The full detail of a big fleet takes minutes on a busy machine: 10 minutes before a print counts as stuck. */
+const PRINT_TIMEOUT_MS = 600_000;
+/** A browser nobody prints in (a caller that never closed it) ends after this long. */
+const IDLE_MS = 15_000;
+
+/**
+ * Prints with one headless Chromium kept for as long as the caller prints (warm() to close()), each PDF in a new
+ * page of it. The same flags as a one-off `chromium --headless --print-to-pdf` (network off: a proxy that goes
+ * nowhere), and the same PDF settings that switch sets: backgrounds printed, the page's CSS page size, no header or
+ * footer.
+ */
 export function chromiumPrinter(binary: string): PdfPrinter {
+  let browser: { pipe: ChromiumPipe; profile: string } | null = null;
+  let printing = 0;
+  let idle: NodeJS.Timeout | null = null;
+  const close = async (): Promise<void> => {
+    if (idle) clearTimeout(idle);
+    idle = null;
+    const b = browser;
+    browser = null;
+    if (!b) return;
+    await b.pipe.close();
+    fs.rmSync(b.profile, { recursive: true, force: true });
+  };
+  const idleLater = (): void => {
+    if (idle) clearTimeout(idle);
+    idle = printing === 0 ? setTimeout(() => void close(), IDLE_MS) : null;
+  };
+  const start = (): ChromiumPipe => {
+    if (browser) return browser.pipe;
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-pdf-'));
+    const pipe = new ChromiumPipe(binary, [
+      '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--disable-extensions', '--proxy-server=127.0.0.1:9', '--proxy-bypass-list=<-loopback>',
+      `--user-data-dir=${profile}`, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), 'about:blank',
+    ]);
+    const b = { pipe, profile };
+    browser = b;
+    // A Chromium that dies is forgotten, so the next print starts another.
+    void pipe.exited.then(() => {
+      if (browser === b) browser = null;
+      fs.rmSync(profile, { recursive: true, force: true });
+    });
+    return pipe;
+  };
   return {
     name: `Chromium (${binary})`,
-    print: (htmlFile, pdfFile, signal) =>
-      new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(abortReason(signal));
-        const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-pdf-'));
-        const args = [
-          '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-          '--disable-sync', '--disable-extensions', '--proxy-server=127.0.0.1:9', '--proxy-bypass-list=<-loopback>',
-          `--user-data-dir=${profile}`, '--no-pdf-header-footer', `--print-to-pdf=${pdfFile}`,
-          ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-          pathToFileURL(htmlFile).href,
-        ];
-        // The full detail of a big fleet takes minutes on a busy machine: 10 minutes before it counts as stuck.
-        execFile(binary, args, { timeout: 600_000, maxBuffer: 8 * 1024 * 1024, ...(signal ? { signal } : {}) }, (err, _stdout, stderr) => {
-          fs.rmSync(profile, { recursive: true, force: true });
-          if (signal?.aborted) {
-            fs.rmSync(pdfFile, { force: true });
-            return reject(abortReason(signal));
-          }
-          if (err) return reject(new Error(`Chromium could not print the PDF: ${err.message}${stderr ? ` — ${String(stderr).trim().split('\n').slice(-2).join(' ')}` : ''}`));
-          if (!fs.existsSync(pdfFile) || fs.statSync(pdfFile).size < 100) return reject(new Error('Chromium printed no PDF'));
-          resolve();
-        });
-      }),
+    warm: () => {
+      start();
+      idleLater();
+    },
+    close,
+    print: async (htmlFile, pdfFile, signal) => {
+      if (signal?.aborted) throw abortReason(signal);
+      printing++;
+      if (idle) clearTimeout(idle);
+      try {
+        await printInPage(start(), htmlFile, pdfFile, signal);
+      } catch (e) {
+        fs.rmSync(pdfFile, { force: true });
+        if (signal?.aborted) throw abortReason(signal);
+        throw new Error(`Chromium could not print the PDF: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        printing--;
+        idleLater();
+      }
+      if (!fs.existsSync(pdfFile) || fs.statSync(pdfFile).size < 100) throw new Error('Chromium printed no PDF');
+    },
   };
+}
+
+/** Opens `htmlFile` in a new page, prints it to `pdfFile` (streamed, so a 200-page PDF never sits in one message) and closes the page. */
+async function printInPage(pipe: ChromiumPipe, htmlFile: string, pdfFile: string, signal?: AbortSignal): Promise<void> {
+  let stop: (e: Error) => void = () => undefined;
+  const stopped = new Promise<never>((_resolve, reject) => (stop = reject));
+  // Never left unhandled when nothing awaits it any more.
+  stopped.catch(() => undefined);
+  const timer = setTimeout(() => stop(new Error(`no PDF after ${PRINT_TIMEOUT_MS / 60_000} minutes`)), PRINT_TIMEOUT_MS);
+  const onAbort = (): void => stop(abortReason(signal!));
+  signal?.addEventListener('abort', onAbort);
+  const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stopped]);
+  // A page made after a cancel is closed all the same (finally, below).
+  const created = pipe.send('Target.createTarget', { url: 'about:blank' }) as Promise<{ targetId: string }>;
+  let out: number | null = null;
+  try {
+    const { targetId } = await within(created);
+    const { sessionId } = (await within(pipe.send('Target.attachToTarget', { targetId, flatten: true }))) as { sessionId: string };
+    await within(pipe.send('Page.enable', {}, sessionId));
+    let off = (): void => undefined;
+    const loaded = new Promise<void>((resolve) => (off = pipe.on('Page.loadEventFired', (_p, sid) => sid === sessionId && resolve())));
+    try {
+      const nav = (await within(pipe.send('Page.navigate', { url: pathToFileURL(htmlFile).href }, sessionId))) as { errorText?: string };
+      if (nav.errorText) throw new Error(`could not open ${path.basename(htmlFile)}: ${nav.errorText}`);
+      await within(loaded);
+    } finally {
+      off();
+    }
+    const { stream } = (await within(pipe.send('Page.printToPDF', {
+      printBackground: true, preferCSSPageSize: true, displayHeaderFooter: false, transferMode: 'ReturnAsStream',
+    }, sessionId))) as { stream: string };
+    out = fs.openSync(pdfFile, 'w', 0o600);
+    for (;;) {
+      const chunk = (await within(pipe.send('IO.read', { handle: stream, size: 4 * 1024 * 1024 }, sessionId))) as { data: string; base64Encoded?: boolean; eof: boolean };
+      fs.writeSync(out, Buffer.from(chunk.data, chunk.base64Encoded ? 'base64' : 'utf8'));
+      if (chunk.eof) break;
+    }
+    void pipe.send('IO.close', { handle: stream }, sessionId).catch(() => undefined);
+  } finally {
+    if (out !== null) fs.closeSync(out);
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    // Closing the page also ends a print still under way in it (a cancel).
+    void created.then((t) => pipe.send('Target.closeTarget', { targetId: t.targetId })).catch(() => undefined);
+  }
 }
 
 function abortReason(signal: AbortSignal): Error {

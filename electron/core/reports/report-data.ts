@@ -11,7 +11,7 @@ import { findingReasons, isCriticalFinding, isFinding, type FindingReason } from
 import { scoreOpenUpdates, scoreUpdatesOpenDuring } from '../intel/open-update-scores';
 import { collectAudit, collectDeployments, type AuditLine, type DeploymentLine } from './report-trail';
 import type { OutcomeMetrics, RiskBand } from '../../../shared/contract';
-import { collectOutcomes } from './outcome-metrics';
+import { collectOutcomes, fixStats } from './outcome-metrics';
 
 export interface ReportPeriod {
   from: number;
@@ -98,7 +98,7 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
       `SELECT h.id, coalesce(h.display_name, h.hostname, h.address) AS name, h.address, coalesce(h.os_name, '') || coalesce(' ' || h.os_version, '') AS os,
               h.criticality, h.last_assessed_at, h.reboot_required,
               (SELECT count(*) FROM pending_updates u WHERE u.host_id = h.id AND u.resolved_at IS NULL) AS pending
-       FROM hosts h ORDER BY name COLLATE NOCASE`,
+       FROM hosts h ORDER BY name COLLATE NOCASE, h.id`,
     )
     .all() as { id: number; name: string; address: string; os: string; criticality: string; last_assessed_at: number | null; reboot_required: number | null; pending: number }[];
   // Findings and KEV exposure from the open updates as the Patches page scores them, never from the repository alone.
@@ -130,7 +130,7 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
 
   const during = scoreUpdatesOpenDuring(db, period, now).filter(isFinding);
   const fixed = during.filter((u) => u.resolvedAt !== null && u.resolvedAt >= period.from && u.resolvedAt <= period.to);
-  const mttr = fixed.length ? fixed.reduce((n, u) => n + (u.resolvedAt! - u.detectedAt), 0) / fixed.length / DAY : null;
+  const mttr = fixStats(fixed.map((u) => u.resolvedAt! - u.detectedAt)).meanDays;
 
   // Critical findings: known exploited or scored high or critical, open at some time in the period, from any repository.
   const critical: Finding[] = during
@@ -170,7 +170,7 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
       openFindings: machines.reduce((n, m) => n + m.findings, 0),
       kevFindings: machines.reduce((n, m) => n + m.kev, 0),
       kevMachines: machines.filter((m) => m.kev > 0).length,
-      mttrDays: mttr === null ? null : round1(mttr),
+      mttrDays: mttr,
       fixedInPeriod: fixed.length,
       deployments: deployments.filter((d) => d.rollbackOf === null).length,
       rollbacks: deployments.filter((d) => d.rollbackOf !== null).length,
@@ -184,6 +184,49 @@ export function collectReport(db: Db, period: ReportPeriod, options: { title?: s
   };
 }
 
+/** Machines in the executive part's chart of open findings per machine. */
+export const TOP_MACHINES = 12;
+
+/**
+ * What the executive part shows, in the executive summary PDF and at the head of the full report alike: the
+ * summary figures, the machines with the most open findings, and the period's outcomes. The summary collects it on
+ * its own (report-summary.ts); the full report derives it from its data (executiveOf); a test holds them equal.
+ */
+export interface ExecutiveFigures {
+  summary: ReportData['summary'];
+  /** Machines with open findings, the most first (ties in the machines' order), at most TOP_MACHINES. */
+  topMachines: { label: string; value: number }[];
+  /** The period's outcomes; kevExposure.findings holds only the first rows shown (longest exposure first). */
+  outcomes: OutcomeMetrics;
+  /** How many known-exploited findings were open in the period, listed or not. */
+  kevExposureCount: number;
+}
+
+/** The executive summary's own data: summary.json, whose SHA-256 the summary states. */
+export interface SummaryData {
+  title: string;
+  generatedAt: number;
+  period: ReportPeriod;
+  appVersion: string;
+  executive: ExecutiveFigures;
+  auditChain: ReportData['auditChain'];
+}
+
+/** The executive part of the full report's data, with the first `kevRows` known-exploited findings listed. */
+export function executiveOf(data: ReportData, kevRows: number): ExecutiveFigures {
+  return {
+    summary: data.summary,
+    topMachines: topByFindings(data.machines.map((m) => ({ label: m.name, value: m.findings }))),
+    outcomes: { ...data.outcomes, kevExposure: { ...data.outcomes.kevExposure, findings: data.outcomes.kevExposure.findings.slice(0, kevRows) } },
+    kevExposureCount: data.outcomes.kevExposure.findings.length,
+  };
+}
+
+/** Machines (in the report's machine order) with findings, the most first; a stable sort keeps ties in that order. */
+export function topByFindings(machines: readonly { label: string; value: number }[]): { label: string; value: number }[] {
+  return machines.filter((m) => m.value > 0).sort((a, b) => b.value - a.value).slice(0, TOP_MACHINES);
+}
+
 /** JSON with object keys sorted at every level: the same data always gives the same bytes, so the same hash. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
@@ -193,7 +236,8 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-export function dataHash(data: ReportData): string {
+/** The SHA-256 a report or its executive summary states: of its data as canonical JSON. */
+export function dataHash(data: ReportData | SummaryData): string {
   return createHash('sha256').update(canonicalJson(data)).digest('hex');
 }
 

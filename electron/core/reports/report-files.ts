@@ -10,7 +10,9 @@ import { toCsv } from './csv';
 import { outcomeRows } from './outcome-csv';
 import type { PdfPrinter } from './pdf';
 import { canonicalJson, collectReport, dataHash, type ReportPeriod } from './report-data';
-import { renderReportHtml, renderSummaryHtml } from './report-html';
+import { KEV_ROWS_IN_SUMMARY, renderReportHtml, renderSummaryHtml } from './report-html';
+import { readSnapshot } from './report-snapshot';
+import { collectSummary } from './report-summary';
 import type { Db } from '../db/open';
 import type { ReportPdfStatus } from '../../../shared/contract';
 
@@ -22,7 +24,10 @@ export interface ReportManifest {
   title: string;
   period: ReportPeriod;
   generatedAt: number;
+  /** The full report's data hash; empty until its data is collected (the summary is listed before). */
   dataHash: string;
+  /** SHA-256 of summary.json, the executive summary's own data. Absent in reports written before it had its own. */
+  summaryHash?: string;
   auditHead: string;
   auditOk: boolean;
   machines: number;
@@ -51,7 +56,8 @@ function newId(now: number): string {
   return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 
-export type ReportStep = 'collect' | 'write' | 'summary-pdf' | 'full-pdf';
+/** The job's steps, in their order: the summary is collected and printed before the full report's data is read. */
+export type ReportStep = 'summary-pdf' | 'collect' | 'write' | 'full-pdf';
 export type WhichPdf = keyof ReportManifest['pdfs'];
 
 export interface GenerateOptions {
@@ -66,8 +72,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   onStep?: (step: ReportStep) => void;
   /**
-   * The manifest was (re)written: first when the report is listed with its PDFs printing (`which` null), then when
-   * each PDF ends (the executive summary always before the full report).
+   * The manifest was (re)written: first when the report is listed with its summary printing (`which` null), then
+   * when each PDF ends (the executive summary always before the full report).
    */
   onManifest?: (manifest: ReportManifest, which: WhichPdf | null) => void;
 }
@@ -76,44 +82,82 @@ function cancelledError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('Cancelled');
 }
 
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /**
- * Writes every format, then prints the executive summary and the full report to PDF side by side. The report is
- * listed (its manifest written) as soon as its HTML, CSV and JSON are on disk, and again as each PDF ends, so the
- * executive summary can be opened while the full detail is still printing.
+ * Collects, writes and prints the executive summary first — its own small collection, so it is out within a few
+ * seconds whatever the period — and only then collects the full report, writes every format and prints it. The
+ * report is listed (its manifest written) when the summary's page is written, and again as each PDF ends, so the
+ * summary can be opened while the full detail is still being made. Both collections read one snapshot of the
+ * inventory (report-snapshot.ts). The printer is warmed at the start (Chromium's start-up overlaps the summary's
+ * collection) and shared by both prints.
  */
 export async function generateReport(db: Db, dataDir: string, o: GenerateOptions): Promise<ReportManifest> {
+  o.printer?.warm?.();
+  let snapshot: ReturnType<typeof readSnapshot> | null = null;
+  try {
+    snapshot = readSnapshot(db);
+    return await writeReport(snapshot.db, dataDir, o, snapshot.end);
+  } finally {
+    snapshot?.end();
+    await o.printer?.close?.();
+  }
+}
+
+/** `endRead` ends the snapshot once the full report's data is collected, long before its print ends. */
+async function writeReport(db: Db, dataDir: string, o: GenerateOptions, endRead: () => void): Promise<ReportManifest> {
   const now = o.now ?? Date.now();
   const signal = o.signal;
   const stopIfCancelled = (): void => {
     if (signal?.aborted) throw cancelledError(signal);
   };
-  o.onStep?.('collect');
-  const data = collectReport(db, o.period, { now, ...(o.title ? { title: o.title } : {}), ...(o.appVersion ? { appVersion: o.appVersion } : {}) });
+  const options = { now, ...(o.title ? { title: o.title } : {}), ...(o.appVersion ? { appVersion: o.appVersion } : {}) };
+  o.onStep?.('summary-pdf');
+  const summaryData = collectSummary(db, o.period, KEV_ROWS_IN_SUMMARY, options);
   stopIfCancelled();
-  const hash = dataHash(data);
+  const summaryHash = dataHash(summaryData);
   const id = newId(now);
   const dir = path.join(reportsDir(dataDir), id);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  o.onStep?.('write');
   const write = (name: string, text: string): void => fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
   const status = (file: PdfStatus['file']): PdfStatus =>
     o.printer ? { file, state: 'printing', error: null, ms: null } : { file, state: 'failed', error: NO_PRINTER, ms: null };
   const manifest: ReportManifest = {
     id,
-    title: data.title,
+    title: summaryData.title,
     period: o.period,
     generatedAt: now,
-    dataHash: hash,
-    auditHead: data.auditChain.head,
-    auditOk: data.auditChain.ok,
-    machines: data.summary.machines,
-    compliancePct: data.summary.compliancePct,
+    dataHash: '',
+    summaryHash,
+    auditHead: summaryData.auditChain.head,
+    auditOk: summaryData.auditChain.ok,
+    machines: summaryData.executive.summary.machines,
+    compliancePct: summaryData.executive.summary.compliancePct,
     files: [],
     pdfError: null,
     jobId: o.jobId ?? null,
     pdfs: { summary: status('summary.pdf'), full: status('report.pdf') },
   };
-  // Stops the prints when the rest of the report cannot be written.
+  // `announce` false: the files listed change (report.html, the CSVs) but no PDF ended.
+  const save = (which: WhichPdf | null, announce = true): void => {
+    manifest.files = listedFiles(dir, manifest.pdfs);
+    manifest.pdfError = manifest.pdfs.full.error ?? manifest.pdfs.summary.error;
+    // Written aside and renamed: a reader never sees half a manifest, and a report is listed whole or not at all.
+    fs.writeFileSync(path.join(dir, 'manifest.json.tmp'), JSON.stringify(manifest, null, 2), { mode: 0o600 });
+    fs.renameSync(path.join(dir, 'manifest.json.tmp'), path.join(dir, 'manifest.json'));
+    if (announce) o.onManifest?.(manifest, which);
+  };
+  try {
+    write('summary.html', renderSummaryHtml(summaryData, summaryHash));
+    write('summary.json', canonicalJson(summaryData));
+  } catch (e) {
+    // Not listed yet (no manifest): nothing of it is kept.
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  save(null);
+
+  // Stops the full print when the rest of the report cannot be written.
   const unwritten = new AbortController();
   const printSignal = signal ? AbortSignal.any([signal, unwritten.signal]) : unwritten.signal;
   const printer = o.printer;
@@ -127,49 +171,43 @@ export async function generateReport(db: Db, dataDir: string, o: GenerateOptions
       st.state = 'ready';
     } catch (e) {
       st.state = printSignal.aborted ? 'cancelled' : 'failed';
-      st.error = e instanceof Error ? e.message : String(e);
+      st.error = message(e);
       fs.rmSync(path.join(dir, st.file), { force: true });
     }
     st.ms = Math.round(performance.now() - started);
   };
-  let summary: Promise<void> = Promise.resolve();
+  await print('summary', 'summary.html');
+  if (printer) save('summary');
+
+  // The full report's part: once the summary is listed, a cancel or a failure here keeps it and says so.
   let full: Promise<void> = Promise.resolve();
   try {
-    // The summary's print starts as soon as its page is written, before the detail's page is rendered (up to a
-    // second or more for a large fleet); the full print follows, before the JSON and CSV are written: Chromium's own
-    // start-up (a second or more of CPU) overlaps that work, and the summary, a few pages, ends long before the
-    // detail, which has the other core.
-    write('summary.html', renderSummaryHtml(data, hash));
-    summary = print('summary', 'summary.html');
-    write('report.html', renderReportHtml(data, hash));
+    stopIfCancelled();
+    o.onStep?.('collect');
+    const data = collectReport(db, o.period, options);
+    endRead();
+    stopIfCancelled();
+    o.onStep?.('write');
+    const hash = dataHash(data);
+    Object.assign(manifest, { dataHash: hash, auditHead: data.auditChain.head, auditOk: data.auditChain.ok, machines: data.summary.machines, compliancePct: data.summary.compliancePct });
+    write('report.html', renderReportHtml(data, hash, summaryHash));
+    // The print starts before the JSON and CSV are written: that work overlaps Chromium's layout of the detail.
     full = print('full', 'report.html');
     write('data.json', canonicalJson(data));
     writeCsvs(write, data);
     stopIfCancelled();
+    save(null, false);
+    o.onStep?.('full-pdf');
+    await full;
   } catch (e) {
     unwritten.abort(e);
-    await Promise.all([summary, full]);
-    // Not listed yet (no manifest): nothing of it is kept.
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw e;
+    await full;
+    const st = manifest.pdfs.full;
+    st.state = signal?.aborted ? 'cancelled' : 'failed';
+    st.error = printer ? message(e) : `${NO_PRINTER}; the full report was not written either: ${message(e)}`;
+    fs.rmSync(path.join(dir, st.file), { force: true });
   }
-
-  const save = (which: WhichPdf | null): void => {
-    manifest.files = listedFiles(dir, manifest.pdfs);
-    manifest.pdfError = manifest.pdfs.full.error ?? manifest.pdfs.summary.error;
-    // Written aside and renamed: a reader never sees half a manifest, and a report is listed whole or not at all.
-    fs.writeFileSync(path.join(dir, 'manifest.json.tmp'), JSON.stringify(manifest, null, 2), { mode: 0o600 });
-    fs.renameSync(path.join(dir, 'manifest.json.tmp'), path.join(dir, 'manifest.json'));
-    o.onManifest?.(manifest, which);
-  };
-  save(null);
-  if (!printer) return manifest;
-  o.onStep?.('summary-pdf');
-  await summary;
-  save('summary');
-  o.onStep?.('full-pdf');
-  await full;
-  save('full');
+  save(printer ? 'full' : null);
   return manifest;
 }
 

@@ -5,7 +5,10 @@
  */
 import type { OutcomeMetrics } from '../../../shared/contract';
 import { formatSeconds } from './outcome-metrics';
-import type { DeploymentLine, Finding, MachineLine, ReportData } from './report-data';
+import { executiveOf, type DeploymentLine, type ExecutiveFigures, type Finding, type MachineLine, type ReportData, type SummaryData } from './report-data';
+
+/** What the head and the evidence of either PDF state: the same in the summary's data and the full report's. */
+type Framing = Pick<ReportData, 'title' | 'period' | 'generatedAt' | 'appVersion' | 'auditChain'>;
 
 export function esc(value: unknown): string {
   return String(value ?? '')
@@ -112,15 +115,15 @@ function deploymentsSection(ds: readonly DeploymentLine[]): string {
 }
 
 /** The outcome metrics, each figure with the sentence that says how it is computed. */
-export function outcomesSection(o: OutcomeMetrics, kevRows = FINDINGS_IN_HTML): string {
+export function outcomesSection(o: OutcomeMetrics, kevRows = FINDINGS_IN_HTML, kevTotal = o.kevExposure.findings.length): string {
   const fig = (label: string, value: string, how: string): string => `<div class="figure"><div class="card"><b>${esc(value)}</b>${esc(label)}</div><p class="meta how">${esc(how)}</p></div>`;
   const f = o.firstTimeSuccess;
   const t = o.deployTime;
   const d = o.detectionToFix;
   const days = (n: number | null): string => (n === null ? 'n/a' : `${n} d`);
   const kev = o.kevExposure.findings.slice(0, kevRows);
-  const cut = o.kevExposure.findings.length > kev.length
-    ? `<p class="meta">The ${kev.length} shown are the first of ${o.kevExposure.findings.length}; ${kevRows < FINDINGS_IN_HTML ? 'the full report lists more, ' : ''}outcomes.csv and data.json hold all.</p>`
+  const cut = kevTotal > kev.length
+    ? `<p class="meta">The ${kev.length} shown are the first of ${kevTotal}; ${kevRows < FINDINGS_IN_HTML ? 'the full report lists more, ' : ''}outcomes.csv and data.json hold all.</p>`
     : '';
   return [
     fig('first-time success rate', f.pct === null ? 'n/a' : `${f.pct}% (${f.firstTime} of ${f.machines} machines)`, f.how),
@@ -128,7 +131,7 @@ export function outcomesSection(o: OutcomeMetrics, kevRows = FINDINGS_IN_HTML): 
     fig('detection to fix, all findings: mean / p90', `${days(d.all.meanDays)} / ${days(d.all.p90Days)} (${d.all.count} fixed)`, d.how),
     fig('detection to fix, KEV findings: mean / p90', `${days(d.kev.meanDays)} / ${days(d.kev.p90Days)} (${d.kev.count} fixed)`, d.how),
     fig('rollbacks', `${o.rollbacksByCause.total}${o.rollbacksByCause.causes.length ? `: ${o.rollbacksByCause.causes.map((c) => `${c.count} ${c.cause}`).join(', ')}` : ''}`, o.rollbacksByCause.how),
-    `<h3>Exposure of every known-exploited finding (${o.kevExposure.findings.length}, ${o.kevExposure.totalDays} days in all)</h3><p class="meta how">${esc(o.kevExposure.how)}</p>${cut}`,
+    `<h3>Exposure of every known-exploited finding (${kevTotal}, ${o.kevExposure.totalDays} days in all)</h3><p class="meta how">${esc(o.kevExposure.how)}</p>${cut}`,
     kev.length
       ? `<table><thead><tr><th>Machine</th><th>Package</th><th>Fixed in</th><th>KEV CVEs</th><th>Opened</th><th>Fixed</th><th>Exposure (days)</th></tr></thead><tbody>${kev
         .map((k) => `<tr><td>${esc(k.host)}</td><td>${esc(k.package)}</td><td>${esc(k.fixedIn)}</td><td>${esc(k.cves.join(', '))}</td><td>${day(k.openedAt)}</td><td>${k.resolvedAt === null ? 'open' : day(k.resolvedAt)}</td><td>${k.days}</td></tr>`)
@@ -143,7 +146,7 @@ export const AUDIT_ROWS_IN_HTML = 500;
 /** Known-exploited rows in the executive summary: it stays a few pages; the full report lists up to FINDINGS_IN_HTML. */
 export const KEV_ROWS_IN_SUMMARY = 10;
 
-function head(data: ReportData, subtitle: string): string {
+function head(data: Framing, subtitle: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
@@ -153,11 +156,11 @@ function head(data: ReportData, subtitle: string): string {
 }
 
 /** The executive summary and the outcome figures: the part a reader who is not a technician reads. */
-function executivePart(data: ReportData, kevRows: number): string {
-  const s = data.summary;
+function executivePart(e: ExecutiveFigures, kevRows: number): string {
+  const s = e.summary;
   const notAssessed = s.machines - s.assessed;
   const card = (label: string, value: string, tone = ''): string => `<div class="card ${tone}"><b>${esc(value)}</b>${esc(label)}</div>`;
-  const perMachine = data.machines.filter((m) => m.findings > 0).sort((a, b) => b.findings - a.findings).slice(0, 12).map((m) => ({ label: m.name, value: m.findings }));
+  const perMachine = e.topMachines;
   return `<h2>Executive summary</h2>
 <div class="cards">
 ${card('compliance (assessed machines with no open finding)', s.compliancePct === null ? 'n/a' : `${s.compliancePct}%`, s.compliancePct === null ? '' : s.compliancePct === 100 ? 'good' : 'bad')}
@@ -177,7 +180,7 @@ ${stackedBar([
 <p class="meta">A finding is an open update that is on CISA's Known Exploited Vulnerabilities list, or scored high or critical, or comes from a security source; whatever repository it comes from, it makes its machine non-compliant.</p>
 ${perMachine.length ? `<h3>Open findings per machine</h3>${barChart(perMachine)}` : ''}
 <h2>Outcomes</h2>
-${outcomesSection(data.outcomes, kevRows)}`;
+${outcomesSection(e.outcomes, kevRows, e.kevExposureCount)}`;
 }
 
 function detailPart(data: ReportData): string {
@@ -196,29 +199,31 @@ ${deploymentsSection(data.deployments)}
     .join('')}</tbody></table>`;
 }
 
-function evidencePart(data: ReportData, hash: string): string {
+function evidencePart(data: Framing, hash: string, summaryHash: string | null): string {
   return `<h2>Evidence</h2>
-<div class="evidence">Data SHA-256: ${esc(hash)}<br>Audit chain: ${data.auditChain.ok ? 'intact' : `BROKEN at entry ${data.auditChain.firstBrokenId}${data.auditChain.reason ? ` (${esc(data.auditChain.reason)})` : ''}`}, ${data.auditChain.rows} entries, head ${esc(data.auditChain.head)}</div>
-<p class="meta">The data hash is the SHA-256 of this report's data as canonical JSON (data.json beside this file). The audit chain head is the hash of the newest audit entry; each entry seals the one before it, and Patchwell's Verify action recomputes the chain.</p>
+<div class="evidence">Data SHA-256: ${esc(hash)}<br>Audit chain: ${data.auditChain.ok ? 'intact' : `BROKEN at entry ${data.auditChain.firstBrokenId}${data.auditChain.reason ? ` (${esc(data.auditChain.reason)})` : ''}`}, ${data.auditChain.rows} entries, head ${esc(data.auditChain.head)}${summaryHash ? `<br>Executive summary data SHA-256: ${esc(summaryHash)}` : ''}</div>
+<p class="meta">${summaryHash === null
+  ? 'The data hash is the SHA-256 of this summary&#39;s data as canonical JSON (summary.json beside this file); the full report states its own data&#39;s hash and this one.'
+  : 'The data hash is the SHA-256 of this report&#39;s data as canonical JSON (data.json beside this file); the executive summary&#39;s, of summary.json, printed first from its own collection of the same figures.'} The audit chain head is the hash of the newest audit entry; each entry seals the one before it, and Patchwell's Verify action recomputes the chain.</p>
 </body></html>
 `;
 }
 
-/** The whole report: the executive part, then every detail table, then the evidence. */
-export function renderReportHtml(data: ReportData, hash: string): string {
+/** The whole report: the executive part, then every detail table, then the evidence (with the summary's hash, when it was printed). */
+export function renderReportHtml(data: ReportData, hash: string, summaryHash = ''): string {
   return `${head(data, '')}
-${executivePart(data, FINDINGS_IN_HTML)}
+${executivePart(executiveOf(data, FINDINGS_IN_HTML), FINDINGS_IN_HTML)}
 ${detailPart(data)}
-${evidencePart(data, hash)}`;
+${evidencePart(data, hash, summaryHash)}`;
 }
 
 /**
- * The executive summary alone (a few pages whatever the fleet's size), printed before the full report so it can
- * be opened at once. Same data, same hash and evidence as the full report.
+ * The executive summary alone (a few pages whatever the fleet's size), from its own collection, printed before the
+ * full report's data is read so it can be opened at once. Its hash is of summary.json, its own data.
  */
-export function renderSummaryHtml(data: ReportData, hash: string): string {
+export function renderSummaryHtml(data: SummaryData, hash: string): string {
   return `${head(data, 'Executive summary')}
-${executivePart(data, KEV_ROWS_IN_SUMMARY)}
+${executivePart(data.executive, KEV_ROWS_IN_SUMMARY)}
 <p class="meta">The full report (report.pdf and report.html beside this file) adds every critical finding, each machine, the deployments with their approvals and the audit trail.</p>
-${evidencePart(data, hash)}`;
+${evidencePart(data, hash, null)}`;
 }

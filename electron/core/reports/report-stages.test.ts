@@ -4,6 +4,7 @@
  * holds the full report until the test lets it go, so the order is the test's, never a race; the last test
  * stops a real Chromium.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,13 +27,15 @@ function seed(db: Db = openDatabase(':memory:')): Db {
 
 /** Prints the summary at once; holds the full report until `release` or `fail`, and stops on abort as Chromium does. */
 function heldPrinter() {
-  let release: () => void = () => undefined;
+  // Let go before the full print starts (it starts only once the summary is out), it is not held at all.
+  let released = false;
+  let release: () => void = () => (released = true);
   let fail: (e: Error) => void = () => undefined;
   const printed: string[] = [];
   const printer: PdfPrinter = {
     name: 'held',
     print: async (html, pdf, signal) => {
-      if (path.basename(html) === 'report.html') {
+      if (path.basename(html) === 'report.html' && !released) {
         await new Promise<void>((resolve, reject) => {
           release = resolve;
           fail = reject;
@@ -96,7 +99,12 @@ describe('the executive summary first', () => {
     const m = await running;
     const html = fs.readFileSync(path.join(dir, 'reports', m.id, 'summary.html'), 'utf8');
     expect(html).toContain('Executive summary');
-    expect(html).toContain(`Data SHA-256: ${m.dataHash}`);
+    // Its own data's hash (summary.json, collected before the full report's data), which the full report states too.
+    const own = fs.readFileSync(path.join(dir, 'reports', m.id, 'summary.json'), 'utf8');
+    expect(m.summaryHash).toBe(createHash('sha256').update(own).digest('hex'));
+    expect(html).toContain(`Data SHA-256: ${m.summaryHash}`);
+    expect(m.dataHash).toBe(createHash('sha256').update(fs.readFileSync(path.join(dir, 'reports', m.id, 'data.json'))).digest('hex'));
+    expect(fs.readFileSync(path.join(dir, 'reports', m.id, 'report.html'), 'utf8')).toContain(`Executive summary data SHA-256: ${m.summaryHash}`);
     expect(html).not.toContain('<h2>Machines</h2>');
     expect(html).not.toContain('<h2>Audit trail</h2>');
     expect(fs.readFileSync(path.join(dir, 'reports', m.id, 'report.html'), 'utf8')).toContain('<h2>Audit trail</h2>');
@@ -234,9 +242,24 @@ describe.skipIf(!chromium)('the system Chromium', () => {
     fs.writeFileSync(html, `<!doctype html><title>t</title>${'<p>row</p>'.repeat(20_000)}`);
     const pdf = path.join(dir, 'report.pdf');
     const abort = new AbortController();
-    const printing = chromiumPrinter(chromium!).print(html, pdf, abort.signal);
+    const printer = chromiumPrinter(chromium!);
+    const printing = printer.print(html, pdf, abort.signal);
     abort.abort(new Error('Cancelled by the user'));
     await expect(printing).rejects.toThrow('Cancelled by the user');
     expect(fs.existsSync(pdf)).toBe(false);
+    await printer.close!();
+  }, 60_000);
+
+  it('prints both PDFs of a report in one Chromium and leaves none running after it', async () => {
+    const dir = tmp();
+    const inner = chromiumPrinter(chromium!);
+    let warmed = 0;
+    let closed = 0;
+    const printer: PdfPrinter = { ...inner, warm: () => (warmed++, inner.warm!()), close: async () => (closed++, await inner.close!()) };
+    const m = await generateReport(seed(), dir, { period, now: NOW, printer });
+    expect([warmed, closed]).toEqual([1, 1]);
+    expect(m.pdfs).toMatchObject({ summary: { state: 'ready' }, full: { state: 'ready' } });
+    for (const f of ['summary.pdf', 'report.pdf']) expect(fs.readFileSync(path.join(dir, 'reports', m.id, f)).subarray(0, 5).toString()).toBe('%PDF-');
+
   }, 60_000);
 });

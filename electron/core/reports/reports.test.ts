@@ -142,7 +142,7 @@ describe('report files', () => {
       period, now: NOW,
       printer: { name: 'fake', print: async (html, pdf) => { printed.push(html); fs.writeFileSync(pdf, `%PDF-1.4 ${'x'.repeat(200)}`); } },
     });
-    expect(m.files.map((f) => f.name)).toEqual(['audit.csv', 'data.json', 'deployments.csv', 'findings.csv', 'machines.csv', 'outcomes.csv', 'report.html', 'report.pdf', 'summary.html', 'summary.pdf']);
+    expect(m.files.map((f) => f.name)).toEqual(['audit.csv', 'data.json', 'deployments.csv', 'findings.csv', 'machines.csv', 'outcomes.csv', 'report.html', 'report.pdf', 'summary.html', 'summary.json', 'summary.pdf']);
     expect(m.pdfError).toBeNull();
     const json = fs.readFileSync(path.join(dir, 'reports', m.id, 'data.json'), 'utf8');
     expect(createHash('sha256').update(json).digest('hex')).toBe(m.dataHash);

@@ -66,7 +66,8 @@ describe('Reports page, two PDFs', () => {
     render(<ReportsPage />);
     await screen.findByText('No reports yet.');
 
-    reports = [report([{ state: 'ready', error: null }, { state: 'printing', error: null }])];
+    // Listed with the summary before the full report's data (and so its hash) is collected.
+    reports = [{ ...report([{ state: 'ready', error: null }, { state: 'printing', error: null }]), dataHash: '' }];
     announce({ reportId: reports[0]!.id, jobId: 41, summary: 'ready', full: 'printing' });
     const banner = await screen.findByRole('status', { name: 'Executive summary ready' });
     await waitFor(() => expect(banner.textContent).toContain('The full report is still printing'));
@@ -74,6 +75,7 @@ describe('Reports page, two PDFs', () => {
     expect(within(row).getByRole('button', { name: 'Executive summary PDF' })).toBeTruthy();
     expect(within(row).queryByRole('button', { name: 'Full PDF' })).toBeNull();
     expect(row.textContent).toContain('Full PDF: printing…');
+    expect(row.textContent).toContain('data being collected');
 
     fireEvent.click(within(banner).getByRole('button', { name: 'Open' }));
     await waitFor(() => expect(saved).toHaveBeenCalledWith(`patchwell-${reports[0]!.id}-summary.pdf`, 'application/pdf', 'JVBERg=='));

@@ -15,7 +15,7 @@ const PRESETS: { label: string; days: number }[] = [
 const FILE_LABEL: Record<string, string> = {
   'summary.pdf': 'Executive summary PDF', 'report.pdf': 'Full PDF', 'report.html': 'HTML', 'data.json': 'JSON', 'machines.csv': 'Machines CSV', 'findings.csv': 'Findings CSV',
   'deployments.csv': 'Deployments CSV', 'audit.csv': 'Audit CSV',
-  'outcomes.csv': 'Outcomes CSV',
+  'outcomes.csv': 'Outcomes CSV', 'summary.json': 'Summary JSON',
 };
 
 /** Recurring reports are schedules like the others: one place lists them all. */
@@ -167,7 +167,8 @@ function ReportsSection() {
                 <td>{ago(r.generatedAt)}</td>
                 <td>{r.compliancePct === null ? 'n/a' : `${r.compliancePct}%`} of {r.machines} machines</td>
                 <td className="hint">
-                  data {r.dataHash.slice(0, 12)}… · audit head {r.auditHead.slice(0, 12)}…{r.auditOk ? '' : ' (chain BROKEN)'}
+                  {/* The summary is listed before the full report's data is collected: its hash comes with that data. */}
+                  data {r.dataHash ? `${r.dataHash.slice(0, 12)}…` : r.pdfs.full.state === 'printing' ? 'being collected' : 'none (the full report was not written)'} · audit head {r.auditHead.slice(0, 12)}…{r.auditOk ? '' : ' (chain BROKEN)'}
                   <PdfLine which="summary" status={r.pdfs.summary} jobId={r.jobId} onCancel={(id) => void cancel(id)} />
                   <PdfLine which="full" status={r.pdfs.full} jobId={r.jobId} onCancel={(id) => void cancel(id)} />
                 </td>
