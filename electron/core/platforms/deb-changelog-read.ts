@@ -12,6 +12,7 @@
  */
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import * as xzModule from 'xz-decompress';
 
@@ -52,7 +53,11 @@ function arMembers(deb: Buffer): Map<string, Buffer> {
 function decompressed(name: string, data: Buffer): AsyncIterable<Uint8Array> | null {
   if (name === 'data.tar') return Readable.from([data]);
   if (name === 'data.tar.gz') return Readable.from([data]).pipe(createGunzip());
-  if (name === 'data.tar.xz') return new XzReadableStream(new Blob([data]).stream());
+  if (name === 'data.tar.xz') {
+    // Web streams in and out; the casts only bridge Node's and the DOM's typings of the same stream class.
+    const input = Readable.toWeb(Readable.from([data])) as unknown as ConstructorParameters<typeof XzReadableStream>[0];
+    return Readable.fromWeb(new XzReadableStream(input) as unknown as WebReadableStream<Uint8Array>);
+  }
   return null;
 }
 
