@@ -5,16 +5,17 @@
  *
  * An update's score depends only on its package, architecture-independent facts (version, CVEs, security flag,
  * vendor urgency), the machine's profile (criticality, exposed flag, open ports) and how many whole weeks it has
- * waited (risk-score.ts reads nothing finer). So SQLite groups the open updates by what the score reads of the
- * update (one pass, in C), with each group's rows as one list of numbers (machine, id, detection time); each
- * (update, profile, weeks) case is scored once, and the rows come back as typed arrays of (machine, case, row id,
- * detection time), ordered by machine and row id: the order the per-row code read them in.
+ * waited (risk-score.ts reads nothing finer). So the open updates are read grouped by what the score reads of the
+ * update (open-update-kinds.ts: one scan of an index in that order), with each group's rows as lists of numbers
+ * (machine, id, detection time); each (update, profile, weeks) case is scored once, and the rows come back as typed
+ * arrays of (machine, case, row id, detection time), ordered by machine and row id: the order the per-row code
+ * read them in.
  */
 import type { RiskBand } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import { isFinding } from './finding';
-import { writeHostProfiles } from './patch-list';
-import { cveIntelOf, intelForOpenCves } from './patch-queries';
+import { intelForKinds, numberHostProfiles, readOpenKinds } from './open-update-kinds';
+import { cveIntelOf } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
 
 const WEEK_MS = 7 * 86_400_000;
@@ -49,32 +50,16 @@ export interface OpenUpdateTable {
   detectedAt: Float64Array;
 }
 
-// One row per kind of update (what the score reads of the update itself); its rows' machine, id and detection time
-// as one comma-joined list of numbers that JSON.parse reads natively (no string per row).
-const KINDS_SQL = `
-  SELECT package, arch, candidate_version, is_security, urgency, cve_list, '[' || group_concat(host_id || ',' || id || ',' || detected_at) || ']'
-  FROM pending_updates
-  WHERE resolved_at IS NULL
-  GROUP BY package, arch, candidate_version, is_security, urgency, cve_list`;
-
-type KindRow = [pkg: string, arch: string, candidate: string, isSecurity: number, urgency: string | null, cveList: string | null, rows: string];
-
 // Row ids and positions packed into one double (id · 2^21 + position) so a native numeric sort orders them.
 const POS_BITS = 2 ** 21;
 
 export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
-  const profiles = writeHostProfiles(db);
-  const profileOf = new Map<number, number>(db.prepare('SELECT id, profile FROM temp.patch_host_profile').raw().all() as [number, number][]);
-  const kinds = db.prepare(KINDS_SQL).raw().all() as KindRow[];
-  const intel = kinds.length ? intelForOpenCves(db) : new Map();
+  const { profiles, profileOf } = numberHostProfiles(db);
+  const kinds = readOpenKinds(db, false);
+  const intel = intelForKinds(db, kinds);
   const cases: UpdateCase[] = [];
-  const lists: number[][] = [];
   let n = 0;
-  for (const [, , , , , , rows] of kinds) {
-    const list = JSON.parse(rows) as number[];
-    lists.push(list);
-    n += list.length / 3;
-  }
+  for (const kind of kinds) n += kind.hostIds.length;
   if (n >= POS_BITS) throw new Error(`Too many open updates to order (${n})`);
   const host = new Int32Array(n);
   const caseOf = new Int32Array(n);
@@ -82,18 +67,17 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
   const detected = new Float64Array(n);
   let k = 0;
   for (let g = 0; g < kinds.length; g++) {
-    const [pkg, arch, candidate, isSecurity, urgency, cveList] = kinds[g]!;
-    const security = isSecurity === 1 || cveList !== null;
+    const { package: pkg, arch, candidateVersion: candidate, isSecurity, urgency, cveList, hostIds, ids, detectedAt } = kinds[g]!;
+    const security = isSecurity || cveList !== null;
     let cveIntel: CveIntel[] | null = null;
     // The machine's profile and the whole weeks waited make the rest of the case (risk-score.ts reads nothing finer).
     const caseAt = new Map<number, number>();
-    const list = lists[g]!;
-    for (let j = 0; j < list.length; j += 3) {
-      const h = list[j]!;
+    for (let j = 0; j < hostIds.length; j++) {
+      const h = hostIds[j]!;
       const profile = profileOf.get(h);
       // A row whose machine is gone is no machine's update (the per-row code skipped it too).
       if (profile === undefined) continue;
-      const d = list[j + 2]!;
+      const d = detectedAt[j]!;
       const key = profile * 1e7 + Math.floor(Math.max(0, now - d) / WEEK_MS);
       let c = caseAt.get(key);
       if (c === undefined) {
@@ -105,20 +89,20 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
           package: pkg,
           arch,
           candidateVersion: candidate,
-          isSecurity: isSecurity === 1,
+          isSecurity,
           security,
           urgency,
           kevCves,
           score: r.score,
           band: r.band,
           why: r.why,
-          finding: isFinding({ isSecurity: isSecurity === 1, kevCves, band: r.band }),
+          finding: isFinding({ isSecurity, kevCves, band: r.band }),
         }) - 1;
         caseAt.set(key, c);
       }
       host[k] = h;
       caseOf[k] = c;
-      id[k] = list[j + 1]!;
+      id[k] = ids[j]!;
       detected[k] = d;
       k++;
     }
