@@ -14,7 +14,7 @@
 import type { RiskBand } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import { isFinding } from './finding';
-import { intelForKinds, numberHostProfiles, readOpenKinds } from './open-update-kinds';
+import { forEachOpenKind, intelForKinds, numberHostProfiles, type OpenKind } from './open-update-kinds';
 import { cveIntelOf } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
 
@@ -53,23 +53,31 @@ export interface OpenUpdateTable {
 // Row ids and positions packed into one double (id · 2^21 + position) so a native numeric sort orders them.
 const POS_BITS = 2 ** 21;
 
+/** Room for `need` more values: typed arrays grown by doubling (their contents live outside the collected heap). */
+function grown<T extends Int32Array | Float64Array>(a: T, need: number, make: (n: number) => T): T {
+  if (need <= a.length) return a;
+  const b = make(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
 export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
   const { profiles, profileOf } = numberHostProfiles(db);
-  const kinds = readOpenKinds(db, false);
-  const intel = intelForKinds(db, kinds);
-  const cases: UpdateCase[] = [];
-  let n = 0;
-  for (const kind of kinds) n += kind.hostIds.length;
-  if (n >= POS_BITS) throw new Error(`Too many open updates to order (${n})`);
-  const host = new Int32Array(n);
-  const caseOf = new Int32Array(n);
-  const id = new Float64Array(n);
-  const detected = new Float64Array(n);
+  const kinds: Omit<OpenKind, 'hostIds' | 'ids' | 'detectedAt'>[] = [];
+  // Each case as first met (its kind, machine profile and a row standing for all), scored once every CVE is known.
+  const met: { kind: number; profile: number; detectedAt: number }[] = [];
+  let host = new Int32Array(1 << 16);
+  let caseOf = new Int32Array(1 << 16);
+  let id = new Float64Array(1 << 16);
+  let detected = new Float64Array(1 << 16);
   let k = 0;
-  for (let g = 0; g < kinds.length; g++) {
-    const { package: pkg, arch, candidateVersion: candidate, isSecurity, urgency, cveList, hostIds, ids, detectedAt } = kinds[g]!;
-    const security = isSecurity || cveList !== null;
-    let cveIntel: CveIntel[] | null = null;
+  forEachOpenKind(db, false, (kind, g) => {
+    const { hostIds, ids, detectedAt, ...rest } = kind;
+    kinds.push(rest);
+    host = grown(host, k + hostIds.length, (n) => new Int32Array(n));
+    caseOf = grown(caseOf, k + hostIds.length, (n) => new Int32Array(n));
+    id = grown(id, k + hostIds.length, (n) => new Float64Array(n));
+    detected = grown(detected, k + hostIds.length, (n) => new Float64Array(n));
     // The machine's profile and the whole weeks waited make the rest of the case (risk-score.ts reads nothing finer).
     const caseAt = new Map<number, number>();
     for (let j = 0; j < hostIds.length; j++) {
@@ -81,23 +89,7 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
       const key = profile * 1e7 + Math.floor(Math.max(0, now - d) / WEEK_MS);
       let c = caseAt.get(key);
       if (c === undefined) {
-        cveIntel ??= (cveList ? cveList.split(',') : []).map((cveId) => cveIntelOf(cveId, intel.get(cveId)));
-        // Any row of the case scores the same: this one stands for all.
-        const r = scoreUpdate({ package: pkg, cves: cveIntel, vendorSeverity: urgency, isSecurity: security, detectedAt: d, machine: profiles[profile]!, now });
-        const kevCves = cveIntel.filter((x) => x.kev).map((x) => x.cveId).sort();
-        c = cases.push({
-          package: pkg,
-          arch,
-          candidateVersion: candidate,
-          isSecurity,
-          security,
-          urgency,
-          kevCves,
-          score: r.score,
-          band: r.band,
-          why: r.why,
-          finding: isFinding({ isSecurity, kevCves, band: r.band }),
-        }) - 1;
+        c = met.push({ kind: g, profile, detectedAt: d }) - 1;
         caseAt.set(key, c);
       }
       host[k] = h;
@@ -106,8 +98,32 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
       detected[k] = d;
       k++;
     }
-  }
-  n = k;
+  });
+  const intel = intelForKinds(db, kinds);
+  const cveIntelOfKind: (CveIntel[] | undefined)[] = [];
+  const cases: UpdateCase[] = met.map(({ kind, profile, detectedAt: d }) => {
+    const { package: pkg, arch, candidateVersion: candidate, isSecurity, urgency, cveList } = kinds[kind]!;
+    const security = isSecurity || cveList !== null;
+    const cveIntel = (cveIntelOfKind[kind] ??= (cveList ? cveList.split(',') : []).map((cveId) => cveIntelOf(cveId, intel.get(cveId))));
+    // Any row of the case scores the same: this one stands for all.
+    const r = scoreUpdate({ package: pkg, cves: cveIntel, vendorSeverity: urgency, isSecurity: security, detectedAt: d, machine: profiles[profile]!, now });
+    const kevCves = cveIntel.filter((x) => x.kev).map((x) => x.cveId).sort();
+    return {
+      package: pkg,
+      arch,
+      candidateVersion: candidate,
+      isSecurity,
+      security,
+      urgency,
+      kevCves,
+      score: r.score,
+      band: r.band,
+      why: r.why,
+      finding: isFinding({ isSecurity, kevCves, band: r.band }),
+    };
+  });
+  const n = k;
+  if (n >= POS_BITS) throw new Error(`Too many open updates to order (${n})`);
   // By row id, then (a stable counting sort) by machine: the order the per-row code read them in, through the
   // partial index pending_updates_host_open, so "the first one wins a tie" means what it meant.
   const byId = new Float64Array(n);

@@ -65,35 +65,48 @@ const kindsSql = (details: boolean): string => `
   WHERE resolved_at IS NULL
   GROUP BY ${KIND_KEY}`;
 
-/** The statement readOpenKinds runs: exported for the tests that check its query plan. */
+/** The statement forEachOpenKind runs: exported for the tests that check its query plan. */
 export const OPEN_KINDS_SQL = kindsSql(true);
 const OPEN_KINDS_SQL_BARE = kindsSql(false);
 
 type KindRow = [string, string, string, number, string | null, string | null, string, string, string, string | null, string | null];
 
-/** Every open update as kinds; `details` adds each kind's installed versions and notes. */
-export function readOpenKinds(db: Db, details: boolean): OpenKind[] {
-  const rows = db.prepare(details ? OPEN_KINDS_SQL : OPEN_KINDS_SQL_BARE).raw().all() as KindRow[];
-  return rows.map(([pkg, arch, candidate, isSecurity, urgency, cveList, hosts, ids, detected, installed, notes]) => ({
-    package: pkg,
-    arch,
-    candidateVersion: candidate,
-    isSecurity: isSecurity === 1,
-    urgency,
-    cveList,
-    hostIds: JSON.parse(hosts) as number[],
-    ids: JSON.parse(ids) as number[],
-    detectedAt: JSON.parse(detected) as number[],
-    installed,
-    notes,
-  }));
+/**
+ * Visits every open update's kind, in the index's order; `details` adds each kind's installed versions and notes.
+ * The kinds stream from SQLite one at a time and their row lists are meant to be dropped when the visit returns:
+ * read all at once, half a million numbers stayed alive through the build and the garbage collector copied them
+ * (about 100 ms of each 5,000-machine build).
+ */
+export function forEachOpenKind(db: Db, details: boolean, visit: (kind: OpenKind, index: number) => void): void {
+  let i = 0;
+  for (const [pkg, arch, candidate, isSecurity, urgency, cveList, hosts, ids, detected, installed, notes] of db
+    .prepare(details ? OPEN_KINDS_SQL : OPEN_KINDS_SQL_BARE)
+    .raw()
+    .iterate() as IterableIterator<KindRow>) {
+    visit(
+      {
+        package: pkg,
+        arch,
+        candidateVersion: candidate,
+        isSecurity: isSecurity === 1,
+        urgency,
+        cveList,
+        hostIds: JSON.parse(hosts) as number[],
+        ids: JSON.parse(ids) as number[],
+        detectedAt: JSON.parse(detected) as number[],
+        installed,
+        notes,
+      },
+      i++,
+    );
+  }
 }
 
 /**
  * What the feeds say about the kinds' CVEs: the same facts intelForOpenCves gives, looked up for the few distinct
  * CVE lists the kinds carry instead of joining every open row's advisories again (about 100 ms at 5,000 machines).
  */
-export function intelForKinds(db: Db, kinds: readonly OpenKind[]): Map<string, CveFacts> {
+export function intelForKinds(db: Db, kinds: readonly Pick<OpenKind, 'cveList'>[]): Map<string, CveFacts> {
   const ids = new Set<string>();
   const lists = new Set<string>();
   for (const k of kinds) {

@@ -15,7 +15,7 @@
 import type { PatchRow } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import { versionMemories } from '../deploy/fleet-memory';
-import { intelForKinds, numberHostProfiles, readOpenKinds, type OpenKind } from './open-update-kinds';
+import { forEachOpenKind, intelForKinds, numberHostProfiles, type OpenKind } from './open-update-kinds';
 import { cveIntelOf } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
 
@@ -85,17 +85,19 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
   // Approved machines per package, arch and version: one lookup per kind, not one string per machine.
   const approved = approvedUpdates(db);
   const { profiles, profileOf } = numberHostProfiles(db);
-  const kinds = readOpenKinds(db, true);
-  const intel = intelForKinds(db, kinds);
-
   const groups: Group[] = [];
+  // Each kind without its rows' ids and detection times, which are done with once it is split.
+  const kinds: Omit<OpenKind, 'hostIds' | 'ids' | 'detectedAt'>[] = [];
   const kindHosts: number[][] = [];
   const kindApproved: number[] = [];
-  kinds.forEach((k, i) => {
+  forEachOpenKind(db, true, (k, i) => {
     const split = splitByProfile(k, i, profileOf, approved.get(`${k.package}\u0000${k.arch}\u0000${k.candidateVersion}`), groups);
+    const { hostIds: _h, ids: _i, detectedAt: _d, ...kind } = k;
+    kinds.push(kind);
     kindHosts.push(split.hosts);
     kindApproved.push(split.approved);
   });
+  const intel = intelForKinds(db, kinds);
   // Row ids are unique: the groups in the order of their oldest row, as the former SQL ordered them.
   groups.sort((a, b) => a.firstId - b.firstId);
 
