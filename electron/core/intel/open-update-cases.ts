@@ -124,20 +124,21 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
   });
   const n = k;
   if (n >= POS_BITS) throw new Error(`Too many open updates to order (${n})`);
-  // By row id, then (a stable counting sort) by machine: the order the per-row code read them in, through the
-  // partial index pending_updates_host_open, so "the first one wins a tie" means what it meant.
-  const byId = new Float64Array(n);
-  for (let i = 0; i < n; i++) byId[i] = id[i]! * POS_BITS + i;
-  byId.sort();
+  // By machine (a counting sort), then each machine's rows by row id: the order the per-row code read them in,
+  // through the partial index pending_updates_host_open, so "the first one wins a tie" means what it meant. A
+  // machine's hundred-odd rows sort faster alone than half a million at once (about 50 ms at 5,000 machines).
   let maxHost = 0;
   for (let i = 0; i < n; i++) maxHost = Math.max(maxHost, host[i]!);
   const start = new Int32Array(maxHost + 2);
   for (let i = 0; i < n; i++) start[host[i]! + 1]!++;
   for (let h = 1; h < start.length; h++) start[h]! += start[h - 1]!;
+  const byHost = new Float64Array(n);
+  const next = start.slice();
+  for (let i = 0; i < n; i++) byHost[next[host[i]!]!++] = id[i]! * POS_BITS + i;
+  for (let h = 0; h + 1 < start.length; h++) if (start[h + 1]! - start[h]! > 1) byHost.subarray(start[h]!, start[h + 1]!).sort();
   const out: OpenUpdateTable = { cases, length: n, hostId: new Int32Array(n), caseOf: new Int32Array(n), id: new Float64Array(n), detectedAt: new Float64Array(n) };
-  for (let i = 0; i < n; i++) {
-    const from = byId[i]! % POS_BITS;
-    const to = start[host[from]!]!++;
+  for (let to = 0; to < n; to++) {
+    const from = byHost[to]! % POS_BITS;
     out.hostId[to] = host[from]!;
     out.caseOf[to] = caseOf[from]!;
     out.id[to] = id[from]!;
