@@ -4,9 +4,13 @@
  * each group scored exactly as each of its updates would be on its own.
  */
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/open';
+import type { PatchRow } from '../../../shared/contract';
+import { openDatabase, type Db } from '../db/open';
+import { OPEN_KINDS_SQL } from './open-update-kinds';
 import { buildPatchRows } from './patch-list';
+import { referencePatchRows } from './patch-list.reference';
 import { scoreUpdate } from './risk-score';
+import { randomFleet } from './testing/random-fleet';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 22);
@@ -161,5 +165,68 @@ describe('pending_updates.cve_list (kept by triggers on advisories)', () => {
     db.prepare('DELETE FROM advisories WHERE pending_update_id = 1').run();
     expect(list()).toBeNull();
     expect(buildPatchRows(db, NOW).find((r) => r.package === 'openssl')!.cves).toEqual(['CVE-2024-0001', 'CVE-2024-0002']);
+  });
+});
+
+describe('buildPatchRows over the open updates read by kind gives what the SQL grouping by profile gave', () => {
+  // The former build listed a version's notes in whatever order SQLite's sorter met them: as a set here.
+  const comparable = (rows: PatchRow[]) => rows.map((r) => ({ ...r, notes: [...r.notes].sort() }));
+  const same = (db: Db, now: number): PatchRow[] => {
+    const rows = buildPatchRows(db, now);
+    expect(comparable(rows)).toEqual(comparable(referencePatchRows(db, now)));
+    return rows;
+  };
+
+  for (const seed of [1, 2, 3]) {
+    it(`fleet ${seed}: the same rows in the same order, now and weeks later`, () => {
+      const db = randomFleet(seed, NOW);
+      const rows = same(db, NOW);
+      // The fleet has what the comparison needs: a version on both architectures (two kinds in one row), several
+      // installed versions, notes, KEV, approvals, and rows tied in score with different reasons.
+      expect(rows.length).toBeGreaterThanOrEqual(25);
+      expect(rows.some((r) => r.installedVersions.length > 1)).toBe(true);
+      expect(rows.some((r) => r.notes.length > 1)).toBe(true);
+      expect(rows.some((r) => r.kevCves.length > 0 && r.approvedHosts > 0)).toBe(true);
+      expect(rows.some((r, i) => i > 0 && rows[i - 1]!.risk.score === r.risk.score && rows[i - 1]!.risk.why !== r.risk.why)).toBe(true);
+      same(db, NOW + 3 * 7 * DAY + 5);
+    });
+  }
+
+  it('stays the same through new, fixed and reopened updates, a machine gone, and tags, criticality and ports changed', () => {
+    const db = randomFleet(5, NOW);
+    same(db, NOW);
+    const upd = db.prepare(
+      `INSERT INTO pending_updates (host_id, package, arch, installed_version, candidate_version, source, is_security, urgency, detected_at) VALUES (?, ?, 'amd64', '1.0', ?, 's', 0, 'high', ?)`,
+    );
+    // A new version of a package on a few machines, and a package no machine had, detected now and long ago.
+    for (const h of [3, 9, 27]) upd.run(h, 'pkg-a', '3.0', NOW - h * DAY);
+    db.prepare(`INSERT INTO advisories (pending_update_id, cve_id, source) VALUES (?, 'CVE-2025-1000', 'changelog')`).run(Number(upd.run(4, 'newpkg', '1.1', NOW).lastInsertRowid));
+    same(db, NOW);
+    db.prepare(`UPDATE pending_updates SET resolved_at = ? WHERE package = 'pkg-b' OR (package = 'pkg-c' AND host_id % 2 = 0)`).run(NOW);
+    same(db, NOW);
+    db.prepare(`UPDATE pending_updates SET resolved_at = NULL WHERE package = 'pkg-b' AND host_id < 30`).run();
+    same(db, NOW);
+    db.prepare('DELETE FROM hosts WHERE id IN (7, 8)').run();
+    same(db, NOW);
+    // Rows whose machine is gone without them (a database written with foreign keys off) belong to no machine.
+    db.pragma('foreign_keys = OFF');
+    db.prepare('DELETE FROM hosts WHERE id IN (1, 2, 40)').run();
+    db.pragma('foreign_keys = ON');
+    expect((db.prepare('SELECT count(*) AS n FROM pending_updates WHERE host_id = 1 AND resolved_at IS NULL').get() as { n: number }).n).toBeGreaterThan(0);
+    same(db, NOW);
+    db.prepare(`INSERT INTO tag_profiles (tag, criticality, exposed, updated_at) VALUES ('office', 'high', 1, 1)`).run();
+    db.prepare(`UPDATE hosts SET criticality = 'critical' WHERE id % 4 = 0`).run();
+    db.prepare(`UPDATE hosts SET open_ports = '[22,80,443]' WHERE id % 5 = 1`).run();
+    same(db, NOW);
+    db.prepare(`UPDATE approvals SET state = 'revoked' WHERE host_id % 3 = 0`).run();
+    same(db, NOW + 9 * DAY);
+  });
+
+  it('reads the kinds in one scan of the open-update index, with no sort of the rows', () => {
+    const db = randomFleet(1, NOW);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${OPEN_KINDS_SQL}`).all() as { detail: string }[]).map((r) => r.detail);
+    expect(plan[0]).toBe('SCAN pending_updates USING INDEX pending_updates_open_kind');
+    // The only temporary b-trees are group_concat(DISTINCT)'s, one per group's few versions and notes.
+    expect(plan.filter((d) => d.includes('TEMP B-TREE')).every((d) => d.includes('group_concat(DISTINCT)'))).toBe(true);
   });
 });

@@ -4,81 +4,64 @@
  * riskiest machine's score and reasons.
  *
  * The score of an update depends only on its package, version, CVEs, security flag, vendor urgency, the
- * machine's criticality, exposed flag (both possibly from its tags) and open ports, and how many whole weeks it
- * has waited — and never falls as the wait grows. So SQLite groups the open updates by all of those but the
- * wait (one pass over the table, in C), each group takes its longest wait, which gives its highest score, and
- * each group is scored once; JavaScript never touches the tens of thousands of rows one by one.
+ * machine's criticality, exposed flag (both possibly from its tags) and open ports, and how long it has waited,
+ * and never falls as the wait grows. So the open updates are read kind by kind (open-update-kinds.ts: one scan of
+ * an index in that order), each kind's rows are split by their machine's profile here (a few profiles per fleet),
+ * each (kind, profile) group takes its longest wait, which gives its highest score, and is scored once.
  *
- * The machine's part of the key is one small integer: the few distinct (criticality, exposed, ports) profiles
- * are numbered here and written with each machine's number to a temporary table keyed by the machine's id, so
- * the join is a rowid lookup and the grouping compares an integer (joining the profile query itself made SQLite
- * build an index on every call).
- *
- * Within a package and version the first group (by its oldest row) gives the urgency, and the highest score
- * wins, the first group on a tie.
+ * Within a package and version the first group (by its oldest row id) gives the urgency, and the highest score
+ * wins, the first group on a tie: the order the former SQL grouping gave (patch-list.reference.ts).
  */
-import type { Criticality, PatchRow } from '../../../shared/contract';
+import type { PatchRow } from '../../../shared/contract';
 import type { Db } from '../db/open';
 import { versionMemories } from '../deploy/fleet-memory';
-import { HOST_PROFILE_SQL } from '../machines/machine-profile';
-import { cveIntelOf, intelForOpenCves } from './patch-queries';
+import { forEachOpenKind, intelForKinds, numberHostProfiles, type OpenKind } from './open-update-kinds';
+import { cveIntelOf } from './patch-queries';
 import { scoreUpdate, type CveIntel } from './risk-score';
 
 const WEEK_MS = 7 * 86_400_000;
 
-type GroupRow = [
-  pkg: string,
-  arch: string,
-  candidate: string,
-  profile: number,
-  weeks: number,
-  isSecurity: number,
-  urgency: string | null,
-  cves: string | null,
-  hostIds: string,
-  installed: string | null,
-  firstDetectedAt: number,
-  lastDetectedAt: number,
-  firstId: number,
-  notes: string | null,
-];
-
-export interface Profile {
-  criticality: Criticality;
-  exposed: boolean;
-  listeningServices: number[];
+/** The rows of one kind on machines of one profile. */
+interface Group {
+  kind: number;
+  profile: number;
+  firstId: number;
+  firstDetectedAt: number;
+  lastDetectedAt: number;
 }
 
-const GROUPS_SQL = `
-  SELECT u.package, u.arch, u.candidate_version, p.profile,
-         max(0, (? - min(u.detected_at)) / ${WEEK_MS}) AS weeks, u.is_security, u.urgency,
-         u.cve_list AS cves,
-         group_concat(u.host_id) AS host_ids, group_concat(DISTINCT u.installed_version) AS installed,
-         min(u.detected_at), max(u.detected_at), min(u.id) AS first_id, group_concat(DISTINCT u.note) AS notes
-  FROM pending_updates u JOIN temp.patch_host_profile p ON p.id = u.host_id
-  WHERE u.resolved_at IS NULL
-  GROUP BY u.package, u.arch, u.candidate_version, p.profile, u.is_security, u.urgency, cves
-  ORDER BY first_id`;
-
-/** Numbers the machines' distinct profiles and writes each machine's number to temp.patch_host_profile. */
-export function writeHostProfiles(db: Db): Profile[] {
-  const profiles: Profile[] = [];
-  const numbers = new Map<string, number>();
-  db.exec('CREATE TEMP TABLE IF NOT EXISTS patch_host_profile (id INTEGER PRIMARY KEY, profile INTEGER NOT NULL) STRICT');
-  const put = db.prepare('INSERT INTO temp.patch_host_profile (id, profile) VALUES (?, ?)');
-  db.transaction(() => {
-    db.prepare('DELETE FROM temp.patch_host_profile').run();
-    for (const [id, criticality, exposed, ports] of db.prepare(HOST_PROFILE_SQL).raw().all() as [number, Criticality, number, string][]) {
-      const key = `${criticality}\u0000${exposed}\u0000${ports}`;
-      let n = numbers.get(key);
-      if (n === undefined) {
-        n = profiles.push({ criticality, exposed: exposed === 1, listeningServices: JSON.parse(ports) as number[] }) - 1;
-        numbers.set(key, n);
-      }
-      put.run(id, n);
+/** One kind's rows whose machine still exists (by machine id), how many of them are approved, and its groups. */
+function splitByProfile(k: OpenKind, kind: number, profileOf: Map<number, number>, approved: Set<number> | undefined, groups: Group[]): { hosts: number[]; approved: number } {
+  const { hostIds, ids, detectedAt } = k;
+  // Copied only if a row's machine is gone (at 5,000 machines the kinds hold 500,000 rows).
+  let hosts: number[] | null = null;
+  let approvedHere = 0;
+  // A fleet has few profiles: one group per profile met, found through a small map.
+  const at = new Map<number, Group>();
+  for (let j = 0; j < hostIds.length; j++) {
+    const h = hostIds[j]!;
+    const profile = profileOf.get(h);
+    // A row whose machine is gone is no machine's update (the join to the machines left it out).
+    if (profile === undefined) {
+      hosts ??= hostIds.slice(0, j);
+      continue;
     }
-  })();
-  return profiles;
+    hosts?.push(h);
+    if (approved?.has(h)) approvedHere++;
+    const id = ids[j]!;
+    const d = detectedAt[j]!;
+    const g = at.get(profile);
+    if (!g) {
+      const created = { kind, profile, firstId: id, firstDetectedAt: d, lastDetectedAt: d };
+      at.set(profile, created);
+      groups.push(created);
+      continue;
+    }
+    if (id < g.firstId) g.firstId = id;
+    if (d < g.firstDetectedAt) g.firstDetectedAt = d;
+    if (d > g.lastDetectedAt) g.lastDetectedAt = d;
+  }
+  return { hosts: hosts ?? hostIds, approved: approvedHere };
 }
 
 /** Approved machines per package, arch and version (key: package, arch, version joined by NUL). */
@@ -93,82 +76,97 @@ export function approvedUpdates(db: Db): Map<string, Set<number>> {
   return approved;
 }
 
+type Entry = PatchRow & { hostLists: number[][]; cveSet: Set<string>; kevSet: Set<string>; installedSet: Set<string> };
+
 export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
   const labels = new Map<number, string>(
     (db.prepare('SELECT id, COALESCE(display_name, hostname, address) AS label FROM hosts').raw().all() as [number, string][]).map(([id, l]) => [id, l]),
   );
-  // Approved machines per package, arch and version: one lookup per group, not one string per machine.
+  // Approved machines per package, arch and version: one lookup per kind, not one string per machine.
   const approved = approvedUpdates(db);
-  const intel = intelForOpenCves(db);
-  const profiles = writeHostProfiles(db);
-  const groups = new Map<string, PatchRow & { hostSet: Set<number>; cveSet: Set<string>; kevSet: Set<string>; installedSet: Set<string> }>();
+  const { profiles, profileOf } = numberHostProfiles(db);
+  const groups: Group[] = [];
+  // Each kind without its rows' ids and detection times, which are done with once it is split.
+  const kinds: Omit<OpenKind, 'hostIds' | 'ids' | 'detectedAt'>[] = [];
+  const kindHosts: number[][] = [];
+  const kindApproved: number[] = [];
+  forEachOpenKind(db, true, (k, i) => {
+    const split = splitByProfile(k, i, profileOf, approved.get(`${k.package}\u0000${k.arch}\u0000${k.candidateVersion}`), groups);
+    const { hostIds: _h, ids: _i, detectedAt: _d, ...kind } = k;
+    kinds.push(kind);
+    kindHosts.push(split.hosts);
+    kindApproved.push(split.approved);
+  });
+  const intel = intelForKinds(db, kinds);
+  // Row ids are unique: the groups in the order of their oldest row, as the former SQL ordered them.
+  groups.sort((a, b) => a.firstId - b.firstId);
 
-  for (const [pkg, arch, candidate, profile, weeks, security, urgency, cveList, hostList, installedList, first, last, , noteList] of db
-    .prepare(GROUPS_SQL)
-    .raw()
-    .all(now) as GroupRow[]) {
-    const ids = cveList ? cveList.split(',') : [];
-    const cveIntel: CveIntel[] = ids.map((cveId) => cveIntelOf(cveId, intel.get(cveId)));
+  const cveIntelOfKind: (CveIntel[] | undefined)[] = [];
+  const entries = new Map<string, Entry>();
+  const kindSeen = new Uint8Array(kinds.length);
+  for (const { kind, profile, firstDetectedAt: first, lastDetectedAt: last } of groups) {
+    const k = kinds[kind]!;
+    const cveIntel = (cveIntelOfKind[kind] ??= (k.cveList ? k.cveList.split(',') : []).map((cveId) => cveIntelOf(cveId, intel.get(cveId))));
+    // The group's longest wait, as SQLite computed it from the bound time (a double): the same arithmetic here.
+    const weeks = Math.max(0, (now - first) / WEEK_MS);
     const risk = scoreUpdate({
-      package: pkg,
+      package: k.package,
       cves: cveIntel,
-      vendorSeverity: urgency,
+      vendorSeverity: k.urgency,
       // An update whose changelog names CVEs fixes vulnerabilities, whichever suite it comes from.
-      isSecurity: security === 1 || ids.length > 0,
-      // The group's longest wait, in whole weeks (the score reads nothing finer, and never falls as a wait grows,
-      // so the group's oldest row gives its highest score).
+      isSecurity: k.isSecurity || cveIntel.length > 0,
+      // The score never falls as a wait grows, so the group's oldest row gives its highest score.
       detectedAt: weeks > 0 ? now - weeks * WEEK_MS : Math.min(now, last),
       machine: profiles[profile]!,
       now,
     });
-    const hosts = hostList.split(',').map(Number);
-    const approvedSet = approved.get(`${pkg}\u0000${arch}\u0000${candidate}`);
-    const approvedHere = approvedSet ? hosts.reduce((n, h) => n + (approvedSet.has(h) ? 1 : 0), 0) : 0;
-    const kevCves = cveIntel.filter((c) => c.kev).map((c) => c.cveId);
-    const epss = cveIntel.reduce<{ score: number; percentile: number } | null>((best, c) => (c.epss && (!best || c.epss.score > best.score) ? c.epss : best), null);
     const view = { score: risk.score, band: risk.band, why: risk.why, factors: risk.factors.map((f) => ({ key: f.key, points: f.points, text: f.text })) };
-    const key = `${pkg}\u0000${candidate}`;
-    const g = groups.get(key);
+    const key = `${k.package}\u0000${k.candidateVersion}`;
+    let g = entries.get(key);
     if (!g) {
-      groups.set(key, {
+      g = {
         key,
-        package: pkg,
-        candidateVersion: candidate,
+        package: k.package,
+        candidateVersion: k.candidateVersion,
         installedVersions: [],
         hostIds: [],
         hostLabels: [],
-        isSecurity: security === 1,
-        urgency,
+        isSecurity: false,
+        urgency: k.urgency,
         cves: [],
         kevCves: [],
-        ransomware: cveIntel.some((c) => c.kev?.ransomware),
-        epss: epss?.score ?? null,
-        epssPercentile: epss?.percentile ?? null,
+        ransomware: false,
+        epss: null,
+        epssPercentile: null,
         risk: view,
-        approvedHosts: approvedHere,
+        approvedHosts: 0,
         firstDetectedAt: first,
-        notes: noteList ? noteList.split(',') : [],
-        hostSet: new Set(hosts),
-        cveSet: new Set(ids),
-        kevSet: new Set(kevCves),
-        installedSet: new Set(installedList ? installedList.split(',') : []),
-      });
-      continue;
-    }
-    for (const h of hosts) g.hostSet.add(h);
-    for (const c of ids) g.cveSet.add(c);
-    for (const c of kevCves) g.kevSet.add(c);
-    if (installedList) for (const v of installedList.split(',')) g.installedSet.add(v);
-    g.isSecurity ||= security === 1;
-    g.ransomware ||= cveIntel.some((c) => c.kev?.ransomware);
-    if (epss && (g.epss === null || epss.score > g.epss)) {
-      g.epss = epss.score;
-      g.epssPercentile = epss.percentile;
-    }
-    g.approvedHosts += approvedHere;
+        notes: [],
+        hostLists: [],
+        cveSet: new Set(),
+        kevSet: new Set(),
+        installedSet: new Set(),
+      };
+      entries.set(key, g);
+    } else if (view.score > g.risk.score) g.risk = view;
     g.firstDetectedAt = Math.min(g.firstDetectedAt, first);
-    if (noteList) for (const n of noteList.split(',')) if (!g.notes.includes(n)) g.notes.push(n);
-    if (view.score > g.risk.score) g.risk = view;
+    // What belongs to the kind (its machines, CVEs, versions, notes) is taken once, at its first group.
+    if (kindSeen[kind]) continue;
+    kindSeen[kind] = 1;
+    g.hostLists.push(kindHosts[kind]!);
+    for (const c of cveIntel) {
+      g.cveSet.add(c.cveId);
+      if (c.kev) g.kevSet.add(c.cveId);
+      if (c.kev?.ransomware) g.ransomware = true;
+      if (c.epss && (g.epss === null || c.epss.score > g.epss)) {
+        g.epss = c.epss.score;
+        g.epssPercentile = c.epss.percentile;
+      }
+    }
+    if (k.installed) for (const v of k.installed.split(',')) g.installedSet.add(v);
+    g.isSecurity ||= k.isSecurity;
+    g.approvedHosts += kindApproved[kind]!;
+    if (k.notes) for (const n of k.notes.split(',')) if (!g.notes.includes(n)) g.notes.push(n);
   }
 
   const rows: PatchRow[] = [];
@@ -177,13 +175,15 @@ export function buildPatchRows(db: Db, now = Date.now()): PatchRow[] {
   const platformOf = memories.size
     ? new Map((db.prepare(`SELECT id, coalesce(platform, '') FROM hosts`).raw().all() as [number, string][]).map(([id, p]) => [id, p]))
     : new Map<number, string>();
-  for (const { hostSet, cveSet, kevSet, installedSet, ...row } of groups.values()) {
+  for (const { hostLists, cveSet, kevSet, installedSet, ...row } of entries.values()) {
+    // A kind's machines come once each, already sorted when SQLite used the index (a sort of a sorted array is
+    // linear); only a version on several kinds (architectures, urgencies, CVE lists) can name a machine twice.
+    row.hostIds = (hostLists.length === 1 ? hostLists[0]! : [...new Set(hostLists.flat())]).sort((a, b) => a - b);
     const memory = memories.get(`${row.package}\u0000${row.candidateVersion}`);
     if (memory) {
       const { markedPlatforms, ...view } = memory;
-      row.memory = { ...view, marked: [...hostSet].some((h) => markedPlatforms.has(platformOf.get(h) ?? '')) };
+      row.memory = { ...view, marked: row.hostIds.some((h) => markedPlatforms.has(platformOf.get(h) ?? '')) };
     }
-    row.hostIds = [...hostSet].sort((a, b) => a - b);
     row.hostLabels = row.hostIds.map((id) => labels.get(id) ?? String(id));
     row.cves = [...cveSet].sort();
     row.kevCves = [...kevSet].sort();

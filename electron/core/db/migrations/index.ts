@@ -21,6 +21,7 @@ import { sql as notices } from './0015-notices';
 import { sql as appSecrets } from './0016-app-secrets';
 import { sql as fleetMemory } from './0017-fleet-memory';
 import { run as feedRefreshJobs } from './0018-feed-refresh-jobs';
+import { sql as openUpdateKindsIndex } from './0019-open-update-kinds-index';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -50,6 +51,7 @@ export const migrations: readonly Migration[] = [
   { version: 16, name: '0016-app-secrets', sql: appSecrets },
   { version: 17, name: '0017-fleet-memory', sql: fleetMemory },
   { version: 18, name: '0018-feed-refresh-jobs', sql: '', run: feedRefreshJobs },
+  { version: 19, name: '0019-open-update-kinds-index', sql: openUpdateKindsIndex },
 ];
 
 /** The schema version this build of the app understands. */
