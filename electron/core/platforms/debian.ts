@@ -84,8 +84,9 @@ export interface RollbackDebsResult {
  * (pkgcache.bin) is not current, each of those first parses every package list — measured on the lab, 1.2–1.4 s
  * of CPU and 80 MB written per machine, before the install's own apt-get — and a deployment pays it on every
  * machine at once. Instead: `apt-get update --print-uris` (no cache, no network) names each package list and the
- * URL it came from; grep finds the versions' records (file name, SHA-256) in the lists themselves; one apt-helper
- * run fetches every file and checks its checksum. A file: repository's file is fetched through apt's copy: method,
+ * URL it came from (not `apt-get indextargets`, which builds the cache first); grep finds the versions' records
+ * (file name, SHA-256) in the lists themselves; one apt-helper run fetches every file and checks its checksum.
+ * A file: repository's file is fetched through apt's copy: method,
  * so it is a real copy (the rollback still works when that repository is gone) that apt-helper checked. Whatever
  * the fast path cannot fetch (a compressed list, a record without SHA256, a flat repository laid out otherwise)
  * goes through `apt-get download` as before ("slow" lines say which); apt-get may warn that it ran unsandboxed
@@ -107,19 +108,32 @@ for spec in "$@"; do
   if [ -f "$fn" ]; then echo "present $spec"; else missing="$missing $spec"; fi
 done
 [ -z "$missing" ] && exit 0
-tmp=$(mktemp) || exit 71
+# Root's own directory in apt's cache, not mktemp: one process fewer, and no other user can write there.
+tmp="partial/patchwell-keep-$$"
+: > "$tmp" || exit 71
 trap 'rm -f "$tmp" "$tmp.map" "$tmp.plan"' EXIT
-lists=/var/lib/apt/lists/
-eval "$(apt-config shell lists Dir::State::lists/d 2>/dev/null)"
-# "<list file> <repository URL>" for every package list on the machine: a list under dists/ belongs to the URL
-# before it; a flat repository's to the URL of its directory.
-apt-get update --print-uris -o Debug::NoLocking=1 2>/dev/null | awk -v dir="$lists" '
+uris=$(apt-get update --print-uris -o Debug::NoLocking=1 2>/dev/null)
+# "<list file> <repository URL>" for every package list on the machine, in directory $1: a list under dists/
+# belongs to the URL before it; a flat repository's to the URL of its directory.
+map_lists() {
+  printf '%s\\n' "$uris" | awk -v dir="$1" '
   { url = $1; gsub(/\\047/, "", url); name = $2 }
   name ~ /_Packages$/ && url ~ /\\/Packages(\\.[a-z0-9]+)?$/ {
     if (match(url, /^.*\\/dists\\//)) repo = substr(url, 1, RLENGTH - 6); else { repo = url; sub(/Packages(\\.[a-z0-9]+)?$/, "", repo) }
-    sub(/^file:/, "copy:", repo)
     print dir name, repo
   }' > "$tmp.map"
+  found=0
+  while read -r list repo; do [ -f "$list" ] && found=1; done < "$tmp.map"
+}
+# apt's default directory first; apt-config (a process that reads all of apt's configuration) only when none of
+# the lists is there. A list found there while apt is configured elsewhere would be an old one: its record still
+# names the file and its checksum, which apt-helper checks, and a file no longer served goes the slow way below.
+map_lists /var/lib/apt/lists/
+if [ "$found" = 0 ]; then
+  lists=/var/lib/apt/lists/
+  eval "$(apt-config shell lists Dir::State::lists/d 2>/dev/null)"
+  map_lists "$lists"
+fi
 set --
 while read -r list repo; do [ -f "$list" ] && set -- "$@" "$list"; done < "$tmp.map"
 for spec in $missing; do n=\${spec%%=*}; printf 'Package: %s\\n' "\${n%%:*}"; done > "$tmp"
@@ -127,7 +141,7 @@ for spec in $missing; do n=\${spec%%=*}; printf 'Package: %s\\n' "\${n%%:*}"; do
 # SHA256 come after its (possibly long) Description: 400 lines of context hold them.
 if [ "$#" -gt 0 ]; then grep -H -F -x -A 400 -f "$tmp" "$@"; fi | awk -v want="$missing" '
   BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) if (w[i] != "") need[w[i]] = 1 }
-  FNR == NR { repo[$1] = $2; next }
+  FNR == NR { r0 = $2; sub(/^file:/, "copy:", r0); repo[$1] = r0; next }
   function flush() {
     s = p ":" a "=" v
     if (p != "" && f != "" && h != "" && (s in need) && !(s in done)) {
@@ -153,9 +167,11 @@ while read -r spec url sum out; do
   set -- "$@" "$url" "partial/patchwell-$out" "SHA256:$sum"
   parts="$parts partial/patchwell-$out partial/patchwell-$out.FAILED"
 done < "$tmp.plan"
-# One rm for every leftover of an earlier run, and one after: each process costs milliseconds on a busy machine.
+# One rm for every leftover of an earlier run, and one after, each only when there is one: each process costs
+# milliseconds on a busy machine.
+leftover() { for f in $parts; do [ -e "$f" ] && return 0; done; return 1; }
 # shellcheck disable=SC2086
-[ -n "$parts" ] && rm -f $parts
+leftover && rm -f $parts
 verified=no
 if [ "$#" -gt 0 ] && [ -x /usr/lib/apt/apt-helper ] && /usr/lib/apt/apt-helper download-file "$@" >/dev/null 2>&1; then verified=yes; fi
 while read -r spec url sum out; do
@@ -166,7 +182,7 @@ while read -r spec url sum out; do
   fi
 done < "$tmp.plan"
 # shellcheck disable=SC2086
-[ -n "$parts" ] && rm -f $parts
+leftover && rm -f $parts
 slow=
 for spec in $missing; do deb_name "$spec"; [ -f "$fn" ] || slow="$slow $spec"; done
 [ -z "$slow" ] && exit 0
