@@ -1,0 +1,50 @@
+/**
+ * The Debian deployment's two reads, each one script: parsed from output recorded on the lab's fixture machine
+ * (package lists cut to a few rows), and the order inside the scripts that keeps the busy check honest.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FakeRemote } from '../../platforms/fake-remote';
+import { DEBIAN_AFTER_SCRIPT, DEBIAN_BEFORE_SCRIPT, parseDebianAfter, parseDebianBefore, readDebianAfter, readDebianBefore } from './debian-state';
+
+const fixture = (name: string): string => fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', name), 'utf8');
+
+describe('the Debian deployment reads', () => {
+  it('before: the preflight checks, every package with its state, and the services, from one output', () => {
+    const b = parseDebianBefore(fixture('debian-before.txt'), 'lab');
+    expect(b.pf).toMatchObject({ fsType: 'overlayfs', busy: [], disks: [{ mount: '/', availableKb: 57238252 }], snapper: false, lvm: false, zfs: false });
+    expect(b.installed).toHaveLength(6);
+    expect(b.installed).toContainEqual({ name: 'pw-fixture-b', arch: 'all', version: '2.0-2' });
+    expect(b.services).toEqual(['sshd']);
+  });
+
+  it('after: the services, the facts, every package and the boot id', () => {
+    const a = parseDebianAfter(fixture('debian-after.txt'), 'lab');
+    expect(a.services).toEqual(['sshd']);
+    expect(a.facts).toMatchObject({ hostname: 'lab-11-fixture', osId: 'debian', rebootRequired: false, rebootReasons: [] });
+    expect(a.installed.map((p) => `${p.name}=${p.version}`)).toContain('pw-fixture-a=1.1-1');
+    expect(a.bootId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('a package list that dpkg-query could not read fails the read, never passing for an empty machine', () => {
+    const broken = fixture('debian-before.txt').replace(/@@packages\n[\s\S]*?@@packages-status\n0/, '@@packages\n@@packages-status\n2');
+    expect(() => parseDebianBefore(broken, 'lab')).toThrow(/dpkg-query -W on lab failed \(exit 2\)/);
+    expect(() => parseDebianAfter(fixture('debian-after.txt').replace(/@@packages-status\n0\n/, ''), 'lab')).toThrow(/exit unknown/);
+  });
+
+  it('looks for a running package manager before it starts dpkg-query itself, and reads the services as the login user', async () => {
+    expect(DEBIAN_BEFORE_SCRIPT.indexOf('echo @@busy')).toBeGreaterThan(-1);
+    expect(DEBIAN_BEFORE_SCRIPT.indexOf('echo @@busy')).toBeLessThan(DEBIAN_BEFORE_SCRIPT.indexOf('dpkg-query'));
+    const remote = new FakeRemote()
+      .on('script:debian-deploy-before', { stdout: fixture('debian-before.txt') })
+      .on('script:debian-deploy-after', { stdout: fixture('debian-after.txt') });
+    await readDebianBefore(remote);
+    await readDebianAfter(remote, true);
+    expect(remote.calls.map((c) => ({ sudo: c.options?.sudo ?? false, argv: c.argv }))).toEqual([
+      { sudo: false, argv: ['script:debian-deploy-before'] },
+      { sudo: false, argv: ['script:debian-deploy-after', 'boot-id'] },
+    ]);
+    expect(DEBIAN_AFTER_SCRIPT).toMatch(/if \[ "\$\{1:-\}" = boot-id \]/);
+  });
+});
