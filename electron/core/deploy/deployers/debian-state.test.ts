@@ -27,6 +27,15 @@ describe('the Debian deployment reads', () => {
     expect(a.bootId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('after: the installed kernels come from the package list, as the facts script\'s own dpkg-query gave them', () => {
+    const withKernel = fixture('debian-after.txt').replace('@@packages\n', '@@packages\nlinux-image-6.1.0-99-amd64\tamd64\t6.1.0-99\tii \nlinux-image-amd64\tamd64\t6.1.0-99\tii \n');
+    const a = parseDebianAfter(withKernel, 'lab');
+    expect(a.facts.newestKernel).toBe('6.1.0-99-amd64');
+    expect(a.facts.rebootRequired).toBe(true);
+    expect(a.facts.rebootReasons).toEqual(['running kernel 6.18.44-fc-v1252, newest installed 6.1.0-99-amd64']);
+    expect(a.installed).toContainEqual({ name: 'linux-image-amd64', arch: 'amd64', version: '6.1.0-99' });
+  });
+
   it('a package list that dpkg-query could not read fails the read, never passing for an empty machine', () => {
     const broken = fixture('debian-before.txt').replace(/@@packages\n[\s\S]*?@@packages-status\n0/, '@@packages\n@@packages-status\n2');
     expect(() => parseDebianBefore(broken, 'lab')).toThrow(/dpkg-query -W on lab failed \(exit 2\)/);

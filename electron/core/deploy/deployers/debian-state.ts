@@ -8,7 +8,7 @@
  * before: the services as the login user (as the repair's check reads them), the busy check before any dpkg runs.
  */
 import { parseDpkgQuery, DPKG_QUERY_FORMAT } from '../../platforms/apt-parse';
-import { FACTS_SCRIPT, parseDebianFacts } from '../../platforms/debian';
+import { parseDebianFacts } from '../../platforms/debian';
 import { runScript, splitSections } from '../../platforms/exec-util';
 import type { Facts, InstalledPackage } from '../../platforms/platform';
 import type { Remote } from '../../platforms/remote';
@@ -21,10 +21,38 @@ const PACKAGES = `echo @@packages; dpkg-query -W -f='${DPKG_QUERY_FORMAT}'; rc=$
 /** Preflight's checks, then every installed package, then the running services. */
 export const DEBIAN_BEFORE_SCRIPT = `# patchwell:debian-deploy-before\n${PREFLIGHT_SCRIPT}${PACKAGES}\n${SERVICES_SCRIPT}`;
 
+/**
+ * The facts script's sections (platforms/debian.ts FACTS_SCRIPT), read with the shell's own `read` where a file
+ * holds one line, so that verification starts two processes (uname -m, grep) where the facts script starts ten;
+ * the installed kernels come from the package list read beside them (parseDebianAfter), not a dpkg-query of their own.
+ */
+const FACTS = `echo @@os-release; for f in /etc/os-release /usr/lib/os-release; do
+  if [ -r "$f" ]; then while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < "$f"; break; fi
+done
+echo @@hostname; read -r h < /proc/sys/kernel/hostname && printf '%s\\n' "$h"
+echo @@kernel; read -r k < /proc/sys/kernel/osrelease && printf '%s\\n' "$k"
+echo @@arch; uname -m
+echo @@uptime; read -r u < /proc/uptime && printf '%s\\n' "$u"
+echo @@btime; grep '^btime ' /proc/stat 2>/dev/null
+echo @@modules; for d in /lib/modules/*; do [ -e "$d" ] && printf '%s\\n' "\${d##*/}"; done
+echo @@reboot-required; if [ -e /var/run/reboot-required ]; then echo yes; fi
+echo @@reboot-required-pkgs; if [ -r /var/run/reboot-required.pkgs ]; then
+  while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < /var/run/reboot-required.pkgs
+fi
+echo @@needrestart; if command -v needrestart >/dev/null 2>&1; then needrestart -b -r l 2>/dev/null; fi
+echo @@end
+`;
+
 /** The running services, the facts (reboot flags, kernels), every installed package, and the boot id when asked. */
-export const DEBIAN_AFTER_SCRIPT = `# patchwell:debian-deploy-after\n${SERVICES_SCRIPT}${FACTS_SCRIPT}${PACKAGES}
+export const DEBIAN_AFTER_SCRIPT = `# patchwell:debian-deploy-after
+set -u
+LC_ALL=C; export LC_ALL
+${SERVICES_SCRIPT}${FACTS}${PACKAGES}
 if [ "\${1:-}" = boot-id ]; then echo @@boot-id; read -r b < /proc/sys/kernel/random/boot_id && echo "$b"; fi
 `;
+
+// The kernel images, as FACTS_SCRIPT's dpkg-query selects them ('linux-image-[0-9]*', 'linux-image-unsigned-[0-9]*').
+const KERNEL_IMAGE = /^linux-image-(?:unsigned-)?[0-9]/;
 
 export interface DebianBefore {
   pf: Preflight;
@@ -52,10 +80,13 @@ export function parseDebianBefore(output: string, label: string): DebianBefore {
 
 export function parseDebianAfter(output: string, label: string): DebianAfter {
   const sections = splitSections(output);
+  const installed = packagesOf(sections, label);
+  // The kernels section the facts parser reads, in dpkg-query's own lines, from the one package list.
+  const kernels = (sections.get('packages') ?? '').split('\n').filter((l) => KERNEL_IMAGE.test(l));
   return {
     services: parseServices(output),
-    facts: parseDebianFacts(output),
-    installed: packagesOf(sections, label),
+    facts: parseDebianFacts(`${output}\n@@kernels\n${kernels.join('\n')}\n`),
+    installed,
     bootId: (sections.get('boot-id') ?? '').trim(),
   };
 }
