@@ -72,10 +72,10 @@ async function patchwell(h: LabHost): Promise<Map<string, number>> {
     };
     let deploymentId = 0;
     // The event follows the step's write at once: reading the row here (not through an asynchronous call) sees
-    // each step as it starts, preflight included.
+    // each step as it starts. The event's own id: preflight starts before deploy/start has returned one.
     const off = core.subscribe((e) => {
-      if (e.name !== 'deploy/changed' || e.payload.deploymentId !== deploymentId) return;
-      const s = targetRow(core.services.db, deploymentId, m!.id)?.step;
+      if (e.name !== 'deploy/changed') return;
+      const s = targetRow(core.services.db, e.payload.deploymentId, m!.id)?.step;
       if (s && s !== step) mark(s);
     });
     ({ deploymentId } = await core.call('deploy/start', { deployNow: true, confirmed: true }));

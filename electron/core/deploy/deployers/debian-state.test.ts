@@ -13,10 +13,25 @@ const fixture = (name: string): string => fs.readFileSync(path.join(import.meta.
 describe('the Debian deployment reads', () => {
   it('before: the preflight checks, every package with its state, and the services, from one output', () => {
     const b = parseDebianBefore(fixture('debian-before.txt'), 'lab');
-    expect(b.pf).toMatchObject({ fsType: 'overlayfs', busy: [], disks: [{ mount: '/', availableKb: 57238252 }], snapper: false, lvm: false, zfs: false });
+    expect(b.pf).toMatchObject({ fsType: 'overlayfs', busy: [], disks: [{ mount: '/', availableKb: 57042808 }], snapper: false, lvm: false, zfs: false });
     expect(b.installed).toHaveLength(6);
     expect(b.installed).toContainEqual({ name: 'pw-fixture-b', arch: 'all', version: '2.0-2' });
     expect(b.services).toEqual(['sshd']);
+    expect(b.health).toEqual({ ok: true, problems: [] });
+  });
+
+  it('before: dpkg --audit\'s problems as the login user read them; where dpkg refused the user, no verdict (sudo asks)', () => {
+    // dpkg 1.21 refuses a non-root audit when its journal holds an interrupted change (the lab's broken-dpkg machine).
+    const broken = parseDebianBefore(fixture('debian-before-broken.txt'), 'lab');
+    expect(broken.health).toBeNull();
+    expect(broken.installed).toContainEqual({ name: 'pw-fixture-a', arch: 'all', version: '1.0-2', state: 'iU' });
+    const text = 'The following packages have been unpacked but not yet configured.\nThey must be configured using dpkg --configure:\n pw-fixture-a   Patchwell lab fixture A\n';
+    const reported = fixture('debian-before.txt').replace('@@audit\n@@audit-status\n0', `@@audit\n${text}@@audit-status\n0`);
+    expect(parseDebianBefore(reported, 'lab').health).toEqual({
+      ok: false,
+      problems: [{ source: 'dpkg --audit', message: 'The following packages have been unpacked but not yet configured. They must be configured using dpkg --configure: pw-fixture-a   Patchwell lab fixture A' }],
+    });
+    expect(parseDebianBefore(fixture('debian-before.txt').replace('@@audit-status\n0', '@@audit-status\n1'), 'lab').health).toBeNull();
   });
 
   it('after: the services, the facts, every package and the boot id', () => {

@@ -2,15 +2,15 @@
  * Debian: what a deployment reads from the machine before and after the install, each in one round trip. Every
  * command a deployment starts on the machine costs it CPU (sshd's channel, the login shell, `env`): with many
  * machines on few cores, that CPU is the deployment's wall time. Preflight used to run four commands (the checks,
- * the package list, the services, dpkg --audit) and verification three (services, facts, the package list);
- * here each is one script as the login user, plus dpkg --audit under sudo after preflight's script. The scripts
- * are the same constant texts the separate commands ran, one after the other, so each part reads what it read
- * before: the services as the login user (as the repair's check reads them), the busy check before any dpkg runs.
+ * the package list, the services, dpkg --audit under sudo) and verification three (services, facts, the package
+ * list); here each is one script as the login user, and dpkg --audit goes under sudo only where dpkg refuses the
+ * user. Each part reads what it read before, in the same order: the busy check before any dpkg runs, the services
+ * as the login user (as the repair's check reads them), the facts in the facts script's sections.
  */
-import { parseDpkgQuery, DPKG_QUERY_FORMAT } from '../../platforms/apt-parse';
+import { DPKG_QUERY_FORMAT, parseDpkgAudit, parseDpkgQuery } from '../../platforms/apt-parse';
 import { parseDebianFacts } from '../../platforms/debian';
 import { runScript, splitSections } from '../../platforms/exec-util';
-import type { Facts, InstalledPackage } from '../../platforms/platform';
+import type { Facts, Health, InstalledPackage } from '../../platforms/platform';
 import type { Remote } from '../../platforms/remote';
 import { parsePreflight, parseServices, PREFLIGHT_SCRIPT, SERVICES_SCRIPT, type Preflight } from '../remote-checks';
 
@@ -18,8 +18,15 @@ import { parsePreflight, parseServices, PREFLIGHT_SCRIPT, SERVICES_SCRIPT, type 
 // pass for an empty one.
 const PACKAGES = `echo @@packages; dpkg-query -W -f='${DPKG_QUERY_FORMAT}'; rc=$?; echo @@packages-status; echo "$rc"`;
 
-/** Preflight's checks, then every installed package, then the running services. */
-export const DEBIAN_BEFORE_SCRIPT = `# patchwell:debian-deploy-before\n${PREFLIGHT_SCRIPT}${PACKAGES}\n${SERVICES_SCRIPT}`;
+/**
+ * dpkg --audit as the login user: dpkg 1.21 (Debian 12) reads its database for it without root; an older one may
+ * refuse ("unable to check lock file … Permission denied"), and then the deployment asks it under sudo as before.
+ * Its stderr stays out of the text, whose every paragraph is a problem.
+ */
+const AUDIT = `echo @@audit; dpkg --audit 2>/dev/null; rc=$?; echo @@audit-status; echo "$rc"`;
+
+/** Preflight's checks, then dpkg's audit, every installed package, and the running services. */
+export const DEBIAN_BEFORE_SCRIPT = `# patchwell:debian-deploy-before\n${PREFLIGHT_SCRIPT}${AUDIT}\n${PACKAGES}\n${SERVICES_SCRIPT}`;
 
 /**
  * The facts script's sections (platforms/debian.ts FACTS_SCRIPT), read with the shell's own `read` where a file
@@ -58,6 +65,8 @@ export interface DebianBefore {
   pf: Preflight;
   installed: InstalledPackage[];
   services: string[];
+  /** dpkg --audit's verdict; null when the login user could not run it (the caller asks it under sudo). */
+  health: Health | null;
 }
 
 export interface DebianAfter {
@@ -74,8 +83,18 @@ function packagesOf(sections: Map<string, string>, label: string): InstalledPack
   return parseDpkgQuery(sections.get('packages') ?? '');
 }
 
+/** 0: healthy or not, as its text says; 1 with a text: problems. Anything else could not be read as this user. */
+function auditOf(sections: Map<string, string>): Health | null {
+  const status = (sections.get('audit-status') ?? '').trim();
+  const text = sections.get('audit') ?? '';
+  if (status !== '0' && !(status === '1' && text.trim() !== '')) return null;
+  const problems = parseDpkgAudit(text).map((message) => ({ source: 'dpkg --audit', message }));
+  return { ok: problems.length === 0, problems };
+}
+
 export function parseDebianBefore(output: string, label: string): DebianBefore {
-  return { pf: parsePreflight(output), installed: packagesOf(splitSections(output), label), services: parseServices(output) };
+  const sections = splitSections(output);
+  return { pf: parsePreflight(output), installed: packagesOf(sections, label), services: parseServices(output), health: auditOf(sections) };
 }
 
 export function parseDebianAfter(output: string, label: string): DebianAfter {

@@ -6,7 +6,7 @@
  * health check) → reboot when needed and allowed. What differs between package managers is a small
  * `PackageManagerSpec`; a platform's deployer file is that spec.
  */
-import type { ExactItem, Facts, InstalledPackage, Platform } from '../../platforms/platform';
+import type { ExactItem, Facts, Health, InstalledPackage, Platform } from '../../platforms/platform';
 import { runScript } from '../../platforms/exec-util';
 import type { Remote } from '../../platforms/remote';
 import { describeDiff, restorePackages } from '../../snapshots/package-state';
@@ -58,11 +58,11 @@ export interface PackageManagerSpec {
    */
   repairFiles?(remote: Remote, items: readonly (ExactItem & { arch: string })[], log: (level: 'info' | 'warn', message: string) => void): Promise<string[]>;
   /**
-   * Preflight's checks, every installed package and the running services in one command as the login user (the
-   * busy check first). Without it, preflight runs each on its own. The package database's health is still asked
-   * of the platform, after it.
+   * Preflight's checks, every installed package, the running services and, where the login user may read it, the
+   * package database's health, in one command (the busy check first). Without it, preflight runs each on its own;
+   * a health it could not read (null) is asked of the platform after it.
    */
-  readBefore?(remote: Remote): Promise<{ pf: Preflight; installed: InstalledPackage[]; services: string[] }>;
+  readBefore?(remote: Remote): Promise<{ pf: Preflight; installed: InstalledPackage[]; services: string[]; health: Health | null }>;
   /** Verification's reads (services, facts, every installed package, the boot id when `bootId`) in one command. */
   readAfter?(remote: Remote, bootId: boolean): Promise<{ services: string[]; facts: Facts; installed: InstalledPackage[]; bootId: string }>;
 }
@@ -104,7 +104,7 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
       // The busy check first and alone: it looks for package-manager processes, and the health check and package
       // list below are such processes (dpkg, rpm, dnf) — run beside it, they made the machine look busy.
       const { pf, installed, services, health } = spec.readBefore
-        ? await spec.readBefore(remote).then(async (b) => ({ ...b, health: await p.health(remote) }))
+        ? await spec.readBefore(remote).then(async (b) => ({ ...b, health: b.health ?? await p.health(remote) }))
         : await preflight(remote).then(async (pf) => {
           // Then one round of commands multiplexed on the session: these machines may be slow, and the office has many.
           const [health, installed, services] = await Promise.all([p.health(remote), p.installedPackages(remote), runningServices(remote)]);
