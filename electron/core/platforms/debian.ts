@@ -21,7 +21,7 @@ import type {
   ExactItem, Facts, Health, InstallResult, InstalledPackage, PackageState, PendingUpdate, PendingUpdatesOptions,
   PendingUpdatesResult, Platform,
 } from './platform';
-import { rethrowIfLost, tail, type Remote } from './remote';
+import { rethrowIfLost, tail, type ExecResult, type Remote } from './remote';
 import { assertValid, isDebianArch, isDebianPackageName, isDebianVersion } from './validate';
 
 /** One round trip for everything facts need; each section is allowed to be empty (missing file or tool). */
@@ -216,6 +216,9 @@ function spec(i: ExactItem): string {
 }
 
 /** Pulls apt/dpkg error lines and the packages they blame out of an install run. */
+/** The line between apt-get's output and the versions after it (APT_INSTALL_SCRIPT). */
+const AFTER_MARKER = '@@patchwell-installed-versions';
+
 export function parseAptInstallErrors(text: string): { errors: string[]; failedPackages: string[]; notFound: string[]; wouldRemove: boolean } {
   const errors: string[] = [];
   const failed = new Set<string>();
@@ -241,7 +244,11 @@ async function snapshot(remote: Remote, names: readonly string[]): Promise<Packa
   if (names.length === 0) return [];
   // Exit 1 just means some names are not installed: those come back with version null.
   const r = await run(remote, ['dpkg-query', '-W', `-f=${DPKG_QUERY_FORMAT}`, '--', ...names], { okCodes: [0, 1] });
-  const rows = parseDpkgQuery(r.stdout);
+  return statesOf(names, parseDpkgQuery(r.stdout));
+}
+
+/** The state of each "name" or "name:arch" in dpkg-query's rows; a name without a row is not installed. */
+function statesOf(names: readonly string[], rows: readonly InstalledPackage[]): PackageState[] {
   return names.map((n) => {
     const [name = n, arch] = n.split(':');
     const row = rows.find((x) => x.name === name && (!arch || x.arch === arch));
@@ -249,28 +256,52 @@ async function snapshot(remote: Remote, names: readonly string[]): Promise<Packa
   });
 }
 
+/**
+ * Root: apt-get with the arguments after the first $1 ones, then the versions of those $1 packages, in one sudo run
+ * (a second command was one more sshd channel, shell and env on every machine). The versions follow a marker line
+ * apt never prints; apt-get's exit status is the script's.
+ */
+export const APT_INSTALL_SCRIPT = `# patchwell:debian-apt-install
+set -f
+k=$1; shift; names=
+while [ "$k" -gt 0 ]; do names="$names $1"; shift; k=$((k - 1)); done
+apt-get "$@"
+rc=$?
+echo; echo "${AFTER_MARKER}"
+# shellcheck disable=SC2086
+dpkg-query -W -f='${DPKG_QUERY_FORMAT}' -- $names
+exit "$rc"
+`;
+
 async function aptInstall(remote: Remote, items: readonly ExactItem[], downgrade: boolean): Promise<InstallResult> {
   validateItems(items);
   // --no-remove: an exact version whose dependencies conflict with what is installed must fail, not make
   // apt remove other packages on its own (with -y nothing would ask first).
-  const base = ['apt-get', ...aptProxyArgs(remote), 'install', '-y', '-q', '--no-install-recommends', '--no-remove',
+  const base = [...aptProxyArgs(remote), 'install', '-y', '-q', '--no-install-recommends', '--no-remove',
     '-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef'];
   if (downgrade) base.push('--allow-downgrades');
-  const exec = (targets: string[]) => remote.exec([...base, ...targets], {
-    sudo: true, timeoutMs: 60 * 60_000,
-    env: { LC_ALL: 'C', LANG: 'C', DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' },
-  });
-  let result = await exec(items.map(spec));
+  const names = items.map((i) => (i.arch ? `${i.name}:${i.arch}` : i.name));
+  const exec = async (targets: string[]): Promise<{ result: ExecResult; versions: string | null }> => {
+    const r = await remote.script(APT_INSTALL_SCRIPT, [String(names.length), ...names, ...base, ...targets], {
+      sudo: true, timeoutMs: 60 * 60_000,
+      env: { LC_ALL: 'C', LANG: 'C', DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' },
+    });
+    const at = r.stdout.lastIndexOf(`\n${AFTER_MARKER}\n`);
+    // A run cut short (timeout, lost connection) or cut at the output cap has no complete list: read it again.
+    if (at < 0 || r.truncated) return { result: r, versions: null };
+    return { result: { ...r, stdout: r.stdout.slice(0, at) }, versions: r.stdout.slice(at + AFTER_MARKER.length + 2) };
+  };
+  let { result, versions } = await exec(items.map(spec));
   let parsed = parseAptInstallErrors(`${result.stdout}\n${result.stderr}`);
   // A rollback target that no repository offers any more can still be installed from apt's cache by path.
   if (downgrade && result.code !== 0 && parsed.notFound.length > 0) {
     const targets = items.map((i) => parsed.notFound.includes(i.name) && i.arch
       ? `/var/cache/apt/archives/${debFileName(i.name, i.version, i.arch)}`
       : spec(i));
-    result = await exec(targets);
+    ({ result, versions } = await exec(targets));
     parsed = parseAptInstallErrors(`${result.stdout}\n${result.stderr}`);
   }
-  const after = await snapshot(remote, items.map((i) => (i.arch ? `${i.name}:${i.arch}` : i.name)));
+  const after = versions === null ? await snapshot(remote, names) : statesOf(names, parseDpkgQuery(versions));
   const failed = items.flatMap((i) => {
     const now = after.find((a) => a.name === i.name)?.version ?? null;
     if (now === i.version) return [];
