@@ -6,6 +6,9 @@ import { FakeRemote, fixture } from './fake-remote';
 
 const SIM = fixture('debian/apt-get-s-dist-upgrade.txt');
 const DPKG_Q = ['dpkg-query', '-W', '-f=${Package}\\t${Architecture}\\t${Version}\\t${db:Status-Abbrev}\\n'];
+/** apt-get's arguments for an exact install, and the line after which the install script lists the versions. */
+const INSTALL = ['install', '-y', '-q', '--no-install-recommends', '--no-remove', '-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef'];
+const AFTER = '@@patchwell-installed-versions';
 
 /** A host with only libexpat1 pending, answering from the recorded outputs. */
 function expatHost(): FakeRemote {
@@ -126,22 +129,22 @@ describe('install and rollback', () => {
     expect(host.calls).toEqual([]);
   });
 
-  it('installs exact versions non-interactively with sudo and reads back the result', async () => {
-    const host = new FakeRemote()
-      .on(['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--no-remove', '-o', 'Dpkg::Options::=--force-confold',
-        '-o', 'Dpkg::Options::=--force-confdef', 'libssl3:amd64=3.0.22-1~deb12u2', 'openssl=3.0.22-1~deb12u2'], {
-        code: 100,
-        stdout: 'Setting up libssl3:amd64 (3.0.22-1~deb12u2) ...\ndpkg: error processing package openssl (--configure):\n installed openssl package post-installation script subprocess returned error exit status 1\nErrors were encountered while processing:\n openssl\n',
-        stderr: 'E: Sub-process /usr/bin/dpkg returned an error code (1)\n',
-      })
-      .on([...DPKG_Q, '--', 'libssl3:amd64', 'openssl'], { code: 0, stdout: 'libssl3\tamd64\t3.0.22-1~deb12u2\tii \nopenssl\tamd64\t3.0.22-1~deb12u2\tiF \n' });
+  it('installs exact versions non-interactively with sudo and reads back the result in the same run', async () => {
+    const host = new FakeRemote().on('script:debian-apt-install', {
+      code: 100,
+      stdout: `Setting up libssl3:amd64 (3.0.22-1~deb12u2) ...\ndpkg: error processing package openssl (--configure):\n installed openssl package post-installation script subprocess returned error exit status 1\nErrors were encountered while processing:\n openssl\n\n${AFTER}\nlibssl3\tamd64\t3.0.22-1~deb12u2\tii \nopenssl\tamd64\t3.0.22-1~deb12u2\tiF \n`,
+      stderr: 'E: Sub-process /usr/bin/dpkg returned an error code (1)\n',
+    });
     const r = await createDebianPlatform().installExact(host, [
       { name: 'libssl3', version: '3.0.22-1~deb12u2', arch: 'amd64' }, { name: 'openssl', version: '3.0.22-1~deb12u2' },
     ]);
+    expect(host.calls).toHaveLength(1);
+    expect(host.calls[0]?.argv).toEqual(['script:debian-apt-install', '2', 'libssl3:amd64', 'openssl', ...INSTALL, 'libssl3:amd64=3.0.22-1~deb12u2', 'openssl=3.0.22-1~deb12u2']);
     expect(host.calls[0]?.options).toMatchObject({ sudo: true, env: { DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' } });
     expect(r.ok).toBe(false);
     expect(r.exitCode).toBe(100);
     expect(r.errors).toContain('E: Sub-process /usr/bin/dpkg returned an error code (1)');
+    expect(r.stdoutTail).not.toContain(AFTER);
     // openssl unpacked at the new version but half-configured: the version matches, so it is not listed as failed,
     // while the run as a whole is not ok; the after-state carries it.
     expect(r.after).toEqual([
@@ -149,29 +152,31 @@ describe('install and rollback', () => {
     ]);
   });
 
-  it('downgrades from the cached .deb when the repository no longer has the version', async () => {
-    const base = ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--no-remove', '-o', 'Dpkg::Options::=--force-confold',
-      '-o', 'Dpkg::Options::=--force-confdef', '--allow-downgrades'];
+  it('reads the versions again when the run was cut before it listed them', async () => {
     const host = new FakeRemote()
-      .on([...base, 'libexpat1:amd64=2.5.0-1+deb12u1'], { code: 100, stderr: "E: Version '2.5.0-1+deb12u1' for 'libexpat1' was not found\n" })
-      .on([...base, '/var/cache/apt/archives/libexpat1_2.5.0-1+deb12u1_amd64.deb'], { code: 0 })
-      .on([...DPKG_Q, '--', 'libexpat1:amd64'], { stdout: 'libexpat1\tamd64\t2.5.0-1+deb12u1\tii \n' });
+      .on('script:debian-apt-install', { code: null, timedOut: true, stdout: 'Unpacking openssl (3.0.22-1~deb12u2) ...\n' })
+      .on([...DPKG_Q, '--', 'openssl'], { stdout: 'openssl\tamd64\t3.0.22-1~deb12u2\tiU \n' });
+    const r = await createDebianPlatform().installExact(host, [{ name: 'openssl', version: '3.0.22-1~deb12u2' }]);
+    expect(host.calls.map((c) => c.kind)).toEqual(['script', 'exec']);
+    expect(r).toMatchObject({ ok: false, timedOut: true, after: [{ name: 'openssl', arch: 'amd64', version: '3.0.22-1~deb12u2' }] });
+  });
+
+  it('downgrades from the cached .deb when the repository no longer has the version', async () => {
+    const host = new FakeRemote()
+      .on('script:debian-apt-install', { code: 100, stdout: `\n${AFTER}\nlibexpat1\tamd64\t2.5.0-1+deb12u5\tii \n`, stderr: "E: Version '2.5.0-1+deb12u1' for 'libexpat1' was not found\n" })
+      .on('script:debian-apt-install', { code: 0, stdout: `\n${AFTER}\nlibexpat1\tamd64\t2.5.0-1+deb12u1\tii \n` });
     const r = await createDebianPlatform().downgradeExact(host, [{ name: 'libexpat1', version: '2.5.0-1+deb12u1', arch: 'amd64' }]);
     expect(r.ok).toBe(true);
-    expect(host.calls).toHaveLength(3);
+    expect(host.calls.map((c) => c.argv.slice(-2))).toEqual([['--allow-downgrades', 'libexpat1:amd64=2.5.0-1+deb12u1'], ['--allow-downgrades', '/var/cache/apt/archives/libexpat1_2.5.0-1+deb12u1_amd64.deb']]);
   });
 
   it('never lets apt remove other packages to install an exact version: it fails and says why', async () => {
-    const base = ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--no-remove', '-o', 'Dpkg::Options::=--force-confold',
-      '-o', 'Dpkg::Options::=--force-confdef'];
     // apt 2.6's answer when the new version's dependencies conflict with an installed package.
-    const host = new FakeRemote()
-      .on([...base, 'libfoo2:amd64=2.0-1'], {
-        code: 100,
-        stdout: 'Reading package lists...\nBuilding dependency tree...\nThe following packages will be REMOVED:\n  foo-legacy\nThe following packages will be upgraded:\n  libfoo2\n',
-        stderr: 'E: Packages need to be removed but remove is disabled.\n',
-      })
-      .on([...DPKG_Q, '--', 'libfoo2:amd64'], { stdout: 'libfoo2\tamd64\t1.0-1\tii \n' });
+    const host = new FakeRemote().on('script:debian-apt-install', {
+      code: 100,
+      stdout: `Reading package lists...\nBuilding dependency tree...\nThe following packages will be REMOVED:\n  foo-legacy\nThe following packages will be upgraded:\n  libfoo2\n\n${AFTER}\nlibfoo2\tamd64\t1.0-1\tii \n`,
+      stderr: 'E: Packages need to be removed but remove is disabled.\n',
+    });
     const r = await createDebianPlatform().installExact(host, [{ name: 'libfoo2', version: '2.0-1', arch: 'amd64' }]);
     expect(host.calls[0]?.argv).toContain('--no-remove');
     expect(r.ok).toBe(false);

@@ -21,7 +21,7 @@ import type {
   ExactItem, Facts, Health, InstallResult, InstalledPackage, PackageState, PendingUpdate, PendingUpdatesOptions,
   PendingUpdatesResult, Platform,
 } from './platform';
-import { rethrowIfLost, tail, type Remote } from './remote';
+import { rethrowIfLost, tail, type ExecResult, type Remote } from './remote';
 import { assertValid, isDebianArch, isDebianPackageName, isDebianVersion } from './validate';
 
 /** One round trip for everything facts need; each section is allowed to be empty (missing file or tool). */
@@ -86,8 +86,9 @@ export interface RollbackDebsResult {
  * (pkgcache.bin) is not current, each of those first parses every package list — measured on the lab, 1.2–1.4 s
  * of CPU and 80 MB written per machine, before the install's own apt-get — and a deployment pays it on every
  * machine at once. Instead: `apt-get update --print-uris` (no cache, no network) names each package list and the
- * URL it came from; grep finds the versions' records (file name, SHA-256) in the lists themselves; one apt-helper
- * run fetches every file and checks its checksum. A file: repository's file is fetched through apt's copy: method,
+ * URL it came from (not `apt-get indextargets`, which builds the cache first); grep finds the versions' records
+ * (file name, SHA-256) in the lists themselves; one apt-helper run fetches every file and checks its checksum.
+ * A file: repository's file is fetched through apt's copy: method,
  * so it is a real copy (the rollback still works when that repository is gone) that apt-helper checked. Whatever
  * the fast path cannot fetch (a compressed list, a record without SHA256, a flat repository laid out otherwise)
  * goes through `apt-get download` as before ("slow" lines say which); apt-get may warn that it ran unsandboxed
@@ -109,19 +110,32 @@ for spec in "$@"; do
   if [ -f "$fn" ]; then echo "present $spec"; else missing="$missing $spec"; fi
 done
 [ -z "$missing" ] && exit 0
-tmp=$(mktemp) || exit 71
+# Root's own directory in apt's cache, not mktemp: one process fewer, and no other user can write there.
+tmp="partial/patchwell-keep-$$"
+: > "$tmp" || exit 71
 trap 'rm -f "$tmp" "$tmp.map" "$tmp.plan"' EXIT
-lists=/var/lib/apt/lists/
-eval "$(apt-config shell lists Dir::State::lists/d 2>/dev/null)"
-# "<list file> <repository URL>" for every package list on the machine: a list under dists/ belongs to the URL
-# before it; a flat repository's to the URL of its directory.
-apt-get update --print-uris -o Debug::NoLocking=1 2>/dev/null | awk -v dir="$lists" '
+uris=$(apt-get update --print-uris -o Debug::NoLocking=1 2>/dev/null)
+# "<list file> <repository URL>" for every package list on the machine, in directory $1: a list under dists/
+# belongs to the URL before it; a flat repository's to the URL of its directory.
+map_lists() {
+  printf '%s\\n' "$uris" | awk -v dir="$1" '
   { url = $1; gsub(/\\047/, "", url); name = $2 }
   name ~ /_Packages$/ && url ~ /\\/Packages(\\.[a-z0-9]+)?$/ {
     if (match(url, /^.*\\/dists\\//)) repo = substr(url, 1, RLENGTH - 6); else { repo = url; sub(/Packages(\\.[a-z0-9]+)?$/, "", repo) }
-    sub(/^file:/, "copy:", repo)
     print dir name, repo
   }' > "$tmp.map"
+  found=0
+  while read -r list repo; do [ -f "$list" ] && found=1; done < "$tmp.map"
+}
+# apt's default directory first; apt-config (a process that reads all of apt's configuration) only when none of
+# the lists is there. A list found there while apt is configured elsewhere would be an old one: its record still
+# names the file and its checksum, which apt-helper checks, and a file no longer served goes the slow way below.
+map_lists /var/lib/apt/lists/
+if [ "$found" = 0 ]; then
+  lists=/var/lib/apt/lists/
+  eval "$(apt-config shell lists Dir::State::lists/d 2>/dev/null)"
+  map_lists "$lists"
+fi
 set --
 while read -r list repo; do [ -f "$list" ] && set -- "$@" "$list"; done < "$tmp.map"
 for spec in $missing; do n=\${spec%%=*}; printf 'Package: %s\\n' "\${n%%:*}"; done > "$tmp"
@@ -129,7 +143,7 @@ for spec in $missing; do n=\${spec%%=*}; printf 'Package: %s\\n' "\${n%%:*}"; do
 # SHA256 come after its (possibly long) Description: 400 lines of context hold them.
 if [ "$#" -gt 0 ]; then grep -H -F -x -A 400 -f "$tmp" "$@"; fi | awk -v want="$missing" '
   BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) if (w[i] != "") need[w[i]] = 1 }
-  FNR == NR { repo[$1] = $2; next }
+  FNR == NR { r0 = $2; sub(/^file:/, "copy:", r0); repo[$1] = r0; next }
   function flush() {
     s = p ":" a "=" v
     if (p != "" && f != "" && h != "" && (s in need) && !(s in done)) {
@@ -155,9 +169,11 @@ while read -r spec url sum out; do
   set -- "$@" "$url" "partial/patchwell-$out" "SHA256:$sum"
   parts="$parts partial/patchwell-$out partial/patchwell-$out.FAILED"
 done < "$tmp.plan"
-# One rm for every leftover of an earlier run, and one after: each process costs milliseconds on a busy machine.
+# One rm for every leftover of an earlier run, and one after, each only when there is one: each process costs
+# milliseconds on a busy machine.
+leftover() { for f in $parts; do [ -e "$f" ] && return 0; done; return 1; }
 # shellcheck disable=SC2086
-[ -n "$parts" ] && rm -f $parts
+leftover && rm -f $parts
 verified=no
 if [ "$#" -gt 0 ] && [ -x /usr/lib/apt/apt-helper ] && /usr/lib/apt/apt-helper download-file "$@" >/dev/null 2>&1; then verified=yes; fi
 while read -r spec url sum out; do
@@ -168,7 +184,7 @@ while read -r spec url sum out; do
   fi
 done < "$tmp.plan"
 # shellcheck disable=SC2086
-[ -n "$parts" ] && rm -f $parts
+leftover && rm -f $parts
 slow=
 for spec in $missing; do deb_name "$spec"; [ -f "$fn" ] || slow="$slow $spec"; done
 [ -z "$slow" ] && exit 0
@@ -202,6 +218,9 @@ function spec(i: ExactItem): string {
 }
 
 /** Pulls apt/dpkg error lines and the packages they blame out of an install run. */
+/** The line between apt-get's output and the versions after it (APT_INSTALL_SCRIPT). */
+const AFTER_MARKER = '@@patchwell-installed-versions';
+
 export function parseAptInstallErrors(text: string): { errors: string[]; failedPackages: string[]; notFound: string[]; wouldRemove: boolean } {
   const errors: string[] = [];
   const failed = new Set<string>();
@@ -227,7 +246,11 @@ async function snapshot(remote: Remote, names: readonly string[]): Promise<Packa
   if (names.length === 0) return [];
   // Exit 1 just means some names are not installed: those come back with version null.
   const r = await run(remote, ['dpkg-query', '-W', `-f=${DPKG_QUERY_FORMAT}`, '--', ...names], { okCodes: [0, 1] });
-  const rows = parseDpkgQuery(r.stdout);
+  return statesOf(names, parseDpkgQuery(r.stdout));
+}
+
+/** The state of each "name" or "name:arch" in dpkg-query's rows; a name without a row is not installed. */
+function statesOf(names: readonly string[], rows: readonly InstalledPackage[]): PackageState[] {
   return names.map((n) => {
     const [name = n, arch] = n.split(':');
     const row = rows.find((x) => x.name === name && (!arch || x.arch === arch));
@@ -235,28 +258,52 @@ async function snapshot(remote: Remote, names: readonly string[]): Promise<Packa
   });
 }
 
+/**
+ * Root: apt-get with the arguments after the first $1 ones, then the versions of those $1 packages, in one sudo run
+ * (a second command was one more sshd channel, shell and env on every machine). The versions follow a marker line
+ * apt never prints; apt-get's exit status is the script's.
+ */
+export const APT_INSTALL_SCRIPT = `# patchwell:debian-apt-install
+set -f
+k=$1; shift; names=
+while [ "$k" -gt 0 ]; do names="$names $1"; shift; k=$((k - 1)); done
+apt-get "$@"
+rc=$?
+echo; echo "${AFTER_MARKER}"
+# shellcheck disable=SC2086
+dpkg-query -W -f='${DPKG_QUERY_FORMAT}' -- $names
+exit "$rc"
+`;
+
 async function aptInstall(remote: Remote, items: readonly ExactItem[], downgrade: boolean): Promise<InstallResult> {
   validateItems(items);
   // --no-remove: an exact version whose dependencies conflict with what is installed must fail, not make
   // apt remove other packages on its own (with -y nothing would ask first).
-  const base = ['apt-get', ...aptProxyArgs(remote), 'install', '-y', '-q', '--no-install-recommends', '--no-remove',
+  const base = [...aptProxyArgs(remote), 'install', '-y', '-q', '--no-install-recommends', '--no-remove',
     '-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef'];
   if (downgrade) base.push('--allow-downgrades');
-  const exec = (targets: string[]) => remote.exec([...base, ...targets], {
-    sudo: true, timeoutMs: 60 * 60_000,
-    env: { LC_ALL: 'C', LANG: 'C', DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' },
-  });
-  let result = await exec(items.map(spec));
+  const names = items.map((i) => (i.arch ? `${i.name}:${i.arch}` : i.name));
+  const exec = async (targets: string[]): Promise<{ result: ExecResult; versions: string | null }> => {
+    const r = await remote.script(APT_INSTALL_SCRIPT, [String(names.length), ...names, ...base, ...targets], {
+      sudo: true, timeoutMs: 60 * 60_000,
+      env: { LC_ALL: 'C', LANG: 'C', DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' },
+    });
+    const at = r.stdout.lastIndexOf(`\n${AFTER_MARKER}\n`);
+    // A run cut short (timeout, lost connection) or cut at the output cap has no complete list: read it again.
+    if (at < 0 || r.truncated) return { result: r, versions: null };
+    return { result: { ...r, stdout: r.stdout.slice(0, at) }, versions: r.stdout.slice(at + AFTER_MARKER.length + 2) };
+  };
+  let { result, versions } = await exec(items.map(spec));
   let parsed = parseAptInstallErrors(`${result.stdout}\n${result.stderr}`);
   // A rollback target that no repository offers any more can still be installed from apt's cache by path.
   if (downgrade && result.code !== 0 && parsed.notFound.length > 0) {
     const targets = items.map((i) => parsed.notFound.includes(i.name) && i.arch
       ? `/var/cache/apt/archives/${debFileName(i.name, i.version, i.arch)}`
       : spec(i));
-    result = await exec(targets);
+    ({ result, versions } = await exec(targets));
     parsed = parseAptInstallErrors(`${result.stdout}\n${result.stderr}`);
   }
-  const after = await snapshot(remote, items.map((i) => (i.arch ? `${i.name}:${i.arch}` : i.name)));
+  const after = versions === null ? await snapshot(remote, names) : statesOf(names, parseDpkgQuery(versions));
   const failed = items.flatMap((i) => {
     const now = after.find((a) => a.name === i.name)?.version ?? null;
     if (now === i.version) return [];

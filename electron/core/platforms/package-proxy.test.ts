@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { keepRpms, restoreRpms } from '../deploy/deployers/rpm-common';
-import { DPKG_QUERY_FORMAT } from './apt-parse';
 import { createDebianPlatform } from './debian';
 import { FakeRemote } from './fake-remote';
 import { aptProxyArgs, checkedProxyUrl, dnfProxyArgs, InvalidProxyUrlError, proxyEnv, proxyUrlFor } from './package-proxy';
@@ -23,7 +22,6 @@ function lent(url = URL): FakeRemote {
 }
 
 const bare = (): FakeRemote => new FakeRemote();
-const dpkgQuery = (name: string): string[] => ['dpkg-query', '-W', `-f=${DPKG_QUERY_FORMAT}`, '--', name];
 
 describe('proxy URL validation', () => {
   it('accepts exactly http://127.0.0.1:<1-65535>', () => {
@@ -65,19 +63,16 @@ describe('apt', () => {
   });
 
   it('installs through the cache', async () => {
-    const host = lent()
-      .on(['apt-get', ...APT, ...APT_INSTALL, 'tzdata=2025b-0+deb12u1'], {})
-      .on(dpkgQuery('tzdata'), { stdout: 'tzdata\tall\t2025b-0+deb12u1\tii \n' });
+    const host = lent().on('script:debian-apt-install', { stdout: '\n@@patchwell-installed-versions\ntzdata\tall\t2025b-0+deb12u1\tii \n' });
     const r = await createDebianPlatform().installExact(host, [{ name: 'tzdata', version: '2025b-0+deb12u1' }]);
-    expect(host.calls[0]?.argv.slice(0, 5)).toEqual(['apt-get', ...APT]);
+    expect(host.calls[0]?.argv).toEqual(['script:debian-apt-install', '1', 'tzdata', ...APT, ...APT_INSTALL, 'tzdata=2025b-0+deb12u1']);
     expect(r.failed).toEqual([]);
   });
 
   it('runs without proxy options when none is lent', async () => {
-    const host = bare().on(['apt-get', ...APT_INSTALL, 'tzdata=1'], {});
-    host.on(dpkgQuery('tzdata'), { stdout: 'tzdata\tall\t1\tii \n' });
+    const host = bare().on('script:debian-apt-install', { stdout: '\n@@patchwell-installed-versions\ntzdata\tall\t1\tii \n' });
     await createDebianPlatform().installExact(host, [{ name: 'tzdata', version: '1' }]);
-    expect(host.calls[0]?.argv).toEqual(['apt-get', ...APT_INSTALL, 'tzdata=1']);
+    expect(host.calls[0]?.argv).toEqual(['script:debian-apt-install', '1', 'tzdata', ...APT_INSTALL, 'tzdata=1']);
     expect(host.calls[0]?.options?.env?.http_proxy).toBeUndefined();
   });
 

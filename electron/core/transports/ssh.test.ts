@@ -55,3 +55,42 @@ describe('SSH output cap', () => {
     await expect(run(s, ['dpkg-query', '-W'])).rejects.toThrow(/was cut at the transport's size limit; Patchwell does not read cut output as a complete answer/);
   });
 });
+
+describe('sudo without a probe', () => {
+  /** A machine whose sudo wants `password` (null: passwordless); commands echo their input. */
+  async function sudoMachine(password: string | null, sudoPassword?: string): Promise<{ s: SshSession; sshd: TestSshd }> {
+    sshd = await startTestSshd({
+      user: TEST_SSH_USER,
+      password: TEST_SSH_PASSWORD,
+      exec: (command, stdin) => {
+        if (command.startsWith('sudo -n ')) return password === null ? { stdout: `ran:${stdin}` } : { code: 1, stderr: 'sudo: a password is required\n' };
+        if (command.startsWith('sudo -k -S ')) {
+          const [line, ...rest] = stdin.split('\n');
+          return line === password ? { stdout: `ran:${rest.join('\n')}` } : { code: 1, stderr: 'sudo: 1 incorrect password attempt\n' };
+        }
+        return { code: 127, stderr: `unexpected: ${command}` };
+      },
+    });
+    session = await connectSsh({ address: '127.0.0.1', port: sshd.port, pinnedKey: null }, { username: TEST_SSH_USER, password: TEST_SSH_PASSWORD, ...(sudoPassword ? { sudoPassword } : {}) });
+    return { s: session, sshd };
+  }
+
+  it('a passwordless sudo runs each command once, and never gets the password the credential carries', async () => {
+    const { s, sshd: d } = await sudoMachine(null, 'secret');
+    expect((await s.exec(['id', '-u'], { sudo: true, stdin: 'data\n' })).stdout).toBe('ran:data\n');
+    expect((await s.script('true', [], { sudo: true })).stdout).toBe('ran:true');
+    expect(d.commands).toEqual(["sudo -n -- id -u", "sudo -n -- sh -s --"]);
+  });
+
+  it('a sudo that asks gets the password after its refusal, and from then on at once', async () => {
+    const { s, sshd: d } = await sudoMachine('secret', 'secret');
+    expect((await s.exec(['cat'], { sudo: true, stdin: 'data\n' })).stdout).toBe('ran:data\n');
+    expect((await s.exec(['cat'], { sudo: true, stdin: 'more\n' })).stdout).toBe('ran:more\n');
+    expect(d.commands).toEqual(["sudo -n -- cat", "sudo -k -S -p '' -- cat", "sudo -k -S -p '' -- cat"]);
+  });
+
+  it('a sudo that asks, with no password in the credential, says so', async () => {
+    const { s } = await sudoMachine('secret');
+    await expect(s.exec(['id'], { sudo: true })).rejects.toThrow(/asks for a password: add the sudo password/);
+  });
+});

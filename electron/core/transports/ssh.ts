@@ -2,7 +2,7 @@
  * SSH transport: one connection per machine per job, commands multiplexed on it as channels. Host keys are
  * trusted on first use and pinned during the handshake, before any credential is sent (so a key is pinned
  * even when the login then fails); a changed key refuses the connection. sudo gets its password on stdin
- * (never argv or env), and only when sudo will read it (see `sudoNeeds`).
+ * (never argv or env), and only when sudo will read it (see `run`).
  */
 import { createHash } from 'node:crypto';
 import net from 'node:net';
@@ -200,41 +200,40 @@ export class SshSession implements Remote {
     this.ssh.dispose();
   }
 
-  private sudoMode: Promise<'nopasswd' | 'password'> | null = null;
-
-  /**
-   * Finds out once per session whether sudo wants a password. The password is sent only when sudo will
-   * certainly read it (-k ignores a cached timestamp): were it sent to a sudo that does not ask, it would
-   * become the first line of the command's input, and a script would run it as a command.
-   */
-  private sudoNeeds(): Promise<'nopasswd' | 'password'> {
-    this.sudoMode ??= (async () => {
-      const probe = await execChannel(this.client, commandLine(['sudo', '-k', '-n', 'true']), '', 30_000, this.maxOutputBytes);
-      if (probe.code === 0) return 'nopasswd';
-      if (/a password is required|a terminal is required/.test(probe.stderr) && this.secrets.sudoPassword) return 'password';
-      checkSudo(probe, this.label);
-      throw new SudoError('no-sudo', `sudo on ${this.label} failed: ${probe.stderr.trim().slice(0, 200)}`);
-    })();
-    return this.sudoMode;
-  }
+  /** Set once sudo asked for a password on this session: from then on every sudo command gets it. */
+  private sudoWantsPassword = false;
 
   private async run(argv: readonly string[], stdin: string, options: ExecOptions): Promise<ExecResult> {
     this.assertConnected();
     const envArgs = options.env ? ['env', ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`)] : [];
-    let full = [...envArgs, ...argv];
-    let input = stdin;
-    if (options.sudo) {
-      if ((await this.sudoNeeds()) === 'password') {
-        full = ['sudo', '-k', '-S', '-p', '', '--', ...full];
-        input = `${this.secrets.sudoPassword}\n${stdin}`;
-      } else {
-        full = ['sudo', '-n', '--', ...full];
+    const full = [...envArgs, ...argv];
+    if (!options.sudo) return this.channel(full, stdin, options);
+    // sudo -n first, with no probe before it: a probe (`sudo -k -n true`) was one more sudo run — PAM, a
+    // session, the sudoers parse — per session on every machine. sudo -n runs nothing when it would ask, so the
+    // command is sent again with the password only after sudo said, alone and before running anything, that it
+    // wants one; the password is never sent to a sudo that does not read it (it would become the command's first
+    // line of input, and a script would run it).
+    if (!this.sudoWantsPassword) {
+      const r = await this.channel(['sudo', '-n', '--', ...full], stdin, options);
+      if (!this.secrets.sudoPassword || !asksForPassword(r)) {
+        if (r.code !== 0) checkSudo(r, this.label);
+        return r;
       }
+      this.sudoWantsPassword = true;
     }
-    const result = await this.afterExec(execChannel(this.client, commandLine(full), input, options.timeoutMs ?? this.commandTimeoutMs, this.maxOutputBytes));
-    if (options.sudo && result.code !== 0) checkSudo(result, this.label);
-    return result;
+    const r = await this.channel(['sudo', '-k', '-S', '-p', '', '--', ...full], `${this.secrets.sudoPassword}\n${stdin}`, options);
+    if (r.code !== 0) checkSudo(r, this.label);
+    return r;
   }
+
+  private channel(argv: readonly string[], stdin: string, options: ExecOptions): Promise<ExecResult> {
+    return this.afterExec(execChannel(this.client, commandLine(argv), stdin, options.timeoutMs ?? this.commandTimeoutMs, this.maxOutputBytes));
+  }
+}
+
+/** sudo -n refused before running anything, because it would have asked for a password: its one line is all. */
+function asksForPassword(r: ExecResult): boolean {
+  return r.code === 1 && r.stdout === '' && /^sudo: a (password|terminal) is required\r?\n?$/.test(r.stderr);
 }
 
 /** Turns sudo's own refusals into errors that say what to do; other failures are the command's. */

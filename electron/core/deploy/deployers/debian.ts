@@ -2,6 +2,7 @@
 import { createDebianPlatform } from '../../platforms/debian';
 import { aptRemove } from '../../snapshots/package-state';
 import { settlePackageManager } from '../remote-checks';
+import { readDebianAfter, readDebianBefore } from './debian-state';
 import { linuxDeployer } from './linux';
 
 // Changelogs are an assessment's business; a deployment only reads and changes versions.
@@ -22,4 +23,6 @@ export const debianDeployer = linuxDeployer({
   restoreVersions: (remote, items) => platform.downgradeExact(remote, items),
   removePackages: aptRemove,
   settle: (remote) => settlePackageManager(remote),
+  readBefore: readDebianBefore,
+  readAfter: readDebianAfter,
 });

@@ -6,7 +6,7 @@
  * health check) → reboot when needed and allowed. What differs between package managers is a small
  * `PackageManagerSpec`; a platform's deployer file is that spec.
  */
-import type { ExactItem, Facts, InstalledPackage, Platform } from '../../platforms/platform';
+import type { ExactItem, Facts, Health, InstalledPackage, Platform } from '../../platforms/platform';
 import { runScript } from '../../platforms/exec-util';
 import type { Remote } from '../../platforms/remote';
 import { describeDiff, restorePackages } from '../../snapshots/package-state';
@@ -57,6 +57,14 @@ export interface PackageManagerSpec {
    * writes again those the snapshot tool did not bring back. Returns the names still altered.
    */
   repairFiles?(remote: Remote, items: readonly (ExactItem & { arch: string })[], log: (level: 'info' | 'warn', message: string) => void): Promise<string[]>;
+  /**
+   * Preflight's checks, every installed package, the running services and, where the login user may read it, the
+   * package database's health, in one command (the busy check first). Without it, preflight runs each on its own;
+   * a health it could not read (null) is asked of the platform after it.
+   */
+  readBefore?(remote: Remote): Promise<{ pf: Preflight; installed: InstalledPackage[]; services: string[]; health: Health | null }>;
+  /** Verification's reads (services, facts, every installed package, the boot id when `bootId`) in one command. */
+  readAfter?(remote: Remote, bootId: boolean): Promise<{ services: string[]; facts: Facts; installed: InstalledPackage[]; bootId: string }>;
 }
 
 interface Pre {
@@ -95,9 +103,13 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
     async preflight(m, remote) {
       // The busy check first and alone: it looks for package-manager processes, and the health check and package
       // list below are such processes (dpkg, rpm, dnf) — run beside it, they made the machine look busy.
-      const pf = await preflight(remote);
-      // Then one round of commands multiplexed on the session: these machines may be slow, and the office has many.
-      const [health, installed, services] = await Promise.all([p.health(remote), p.installedPackages(remote), runningServices(remote)]);
+      const { pf, installed, services, health } = spec.readBefore
+        ? await spec.readBefore(remote).then(async (b) => ({ ...b, health: b.health ?? await p.health(remote) }))
+        : await preflight(remote).then(async (pf) => {
+          // Then one round of commands multiplexed on the session: these machines may be slow, and the office has many.
+          const [health, installed, services] = await Promise.all([p.health(remote), p.installedPackages(remote), runningServices(remote)]);
+          return { pf, installed, services, health };
+        });
       const problems = preflightProblems(pf, m.minFreeKb);
       const refused = spec.refuse?.(m.items);
       if (refused) problems.unshift(refused);
@@ -153,12 +165,14 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
     },
 
     async verify(m, remote, pre) {
-      const [nowServices, facts, finalPackages, bootId] = await Promise.all([
-        runningServices(remote),
-        p.facts(remote),
-        p.installedPackages(remote),
-        m.settings.allowReboot ? runScript(remote, 'boot-id', BOOT_ID_SCRIPT).then((r) => r.stdout.split('\n')[0]?.trim() ?? '') : Promise.resolve(''),
-      ]);
+      const { services: nowServices, facts, installed: finalPackages, bootId } = spec.readAfter
+        ? await spec.readAfter(remote, m.settings.allowReboot)
+        : await Promise.all([
+          runningServices(remote),
+          p.facts(remote),
+          p.installedPackages(remote),
+          m.settings.allowReboot ? runScript(remote, 'boot-id', BOOT_ID_SCRIPT).then((r) => r.stdout.split('\n')[0]?.trim() ?? '') : Promise.resolve(''),
+        ]).then(([services, facts, installed, bootId]) => ({ services, facts, installed, bootId }));
       const gone = pre.services.filter((x) => !nowServices.includes(x));
       if (gone.length) throw new StepError(`Services that ran before the update no longer run: ${gone.join(', ')}`);
       if (m.settings.healthCheck) {
