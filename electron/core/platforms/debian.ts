@@ -217,10 +217,10 @@ function spec(i: ExactItem): string {
   return `${i.name}${i.arch ? `:${i.arch}` : ''}=${i.version}`;
 }
 
-/** Pulls apt/dpkg error lines and the packages they blame out of an install run. */
 /** The line between apt-get's output and the versions after it (APT_INSTALL_SCRIPT). */
 const AFTER_MARKER = '@@patchwell-installed-versions';
 
+/** Pulls apt/dpkg error lines and the packages they blame out of an install run. */
 export function parseAptInstallErrors(text: string): { errors: string[]; failedPackages: string[]; notFound: string[]; wouldRemove: boolean } {
   const errors: string[] = [];
   const failed = new Set<string>();
