@@ -32,7 +32,11 @@ const tmp = (): string => {
   dirs.push(dir);
   return dir;
 };
+const dbs: Db[] = [];
 afterEach(() => {
+  // Closed first: a database on disk records its audit head in its folder a tick after a write (audit-head.ts),
+  // and a folder removed under it made that write fail after the test.
+  for (const db of dbs.splice(0)) if (db.open) db.close();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -66,6 +70,7 @@ function seedUpdates(db: Db, hosts: readonly number[]): void {
 
 function fleet(file = ':memory:'): Db {
   const db = openDatabase(file);
+  dbs.push(db);
   const kev = db.prepare('INSERT INTO kev (cve_id, vendor, product, name, date_added, due_date, ransomware) VALUES (?, ?, ?, ?, ?, NULL, ?)');
   KEV.forEach((cve, i) => kev.run(cve, 'v', 'p', 'n', '2024-01-01', i === 0 ? 1 : 0));
   const hosts: number[] = [];
