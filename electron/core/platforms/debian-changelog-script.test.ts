@@ -30,6 +30,17 @@ interface DebLayout {
   compression?: 'gzip' | 'xz' | 'none' | 'zstd';
 }
 
+/** Text that zstd cannot shrink much (a fixed linear congruential sequence of letters): several decoder steps. */
+function noise(bytes: number): string {
+  let x = 12345;
+  let out = '';
+  for (let i = 0; i < bytes; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    out += String.fromCharCode(97 + (x >> 16) % 26);
+  }
+  return out;
+}
+
 const entry = (name: string, version: string, suite = 'bookworm-security'): string =>
   `${name} (${version}) ${suite}; urgency=high\n\n  * Fix CVE-2026-0001.\n\n -- T <t@example.invalid>  Mon, 02 Nov 2026 10:00:00 +0000\n`;
 
@@ -117,6 +128,12 @@ describe.skipIf(!hasDpkgDeb)('the core reads a changelog out of a .deb as the sc
     { name: 'pw-rd-link', layout: { compression: 'xz', files: { 'usr/share/doc/other/README': 'x' }, links: { 'usr/share/doc/pw-rd-link': 'pw-rd-base' } } },
     { name: 'pw-rd-inner', layout: { compression: 'gzip', files: { 'usr/share/doc/pw-rd-real/changelog.Debian.gz': entry('pw-rd-real', '1.0-1') }, links: { 'usr/share/doc/pw-rd-inner': 'pw-rd-real' } } },
     { name: 'pw-rd-none-at-all', layout: { compression: 'xz', files: { 'usr/bin/tool': 'x' } } },
+    { name: 'pw-rd-zstd', layout: { compression: 'zstd' } },
+    {
+      name: 'pw-rd-zstd-big',
+      // Ubuntu's layout: zstd, the changelog after a file whose compressed bytes span several of the decoder's steps.
+      layout: { compression: 'zstd', files: { 'usr/bin/big': noise(400_000), 'usr/share/doc/pw-rd-zstd-big/changelog.Debian.gz': entry('pw-rd-zstd-big', '1.0-1').repeat(200) } },
+    },
     { name: 'pw-rd-long', layout: { compression: 'xz', files: { [long]: 'x', 'usr/share/doc/pw-rd-long/changelog.Debian.gz': entry('pw-rd-long', '1.0-1').repeat(40) } }, maxBytes: 1000 },
   ];
 
@@ -140,9 +157,18 @@ for spec in "$@"; do cp "$PW_REPO/\${spec%%=*}_\${spec#*=}_all.deb" . || exit 10
     expect(byCore).toEqual({ status: byScript!.status, text: byScript!.text, link: byScript!.link });
   });
 
-  it('leaves a zstd data archive to the machine, and refuses what is not a .deb', async () => {
-    const deb = buildDeb('pw-rd-zstd', '1.0-1', path.join(dir, 'repo'), { compression: 'zstd' });
-    expect(await changelogFromDeb(fs.readFileSync(deb), 'pw-rd-zstd', 1000)).toBeNull();
+  it('leaves an archive it cannot read to the machine, refuses a damaged zstd archive and what is not a .deb', async () => {
+    const deb = fs.readFileSync(buildDeb('pw-rd-other', '1.0-1', path.join(dir, 'repo'), { compression: 'zstd' }));
+    // The same .deb with its data member renamed data.tar.bz2 (same length, so the ar headers stay valid).
+    const at = deb.indexOf('data.tar.zst');
+    expect(at).toBeGreaterThan(0);
+    const bz2 = Buffer.from(deb);
+    bz2.write('data.tar.bz2', at, 'latin1');
+    expect(await changelogFromDeb(bz2, 'pw-rd-other', 1000)).toBeNull();
+    // The zstd frame's bytes after its header overwritten: the decoder's error, not a changelog made of what came before.
+    const damaged = Buffer.from(deb);
+    damaged.fill(0xff, at + 60 + 8, at + 60 + 200);
+    await expect(changelogFromDeb(damaged, 'pw-rd-other', 1000)).rejects.toThrow();
     await expect(changelogFromDeb(Buffer.from('not a deb at all, just text'), 'x', 1000)).rejects.toThrow(/not an ar archive/);
   });
 });
