@@ -6,6 +6,10 @@
  * install` of the same versions. The machine's CPU is read from a cpuacct cgroup (microseconds; deploy-cpu-meter.ts)
  * where the computer has one, else from /proc in 10 ms ticks. Median of R rounds, each on a fresh disk.
  *
+ * Then where the floor is: on a fresh fixture machine over one SSH connection, each command Patchwell's own steps run,
+ * alone (median of 5 runs), and the parts of the snapshot's script run alone: what a smaller script could still not
+ * avoid.
+ *
  * Run (root, on the lab): npx tsx bench/deploy-cpu.ts [--rounds 3]
  */
 import fs from 'node:fs';
@@ -14,6 +18,10 @@ import path from 'node:path';
 import { FIXTURE_PACKAGES, resetHost, up, type LabHost } from '../e2e/lab/index';
 import { createCore } from '../electron/core/core';
 import { targetRow } from '../electron/core/deploy/deploy-queries';
+import { DEBIAN_AFTER_SCRIPT, DEBIAN_BEFORE_SCRIPT } from '../electron/core/deploy/deployers/debian-state';
+import { KEEP_DEBS_SCRIPT } from '../electron/core/platforms/debian';
+import type { ExecResult } from '../electron/core/platforms/remote';
+import { connectSsh } from '../electron/core/transports/ssh';
 import { cgroupMeter, type CpuMeter } from './deploy-cpu-meter';
 import { arg, machineCpuMs, median, run, SSH_OPTS } from './deploy-shared';
 
@@ -92,6 +100,68 @@ async function patchwell(h: LabHost): Promise<Map<string, number>> {
   }
 }
 
+/**
+ * The commands of Patchwell's own steps (and the snapshot script's parts), each run alone on one fresh fixture machine:
+ * CPU on the machine, median of 5 runs. The keep-debs runs each start with the old .debs removed (not measured).
+ */
+async function commandsAlone(): Promise<void> {
+  const h = await fresh();
+  const meter = meterOf(h);
+  const session = await connectSsh(
+    { address: h.address, port: 22, pinnedKey: h.hostKeyFingerprint },
+    { username: 'admin', privateKey: fs.readFileSync(h.keyPath, 'utf8') },
+  );
+  try {
+    const installed = await session.exec(['dpkg-query', '-W', '-f=${Package}:${Architecture}=${Version}\\n', ...FIXTURE_PACKAGES.map((p) => p.name)]);
+    const old = installed.stdout.split('\n').filter(Boolean);
+    const debs = old.map((o) => {
+      const [name = '', rest = ''] = o.split(':');
+      const [arch, version = ''] = rest.split('=');
+      return `/var/cache/apt/archives/${name}_${version.replace(/:/g, '%3a')}_${arch}.deb`;
+    });
+    // What the keep-debs script's apt-helper run fetches: the fixture repository's files, checked by SHA-256.
+    const plan = await session.script(
+      `cd /srv/pw-fixture-repo && for spec in "$@"; do n=\${spec%%:*}; v=\${spec#*=}
+awk -v n="$n" -v v="$v" '/^Package: /{p=$2} /^Version: /{ver=$2} /^Filename: /{f=$2} /^SHA256: /{if (p==n && ver==v) print "copy:/srv/pw-fixture-repo/" f, "/tmp/pw-bench-" p ".deb", "SHA256:" $2}' Packages; done`,
+      old,
+    );
+    const helperArgs = plan.stdout.split(/\s+/).filter(Boolean);
+    const cases: { name: string; before?: () => Promise<unknown>; run: () => Promise<ExecResult>; check?: (r: ExecResult) => boolean }[] = [
+      { name: 'an empty command (sshd channel, login shell)', run: () => session.exec(['true']) },
+      { name: 'sudo -n true', run: () => session.exec(['true'], { sudo: true }) },
+      { name: 'preflight script (debian-deploy-before)', run: () => session.script(DEBIAN_BEFORE_SCRIPT) },
+      { name: 'verify script (debian-deploy-after)', run: () => session.script(DEBIAN_AFTER_SCRIPT) },
+      {
+        name: `snapshot script (debian-keep-debs, ${old.length} .debs)`,
+        before: () => session.exec(['rm', '-f', ...debs], { sudo: true }),
+        run: () => session.script(KEEP_DEBS_SCRIPT, old, { sudo: true }),
+        check: (r) => r.stdout.split('\n').filter((l) => l.startsWith('downloaded ')).length === old.length,
+      },
+      { name: '  its apt-get update --print-uris', run: () => session.exec(['apt-get', 'update', '--print-uris', '-o', 'Debug::NoLocking=1']) },
+      {
+        name: '  its grep through the package lists',
+        run: () => session.script(`for s in "$@"; do printf 'Package: %s\\n' "\${s%%:*}"; done > /tmp/pw-bench-names; grep -H -F -x -A 400 -f /tmp/pw-bench-names /var/lib/apt/lists/*_Packages > /dev/null`, old),
+      },
+      { name: `  its apt-helper download-file (${old.length} files)`, run: () => session.exec(['/usr/lib/apt/apt-helper', 'download-file', ...helperArgs]) },
+    ];
+    console.log(`commands alone on ${h.address} (CPU on the machine, median of 5 runs; load ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}):`);
+    for (const c of cases) {
+      const used: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await c.before?.();
+        const c0 = meter.read();
+        const r = await c.run();
+        used.push(meter.read() - c0);
+        if (r.code !== 0 || (c.check && !c.check(r))) throw new Error(`${c.name.trim()}: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+      }
+      console.log(`  ${c.name.padEnd(52)} ${(median(used) / 1000).toFixed(3)} s`);
+    }
+  } finally {
+    await session.close();
+    meter.close();
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`bench/deploy-cpu: one fixture machine, ${targets.join(' ')}, ${ROUNDS} rounds; load ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   const bares: number[] = [];
@@ -106,6 +176,7 @@ async function main(): Promise<void> {
   const totals = [...Array(ROUNDS).keys()].map((i) => [...steps.values()].reduce((a, v) => a + (v[i] ?? 0), 0));
   console.log(`machine CPU read from: ${meterKind}`);
   console.log(`median: bare apt-get ${sec(median(bares))} CPU on the machine; Patchwell ${sec(median(totals))}: ${[...steps].map(([k, v]) => `${k} ${sec(median(v))}`).join(', ')}`);
+  await commandsAlone();
   console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`);
 }
 
