@@ -2,6 +2,7 @@
 import { createDebianPlatform } from '../../platforms/debian';
 import { aptRemove } from '../../snapshots/package-state';
 import { settlePackageManager } from '../remote-checks';
+import { repairDebianFiles } from './debian-repair';
 import { readDebianAfter, readDebianBefore } from './debian-state';
 import { linuxDeployer } from './linux';
 
@@ -23,6 +24,7 @@ export const debianDeployer = linuxDeployer({
   restoreVersions: (remote, items) => platform.downgradeExact(remote, items),
   removePackages: aptRemove,
   settle: (remote) => settlePackageManager(remote),
+  repairFiles: repairDebianFiles,
   readBefore: readDebianBefore,
   readAfter: readDebianAfter,
 });
