@@ -7,7 +7,10 @@
  *     bytesFromUpstream. Printed with the ratio and the bytes the machines received.
  * (b) Cold assessment wall time (fresh disks, empty changelog memory, apt-get update on each): machines fetching
  *     directly as today, then through the cache (empty at the start of the round: the fleet shares one download),
- *     then through the cache held from the rounds before (warm). Median of R rounds each.
+ *     then through the cache held from the rounds before (warm; with one round, that run fills an empty store, so it
+ *     is a second empty-cache figure). Median of R rounds each. Beside them the floor: every machine at once running
+ *     only what any tool must to know its pending updates, `sudo apt-get update` then apt-get's simulation, over
+ *     plain ssh (no changelogs, no CVEs).
  * (c) and offline mode are lab tests: electron/core/office-cache/office-cache.lab.test.ts.
  *
  * Run (root, lab env vars): npx tsx bench/office-cache.ts [--hosts 20] [--rounds 3] [--skip-bytes] [--skip-time]
@@ -21,7 +24,7 @@ import { labAvailable, resetHost, up, type LabHost } from '../e2e/lab/index';
 import { createCore, type Core } from '../electron/core/core';
 import { OfficeCache } from '../electron/core/office-cache/office-cache';
 import type { OfficeCacheLink } from '../electron/core/transports/connections';
-import { arg, cpuBetween, machineCpuMs, median } from './deploy-shared';
+import { arg, cpuBetween, machineCpuMs, median, run, SSH_OPTS } from './deploy-shared';
 
 const count = arg('--hosts', 20);
 const rounds = arg('--rounds', 3);
@@ -109,6 +112,18 @@ async function assessAll(core: Core): Promise<number> {
   return ms;
 }
 
+/** The floor: apt-get update and the simulation on every machine at once, over plain ssh, fetching directly. */
+async function bareAll(hosts: readonly LabHost[]): Promise<number> {
+  const t = performance.now();
+  const machines = machineCpuMs();
+  await Promise.all(hosts.map((h) => run('ssh', ['-i', h.keyPath, ...SSH_OPTS, `admin@${h.address}`,
+    'sudo apt-get update -q >/dev/null && apt-get -s -o Debug::NoLocking=1 dist-upgrade >/dev/null'])));
+  const ms = performance.now() - t;
+  const perMachine = cpuBetween(machines, machineCpuMs());
+  lastCpu = `CPU: machines ${(perMachine.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s (median ${(median(perMachine) / 1000).toFixed(1)} s each)`;
+  return ms;
+}
+
 async function deployAll(core: Core): Promise<void> {
   const all = await core.call('machines/list', undefined);
   for (const h of all) {
@@ -156,9 +171,13 @@ async function timeFigure(): Promise<void> {
   const direct: number[] = [];
   const empty: number[] = [];
   const warm: number[] = [];
+  const bare: number[] = [];
   const show = (label: string, xs: number[]): void => console.log(`    ${label.padEnd(44)} ${xs.map((x) => (x / 1000).toFixed(1)).join(' / ')} s   median ${(median(xs) / 1000).toFixed(1)} s`);
   const warmStore = tmp('pw-bench-warm-');
   for (let r = 0; r < rounds; r++) {
+    bare.push(await bareAll(await freshHosts()));
+    console.log(`    round ${r + 1}: floor, apt-get update + simulation over ssh ${(bare.at(-1)! / 1000).toFixed(1)} s; ${lastCpu}   [load ${load()}]`);
+
     let hosts = await freshHosts();
     let core = await newCore(hosts, null);
     direct.push(await assessAll(core));
@@ -188,7 +207,9 @@ async function timeFigure(): Promise<void> {
   show('directly (as today):', direct);
   show('through the cache, empty at the start:', empty);
   show('through the cache, warm:', warm);
-  console.log(`    speed-up: empty cache ${(median(direct) / median(empty)).toFixed(2)}×, warm cache ${(median(direct) / median(warm)).toFixed(2)}×   [load ${load()}]`);
+  show('floor (apt-get update + simulation only):', bare);
+  console.log(`    speed-up: empty cache ${(median(direct) / median(empty)).toFixed(2)}×, warm cache ${(median(direct) / median(warm)).toFixed(2)}×; ` +
+    `over the floor: direct ${(median(direct) / median(bare)).toFixed(2)}×, empty cache ${(median(empty) / median(bare)).toFixed(2)}×   [load ${load()}]`);
 }
 
 async function main(): Promise<void> {
