@@ -77,7 +77,7 @@ async function round(h: LabHost, mode: Mode): Promise<{ samples: Sample[]; coreM
   try {
     if (cache) await session.lendProxy(await cache.listen());
     const fleet = new FleetChangelogs(() => cache, MAX_CHANGELOG_BYTES);
-    const platform = createDebianPlatform({ changelogCache: memoryChangelogCache(), ...(cache ? { fromRepository: (d) => fleet.read(d) } : {}) });
+    const platform = createDebianPlatform({ changelogCache: memoryChangelogCache(), ...(cache ? { fromRepository: (d, fetch) => fleet.read(d, fetch) } : {}) });
     const core0 = process.cpuUsage();
     const a = await assess(platform, remote, { refresh: true });
     const core = process.cpuUsage(core0);

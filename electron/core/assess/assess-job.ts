@@ -33,7 +33,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
   // and no machine's answers change another's findings. Changelogs of .debs the office cache holds are read by
   // the core, once for the fleet, from bytes whose SHA-256 it checked itself (fleet-changelogs.ts).
   const fleet = s.fleetChangelogs;
-  const fromRepository = fleet ? { fromRepository: (deb: RepositoryDeb) => fleet.read(deb) } : {};
+  const fromRepository = fleet ? { fromRepository: (deb: RepositoryDeb, fetch?: boolean) => fleet.read(deb, fetch) } : {};
   const pick = (p: Platform | null, hostId: number): Platform | null =>
     p?.id === 'debian' ? createDebianPlatform({ changelogCache: sqliteChangelogCache(s.db, hostId), ...fromRepository }) : p;
 

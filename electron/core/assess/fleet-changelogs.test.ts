@@ -104,4 +104,41 @@ describe.skipIf(!hasDpkgDeb)('changelogs read by the core for the fleet (skipped
     expect(scripts).toEqual([['script:debian-prefetch-debs', 'pw-fl-b=2.0-1'], ['script:debian-changelogs', '524288', 'pw-fl-z=3-1']]);
     expect(fleet.counters.read).toBe(2);
   });
+
+  it('fetchChangelogs: what the cache does not hold, it fetches for the core, so the machine downloads nothing', async () => {
+    const bFile = held.get(b.filename)!;
+    held.delete(b.filename);
+    const fetched: string[] = [];
+    const fetching = {
+      ...cache,
+      fetchRepositoryFile: (filename: string): Promise<string | null> => {
+        fetched.push(filename);
+        if (filename === b.filename) held.set(b.filename, bFile);
+        if (filename === 'pool/main/p/pw-fl-y/pw-fl-y_4-1_all.deb') return Promise.reject(new Error('no route to the repository'));
+        return Promise.resolve(held.get(filename) ?? null);
+      },
+    };
+    const fleet = new FleetChangelogs(() => fetching, 100_000);
+    // Without the flag, a read only looks at what is held.
+    expect(await fleet.read({ name: 'pw-fl-b', version: '2.0-1', ...b })).toBeNull();
+    expect(fetched).toEqual([]);
+    const show = (name: string, version: string, f: { filename: string; sha256: string }): string =>
+      `Package: ${name}\nVersion: ${version}\nSize: 1000\nFilename: ${f.filename}\nSHA256: ${f.sha256}\n\n`;
+    const y = { filename: 'pool/main/p/pw-fl-y/pw-fl-y_4-1_all.deb', sha256: a.sha256 };
+    const remote = new FakeRemote()
+      .on(['apt-cache', 'show', 'pw-fl-a=1.0-2', 'pw-fl-b=2.0-1', 'pw-fl-y=4-1'], { stdout: show('pw-fl-a', '1.0-2', a) + show('pw-fl-b', '2.0-1', b) + show('pw-fl-y', '4-1', y) })
+      .on('script:debian-prefetch-debs', { stdout: '' })
+      .on('script:debian-changelogs', { stdout: '@@PW-BEGIN pw-fl-y=4-1\n|pw-fl-y (4-1) unstable; urgency=low\n|\n|  * CVE-2026-4444.\n@@PW-END ok\n' });
+    remote.proxyUrl = 'http://127.0.0.1:40000';
+    const wanted = [{ name: 'pw-fl-a', version: '1.0-2' }, { name: 'pw-fl-b', version: '2.0-1' }, { name: 'pw-fl-y', version: '4-1' }];
+    const { infos, warnings } = await fetchChangelogs(remote, wanted, { fromRepository: (d, fetch) => fleet.read(d, fetch) });
+    expect(warnings).toEqual([]);
+    expect(infos.get('pw-fl-b=2.0-1')?.entries[0]?.cves).toEqual(['CVE-2026-2222']);
+    expect(infos.get('pw-fl-y=4-1')?.entries[0]?.cves).toEqual(['CVE-2026-4444']);
+    // pw-fl-a was held: not fetched. pw-fl-b was fetched by the cache; pw-fl-y's repository could not be reached from
+    // the core, so only pw-fl-y went to the machine: downloaded through the cache, then read there.
+    expect(fetched).toEqual([b.filename, y.filename]);
+    const scripts = remote.calls.filter((c) => c.argv[0]?.startsWith('script:')).map((c) => c.argv);
+    expect(scripts).toEqual([['script:debian-prefetch-debs', 'pw-fl-y=4-1'], ['script:debian-changelogs', '524288', 'pw-fl-y=4-1']]);
+  });
 });

@@ -21,6 +21,7 @@ const AT_ONCE = 2;
 
 export interface RepositoryFiles {
   repositoryFile?(filename: string): string | null;
+  fetchRepositoryFile?(filename: string): Promise<string | null>;
 }
 
 export class FleetChangelogs {
@@ -37,8 +38,12 @@ export class FleetChangelogs {
     private readonly maxBytes: number,
   ) {}
 
-  /** The changelog of `deb.name` from the named file, or null when the core cannot vouch for one. */
-  read(deb: RepositoryDeb): Promise<DebChangelog | null> {
+  /**
+   * The changelog of `deb.name` from the named file, or null when the core cannot vouch for one. With `fetch`, a
+   * file the cache does not hold yet is fetched into it first (OfficeCache.fetchRepositoryFile), so that no machine
+   * has to download it for the core.
+   */
+  read(deb: RepositoryDeb, fetch = false): Promise<DebChangelog | null> {
     if (!/^[0-9a-f]{64}$/.test(deb.sha256) || deb.filename.startsWith('/') || deb.filename.split('/').includes('..')) return Promise.resolve(null);
     const key = `${deb.sha256}\u0000${deb.name}`;
     const hit = this.kept.get(key);
@@ -51,17 +56,25 @@ export class FleetChangelogs {
     }
     // Machines asking at once for the same file share one read; a different file name is a different read, so one
     // machine naming the wrong file cannot fail another's.
-    const runKey = `${key}\u0000${deb.filename}`;
+    const runKey = `${key}\u0000${deb.filename}\u0000${fetch ? 'fetch' : 'held'}`;
     let p = this.running.get(runKey);
     if (!p) {
-      p = this.readFile(deb, key).finally(() => this.running.delete(runKey));
+      p = this.readFile(deb, key, fetch).finally(() => this.running.delete(runKey));
       this.running.set(runKey, p);
     }
     return p;
   }
 
-  private async readFile(deb: RepositoryDeb, key: string): Promise<DebChangelog | null> {
-    const file = this.files()?.repositoryFile?.(deb.filename) ?? null;
+  private async readFile(deb: RepositoryDeb, key: string, fetch: boolean): Promise<DebChangelog | null> {
+    const files = this.files();
+    let file = files?.repositoryFile?.(deb.filename) ?? null;
+    if (!file && fetch) {
+      try {
+        file = (await files?.fetchRepositoryFile?.(deb.filename)) ?? null;
+      } catch {
+        // The repository could not be reached from here: the machine downloads it, as before.
+      }
+    }
     if (!file) return null;
     await this.slot();
     try {

@@ -130,6 +130,22 @@ export class CacheStore {
     return undefined;
   }
 
+  /**
+   * The roots of the Debian-style repositories whose indexes the cache holds ("http://host/debian/" for
+   * ".../debian/dists/bookworm/InRelease"), most recently used first.
+   */
+  repositoryRoots(): string[] {
+    const used = new Map<string, number>();
+    for (const e of this.entries.values()) {
+      if (e.kind === 'immutable' && !e.key.includes('/by-hash/')) continue;
+      const at = e.key.indexOf('/dists/');
+      if (at < 0) continue;
+      const root = e.key.slice(0, at + 1);
+      used.set(root, Math.max(used.get(root) ?? 0, e.lastUsed));
+    }
+    return [...used].sort((a, b) => b[1] - a[1]).map(([root]) => root);
+  }
+
   /** Marks an entry used (for LRU) and its metadata refreshed after a 304. */
   touch(key: string, refresh?: Pick<CacheEntry, 'lastModified' | 'etag'>): void {
     const e = this.entries.get(key);

@@ -408,6 +408,43 @@ describe('offline mode', () => {
   });
 });
 
+describe('files fetched for the core', () => {
+  it('fetches a package file from the repository roots whose indexes it holds, for no machine', async () => {
+    const deb = pattern(50_000, 7);
+    upstream.routes.set('/debian/dists/bookworm/InRelease', serveFile(Buffer.from('Origin: Debian\n'), { etag: '"d"' }));
+    upstream.routes.set('/debian-security/dists/bookworm-security/InRelease', serveFile(Buffer.from('Origin: Debian\n'), { etag: '"s"' }));
+    upstream.routes.set('/debian/pool/main/h/hello/hello_2.10-3_amd64.deb', serveFile(deb));
+    const cache = makeCache();
+    const port = await cache.listen();
+    // Nothing held yet: no root to try, no request made.
+    expect(await cache.fetchRepositoryFile('pool/main/h/hello/hello_2.10-3_amd64.deb')).toBeNull();
+    expect(upstream.seen).toEqual([]);
+    await got(cache, port, `${MIRROR}/debian/dists/bookworm/InRelease`);
+    await got(cache, port, `${MIRROR}/debian-security/dists/bookworm-security/InRelease`);
+
+    const file = await cache.fetchRepositoryFile('pool/main/h/hello/hello_2.10-3_amd64.deb');
+    expect(file).not.toBeNull();
+    expect(sha(fs.readFileSync(file!))).toBe(sha(deb));
+    // The most recently used root first (security: 404), then the other; both asked once.
+    expect(upstream.seen.map((x) => x.path).slice(2)).toEqual([
+      '/debian-security/pool/main/h/hello/hello_2.10-3_amd64.deb',
+      '/debian/pool/main/h/hello/hello_2.10-3_amd64.deb',
+    ]);
+    // Held now: the next ask reads it from disk, asking no repository.
+    expect(await cache.fetchRepositoryFile('pool/main/h/hello/hello_2.10-3_amd64.deb')).toBe(file);
+    expect(upstream.seen).toHaveLength(4);
+    // A file no root has, a name that is not a plain relative path, and offline mode: null, and nothing asked.
+    expect(await cache.fetchRepositoryFile('pool/main/n/none/none_1_all.deb')).toBeNull();
+    const seen = upstream.seen.length;
+    for (const bad of ['../../etc/passwd', '/pool/a.deb', 'pool//a.deb', 'pool/./a.deb', 'pool/a.deb?x=1', 'pool/a b.deb']) {
+      expect(await cache.fetchRepositoryFile(bad)).toBeNull();
+    }
+    cache.setOffline(true);
+    expect(await cache.fetchRepositoryFile('pool/main/o/other/other_1_all.deb')).toBeNull();
+    expect(upstream.seen).toHaveLength(seen);
+  });
+});
+
 describe('CONNECT', () => {
   it('tunnels https byte for byte when online, and counts the bytes', async () => {
     const cache = makeCache();

@@ -203,7 +203,7 @@ export interface FetchChangelogsOptions {
    * a machine the cache is lent to only downloads the .debs (through the cache) and the core reads each file once
    * for the fleet; what it cannot read, the machine reads as before.
    */
-  fromRepository?: (deb: RepositoryDeb) => Promise<DebChangelog | null>;
+  fromRepository?: (deb: RepositoryDeb, fetch?: boolean) => Promise<DebChangelog | null>;
   /** Specs per script run; each may download a .deb, so keep runs short enough to time out sensibly. */
   batchSize?: number;
   timeoutMs?: number;
@@ -305,17 +305,21 @@ cd "$tmp" || exit 70
 apt-get download -q "$@" >/dev/null 2>&1
 `;
 
-/** Changelogs the core reads from the files the office cache holds: first what it holds, then after a download. */
+/**
+ * Changelogs the core reads from the files the office cache holds: first what it holds, then what the cache fetches
+ * for the core from the repositories it serves (the machine does nothing), then after the machine downloaded the
+ * rest through the cache.
+ */
 async function readInCore(
   remote: Remote,
   picks: readonly BinaryInfo[],
-  fromRepository: (deb: RepositoryDeb) => Promise<DebChangelog | null>,
+  fromRepository: (deb: RepositoryDeb, fetch?: boolean) => Promise<DebChangelog | null>,
   warnings: string[],
 ): Promise<FetchedChangelog[]> {
   const out: FetchedChangelog[] = [];
   const readable = picks.filter((p): p is BinaryInfo & { filename: string; sha256: string } => Boolean(p.filename && p.sha256));
-  const tryAll = async (list: typeof readable): Promise<typeof readable> => {
-    const results = await Promise.all(list.map((p) => fromRepository(p)));
+  const tryAll = async (list: typeof readable, fetch = false): Promise<typeof readable> => {
+    const results = await Promise.all(list.map((p) => fromRepository(p, fetch)));
     const left: typeof readable = [];
     list.forEach((p, i) => {
       const r = results[i];
@@ -325,6 +329,7 @@ async function readInCore(
     return left;
   };
   let left = await tryAll(readable);
+  if (left.length > 0) left = await tryAll(left, true);
   if (left.length > 0 && remote.proxyUrl !== undefined) {
     try {
       await runScript(remote, 'debian-prefetch-debs', PREFETCH_SCRIPT, left.map((p) => `${p.name}=${p.version}`), {

@@ -31,6 +31,8 @@ export interface OfficeCacheLink {
   listen?(): Promise<number>;
   /** Where it holds a repository's package file (OfficeCache.repositoryFile), for the core to read itself. */
   repositoryFile?(filename: string): string | null;
+  /** Fetches that file into the cache for the core (OfficeCache.fetchRepositoryFile), or null. */
+  fetchRepositoryFile?(filename: string): Promise<string | null>;
 }
 
 export interface SessionOptions {
