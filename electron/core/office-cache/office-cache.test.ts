@@ -436,7 +436,7 @@ describe('files fetched for the core', () => {
     // A file no root has, a name that is not a plain relative path, and offline mode: null, and nothing asked.
     expect(await cache.fetchRepositoryFile('pool/main/n/none/none_1_all.deb')).toBeNull();
     const seen = upstream.seen.length;
-    for (const bad of ['../../etc/passwd', '/pool/a.deb', 'pool//a.deb', 'pool/./a.deb', 'pool/a.deb?x=1', 'pool/a b.deb']) {
+    for (const bad of ['../../etc/passwd', '/pool/a.deb', 'pool//a.deb', 'pool/./a.deb', 'pool/a.deb?x=1', 'pool/a b.deb', 'pool/%2e%2e/%2e%2e/a.deb']) {
       expect(await cache.fetchRepositoryFile(bad)).toBeNull();
     }
     cache.setOffline(true);

@@ -179,7 +179,7 @@ export class OfficeCache {
   async fetchRepositoryFile(filename: string): Promise<string | null> {
     const held = this.repositoryFile(filename);
     if (held || this.offline || this.closed || !this.loaded) return held;
-    if (!/^[A-Za-z0-9][A-Za-z0-9._+~%/-]*$/.test(filename) || filename.split('/').some((part) => part === '' || part === '.' || part === '..')) return null;
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+~/-]*$/.test(filename) || filename.split('/').some((part) => part === '' || part === '.' || part === '..')) return null;
     for (const root of this.store.repositoryRoots().slice(0, 4)) {
       const target = parseProxyTarget(`${root}${filename}`);
       if ('refused' in target || classifyUrl(target.url) !== 'immutable') continue;
