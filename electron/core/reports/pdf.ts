@@ -5,10 +5,11 @@
  * (electron/main/print-pdf.ts). Without either, a report still gets HTML, CSV and JSON and says why no PDF.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ChromiumPipe } from './chromium-pipe';
+import { endChromium, launchChromium, type LaunchedChromium } from './chromium-launch';
+import type { ChromiumPipe } from './chromium-pipe';
+import type { WarmChromium } from './warm-chromium';
 
 export interface PdfPrinter {
   readonly name: string;
@@ -36,12 +37,13 @@ const IDLE_MS = 15_000;
 
 /**
  * Prints with one headless Chromium kept for as long as the caller prints (warm() to close()), each PDF in a new
- * page of it. The same flags as a one-off `chromium --headless --print-to-pdf` (network off: a proxy that goes
- * nowhere), and the same PDF settings that switch sets: backgrounds printed, the page's CSS page size, no header or
- * footer.
+ * page of it. The same flags as a one-off `chromium --headless --print-to-pdf` (chromium-launch.ts), and the same
+ * PDF settings that switch sets: backgrounds printed, the page's CSS page size, no header or footer. Given a warm
+ * holder, it takes the Chromium started there ahead of the report (the Reports page opened) instead of starting
+ * one; a taken Chromium that turns out dead is replaced once by a fresh one, so the report prints all the same.
  */
-export function chromiumPrinter(binary: string): PdfPrinter {
-  let browser: { pipe: ChromiumPipe; profile: string } | null = null;
+export function chromiumPrinter(binary: string, warm?: WarmChromium): PdfPrinter {
+  let browser: (LaunchedChromium & { taken: boolean }) | null = null;
   let printing = 0;
   let idle: NodeJS.Timeout | null = null;
   const close = async (): Promise<void> => {
@@ -49,30 +51,22 @@ export function chromiumPrinter(binary: string): PdfPrinter {
     idle = null;
     const b = browser;
     browser = null;
-    if (!b) return;
-    await b.pipe.close();
-    fs.rmSync(b.profile, { recursive: true, force: true });
+    if (b) await endChromium(b);
   };
   const idleLater = (): void => {
     if (idle) clearTimeout(idle);
     idle = printing === 0 ? setTimeout(() => void close(), IDLE_MS) : null;
   };
-  const start = (): ChromiumPipe => {
-    if (browser) return browser.pipe;
-    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-pdf-'));
-    const pipe = new ChromiumPipe(binary, [
-      '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-extensions', '--proxy-server=127.0.0.1:9', '--proxy-bypass-list=<-loopback>',
-      `--user-data-dir=${profile}`, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), 'about:blank',
-    ]);
-    const b = { pipe, profile };
+  const start = (fresh = false): LaunchedChromium & { taken: boolean } => {
+    if (browser) return browser;
+    const warmOne = fresh ? null : warm?.take(binary) ?? null;
+    const b = { ...(warmOne ?? launchChromium(binary)), taken: warmOne !== null };
     browser = b;
     // A Chromium that dies is forgotten, so the next print starts another.
-    void pipe.exited.then(() => {
+    void b.pipe.exited.then(() => {
       if (browser === b) browser = null;
-      fs.rmSync(profile, { recursive: true, force: true });
     });
-    return pipe;
+    return b;
   };
   return {
     name: `Chromium (${binary})`,
@@ -86,7 +80,15 @@ export function chromiumPrinter(binary: string): PdfPrinter {
       printing++;
       if (idle) clearTimeout(idle);
       try {
-        await printInPage(start(), htmlFile, pdfFile, signal);
+        const b = start();
+        try {
+          await printInPage(b.pipe, htmlFile, pdfFile, signal);
+        } catch (e) {
+          // A warm Chromium may have died while nobody watched (killed, out of memory) before its exit was seen.
+          if (!b.taken || b.pipe.alive || signal?.aborted) throw e;
+          if (browser === b) browser = null;
+          await printInPage(start(true).pipe, htmlFile, pdfFile, signal);
+        }
       } catch (e) {
         fs.rmSync(pdfFile, { force: true });
         if (signal?.aborted) throw abortReason(signal);
