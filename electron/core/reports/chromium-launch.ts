@@ -32,3 +32,22 @@ export async function endChromium(c: LaunchedChromium): Promise<void> {
   await c.pipe.close();
   fs.rmSync(c.profile, { recursive: true, force: true });
 }
+
+/** A page opened in a Chromium, attached and with its page events on: ready to navigate and print. */
+export interface OpenedPage {
+  targetId: string;
+  sessionId: string;
+}
+
+/** Opens a blank page; one that cannot be made ready is closed again before the error is passed on. */
+export async function openPage(pipe: ChromiumPipe): Promise<OpenedPage> {
+  const { targetId } = (await pipe.send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
+  try {
+    const { sessionId } = (await pipe.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
+    await pipe.send('Page.enable', {}, sessionId);
+    return { targetId, sessionId };
+  } catch (e) {
+    void pipe.send('Target.closeTarget', { targetId }).catch(() => undefined);
+    throw e;
+  }
+}

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { endChromium, launchChromium, type LaunchedChromium } from './chromium-launch';
+import { endChromium, launchChromium, openPage, type LaunchedChromium, type OpenedPage } from './chromium-launch';
 import type { ChromiumPipe } from './chromium-pipe';
 import type { WarmChromium } from './warm-chromium';
 
@@ -43,7 +43,8 @@ const IDLE_MS = 15_000;
  * one; a taken Chromium that turns out dead is replaced once by a fresh one, so the report prints all the same.
  */
 export function chromiumPrinter(binary: string, warm?: WarmChromium): PdfPrinter {
-  let browser: (LaunchedChromium & { taken: boolean }) | null = null;
+  /** `opened`: the page the warm holder made ready in it, for the first print. */
+  let browser: (LaunchedChromium & { taken: boolean; opened?: Promise<OpenedPage | null> }) | null = null;
   let printing = 0;
   let idle: NodeJS.Timeout | null = null;
   const close = async (): Promise<void> => {
@@ -57,10 +58,10 @@ export function chromiumPrinter(binary: string, warm?: WarmChromium): PdfPrinter
     if (idle) clearTimeout(idle);
     idle = printing === 0 ? setTimeout(() => void close(), IDLE_MS) : null;
   };
-  const start = (fresh = false): LaunchedChromium & { taken: boolean } => {
+  const start = (fresh = false): NonNullable<typeof browser> => {
     if (browser) return browser;
     const warmOne = fresh ? null : warm?.take(binary) ?? null;
-    const b = { ...(warmOne ?? launchChromium(binary)), taken: warmOne !== null };
+    const b = warmOne ? { ...warmOne, taken: true } : { ...launchChromium(binary), taken: false };
     browser = b;
     // A Chromium that dies is forgotten, so the next print starts another.
     void b.pipe.exited.then(() => {
@@ -81,8 +82,10 @@ export function chromiumPrinter(binary: string, warm?: WarmChromium): PdfPrinter
       if (idle) clearTimeout(idle);
       try {
         const b = start();
+        const opened = b.opened;
+        b.opened = undefined;
         try {
-          await printInPage(b.pipe, htmlFile, pdfFile, signal);
+          await printInPage(b.pipe, htmlFile, pdfFile, signal, opened);
         } catch (e) {
           // A warm Chromium may have died while nobody watched (killed, out of memory) before its exit was seen.
           if (!b.taken || b.pipe.alive || signal?.aborted) throw e;
@@ -102,8 +105,11 @@ export function chromiumPrinter(binary: string, warm?: WarmChromium): PdfPrinter
   };
 }
 
-/** Opens `htmlFile` in a new page, prints it to `pdfFile` (streamed, so a 200-page PDF never sits in one message) and closes the page. */
-async function printInPage(pipe: ChromiumPipe, htmlFile: string, pdfFile: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Opens `htmlFile` in a new page (or in `opened`, a page made ready ahead of the print), prints it to `pdfFile`
+ * (streamed, so a 200-page PDF never sits in one message) and closes the page.
+ */
+async function printInPage(pipe: ChromiumPipe, htmlFile: string, pdfFile: string, signal?: AbortSignal, opened?: Promise<OpenedPage | null>): Promise<void> {
   let stop: (e: Error) => void = () => undefined;
   const stopped = new Promise<never>((_resolve, reject) => (stop = reject));
   // Never left unhandled when nothing awaits it any more.
@@ -112,13 +118,11 @@ async function printInPage(pipe: ChromiumPipe, htmlFile: string, pdfFile: string
   const onAbort = (): void => stop(abortReason(signal!));
   signal?.addEventListener('abort', onAbort);
   const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stopped]);
-  // A page made after a cancel is closed all the same (finally, below).
-  const created = pipe.send('Target.createTarget', { url: 'about:blank' }) as Promise<{ targetId: string }>;
+  // A page made after a cancel is closed all the same (finally, below). One made ahead that failed is made afresh.
+  const page = (opened ?? Promise.resolve(null)).then((p) => p ?? openPage(pipe));
   let out: number | null = null;
   try {
-    const { targetId } = await within(created);
-    const { sessionId } = (await within(pipe.send('Target.attachToTarget', { targetId, flatten: true }))) as { sessionId: string };
-    await within(pipe.send('Page.enable', {}, sessionId));
+    const { sessionId } = await within(page);
     let off = (): void => undefined;
     const loaded = new Promise<void>((resolve) => (off = pipe.on('Page.loadEventFired', (_p, sid) => sid === sessionId && resolve())));
     try {
@@ -143,7 +147,7 @@ async function printInPage(pipe: ChromiumPipe, htmlFile: string, pdfFile: string
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
     // Closing the page also ends a print still under way in it (a cancel).
-    void created.then((t) => pipe.send('Target.closeTarget', { targetId: t.targetId })).catch(() => undefined);
+    void page.then((p) => pipe.send('Target.closeTarget', { targetId: p.targetId })).catch(() => undefined);
   }
 }
 

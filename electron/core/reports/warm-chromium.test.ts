@@ -78,10 +78,15 @@ describe.skipIf(!chromium)(`a warm Chromium (skipped here: no Chromium at /usr/b
     holders.push(warm);
     warm.prepare(chromium!);
     const held = warm.current!;
-    await held.pipe.send('Browser.getVersion');
+    // The page opened ahead is where the summary is loaded and printed.
+    const opened = (await held.opened)!;
+    expect(opened.sessionId).toBeTruthy();
+    let loadsInOpened = 0;
+    held.pipe.on('Page.loadEventFired', (_p, sid) => sid === opened.sessionId && loadsInOpened++);
 
     const dir = tmp();
     const m = await generateReport(seededDb(), dir, { period, now: NOW, printer: chromiumPrinter(chromium!, warm) });
+    expect(loadsInOpened).toBe(1);
     expect(m.pdfs).toMatchObject({ summary: { state: 'ready' }, full: { state: 'ready' } });
     for (const f of ['summary.pdf', 'report.pdf']) expect(pdfHead(path.join(dir, 'reports', m.id, f))).toBe('%PDF-');
     // Taken: the holder no longer has it nor times it, and the report's end ended it (the idle timer never fired).

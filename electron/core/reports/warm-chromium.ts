@@ -5,7 +5,12 @@
  * closed when nobody took it within `idleMs`, and when the core shuts down. A report finding none here (never
  * prepared, taken by another report, closed, or dead) starts its own, as without the holder.
  */
-import { endChromium, launchChromium, type LaunchedChromium } from './chromium-launch';
+import { endChromium, launchChromium, openPage, type LaunchedChromium, type OpenedPage } from './chromium-launch';
+
+/** A Chromium started ahead, with a page made ready in it for the report's first print (null if that failed). */
+export interface WarmBrowser extends LaunchedChromium {
+  readonly opened: Promise<OpenedPage | null>;
+}
 
 /** The timer the idle close runs on: tests pass their own and fire it, so no test waits for real time. */
 export interface IdleTimers {
@@ -30,7 +35,7 @@ export interface WarmChromiumOptions {
 }
 
 export class WarmChromium {
-  private held: LaunchedChromium | null = null;
+  private held: WarmBrowser | null = null;
   private idle: unknown = null;
   private closed = false;
   private readonly idleMs: number;
@@ -51,7 +56,9 @@ export class WarmChromium {
     if (this.closed) return false;
     if (this.held && (!this.held.pipe.alive || this.held.binary !== binary)) this.drop();
     if (!this.held) {
-      const c = this.launch(binary);
+      const launched = this.launch(binary);
+      // The page too: opening one (its renderer, attaching, page events) is a few tenths of a second at print time.
+      const c: WarmBrowser = { ...launched, opened: openPage(launched.pipe).catch(() => null) };
       this.held = c;
       // One that dies while held is forgotten, so the next report starts its own instead of printing in a dead one.
       void c.pipe.exited.then(() => {
@@ -70,7 +77,7 @@ export class WarmChromium {
   }
 
   /** Hands the held Chromium of `binary` over to a report, which ends it; null when there is none alive. */
-  take(binary: string): LaunchedChromium | null {
+  take(binary: string): WarmBrowser | null {
     const c = this.held;
     if (!c || c.binary !== binary || !c.pipe.alive) return null;
     this.held = null;
@@ -79,7 +86,7 @@ export class WarmChromium {
   }
 
   /** The Chromium held now, for the bench's memory figure and tests; null when none. */
-  get current(): LaunchedChromium | null {
+  get current(): WarmBrowser | null {
     return this.held;
   }
 
