@@ -17,7 +17,12 @@ import { WarmChromium, type IdleTimers } from './warm-chromium';
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 22);
 const period = { from: NOW - 30 * DAY, to: NOW };
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'pw-warm-chromium-'));
+const made: string[] = [];
+const tmp = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-warm-chromium-'));
+  made.push(dir);
+  return dir;
+};
 
 /** Timers that only fire when the test says so. */
 function manualTimers() {
@@ -47,6 +52,7 @@ const chromium = findChromium();
 const holders: WarmChromium[] = [];
 afterEach(async () => {
   for (const h of holders.splice(0)) await h.close();
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(!chromium)(`a warm Chromium (skipped here: no Chromium at /usr/bin/chromium and no PATCHWELL_CHROMIUM)`, () => {
