@@ -1,5 +1,5 @@
 /**
- * The memory of a process group (Linux /proc): Chromium is a browser process plus zygotes, renderers and
+ * The memory and CPU of a process group (Linux /proc): Chromium is a browser process plus zygotes, renderers and
  * utilities, all in the group the core starts it in (chromium-pipe.ts). RSS counts shared pages once per process;
  * PSS shares them out, so it is the fairer total. Null where /proc is not there.
  */
@@ -37,6 +37,25 @@ export function groupMemory(pgid: number): GroupMemory | null {
     }
   }
   return { processes, rssKiB, pssKiB };
+}
+
+/** CPU (user + system) used so far by the processes now in the group, in ms; null where /proc is not there. */
+export function groupCpuMs(pgid: number): number | null {
+  if (!fs.existsSync('/proc/self/stat')) return null;
+  // /proc counts in clock ticks: 100 a second on Linux.
+  let ticks = 0;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // After comm: state ppid pgrp … utime (14th field of the line, 12th here) stime.
+      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return ticks * 10;
 }
 
 export function formatGroupMemory(m: GroupMemory | null): string {
