@@ -19,6 +19,7 @@ import { continueWaitingDeployment } from './deploy/deployment-actions';
 import { startSchedules, type ScheduleClock } from './schedules/schedule-runner';
 import type { FeedSource } from './intel/feed-download';
 import type { PdfPrinter } from './reports/pdf';
+import { WarmChromium, type WarmChromiumOptions } from './reports/warm-chromium';
 import type { ScanOptions } from './discovery/scan';
 import { ensureBundledKev } from './intel/kev-import';
 import { startPolicyEvaluation } from './intel/policy-rules';
@@ -60,6 +61,8 @@ export interface CoreOptions {
   scheduleClock?: ScheduleClock;
   /** Prints reports to PDF (the app passes Electron's); default: the system Chromium when there is one. */
   pdfPrinter?: PdfPrinter;
+  /** The warm Chromium's idle time and timers (tests fire the idle close themselves). */
+  warmChromium?: WarmChromiumOptions;
   /**
    * Whether this process owns the data folder (default true): then jobs, scans and deployments left running by
    * a dead process are marked interrupted at start. The command line passes false: the app may be running and
@@ -150,7 +153,7 @@ export function createCore(options: CoreOptions): Core {
     processId: registration.id,
     version: typeof __PATCHWELL_VERSION__ === 'string' ? __PATCHWELL_VERSION__ : '0.0.0-dev',
     runtime: options.runtime,
-    ...(options.pdfPrinter ? { pdfPrinter: options.pdfPrinter } : {}),
+    ...(options.pdfPrinter ? { pdfPrinter: options.pdfPrinter } : { warmChromium: new WarmChromium(options.warmChromium) }),
     ...(options.feedSources ? { feedSources: options.feedSources } : {}),
     ...(options.deployTimings ? { deployTimings: options.deployTimings } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
@@ -193,6 +196,8 @@ export function createCore(options: CoreOptions): Core {
       stopTrend();
       stopNotices();
       await jobs.stopAll();
+      // After the jobs: none is taking it any more, and no warm Chromium outlives the core.
+      await services.warmChromium?.close();
       // After the jobs: none is lending the cache any more.
       await officeCache.close();
       // After the jobs, so a deployment that ends while stopping is still mailed; a slow server delays quitting 10 s at most.

@@ -6,6 +6,7 @@ import type { JobRunner } from './jobs/job-runner';
 import type { ConnectionManager } from './transports/connections';
 import type { Vault } from './vault/vault';
 import type { PdfPrinter } from './reports/pdf';
+import type { WarmChromium } from './reports/warm-chromium';
 import type { FeedSource } from './intel/feed-download';
 import type { FleetChangelogs } from './assess/fleet-changelogs';
 import type { OfficeCache } from './office-cache/office-cache';
@@ -27,6 +28,11 @@ export interface CoreServices {
   runtime: 'electron' | 'browser';
   /** Prints report HTML to PDF; absent: the system Chromium is looked for at each report. */
   pdfPrinter?: PdfPrinter;
+  /**
+   * The system Chromium started ahead of a report when the Reports page opens, taken by the next report's printer
+   * (absent in test doubles of the services, and unused where `pdfPrinter` is given).
+   */
+  warmChromium?: WarmChromium;
   /** Test and benchmark overrides of the scan defaults (e.g. no reverse DNS). */
   scanOverrides?: Partial<ScanOptions>;
   /** Where feeds are downloaded from; tests point it at a loopback server. Default: the publishers (feedSourcesFor). */

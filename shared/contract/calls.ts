@@ -22,7 +22,7 @@ import { scan, scanResult, scanStart, subnetSuggestion, targetCheck, targetInput
 import {
   deploymentDetail, deploymentSummary, hostDeploySettings, maintenanceWindows, planRequest, planView, snapshotRetention, snapshotView, windowRule,
 } from './deploy';
-import { reportFile, reportInfo, reportPeriod } from './reports';
+import { reportFile, reportInfo, reportPeriod, reportPrepareResult } from './reports';
 import { policyCalls } from './policies';
 import { dashboardCalls } from './dashboard';
 import { machineRiskCalls } from './machine-risk';
@@ -197,6 +197,11 @@ export const calls = {
     result: z.object({ jobId: z.number().int().positive() }),
   },
   'reports/list': { arg: z.undefined(), result: z.array(reportInfo) },
+  /**
+   * The Reports page is open: start the PDF printer's browser now, so the next report's executive summary is only
+   * its print. Kept for a couple of minutes if no report comes; calling it again counts that time afresh.
+   */
+  'reports/prepare': { arg: z.undefined(), result: reportPrepareResult },
   /** One file of a report, for download (base64, up to 64 MB). */
   'reports/file': {
     arg: z.object({ id: z.string().regex(/^\d{8}-\d{6}-[0-9a-f]{6}$/), name: z.string().regex(/^[a-z]+\.(html|pdf|csv|json)$/) }),

@@ -46,3 +46,13 @@ export type ReportInfo = z.infer<typeof reportInfo>;
 
 export const reportFile = z.object({ name: z.string(), mime: z.string(), base64: z.string() });
 export type ReportFile = z.infer<typeof reportFile>;
+
+/** The answer to 'reports/prepare'. */
+export const reportPrepareResult = z.object({
+  /**
+   * A Chromium is started (or already held) for the next report's PDFs. False where reports print another way
+   * (the desktop app's own Chromium), where no Chromium is installed, or while the core shuts down.
+   */
+  warm: z.boolean(),
+});
+export type ReportPrepareResult = z.infer<typeof reportPrepareResult>;

@@ -5,7 +5,7 @@ import { generateReport, listReports, readReportFile, type ReportStep } from '..
 import { announceReport, reportOutcome } from '../reports/report-job';
 import type { HandlerMap } from './types';
 
-export const reportHandlers: HandlerMap<'reports/generate' | 'reports/list' | 'reports/file'> = {
+export const reportHandlers: HandlerMap<'reports/generate' | 'reports/list' | 'reports/prepare' | 'reports/file'> = {
   'reports/generate': ({ period, title }, s) => {
     const chromium = findChromium();
     const label = `${new Date(period.from).toISOString().slice(0, 10)} – ${new Date(period.to).toISOString().slice(0, 10)}`;
@@ -17,7 +17,7 @@ export const reportHandlers: HandlerMap<'reports/generate' | 'reports/list' | 'r
         period,
         ...(title ? { title } : {}),
         appVersion: s.version,
-        printer: s.pdfPrinter ?? (chromium ? chromiumPrinter(chromium) : null),
+        printer: s.pdfPrinter ?? (chromium ? chromiumPrinter(chromium, s.warmChromium) : null),
         jobId: ctx.jobId,
         signal: ctx.signal,
         onStep: (step) => ctx.progress(steps.indexOf(step)),
@@ -37,6 +37,12 @@ export const reportHandlers: HandlerMap<'reports/generate' | 'reports/list' | 'r
     return { jobId };
   },
   'reports/list': (_arg, s) => listReports(s.dataDir, (id) => s.jobs.isRunning(id)),
+  'reports/prepare': (_arg, s) => {
+    // The desktop app prints with Electron's own Chromium, which is already running.
+    if (s.pdfPrinter || !s.warmChromium) return { warm: false };
+    const chromium = findChromium();
+    return { warm: chromium !== null && s.warmChromium.prepare(chromium) };
+  },
   'reports/file': ({ id, name }, s) => {
     try {
       return readReportFile(s.dataDir, id, name);

@@ -25,9 +25,15 @@ export class ChromiumPipe {
   /** Set once Chromium is gone: every call after fails with it. */
   private gone: Error | null = null;
   readonly exited: Promise<void>;
+  /** The browser process's id (undefined when it could not start): its memory is read from /proc by the bench. */
+  readonly pid: number | undefined;
 
   constructor(binary: string, args: readonly string[]) {
-    this.child = spawn(binary, [...args, '--remote-debugging-pipe'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    // In a process group of its own (POSIX), so its helpers (zygotes, renderers) can be ended with it: a browser
+    // killed from outside leaves them running for a moment, writing into a profile folder being removed.
+    const group = process.platform !== 'win32';
+    this.child = spawn(binary, [...args, '--remote-debugging-pipe'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: group });
+    this.pid = this.child.pid;
     this.toChromium = this.child.stdio[3] as Writable;
     const fromChromium = this.child.stdio[4] as Readable;
     fromChromium.setEncoding('utf8');
@@ -45,7 +51,16 @@ export class ChromiumPipe {
         resolve();
       };
       this.child.on('error', (e) => end(`could not start: ${e.message}`));
-      this.child.on('exit', (code, sig) => end(`stopped (${sig ?? `exit ${code}`})`));
+      this.child.on('exit', (code, sig) => {
+        if (group && this.pid !== undefined) {
+          try {
+            process.kill(-this.pid, 'SIGKILL');
+          } catch {
+            // None left: the usual case after a clean exit.
+          }
+        }
+        end(`stopped (${sig ?? `exit ${code}`})`);
+      });
     });
   }
 
@@ -70,6 +85,11 @@ export class ChromiumPipe {
         for (const l of this.listeners.get(msg.method) ?? []) l(msg.params ?? {}, msg.sessionId);
       }
     }
+  }
+
+  /** False once Chromium has exited (or never started); a signal it has not reported yet still counts as alive. */
+  get alive(): boolean {
+    return this.gone === null;
   }
 
   /** Sends one command (to a page when `sessionId` is given) and resolves with its result. */

@@ -5,10 +5,11 @@
  * (electron/main/print-pdf.ts). Without either, a report still gets HTML, CSV and JSON and says why no PDF.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ChromiumPipe } from './chromium-pipe';
+import { endChromium, launchChromium, openPage, type LaunchedChromium, type OpenedPage } from './chromium-launch';
+import type { ChromiumPipe } from './chromium-pipe';
+import type { WarmChromium } from './warm-chromium';
 
 export interface PdfPrinter {
   readonly name: string;
@@ -36,12 +37,14 @@ const IDLE_MS = 15_000;
 
 /**
  * Prints with one headless Chromium kept for as long as the caller prints (warm() to close()), each PDF in a new
- * page of it. The same flags as a one-off `chromium --headless --print-to-pdf` (network off: a proxy that goes
- * nowhere), and the same PDF settings that switch sets: backgrounds printed, the page's CSS page size, no header or
- * footer.
+ * page of it. The same flags as a one-off `chromium --headless --print-to-pdf` (chromium-launch.ts), and the same
+ * PDF settings that switch sets: backgrounds printed, the page's CSS page size, no header or footer. Given a warm
+ * holder, it takes the Chromium started there ahead of the report (the Reports page opened) instead of starting
+ * one; a taken Chromium that turns out dead is replaced once by a fresh one, so the report prints all the same.
  */
-export function chromiumPrinter(binary: string): PdfPrinter {
-  let browser: { pipe: ChromiumPipe; profile: string } | null = null;
+export function chromiumPrinter(binary: string, warm?: WarmChromium): PdfPrinter {
+  /** `opened`: the page the warm holder made ready in it, for the first print. */
+  let browser: (LaunchedChromium & { taken: boolean; opened?: Promise<OpenedPage | null> }) | null = null;
   let printing = 0;
   let idle: NodeJS.Timeout | null = null;
   const close = async (): Promise<void> => {
@@ -49,30 +52,22 @@ export function chromiumPrinter(binary: string): PdfPrinter {
     idle = null;
     const b = browser;
     browser = null;
-    if (!b) return;
-    await b.pipe.close();
-    fs.rmSync(b.profile, { recursive: true, force: true });
+    if (b) await endChromium(b);
   };
   const idleLater = (): void => {
     if (idle) clearTimeout(idle);
     idle = printing === 0 ? setTimeout(() => void close(), IDLE_MS) : null;
   };
-  const start = (): ChromiumPipe => {
-    if (browser) return browser.pipe;
-    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-pdf-'));
-    const pipe = new ChromiumPipe(binary, [
-      '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-extensions', '--proxy-server=127.0.0.1:9', '--proxy-bypass-list=<-loopback>',
-      `--user-data-dir=${profile}`, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), 'about:blank',
-    ]);
-    const b = { pipe, profile };
+  const start = (fresh = false): NonNullable<typeof browser> => {
+    if (browser) return browser;
+    const warmOne = fresh ? null : warm?.take(binary) ?? null;
+    const b = warmOne ? { ...warmOne, taken: true } : { ...launchChromium(binary), taken: false };
     browser = b;
     // A Chromium that dies is forgotten, so the next print starts another.
-    void pipe.exited.then(() => {
+    void b.pipe.exited.then(() => {
       if (browser === b) browser = null;
-      fs.rmSync(profile, { recursive: true, force: true });
     });
-    return pipe;
+    return b;
   };
   return {
     name: `Chromium (${binary})`,
@@ -86,7 +81,17 @@ export function chromiumPrinter(binary: string): PdfPrinter {
       printing++;
       if (idle) clearTimeout(idle);
       try {
-        await printInPage(start(), htmlFile, pdfFile, signal);
+        const b = start();
+        const opened = b.opened;
+        b.opened = undefined;
+        try {
+          await printInPage(b.pipe, htmlFile, pdfFile, signal, opened);
+        } catch (e) {
+          // A warm Chromium may have died while nobody watched (killed, out of memory) before its exit was seen.
+          if (!b.taken || b.pipe.alive || signal?.aborted) throw e;
+          if (browser === b) browser = null;
+          await printInPage(start(true).pipe, htmlFile, pdfFile, signal);
+        }
       } catch (e) {
         fs.rmSync(pdfFile, { force: true });
         if (signal?.aborted) throw abortReason(signal);
@@ -100,8 +105,11 @@ export function chromiumPrinter(binary: string): PdfPrinter {
   };
 }
 
-/** Opens `htmlFile` in a new page, prints it to `pdfFile` (streamed, so a 200-page PDF never sits in one message) and closes the page. */
-async function printInPage(pipe: ChromiumPipe, htmlFile: string, pdfFile: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Opens `htmlFile` in a new page (or in `opened`, a page made ready ahead of the print), prints it to `pdfFile`
+ * (streamed, so a 200-page PDF never sits in one message) and closes the page.
+ */
+async function printInPage(pipe: ChromiumPipe, htmlFile: string, pdfFile: string, signal?: AbortSignal, opened?: Promise<OpenedPage | null>): Promise<void> {
   let stop: (e: Error) => void = () => undefined;
   const stopped = new Promise<never>((_resolve, reject) => (stop = reject));
   // Never left unhandled when nothing awaits it any more.
@@ -110,13 +118,11 @@ async function printInPage(pipe: ChromiumPipe, htmlFile: string, pdfFile: string
   const onAbort = (): void => stop(abortReason(signal!));
   signal?.addEventListener('abort', onAbort);
   const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stopped]);
-  // A page made after a cancel is closed all the same (finally, below).
-  const created = pipe.send('Target.createTarget', { url: 'about:blank' }) as Promise<{ targetId: string }>;
+  // A page made after a cancel is closed all the same (finally, below). One made ahead that failed is made afresh.
+  const page = (opened ?? Promise.resolve(null)).then((p) => p ?? openPage(pipe));
   let out: number | null = null;
   try {
-    const { targetId } = await within(created);
-    const { sessionId } = (await within(pipe.send('Target.attachToTarget', { targetId, flatten: true }))) as { sessionId: string };
-    await within(pipe.send('Page.enable', {}, sessionId));
+    const { sessionId } = await within(page);
     let off = (): void => undefined;
     const loaded = new Promise<void>((resolve) => (off = pipe.on('Page.loadEventFired', (_p, sid) => sid === sessionId && resolve())));
     try {
@@ -141,7 +147,7 @@ async function printInPage(pipe: ChromiumPipe, htmlFile: string, pdfFile: string
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
     // Closing the page also ends a print still under way in it (a cancel).
-    void created.then((t) => pipe.send('Target.closeTarget', { targetId: t.targetId })).catch(() => undefined);
+    void page.then((p) => pipe.send('Target.closeTarget', { targetId: p.targetId })).catch(() => undefined);
   }
 }
 

@@ -41,6 +41,8 @@ beforeEach(() => {
       if (name === 'reports/list') return { ok: true, value: structuredClone(reports) };
       if (name === 'reports/file') return { ok: true, value: { name: 'summary.pdf', mime: 'application/pdf', base64: 'JVBERg==' } };
       if (name === 'jobs/cancel') return { ok: true, value: { ok: true } };
+      if (name === 'reports/prepare') return { ok: true, value: { warm: true } };
+      if (name === 'reports/generate') return { ok: true, value: { jobId: 41 } };
       return { ok: false, error: { name: 'AppError', message: `unexpected ${name}`, code: 'bad-request' } };
     },
     onEvent: (fn) => {
@@ -84,6 +86,22 @@ describe('Reports page, two PDFs', () => {
 
     fireEvent.click(within(row).getByRole('button', { name: 'Cancel the full report' }));
     await waitFor(() => expect(calls.find((c) => c.name === 'jobs/cancel')?.arg).toEqual({ id: 41 }));
+  });
+
+  it("gets the printer's browser ready when the page opens, not while its report prints, and again once that one ended", async () => {
+    reports = [];
+    render(<ReportsPage />);
+    await screen.findByText('No reports yet.');
+    const prepares = (): number => calls.filter((c) => c.name === 'reports/prepare').length;
+    await waitFor(() => expect(prepares()).toBe(1));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Generate report' }));
+    await screen.findByRole('button', { name: 'Writing…' });
+    expect(prepares()).toBe(1);
+    // The report ended the browser it took; the next one gets a fresh head start.
+    act(() => push('job/updated', { job: { id: 41, kind: 'report', title: 'Report', state: 'succeeded', current: 4, total: 4, summary: null, error: null, createdAt: 1, startedAt: 1, finishedAt: 2 }, targets: [] }));
+    await screen.findByRole('button', { name: 'Generate report' });
+    await waitFor(() => expect(prepares()).toBe(2));
   });
 
   it('says which PDF failed or was cancelled, and why', async () => {

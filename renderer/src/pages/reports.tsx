@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ReportInfo, ReportPdfStatus } from '../../../shared/contract';
 import { ago } from '../format';
 import { useReportsStore } from '../stores/reports-store';
@@ -83,7 +83,12 @@ function ReportsSection() {
   const reports = useReportsStore((s) => s.reports);
   const busy = useReportsStore((s) => s.generating);
   const summaryReady = useReportsStore((s) => s.summaryReady);
-  const { generate: startReport, download: fetchFile, dismissSummary, cancelPrinting } = useReportsStore.getState();
+  const { generate: startReport, download: fetchFile, dismissSummary, cancelPrinting, prepare } = useReportsStore.getState();
+  // The printer's browser starts while the user picks a period, and again for the next report once one has ended
+  // (a report ends the browser it printed in); never while one of ours prints, where a second would only compete.
+  useEffect(() => {
+    if (!busy) void prepare();
+  }, [busy, prepare]);
 
   const generate = async (): Promise<void> => {
     const start = Date.parse(`${from}T00:00:00Z`);

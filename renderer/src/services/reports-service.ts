@@ -1,9 +1,11 @@
-/** Reports calls: generate one for a period, list them, fetch a file for download, stop the one printing. */
+/** Reports calls: generate one for a period, list them, get the printer ready, fetch a file for download, stop the one printing. */
 import { invoke } from './client';
 
 export const reportsService = {
   generate: (from: number, to: number, title?: string) => invoke('reports/generate', { period: { from, to }, ...(title ? { title } : {}) }),
   list: () => invoke('reports/list'),
+  /** Has the core start the PDF printer's browser ahead of the next report. */
+  prepare: () => invoke('reports/prepare'),
   file: (id: string, name: string) => invoke('reports/file', { id, name }),
   /** Stops the report's job: the PDF still printing is cancelled, a PDF already printed stays. */
   cancel: (jobId: number) => invoke('jobs/cancel', { id: jobId }),

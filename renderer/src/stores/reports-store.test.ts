@@ -6,7 +6,7 @@ import { reportsService, saveFile } from '../services/reports-service';
 import { initialReportsState, useReportsStore } from './reports-store';
 
 vi.mock('../services/reports-service', () => ({
-  reportsService: { list: vi.fn(), generate: vi.fn(), file: vi.fn() },
+  reportsService: { list: vi.fn(), generate: vi.fn(), file: vi.fn(), prepare: vi.fn() },
   saveFile: vi.fn(),
 }));
 vi.mock('../services/app-service', () => ({ appService: { auditVerify: vi.fn(), auditList: vi.fn() } }));
@@ -42,6 +42,14 @@ describe('reports store', () => {
     expect(useReportsStore.getState().generating).toBe(false);
     await expect(useReportsStore.getState().generate(2, 1)).rejects.toThrow('bad period');
     expect(useReportsStore.getState().generating).toBe(false);
+  });
+
+  it("asks the core to get its printer's browser ready, and keeps quiet when it cannot (the report starts its own)", async () => {
+    vi.mocked(reportsService.prepare).mockResolvedValueOnce({ warm: true }).mockRejectedValueOnce(new AppError('unavailable', 'core gone'));
+    await useReportsStore.getState().prepare();
+    await expect(useReportsStore.getState().prepare()).resolves.toBeUndefined();
+    expect(reportsService.prepare).toHaveBeenCalledTimes(2);
+    expect(useReportsStore.getState().error).toBeNull();
   });
 
   it('hands a report file to the user under a name that says which report it is', async () => {
