@@ -5,7 +5,7 @@ import { readOpenUpdates } from './open-update-cases';
 import { referenceFleetRisk, referenceMachineRisks, referencePlanPolicies, referenceUpdatesByMachine } from './open-update-cases.reference';
 import { localeRanks } from './locale-rank';
 import { scoreOpenUpdates } from './open-update-scores';
-import { planPolicies, type RuleSpec } from './policy-rules';
+import { MAX_DECISIONS_SHOWN, planPolicies, previewRule, saveRule, type RuleSpec } from './policy-rules';
 import { randomFleet } from './testing/random-fleet';
 
 const NOW = Date.UTC(2026, 10, 22, 15, 30);
@@ -44,6 +44,42 @@ describe('the page builds over scored cases give what the per-row builds gave', 
       expect(decided.flat().some((d) => d.outcome === 'held')).toBe(true);
     });
   }
+
+  it('a rule previewed with the saved rules counts and lists, in order, what the per-row plan decides', () => {
+    let cut = false;
+    for (const seed of [5, 6]) {
+      const db = fleet(seed);
+      if (seed === 6) {
+        // Machines alike whose rows of one update wait different whole days within one week: one case, with rows
+        // that an "after N days" rule decides (and words) differently.
+        db.prepare(`UPDATE hosts SET criticality = 'normal', exposed = 0, open_ports = '[22]' WHERE id % 2 = 0`).run();
+        db.prepare(`UPDATE pending_updates SET detected_at = detected_at - (host_id % 5) * 86400000 WHERE host_id % 2 = 0`).run();
+      }
+      const open = readOpenUpdates(db, NOW);
+      const daysOfCase = new Map<number, Set<number>>();
+      for (let i = 0; i < open.length; i++) {
+        const days = daysOfCase.get(open.caseOf[i]!) ?? new Set<number>();
+        daysOfCase.set(open.caseOf[i]!, days.add(Math.floor((NOW - open.detectedAt[i]!) / 86_400_000)));
+      }
+      if (seed === 6) expect([...daysOfCase.values()].some((d) => d.size > 1)).toBe(true);
+      // Saved tag rules the previewed fleet rule joins; then a tag rule previewed in place of the saved one.
+      saveRule(db, { tag: 'office', name: 'Office', mode: 'auto', approveKev: false, approveBand: 'medium', approveScore: null, afterDays: null, securityOnly: false }, NOW);
+      saveRule(db, { tag: 'db', name: 'Databases', mode: 'never', approveKev: false, approveBand: null, approveScore: null, afterDays: null, securityOnly: false }, NOW);
+      const saved = (tag: string | null): RuleSpec[] => [rule({ tag: 'office', name: 'Office', approveBand: 'medium' }), rule({ tag: 'db', name: 'Databases', mode: 'never' })].filter((r) => r.tag !== tag);
+      const previews: RuleSpec[] = [rule({ afterDays: 0 }), rule({ approveKev: true, approveBand: 'critical', afterDays: 30, securityOnly: true }), rule({ tag: 'office', name: 'Office 2', afterDays: 60 })];
+      for (const spec of previews) {
+        const before = referencePlanPolicies(db, [...saved(spec.tag), spec], NOW).decisions;
+        const expected = { approved: before.filter((d) => d.outcome === 'approve').length, held: before.filter((d) => d.outcome === 'held').length, decisions: before.slice(0, MAX_DECISIONS_SHOWN) };
+        expect(previewRule(db, spec, NOW)).toEqual(expected);
+        // From the shared read, as the page call builds it.
+        expect(previewRule(db, spec, NOW, open)).toEqual(expected);
+        cut ||= before.length > MAX_DECISIONS_SHOWN;
+        expect(expected.held).toBeGreaterThan(0);
+      }
+    }
+    // The list shown was cut somewhere, so its first decisions had to be the right ones.
+    expect(cut).toBe(true);
+  });
 
   it('each open row is read once, by machine then row id, with the score the per-row scoring gives it', () => {
     const db = fleet(4);
