@@ -81,8 +81,17 @@ describe('the page builds over scored cases give what the per-row builds gave', 
     expect(cut).toBe(true);
   });
 
-  it('each open row is read once, by machine then row id, with the score the per-row scoring gives it', () => {
+  for (const sparse of [false, true]) {
+  it(`each open row is read once, by machine then row id, with the score the per-row scoring gives it${sparse ? ' (machine ids too sparse for an array)' : ''}`, () => {
     const db = fleet(4);
+    if (sparse) {
+      // A machine whose id is far beyond the others, with the updates of machine 1.
+      db.prepare(`INSERT INTO hosts (id, address, criticality, exposed, tags, open_ports, created_at, updated_at) VALUES (1000000, '127.0.2.1', 'high', 1, '[]', '[443]', 1, 1)`).run();
+      db.prepare(
+        `INSERT INTO pending_updates (host_id, package, arch, installed_version, candidate_version, source, is_security, urgency, detected_at)
+         SELECT 1000000, package, arch, installed_version, candidate_version, source, is_security, urgency, detected_at FROM pending_updates WHERE host_id = 1 AND resolved_at IS NULL`,
+      ).run();
+    }
     const t = readOpenUpdates(db, NOW);
     const rows = scoreOpenUpdates(db, NOW).sort((a, b) => a.hostId - b.hostId || a.id - b.id);
     expect(t.length).toBe(rows.length);
@@ -102,6 +111,7 @@ describe('the page builds over scored cases give what the per-row builds gave', 
       ]);
     });
   });
+  }
 });
 
 describe('localeRanks', () => {
