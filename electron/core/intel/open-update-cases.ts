@@ -16,7 +16,7 @@ import type { Db } from '../db/open';
 import { isFinding } from './finding';
 import { forEachOpenKind, intelForKinds, numberHostProfiles, type OpenKind } from './open-update-kinds';
 import { cveIntelOf } from './patch-queries';
-import { scoreUpdatePart, updateRiskPart, type CveIntel, type UpdateRiskPart } from './risk-score';
+import { scoreUpdatePartBrief, updateRiskPart, type CveIntel, type UpdateRiskPart } from './risk-score';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -125,7 +125,7 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
     }
     const { kevCves } = own;
     // Any row of the case scores the same: this one stands for all.
-    const r = scoreUpdatePart(own.part, { detectedAt: d, machine: profiles[profile]!, now });
+    const r = scoreUpdatePartBrief(own.part, { detectedAt: d, machine: profiles[profile]!, now });
     return {
       package: pkg,
       arch,

@@ -171,6 +171,55 @@ export function scoreUpdate(u: UpdateRiskInput): RiskScore {
   return scoreUpdatePart(updateRiskPart(u), u);
 }
 
+/**
+ * scoreUpdatePart's score, band and reasons without its list of factors, for a page scoring thousands of cases:
+ * the two strongest reasons are picked as the sort would order them (more points first, equals in the order
+ * listed), with no factor objects or arrays made. The equivalence tests hold it to scoreUpdate.
+ */
+export function scoreUpdatePartBrief(part: UpdateRiskPart, u: Pick<UpdateRiskInput, 'detectedAt' | 'machine' | 'now'>): Pick<RiskScore, 'score' | 'band' | 'why'> {
+  let first: string | null = null;
+  let firstPoints = 0;
+  let second: string | null = null;
+  let secondPoints = 0;
+  let raw = 0;
+  // The reasons are the factors with points, strongest first; a later factor displaces one only with more points.
+  const consider = (points: number, text: string): void => {
+    if (points <= 0) return;
+    if (first === null || points > firstPoints) {
+      second = first;
+      secondPoints = firstPoints;
+      first = text;
+      firstPoints = points;
+    } else if (second === null || points > secondPoints) {
+      second = text;
+      secondPoints = points;
+    }
+  };
+  for (const f of part.factors) {
+    raw += f.points;
+    consider(f.points, f.text);
+  }
+  const exposedOn = u.machine.listeningServices.filter((p) => EXPOSED_PORTS.includes(p));
+  if (u.machine.exposed || exposedOn.length > 0) {
+    raw += 5;
+    consider(5, u.machine.exposed ? 'the machine is marked as exposed' : `the machine serves ports ${exposedOn.join(', ')}`);
+  }
+  for (const f of ageFactor(part.fix, u)) {
+    raw += f.points;
+    consider(f.points, f.text);
+  }
+  const mult = MULTIPLIER[u.machine.criticality];
+  let score = raw * mult;
+  if (mult !== 1) consider(Math.round(score - raw), `${u.machine.criticality} machine (×${mult})`);
+  if (REBOOT_PACKAGES.test(part.package)) score -= 3;
+  score = Math.round(Math.min(100, Math.max(0, score)));
+  if (part.kevFloor > 0) score = Math.max(score, part.kevFloor);
+  const a = first as string | null;
+  const b = second as string | null;
+  const why = a !== null ? `${a[0]!.toUpperCase()}${a.slice(1)}${b ? `; ${b}` : ''}.` : 'Nothing raises its priority.';
+  return { score, band: bandOf(score), why };
+}
+
 /** The score of an update on a machine, from its own part (updateRiskPart): scoreUpdate without redoing that part. */
 export function scoreUpdatePart(part: UpdateRiskPart, u: Pick<UpdateRiskInput, 'detectedAt' | 'machine' | 'now'>): RiskScore {
   const factors: RiskFactor[] = [...part.factors];
