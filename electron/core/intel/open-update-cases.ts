@@ -112,6 +112,9 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
   const intel = intelForKinds(db, kinds);
   // What the score reads of the update alone is worked out once per kind, not once per case.
   const partOfKind: ({ part: UpdateRiskPart; kevCves: readonly string[] } | undefined)[] = [];
+  // Cases alike in their reasons keep one string: the cases outlive the read, and copying thousands of equal strings
+  // out of the young generation was much of the collector's time per read.
+  const whys = new Map<string, string>();
   const cases: UpdateCase[] = metKind.map((kind, c) => {
     const profile = metProfile[c]!;
     const d = metDetectedAt[c]!;
@@ -136,7 +139,7 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
       kevCves,
       score: r.score,
       band: r.band,
-      why: r.why,
+      why: whys.get(r.why) ?? (whys.set(r.why, r.why), r.why),
       finding: isFinding({ isSecurity, kevCves, band: r.band }),
     };
   });
