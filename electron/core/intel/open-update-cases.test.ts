@@ -45,6 +45,21 @@ describe('the page builds over scored cases give what the per-row builds gave', 
     });
   }
 
+  it('a rule counting days decides each row by its own days waited, however the rows of one case alternate', () => {
+    const db = fleet(7);
+    // Machines alike, and every open row waiting 7 to 11 whole days by machine: one case per kind (one week waited),
+    // whose rows come machine after machine with the days going back and forth.
+    db.prepare(`UPDATE hosts SET criticality = 'normal', exposed = 0, open_ports = '[22]', tags = '[]'`).run();
+    db.prepare(`UPDATE pending_updates SET detected_at = ? - (7 + host_id % 5) * 86400000 - 3600000 WHERE resolved_at IS NULL`).run(NOW);
+    const open = readOpenUpdates(db, NOW);
+    const daysOfCase = new Map<number, Set<number>>();
+    for (let i = 0; i < open.length; i++) daysOfCase.set(open.caseOf[i]!, (daysOfCase.get(open.caseOf[i]!) ?? new Set<number>()).add(open.detectedAt[i]!));
+    expect([...daysOfCase.values()].filter((d) => d.size >= 4).length).toBeGreaterThan(10);
+    for (const rules of [[rule({ afterDays: 0 })], [rule({ afterDays: 9 })]]) {
+      expect(planPolicies(db, rules, NOW, open).decisions).toEqual(referencePlanPolicies(db, rules, NOW).decisions);
+    }
+  });
+
   it('a rule previewed with the saved rules counts and lists, in order, what the per-row plan decides', () => {
     let cut = false;
     for (const seed of [5, 6]) {
@@ -73,6 +88,8 @@ describe('the page builds over scored cases give what the per-row builds gave', 
         expect(previewRule(db, spec, NOW)).toEqual(expected);
         // From the shared read, as the page call builds it.
         expect(previewRule(db, spec, NOW, open)).toEqual(expected);
+        // And every decision, beyond the ones a preview shows.
+        expect(planPolicies(db, [...saved(spec.tag), spec], NOW, open).decisions).toEqual(before);
         cut ||= before.length > MAX_DECISIONS_SHOWN;
         expect(expected.held).toBeGreaterThan(0);
       }

@@ -187,7 +187,7 @@ interface RuleMemo {
   /** Per case: the whole days waited its last verdict was for (NaN: none yet), and that verdict. */
   day: Float64Array;
   match: (Match | null | undefined)[];
-  /** Verdicts by case and days waited (c · 2^20 + days + 2^19). */
+  /** Verdicts by case and days waited, for cases met with more than one (memoOf, remember). */
   memo: Map<number, Match | null>;
 }
 
@@ -224,10 +224,11 @@ interface PlanOrder {
   hosts: Map<number, PlanHost>;
 }
 
-function doubled(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
+const DAYS_SPAN = 2 ** 20;
+// Verdicts by case and days waited, c · 2^20 + days + 2^19 (days beyond ±2^19 are not kept: decided again).
+const memoOf = (v: RuleMemo, c: number, days: number): Match | null | undefined => (Math.abs(days) < DAYS_SPAN / 2 ? v.memo.get(c * DAYS_SPAN + days + DAYS_SPAN / 2) : undefined);
+function remember(v: RuleMemo, c: number, days: number, match: Match | null): void {
+  if (Math.abs(days) < DAYS_SPAN / 2) v.memo.set(c * DAYS_SPAN + days + DAYS_SPAN / 2, match);
 }
 
 /** A stable counting sort of positions by a small non-negative integer key. */
@@ -259,7 +260,6 @@ function orderPlan(db: Db, rules: readonly RuleSpec[], now: number, open?: OpenU
   // row's own detection time: memoised per rule list and case, and by whole days waited where a rule counts days
   // (a whole number of days, so "waited at least N days" and the "pending D days" wording depend on D alone).
   const verdictMemo = new Map<RuleSpec[], RuleMemo>();
-  const DAYS_SPAN = 2 ** 20;
   // One rule list per set of tags, so that machines alike share their verdicts.
   const rulesByTags = new Map<string, RuleSpec[]>();
   const classes = new Map<string, HostClass>();
@@ -276,9 +276,10 @@ function orderPlan(db: Db, rules: readonly RuleSpec[], now: number, open?: OpenU
     return c;
   };
   const verdicts: Verdict[] = [];
-  let row = new Int32Array(1 << 12);
-  let verdict = new Int32Array(1 << 12);
-  let labelOf = new Int32Array(1 << 12);
+  // A row is decided at most once: room for every row, made once (doubling made and dropped a copy each time).
+  const row = new Int32Array(t.length);
+  const verdict = new Int32Array(t.length);
+  const labelOf = new Int32Array(t.length);
   let n = 0;
   let lastHostId = -1;
   let host: PlanHost | undefined;
@@ -310,9 +311,10 @@ function orderPlan(db: Db, rules: readonly RuleSpec[], now: number, open?: OpenU
     }
     const detectedAt = t.detectedAt[i]!;
     const days = v.byDays ? Math.floor((now - detectedAt) / DAY_MS) : 0;
-    // A case's rows mostly wait the same whole days: its last verdict is kept by the case, others in the memo.
-    const memoKey = v.exact ? -1 : !v.byDays ? c : Math.abs(days) < DAYS_SPAN / 2 ? c * DAYS_SPAN + days + DAYS_SPAN / 2 : -1;
-    let match = v.exact ? undefined : v.day[c] === days ? v.match[c] : memoKey >= 0 ? v.memo.get(memoKey) : undefined;
+    // A case's rows mostly wait the same whole days: its last verdict is kept by the case (two arrays); a case met
+    // with other days waited keeps its verdicts by days in the Map as well.
+    const seen = v.day[c]!;
+    let match = v.exact ? undefined : seen === days ? v.match[c] : v.byDays && !Number.isNaN(seen) ? memoOf(v, c, days) : undefined;
     if (match === undefined) {
       const facts: RuleFacts = { isSecurity: u.isSecurity, kevCves: u.kevCves, score: u.score, band: u.band, detectedAt };
       match = null;
@@ -323,9 +325,12 @@ function orderPlan(db: Db, rules: readonly RuleSpec[], now: number, open?: OpenU
           break;
         }
       }
-      if (memoKey >= 0) v.memo.set(memoKey, match);
     }
-    if (!v.exact) {
+    if (!v.exact && seen !== days) {
+      if (v.byDays && !Number.isNaN(seen)) {
+        remember(v, c, seen, v.match[c]!);
+        remember(v, c, days, match);
+      }
       v.day[c] = days;
       v.match[c] = match;
     }
@@ -340,11 +345,6 @@ function orderPlan(db: Db, rules: readonly RuleSpec[], now: number, open?: OpenU
       const why = failed ? `${match.why}, but this version failed before: ${failed.text}` : blocked ? `${match.why}, but blocked: ${blocked}` : match.why;
       k = verdicts.push({ package: u.package, toVersion: u.candidateVersion, outcome, rule: match.rule.name, why, remembered: failed !== undefined }) - 1;
       match.verdictOn[cls.id] = k;
-    }
-    if (n === row.length) {
-      row = doubled(row);
-      verdict = doubled(verdict);
-      labelOf = doubled(labelOf);
     }
     row[n] = i;
     verdict[n] = k;
