@@ -5,7 +5,7 @@ import { readOpenUpdates } from './open-update-cases';
 import { referenceFleetRisk, referenceMachineRisks, referencePlanPolicies, referenceUpdatesByMachine } from './open-update-cases.reference';
 import { localeRanks } from './locale-rank';
 import { scoreOpenUpdates } from './open-update-scores';
-import { planPolicies, type RuleSpec } from './policy-rules';
+import { MAX_DECISIONS_SHOWN, planPolicies, previewRule, saveRule, type RuleSpec } from './policy-rules';
 import { randomFleet } from './testing/random-fleet';
 
 const NOW = Date.UTC(2026, 10, 22, 15, 30);
@@ -45,8 +45,70 @@ describe('the page builds over scored cases give what the per-row builds gave', 
     });
   }
 
-  it('each open row is read once, by machine then row id, with the score the per-row scoring gives it', () => {
+  it('a rule counting days decides each row by its own days waited, however the rows of one case alternate', () => {
+    const db = fleet(7);
+    // Machines alike, and every open row waiting 7 to 11 whole days by machine: one case per kind (one week waited),
+    // whose rows come machine after machine with the days going back and forth.
+    db.prepare(`UPDATE hosts SET criticality = 'normal', exposed = 0, open_ports = '[22]', tags = '[]'`).run();
+    db.prepare(`UPDATE pending_updates SET detected_at = ? - (7 + host_id % 5) * 86400000 - 3600000 WHERE resolved_at IS NULL`).run(NOW);
+    const open = readOpenUpdates(db, NOW);
+    const daysOfCase = new Map<number, Set<number>>();
+    for (let i = 0; i < open.length; i++) daysOfCase.set(open.caseOf[i]!, (daysOfCase.get(open.caseOf[i]!) ?? new Set<number>()).add(open.detectedAt[i]!));
+    expect([...daysOfCase.values()].filter((d) => d.size >= 4).length).toBeGreaterThan(10);
+    for (const rules of [[rule({ afterDays: 0 })], [rule({ afterDays: 9 })]]) {
+      expect(planPolicies(db, rules, NOW, open).decisions).toEqual(referencePlanPolicies(db, rules, NOW).decisions);
+    }
+  });
+
+  it('a rule previewed with the saved rules counts and lists, in order, what the per-row plan decides', () => {
+    let cut = false;
+    for (const seed of [5, 6]) {
+      const db = fleet(seed);
+      if (seed === 6) {
+        // Machines alike whose rows of one update wait different whole days within one week: one case, with rows
+        // that an "after N days" rule decides (and words) differently.
+        db.prepare(`UPDATE hosts SET criticality = 'normal', exposed = 0, open_ports = '[22]' WHERE id % 2 = 0`).run();
+        db.prepare(`UPDATE pending_updates SET detected_at = detected_at - (host_id % 5) * 86400000 WHERE host_id % 2 = 0`).run();
+      }
+      const open = readOpenUpdates(db, NOW);
+      const daysOfCase = new Map<number, Set<number>>();
+      for (let i = 0; i < open.length; i++) {
+        const days = daysOfCase.get(open.caseOf[i]!) ?? new Set<number>();
+        daysOfCase.set(open.caseOf[i]!, days.add(Math.floor((NOW - open.detectedAt[i]!) / 86_400_000)));
+      }
+      if (seed === 6) expect([...daysOfCase.values()].some((d) => d.size > 1)).toBe(true);
+      // Saved tag rules the previewed fleet rule joins; then a tag rule previewed in place of the saved one.
+      saveRule(db, { tag: 'office', name: 'Office', mode: 'auto', approveKev: false, approveBand: 'medium', approveScore: null, afterDays: null, securityOnly: false }, NOW);
+      saveRule(db, { tag: 'db', name: 'Databases', mode: 'never', approveKev: false, approveBand: null, approveScore: null, afterDays: null, securityOnly: false }, NOW);
+      const saved = (tag: string | null): RuleSpec[] => [rule({ tag: 'office', name: 'Office', approveBand: 'medium' }), rule({ tag: 'db', name: 'Databases', mode: 'never' })].filter((r) => r.tag !== tag);
+      const previews: RuleSpec[] = [rule({ afterDays: 0 }), rule({ approveKev: true, approveBand: 'critical', afterDays: 30, securityOnly: true }), rule({ tag: 'office', name: 'Office 2', afterDays: 60 })];
+      for (const spec of previews) {
+        const before = referencePlanPolicies(db, [...saved(spec.tag), spec], NOW).decisions;
+        const expected = { approved: before.filter((d) => d.outcome === 'approve').length, held: before.filter((d) => d.outcome === 'held').length, decisions: before.slice(0, MAX_DECISIONS_SHOWN) };
+        expect(previewRule(db, spec, NOW)).toEqual(expected);
+        // From the shared read, as the page call builds it.
+        expect(previewRule(db, spec, NOW, open)).toEqual(expected);
+        // And every decision, beyond the ones a preview shows.
+        expect(planPolicies(db, [...saved(spec.tag), spec], NOW, open).decisions).toEqual(before);
+        cut ||= before.length > MAX_DECISIONS_SHOWN;
+        expect(expected.held).toBeGreaterThan(0);
+      }
+    }
+    // The list shown was cut somewhere, so its first decisions had to be the right ones.
+    expect(cut).toBe(true);
+  });
+
+  for (const sparse of [false, true]) {
+  it(`each open row is read once, by machine then row id, with the score the per-row scoring gives it${sparse ? ' (machine ids too sparse for an array)' : ''}`, () => {
     const db = fleet(4);
+    if (sparse) {
+      // A machine whose id is far beyond the others, with the updates of machine 1.
+      db.prepare(`INSERT INTO hosts (id, address, criticality, exposed, tags, open_ports, created_at, updated_at) VALUES (1000000, '127.0.2.1', 'high', 1, '[]', '[443]', 1, 1)`).run();
+      db.prepare(
+        `INSERT INTO pending_updates (host_id, package, arch, installed_version, candidate_version, source, is_security, urgency, detected_at)
+         SELECT 1000000, package, arch, installed_version, candidate_version, source, is_security, urgency, detected_at FROM pending_updates WHERE host_id = 1 AND resolved_at IS NULL`,
+      ).run();
+    }
     const t = readOpenUpdates(db, NOW);
     const rows = scoreOpenUpdates(db, NOW).sort((a, b) => a.hostId - b.hostId || a.id - b.id);
     expect(t.length).toBe(rows.length);
@@ -66,6 +128,7 @@ describe('the page builds over scored cases give what the per-row builds gave', 
       ]);
     });
   });
+  }
 });
 
 describe('localeRanks', () => {

@@ -16,7 +16,7 @@ import type { Db } from '../db/open';
 import { isFinding } from './finding';
 import { forEachOpenKind, intelForKinds, numberHostProfiles, type OpenKind } from './open-update-kinds';
 import { cveIntelOf } from './patch-queries';
-import { scoreUpdate, type CveIntel } from './risk-score';
+import { scoreUpdatePartBrief, updateRiskPart, type CveIntel, type UpdateRiskPart } from './risk-score';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -63,9 +63,17 @@ function grown<T extends Int32Array | Float64Array>(a: T, need: number, make: (n
 
 export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
   const { profiles, profileOf } = numberHostProfiles(db);
+  // Each machine's profile by id in an array (0: no such machine, else profile + 1), cheaper per row than the Map;
+  // the Map stays for ids too sparse for an array.
+  let maxId = 0;
+  for (const h of profileOf.keys()) maxId = Math.max(maxId, h);
+  const profileById = maxId <= 4 * profileOf.size + 65_536 ? new Int32Array(maxId + 1) : null;
+  if (profileById) for (const [h, p] of profileOf) if (h >= 0) profileById[h] = p + 1;
   const kinds: Omit<OpenKind, 'hostIds' | 'ids' | 'detectedAt'>[] = [];
   // Each case as first met (its kind, machine profile and a row standing for all), scored once every CVE is known.
-  const met: { kind: number; profile: number; detectedAt: number }[] = [];
+  const metKind: number[] = [];
+  const metProfile: number[] = [];
+  const metDetectedAt: number[] = [];
   let host = new Int32Array(1 << 16);
   let caseOf = new Int32Array(1 << 16);
   let id = new Float64Array(1 << 16);
@@ -82,14 +90,16 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
     const caseAt = new Map<number, number>();
     for (let j = 0; j < hostIds.length; j++) {
       const h = hostIds[j]!;
-      const profile = profileOf.get(h);
+      const profile = profileById ? (h >= 0 && h <= maxId ? profileById[h]! : 0) - 1 : (profileOf.get(h) ?? -1);
       // A row whose machine is gone is no machine's update (the per-row code skipped it too).
-      if (profile === undefined) continue;
+      if (profile < 0) continue;
       const d = detectedAt[j]!;
       const key = profile * 1e7 + Math.floor(Math.max(0, now - d) / WEEK_MS);
       let c = caseAt.get(key);
       if (c === undefined) {
-        c = met.push({ kind: g, profile, detectedAt: d }) - 1;
+        c = metKind.push(g) - 1;
+        metProfile.push(profile);
+        metDetectedAt.push(d);
         caseAt.set(key, c);
       }
       host[k] = h;
@@ -100,14 +110,25 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
     }
   });
   const intel = intelForKinds(db, kinds);
-  const cveIntelOfKind: (CveIntel[] | undefined)[] = [];
-  const cases: UpdateCase[] = met.map(({ kind, profile, detectedAt: d }) => {
+  // What the score reads of the update alone is worked out once per kind, not once per case.
+  const partOfKind: ({ part: UpdateRiskPart; kevCves: readonly string[] } | undefined)[] = [];
+  // Cases alike in their reasons keep one string: the cases outlive the read, and copying thousands of equal strings
+  // out of the young generation was much of the collector's time per read.
+  const whys = new Map<string, string>();
+  const cases: UpdateCase[] = metKind.map((kind, c) => {
+    const profile = metProfile[c]!;
+    const d = metDetectedAt[c]!;
     const { package: pkg, arch, candidateVersion: candidate, isSecurity, urgency, cveList } = kinds[kind]!;
     const security = isSecurity || cveList !== null;
-    const cveIntel = (cveIntelOfKind[kind] ??= (cveList ? cveList.split(',') : []).map((cveId) => cveIntelOf(cveId, intel.get(cveId))));
+    let own = partOfKind[kind];
+    if (!own) {
+      const cveIntel: CveIntel[] = (cveList ? cveList.split(',') : []).map((cveId) => cveIntelOf(cveId, intel.get(cveId)));
+      const part = updateRiskPart({ package: pkg, cves: cveIntel, vendorSeverity: urgency, isSecurity: security });
+      own = partOfKind[kind] = { part, kevCves: cveIntel.filter((x) => x.kev).map((x) => x.cveId).sort() };
+    }
+    const { kevCves } = own;
     // Any row of the case scores the same: this one stands for all.
-    const r = scoreUpdate({ package: pkg, cves: cveIntel, vendorSeverity: urgency, isSecurity: security, detectedAt: d, machine: profiles[profile]!, now });
-    const kevCves = cveIntel.filter((x) => x.kev).map((x) => x.cveId).sort();
+    const r = scoreUpdatePartBrief(own.part, { detectedAt: d, machine: profiles[profile]!, now });
     return {
       package: pkg,
       arch,
@@ -118,7 +139,7 @@ export function readOpenUpdates(db: Db, now = Date.now()): OpenUpdateTable {
       kevCves,
       score: r.score,
       band: r.band,
-      why: r.why,
+      why: whys.get(r.why) ?? (whys.set(r.why, r.why), r.why),
       finding: isFinding({ isSecurity, kevCves, band: r.band }),
     };
   });

@@ -161,113 +161,251 @@ interface Plan {
 
 const decisionKey = (hostId: number, pkg: string, version: string): string => `${hostId}\u0000${pkg}\u0000${version}`;
 
-/** Decides, without writing, what the rules approve and what blocks hold among the updates not yet approved. */
-export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(), open?: OpenUpdateTable): Plan {
-  const decisions: PolicyDecision[] = [];
-  const remembered = new Set<string>();
-  if (!rules.length) return { decisions, remembered };
-  const hosts = new Map<number, { label: string; tags: string[]; platform: string | null; rules?: RuleSpec[]; blocks?: Map<string, string> }>();
-  for (const [id, label, tags, platform] of db.prepare('SELECT id, COALESCE(display_name, hostname, address), tags, platform FROM hosts').raw().all() as [number, string, string, string | null][]) {
-    hosts.set(id, { label, tags: JSON.parse(tags) as string[], platform });
+/** What a decision says apart from its machine: shared by every row decided alike on machines alike. */
+interface Verdict {
+  package: string;
+  toVersion: string;
+  outcome: 'approve' | 'held';
+  rule: string;
+  why: string;
+  /** Held because fleet memory marks the version (not a block). */
+  remembered: boolean;
+}
+
+/** A rule's match for a case, with the verdict it gives on each class of machine (by class number). */
+interface Match {
+  rule: RuleSpec;
+  why: string;
+  verdictOn: number[];
+}
+
+/** Machines with the same tags and platform: the same rules, blocks and fleet-memory marks apply to them. */
+/** What a rule list said of each case: memoised, since most rows of a case are decided alike. */
+interface RuleMemo {
+  byDays: boolean;
+  exact: boolean;
+  /** Per case: the whole days waited its last verdict was for (NaN: none yet), and that verdict. */
+  day: Float64Array;
+  match: (Match | null | undefined)[];
+  /** Verdicts by case and days waited, for cases met with more than one (memoOf, remember). */
+  memo: Map<number, Match | null>;
+}
+
+interface HostClass {
+  id: number;
+  rules: RuleSpec[];
+  blocks: Map<string, string>;
+  platform: string | null;
+}
+
+interface PlanHost {
+  label: string;
+  /** Its label's place in localeCompare order. */
+  labelRank: number;
+  tags: string[];
+  platform: string | null;
+  cls?: HostClass;
+}
+
+/**
+ * The decisions as numbers, in the order the page lists them: for each, the open update's position in the table
+ * and its verdict. A decision object is made only for the decisions shown (a preview shows 500 of tens of
+ * thousands: making and sorting one object per decided row, and reading each one's installed version, was most of
+ * the preview's time).
+ */
+interface PlanOrder {
+  length: number;
+  row: Int32Array;
+  verdict: Int32Array;
+  verdicts: Verdict[];
+  approved: number;
+  held: number;
+  table: OpenUpdateTable;
+  hosts: Map<number, PlanHost>;
+}
+
+const DAYS_SPAN = 2 ** 20;
+// Verdicts by case and days waited, c · 2^20 + days + 2^19 (days beyond ±2^19 are not kept: decided again).
+const memoOf = (v: RuleMemo, c: number, days: number): Match | null | undefined => (Math.abs(days) < DAYS_SPAN / 2 ? v.memo.get(c * DAYS_SPAN + days + DAYS_SPAN / 2) : undefined);
+function remember(v: RuleMemo, c: number, days: number, match: Match | null): void {
+  if (Math.abs(days) < DAYS_SPAN / 2) v.memo.set(c * DAYS_SPAN + days + DAYS_SPAN / 2, match);
+}
+
+/** A stable counting sort of positions by a small non-negative integer key. */
+function byKey(order: Int32Array, key: (p: number) => number, buckets: number): Int32Array {
+  const start = new Int32Array(buckets + 1);
+  for (let j = 0; j < order.length; j++) start[key(order[j]!) + 1]!++;
+  for (let b = 1; b <= buckets; b++) start[b]! += start[b - 1]!;
+  const out = new Int32Array(order.length);
+  for (let j = 0; j < order.length; j++) {
+    const p = order[j]!;
+    out[start[key(p)]!++] = p;
   }
+  return out;
+}
+
+/** Decides, without writing, what the rules approve and what blocks hold among the updates not yet approved. */
+function orderPlan(db: Db, rules: readonly RuleSpec[], now: number, open?: OpenUpdateTable): PlanOrder | null {
+  if (!rules.length) return null;
+  const hostRows = db.prepare('SELECT id, COALESCE(display_name, hostname, address), tags, platform FROM hosts').raw().all() as [number, string, string, string | null][];
+  const labelRank = localeRanks(hostRows.map((h) => h[1]));
+  const hosts = new Map<number, PlanHost>();
+  for (const [id, label, tags, platform] of hostRows) hosts.set(id, { label, labelRank: labelRank.get(label)!, tags: JSON.parse(tags) as string[], platform });
   const marks = activeMarks(db);
   const approved = approvedUpdates(db);
   const t = open ?? readOpenUpdates(db, now);
   const approvedOf = t.cases.map((c) => approved.get(`${c.package}\u0000${c.arch}\u0000${c.candidateVersion}`));
   const blocksOf = blocksByTags(db);
-  // Decided rows: the versions they move from are read afterwards, for these rows only.
-  const rowIds: number[] = [];
   // What a machine's rules say of a case is the same for each of its rows, except "after N days", which reads the
   // row's own detection time: memoised per rule list and case, and by whole days waited where a rule counts days
   // (a whole number of days, so "waited at least N days" and the "pending D days" wording depend on D alone).
-  const verdicts = new Map<RuleSpec[], { byDays: boolean; exact: boolean; memo: Map<number, { rule: RuleSpec; why: string } | null> }>();
-  const DAYS_SPAN = 2 ** 20;
+  const verdictMemo = new Map<RuleSpec[], RuleMemo>();
   // One rule list per set of tags, so that machines alike share their verdicts.
   const rulesByTags = new Map<string, RuleSpec[]>();
-  const rulesOf = (tags: readonly string[]): RuleSpec[] => {
-    const k = JSON.stringify(tags);
-    let r = rulesByTags.get(k);
-    if (!r) rulesByTags.set(k, (r = rulesFor(tags, rules)));
-    return r;
+  const classes = new Map<string, HostClass>();
+  const classOf = (host: PlanHost): HostClass => {
+    const tagsKey = JSON.stringify(host.tags);
+    // Fleet memory keys a missing platform as '' (markKey), so the two are one class.
+    const k = `${tagsKey}\u0000${host.platform ?? ''}`;
+    let c = classes.get(k);
+    if (!c) {
+      let r = rulesByTags.get(tagsKey);
+      if (!r) rulesByTags.set(tagsKey, (r = rulesFor(host.tags, rules)));
+      classes.set(k, (c = { id: classes.size, rules: r, blocks: blocksOf(host.tags), platform: host.platform }));
+    }
+    return c;
   };
+  const verdicts: Verdict[] = [];
+  // A row is decided at most once: room for every row, made once (doubling made and dropped a copy each time).
+  const row = new Int32Array(t.length);
+  const verdict = new Int32Array(t.length);
+  const labelOf = new Int32Array(t.length);
+  let n = 0;
+  let lastHostId = -1;
+  let host: PlanHost | undefined;
   for (let i = 0; i < t.length; i++) {
     const hostId = t.hostId[i]!;
     const c = t.caseOf[i]!;
     if (approvedOf[c]?.has(hostId)) continue;
-    const host = hosts.get(hostId);
+    if (hostId !== lastHostId) {
+      lastHostId = hostId;
+      host = hosts.get(hostId);
+    }
     if (!host) continue;
     // The same rules for every update of a machine: chosen once per machine.
-    const applicable = (host.rules ??= rulesOf(host.tags));
+    const cls = (host.cls ??= classOf(host));
+    const applicable = cls.rules;
     if (!applicable.length || applicable[0]!.mode === 'never') continue;
     const u = t.cases[c]!;
-    let v = verdicts.get(applicable);
+    let v = verdictMemo.get(applicable);
     if (!v) {
       v = {
         byDays: applicable.some((r) => r.afterDays !== null),
         // A fraction of a day (not allowed by the contract, but rows are rows) is decided row by row.
         exact: applicable.some((r) => r.afterDays !== null && !Number.isInteger(r.afterDays)),
+        day: new Float64Array(t.cases.length).fill(NaN),
+        match: new Array<Match | null | undefined>(t.cases.length),
         memo: new Map(),
       };
-      verdicts.set(applicable, v);
+      verdictMemo.set(applicable, v);
     }
     const detectedAt = t.detectedAt[i]!;
-    const days = Math.floor((now - detectedAt) / DAY_MS);
-    const memoKey = v.exact ? -1 : !v.byDays ? c : Math.abs(days) < DAYS_SPAN / 2 ? c * DAYS_SPAN + days + DAYS_SPAN / 2 : -1;
-    let match = memoKey >= 0 ? v.memo.get(memoKey) : undefined;
+    const days = v.byDays ? Math.floor((now - detectedAt) / DAY_MS) : 0;
+    // A case's rows mostly wait the same whole days: its last verdict is kept by the case (two arrays); a case met
+    // with other days waited keeps its verdicts by days in the Map as well.
+    const seen = v.day[c]!;
+    let match = v.exact ? undefined : seen === days ? v.match[c] : v.byDays && !Number.isNaN(seen) ? memoOf(v, c, days) : undefined;
     if (match === undefined) {
       const facts: RuleFacts = { isSecurity: u.isSecurity, kevCves: u.kevCves, score: u.score, band: u.band, detectedAt };
       match = null;
       for (const rule of applicable) {
         const why = ruleApproves(rule, facts, now);
         if (why) {
-          match = { rule, why };
+          match = { rule, why, verdictOn: [] };
           break;
         }
       }
-      if (memoKey >= 0) v.memo.set(memoKey, match);
+    }
+    if (!v.exact && seen !== days) {
+      if (v.byDays && !Number.isNaN(seen)) {
+        remember(v, c, seen, v.match[c]!);
+        remember(v, c, days, match);
+      }
+      v.day[c] = days;
+      v.match[c] = match;
     }
     if (!match) continue;
-    const blocked = (host.blocks ??= blocksOf(host.tags)).get(u.package);
-    rowIds.push(t.id[i]!);
-    // A version that failed or was rolled back on a machine of this platform is not approved again unseen.
-    const failed = blocked ? undefined : marks.get(markKey(u.package, u.candidateVersion, host.platform))?.[0];
-    if (failed) {
-      remembered.add(decisionKey(hostId, u.package, u.candidateVersion));
-      decisions.push({
-        hostId,
-        hostLabel: host.label,
-        package: u.package,
-        fromVersion: null,
-        toVersion: u.candidateVersion,
-        outcome: 'held',
-        rule: match.rule.name,
-        why: `${match.why}, but this version failed before: ${failed.text}`,
-      });
-      continue;
+    // A match stands for one case (the memo is per case), so its verdict on a class of machines is one too.
+    let k = match.verdictOn[cls.id];
+    if (k === undefined) {
+      const blocked = cls.blocks.get(u.package);
+      // A version that failed or was rolled back on a machine of this platform is not approved again unseen.
+      const failed = blocked ? undefined : marks.get(markKey(u.package, u.candidateVersion, cls.platform))?.[0];
+      const outcome = failed || blocked ? 'held' : 'approve';
+      const why = failed ? `${match.why}, but this version failed before: ${failed.text}` : blocked ? `${match.why}, but blocked: ${blocked}` : match.why;
+      k = verdicts.push({ package: u.package, toVersion: u.candidateVersion, outcome, rule: match.rule.name, why, remembered: failed !== undefined }) - 1;
+      match.verdictOn[cls.id] = k;
     }
-    decisions.push({
-      hostId,
-      hostLabel: host.label,
-      package: u.package,
-      fromVersion: null,
-      toVersion: u.candidateVersion,
-      outcome: blocked ? 'held' : 'approve',
-      rule: match.rule.name,
-      why: blocked ? `${match.why}, but blocked: ${blocked}` : match.why,
-    });
+    row[n] = i;
+    verdict[n] = k;
+    labelOf[n] = host.labelRank;
+    n++;
   }
-  if (decisions.length) {
-    const from = new Map(
-      db.prepare('SELECT u.id, u.installed_version FROM json_each(?) j JOIN pending_updates u ON u.id = j.value').raw().all(JSON.stringify(rowIds)) as [number, string | null][],
-    );
-    decisions.forEach((d, i) => (d.fromVersion = from.get(rowIds[i]!) ?? null));
+  // Approvals first, then by package, then by machine label (localeCompare, as integer ranks), and rows alike in
+  // all three in the order they were decided (by machine id, then row id): two stable counting sorts.
+  const pkgRank = localeRanks(verdicts.map((d) => d.package));
+  const pkgs = pkgRank.size + 1;
+  const verdictKey = verdicts.map((d) => (d.outcome === 'approve' ? 0 : pkgs) + pkgRank.get(d.package)!);
+  const decided = new Int32Array(n);
+  for (let j = 0; j < n; j++) decided[j] = j;
+  const byLabel = byKey(decided, (p) => labelOf[p]!, hostRows.length + 1);
+  const order = byKey(byLabel, (p) => verdictKey[verdict[p]!]!, 2 * pkgs);
+  const out: PlanOrder = { length: n, row: new Int32Array(n), verdict: new Int32Array(n), verdicts, approved: 0, held: 0, table: t, hosts };
+  for (let j = 0; j < n; j++) {
+    const p = order[j]!;
+    out.row[j] = row[p]!;
+    out.verdict[j] = verdict[p]!;
+    if (verdicts[verdict[p]!]!.outcome === 'approve') out.approved++;
+    else out.held++;
   }
-  // Integer ranks for the two localeCompare keys (tens of thousands of decisions sort in a few milliseconds).
-  const pkgRank = localeRanks(decisions.map((d) => d.package));
-  const labelRank = localeRanks(decisions.map((d) => d.hostLabel));
-  decisions.sort(
-    (a, b) => (a.outcome === b.outcome ? 0 : a.outcome === 'approve' ? -1 : 1) || pkgRank.get(a.package)! - pkgRank.get(b.package)! || labelRank.get(a.hostLabel)! - labelRank.get(b.hostLabel)!,
+  return out;
+}
+
+/** The first `count` decisions of a plan as the page shows them, with the versions they move from. */
+function decisionsOf(db: Db, plan: PlanOrder, count: number): PolicyDecision[] {
+  const n = Math.min(count, plan.length);
+  const rowIds: number[] = new Array<number>(n);
+  for (let j = 0; j < n; j++) rowIds[j] = plan.table.id[plan.row[j]!]!;
+  const from = new Map(
+    n ? (db.prepare('SELECT u.id, u.installed_version FROM json_each(?) j JOIN pending_updates u ON u.id = j.value').raw().all(JSON.stringify(rowIds)) as [number, string | null][]) : [],
   );
+  const out: PolicyDecision[] = new Array<PolicyDecision>(n);
+  for (let j = 0; j < n; j++) {
+    const hostId = plan.table.hostId[plan.row[j]!]!;
+    const d = plan.verdicts[plan.verdict[j]!]!;
+    out[j] = {
+      hostId,
+      hostLabel: plan.hosts.get(hostId)!.label,
+      package: d.package,
+      fromVersion: from.get(rowIds[j]!) ?? null,
+      toVersion: d.toVersion,
+      outcome: d.outcome,
+      rule: d.rule,
+      why: d.why,
+    };
+  }
+  return out;
+}
+
+/** Decides, without writing, what the rules approve and what blocks hold among the updates not yet approved. */
+export function planPolicies(db: Db, rules: readonly RuleSpec[], now = Date.now(), open?: OpenUpdateTable): Plan {
+  const remembered = new Set<string>();
+  const plan = orderPlan(db, rules, now, open);
+  if (!plan) return { decisions: [], remembered };
+  const decisions = decisionsOf(db, plan, plan.length);
+  for (let j = 0; j < plan.length; j++) {
+    if (plan.verdicts[plan.verdict[j]!]!.remembered) remembered.add(decisionKey(decisions[j]!.hostId, decisions[j]!.package, decisions[j]!.toVersion));
+  }
   return { decisions, remembered };
 }
 
@@ -283,7 +421,9 @@ function summarize(decisions: readonly PolicyDecision[]): PolicyEvaluation {
 export function previewRule(db: Db, input: PolicyRuleInput, now = Date.now(), open?: OpenUpdateTable): PolicyEvaluation {
   const spec = specOf(input);
   const rules = listRules(db).filter((r) => (r.tag ?? '') !== (spec.tag ?? ''));
-  return summarize(planPolicies(db, [...rules, spec], now, open).decisions);
+  const plan = orderPlan(db, [...rules, spec], now, open);
+  if (!plan) return { approved: 0, held: 0, decisions: [] };
+  return { approved: plan.approved, held: plan.held, decisions: decisionsOf(db, plan, MAX_DECISIONS_SHOWN) };
 }
 
 /**

@@ -96,7 +96,7 @@ export function bandOf(score: number): RiskScore['band'] {
   return score >= 85 ? 'critical' : score >= 60 ? 'high' : score >= 25 ? 'medium' : 'low';
 }
 
-function severityFactor(u: UpdateRiskInput): RiskFactor {
+function severityFactor(u: Pick<UpdateRiskInput, 'cves' | 'vendorSeverity' | 'isSecurity'>): RiskFactor {
   if (!u.isSecurity) return { key: 'severity', points: 5, text: 'not a security update' };
   const cvss = u.cves.reduce<CveIntel | null>((best, c) => (c.cvss && (!best?.cvss || c.cvss.score > best.cvss.score) ? c : best), null);
   if (cvss?.cvss) {
@@ -115,7 +115,7 @@ function severityFactor(u: UpdateRiskInput): RiskFactor {
 /** Most points the CVE-count tie-breaker gives: less than the smallest step between two vendor-severity levels. */
 export const CVE_COUNT_MAX = 4;
 
-function cveCountFactor(u: UpdateRiskInput): RiskFactor[] {
+function cveCountFactor(u: Pick<UpdateRiskInput, 'cves' | 'isSecurity'>): RiskFactor[] {
   const n = u.cves.length;
   // Real evidence of severity or likelihood makes the count needless; it stands in only when there is none.
   if (!u.isSecurity || n === 0 || u.cves.some((c) => c.cvss || c.epss)) return [];
@@ -123,8 +123,7 @@ function cveCountFactor(u: UpdateRiskInput): RiskFactor[] {
   return [{ key: 'cves', points, text: `no CVSS or EPSS known; ${n} CVE${n === 1 ? '' : 's'} named in its changelog or advisories (a tie-breaker, at most +${CVE_COUNT_MAX})` }];
 }
 
-function ageFactor(u: UpdateRiskInput): RiskFactor[] {
-  const fix = u.cves.reduce<CveIntel['fixPublished'] | null>((first, c) => (c.fixPublished && (!first || c.fixPublished.at < first.at) ? c.fixPublished : first), null);
+function ageFactor(fix: CveIntel['fixPublished'] | null, u: Pick<UpdateRiskInput, 'detectedAt' | 'now'>): RiskFactor[] {
   const since = fix && fix.at < u.detectedAt ? fix.at : u.detectedAt;
   const weeks = Math.floor(Math.max(0, u.now - since) / (7 * 86_400_000));
   if (weeks <= 0) return [];
@@ -133,7 +132,21 @@ function ageFactor(u: UpdateRiskInput): RiskFactor[] {
   return [{ key: 'age', points: Math.min(10, weeks), text }];
 }
 
-export function scoreUpdate(u: UpdateRiskInput): RiskScore {
+/**
+ * What an update scores by itself, before the machine and the time it waited: the same on every machine it is
+ * pending on, so a page scoring one update on many machines works it out once (scoreUpdatePart).
+ */
+export interface UpdateRiskPart {
+  package: string;
+  /** Severity, CVE count, KEV, ransomware and EPSS, in the order the score lists equal factors. */
+  factors: readonly RiskFactor[];
+  /** The score's floor from a KEV listing (0: none). */
+  kevFloor: number;
+  /** The earliest publication of a fix for one of its CVEs. */
+  fix: CveIntel['fixPublished'] | null;
+}
+
+export function updateRiskPart(u: Pick<UpdateRiskInput, 'package' | 'cves' | 'vendorSeverity' | 'isSecurity'>): UpdateRiskPart {
   const factors: RiskFactor[] = [];
   factors.push(severityFactor(u));
   factors.push(...cveCountFactor(u));
@@ -150,11 +163,71 @@ export function scoreUpdate(u: UpdateRiskInput): RiskScore {
     const points = Math.round(20 * Math.min(1, Math.max(0, Math.log10(Math.max(p, 1e-9) * 1000) / 3)));
     factors.push({ key: 'epss', points, text: `${epss.cveId}: ${(p * 100).toFixed(p < 0.01 ? 2 : 1)}% chance of exploitation in 30 days (EPSS, ${Math.round(epss.epss.percentile * 100)}th percentile)` });
   }
+  const fix = u.cves.reduce<CveIntel['fixPublished'] | null>((first, c) => (c.fixPublished && (!first || c.fixPublished.at < first.at) ? c.fixPublished : first), null);
+  return { package: u.package, factors, kevFloor: kev.length === 0 ? 0 : kev.some((c) => c.kev!.ransomware) ? 85 : 70, fix };
+}
+
+export function scoreUpdate(u: UpdateRiskInput): RiskScore {
+  return scoreUpdatePart(updateRiskPart(u), u);
+}
+
+/**
+ * scoreUpdatePart's score, band and reasons without its list of factors, for a page scoring thousands of cases:
+ * the two strongest reasons are picked as the sort would order them (more points first, equals in the order
+ * listed), with no factor objects or arrays made. The equivalence tests hold it to scoreUpdate.
+ */
+export function scoreUpdatePartBrief(part: UpdateRiskPart, u: Pick<UpdateRiskInput, 'detectedAt' | 'machine' | 'now'>): Pick<RiskScore, 'score' | 'band' | 'why'> {
+  let first: string | null = null;
+  let firstPoints = 0;
+  let second: string | null = null;
+  let secondPoints = 0;
+  let raw = 0;
+  // The reasons are the factors with points, strongest first; a later factor displaces one only with more points.
+  const consider = (points: number, text: string): void => {
+    if (points <= 0) return;
+    if (first === null || points > firstPoints) {
+      second = first;
+      secondPoints = firstPoints;
+      first = text;
+      firstPoints = points;
+    } else if (second === null || points > secondPoints) {
+      second = text;
+      secondPoints = points;
+    }
+  };
+  for (const f of part.factors) {
+    raw += f.points;
+    consider(f.points, f.text);
+  }
+  const exposedOn = u.machine.listeningServices.filter((p) => EXPOSED_PORTS.includes(p));
+  if (u.machine.exposed || exposedOn.length > 0) {
+    raw += 5;
+    consider(5, u.machine.exposed ? 'the machine is marked as exposed' : `the machine serves ports ${exposedOn.join(', ')}`);
+  }
+  for (const f of ageFactor(part.fix, u)) {
+    raw += f.points;
+    consider(f.points, f.text);
+  }
+  const mult = MULTIPLIER[u.machine.criticality];
+  let score = raw * mult;
+  if (mult !== 1) consider(Math.round(score - raw), `${u.machine.criticality} machine (×${mult})`);
+  if (REBOOT_PACKAGES.test(part.package)) score -= 3;
+  score = Math.round(Math.min(100, Math.max(0, score)));
+  if (part.kevFloor > 0) score = Math.max(score, part.kevFloor);
+  const a = first as string | null;
+  const b = second as string | null;
+  const why = a !== null ? `${a[0]!.toUpperCase()}${a.slice(1)}${b ? `; ${b}` : ''}.` : 'Nothing raises its priority.';
+  return { score, band: bandOf(score), why };
+}
+
+/** The score of an update on a machine, from its own part (updateRiskPart): scoreUpdate without redoing that part. */
+export function scoreUpdatePart(part: UpdateRiskPart, u: Pick<UpdateRiskInput, 'detectedAt' | 'machine' | 'now'>): RiskScore {
+  const factors: RiskFactor[] = [...part.factors];
   const exposedOn = u.machine.listeningServices.filter((p) => EXPOSED_PORTS.includes(p));
   if (u.machine.exposed || exposedOn.length > 0) {
     factors.push({ key: 'exposure', points: 5, text: u.machine.exposed ? 'the machine is marked as exposed' : `the machine serves ports ${exposedOn.join(', ')}` });
   }
-  factors.push(...ageFactor(u));
+  factors.push(...ageFactor(part.fix, u));
 
   const raw = factors.reduce((sum, f) => sum + f.points, 0);
   const mult = MULTIPLIER[u.machine.criticality];
@@ -162,12 +235,12 @@ export function scoreUpdate(u: UpdateRiskInput): RiskScore {
   if (mult !== 1) {
     factors.push({ key: 'criticality', points: Math.round(score - raw), text: `${u.machine.criticality} machine (×${mult})` });
   }
-  if (REBOOT_PACKAGES.test(u.package)) {
+  if (REBOOT_PACKAGES.test(part.package)) {
     score -= 3;
     factors.push({ key: 'reboot', points: -3, text: 'needs a reboot to take effect (a cost, not a risk)' });
   }
   score = Math.round(Math.min(100, Math.max(0, score)));
-  if (kev.length > 0) score = Math.max(score, kev.some((c) => c.kev!.ransomware) ? 85 : 70);
+  if (part.kevFloor > 0) score = Math.max(score, part.kevFloor);
   factors.sort((a, b) => b.points - a.points);
   const reasons = factors.filter((f) => f.points > 0).slice(0, 2).map((f) => f.text);
   const why = reasons.length ? `${reasons[0]![0]!.toUpperCase()}${reasons[0]!.slice(1)}${reasons[1] ? `; ${reasons[1]}` : ''}.` : 'Nothing raises its priority.';
