@@ -172,77 +172,69 @@ export function scoreUpdate(u: UpdateRiskInput): RiskScore {
 }
 
 /**
+ * The score of `part` on a machine after the time it waited: hands every factor to `add` in the order the score
+ * lists them (the update's own, exposure, age, criticality, reboot), and returns the score. One walk for the full
+ * score (scoreUpdatePart, which keeps the factors) and the brief one (which keeps only the two strongest reasons).
+ */
+function scoreOnMachine(part: UpdateRiskPart, u: Pick<UpdateRiskInput, 'detectedAt' | 'machine' | 'now'>, add: (key: RiskFactorKey, points: number, text: string) => void): number {
+  let raw = 0;
+  const count = (key: RiskFactorKey, points: number, text: string): void => {
+    raw += points;
+    add(key, points, text);
+  };
+  for (const f of part.factors) count(f.key, f.points, f.text);
+  const exposedOn = u.machine.listeningServices.filter((p) => EXPOSED_PORTS.includes(p));
+  if (u.machine.exposed || exposedOn.length > 0) {
+    count('exposure', 5, u.machine.exposed ? 'the machine is marked as exposed' : `the machine serves ports ${exposedOn.join(', ')}`);
+  }
+  for (const f of ageFactor(part.fix, u)) count(f.key, f.points, f.text);
+  const mult = MULTIPLIER[u.machine.criticality];
+  let score = raw * mult;
+  if (mult !== 1) add('criticality', Math.round(score - raw), `${u.machine.criticality} machine (×${mult})`);
+  if (REBOOT_PACKAGES.test(part.package)) {
+    score -= 3;
+    add('reboot', -3, 'needs a reboot to take effect (a cost, not a risk)');
+  }
+  score = Math.round(Math.min(100, Math.max(0, score)));
+  return part.kevFloor > 0 ? Math.max(score, part.kevFloor) : score;
+}
+
+/** The reasons line: the two strongest reasons, or that nothing raises it. */
+function whyOf(first: string | undefined, second: string | undefined): string {
+  return first !== undefined ? `${first[0]!.toUpperCase()}${first.slice(1)}${second !== undefined ? `; ${second}` : ''}.` : 'Nothing raises its priority.';
+}
+
+/**
  * scoreUpdatePart's score, band and reasons without its list of factors, for a page scoring thousands of cases:
  * the two strongest reasons are picked as the sort would order them (more points first, equals in the order
  * listed), with no factor objects or arrays made. The equivalence tests hold it to scoreUpdate.
  */
 export function scoreUpdatePartBrief(part: UpdateRiskPart, u: Pick<UpdateRiskInput, 'detectedAt' | 'machine' | 'now'>): Pick<RiskScore, 'score' | 'band' | 'why'> {
-  let first: string | null = null;
+  let first: string | undefined;
   let firstPoints = 0;
-  let second: string | null = null;
+  let second: string | undefined;
   let secondPoints = 0;
-  let raw = 0;
   // The reasons are the factors with points, strongest first; a later factor displaces one only with more points.
-  const consider = (points: number, text: string): void => {
+  const score = scoreOnMachine(part, u, (_key, points, text) => {
     if (points <= 0) return;
-    if (first === null || points > firstPoints) {
+    if (first === undefined || points > firstPoints) {
       second = first;
       secondPoints = firstPoints;
       first = text;
       firstPoints = points;
-    } else if (second === null || points > secondPoints) {
+    } else if (second === undefined || points > secondPoints) {
       second = text;
       secondPoints = points;
     }
-  };
-  for (const f of part.factors) {
-    raw += f.points;
-    consider(f.points, f.text);
-  }
-  const exposedOn = u.machine.listeningServices.filter((p) => EXPOSED_PORTS.includes(p));
-  if (u.machine.exposed || exposedOn.length > 0) {
-    raw += 5;
-    consider(5, u.machine.exposed ? 'the machine is marked as exposed' : `the machine serves ports ${exposedOn.join(', ')}`);
-  }
-  for (const f of ageFactor(part.fix, u)) {
-    raw += f.points;
-    consider(f.points, f.text);
-  }
-  const mult = MULTIPLIER[u.machine.criticality];
-  let score = raw * mult;
-  if (mult !== 1) consider(Math.round(score - raw), `${u.machine.criticality} machine (×${mult})`);
-  if (REBOOT_PACKAGES.test(part.package)) score -= 3;
-  score = Math.round(Math.min(100, Math.max(0, score)));
-  if (part.kevFloor > 0) score = Math.max(score, part.kevFloor);
-  const a = first as string | null;
-  const b = second as string | null;
-  const why = a !== null ? `${a[0]!.toUpperCase()}${a.slice(1)}${b ? `; ${b}` : ''}.` : 'Nothing raises its priority.';
-  return { score, band: bandOf(score), why };
+  });
+  return { score, band: bandOf(score), why: whyOf(first, second) };
 }
 
 /** The score of an update on a machine, from its own part (updateRiskPart): scoreUpdate without redoing that part. */
 export function scoreUpdatePart(part: UpdateRiskPart, u: Pick<UpdateRiskInput, 'detectedAt' | 'machine' | 'now'>): RiskScore {
-  const factors: RiskFactor[] = [...part.factors];
-  const exposedOn = u.machine.listeningServices.filter((p) => EXPOSED_PORTS.includes(p));
-  if (u.machine.exposed || exposedOn.length > 0) {
-    factors.push({ key: 'exposure', points: 5, text: u.machine.exposed ? 'the machine is marked as exposed' : `the machine serves ports ${exposedOn.join(', ')}` });
-  }
-  factors.push(...ageFactor(part.fix, u));
-
-  const raw = factors.reduce((sum, f) => sum + f.points, 0);
-  const mult = MULTIPLIER[u.machine.criticality];
-  let score = raw * mult;
-  if (mult !== 1) {
-    factors.push({ key: 'criticality', points: Math.round(score - raw), text: `${u.machine.criticality} machine (×${mult})` });
-  }
-  if (REBOOT_PACKAGES.test(part.package)) {
-    score -= 3;
-    factors.push({ key: 'reboot', points: -3, text: 'needs a reboot to take effect (a cost, not a risk)' });
-  }
-  score = Math.round(Math.min(100, Math.max(0, score)));
-  if (part.kevFloor > 0) score = Math.max(score, part.kevFloor);
+  const factors: RiskFactor[] = [];
+  const score = scoreOnMachine(part, u, (key, points, text) => factors.push({ key, points, text }));
   factors.sort((a, b) => b.points - a.points);
-  const reasons = factors.filter((f) => f.points > 0).slice(0, 2).map((f) => f.text);
-  const why = reasons.length ? `${reasons[0]![0]!.toUpperCase()}${reasons[0]!.slice(1)}${reasons[1] ? `; ${reasons[1]}` : ''}.` : 'Nothing raises its priority.';
-  return { score, band: bandOf(score), factors, why };
+  const reasons = factors.filter((f) => f.points > 0);
+  return { score, band: bandOf(score), factors, why: whyOf(reasons[0]?.text, reasons[1]?.text) };
 }
