@@ -179,7 +179,6 @@ interface Match {
   verdictOn: number[];
 }
 
-/** Machines with the same tags and platform: the same rules, blocks and fleet-memory marks apply to them. */
 /** What a rule list said of each case: memoised, since most rows of a case are decided alike. */
 interface RuleMemo {
   byDays: boolean;
@@ -191,6 +190,7 @@ interface RuleMemo {
   memo: Map<number, Match | null>;
 }
 
+/** Machines with the same tags and platform: the same rules, blocks and fleet-memory marks apply to them. */
 interface HostClass {
   id: number;
   rules: RuleSpec[];
