@@ -19,7 +19,7 @@ import { FIXTURE_PACKAGES, resetHost, up, type LabHost } from '../e2e/lab/index'
 import { createCore } from '../electron/core/core';
 import { targetRow } from '../electron/core/deploy/deploy-queries';
 import { DEBIAN_AFTER_SCRIPT, DEBIAN_BEFORE_SCRIPT } from '../electron/core/deploy/deployers/debian-state';
-import { KEEP_DEBS_SCRIPT } from '../electron/core/platforms/debian';
+import { KEEP_DEBS_SCRIPT } from '../electron/core/platforms/debian-rollback-debs';
 import type { ExecResult } from '../electron/core/platforms/remote';
 import { connectSsh } from '../electron/core/transports/ssh';
 import { cgroupMeter, type CpuMeter } from './deploy-cpu-meter';

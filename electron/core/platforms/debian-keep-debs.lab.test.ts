@@ -9,6 +9,7 @@ import { FIXTURE_PACKAGES, resetHost, type LabHost } from '../../../e2e/lab/inde
 import { hostOf, LAB_TIMEOUT, labEnabled, standardLab } from '../../../e2e/lab/test-support';
 import { connectSsh, type SshSession } from '../transports/ssh';
 import { createDebianPlatform } from './debian';
+import { parseResolvedDebs, RESOLVE_DEBS_SCRIPT } from './debian-rollback-debs';
 
 let lab: LabHost[];
 let session: SshSession;
@@ -46,6 +47,35 @@ describe.skipIf(!labEnabled)('keeping rollback .debs on a real Debian machine', 
     expect(await sh('sudo ls /var/cache/apt/archives/partial/ | grep -c patchwell || true')).toBe('0\n');
 
     expect(await debian.ensureRollbackDebs(session, installed)).toEqual({ present: specs, downloaded: [], viaAptGet: [], unavailable: [] });
+  }, LAB_TIMEOUT);
+
+  it('finds the installed versions as the login user; the snapshot then fetches them with no package list to read', async () => {
+    await sh('sudo rm -f /var/cache/apt/archives/pw-fixture-*');
+    const asked = [...specs, 'pw-fixture-a:all=0.1-1'];
+    const r = await session.script(RESOLVE_DEBS_SCRIPT, asked, { env: { LC_ALL: 'C' } });
+    expect(r.code).toBe(0);
+    const found = parseResolvedDebs(r.stdout, asked);
+    // Each file where the fixture repository has it, with the checksum of its bytes; nothing for a version it lacks.
+    const sums = await sh(`cd /srv/pw-fixture-repo/pool && sha256sum ${FIXTURE_PACKAGES.map((p) => `${p.name}_${p.installed}_all.deb`).join(' ')}`);
+    expect([...found.keys()].sort()).toEqual([...specs].sort());
+    for (const p of FIXTURE_PACKAGES) {
+      const file = `${p.name}_${p.installed}_all.deb`;
+      const source = found.get(`${p.name}:all=${p.installed}`);
+      expect(source?.url).toMatch(new RegExp(`^copy:/srv/pw-fixture-repo/(\\./)?pool/${file.replace(/[.+~]/g, '\\$&')}$`));
+      expect(sums).toContain(`${source?.sha256}  ${file}`);
+    }
+
+    // With apt's lists out of the way, only what the assessment found can bring the files.
+    await sh('sudo mv /var/lib/apt/lists /var/lib/apt/lists.pw-hidden && sudo mkdir /var/lib/apt/lists');
+    try {
+      const kept = await debian.ensureRollbackDebs(session, installed, found);
+      expect(kept.downloaded.sort()).toEqual([...specs].sort());
+      expect(kept).toMatchObject({ present: [], viaAptGet: [], unavailable: [] });
+    } finally {
+      await sh('sudo rm -rf /var/lib/apt/lists && sudo mv /var/lib/apt/lists.pw-hidden /var/lib/apt/lists');
+    }
+    const same = await sh('cd /var/cache/apt/archives && for f in pw-fixture-*; do cmp -s "$f" "/srv/pw-fixture-repo/pool/$f" && echo "$f"; done');
+    expect(same.trim().split('\n')).toEqual(FIXTURE_PACKAGES.map((p) => `${p.name}_${p.installed}_all.deb`).sort());
   }, LAB_TIMEOUT);
 
   it('says which versions no repository offers, after trying apt-get download for them', async () => {

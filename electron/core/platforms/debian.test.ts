@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseChangelogScriptOutput } from './debian-changelog-fetch';
-import { createDebianPlatform, debFileName, parseAptInstallErrors, parseDebianFacts } from './debian';
+import { createDebianPlatform, parseAptInstallErrors, parseDebianFacts } from './debian';
+import { debFileName } from './debian-rollback-debs';
 import { memoryChangelogCache } from './debian-changelog-fetch';
 import { FakeRemote, fixture } from './fake-remote';
 
@@ -83,6 +84,43 @@ describe('Debian pending updates', () => {
     const r2 = await deb.pendingUpdates(again);
     expect(r2.updates[0]?.cves).toEqual(u?.cves);
     expect(again.calls.map((c) => c.argv[0])).toEqual(['apt-get', 'apt-mark']);
+  });
+
+  it('looks up where the installed versions are when asked, only those the core does not know, as the login user', async () => {
+    const sum = 'c0'.repeat(32);
+    const sim = SIM.split('\n').filter((l) => /^Inst (libexpat1|bash|dpkg|login) /.test(l)).join('\n');
+    const host = () => new FakeRemote()
+      .on(['apt-get', '-s', '-o', 'Debug::NoLocking=1', 'dist-upgrade'], { stdout: `Reading package lists...\n${sim}\n` })
+      .on(['apt-mark', 'showhold'], { stdout: '' });
+    const deb = createDebianPlatform({ changelogs: false });
+
+    const first = host().on('script:debian-resolve-debs', {
+      stdout: `found libexpat1:amd64=2.5.0-1+deb12u1 http://deb.debian.org/debian/pool/main/e/expat/libexpat1_2.5.0-1+deb12u1_amd64.deb ${sum}\n` +
+        `found login:amd64=1:4.13+dfsg1-1+deb12u1 http://deb.debian.org/debian/pool/main/s/shadow/login_4.13+dfsg1-1+deb12u1_amd64.deb ${sum}\n`,
+    });
+    const r = await deb.pendingUpdates(first, { rollbackDebsKnown: new Set(['bash:amd64=5.2.15-2+b8']) });
+    const call = first.calls.find((c) => c.argv[0] === 'script:debian-resolve-debs');
+    expect(call?.argv.slice(1)).toEqual(['dpkg:amd64=1.21.22', 'login:amd64=1:4.13+dfsg1-1+deb12u1', 'libexpat1:amd64=2.5.0-1+deb12u1']);
+    expect(call?.options?.sudo).toBeFalsy();
+    expect(r.rollbackDebs).toEqual([
+      { name: 'dpkg', arch: 'amd64', version: '1.21.22', url: null, sha256: null },
+      { name: 'login', arch: 'amd64', version: '1:4.13+dfsg1-1+deb12u1', url: 'http://deb.debian.org/debian/pool/main/s/shadow/login_4.13+dfsg1-1+deb12u1_amd64.deb', sha256: sum },
+      { name: 'libexpat1', arch: 'amd64', version: '2.5.0-1+deb12u1', url: 'http://deb.debian.org/debian/pool/main/e/expat/libexpat1_2.5.0-1+deb12u1_amd64.deb', sha256: sum },
+    ]);
+    expect(r.warnings).toEqual([]);
+
+    // All known: no script. Not asked: no script and no field. A lookup that fails is a warning, not a failed assessment.
+    const known = host();
+    const all = new Set(['bash:amd64=5.2.15-2+b8', 'dpkg:amd64=1.21.22', 'libexpat1:amd64=2.5.0-1+deb12u1', 'login:amd64=1:4.13+dfsg1-1+deb12u1']);
+    expect((await deb.pendingUpdates(known, { rollbackDebsKnown: all })).rollbackDebs).toEqual([]);
+    const plain = host();
+    expect((await deb.pendingUpdates(plain)).rollbackDebs).toBeUndefined();
+    for (const h of [known, plain]) expect(h.calls.map((c) => c.argv[0])).toEqual(['apt-get', 'apt-mark']);
+    const failing = host().on('script:debian-resolve-debs', { code: 2, stderr: 'mktemp: failed' });
+    const f = await deb.pendingUpdates(failing, { rollbackDebsKnown: new Set() });
+    expect(f.rollbackDebs).toEqual([]);
+    expect(f.updates).toHaveLength(4);
+    expect(f.warnings).toEqual([expect.stringMatching(/^could not look up the installed versions' packages for a rollback/)]);
   });
 
   it('refreshes with sudo when asked and keeps going when the refresh fails', async () => {

@@ -9,6 +9,10 @@
  * dist-upgrade rather than upgrade, because that is what we will install: it includes updates needing new deps.
  */
 import { entriesNewerThan, summarizeEntries } from './debian-changelog';
+import {
+  debFileName, debSpec, keepDebsArgs, KEEP_DEBS_SCRIPT, parseKeepDebs, parseResolvedDebs, resolveDebsArgs, RESOLVE_DEBS_SCRIPT,
+  type DebSource, type RollbackDebsResult,
+} from './debian-rollback-debs';
 import { fetchChangelogs, type ChangelogCache, type FetchChangelogsOptions } from './debian-changelog-fetch';
 import {
   DPKG_QUERY_FORMAT, newestKernelRelease, parseAptCachePolicy, parseAptSimulation, parseDpkgAudit, parseDpkgQuery,
@@ -19,7 +23,7 @@ import { aptProxyArgs } from './package-proxy';
 import { addRebootReason, linuxFactsScript, parseLinuxFacts } from './linux-facts';
 import type {
   ExactItem, Facts, Health, InstallResult, InstalledPackage, PackageState, PendingUpdate, PendingUpdatesOptions,
-  PendingUpdatesResult, Platform,
+  PendingUpdatesResult, Platform, RollbackDebLookup,
 } from './platform';
 import { rethrowIfLost, tail, type ExecResult, type Remote } from './remote';
 import { assertValid, isDebianArch, isDebianPackageName, isDebianVersion } from './validate';
@@ -65,144 +69,11 @@ export interface DebianOptions {
 }
 
 export interface DebianPlatform extends Platform {
-  /** Makes sure the .debs of the given (currently installed) versions are in /var/cache/apt/archives. */
-  ensureRollbackDebs(remote: Remote, items: readonly (ExactItem & { arch: string })[]): Promise<RollbackDebsResult>;
-}
-
-export interface RollbackDebsResult {
-  present: string[];
-  downloaded: string[];
-  /** Of those downloaded, the ones apt-helper could not fetch, that went through the slower `apt-get download`. */
-  viaAptGet: string[];
-  /** Versions no configured repository still offers: a rollback to them needs another source of the .deb. */
-  unavailable: string[];
-}
-
-/**
- * Root: for each "name:arch=version", keep /var/cache/apt/archives/name_version_arch.deb (epoch ":" → "%3a", as
- * apt names them); fetch it there when missing.
- *
- * The fast path runs no apt-cache or apt-get that opens apt's package cache: on a machine whose binary cache
- * (pkgcache.bin) is not current, each of those first parses every package list — measured on the lab, 1.2–1.4 s
- * of CPU and 80 MB written per machine, before the install's own apt-get — and a deployment pays it on every
- * machine at once. Instead: `apt-get update --print-uris` (no cache, no network) names each package list and the
- * URL it came from (not `apt-get indextargets`, which builds the cache first); grep finds the versions' records
- * (file name, SHA-256) in the lists themselves; one apt-helper run fetches every file and checks its checksum.
- * A file: repository's file is fetched through apt's copy: method,
- * so it is a real copy (the rollback still works when that repository is gone) that apt-helper checked. Whatever
- * the fast path cannot fetch (a compressed list, a record without SHA256, a flat repository laid out otherwise)
- * goes through `apt-get download` as before ("slow" lines say which); apt-get may warn that it ran unsandboxed
- * as root. Few processes are started: each costs several milliseconds of CPU on a busy machine.
- */
-export const KEEP_DEBS_SCRIPT = `# patchwell:debian-keep-debs
-set -u
-LC_ALL=C; export LC_ALL
-cd /var/cache/apt/archives || exit 70
-# $fn: apt's cached file name of "name:arch=version" (epoch colons as %3a), in the shell alone.
-deb_name() {
-  _n=\${1%%=*}; _v=\${1#*=}; _e=
-  while :; do case $_v in *:*) _e="$_e\${_v%%:*}%3a"; _v=\${_v#*:};; *) break;; esac; done
-  fn="\${_n%%:*}_$_e\${_v}_\${_n#*:}.deb"
-}
-missing=
-for spec in "$@"; do
-  deb_name "$spec"
-  if [ -f "$fn" ]; then echo "present $spec"; else missing="$missing $spec"; fi
-done
-[ -z "$missing" ] && exit 0
-# Root's own directory in apt's cache, not mktemp: one process fewer, and no other user can write there.
-tmp="partial/patchwell-keep-$$"
-: > "$tmp" || exit 71
-trap 'rm -f "$tmp" "$tmp.map" "$tmp.plan"' EXIT
-uris=$(apt-get update --print-uris -o Debug::NoLocking=1 2>/dev/null)
-# "<list file> <repository URL>" for every package list on the machine, in directory $1: a list under dists/
-# belongs to the URL before it; a flat repository's to the URL of its directory.
-map_lists() {
-  printf '%s\\n' "$uris" | awk -v dir="$1" '
-  { url = $1; gsub(/\\047/, "", url); name = $2 }
-  name ~ /_Packages$/ && url ~ /\\/Packages(\\.[a-z0-9]+)?$/ {
-    if (match(url, /^.*\\/dists\\//)) repo = substr(url, 1, RLENGTH - 6); else { repo = url; sub(/Packages(\\.[a-z0-9]+)?$/, "", repo) }
-    print dir name, repo
-  }' > "$tmp.map"
-  found=0
-  while read -r list repo; do [ -f "$list" ] && found=1; done < "$tmp.map"
-}
-# apt's default directory first; apt-config (a process that reads all of apt's configuration) only when none of
-# the lists is there. A list found there while apt is configured elsewhere would be an old one: its record still
-# names the file and its checksum, which apt-helper checks, and a file no longer served goes the slow way below.
-map_lists /var/lib/apt/lists/
-if [ "$found" = 0 ]; then
-  lists=/var/lib/apt/lists/
-  eval "$(apt-config shell lists Dir::State::lists/d 2>/dev/null)"
-  map_lists "$lists"
-fi
-set --
-while read -r list repo; do [ -f "$list" ] && set -- "$@" "$list"; done < "$tmp.map"
-for spec in $missing; do n=\${spec%%=*}; printf 'Package: %s\\n' "\${n%%:*}"; done > "$tmp"
-# "<spec> <url> <sha256> <file>": the first list's record of each missing version. A record's Filename and
-# SHA256 come after its (possibly long) Description: 400 lines of context hold them.
-if [ "$#" -gt 0 ]; then grep -H -F -x -A 400 -f "$tmp" "$@"; fi | awk -v want="$missing" '
-  BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) if (w[i] != "") need[w[i]] = 1 }
-  FNR == NR { r0 = $2; sub(/^file:/, "copy:", r0); repo[$1] = r0; next }
-  function flush() {
-    s = p ":" a "=" v
-    if (p != "" && f != "" && h != "" && (s in need) && !(s in done)) {
-      done[s] = 1; e = v; gsub(/:/, "%3a", e); print s, r f, h, p "_" e "_" a ".deb"
-    }
-    p = a = v = f = h = ""
-  }
-  $0 == "--" { flush(); next }
-  {
-    line = ""
-    for (l in repo) if (substr($0, 1, length(l)) == l && index(":-", substr($0, length(l) + 1, 1))) { line = substr($0, length(l) + 2); cur = repo[l]; break }
-  }
-  line ~ /^Package: / { flush(); p = substr(line, 10); r = cur; next }
-  line == "" { flush(); next }
-  line ~ /^Architecture: / { a = substr(line, 15) }
-  line ~ /^Version: / { v = substr(line, 10) }
-  line ~ /^Filename: / { f = substr(line, 11) }
-  line ~ /^SHA256: / { h = substr(line, 9) }
-  END { flush() }' "$tmp.map" - > "$tmp.plan"
-set --
-parts=
-while read -r spec url sum out; do
-  set -- "$@" "$url" "partial/patchwell-$out" "SHA256:$sum"
-  parts="$parts partial/patchwell-$out partial/patchwell-$out.FAILED"
-done < "$tmp.plan"
-# One rm for every leftover of an earlier run, and one after, each only when there is one: each process costs
-# milliseconds on a busy machine.
-leftover() { for f in $parts; do [ -e "$f" ] && return 0; done; return 1; }
-# shellcheck disable=SC2086
-leftover && rm -f $parts
-verified=no
-if [ "$#" -gt 0 ] && [ -x /usr/lib/apt/apt-helper ] && /usr/lib/apt/apt-helper download-file "$@" >/dev/null 2>&1; then verified=yes; fi
-while read -r spec url sum out; do
-  part="partial/patchwell-$out"
-  # apt-helper checked every file when it succeeded as a whole; after a partial failure each file is checked here.
-  if [ -f "$part" ] && { [ "$verified" = yes ] || [ "$(sha256sum < "$part" | cut -d ' ' -f 1)" = "$sum" ]; } && mv -f "$part" "$out"; then
-    echo "downloaded $spec"
-  fi
-done < "$tmp.plan"
-# shellcheck disable=SC2086
-leftover && rm -f $parts
-slow=
-for spec in $missing; do deb_name "$spec"; [ -f "$fn" ] || slow="$slow $spec"; done
-[ -z "$slow" ] && exit 0
-# One apt-get for the rest (each run builds apt's dependency cache: on a slow machine that is most of the cost);
-# if one version is gone from every repository that run fails as a whole, so then one at a time.
-# shellcheck disable=SC2086
-if ! apt-get download -q $slow >/dev/null 2>&1; then
-  for spec in $slow; do apt-get download -q "$spec" >/dev/null 2>&1 || true; done
-fi
-for spec in $slow; do
-  deb_name "$spec"
-  if [ -f "$fn" ]; then echo "downloaded $spec"; echo "slow $spec"; else echo "unavailable $spec"; fi
-done
-`;
-
-/** apt's file name for a cached .deb. */
-export function debFileName(name: string, version: string, arch: string): string {
-  return `${name}_${version.replace(/:/g, '%3a')}_${arch}.deb`;
+  /**
+   * Makes sure the .debs of the given (currently installed) versions are in /var/cache/apt/archives; `sources`
+   * ("name:arch=version" → URL and SHA-256, as the assessment found them) spares the machine the lookup.
+   */
+  ensureRollbackDebs(remote: Remote, items: readonly (ExactItem & { arch: string })[], sources?: ReadonlyMap<string, DebSource>): Promise<RollbackDebsResult>;
 }
 
 function validateItems(items: readonly ExactItem[]): void {
@@ -377,6 +248,7 @@ async function pendingUpdates(
     }
   }
   if (sim.removals.length > 0) warnings.push(`the upgrade would remove: ${sim.removals.join(', ')}`);
+  const rollbackDebs = options.rollbackDebsKnown ? await lookUpRollbackDebs(remote, updates, options.rollbackDebsKnown, warnings) : undefined;
 
   if (debianOptions.changelogs !== false && updates.length > 0) {
     const { infos, warnings: w } = await fetchChangelogs(
@@ -395,7 +267,38 @@ async function pendingUpdates(
       }
     }
   }
-  return { updates, held, warnings };
+  return { updates, held, warnings, ...(rollbackDebs ? { rollbackDebs } : {}) };
+}
+
+/**
+ * Where the installed version of each pending update can be fetched, for the deployment that keeps it for a
+ * rollback: one script as the login user, for the versions the core does not know yet (usually none after the
+ * first assessment). Held updates (no architecture in apt-cache policy) are left to the deployment's own lookup.
+ */
+async function lookUpRollbackDebs(remote: Remote, updates: readonly PendingUpdate[], known: ReadonlySet<string>, warnings: string[]): Promise<RollbackDebLookup[]> {
+  const items = new Map<string, { name: string; arch: string; version: string }>();
+  for (const u of updates) {
+    const version = u.installedVersion;
+    if (!version || !u.arch || version === u.candidateVersion) continue;
+    if (!isDebianPackageName(u.name) || !isDebianArch(u.arch) || !isDebianVersion(version)) continue;
+    const item = { name: u.name, arch: u.arch, version };
+    const key = debSpec(item);
+    if (!known.has(key)) items.set(key, item);
+  }
+  if (items.size === 0) return [];
+  try {
+    const list = [...items.values()];
+    const r = await runScript(remote, 'debian-resolve-debs', RESOLVE_DEBS_SCRIPT, resolveDebsArgs(list), { timeoutMs: 5 * 60_000 });
+    const found = parseResolvedDebs(r.stdout, [...items.keys()]);
+    return list.map((i) => {
+      const f = found.get(debSpec(i));
+      return { ...i, url: f?.url ?? null, sha256: f?.sha256 ?? null };
+    });
+  } catch (e) {
+    rethrowIfLost(e);
+    warnings.push(`could not look up the installed versions' packages for a rollback (a deployment will look them up itself): ${errorMessage(e)}`);
+    return [];
+  }
 }
 
 const STATUS_WORDS: Readonly<Record<string, string>> = {
@@ -446,17 +349,9 @@ export function createDebianPlatform(debianOptions: DebianOptions = {}): DebianP
     packageStateSnapshot: snapshot,
     installExact: (remote, items) => aptInstall(remote, items, false),
     downgradeExact: (remote, items) => aptInstall(remote, items, true),
-    async ensureRollbackDebs(remote, items) {
-      validateItems(items);
-      const r = await runScript(remote, 'debian-keep-debs', KEEP_DEBS_SCRIPT, items.map(spec), { sudo: true, timeoutMs: 30 * 60_000, proxy: true });
-      const result: RollbackDebsResult = { present: [], downloaded: [], viaAptGet: [], unavailable: [] };
-      for (const line of r.stdout.split('\n')) {
-        const [status, s] = line.trim().split(' ');
-        if (!s) continue;
-        if (status === 'present' || status === 'downloaded' || status === 'unavailable') result[status].push(s);
-        else if (status === 'slow') result.viaAptGet.push(s);
-      }
-      return result;
+    async ensureRollbackDebs(remote, items, sources) {
+      const r = await runScript(remote, 'debian-keep-debs', KEEP_DEBS_SCRIPT, keepDebsArgs(items, sources), { sudo: true, timeoutMs: 30 * 60_000, proxy: true });
+      return parseKeepDebs(r.stdout);
     },
   };
 }

@@ -135,6 +135,21 @@ export interface InstallResult {
 export interface PendingUpdatesOptions {
   /** Refresh package lists first (apt-get update / dnf makecache / zypper refresh / apk update), as root. */
   refresh?: boolean;
+  /**
+   * Debian: look up where the installed version of each pending update can be fetched (for the rollback .debs a
+   * deployment keeps), except the "name:arch=version" given here, which the core knows already. Not given: no
+   * lookup.
+   */
+  rollbackDebsKnown?: ReadonlySet<string>;
+}
+
+/** Where an installed version's package file is; url and sha256 are null when the machine's lists do not hold it. */
+export interface RollbackDebLookup {
+  name: string;
+  arch: string;
+  version: string;
+  url: string | null;
+  sha256: string | null;
 }
 
 export interface PendingUpdatesResult {
@@ -143,6 +158,8 @@ export interface PendingUpdatesResult {
   held: string[];
   /** Non-fatal problems (a refresh that failed, a changelog that could not be read…). */
   warnings: string[];
+  /** What PendingUpdatesOptions.rollbackDebsKnown asked to be looked up (Debian). */
+  rollbackDebs?: RollbackDebLookup[];
 }
 
 export interface Platform {

@@ -7,7 +7,7 @@
  * the recorded version, from the .deb the snapshot kept in apt's cache (dpkg -i, no repository needed), else through
  * apt-get from the repositories.
  */
-import { debFileName } from '../../platforms/debian';
+import { debFileName } from '../../platforms/debian-rollback-debs';
 import { runScript } from '../../platforms/exec-util';
 import type { ExactItem } from '../../platforms/platform';
 import type { Remote } from '../../platforms/remote';
