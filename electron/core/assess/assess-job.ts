@@ -18,6 +18,7 @@ import type { CoreServices } from '../services';
 import { recordAssessment, recordFailedAssessment } from './assessment-queries';
 import { sqliteChangelogCache } from './changelog-cache';
 import { toFailure } from './failure';
+import { knownRollbackDebs } from './rollback-debs';
 import { recordSilence } from './silent-machine';
 
 const STEPS = ['connect', 'detect', 'facts', 'packages', 'updates', 'health', 'record'] as const;
@@ -123,7 +124,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
             enter('packages');
             const packages = await platform.installedPackages(session);
             enter('updates');
-            const pending = await platform.pendingUpdates(session, { refresh: options.refresh });
+            const pending = await platform.pendingUpdates(session, { refresh: options.refresh, rollbackDebsKnown: knownRollbackDebs(s.db, host.id, startedAt) });
             for (const w of pending.warnings) ctx.log('warn', w, key);
             enter('health');
             const health = await platform.health(session);
@@ -139,6 +140,7 @@ export function assessJob(s: CoreServices, hosts: readonly Host[], options: Asse
               health,
               warnings: pending.warnings,
               startedAt,
+              ...(pending.rollbackDebs ? { rollbackDebs: pending.rollbackDebs } : {}),
             });
             ctx.log(
               'info',

@@ -5,7 +5,8 @@
  */
 import type { RemoteFailure } from '../../../shared/contract';
 import type { Db } from '../db/open';
-import type { Facts, Health, InstalledPackage, PendingUpdate, PlatformId } from '../platforms/platform';
+import type { Facts, Health, InstalledPackage, PendingUpdate, PlatformId, RollbackDebLookup } from '../platforms/platform';
+import { recordRollbackDebs } from './rollback-debs';
 
 export interface AssessmentRecord {
   hostId: number;
@@ -18,6 +19,8 @@ export interface AssessmentRecord {
   health: Health;
   warnings: readonly string[];
   startedAt: number;
+  /** Debian: where installed versions of the pending updates can be fetched (PendingUpdatesResult.rollbackDebs). */
+  rollbackDebs?: readonly RollbackDebLookup[];
 }
 
 export interface AssessmentOutcome {
@@ -93,6 +96,7 @@ export function recordAssessment(db: Db, r: AssessmentRecord, now = Date.now()):
     db.prepare('DELETE FROM host_packages WHERE host_id = ?').run(r.hostId);
     const addPackage = db.prepare('INSERT OR REPLACE INTO host_packages (host_id, name, arch, version, status, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
     for (const p of r.packages) addPackage.run(r.hostId, p.name, p.arch, p.version, p.state ?? 'installed', now);
+    recordRollbackDebs(db, r.hostId, r.rollbackDebs ?? [], now);
 
     const f = r.facts;
     db.prepare(

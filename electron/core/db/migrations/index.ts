@@ -22,6 +22,7 @@ import { sql as appSecrets } from './0016-app-secrets';
 import { sql as fleetMemory } from './0017-fleet-memory';
 import { run as feedRefreshJobs } from './0018-feed-refresh-jobs';
 import { sql as openUpdateKindsIndex } from './0019-open-update-kinds-index';
+import { sql as rollbackDebs } from './0020-rollback-debs';
 
 export interface Migration {
   /** user_version after this migration. */
@@ -52,6 +53,7 @@ export const migrations: readonly Migration[] = [
   { version: 17, name: '0017-fleet-memory', sql: fleetMemory },
   { version: 18, name: '0018-feed-refresh-jobs', sql: '', run: feedRefreshJobs },
   { version: 19, name: '0019-open-update-kinds-index', sql: openUpdateKindsIndex },
+  { version: 20, name: '0020-rollback-debs', sql: rollbackDebs },
 ];
 
 /** The schema version this build of the app understands. */

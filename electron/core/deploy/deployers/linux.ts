@@ -42,8 +42,11 @@ export interface PackageManagerSpec {
   slowDownload: string;
   /** The command that repairs an interrupted package database (shown when preflight finds it unhealthy). */
   repairCommand: string;
-  /** Keeps the files of these installed versions on the machine, so the rollback needs no repository. */
-  keepOldPackages(remote: Remote, items: readonly (ExactItem & { arch: string })[]): Promise<KeptPackages>;
+  /**
+   * Keeps the files of these installed versions on the machine, so the rollback needs no repository; `m` gives
+   * what the core learnt of the machine before (Debian: where the assessment found each version's file).
+   */
+  keepOldPackages(remote: Remote, items: readonly (ExactItem & { arch: string })[], m: MachineContext): Promise<KeptPackages>;
   /** Puts these exact versions back (downgrades allowed), from the kept files where needed. */
   restoreVersions(remote: Remote, items: readonly (ExactItem & { arch: string })[], log: (level: 'info' | 'warn', message: string) => void): Promise<{ ok: boolean; errors: string[]; exitCode: number | null }>;
   /** Removes packages installed since the snapshot ("name:arch" keys, validated by the spec). */
@@ -126,7 +129,7 @@ export function linuxDeployer(spec: PackageManagerSpec): Deployer<Remote, Pre, R
     async snapshot(m, remote, pre) {
       const choice = chooseProvider(m.settings.snapshotProvider, pre.pf);
       const old = pre.current.filter((c) => pre.todo.some((t) => t.package === c.name)).map((c) => ({ name: c.name, version: c.version, arch: c.arch }));
-      const kept = old.length ? await spec.keepOldPackages(remote, old) : { kept: 0, slow: 0, unavailable: [] };
+      const kept = old.length ? await spec.keepOldPackages(remote, old, m) : { kept: 0, slow: 0, unavailable: [] };
       const fs = await takeFsSnapshot(remote, choice.provider, pre.pf, m.deploymentId);
       const taken = describeFsSnapshot(choice.provider, fs.ref);
       const meta: SnapshotMeta = {
