@@ -8,7 +8,9 @@
  *
  * Then where the floor is: on a fresh fixture machine over one SSH connection, each command Patchwell's own steps run,
  * alone (median of 5 runs), and the parts of the snapshot's script run alone: what a smaller script could still not
- * avoid.
+ * avoid. The snapshot script runs twice: handed the files' URLs and checksums as the assessment finds them (what a
+ * deployment does), and looking them up itself (a version the assessment did not find); the assessment's lookup is
+ * measured too, since that is where the cost went.
  *
  * Run (root, on the lab): npx tsx bench/deploy-cpu.ts [--rounds 3]
  */
@@ -19,7 +21,7 @@ import { FIXTURE_PACKAGES, resetHost, up, type LabHost } from '../e2e/lab/index'
 import { createCore } from '../electron/core/core';
 import { targetRow } from '../electron/core/deploy/deploy-queries';
 import { DEBIAN_AFTER_SCRIPT, DEBIAN_BEFORE_SCRIPT } from '../electron/core/deploy/deployers/debian-state';
-import { KEEP_DEBS_SCRIPT } from '../electron/core/platforms/debian-rollback-debs';
+import { keepDebsArgs, KEEP_DEBS_SCRIPT, parseResolvedDebs, RESOLVE_DEBS_SCRIPT } from '../electron/core/platforms/debian-rollback-debs';
 import type { ExecResult } from '../electron/core/platforms/remote';
 import { connectSsh } from '../electron/core/transports/ssh';
 import { cgroupMeter, type CpuMeter } from './deploy-cpu-meter';
@@ -126,16 +128,31 @@ awk -v n="$n" -v v="$v" '/^Package: /{p=$2} /^Version: /{ver=$2} /^Filename: /{f
       old,
     );
     const helperArgs = plan.stdout.split(/\s+/).filter(Boolean);
+    // What the assessment finds (and the deployment's snapshot is then handed).
+    const items = old.map((o) => {
+      const [name = '', rest = ''] = o.split(':');
+      const [arch = '', version = ''] = rest.split('=');
+      return { name, arch, version };
+    });
+    const sources = parseResolvedDebs((await session.script(RESOLVE_DEBS_SCRIPT, old)).stdout, old);
+    if (sources.size !== old.length) throw new Error(`the lookup found ${sources.size} of ${old.length} versions`);
+    const keptAll = (r: ExecResult): boolean => r.stdout.split('\n').filter((l) => l.startsWith('downloaded ')).length === old.length;
     const cases: { name: string; before?: () => Promise<unknown>; run: () => Promise<ExecResult>; check?: (r: ExecResult) => boolean }[] = [
       { name: 'an empty command (sshd channel, login shell)', run: () => session.exec(['true']) },
       { name: 'sudo -n true', run: () => session.exec(['true'], { sudo: true }) },
       { name: 'preflight script (debian-deploy-before)', run: () => session.script(DEBIAN_BEFORE_SCRIPT) },
       { name: 'verify script (debian-deploy-after)', run: () => session.script(DEBIAN_AFTER_SCRIPT) },
       {
-        name: `snapshot script (debian-keep-debs, ${old.length} .debs)`,
+        name: `snapshot script (debian-keep-debs, ${old.length} .debs), sources from the assessment`,
+        before: () => session.exec(['rm', '-f', ...debs], { sudo: true }),
+        run: () => session.script(KEEP_DEBS_SCRIPT, keepDebsArgs(items, sources), { sudo: true }),
+        check: keptAll,
+      },
+      {
+        name: `snapshot script (debian-keep-debs, ${old.length} .debs), looking them up itself`,
         before: () => session.exec(['rm', '-f', ...debs], { sudo: true }),
         run: () => session.script(KEEP_DEBS_SCRIPT, old, { sudo: true }),
-        check: (r) => r.stdout.split('\n').filter((l) => l.startsWith('downloaded ')).length === old.length,
+        check: keptAll,
       },
       { name: '  its apt-get update --print-uris', run: () => session.exec(['apt-get', 'update', '--print-uris', '-o', 'Debug::NoLocking=1']) },
       {
@@ -143,6 +160,11 @@ awk -v n="$n" -v v="$v" '/^Package: /{p=$2} /^Version: /{ver=$2} /^Filename: /{f
         run: () => session.script(`for s in "$@"; do printf 'Package: %s\\n' "\${s%%:*}"; done > /tmp/pw-bench-names; grep -H -F -x -A 400 -f /tmp/pw-bench-names /var/lib/apt/lists/*_Packages > /dev/null`, old),
       },
       { name: `  its apt-helper download-file (${old.length} files)`, run: () => session.exec(['/usr/lib/apt/apt-helper', 'download-file', ...helperArgs]) },
+      {
+        name: `the assessment's lookup (debian-resolve-debs, ${old.length} versions)`,
+        run: () => session.script(RESOLVE_DEBS_SCRIPT, old),
+        check: (r) => parseResolvedDebs(r.stdout, old).size === old.length,
+      },
     ];
     console.log(`commands alone on ${h.address} (CPU on the machine, median of 5 runs; load ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}):`);
     for (const c of cases) {
@@ -154,7 +176,7 @@ awk -v n="$n" -v v="$v" '/^Package: /{p=$2} /^Version: /{ver=$2} /^Filename: /{f
         used.push(meter.read() - c0);
         if (r.code !== 0 || (c.check && !c.check(r))) throw new Error(`${c.name.trim()}: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
       }
-      console.log(`  ${c.name.padEnd(52)} ${(median(used) / 1000).toFixed(3)} s`);
+      console.log(`  ${c.name.padEnd(72)} ${(median(used) / 1000).toFixed(3)} s`);
     }
   } finally {
     await session.close();
