@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createCore } from '../electron/core/core';
+import { targetRow } from '../electron/core/deploy/deploy-queries';
 import { hostProcessIds, type LabHost } from '../e2e/lab/index';
 
 export const run = promisify(execFile);
@@ -42,10 +43,17 @@ export interface PatchwellRun {
   /** CPU milliseconds the core (this process) used during the deployment: it shares the cores with the machines. */
   cpuMs: number;
   steps: StepTimes | null;
+  /** With `meters`: each step's machine CPU (milliseconds), one entry per machine; "connect" is before the first step. */
+  stepCpu: StepTimes | null;
+}
+
+/** A machine's CPU meter (bench/deploy-cpu-meter's cgroup, or its /proc ticks): milliseconds since it was made. */
+export interface StepMeter {
+  read(): number;
 }
 
 /** Assesses the machines, approves every update found, and times one deployment to all of them at once. */
-export async function patchwellDeploy(hosts: readonly LabHost[], onStart: () => void = () => {}): Promise<PatchwellRun> {
+export async function patchwellDeploy(hosts: readonly LabHost[], onStart: () => void = () => {}, meters?: { get(address: string): StepMeter | undefined }): Promise<PatchwellRun> {
   const n = hosts.length;
   const core = createCore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-deploy-')), runtime: 'browser', maxConnections: n * 2 });
   try {
@@ -63,12 +71,46 @@ export async function patchwellDeploy(hosts: readonly LabHost[], onStart: () => 
     const all = await core.call('machines/list', undefined);
     await core.call('deploy/set-settings', { ids: all.map((h) => h.id), patch: { ring: 0 } });
     onStart();
+    // Each machine's CPU per step, read when its deployment row shows the next step (as bench/deploy-cpu does for one
+    // machine): under 20-fold load this says which step's CPU grows, not only the total.
+    const byHost = new Map((await core.call('machines/list', undefined)).map((h) => [h.id, h.address]));
+    const at = new Map<number, { step: string; cpu: number }>();
+    const stepCpuByHost = new Map<string, number>();
+    const stepCpu: StepTimes = {};
+    const mark = (hostId: number, next: string): void => {
+      const meter = meters?.get(byHost.get(hostId) ?? '');
+      if (!meter) return;
+      const now = meter.read();
+      const prev = at.get(hostId) ?? { step: 'connect', cpu: 0 };
+      if (prev.step === next) return;
+      const k = `${hostId}\u0000${prev.step}`;
+      stepCpuByHost.set(k, (stepCpuByHost.get(k) ?? 0) + now - prev.cpu);
+      at.set(hostId, { step: next, cpu: now });
+    };
+    for (const [hostId, address] of byHost) at.set(hostId, { step: 'connect', cpu: meters?.get(address)?.read() ?? 0 });
+    const off = meters
+      ? core.subscribe((e) => {
+        if (e.name !== 'deploy/changed') return;
+        for (const hostId of byHost.keys()) {
+          const step = targetRow(core.services.db, e.payload.deploymentId, hostId)?.step;
+          if (step) mark(hostId, step);
+        }
+      })
+      : () => {};
     const t = performance.now();
     const cpu = process.cpuUsage();
     const { deploymentId } = await core.call('deploy/start', { deployNow: true, confirmed: true, concurrency: n });
     await core.services.jobs.idle();
     const ms = performance.now() - t;
     const used = process.cpuUsage(cpu);
+    off();
+    if (meters) {
+      for (const hostId of byHost.keys()) mark(hostId, 'done');
+      for (const [k, v] of stepCpuByHost) {
+        const step = k.split('\u0000')[1]!;
+        if (step !== 'done') (stepCpu[step] ??= []).push(v);
+      }
+    }
     const d = await core.call('deploy/get', { id: deploymentId });
     const bad = d.targets.filter((x) => x.state !== 'succeeded');
     if (bad.length) throw new Error(`Patchwell: ${bad.length} machines did not succeed: ${bad.map((b) => `${b.label} ${b.failure?.message}`).join('; ')}`);
@@ -78,7 +120,7 @@ export async function patchwellDeploy(hosts: readonly LabHost[], onStart: () => 
       steps = parseStepTimes(log.map((l) => l.message));
       if ((steps.total?.length ?? 0) !== n) throw new Error(`Patchwell: ${steps.total?.length ?? 0} "Done in" lines for ${n} machines`);
     }
-    return { ms, cpuMs: (used.user + used.system) / 1000, steps };
+    return { ms, cpuMs: (used.user + used.system) / 1000, steps, stepCpu: Object.keys(stepCpu).length ? stepCpu : null };
   } finally {
     await core.close();
   }

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURE_PACKAGES, resetHost, SCENARIOS, up, type LabHost } from '../e2e/lab/index';
+import { cgroupMeter, type CpuMeter } from './deploy-cpu-meter';
 import { arg, cpuBetween, describeStepRounds, describeSteps, machineCpuMs, median, patchwellDeploy, run, sec, SSH_OPTS, stepShares, type StepTimes } from './deploy-shared';
 
 const N = arg('--hosts', 20);
@@ -72,6 +73,29 @@ async function ansible(hosts: LabHost[]): Promise<number> {
   return performance.now() - t;
 }
 
+/**
+ * A cgroup meter per machine (bench/deploy-cpu-meter: microseconds, every process the machine starts), or null when
+ * one cannot be made for every machine; the per-step figures need them, the totals fall back to /proc's ticks.
+ */
+function metersOf(hosts: readonly LabHost[]): Map<string, CpuMeter> | null {
+  const out = new Map<string, CpuMeter>();
+  for (const h of hosts) {
+    const m = cgroupMeter(h);
+    if (!m) {
+      closeMeters(out);
+      return null;
+    }
+    out.set(h.address, m);
+  }
+  return out;
+}
+
+function closeMeters(meters: ReadonlyMap<string, CpuMeter> | null): void {
+  for (const m of meters?.values() ?? []) m.close();
+}
+
+const describeStepCpu = (st: StepTimes): string => Object.entries(st).map(([k, v]) => `${k} ${(median(v) / 1000).toFixed(2)} [${(Math.max(...v) / 1000).toFixed(2)}] s`).join(', ');
+
 async function main(): Promise<void> {
   console.log(`bench/deploy: ${N} lab machines (fixture scenario), ${targets.join(' ')}`);
   let hosts = await up({ hosts: N, scenarios: ['fixture'] });
@@ -81,23 +105,38 @@ async function main(): Promise<void> {
   const bareCpu: number[] = [];
   const pwCpu: number[] = [];
   const steps: StepTimes[] = [];
+  const stepCpus: StepTimes[] = [];
+  const probe = metersOf(hosts);
+  console.log(`machine CPU read from: ${probe === null ? '/proc ticks (10 ms); no per-step figures' : 'a cpuacct cgroup per machine'}`);
+  closeMeters(probe);
   for (let r = 1; r <= ROUNDS; r++) {
     hosts = await resetAll(hosts);
+    let meters = metersOf(hosts);
     const c0 = machineCpuMs();
     const b = await bare(hosts);
-    bareCpu.push(median(cpuBetween(c0, machineCpuMs())));
+    bareCpu.push(median(meters ? [...meters.values()].map((m) => m.read()) : cpuBetween(c0, machineCpuMs())));
+    closeMeters(meters);
     await checkInstalled(hosts);
     floor.push(Math.max(...b));
     console.log(`round ${r}: bare apt-get slowest machine ${sec(Math.max(...b))} (fastest ${sec(Math.min(...b))}); CPU per machine, median ${sec(bareCpu.at(-1)!)}`);
 
     hosts = await resetAll(hosts);
     let c1 = new Map<string, number>();
-    const p = await patchwellDeploy(hosts, () => (c1 = machineCpuMs()));
-    pwCpu.push(median(cpuBetween(c1, machineCpuMs())));
+    // The meters start at the deployment's start (after the assessment and approvals, which are not timed).
+    const p = await patchwellDeploy(hosts, () => {
+      meters = metersOf(hosts);
+      c1 = machineCpuMs();
+    }, { get: (address) => meters?.get(address) });
+    pwCpu.push(median(meters ? [...meters.values()].map((m) => m.read()) : cpuBetween(c1, machineCpuMs())));
+    closeMeters(meters);
     pw.push(p.ms);
     await checkInstalled(hosts);
     console.log(`round ${r}: Patchwell (preflight + snapshot + install + verify) ${sec(p.ms)}; CPU per machine, median ${sec(pwCpu.at(-1)!)}`);
     console.log(`round ${r}: Patchwell core CPU during the deployment ${sec(p.cpuMs)}`);
+    if (p.stepCpu) {
+      stepCpus.push(p.stepCpu);
+      console.log(`round ${r}: Patchwell machine CPU per step, median [max] over machines: ${describeStepCpu(p.stepCpu)}`);
+    }
     if (p.steps) {
       steps.push(p.steps);
       const shares = Object.entries(stepShares(p.steps)).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ');
@@ -115,6 +154,10 @@ async function main(): Promise<void> {
   console.log(`median: Patchwell ${sec(p)}, Ansible ${sec(a)}, ratio Patchwell/Ansible ${(p / a).toFixed(2)} (target ≤ 0.50)`);
   console.log(`median: slowest bare apt-get ${sec(f)}; Patchwell overhead over it ${(((p - f) / f) * 100).toFixed(0)}% (target < 10%)`);
   if (steps.length) console.log(`median: Patchwell per step (median over machines, then rounds) and share of the machines' time: ${describeStepRounds(steps)}`);
+  if (stepCpus.length) {
+    const names = [...new Set(stepCpus.flatMap((r) => Object.keys(r)))];
+    console.log(`median: Patchwell machine CPU per step (median over machines, then rounds): ${names.map((k) => `${k} ${(median(stepCpus.map((r) => median(r[k] ?? [0]))) / 1000).toFixed(2)} s`).join(', ')}`);
+  }
   const bc = median(bareCpu);
   const pc = median(pwCpu);
   console.log(`median: CPU per machine, bare apt-get ${sec(bc)}, Patchwell ${sec(pc)} (${(((pc - bc) / bc) * 100).toFixed(0)}% more)`);
