@@ -92,6 +92,10 @@ describe.skipIf(!labEnabled)('deployment on the lab', () => {
 
   it('deploys exactly the approved fixture versions, verifies them, and rolls back to the exact previous versions', async () => {
     await assess('fixture');
+    // The assessment found where each installed version's .deb is; the snapshot is handed that and reads no list.
+    const found = core.services.db.prepare('SELECT package, version, url FROM rollback_debs WHERE host_id = ? ORDER BY package').all(ids.get('fixture')!) as { package: string; version: string; url: string | null }[];
+    expect(found.map((f) => `${f.package}=${f.version}`)).toEqual([...fixtureNames].sort().map((n) => `${n}=${fixtureInstalled[n]}`));
+    for (const f of found) expect(f.url).toMatch(new RegExp(`^copy:/srv/pw-fixture-repo/(\\./)?pool/${f.package}_`));
     const approved = await approveAll('fixture');
     const plan = await core.call('deploy/plan', { hostIds: [ids.get('fixture')!], deployNow: true });
     expect(plan.rings).toHaveLength(1);
