@@ -79,7 +79,9 @@ async function round(h: LabHost, mode: Mode): Promise<{ samples: Sample[]; coreM
     const fleet = new FleetChangelogs(() => cache, MAX_CHANGELOG_BYTES);
     const platform = createDebianPlatform({ changelogCache: memoryChangelogCache(), ...(cache ? { fromRepository: (d, fetch) => fleet.read(d, fetch) } : {}) });
     const core0 = process.cpuUsage();
-    const a = await assess(platform, remote, { refresh: true });
+    // As the app's first assessment of a machine: every installed version of a pending update is looked up for the
+    // rollback .debs (debian-resolve-debs); later assessments skip the versions already known.
+    const a = await assess(platform, remote, { refresh: true, rollbackDebsKnown: new Set() });
     const core = process.cpuUsage(core0);
     if (a.errors.length) throw new Error(`assessment errors: ${a.errors.map((e) => `${e.step}: ${e.message}`).join('; ')}`);
     if (!a.pending?.updates.length) throw new Error('the stale machine has no pending updates');
@@ -87,6 +89,7 @@ async function round(h: LabHost, mode: Mode): Promise<{ samples: Sample[]; coreM
     const warnings = a.pending.warnings.filter((w) => /failed/.test(w));
     if (warnings.length) throw new Error(`assessment warnings: ${warnings.join('; ')}`);
     if (cache && fleet.counters.read === 0) throw new Error('the core read no changelog from the cache');
+    if (!a.pending.rollbackDebs?.some((l) => l.url !== null)) throw new Error('the lookup found no installed version in the lists');
     return { samples, coreMs: (core.user + core.system) / 1000 };
   } finally {
     await session.close();
