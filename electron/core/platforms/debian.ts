@@ -9,11 +9,11 @@
  * dist-upgrade rather than upgrade, because that is what we will install: it includes updates needing new deps.
  */
 import { entriesNewerThan, summarizeEntries } from './debian-changelog';
+import { fetchChangelogs, type ChangelogCache, type FetchChangelogsOptions } from './debian-changelog-fetch';
 import {
   debFileName, debSpec, keepDebsArgs, KEEP_DEBS_SCRIPT, parseKeepDebs, parseResolvedDebs, resolveDebsArgs, RESOLVE_DEBS_SCRIPT,
   type DebSource, type RollbackDebsResult,
 } from './debian-rollback-debs';
-import { fetchChangelogs, type ChangelogCache, type FetchChangelogsOptions } from './debian-changelog-fetch';
 import {
   DPKG_QUERY_FORMAT, newestKernelRelease, parseAptCachePolicy, parseAptSimulation, parseDpkgAudit, parseDpkgQuery,
   parseNameList, parseNeedrestartBatch,
