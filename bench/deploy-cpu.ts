@@ -21,11 +21,11 @@ import { FIXTURE_PACKAGES, resetHost, up, type LabHost } from '../e2e/lab/index'
 import { createCore } from '../electron/core/core';
 import { targetRow } from '../electron/core/deploy/deploy-queries';
 import { DEBIAN_AFTER_SCRIPT, DEBIAN_BEFORE_SCRIPT } from '../electron/core/deploy/deployers/debian-state';
-import { keepDebsArgs, KEEP_DEBS_SCRIPT, parseResolvedDebs, RESOLVE_DEBS_SCRIPT } from '../electron/core/platforms/debian-rollback-debs';
+import { debFileName, keepDebsArgs, KEEP_DEBS_SCRIPT, parseResolvedDebs, RESOLVE_DEBS_SCRIPT } from '../electron/core/platforms/debian-rollback-debs';
 import type { ExecResult } from '../electron/core/platforms/remote';
 import { connectSsh } from '../electron/core/transports/ssh';
 import { cgroupMeter, type CpuMeter } from './deploy-cpu-meter';
-import { arg, machineCpuMs, median, run, SSH_OPTS } from './deploy-shared';
+import { arg, machineCpuMs, median, run, SSH_OPTS, StepCpu } from './deploy-shared';
 
 const ROUNDS = arg('--rounds', 3);
 const targets = FIXTURE_PACKAGES.map((p) => `${p.name}=${p.versions.at(-1)!.version}`);
@@ -70,31 +70,24 @@ async function patchwell(h: LabHost): Promise<Map<string, number>> {
     const [m] = await core.call('machines/list', undefined);
     const updates = await core.call('machines/updates', { id: m!.id });
     await core.call('patches/approve', { items: updates.map((u) => ({ package: u.package, candidateVersion: u.candidateVersion, hostIds: [m!.id] })) });
-    const used = new Map<string, number>();
-    let step = 'connect';
     const meter = meterOf(h);
-    let at = meter.read();
-    const mark = (next: string): void => {
-      const now = meter.read();
-      used.set(step, (used.get(step) ?? 0) + now - at);
-      step = next;
-      at = now;
-    };
-    let deploymentId = 0;
+    const steps = new StepCpu<number>(() => meter);
+    steps.start(m!.id);
     // The event follows the step's write at once: reading the row here (not through an asynchronous call) sees
     // each step as it starts. The event's own id: preflight starts before deploy/start has returned one.
     const off = core.subscribe((e) => {
       if (e.name !== 'deploy/changed') return;
       const s = targetRow(core.services.db, e.payload.deploymentId, m!.id)?.step;
-      if (s && s !== step) mark(s);
+      if (s) steps.mark(m!.id, s);
     });
-    ({ deploymentId } = await core.call('deploy/start', { deployNow: true, confirmed: true }));
+    const { deploymentId } = await core.call('deploy/start', { deployNow: true, confirmed: true });
     await core.services.jobs.idle();
-    mark('done');
+    steps.mark(m!.id, 'done');
     off();
     meter.close();
     const d = await core.call('deploy/get', { id: deploymentId });
     if (d.targets[0]?.state !== 'succeeded') throw new Error(`deployment ${d.targets[0]?.state}: ${d.targets[0]?.failure?.message ?? ''}`);
+    const used = steps.of(m!.id);
     used.delete('done');
     return used;
   } finally {
@@ -116,11 +109,12 @@ async function commandsAlone(): Promise<void> {
   try {
     const installed = await session.exec(['dpkg-query', '-W', '-f=${Package}:${Architecture}=${Version}\\n', ...FIXTURE_PACKAGES.map((p) => p.name)]);
     const old = installed.stdout.split('\n').filter(Boolean);
-    const debs = old.map((o) => {
+    const items = old.map((o) => {
       const [name = '', rest = ''] = o.split(':');
-      const [arch, version = ''] = rest.split('=');
-      return `/var/cache/apt/archives/${name}_${version.replace(/:/g, '%3a')}_${arch}.deb`;
+      const [arch = '', version = ''] = rest.split('=');
+      return { name, arch, version };
     });
+    const debs = items.map((i) => `/var/cache/apt/archives/${debFileName(i.name, i.version, i.arch)}`);
     // What the keep-debs script's apt-helper run fetches: the fixture repository's files, checked by SHA-256.
     const plan = await session.script(
       `cd /srv/pw-fixture-repo && for spec in "$@"; do n=\${spec%%:*}; v=\${spec#*=}
@@ -129,11 +123,6 @@ awk -v n="$n" -v v="$v" '/^Package: /{p=$2} /^Version: /{ver=$2} /^Filename: /{f
     );
     const helperArgs = plan.stdout.split(/\s+/).filter(Boolean);
     // What the assessment finds (and the deployment's snapshot is then handed).
-    const items = old.map((o) => {
-      const [name = '', rest = ''] = o.split(':');
-      const [arch = '', version = ''] = rest.split('=');
-      return { name, arch, version };
-    });
     const sources = parseResolvedDebs((await session.script(RESOLVE_DEBS_SCRIPT, old)).stdout, old);
     if (sources.size !== old.length) throw new Error(`the lookup found ${sources.size} of ${old.length} versions`);
     const keptAll = (r: ExecResult): boolean => r.stdout.split('\n').filter((l) => l.startsWith('downloaded ')).length === old.length;

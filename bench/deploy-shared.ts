@@ -52,6 +52,45 @@ export interface StepMeter {
   read(): number;
 }
 
+/**
+ * Each machine's CPU per deployment step: `mark(machine, step)` when the machine's row shows its next step charges
+ * the CPU used since the previous mark to the previous step (the first one is "connect", before any step).
+ */
+export class StepCpu<K> {
+  private readonly at = new Map<K, { step: string; cpu: number }>();
+  private readonly used = new Map<K, Map<string, number>>();
+
+  constructor(private readonly meterOf: (machine: K) => StepMeter | undefined) {}
+
+  start(machine: K): void {
+    const meter = this.meterOf(machine);
+    if (meter) this.at.set(machine, { step: 'connect', cpu: meter.read() });
+  }
+
+  mark(machine: K, next: string): void {
+    const meter = this.meterOf(machine);
+    const prev = this.at.get(machine);
+    if (!meter || !prev || prev.step === next) return;
+    const now = meter.read();
+    const steps = this.used.get(machine) ?? new Map<string, number>();
+    steps.set(prev.step, (steps.get(prev.step) ?? 0) + now - prev.cpu);
+    this.used.set(machine, steps);
+    this.at.set(machine, { step: next, cpu: now });
+  }
+
+  /** One machine's milliseconds per step, in the order the steps came. */
+  of(machine: K): Map<string, number> {
+    return this.used.get(machine) ?? new Map();
+  }
+
+  /** Every machine's milliseconds per step, one entry per machine that went through it. */
+  all(): StepTimes {
+    const out: StepTimes = {};
+    for (const steps of this.used.values()) for (const [step, ms] of steps) (out[step] ??= []).push(ms);
+    return out;
+  }
+}
+
 /** Assesses the machines, approves every update found, and times one deployment to all of them at once. */
 export async function patchwellDeploy(hosts: readonly LabHost[], onStart: () => void = () => {}, meters?: { get(address: string): StepMeter | undefined }): Promise<PatchwellRun> {
   const n = hosts.length;
@@ -74,26 +113,14 @@ export async function patchwellDeploy(hosts: readonly LabHost[], onStart: () => 
     // Each machine's CPU per step, read when its deployment row shows the next step (as bench/deploy-cpu does for one
     // machine): under 20-fold load this says which step's CPU grows, not only the total.
     const byHost = new Map((await core.call('machines/list', undefined)).map((h) => [h.id, h.address]));
-    const at = new Map<number, { step: string; cpu: number }>();
-    const stepCpuByHost = new Map<string, number>();
-    const stepCpu: StepTimes = {};
-    const mark = (hostId: number, next: string): void => {
-      const meter = meters?.get(byHost.get(hostId) ?? '');
-      if (!meter) return;
-      const now = meter.read();
-      const prev = at.get(hostId) ?? { step: 'connect', cpu: 0 };
-      if (prev.step === next) return;
-      const k = `${hostId}\u0000${prev.step}`;
-      stepCpuByHost.set(k, (stepCpuByHost.get(k) ?? 0) + now - prev.cpu);
-      at.set(hostId, { step: next, cpu: now });
-    };
-    for (const [hostId, address] of byHost) at.set(hostId, { step: 'connect', cpu: meters?.get(address)?.read() ?? 0 });
+    const stepCpu = new StepCpu<number>((hostId) => meters?.get(byHost.get(hostId) ?? ''));
+    for (const hostId of byHost.keys()) stepCpu.start(hostId);
     const off = meters
       ? core.subscribe((e) => {
         if (e.name !== 'deploy/changed') return;
         for (const hostId of byHost.keys()) {
           const step = targetRow(core.services.db, e.payload.deploymentId, hostId)?.step;
-          if (step) mark(hostId, step);
+          if (step) stepCpu.mark(hostId, step);
         }
       })
       : () => {};
@@ -104,13 +131,8 @@ export async function patchwellDeploy(hosts: readonly LabHost[], onStart: () => 
     const ms = performance.now() - t;
     const used = process.cpuUsage(cpu);
     off();
-    if (meters) {
-      for (const hostId of byHost.keys()) mark(hostId, 'done');
-      for (const [k, v] of stepCpuByHost) {
-        const step = k.split('\u0000')[1]!;
-        if (step !== 'done') (stepCpu[step] ??= []).push(v);
-      }
-    }
+    for (const hostId of byHost.keys()) stepCpu.mark(hostId, 'done');
+    const perStep = stepCpu.all();
     const d = await core.call('deploy/get', { id: deploymentId });
     const bad = d.targets.filter((x) => x.state !== 'succeeded');
     if (bad.length) throw new Error(`Patchwell: ${bad.length} machines did not succeed: ${bad.map((b) => `${b.label} ${b.failure?.message}`).join('; ')}`);
@@ -120,7 +142,7 @@ export async function patchwellDeploy(hosts: readonly LabHost[], onStart: () => 
       steps = parseStepTimes(log.map((l) => l.message));
       if ((steps.total?.length ?? 0) !== n) throw new Error(`Patchwell: ${steps.total?.length ?? 0} "Done in" lines for ${n} machines`);
     }
-    return { ms, cpuMs: (used.user + used.system) / 1000, steps, stepCpu: Object.keys(stepCpu).length ? stepCpu : null };
+    return { ms, cpuMs: (used.user + used.system) / 1000, steps, stepCpu: Object.keys(perStep).length ? perStep : null };
   } finally {
     await core.close();
   }
