@@ -78,6 +78,24 @@ describe.skipIf(!labEnabled)('keeping rollback .debs on a real Debian machine', 
     expect(same.trim().split('\n')).toEqual(FIXTURE_PACKAGES.map((p) => `${p.name}_${p.installed}_all.deb`).sort());
   }, LAB_TIMEOUT);
 
+  it('reads a list apt keeps compressed through apt-helper cat-file, as the login user and as root', async () => {
+    await sh('sudo rm -f /var/cache/apt/archives/pw-fixture-*');
+    const list = (await sh("ls /var/lib/apt/lists/ | grep 'pw-fixture-repo.*_Packages$'")).trim();
+    expect(list.split('\n')).toHaveLength(1);
+    // As apt stores lists under Acquire::GzipIndexes: only the .gz is left.
+    await sh(`sudo gzip /var/lib/apt/lists/${list}`);
+    try {
+      const r = await session.script(RESOLVE_DEBS_SCRIPT, specs, { env: { LC_ALL: 'C' } });
+      expect([...parseResolvedDebs(r.stdout, specs).keys()].sort()).toEqual([...specs].sort());
+      const kept = await debian.ensureRollbackDebs(session, installed);
+      expect(kept.downloaded.sort()).toEqual([...specs].sort());
+      expect(kept).toMatchObject({ present: [], viaAptGet: [], unavailable: [] });
+      expect(await sh('sudo ls /var/cache/apt/archives/partial/ | grep -c patchwell || true')).toBe('0\n');
+    } finally {
+      await sh(`sudo gunzip /var/lib/apt/lists/${list}.gz`);
+    }
+  }, LAB_TIMEOUT);
+
   it('says which versions no repository offers, after trying apt-get download for them', async () => {
     const r = await debian.ensureRollbackDebs(session, [{ name: 'pw-fixture-a', arch: 'all', version: '0.1-1' }]);
     expect(r).toEqual({ present: [], downloaded: [], viaAptGet: [], unavailable: ['pw-fixture-a:all=0.1-1'] });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   debFileName, isDebSource, keepDebsArgs, KEEP_DEBS_SCRIPT, parseKeepDebs, parseResolvedDebs, RESOLVE_DEBS_SCRIPT,
@@ -55,6 +56,7 @@ beforeEach(() => {
 if [ "$1" = update ]; then echo "'file:$REPO/dists/bookworm/InRelease' repo_dists_bookworm_InRelease 0 "; echo "'file:$REPO/dists/bookworm/main/binary-amd64/Packages' ${LIST} 0 "; fi
 exit 0`);
   shim('apt-helper', `echo "apt-helper $*" >> "$LOG"
+if [ "$1" = cat-file ]; then shift; for f in "$@"; do gzip -dc "$f" || exit 100; done; exit 0; fi
 [ "$1" = download-file ] || exit 2; shift; rc=0
 while [ "$#" -ge 3 ]; do
   src=\${1#copy:}; out=$2; want=\${3#SHA256:}; shift 3
@@ -80,6 +82,24 @@ describe('the lookup as the login user (assessment)', () => {
     ]));
     // Nothing fetched, nothing written where apt keeps its files.
     expect(calls()).toEqual(['apt-get update --print-uris -o Debug::NoLocking=1']);
+    expect(fs.readdirSync(path.join(archives, 'partial'))).toEqual([]);
+  });
+});
+
+describe('a machine that keeps its lists compressed', () => {
+  it('reads them through apt-helper cat-file, for the lookup and for the deployment alike', async () => {
+    const records: string[] = [];
+    const rel = publish('pw-a', '1.0-1', 'amd64', records);
+    fs.writeFileSync(path.join(lists, `${LIST}.gz`), zlib.gzipSync(records.join('\n')));
+    const r = await local.script(script(RESOLVE_DEBS_SCRIPT), ['pw-a:amd64=1.0-1'], { env: env() });
+    expect(parseResolvedDebs(r.stdout, ['pw-a:amd64=1.0-1'])).toEqual(new Map([['pw-a:amd64=1.0-1', { url: `copy:${repo}/${rel}`, sha256: sha(path.join(repo, rel)) }]]));
+    expect(calls().map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual(['apt-get update', 'apt-helper cat-file']);
+
+    fs.rmSync(path.join(tmp, 'calls'));
+    const k = await local.script(script(KEEP_DEBS_SCRIPT), ['pw-a:amd64=1.0-1'], { env: env() });
+    expect(parseKeepDebs(k.stdout)).toEqual({ present: [], downloaded: ['pw-a:amd64=1.0-1'], viaAptGet: [], unavailable: [] });
+    expect(calls().map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual(['apt-get update', 'apt-helper cat-file', 'apt-helper download-file']);
+    // The unpacked list went with the script.
     expect(fs.readdirSync(path.join(archives, 'partial'))).toEqual([]);
   });
 });

@@ -78,9 +78,10 @@ const DEB_NAME = `deb_name() {
  * is not current, each of those first parses every package list (measured on the lab: 1.2–1.4 s of CPU and 80 MB
  * written). `apt-get update --print-uris` (no cache, no network, no root) names each package list and the URL it
  * came from (not `apt-get indextargets`, which builds the cache first); grep finds the versions' records in the
- * lists themselves. A file: repository's file is fetched through apt's copy: method, so it is a real copy (the
- * rollback still works when that repository is gone) that apt-helper checked. What it cannot find (a compressed
- * list, a record without SHA256) is simply not in the plan.
+ * lists themselves (a compressed list through apt-helper cat-file first). A file: repository's file is fetched
+ * through apt's copy: method, so it is a real copy (the rollback still works when that repository is gone) that
+ * apt-helper checked. What it cannot find (a record without SHA256, a list in a form apt-helper cannot read) is
+ * simply not in the plan.
  */
 const LOOKUP = `uris=$(apt-get update --print-uris -o Debug::NoLocking=1 2>/dev/null)
 # "<list file> <repository URL>" for every package list on the machine, in directory $1: a list under dists/
@@ -93,7 +94,9 @@ map_lists() {
     print dir name, repo
   }' > "$tmp.map"
   found=0
-  while read -r list repo; do [ -f "$list" ] && found=1; done < "$tmp.map"
+  while read -r list repo; do
+    for f in "$list" "$list.lz4" "$list.gz" "$list.xz" "$list.zst"; do [ -f "$f" ] && found=1; done
+  done < "$tmp.map"
 }
 # apt's default directory first; apt-config (a process that reads all of apt's configuration) only when none of
 # the lists is there. A list found there while apt is configured elsewhere would be an old one: its record still
@@ -104,8 +107,23 @@ if [ "$found" = 0 ]; then
   eval "$(apt-config shell lists Dir::State::lists/d 2>/dev/null)"
   map_lists "$lists"
 fi
+# "$tmp.lists": each list grep reads, and its repository. apt keeps some machines' lists compressed
+# (Acquire::GzipIndexes, as container images do); apt-helper cat-file reads every kind apt writes, one process per
+# compressed list, into a file of its own beside $tmp. A machine with plain lists starts no process here.
 set --
-while read -r list repo; do [ -f "$list" ] && set -- "$@" "$list"; done < "$tmp.map"
+n=0
+: > "$tmp.lists"
+while read -r list repo; do
+  if [ -f "$list" ]; then set -- "$@" "$list"; printf '%s %s\n' "$list" "$repo" >> "$tmp.lists"; continue; fi
+  for z in lz4 gz xz zst; do
+    [ -f "$list.$z" ] || continue
+    n=$((n + 1)); unpacked="$unpacked $tmp.$n"
+    if /usr/lib/apt/apt-helper cat-file "$list.$z" > "$tmp.$n" 2>/dev/null; then
+      set -- "$@" "$tmp.$n"; printf '%s %s\n' "$tmp.$n" "$repo" >> "$tmp.lists"
+    fi
+    break
+  done
+done < "$tmp.map"
 for spec in $want; do n=\${spec%%=*}; printf 'Package: %s\\n' "\${n%%:*}"; done > "$tmp"
 # "<spec> <url> <sha256> <file>": the first list's record of each version. A record's Filename and SHA256 come
 # after its (possibly long) Description: 400 lines of context hold them.
@@ -130,7 +148,7 @@ if [ "$#" -gt 0 ]; then grep -H -F -x -A 400 -f "$tmp" "$@"; fi | awk -v want="$
   line ~ /^Version: / { v = substr(line, 10) }
   line ~ /^Filename: / { f = substr(line, 11) }
   line ~ /^SHA256: / { h = substr(line, 9) }
-  END { flush() }' "$tmp.map" - > "$tmp.plan"`;
+  END { flush() }' "$tmp.lists" - > "$tmp.plan"`;
 
 /**
  * The login user: where each "name:arch=version" argument's .deb is, as "found <spec> <url> <sha256>" lines; a
@@ -143,7 +161,7 @@ LC_ALL=C; export LC_ALL
 d=$(mktemp -d) || exit 70
 trap 'rm -rf "$d"' EXIT
 tmp="$d/want"
-want="$*"
+want="$*"; unpacked=
 ${LOOKUP}
 while read -r spec url sum out; do echo "found $spec $url $sum"; done < "$tmp.plan"
 `;
@@ -152,8 +170,8 @@ while read -r spec url sum out; do echo "found $spec $url $sum"; done < "$tmp.pl
  * Root: for each "name:arch=version[|url|sha256]", keep /var/cache/apt/archives/name_version_arch.deb (epoch ":"
  * → "%3a", as apt names them); fetch it there when missing. The versions that came with a URL and checksum are
  * fetched first, in one apt-helper run that checks each file's SHA-256; the rest, and any whose file was not at
- * its URL, are looked up in the machine's lists (LOOKUP) and fetched the same way. Whatever that cannot fetch (a
- * compressed list, a record without SHA256, a flat repository laid out otherwise) goes through `apt-get download`
+ * its URL, are looked up in the machine's lists (LOOKUP) and fetched the same way. Whatever that cannot fetch (a record
+ * without SHA256, a flat repository laid out otherwise) goes through `apt-get download`
  * ("slow" lines say which); apt-get may warn that it ran unsandboxed as root. Few processes are started: each
  * costs several milliseconds of CPU on a busy machine.
  */
@@ -174,7 +192,9 @@ done
 # Root's own directory in apt's cache, not mktemp: one process fewer, and no other user can write there.
 tmp="partial/patchwell-keep-$$"
 : > "$tmp" || exit 71
-trap 'rm -f "$tmp" "$tmp.map" "$tmp.plan"' EXIT
+unpacked=
+# shellcheck disable=SC2086
+trap 'rm -f "$tmp" "$tmp.map" "$tmp.lists" "$tmp.plan" $unpacked' EXIT
 # Fetches every "<spec> <url> <sha256> <file>" line of $tmp.plan with one apt-helper run and moves each file that
 # passed its checksum into place.
 fetch_plan() {
